@@ -1,0 +1,577 @@
+//! `dealdesk-cli`: the CRM from a terminal or a script, on the same database as the app.
+//!
+//! Human tables by default, JSON with `--json`. Bad input exits non-zero with one line on stderr.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod output;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use dealdesk_core::crm::csv::ImportOptions;
+use dealdesk_core::crm::parse_id;
+use dealdesk_core::{App, default_data_dir};
+use dealdesk_model::{
+    CompanyQuery, CsvObject, DealQuery, DealStatus, ImportReport, Money, MoveDeal, NewCompany, NewDeal, NewNote,
+    NewPerson, PersonQuery, SetDealStatus, UpdateSource,
+};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const SOURCE: UpdateSource = UpdateSource::Cli;
+
+#[derive(Parser)]
+#[command(name = "dealdesk-cli", version, about = "Dealdesk CRM from the command line")]
+struct Cli {
+    /// Data folder holding dealdesk.sqlite3 [env: DEALDESK_DATA_DIR; default: the platform data dir]
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct JsonFlag {
+    /// Print JSON instead of a table
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// People (contacts)
+    #[command(subcommand)]
+    People(PeopleCommand),
+    /// Companies
+    #[command(subcommand)]
+    Companies(CompaniesCommand),
+    /// Deals in pipelines
+    #[command(subcommand)]
+    Deals(DealsCommand),
+    /// Notes on people, companies and deals
+    #[command(subcommand)]
+    Notes(NotesCommand),
+    /// Search people, companies, deals and notes (prefix matching)
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Import people, companies or deals from a CSV file
+    Import {
+        object: String,
+        file: PathBuf,
+        /// Report what would happen; change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Import the good rows even when some rows are rejected
+        #[arg(long)]
+        keep_good_rows: bool,
+        /// Map a column to a field, overriding the automatic mapping (`-` ignores the column)
+        #[arg(long = "map", value_name = "HEADER=FIELD")]
+        mapping: Vec<String>,
+        /// The file's encoding when it is not UTF-8, e.g. windows-1252
+        #[arg(long)]
+        encoding: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Export people, companies or deals to a CSV file (re-importable)
+    Export {
+        object: String,
+        file: PathBuf,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// What happened to a record, newest first
+    Timeline {
+        record_id: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+#[derive(Subcommand)]
+enum PeopleCommand {
+    /// Add a person
+    Add {
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        job_title: Option<String>,
+        /// Company name, domain or id (it must exist)
+        #[arg(long)]
+        company: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// List people, sorted by name
+    List {
+        /// Full-text prefix search over name, email, job title and city
+        #[arg(long)]
+        query: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Show one person
+    Show {
+        id: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Move a person to the trash
+    Delete { id: String },
+    /// Bring a person back from the trash
+    Restore { id: String },
+}
+
+#[derive(Subcommand)]
+enum CompaniesCommand {
+    /// Add a company
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        domain: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// List companies, sorted by name
+    List {
+        #[arg(long)]
+        query: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+#[derive(Subcommand)]
+enum DealsCommand {
+    /// Add a deal to the default pipeline
+    Add {
+        #[arg(long)]
+        name: String,
+        /// A plain decimal such as 1200.50
+        #[arg(long)]
+        amount: String,
+        /// ISO 4217 code such as USD
+        #[arg(long)]
+        currency: String,
+        /// Stage name; the pipeline's first stage when absent
+        #[arg(long)]
+        stage: Option<String>,
+        /// Company name, domain or id (it must exist)
+        #[arg(long)]
+        company: Option<String>,
+        /// The point of contact's person id
+        #[arg(long, value_name = "PERSON_ID")]
+        contact: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// List deals, sorted by name
+    List {
+        /// Only deals in this stage
+        #[arg(long)]
+        stage: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Move a deal to another stage of its pipeline
+    Move {
+        deal_id: String,
+        #[arg(long)]
+        stage: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Mark a deal won
+    Won { deal_id: String },
+    /// Mark a deal lost, with the reason
+    Lost {
+        deal_id: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum NotesCommand {
+    /// Add a markdown note to a person, company or deal
+    Add {
+        record_id: String,
+        #[arg(long)]
+        body: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                error.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = error.print();
+                return if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::SUCCESS
+                };
+            }
+            let text = error.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            eprintln!("error: {first} (see --help)");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(error) => {
+            eprintln!("error: cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let message = format!("{error:#}").replace('\n', " ");
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let data_dir = match cli.data_dir {
+        Some(dir) => dir,
+        None => default_data_dir()?,
+    };
+    let app = App::open(&data_dir).await?;
+    let result = dispatch(&app, cli.command).await;
+    app.close().await;
+    result
+}
+
+fn or_dash(value: &Option<String>) -> String {
+    value.clone().unwrap_or_else(|| "-".into())
+}
+
+async fn dispatch(app: &App, command: Command) -> anyhow::Result<()> {
+    let crm = app.crm();
+    match command {
+        Command::People(PeopleCommand::Add { first_name, last_name, email, phone, job_title, company, json }) => {
+            let company_id = match company {
+                Some(text) => Some(crm.resolve_company(&text).await?.id),
+                None => None,
+            };
+            let new = NewPerson { first_name, last_name, email, phone, job_title, company_id, ..Default::default() };
+            let person = crm.create_person(new, SOURCE).await?;
+            if json.json {
+                output::json(&person)?;
+            } else {
+                output::line(format!("added person {} ({})", person.full_name(), person.id))?;
+            }
+        }
+        Command::People(PeopleCommand::List { query, limit, json }) => {
+            let page = crm.list_people(&PersonQuery { text: query, limit: Some(limit), ..Default::default() }).await?;
+            if json.json {
+                output::json(&page.items)?;
+            } else {
+                let rows: Vec<Vec<String>> = page
+                    .items
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            p.id.to_string(),
+                            p.full_name(),
+                            or_dash(&p.email),
+                            or_dash(&p.company_name),
+                            or_dash(&p.job_title),
+                        ]
+                    })
+                    .collect();
+                output::table(&["id", "name", "email", "company", "job title"], &rows)?;
+                if page.next_cursor.is_some() {
+                    output::line(format!("(first {limit} shown; use --limit for more)"))?;
+                }
+            }
+        }
+        Command::People(PeopleCommand::Show { id, json }) => {
+            let person = crm.get_person(parse_id(&id)?).await?;
+            if json.json {
+                output::json(&person)?;
+            } else {
+                let mut rows = vec![
+                    vec!["id".into(), person.id.to_string()],
+                    vec!["name".into(), person.full_name()],
+                    vec!["email".into(), or_dash(&person.email)],
+                    vec!["phone".into(), or_dash(&person.phone)],
+                    vec!["job title".into(), or_dash(&person.job_title)],
+                    vec!["city".into(), or_dash(&person.city)],
+                    vec!["company".into(), or_dash(&person.company_name)],
+                    vec!["tags".into(), person.tags.join(", ")],
+                ];
+                for (key, value) in &person.custom {
+                    rows.push(vec![key.clone(), value.to_string()]);
+                }
+                if person.meta.deleted_at.is_some() {
+                    rows.push(vec!["status".into(), "in the trash".into()]);
+                }
+                output::table(&["field", "value"], &rows)?;
+            }
+        }
+        Command::People(PeopleCommand::Delete { id }) => {
+            let id = parse_id(&id)?;
+            crm.delete_person(id, SOURCE).await?;
+            output::line(format!("moved person {id} to the trash (restore with: people restore {id})"))?;
+        }
+        Command::People(PeopleCommand::Restore { id }) => {
+            let person = crm.restore_person(parse_id(&id)?, SOURCE).await?;
+            output::line(format!("restored person {} ({})", person.full_name(), person.id))?;
+        }
+        Command::Companies(CompaniesCommand::Add { name, domain, json }) => {
+            let company = crm.create_company(NewCompany { name, domain, ..Default::default() }, SOURCE).await?;
+            if json.json {
+                output::json(&company)?;
+            } else {
+                output::line(format!("added company {} ({})", company.name, company.id))?;
+            }
+        }
+        Command::Companies(CompaniesCommand::List { query, limit, json }) => {
+            let page =
+                crm.list_companies(&CompanyQuery { text: query, limit: Some(limit), ..Default::default() }).await?;
+            if json.json {
+                output::json(&page.items)?;
+            } else {
+                let rows: Vec<Vec<String>> = page
+                    .items
+                    .iter()
+                    .map(|c| vec![c.id.to_string(), c.name.clone(), or_dash(&c.domain), c.tags.join(", ")])
+                    .collect();
+                output::table(&["id", "name", "domain", "tags"], &rows)?;
+                if page.next_cursor.is_some() {
+                    output::line(format!("(first {limit} shown; use --limit for more)"))?;
+                }
+            }
+        }
+        Command::Deals(DealsCommand::Add { name, amount, currency, stage, company, contact, json }) => {
+            let amount = Money::parse(&amount, &currency)?;
+            let company_id = match company {
+                Some(text) => Some(crm.resolve_company(&text).await?.id),
+                None => None,
+            };
+            let contact_id = contact.map(|c| parse_id(&c)).transpose()?;
+            let new = NewDeal {
+                id: None,
+                name,
+                amount,
+                close_date: None,
+                pipeline_id: None,
+                stage,
+                status: DealStatus::Open,
+                lost_reason: None,
+                contact_id,
+                company_id,
+                custom: Default::default(),
+            };
+            let deal = crm.create_deal(new, SOURCE).await?;
+            if json.json {
+                output::json(&deal)?;
+            } else {
+                output::line(format!("added deal {} ({}) in {}", deal.name, deal.id, deal.stage_name))?;
+            }
+        }
+        Command::Deals(DealsCommand::List { stage, limit, json }) => {
+            let page = crm.list_deals(&DealQuery { stage, limit: Some(limit), ..Default::default() }).await?;
+            if json.json {
+                output::json(&page.items)?;
+            } else {
+                let rows: Vec<Vec<String>> = page
+                    .items
+                    .iter()
+                    .map(|d| {
+                        vec![
+                            d.id.to_string(),
+                            d.name.clone(),
+                            d.amount.display(),
+                            d.stage_name.clone(),
+                            d.status.as_str().to_string(),
+                            or_dash(&d.company_name),
+                        ]
+                    })
+                    .collect();
+                output::table(&["id", "name", "amount", "stage", "status", "company"], &rows)?;
+                if page.next_cursor.is_some() {
+                    output::line(format!("(first {limit} shown; use --limit for more)"))?;
+                }
+            }
+        }
+        Command::Deals(DealsCommand::Move { deal_id, stage, json }) => {
+            let deal =
+                crm.move_deal_stage(MoveDeal { deal_id: parse_id(&deal_id)?, stage, position: None }, SOURCE).await?;
+            if json.json {
+                output::json(&deal)?;
+            } else {
+                output::line(format!("moved deal {} to {}", deal.name, deal.stage_name))?;
+            }
+        }
+        Command::Deals(DealsCommand::Won { deal_id }) => {
+            let request = SetDealStatus { deal_id: parse_id(&deal_id)?, status: DealStatus::Won, lost_reason: None };
+            let deal = crm.set_deal_status(request, SOURCE).await?;
+            output::line(format!("deal {} won", deal.name))?;
+        }
+        Command::Deals(DealsCommand::Lost { deal_id, reason }) => {
+            let request =
+                SetDealStatus { deal_id: parse_id(&deal_id)?, status: DealStatus::Lost, lost_reason: Some(reason) };
+            let deal = crm.set_deal_status(request, SOURCE).await?;
+            output::line(format!("deal {} lost", deal.name))?;
+        }
+        Command::Notes(NotesCommand::Add { record_id, body }) => {
+            let record = crm.resolve_record(parse_id(&record_id)?).await?;
+            let note = crm.add_note(NewNote { body, targets: vec![record] }, SOURCE).await?;
+            output::line(format!("added note {} to {} {}", note.id, record.kind, record.id))?;
+        }
+        Command::Search { query, limit, json } => {
+            let hits = crm.search(&query, Some(limit)).await?;
+            if json.json {
+                output::json(&hits)?;
+            } else {
+                let rows: Vec<Vec<String>> = hits
+                    .iter()
+                    .map(|h| {
+                        vec![h.record.kind.to_string(), h.record.id.to_string(), h.title.clone(), or_dash(&h.subtitle)]
+                    })
+                    .collect();
+                output::table(&["kind", "id", "title", "detail"], &rows)?;
+            }
+        }
+        Command::Import { object, file, dry_run, keep_good_rows, mapping, encoding, json } => {
+            let object = parse_object(&object)?;
+            let mapping = mapping
+                .iter()
+                .map(|m| match m.split_once('=') {
+                    Some((h, f)) if !h.trim().is_empty() && !f.trim().is_empty() => Ok((h.to_string(), f.to_string())),
+                    _ => bail!("bad --map '{m}': expected HEADER=FIELD"),
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let options = ImportOptions { dry_run, keep_good_rows, mapping, encoding };
+            let report = crm.import_csv(object, &bytes, &options, SOURCE).await?;
+            if json.json {
+                output::json(&report)?;
+            } else {
+                print_report(&report)?;
+            }
+            if !report.rejected.is_empty() && !keep_good_rows {
+                let verb = if dry_run { "would be rejected" } else { "rejected; nothing was imported" };
+                bail!("{} of {} rows {verb} (fix them, or pass --keep-good-rows)", report.rejected.len(), report.rows);
+            }
+        }
+        Command::Export { object, file, json } => {
+            let object = parse_object(&object)?;
+            let rows = export_to(app, object, &file).await?;
+            if json.json {
+                output::json(&serde_json::json!({ "object": object, "rows": rows, "file": file }))?;
+            } else {
+                output::line(format!("exported {rows} {object} to {}", file.display()))?;
+            }
+        }
+        Command::Timeline { record_id, json } => {
+            let record = crm.resolve_record(parse_id(&record_id)?).await?;
+            let events = crm.timeline(record).await?;
+            if json.json {
+                output::json(&events)?;
+            } else {
+                let rows: Vec<Vec<String>> = events
+                    .iter()
+                    .map(|e| {
+                        vec![
+                            e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                            e.source.as_str().to_string(),
+                            e.kind.describe(),
+                        ]
+                    })
+                    .collect();
+                output::line(format!("timeline of {} {}", record.kind, record.id))?;
+                output::table(&["when (utc)", "by", "what"], &rows)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_object(text: &str) -> anyhow::Result<CsvObject> {
+    CsvObject::parse(text).with_context(|| format!("unknown object '{text}': expected people, companies or deals"))
+}
+
+/// Writes next to the target and renames, so a failed export never leaves half a file.
+async fn export_to(app: &App, object: CsvObject, file: &Path) -> anyhow::Result<u64> {
+    let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut temp = tempfile_in(dir, file)?;
+    let rows = app.crm().export_csv(object, std::io::BufWriter::new(&mut temp.1)).await?;
+    temp.1.sync_all()?;
+    std::fs::rename(&temp.0, file).with_context(|| format!("cannot write {}", file.display()))?;
+    Ok(rows)
+}
+
+fn tempfile_in(dir: &Path, target: &Path) -> anyhow::Result<(PathBuf, std::fs::File)> {
+    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("export.csv");
+    let path = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let file = std::fs::File::create(&path).with_context(|| format!("cannot write in {}", dir.display()))?;
+    Ok((path, file))
+}
+
+fn print_report(report: &ImportReport) -> anyhow::Result<()> {
+    let mode = if report.dry_run {
+        "dry run: nothing written"
+    } else if report.committed {
+        "imported"
+    } else {
+        "not imported"
+    };
+    output::line(format!(
+        "{} {}: {} rows, {} created, {} updated, {} unchanged, {} rejected ({mode})",
+        report.object,
+        if report.dry_run { "import (dry run)" } else { "import" },
+        report.rows,
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.rejected.len()
+    ))?;
+    let ignored: Vec<&str> = report.columns.iter().filter(|c| c.field.is_none()).map(|c| c.header.as_str()).collect();
+    if !ignored.is_empty() {
+        output::line(format!("ignored columns: {}", ignored.join(", ")))?;
+    }
+    if !report.rejected.is_empty() {
+        let rows: Vec<Vec<String>> = report
+            .rejected
+            .iter()
+            .map(|r| vec![r.line.to_string(), r.field.clone().unwrap_or_else(|| "-".into()), r.reason.clone()])
+            .collect();
+        output::table(&["line", "field", "reason"], &rows)?;
+    }
+    Ok(())
+}

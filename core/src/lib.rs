@@ -1,0 +1,12 @@
+//! dealdesk-core: everything in Dealdesk that touches disk or network.
+//!
+//! [`App`] is the one object the desktop shell and the CLI construct. It owns the SQLite
+//! [`store::Store`] and hands out the capability services ([`crm::Crm`], later Whop, AI, e-sign).
+//! This crate never depends on Tauri, GTK, WebKit or Yew (checked by `xtask/tests/invariants.rs`).
+
+pub mod app;
+pub mod crm;
+pub mod store;
+
+pub use app::{App, AppError, default_data_dir};
+pub use crm::{Crm, CrmError};

@@ -1,0 +1,83 @@
+//! The SQLite store: one database file per data folder, WAL, foreign keys on, migrations embedded.
+
+mod clock;
+pub mod error;
+pub mod time;
+
+pub use clock::Clock;
+pub use error::StoreError;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The database file inside the data folder. The app and the CLI share it.
+pub const DATABASE_FILE: &str = "dealdesk.sqlite3";
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    clock: Arc<Clock>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
+    pub async fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| StoreError::CreateDataDir { path: data_dir.to_path_buf(), source })?;
+        let path = data_dir.join(DATABASE_FILE);
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-32000");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open { path: path.clone(), source })?;
+        MIGRATOR.run(&pool).await?;
+
+        let clock = Arc::new(Clock::new());
+        let newest: Option<String> = sqlx::query_scalar("SELECT max(hlc) FROM change_log").fetch_one(&pool).await?;
+        if let Some(stamp) = newest {
+            clock.observe(&stamp);
+        }
+        tracing::debug!(path = %path.display(), "store open");
+        Ok(Store { pool, clock, path })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Starts a write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so two writers
+    /// queue on the busy timeout instead of failing when a read lock would need upgrading.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// Closes the pool, checkpointing the WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,19 @@
+//! Types shared by the Dealdesk UI (wasm32) and the core: records, list queries, the typed IPC
+//! surface ([`ipc`]) and the error the UI sees ([`ApiError`]).
+//!
+//! This crate does no I/O and must keep building for `wasm32-unknown-unknown`.
+
+pub mod error;
+pub mod import;
+pub mod ipc;
+pub mod money;
+pub mod query;
+pub mod record;
+pub mod timeline;
+
+pub use error::{ApiError, ErrorCode};
+pub use import::{ColumnMapping, CsvObject, ImportReport, RejectedRow};
+pub use money::{Money, MoneyParseError};
+pub use query::*;
+pub use record::*;
+pub use timeline::*;

@@ -1,0 +1,59 @@
+//! A record's timeline: what happened to it, newest first. Derived from the change log.
+
+use crate::record::{RecordRef, UpdateSource};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    /// The change-log sequence number: unique and increasing.
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    /// Hybrid logical clock timestamp of the change.
+    pub hlc: String,
+    pub record: RecordRef,
+    pub source: UpdateSource,
+    #[serde(flatten)]
+    pub kind: TimelineEventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
+pub enum TimelineEventKind {
+    Created,
+    FieldChanged { field: String, from: serde_json::Value, to: serde_json::Value },
+    StageMoved { from: String, to: String },
+    Deleted,
+    Restored,
+    Tagged { tag: String },
+    Untagged { tag: String },
+    NoteAdded { note_id: Uuid, excerpt: String },
+    TaskAdded { task_id: Uuid, title: String },
+}
+
+impl TimelineEventKind {
+    /// One line for humans: `email: "a@x.io" → "b@x.io"`.
+    pub fn describe(&self) -> String {
+        fn show(v: &serde_json::Value) -> String {
+            match v {
+                serde_json::Value::Null => "(empty)".to_string(),
+                serde_json::Value::String(s) => format!("\"{s}\""),
+                other => other.to_string(),
+            }
+        }
+        match self {
+            TimelineEventKind::Created => "created".to_string(),
+            TimelineEventKind::FieldChanged { field, from, to } => {
+                format!("{field}: {} → {}", show(from), show(to))
+            }
+            TimelineEventKind::StageMoved { from, to } => format!("stage: {from} → {to}"),
+            TimelineEventKind::Deleted => "moved to trash".to_string(),
+            TimelineEventKind::Restored => "restored from trash".to_string(),
+            TimelineEventKind::Tagged { tag } => format!("tagged {tag}"),
+            TimelineEventKind::Untagged { tag } => format!("untagged {tag}"),
+            TimelineEventKind::NoteAdded { excerpt, .. } => format!("note added: {excerpt}"),
+            TimelineEventKind::TaskAdded { title, .. } => format!("task added: {title}"),
+        }
+    }
+}
