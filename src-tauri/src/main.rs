@@ -1,1 +1,88 @@
-fn main() {}
+//! The Dealdesk desktop shell: opens the core on the data folder, registers the typed commands,
+//! and forwards core events to the window. All behaviour lives in dealdesk-core.
+
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+
+use dealdesk_core::{App, default_data_dir};
+use dealdesk_model::ipc::CORE_EVENT;
+use std::path::PathBuf;
+use tauri::{Emitter, Manager};
+
+/// `--data-dir DIR` (or `--data-dir=DIR`) from the command line, if given.
+fn data_dir_arg(args: impl IntoIterator<Item = String>) -> Option<PathBuf> {
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--data-dir" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(dir) = arg.strip_prefix("--data-dir=") {
+            return Some(PathBuf::from(dir));
+        }
+    }
+    None
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let data_dir = match data_dir_arg(std::env::args().skip(1)) {
+        Some(dir) => dir,
+        None => default_data_dir()?,
+    };
+    tracing::info!(data_dir = %data_dir.display(), "starting Dealdesk");
+    let app = tauri::async_runtime::block_on(App::open(&data_dir))?;
+    let events = app.subscribe();
+
+    tauri::Builder::default()
+        .manage(app)
+        .invoke_handler(commands::handler())
+        .setup(move |tauri_app| {
+            let handle = tauri_app.handle().clone();
+            let mut events = events;
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    match events.recv().await {
+                        Ok(event) => {
+                            if let Err(error) = handle.emit(CORE_EVENT, &event) {
+                                tracing::warn!(%error, "cannot forward a core event to the window");
+                            }
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                            tracing::warn!(missed, "the window missed core events");
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    }
+                }
+            });
+            Ok(())
+        })
+        .build(tauri::generate_context!("../tauri.conf.json"))?
+        .run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                let app = handle.state::<App>();
+                tauri::async_runtime::block_on(app.close());
+            }
+        });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::data_dir_arg;
+    use std::path::PathBuf;
+
+    #[test]
+    fn data_dir_is_read_from_either_form() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(data_dir_arg(args(&["--data-dir", "/x"])), Some(PathBuf::from("/x")));
+        assert_eq!(data_dir_arg(args(&["--foo", "--data-dir=/y"])), Some(PathBuf::from("/y")));
+        assert_eq!(data_dir_arg(args(&["dealdesk://oauth"])), None);
+    }
+}

@@ -1,1 +1,67 @@
-fn main() {}
+//! `cargo xtask`: Dealdesk's own task runner. Every step installs what it needs first, and skips
+//! whatever is already present, so the same command works on a fresh machine and a warm one.
+//!
+//! - `cargo xtask setup`  system packages, the wasm32 target, wasm-bindgen-cli, tauri-driver
+//! - `cargo xtask run`    build the UI and the app, open the window on the local database
+//! - `cargo xtask test`   fmt, clippy, unit + integration + CLI tests, the desktop e2e suite
+//! - `cargo xtask bench`  the benchmarks; prints the tables for docs/performance.md
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod setup;
+mod tasks;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Dealdesk's task runner")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install what building, running and testing need (idempotent)
+    Setup,
+    /// Build the UI into ui/dist
+    Ui,
+    /// Build and open the desktop app (under Xvfb when there is no display)
+    Run {
+        /// Data folder; default: DEALDESK_DATA_DIR or the platform's data dir
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Build with optimisations
+        #[arg(long)]
+        release: bool,
+        /// With no display: save a screenshot of the window here after it opens, then quit
+        #[arg(long)]
+        screenshot: Option<PathBuf>,
+    },
+    /// Run every check CI runs: fmt, clippy, all tests, the desktop end-to-end suite
+    Test {
+        /// Skip the desktop end-to-end suite
+        #[arg(long)]
+        no_e2e: bool,
+    },
+    /// Run the benchmarks and print their tables
+    Bench {
+        /// Arguments passed to the benchmark binary (e.g. --people 10000)
+        #[arg(trailing_var_arg = true)]
+        args: Vec<String>,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let root = tasks::workspace_root()?;
+    std::env::set_current_dir(&root)?;
+    match cli.command {
+        Command::Setup => setup::all(&root),
+        Command::Ui => tasks::build_ui(&root),
+        Command::Run { data_dir, release, screenshot } => tasks::run(&root, data_dir, release, screenshot),
+        Command::Test { no_e2e } => tasks::test(&root, !no_e2e),
+        Command::Bench { args } => tasks::bench(&root, &args),
+    }
+}

@@ -1,1 +1,193 @@
+//! Harness for desktop end-to-end tests: starts tauri-driver (which starts WebKitWebDriver), opens
+//! a WebDriver session on the real app binary with a temporary data folder, and cleans up.
+//!
+//! The tests need a display and a D-Bus session: `cargo xtask test` runs them under
+//! `dbus-run-session -- xvfb-run` with `DEALDESK_E2E_APP` pointing at the app built with its UI.
+#![allow(clippy::print_stderr)]
 
+use anyhow::{Context, Result, bail};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use thirtyfour::prelude::*;
+
+pub use thirtyfour;
+
+/// The environment variable naming the app binary under test.
+pub const APP_ENV: &str = "DEALDESK_E2E_APP";
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn tool(name: &str) -> Result<PathBuf> {
+    let cargo_bin = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin"));
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(cargo_bin)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .with_context(|| format!("{name} not found: run `cargo xtask setup`"))
+}
+
+fn wait_for_port(port: u16, timeout: Duration) -> Result<()> {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bail!("tauri-driver did not listen on port {port} within {timeout:?}")
+}
+
+/// The element's text content. (WebKitWebDriver's "visible text" came back empty for table
+/// cells under Xvfb, so this reads the DOM property instead.)
+pub async fn text_of(element: &WebElement) -> WebDriverResult<String> {
+    Ok(element.prop("textContent").await?.unwrap_or_default())
+}
+
+/// Where the suite saves screenshots of the main screens: `docs/screenshots/` (committed, shown
+/// in the README).
+pub fn screenshot_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots").join(name)
+}
+
+/// A running app under WebDriver, on its own data folder.
+pub struct Session {
+    pub driver: WebDriver,
+    pub data_dir: tempfile::TempDir,
+    tauri_driver: Child,
+}
+
+impl Session {
+    /// Starts the app on a fresh data folder. `prepare` runs first on that folder (to seed data
+    /// through the core, say).
+    pub async fn start() -> Result<Session> {
+        let data_dir = tempfile::tempdir()?;
+        Self::start_in(data_dir).await
+    }
+
+    pub async fn start_in(data_dir: tempfile::TempDir) -> Result<Session> {
+        let app = std::env::var_os(APP_ENV)
+            .map(PathBuf::from)
+            .with_context(|| format!("{APP_ENV} is not set: run the desktop suite with `cargo xtask test`"))?;
+        if !app.is_file() {
+            bail!("{APP_ENV}={} is not a file", app.display());
+        }
+        let (port, native_port) = (free_port()?, free_port()?);
+        let tauri_driver = Command::new(tool("tauri-driver")?)
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting tauri-driver")?;
+        // Owns the driver from here on, so an early error below still stops it.
+        let mut guard = DriverGuard(Some(tauri_driver));
+        wait_for_port(port, Duration::from_secs(20))?;
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({
+                "application": app,
+                "args": ["--data-dir", data_dir.path()],
+            }),
+        );
+        let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), thirtyfour::Capabilities::from(caps))
+            .await
+            .context("opening a WebDriver session")?;
+        let tauri_driver = guard.0.take().context("tauri-driver handle")?;
+        Ok(Session { driver, data_dir, tauri_driver })
+    }
+
+    pub fn data_path(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    /// Waits (up to 10 s) for an element matching the CSS selector.
+    pub async fn find(&self, css: &str) -> Result<WebElement> {
+        self.driver
+            .query(By::Css(css))
+            .wait(Duration::from_secs(10), Duration::from_millis(50))
+            .first()
+            .await
+            .with_context(|| format!("no element matches {css}"))
+    }
+
+    /// Waits (up to 10 s) until an element matching `css` has text containing `text`.
+    pub async fn wait_for_text(&self, css: &str, text: &str) -> Result<WebElement> {
+        let start = Instant::now();
+        loop {
+            let mut seen = Vec::new();
+            for element in self.driver.find_all(By::Css(css)).await? {
+                match text_of(&element).await {
+                    Ok(shown) if shown.contains(text) => return Ok(element),
+                    Ok(shown) => seen.push(shown),
+                    Err(error) => seen.push(format!("<{error}>")),
+                }
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                bail!("no {css} shows '{text}' after 10 s (seen: {seen:?})");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Saves a PNG of the window (for docs/screenshots or a failure).
+    pub async fn screenshot(&self, path: &Path) -> Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        self.driver.screenshot(path).await?;
+        Ok(())
+    }
+
+    /// Ends the session and stops the drivers (SIGTERM, so WebKitWebDriver stops too).
+    pub async fn quit(mut self) -> Result<()> {
+        let result = self.driver.clone().quit().await;
+        self.stop_driver();
+        result.context("closing the WebDriver session")
+    }
+
+    fn stop_driver(&mut self) {
+        stop(&mut self.tauri_driver);
+    }
+}
+
+/// Stops tauri-driver with SIGTERM (SIGKILL would leave WebKitWebDriver running), then SIGKILL.
+fn stop(child: &mut Child) {
+    if let Ok(Some(_)) = child.try_wait() {
+        return;
+    }
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    eprintln!("tauri-driver did not stop on SIGTERM; killing it");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+struct DriverGuard(Option<Child>);
+
+impl Drop for DriverGuard {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            stop(child);
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.stop_driver();
+    }
+}

@@ -236,9 +236,10 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 };
             }
+            // clap's message is a paragraph (and a usage block): keep the paragraph, on one line.
             let text = error.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
-            eprintln!("error: {first} (see --help)");
+            let first: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+            eprintln!("error: {} (see --help)", first.join(" ").trim_start_matches("error: "));
             return ExitCode::from(2);
         }
     };

@@ -1,0 +1,370 @@
+//! The CRM core on real, temporary SQLite files: schema, writes, validation, search, paging,
+//! timeline and change log.
+
+use dealdesk_core::crm::CrmError;
+use dealdesk_core::{App, crm::parse_id};
+use dealdesk_model::*;
+use sqlx::Row;
+
+async fn open() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path()).await.unwrap();
+    (dir, app)
+}
+
+fn person(first: &str, last: &str, email: Option<&str>) -> NewPerson {
+    NewPerson { first_name: first.into(), last_name: last.into(), email: email.map(Into::into), ..Default::default() }
+}
+
+fn deal(name: &str, amount: &str, stage: Option<&str>) -> NewDeal {
+    NewDeal {
+        id: None,
+        name: name.into(),
+        amount: Money::parse(amount, "USD").unwrap(),
+        close_date: None,
+        pipeline_id: None,
+        stage: stage.map(Into::into),
+        status: DealStatus::Open,
+        lost_reason: None,
+        contact_id: None,
+        company_id: None,
+        custom: Default::default(),
+    }
+}
+
+const UI: UpdateSource = UpdateSource::Ui;
+
+#[tokio::test]
+async fn a_new_database_is_migrated_with_wal_foreign_keys_and_the_default_pipeline() {
+    let (dir, app) = open().await;
+    let pool = app.store().pool();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await.unwrap();
+    assert_eq!(mode, "wal");
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(pool).await.unwrap();
+    assert_eq!(fk, 1);
+    let pipelines = app.crm().list_pipelines().await.unwrap();
+    assert_eq!(pipelines.len(), 1);
+    let stages: Vec<&str> = pipelines[0].stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(stages, ["NEW", "SCREENING", "MEETING", "PROPOSAL", "CUSTOMER"]);
+    assert!(pipelines[0].is_default);
+    app.close().await;
+    // Opening again runs no migration twice and keeps the data.
+    let again = App::open(dir.path()).await.unwrap();
+    assert_eq!(again.crm().list_pipelines().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn people_crud_with_soft_delete_and_restore() {
+    let (_dir, app) = open().await;
+    let crm = app.crm();
+    let acme = crm
+        .create_company(NewCompany { name: "Acme".into(), domain: Some("acme.com".into()), ..Default::default() }, UI)
+        .await
+        .unwrap();
+    let mut new = person("Ann", "Lee", Some("Ann@Acme.COM"));
+    new.company_id = Some(acme.id);
+    let ann = crm.create_person(new, UI).await.unwrap();
+    assert_eq!(ann.id.get_version_num(), 7, "ids are UUIDv7");
+    assert_eq!(ann.email.as_deref(), Some("Ann@acme.com"));
+    assert_eq!(ann.company_name.as_deref(), Some("Acme"));
+
+    let patch = PersonPatch { job_title: Some("CTO".into()), email: Some("ann@acme.io".into()), ..Default::default() };
+    let updated = crm.update_person(ann.id, patch, UI).await.unwrap();
+    assert_eq!(updated.job_title.as_deref(), Some("CTO"));
+    assert!(updated.meta.updated_at > ann.meta.updated_at);
+
+    crm.delete_person(ann.id, UI).await.unwrap();
+    assert!(crm.list_people(&PersonQuery::default()).await.unwrap().items.is_empty());
+    let trash = crm.list_people(&PersonQuery { deleted: true, ..Default::default() }).await.unwrap();
+    assert_eq!(trash.items.len(), 1);
+    assert!(matches!(crm.update_person(ann.id, PersonPatch::default(), UI).await, Err(CrmError::Deleted { .. })));
+    let restored = crm.restore_person(ann.id, UI).await.unwrap();
+    assert_eq!(restored.meta.deleted_at, None);
+    assert_eq!(crm.list_people(&PersonQuery::default()).await.unwrap().items.len(), 1);
+}
+
+#[tokio::test]
+async fn validation_errors_are_specific_and_write_nothing() {
+    let (_dir, app) = open().await;
+    let crm = app.crm();
+    let before: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM change_log").fetch_one(app.store().pool()).await.unwrap();
+
+    let err = crm.create_person(person("Ann", "Lee", Some("ann@")), UI).await.unwrap_err();
+    assert!(matches!(err, CrmError::InvalidEmail { .. }), "{err}");
+    assert_eq!(err.field().as_deref(), Some("email"));
+    assert!(matches!(crm.create_person(person(" ", "", None), UI).await, Err(CrmError::MissingPersonName)));
+    let mut ghost = person("Ann", "Lee", None);
+    ghost.company_id = Some(uuid::Uuid::now_v7());
+    assert!(matches!(crm.create_person(ghost, UI).await, Err(CrmError::CompanyNotFound(_))));
+    assert!(matches!(crm.resolve_company("Nope Inc").await, Err(CrmError::CompanyNotFound(_))));
+    assert!(matches!(crm.create_deal(deal("X", "10", Some("WON-ISH")), UI).await, Err(CrmError::UnknownStage { .. })));
+    let mut bad_currency = deal("X", "10", None);
+    bad_currency.amount.currency = "XYZ".into();
+    let err = crm.create_deal(bad_currency, UI).await.unwrap_err();
+    assert!(err.to_string().contains("unknown currency 'XYZ'"), "{err}");
+    assert!(matches!(crm.create_deal(deal(" ", "10", None), UI).await, Err(CrmError::MissingName(RecordKind::Deal))));
+    assert!(matches!(
+        crm.create_company(
+            NewCompany { name: "A".into(), domain: Some("not a domain".into()), ..Default::default() },
+            UI
+        )
+        .await,
+        Err(CrmError::InvalidDomain(_))
+    ));
+    let long = "x".repeat(1_000_001);
+    assert!(matches!(crm.create_person(person(&long, "", None), UI).await, Err(CrmError::TooLong { .. })));
+
+    crm.create_person(person("Ann", "Lee", Some("ann@acme.com")), UI).await.unwrap();
+    let dup = crm.create_person(person("Other", "Ann", Some("ANN@acme.com")), UI).await.unwrap_err();
+    assert!(matches!(dup, CrmError::DuplicateEmail { .. }), "{dup}");
+
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM change_log").fetch_one(app.store().pool()).await.unwrap();
+    assert_eq!(after, before + 1, "only the one good person was logged");
+    assert!(matches!(parse_id("nope"), Err(CrmError::InvalidId(_))));
+}
+
+#[tokio::test]
+async fn deals_move_through_stages_and_close() {
+    let (_dir, app) = open().await;
+    let crm = app.crm();
+    let d = crm.create_deal(deal("Renewal", "1200.50", None), UI).await.unwrap();
+    assert_eq!(d.stage_name, "NEW");
+    assert_eq!(d.amount.micros, 1_200_500_000);
+    assert_eq!(d.probability, 10);
+    let moved =
+        crm.move_deal_stage(MoveDeal { deal_id: d.id, stage: "proposal".into(), position: None }, UI).await.unwrap();
+    assert_eq!(moved.stage_name, "PROPOSAL");
+    assert_eq!(moved.probability, 60);
+    assert!(moved.stage_entered_at > d.stage_entered_at);
+
+    let no_reason = SetDealStatus { deal_id: d.id, status: DealStatus::Lost, lost_reason: None };
+    assert!(matches!(crm.set_deal_status(no_reason, UI).await, Err(CrmError::LostReasonRequired)));
+    let lost = crm
+        .set_deal_status(
+            SetDealStatus { deal_id: d.id, status: DealStatus::Lost, lost_reason: Some("Budget".into()) },
+            UI,
+        )
+        .await
+        .unwrap();
+    assert_eq!((lost.status, lost.probability, lost.lost_reason.as_deref()), (DealStatus::Lost, 0, Some("Budget")));
+
+    let proposals = crm.list_deals(&DealQuery { stage: Some("PROPOSAL".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(proposals.items.len(), 1);
+    assert!(
+        crm.list_deals(&DealQuery { stage: Some("NEW".into()), ..Default::default() }).await.unwrap().items.is_empty()
+    );
+}
+
+#[tokio::test]
+async fn timeline_and_change_log_record_every_field_change() {
+    let (_dir, app) = open().await;
+    let crm = app.crm();
+    let p = crm.create_person(person("Ann", "Lee", Some("ann@acme.com")), UI).await.unwrap();
+    crm.update_person(p.id, PersonPatch { email: Some("ann@acme.io".into()), ..Default::default() }, UpdateSource::Cli)
+        .await
+        .unwrap();
+    crm.tag_record(RecordRef { kind: RecordKind::Person, id: p.id }, "VIP", UI).await.unwrap();
+    crm.add_note(
+        NewNote {
+            body: "Met at the conference\nmore".into(),
+            targets: vec![RecordRef { kind: RecordKind::Person, id: p.id }],
+        },
+        UI,
+    )
+    .await
+    .unwrap();
+    let d = crm.create_deal(deal("Deal", "1", None), UI).await.unwrap();
+    crm.move_deal_stage(MoveDeal { deal_id: d.id, stage: "MEETING".into(), position: None }, UI).await.unwrap();
+
+    let events = crm.timeline(RecordRef { kind: RecordKind::Person, id: p.id }).await.unwrap();
+    let kinds: Vec<&TimelineEventKind> = events.iter().map(|e| &e.kind).collect();
+    assert!(matches!(kinds[0], TimelineEventKind::NoteAdded { excerpt, .. } if excerpt == "Met at the conference"));
+    assert!(matches!(kinds[1], TimelineEventKind::Tagged { tag } if tag == "VIP"));
+    assert!(matches!(kinds[2], TimelineEventKind::FieldChanged { field, from, to }
+        if field == "email" && from == "ann@acme.com" && to == "ann@acme.io"));
+    assert_eq!(events[2].source, UpdateSource::Cli);
+    assert!(matches!(kinds[3], TimelineEventKind::Created));
+    assert!(events.windows(2).all(|w| w[0].seq > w[1].seq && w[0].hlc > w[1].hlc), "newest first, HLC ordered");
+
+    let deal_events = crm.timeline(RecordRef { kind: RecordKind::Deal, id: d.id }).await.unwrap();
+    assert!(
+        matches!(&deal_events[0].kind, TimelineEventKind::StageMoved { from, to } if from == "NEW" && to == "MEETING")
+    );
+
+    // The change log refuses edits and deletes.
+    let pool = app.store().pool();
+    assert!(sqlx::query("UPDATE change_log SET op = 'create'").execute(pool).await.is_err());
+    assert!(sqlx::query("DELETE FROM change_log").execute(pool).await.is_err());
+}
+
+#[tokio::test]
+async fn a_failed_write_leaves_no_change_log_row() {
+    let (_dir, app) = open().await;
+    let crm = app.crm();
+    let p = crm.create_person(person("Ann", "Lee", Some("a@x.com")), UI).await.unwrap();
+    crm.create_person(person("Bob", "Ray", Some("b@x.com")), UI).await.unwrap();
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM change_log").fetch_one(app.store().pool()).await.unwrap()
+    };
+    let before = count().await;
+    // Valid fields but a clash with Bob's email: the whole update is refused.
+    let patch = PersonPatch { city: Some("Paris".into()), email: Some("b@x.com".into()), ..Default::default() };
+    assert!(crm.update_person(p.id, patch, UI).await.is_err());
+    assert_eq!(count().await, before);
+    assert_eq!(crm.get_person(p.id).await.unwrap().city, None);
+}
+
+#[tokio::test]
+async fn search_matches_prefixes_across_kinds_folding_case_and_accents() {
+    let (_dir, app) = open().await;
+    let crm = app.crm();
+    crm.create_person(person("Zoë", "Ångström", Some("zoe@physics.org")), UI).await.unwrap();
+    crm.create_company(NewCompany { name: "Zoetic Labs".into(), ..Default::default() }, UI).await.unwrap();
+    let d = crm.create_deal(deal("Zoom rollout", "5", None), UI).await.unwrap();
+    crm.add_note(
+        NewNote { body: "zoology budget".into(), targets: vec![RecordRef { kind: RecordKind::Deal, id: d.id }] },
+        UI,
+    )
+    .await
+    .unwrap();
+
+    let hits = crm.search("ZO", None).await.unwrap();
+    let kinds: std::collections::BTreeSet<RecordKind> = hits.iter().map(|h| h.record.kind).collect();
+    assert_eq!(kinds.len(), 4, "{hits:?}");
+    let accents = crm.search("angstr", None).await.unwrap();
+    assert_eq!(accents.len(), 1);
+    assert_eq!(accents[0].title, "Zoë Ångström");
+    assert_eq!(crm.search("zoe ang", None).await.unwrap().len(), 1, "all words must match");
+    // FTS syntax in the input is inert: `OR` is a word here, so all three words must match.
+    assert!(crm.search("zoe\" OR (xyz*", None).await.unwrap().is_empty());
+    assert_eq!(crm.search("zo NEAR(", None).await.unwrap().len(), 0);
+
+    // Deleting removes from the index; restoring puts it back.
+    crm.delete_deal(d.id, UI).await.unwrap();
+    assert!(crm.search("zoom", None).await.unwrap().is_empty());
+    crm.restore_deal(d.id, UI).await.unwrap();
+    assert_eq!(crm.search("zoom", None).await.unwrap().len(), 1);
+    // Renaming re-indexes.
+    crm.update_deal(d.id, DealPatch { name: Some("Rocket".into()), ..Default::default() }, UI).await.unwrap();
+    assert!(crm.search("zoom", None).await.unwrap().is_empty());
+    assert_eq!(crm.search("rock", None).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn keyset_paging_visits_every_row_once_in_order() {
+    let (_dir, app) = open().await;
+    let crm = app.crm();
+    let names = ["émile", "Bob", "alice", "Carol", "dave", "Bob", "eve", "Frank", "grace"];
+    let new: Vec<NewPerson> = names.iter().enumerate().map(|(i, n)| person(n, &format!("N{i}"), None)).collect();
+    crm.create_people(new, UI).await.unwrap();
+
+    for direction in [SortDirection::Asc, SortDirection::Desc] {
+        let mut seen = Vec::new();
+        let mut query = PersonQuery { limit: Some(2), direction, ..Default::default() };
+        loop {
+            let page = crm.list_people(&query).await.unwrap();
+            assert!(page.items.len() <= 2);
+            seen.extend(page.items.iter().map(|p| (p.first_name.to_lowercase(), p.last_name.clone())));
+            match page.next_cursor {
+                Some(c) => query.cursor = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), names.len());
+        let mut sorted = seen.clone();
+        sorted.sort();
+        if direction == SortDirection::Desc {
+            sorted.reverse();
+        }
+        // NOCASE order: ASCII case-folded; 'é' sorts after ASCII letters.
+        assert_eq!(seen, sorted, "{direction:?}");
+    }
+
+    let by_updated = crm
+        .list_people(&PersonQuery { sort: PersonSort::UpdatedAt, limit: Some(4), ..Default::default() })
+        .await
+        .unwrap();
+    let cursor = by_updated.next_cursor.clone().unwrap();
+    let wrong_sort = PersonQuery { sort: PersonSort::Name, cursor: Some(cursor), ..Default::default() };
+    assert!(matches!(crm.list_people(&wrong_sort).await, Err(CrmError::InvalidCursor)));
+    let garbage = PersonQuery { cursor: Some("!!".into()), ..Default::default() };
+    assert!(matches!(crm.list_people(&garbage).await, Err(CrmError::InvalidCursor)));
+}
+
+#[tokio::test]
+async fn lists_filter_by_text_company_and_tag() {
+    let (_dir, app) = open().await;
+    let crm = app.crm();
+    let acme = crm.create_company(NewCompany { name: "Acme".into(), ..Default::default() }, UI).await.unwrap();
+    let mut ann = person("Ann", "Lee", None);
+    ann.company_id = Some(acme.id);
+    let ann = crm.create_person(ann, UI).await.unwrap();
+    crm.create_person(person("Anna", "Berg", None), UI).await.unwrap();
+    crm.tag_record(RecordRef { kind: RecordKind::Person, id: ann.id }, "vip", UI).await.unwrap();
+
+    let text = crm.list_people(&PersonQuery { text: Some("ann".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(text.items.len(), 2);
+    let at_acme = crm.list_people(&PersonQuery { company_id: Some(acme.id), ..Default::default() }).await.unwrap();
+    assert_eq!(at_acme.items.len(), 1);
+    let tagged = crm.list_people(&PersonQuery { tag: Some("VIP".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(tagged.items.iter().map(|p| p.id).collect::<Vec<_>>(), [ann.id]);
+    assert_eq!(tagged.items[0].tags, ["vip"]);
+}
+
+#[tokio::test]
+async fn custom_fields_are_defined_checked_and_logged() {
+    let (_dir, app) = open().await;
+    let crm = app.crm();
+    let def = NewCustomField {
+        object: RecordKind::Person,
+        key: "tier".into(),
+        label: "Tier".into(),
+        field_type: CustomFieldType::Select { options: vec!["Gold".into(), "Silver".into()] },
+    };
+    crm.define_custom_field(def.clone()).await.unwrap();
+    assert!(matches!(crm.define_custom_field(def).await, Err(CrmError::DuplicateCustomField { .. })));
+    let mut new = person("Ann", "Lee", None);
+    new.custom.insert("tier".into(), "gold".into());
+    let ann = crm.create_person(new, UI).await.unwrap();
+    assert_eq!(ann.custom["tier"], "Gold");
+    let mut bad = person("Bob", "Ray", None);
+    bad.custom.insert("tier".into(), "Bronze".into());
+    assert!(matches!(crm.create_person(bad, UI).await, Err(CrmError::InvalidCustomValue { .. })));
+
+    let mut patch = PersonPatch::default();
+    patch.custom.insert("tier".into(), "Silver".into());
+    crm.update_person(ann.id, patch, UI).await.unwrap();
+    let events = crm.timeline(RecordRef { kind: RecordKind::Person, id: ann.id }).await.unwrap();
+    assert!(matches!(&events[0].kind, TimelineEventKind::FieldChanged { field, .. } if field == "custom.tier"));
+}
+
+#[tokio::test]
+async fn hlc_stamps_keep_increasing_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path()).await.unwrap();
+    app.crm().create_person(person("A", "B", None), UI).await.unwrap();
+    let first: String =
+        sqlx::query("SELECT max(hlc) AS h FROM change_log").fetch_one(app.store().pool()).await.unwrap().get("h");
+    app.close().await;
+    let app = App::open(dir.path()).await.unwrap();
+    app.crm().create_person(person("C", "D", None), UI).await.unwrap();
+    let second: String =
+        sqlx::query("SELECT max(hlc) AS h FROM change_log").fetch_one(app.store().pool()).await.unwrap().get("h");
+    assert!(second > first);
+}
+
+#[tokio::test]
+async fn writes_emit_core_events_tagged_with_their_source() {
+    let (_dir, app) = open().await;
+    let mut events = app.subscribe();
+    let p = app.crm().create_person(person("Ann", "Lee", None), UpdateSource::Cli).await.unwrap();
+    let event = events.recv().await.unwrap();
+    assert_eq!(
+        event,
+        ipc::CoreEvent::RecordChanged {
+            record: RecordRef { kind: RecordKind::Person, id: p.id },
+            source: UpdateSource::Cli
+        }
+    );
+}

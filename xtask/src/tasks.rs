@@ -1,0 +1,146 @@
+//! Building the UI and the app, running the window, the test pipeline, the benchmarks.
+
+use crate::setup::{self, WASM_TARGET};
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The screen Xvfb gives the app when there is no display.
+const XVFB_SCREEN: &str = "-screen 0 1280x800x24 -nolisten tcp";
+
+pub fn workspace_root() -> Result<PathBuf> {
+    let xtask_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    xtask_dir.parent().map(Path::to_path_buf).context("xtask has no parent folder")
+}
+
+pub fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Finds a program on PATH or in cargo's bin folder (where `cargo install` puts tools).
+pub fn tool_path(name: &str) -> Option<PathBuf> {
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|d| d.join("bin"));
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(cargo_bin)
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+}
+
+pub fn run_cmd(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}").replace('"', "");
+    eprintln!("$ {shown}");
+    let status = cmd.status().with_context(|| format!("cannot start: {shown}"))?;
+    if !status.success() {
+        bail!("failed ({status}): {shown}");
+    }
+    Ok(())
+}
+
+/// Builds the Yew app for wasm32 and lays out ui/dist (wasm-bindgen output plus static files).
+pub fn build_ui(root: &Path) -> Result<()> {
+    run_cmd(cargo().args(["build", "-p", "dealdesk-ui", "--target", WASM_TARGET, "--release"]))?;
+    let dist = root.join("ui/dist");
+    if dist.exists() {
+        std::fs::remove_dir_all(&dist).context("clearing ui/dist")?;
+    }
+    std::fs::create_dir_all(&dist)?;
+    let wasm_bindgen = tool_path("wasm-bindgen").context("wasm-bindgen is missing: run `cargo xtask setup`")?;
+    let wasm = root.join(format!("target/{WASM_TARGET}/release/dealdesk-ui.wasm"));
+    run_cmd(
+        Command::new(wasm_bindgen)
+            .args(["--target", "web", "--no-typescript", "--out-name", "dealdesk_ui", "--out-dir"])
+            .arg(&dist)
+            .arg(&wasm),
+    )?;
+    for entry in std::fs::read_dir(root.join("ui/static"))? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), dist.join(entry.file_name()))?;
+    }
+    eprintln!("ui: built into {}", dist.display());
+    Ok(())
+}
+
+fn app_binary(root: &Path, release: bool) -> PathBuf {
+    root.join(if release { "target/release/dealdesk" } else { "target/debug/dealdesk" })
+}
+
+fn has_display() -> bool {
+    std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
+        || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty())
+}
+
+/// `dbus-run-session -- xvfb-run …`: a private session bus (single-instance, keyring) and a
+/// virtual screen for machines with no display.
+fn headless(program: &Path) -> Command {
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args(["--", "xvfb-run", "-a", "-s", XVFB_SCREEN]).arg(program);
+    cmd
+}
+
+pub fn run(root: &Path, data_dir: Option<PathBuf>, release: bool, screenshot: Option<PathBuf>) -> Result<()> {
+    setup::all(root)?;
+    build_ui(root)?;
+    let mut build = cargo();
+    build.args(["build", "-p", "dealdesk"]);
+    if release {
+        build.arg("--release");
+    }
+    run_cmd(&mut build)?;
+    let app = app_binary(root, release);
+    let mut app_args: Vec<String> = Vec::new();
+    if let Some(dir) = &data_dir {
+        app_args.push("--data-dir".into());
+        app_args.push(dir.display().to_string());
+    }
+    if has_display() && screenshot.is_none() {
+        return run_cmd(Command::new(&app).args(&app_args));
+    }
+    let script = root.join("xtask/scripts/window.sh");
+    let mut cmd = headless(Path::new("bash"));
+    cmd.arg(&script).arg(&app);
+    if let Some(shot) = &screenshot {
+        cmd.env("DEALDESK_SCREENSHOT", shot);
+    } else {
+        eprintln!("run: no display; the window opens on a virtual screen (Ctrl+C to stop)");
+    }
+    cmd.args(&app_args);
+    run_cmd(&mut cmd)
+}
+
+pub fn test(root: &Path, e2e: bool) -> Result<()> {
+    setup::all(root)?;
+    run_cmd(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    build_ui(root)?;
+    run_cmd(cargo().args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]))?;
+    run_cmd(cargo().args(["clippy", "-p", "dealdesk-ui", "--target", WASM_TARGET, "--", "-D", "warnings"]))?;
+    // Build every target with the feature set the test run uses, so the app binary is not rebuilt
+    // in between; keep a copy for the end-to-end suite.
+    run_cmd(cargo().args(["build", "--workspace", "--all-targets", "--locked"]))?;
+    let e2e_app = root.join("target/e2e-app/dealdesk");
+    std::fs::create_dir_all(e2e_app.parent().context("e2e dir")?)?;
+    std::fs::copy(app_binary(root, false), &e2e_app).context("copying the app for the e2e suite")?;
+
+    let mut tests = if e2e {
+        headless(&PathBuf::from(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())))
+    } else {
+        cargo()
+    };
+    tests.args(["test", "--workspace", "--locked"]);
+    if e2e {
+        tests.args(["--", "--include-ignored"]);
+        tests.env("DEALDESK_E2E_APP", &e2e_app);
+    }
+    run_cmd(&mut tests)?;
+    eprintln!("test: all checks passed");
+    Ok(())
+}
+
+pub fn bench(_root: &Path, args: &[String]) -> Result<()> {
+    run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "crm", "--"]).args(args))
+}

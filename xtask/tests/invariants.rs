@@ -1,0 +1,135 @@
+//! The invariants of docs/ARCHITECTURE.md, checked on every test run.
+
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn metadata() -> Value {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .current_dir(root())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Names of every package `package` depends on (normal and build dependencies, transitively).
+fn dependency_closure(meta: &Value, package: &str) -> BTreeSet<String> {
+    let names: HashMap<&str, &str> = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["name"].as_str().unwrap()))
+        .collect();
+    let nodes: HashMap<&str, &Value> =
+        meta["resolve"]["nodes"].as_array().unwrap().iter().map(|n| (n["id"].as_str().unwrap(), n)).collect();
+    let start = names.iter().find(|(_, name)| **name == package).map(|(id, _)| *id).expect("package in workspace");
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![start];
+    while let Some(id) = stack.pop() {
+        for dep in nodes[id]["deps"].as_array().unwrap() {
+            let not_dev_only = dep["dep_kinds"].as_array().unwrap().iter().any(|k| k["kind"].as_str() != Some("dev"));
+            let dep_id = dep["pkg"].as_str().unwrap();
+            if not_dev_only && seen.insert(names[dep_id].to_string()) {
+                stack.push(dep_id);
+            }
+        }
+    }
+    seen
+}
+
+fn offenders(closure: &BTreeSet<String>, prefixes: &[&str]) -> Vec<String> {
+    closure.iter().filter(|name| prefixes.iter().any(|p| name.starts_with(p))).cloned().collect()
+}
+
+#[test]
+fn core_never_depends_on_tauri_gtk_webkit_or_yew() {
+    let meta = metadata();
+    let closure = dependency_closure(&meta, "dealdesk-core");
+    let bad = offenders(&closure, &["tauri", "wry", "tao", "gtk", "gdk", "webkit", "javascriptcore", "yew"]);
+    assert!(bad.is_empty(), "dealdesk-core depends on {bad:?}");
+    assert!(closure.contains("sqlx"), "the check sees real dependencies");
+}
+
+#[test]
+fn ui_knows_the_app_only_through_the_model() {
+    let meta = metadata();
+    let closure = dependency_closure(&meta, "dealdesk-ui");
+    let bad = offenders(&closure, &["dealdesk-core", "sqlx", "tauri", "wry"]);
+    assert!(bad.is_empty(), "dealdesk-ui depends on {bad:?}");
+    assert!(closure.contains("dealdesk-model"));
+}
+
+#[test]
+fn model_does_no_io() {
+    let meta = metadata();
+    let closure = dependency_closure(&meta, "dealdesk-model");
+    let bad = offenders(&closure, &["sqlx", "tokio", "reqwest", "hyper", "mio", "tauri"]);
+    assert!(bad.is_empty(), "dealdesk-model depends on {bad:?}");
+}
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn shell_commands_are_adapters_without_sql_or_http() {
+    let meta = metadata();
+    let shell = &meta["packages"].as_array().unwrap().iter().find(|p| p["name"] == "dealdesk").unwrap()["dependencies"];
+    let direct: Vec<&str> = shell.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    for forbidden in ["sqlx", "reqwest", "rusqlite", "hyper"] {
+        assert!(!direct.contains(&forbidden), "src-tauri depends on {forbidden} directly");
+    }
+    for file in rust_files(&root().join("src-tauri/src")) {
+        let text = std::fs::read_to_string(&file).unwrap().to_uppercase();
+        for sql in ["SELECT ", "INSERT INTO", "DELETE FROM", "UPDATE ", "CREATE TABLE"] {
+            assert!(!text.contains(sql), "{} contains SQL ({sql})", file.display());
+        }
+    }
+}
+
+#[test]
+fn the_ui_reaches_tauri_only_through_its_ipc_module() {
+    for file in rust_files(&root().join("ui/src")) {
+        if file.ends_with("ipc.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for raw in ["__TAURI__", "wasm_bindgen(js_namespace", "serde_json::json!", "serde_json::to_string"] {
+            assert!(!text.contains(raw), "{} bypasses the typed IPC ({raw})", file.display());
+        }
+    }
+}
+
+#[test]
+fn core_library_keeps_no_state_files_beside_the_database() {
+    for file in rust_files(&root().join("core/src")) {
+        if file.components().any(|c| c.as_os_str() == "bin") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for write in ["File::create", "fs::write", "OpenOptions::new"] {
+            assert!(
+                !text.contains(write),
+                "{} writes a file ({write}); state belongs in SQLite or the keyring",
+                file.display()
+            );
+        }
+    }
+}
