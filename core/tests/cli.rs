@@ -1,4 +1,5 @@
 //! `dealdesk-cli` as a user runs it: the real binary on a temporary data folder.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use serde_json::Value;
 use std::path::Path;

@@ -1,5 +1,6 @@
 //! The CRM core on real, temporary SQLite files: schema, writes, validation, search, paging,
 //! timeline and change log.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use dealdesk_core::crm::CrmError;
 use dealdesk_core::{App, crm::parse_id};

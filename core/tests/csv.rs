@@ -1,4 +1,5 @@
 //! CSV import and export on real SQLite files: good, bad and hostile files.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use dealdesk_core::App;
 use dealdesk_core::crm::csv::{ImportError, ImportOptions};

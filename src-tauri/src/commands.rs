@@ -31,6 +31,7 @@ macro_rules! commands {
             const _: () = assert!(same_name(stringify!($name), <$cmd as Command>::NAME), "command name differs from the model");
 
             #[tauri::command]
+            #[allow(clippy::let_unit_value)] // commands without arguments take `()`
             async fn $name(
                 state: tauri::State<'_, App>,
                 request: <$cmd as Command>::Request,

@@ -1,4 +1,5 @@
 //! The invariants of docs/ARCHITECTURE.md, checked on every test run.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};

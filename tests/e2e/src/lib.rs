@@ -41,7 +41,7 @@ fn wait_for_port(port: u16, timeout: Duration) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    bail!("tauri-driver did not listen on port {port} within {timeout:?}")
+    bail!("nothing listened on port {port} within {timeout:?} (tauri-driver or WebKitWebDriver)")
 }
 
 /// The element's text content. (WebKitWebDriver's "visible text" came back empty for table
@@ -87,7 +87,9 @@ impl Session {
             .context("starting tauri-driver")?;
         // Owns the driver from here on, so an early error below still stops it.
         let mut guard = DriverGuard(Some(tauri_driver));
+        // tauri-driver listens at once, but forwards to WebKitWebDriver, which takes a moment.
         wait_for_port(port, Duration::from_secs(20))?;
+        wait_for_port(native_port, Duration::from_secs(20))?;
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert(

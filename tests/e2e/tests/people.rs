@@ -1,4 +1,5 @@
 //! The first window: lists people and deals from the database, adds a person.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use dealdesk_core::App;
 use dealdesk_e2e::Session;
