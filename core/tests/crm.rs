@@ -123,6 +123,11 @@ async fn validation_errors_are_specific_and_write_nothing() {
     let after: i64 = sqlx::query_scalar("SELECT count(*) FROM change_log").fetch_one(app.store().pool()).await.unwrap();
     assert_eq!(after, before + 1, "only the one good person was logged");
     assert!(matches!(parse_id("nope"), Err(CrmError::InvalidId(_))));
+
+    // An id given from outside (an import of an export) must not be taken already.
+    let taken = crm.list_people(&PersonQuery::default()).await.unwrap().items[0].id;
+    let reuse = NewPerson { id: Some(taken), ..person("Copy", "Cat", None) };
+    assert!(matches!(crm.create_person(reuse, UI).await, Err(CrmError::DuplicateId { .. })));
 }
 
 #[tokio::test]

@@ -138,11 +138,10 @@ pub(crate) fn apply_patch(
 pub(crate) async fn check_against_store(
     conn: &mut SqliteConnection,
     rows: &[(Uuid, &CompanyFields)],
-    new_records: bool,
+    claimed_ids: &[Uuid],
 ) -> Result<Vec<Result<(), CrmError>>, CrmError> {
-    let ids: Vec<String> = rows.iter().map(|(id, _)| id.to_string()).collect();
-    let taken_ids =
-        if new_records { find_existing(conn, "company", "id", false, &ids).await? } else { Default::default() };
+    let claimed: Vec<String> = claimed_ids.iter().map(Uuid::to_string).collect();
+    let taken_ids = find_existing(conn, "company", "id", false, &claimed).await?;
     let domains: Vec<String> = rows.iter().filter_map(|(_, f)| f.domain.clone()).collect();
     let owners = find_existing(conn, "company", "domain", true, &domains).await?;
     let mut seen = HashSet::new();
@@ -218,9 +217,11 @@ impl Crm {
     pub async fn create_companies(&self, new: Vec<NewCompany>, source: UpdateSource) -> Result<Vec<Uuid>, CrmError> {
         let mut tx = self.store.begin_write().await?;
         let defs = custom_fields::load_defs(&mut tx, RecordKind::Company).await?;
+        // Ids made here are new by construction; only ids given from outside need checking.
+        let claimed: Vec<Uuid> = new.iter().filter_map(|n| n.id).collect();
         let prepared = new.into_iter().map(|n| prepare_new(n, &defs)).collect::<Result<Vec<_>, _>>()?;
         let refs: Vec<(Uuid, &CompanyFields)> = prepared.iter().map(|(id, f)| (*id, f)).collect();
-        for result in check_against_store(&mut tx, &refs, true).await? {
+        for result in check_against_store(&mut tx, &refs, &claimed).await? {
             result?;
         }
         insert_records(&mut tx, &self.ctx(source), &prepared).await?;
@@ -252,7 +253,7 @@ impl Crm {
         let defs = custom_fields::load_defs(&mut tx, RecordKind::Company).await?;
         let old = CompanyFields::from(&current);
         let new = apply_patch(&old, patch, &defs)?;
-        for result in check_against_store(&mut tx, &[(id, &new)], false).await? {
+        for result in check_against_store(&mut tx, &[(id, &new)], &[]).await? {
             result?;
         }
         let changed = update_record(&mut tx, &self.ctx(source), id, &old, &new).await?;
@@ -277,7 +278,7 @@ impl Crm {
         let mut tx = self.store.begin_write().await?;
         let current = fetch(&mut tx, id).await?;
         let fields = CompanyFields::from(&current);
-        for result in check_against_store(&mut tx, &[(id, &fields)], false).await? {
+        for result in check_against_store(&mut tx, &[(id, &fields)], &[]).await? {
             result?;
         }
         set_deleted(&mut tx, &self.ctx(source), RecordKind::Company, "company", id, false).await?;

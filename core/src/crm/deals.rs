@@ -136,10 +136,10 @@ pub(crate) fn prepare_new(
 pub(crate) async fn check_against_store(
     conn: &mut SqliteConnection,
     rows: &[(Uuid, &DealFields)],
-    new_records: bool,
+    claimed_ids: &[Uuid],
 ) -> Result<Vec<Result<(), CrmError>>, CrmError> {
-    let ids: Vec<String> = rows.iter().map(|(id, _)| id.to_string()).collect();
-    let taken = if new_records { find_existing(conn, "deal", "id", false, &ids).await? } else { Default::default() };
+    let claimed: Vec<String> = claimed_ids.iter().map(Uuid::to_string).collect();
+    let taken = find_existing(conn, "deal", "id", false, &claimed).await?;
     let contacts: Vec<String> = rows.iter().filter_map(|(_, f)| f.contact_id.map(|c| c.to_string())).collect();
     let live_contacts = find_existing(conn, "person", "id", true, &contacts).await?;
     let companies: Vec<String> = rows.iter().filter_map(|(_, f)| f.company_id.map(|c| c.to_string())).collect();
@@ -247,6 +247,8 @@ impl Crm {
         let mut tx = self.store.begin_write().await?;
         let defs = custom_fields::load_defs(&mut tx, RecordKind::Deal).await?;
         let pipelines = super::pipelines::load_all(&mut tx).await?;
+        // Ids made here are new by construction; only ids given from outside need checking.
+        let claimed: Vec<Uuid> = new.iter().filter_map(|n| n.id).collect();
         let mut prepared = Vec::with_capacity(new.len());
         for deal in new {
             let pipeline = match deal.pipeline_id {
@@ -261,7 +263,7 @@ impl Crm {
             prepared.push(prepare_new(deal, pipeline, &defs, &ctx.now)?);
         }
         let refs: Vec<(Uuid, &DealFields)> = prepared.iter().map(|(id, f)| (*id, f)).collect();
-        for result in check_against_store(&mut tx, &refs, true).await? {
+        for result in check_against_store(&mut tx, &refs, &claimed).await? {
             result?;
         }
         place_at_column_end(&mut tx, &mut prepared).await?;
@@ -295,7 +297,7 @@ impl Crm {
         }
         let old = DealFields::from(&current);
         let new = change(old.clone(), &ctx.now)?.checked()?;
-        for result in check_against_store(&mut tx, &[(id, &new)], false).await? {
+        for result in check_against_store(&mut tx, &[(id, &new)], &[]).await? {
             result?;
         }
         let changed = update_record(&mut tx, &ctx, id, &old, &new).await?;

@@ -22,7 +22,7 @@ mod timeline;
 pub mod validate;
 
 pub use error::CrmError;
-pub use search::fts_query;
+pub use search::{SEARCH_CANDIDATES, fts_query};
 
 use crate::app::EventBus;
 use crate::store::Store;

@@ -145,11 +145,10 @@ pub(crate) fn apply_patch(
 pub(crate) async fn check_against_store(
     conn: &mut SqliteConnection,
     rows: &[(Uuid, &PersonFields)],
-    new_records: bool,
+    claimed_ids: &[Uuid],
 ) -> Result<Vec<Result<(), CrmError>>, CrmError> {
-    let ids: Vec<String> = rows.iter().map(|(id, _)| id.to_string()).collect();
-    let taken_ids =
-        if new_records { find_existing(conn, "person", "id", false, &ids).await? } else { Default::default() };
+    let claimed: Vec<String> = claimed_ids.iter().map(Uuid::to_string).collect();
+    let taken_ids = find_existing(conn, "person", "id", false, &claimed).await?;
     let emails: Vec<String> = rows.iter().filter_map(|(_, f)| f.email.clone()).collect();
     let email_owners = find_existing(conn, "person", "email", true, &emails).await?;
     let companies: Vec<String> = rows.iter().filter_map(|(_, f)| f.company_id.map(|c| c.to_string())).collect();
@@ -250,9 +249,11 @@ impl Crm {
     pub async fn create_people(&self, new: Vec<NewPerson>, source: UpdateSource) -> Result<Vec<Uuid>, CrmError> {
         let mut tx = self.store.begin_write().await?;
         let defs = custom_fields::load_defs(&mut tx, RecordKind::Person).await?;
+        // Ids made here are new by construction; only ids given from outside need checking.
+        let claimed: Vec<Uuid> = new.iter().filter_map(|n| n.id).collect();
         let prepared = new.into_iter().map(|n| prepare_new(n, &defs)).collect::<Result<Vec<_>, _>>()?;
         let refs: Vec<(Uuid, &PersonFields)> = prepared.iter().map(|(id, f)| (*id, f)).collect();
-        for result in check_against_store(&mut tx, &refs, true).await? {
+        for result in check_against_store(&mut tx, &refs, &claimed).await? {
             result?;
         }
         let ctx = self.ctx(source);
@@ -281,7 +282,7 @@ impl Crm {
         let defs = custom_fields::load_defs(&mut tx, RecordKind::Person).await?;
         let old = PersonFields::from(&current);
         let new = apply_patch(&old, patch, &defs)?;
-        for result in check_against_store(&mut tx, &[(id, &new)], false).await? {
+        for result in check_against_store(&mut tx, &[(id, &new)], &[]).await? {
             result?;
         }
         let changed = update_record(&mut tx, &self.ctx(source), id, &old, &new).await?;
@@ -308,7 +309,7 @@ impl Crm {
         let mut tx = self.store.begin_write().await?;
         let current = fetch(&mut tx, id).await?;
         let fields = PersonFields::from(&current);
-        for result in check_against_store(&mut tx, &[(id, &fields)], false).await? {
+        for result in check_against_store(&mut tx, &[(id, &fields)], &[]).await? {
             result?;
         }
         set_deleted(&mut tx, &self.ctx(source), RecordKind::Person, "person", id, false).await?;

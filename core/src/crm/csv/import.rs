@@ -62,7 +62,7 @@ trait Importer {
     fn check(
         conn: &mut SqliteConnection,
         rows: &[(Uuid, &Self::Fields)],
-        new_records: bool,
+        claimed_ids: &[Uuid],
     ) -> impl Future<Output = Result<Vec<Result<(), CrmError>>, CrmError>>;
 }
 
@@ -197,9 +197,9 @@ impl Importer for PeopleImporter {
     async fn check(
         conn: &mut SqliteConnection,
         rows: &[(Uuid, &PersonFields)],
-        new: bool,
+        claimed: &[Uuid],
     ) -> Result<Vec<Result<(), CrmError>>, CrmError> {
-        people::check_against_store(conn, rows, new).await
+        people::check_against_store(conn, rows, claimed).await
     }
 }
 
@@ -283,9 +283,9 @@ impl Importer for CompaniesImporter {
     async fn check(
         conn: &mut SqliteConnection,
         rows: &[(Uuid, &CompanyFields)],
-        new: bool,
+        claimed: &[Uuid],
     ) -> Result<Vec<Result<(), CrmError>>, CrmError> {
-        companies::check_against_store(conn, rows, new).await
+        companies::check_against_store(conn, rows, claimed).await
     }
 }
 
@@ -446,16 +446,29 @@ impl Importer for DealsImporter {
     async fn check(
         conn: &mut SqliteConnection,
         rows: &[(Uuid, &DealFields)],
-        new: bool,
+        claimed: &[Uuid],
     ) -> Result<Vec<Result<(), CrmError>>, CrmError> {
-        deals::check_against_store(conn, rows, new).await
+        deals::check_against_store(conn, rows, claimed).await
     }
 }
 
 /// What becomes of one row.
 enum Plan<F> {
-    Create { line: u64, id: Uuid, fields: F, tags: Vec<String> },
-    Update { line: u64, id: Uuid, old: F, new: F, tags: Vec<String> },
+    /// `explicit`: the id came from the file, so it must not be taken yet.
+    Create {
+        line: u64,
+        id: Uuid,
+        explicit: bool,
+        fields: F,
+        tags: Vec<String>,
+    },
+    Update {
+        line: u64,
+        id: Uuid,
+        old: F,
+        new: F,
+        tags: Vec<String>,
+    },
 }
 
 fn tags_of(cols: &Columns, record: &csv::StringRecord) -> Result<Vec<String>, CrmError> {
@@ -547,7 +560,13 @@ async fn run<I: Importer>(
                 let tags = tags.into_iter().filter(|t| !present.iter().any(|p| p.eq_ignore_ascii_case(t))).collect();
                 importer.update(&old, values).map(|new| Plan::Update { line, id, old, new, tags })
             }
-            None => importer.create(explicit_id, values).map(|(id, fields)| Plan::Create { line, id, fields, tags }),
+            None => importer.create(explicit_id, values).map(|(id, fields)| Plan::Create {
+                line,
+                id,
+                explicit: explicit_id.is_some(),
+                fields,
+                tags,
+            }),
         };
         match plan {
             Ok(plan) => plans.push(plan),
@@ -561,12 +580,16 @@ async fn run<I: Importer>(
         .iter()
         .filter_map(|p| if let Plan::Create { id, fields, .. } = p { Some((*id, fields)) } else { None })
         .collect();
-    let create_checks = I::check(conn, &creates, true).await?;
+    let claimed: Vec<Uuid> = plans
+        .iter()
+        .filter_map(|p| if let Plan::Create { id, explicit: true, .. } = p { Some(*id) } else { None })
+        .collect();
+    let create_checks = I::check(conn, &creates, &claimed).await?;
     let updates: Vec<(Uuid, &I::Fields)> = plans
         .iter()
         .filter_map(|p| if let Plan::Update { id, new, .. } = p { Some((*id, new)) } else { None })
         .collect();
-    let update_checks = I::check(conn, &updates, false).await?;
+    let update_checks = I::check(conn, &updates, &[]).await?;
     let mut create_checks = create_checks.into_iter();
     let mut update_checks = update_checks.into_iter();
     let mut good = Vec::with_capacity(plans.len());
