@@ -79,6 +79,8 @@ async fn people_crud_with_soft_delete_and_restore() {
     let trash = crm.list_people(&PersonQuery { deleted: true, ..Default::default() }).await.unwrap();
     assert_eq!(trash.items.len(), 1);
     assert!(matches!(crm.update_person(ann.id, PersonPatch::default(), UI).await, Err(CrmError::Deleted { .. })));
+    crm.delete_person(ann.id, UI).await.unwrap(); // trashing twice is a no-op
+    assert!(matches!(crm.delete_person(uuid::Uuid::now_v7(), UI).await, Err(CrmError::NotFound { .. })));
     let restored = crm.restore_person(ann.id, UI).await.unwrap();
     assert_eq!(restored.meta.deleted_at, None);
     assert_eq!(crm.list_people(&PersonQuery::default()).await.unwrap().items.len(), 1);

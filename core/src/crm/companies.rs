@@ -2,7 +2,7 @@
 
 use super::cursor::{SortKey, page_size};
 use super::record::{Cell, Fields, insert_records, set_deleted, update_record};
-use super::{Crm, CrmError, custom_fields, find_existing, rows, validate};
+use super::{Crm, CrmError, custom_fields, filters, find_existing, rows, validate};
 use dealdesk_model::money::normalize_currency;
 use dealdesk_model::{
     Company, CompanyPatch, CompanyQuery, CompanySort, CustomFieldDef, CustomValues, Money, NewCompany, Page,
@@ -266,12 +266,7 @@ impl Crm {
     }
 
     pub async fn delete_company(&self, id: Uuid, source: UpdateSource) -> Result<(), CrmError> {
-        let mut tx = self.store.begin_write().await?;
-        fetch(&mut tx, id).await?;
-        set_deleted(&mut tx, &self.ctx(source), RecordKind::Company, "company", id, true).await?;
-        tx.commit().await?;
-        self.emit_changed(RecordKind::Company, id, source);
-        Ok(())
+        self.trash(RecordKind::Company, id, source).await
     }
 
     pub async fn restore_company(&self, id: Uuid, source: UpdateSource) -> Result<Company, CrmError> {
@@ -292,19 +287,13 @@ impl Crm {
         let limit = page_size(query.limit);
         let mut qb = QueryBuilder::<Sqlite>::new(SELECT.as_str());
         qb.push(if query.deleted { " WHERE c.deleted_at IS NOT NULL" } else { " WHERE c.deleted_at IS NULL" });
-        if let Some(text) = query.text.as_deref() {
-            let Some(fts) = super::fts_query(text) else {
-                return Ok(Page { items: Vec::new(), next_cursor: None });
-            };
-            qb.push(" AND c.rid IN (SELECT rowid FROM company_fts WHERE company_fts MATCH ").push_bind(fts).push(")");
+        if let Some(text) = query.text.as_deref()
+            && !filters::push_text(&mut qb, "company_fts", "c.rid", text)
+        {
+            return Ok(Page { items: Vec::new(), next_cursor: None });
         }
         if let Some(tag) = query.tag.as_deref() {
-            qb.push(
-                " AND EXISTS (SELECT 1 FROM record_tag rt JOIN tag t ON t.id = rt.tag_id \
-                 WHERE rt.record_kind = 'company' AND rt.record_id = c.id AND t.name = ",
-            )
-            .push_bind(tag.trim().to_string())
-            .push(")");
+            filters::push_tag(&mut qb, RecordKind::Company, "c.id", tag);
         }
         let key = match query.sort {
             CompanySort::Name => &BY_NAME,

@@ -3,7 +3,7 @@
 use super::cursor::{SortKey, page_size};
 use super::pipelines::{pipeline, stage_named};
 use super::record::{Cell, Fields, insert_records, set_deleted, update_record};
-use super::{Crm, CrmError, custom_fields, find_existing, rows, validate};
+use super::{Crm, CrmError, custom_fields, filters, find_existing, rows, validate};
 use crate::store::time;
 use chrono::NaiveDate;
 use dealdesk_model::money::normalize_currency;
@@ -373,12 +373,7 @@ impl Crm {
     }
 
     pub async fn delete_deal(&self, id: Uuid, source: UpdateSource) -> Result<(), CrmError> {
-        let mut tx = self.store.begin_write().await?;
-        fetch(&mut tx, id).await?;
-        set_deleted(&mut tx, &self.ctx(source), RecordKind::Deal, "deal", id, true).await?;
-        tx.commit().await?;
-        self.emit_changed(RecordKind::Deal, id, source);
-        Ok(())
+        self.trash(RecordKind::Deal, id, source).await
     }
 
     pub async fn restore_deal(&self, id: Uuid, source: UpdateSource) -> Result<Deal, CrmError> {
@@ -412,19 +407,13 @@ impl Crm {
         if let Some(contact) = query.contact_id {
             qb.push(" AND d.contact_id = ").push_bind(contact.to_string());
         }
-        if let Some(text) = query.text.as_deref() {
-            let Some(fts) = super::fts_query(text) else {
-                return Ok(Page { items: Vec::new(), next_cursor: None });
-            };
-            qb.push(" AND d.rid IN (SELECT rowid FROM deal_fts WHERE deal_fts MATCH ").push_bind(fts).push(")");
+        if let Some(text) = query.text.as_deref()
+            && !filters::push_text(&mut qb, "deal_fts", "d.rid", text)
+        {
+            return Ok(Page { items: Vec::new(), next_cursor: None });
         }
         if let Some(tag) = query.tag.as_deref() {
-            qb.push(
-                " AND EXISTS (SELECT 1 FROM record_tag rt JOIN tag t ON t.id = rt.tag_id \
-                 WHERE rt.record_kind = 'deal' AND rt.record_id = d.id AND t.name = ",
-            )
-            .push_bind(tag.trim().to_string())
-            .push(")");
+            filters::push_tag(&mut qb, RecordKind::Deal, "d.id", tag);
         }
         let key = match query.sort {
             DealSort::Name => &BY_NAME,

@@ -2,7 +2,7 @@
 
 use super::cursor::{SortKey, page_size};
 use super::record::{Cell, Fields, insert_records, set_deleted, update_record};
-use super::{Crm, CrmError, custom_fields, find_existing, rows, validate};
+use super::{Crm, CrmError, custom_fields, filters, find_existing, rows, validate};
 use dealdesk_model::{
     CustomFieldDef, CustomValues, NewPerson, Page, Person, PersonPatch, PersonQuery, PersonSort, RecordKind,
     UpdateSource,
@@ -296,12 +296,7 @@ impl Crm {
 
     /// Moves a person to the trash. Deals keep pointing at them until they are purged.
     pub async fn delete_person(&self, id: Uuid, source: UpdateSource) -> Result<(), CrmError> {
-        let mut tx = self.store.begin_write().await?;
-        fetch(&mut tx, id).await?;
-        set_deleted(&mut tx, &self.ctx(source), RecordKind::Person, "person", id, true).await?;
-        tx.commit().await?;
-        self.emit_changed(RecordKind::Person, id, source);
-        Ok(())
+        self.trash(RecordKind::Person, id, source).await
     }
 
     /// Brings a person back from the trash, unless their email now belongs to someone else.
@@ -326,19 +321,13 @@ impl Crm {
         if let Some(company) = query.company_id {
             qb.push(" AND p.company_id = ").push_bind(company.to_string());
         }
-        if let Some(text) = query.text.as_deref() {
-            let Some(fts) = super::fts_query(text) else {
-                return Ok(Page { items: Vec::new(), next_cursor: None });
-            };
-            qb.push(" AND p.rid IN (SELECT rowid FROM person_fts WHERE person_fts MATCH ").push_bind(fts).push(")");
+        if let Some(text) = query.text.as_deref()
+            && !filters::push_text(&mut qb, "person_fts", "p.rid", text)
+        {
+            return Ok(Page { items: Vec::new(), next_cursor: None });
         }
         if let Some(tag) = query.tag.as_deref() {
-            qb.push(
-                " AND EXISTS (SELECT 1 FROM record_tag rt JOIN tag t ON t.id = rt.tag_id \
-                 WHERE rt.record_kind = 'person' AND rt.record_id = p.id AND t.name = ",
-            )
-            .push_bind(tag.trim().to_string())
-            .push(")");
+            filters::push_tag(&mut qb, RecordKind::Person, "p.id", tag);
         }
         let key = sort_key(query.sort);
         key.push_seek_order_limit(&mut qb, query.direction, query.cursor.as_deref(), limit)?;
