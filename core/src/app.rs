@@ -1,9 +1,12 @@
 //! [`App`]: owns the store and the event bus; the one object the shell and the CLI construct.
 
-use crate::crm::Crm;
-use crate::store::{Store, StoreError};
+use crate::crm::csv::ExportError;
+use crate::crm::{Crm, CrmError};
+use crate::store::{DATABASE_FILE, Store, StoreError};
 use dealdesk_model::ipc::CoreEvent;
+use dealdesk_model::{AppInfo, CsvObject, FileWritten, RecordKind, UpdateSource};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use tokio::sync::broadcast;
 
 /// Environment variable that overrides the data folder (for the app and the CLI alike).
@@ -15,6 +18,21 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error("no data folder: set {DATA_DIR_ENV} or pass --data-dir (the platform has no data directory)")]
     NoDataDir,
+    #[error(transparent)]
+    Crm(#[from] CrmError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+impl From<&AppError> for dealdesk_model::ApiError {
+    fn from(error: &AppError) -> Self {
+        match error {
+            AppError::Crm(crm) => crm.into(),
+            other => dealdesk_model::ApiError::new(dealdesk_model::ErrorCode::Internal, other.to_string()),
+        }
+    }
 }
 
 /// The data folder: `DEALDESK_DATA_DIR` if set, else the platform's data dir
@@ -88,5 +106,89 @@ impl App {
 
     pub async fn close(&self) {
         self.store.close().await;
+    }
+
+    pub async fn info(&self) -> AppInfo {
+        let database = self.data_dir.join(DATABASE_FILE);
+        AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            data_dir: self.data_dir.display().to_string(),
+            database_bytes: std::fs::metadata(&database).map(|m| m.len()).unwrap_or_default(),
+            database_file: database.display().to_string(),
+        }
+    }
+
+    /// A consistent copy of the database in `<data dir>/backups/` (SQLite `VACUUM INTO`).
+    pub async fn backup(&self) -> Result<FileWritten, AppError> {
+        let dir = self.data_dir.join("backups");
+        crate::exports::create_dir(&dir)?;
+        let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+        let path = dir.join(format!("dealdesk-{stamp}.sqlite3"));
+        sqlx::query("VACUUM INTO ?")
+            .bind(path.display().to_string())
+            .execute(self.store.pool())
+            .await
+            .map_err(|e| AppError::Crm(CrmError::Database(e)))?;
+        let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or_default();
+        tracing::info!(path = %path.display(), bytes, "database backed up");
+        Ok(FileWritten { path: path.display().to_string(), bytes, rows: None })
+    }
+
+    /// Exports an object to a CSV file in the user's downloads folder (or `<data dir>/exports`).
+    pub async fn export_csv_file(&self, object: CsvObject) -> Result<FileWritten, AppError> {
+        let dir = dirs::download_dir().unwrap_or_else(|| self.data_dir.join("exports"));
+        let stamp = chrono::Local::now().format("%Y-%m-%d-%H%M%S");
+        let path = dir.join(format!("dealdesk-{object}-{stamp}.csv"));
+        self.export_csv_to(object, &path).await
+    }
+
+    /// Exports an object to a CSV file at `path`, atomically (a temporary file, then a rename).
+    pub async fn export_csv_to(&self, object: CsvObject, path: &Path) -> Result<FileWritten, AppError> {
+        crate::exports::export_csv(&self.crm, object, path).await
+    }
+
+    /// Notices writes made by other processes (the CLI, a script) and tells the windows, so open
+    /// views refresh without a reload. Writes made in this process already emit their own events.
+    pub fn watch_external_changes(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let pool = self.store.pool().clone();
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            let newest = || async {
+                sqlx::query_scalar::<_, Option<i64>>("SELECT max(seq) FROM change_log").fetch_one(&pool).await
+            };
+            let mut seen = match newest().await {
+                Ok(seq) => seq.unwrap_or(0),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot watch for outside changes");
+                    return;
+                }
+            };
+            loop {
+                tokio::time::sleep(every).await;
+                let latest = match newest().await {
+                    Ok(seq) => seq.unwrap_or(0),
+                    Err(sqlx::Error::PoolClosed) => return,
+                    Err(error) => {
+                        tracing::debug!(%error, "change watcher");
+                        continue;
+                    }
+                };
+                if latest <= seen {
+                    continue;
+                }
+                let changed: Result<Vec<(String, String)>, _> = sqlx::query_as(
+                    "SELECT DISTINCT record_kind, source FROM change_log WHERE seq > ? AND source != 'ui'",
+                )
+                .bind(seen)
+                .fetch_all(&pool)
+                .await;
+                seen = latest;
+                for (kind, source) in changed.unwrap_or_default() {
+                    if let (Some(kind), Some(source)) = (RecordKind::parse(&kind), UpdateSource::parse(&source)) {
+                        events.emit(CoreEvent::RecordsChanged { kind, source });
+                    }
+                }
+            }
+        })
     }
 }

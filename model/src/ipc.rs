@@ -4,11 +4,18 @@
 //! The shell registers one Tauri command per type (named [`Command::NAME`], taking one argument
 //! called `request`); the UI calls them through one generic `invoke::<C>(request)`.
 
-use crate::query::{CompanyQuery, DealQuery, Page, PersonQuery, SearchQuery};
+use crate::import::CsvObject;
+use crate::query::{CompanyQuery, DealQuery, NoteQuery, Page, PersonQuery, SearchQuery, TaskQuery};
 use crate::record::{
-    Company, Deal, MoveDeal, NewCompany, NewDeal, NewPerson, Person, PersonPatch, Pipeline, RecordRef, SearchHit,
+    Company, CompanyPatch, CustomFieldDef, Deal, DealPatch, MoveDeal, NewCompany, NewCustomField, NewDeal, NewNote,
+    NewPerson, NewTask, Note, Person, PersonPatch, Pipeline, RecordKind, RecordRef, SearchHit, SetDealStatus, Tag,
+    Task,
 };
 use crate::timeline::TimelineEvent;
+use crate::views::{
+    AppInfo, Board, BoardQuery, BulkRequest, BulkResult, CustomFieldPatch, Dashboard, FileWritten, NewSavedView,
+    NoteEdit, SavePipeline, SavedView, Settings, TagRequest, TaskPatch,
+};
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
@@ -33,6 +40,8 @@ pub enum CoreEvent {
         record: RecordRef,
         source: crate::record::UpdateSource,
     },
+    /// Settings or configuration (pipelines, custom fields, saved views) changed.
+    ConfigChanged,
     /// Many records changed at once (an import); views of this kind should reload.
     RecordsChanged {
         kind: crate::record::RecordKind,
@@ -58,20 +67,56 @@ macro_rules! commands {
 }
 
 commands! {
-    /// A page of people.
     ListPeople = "list_people": PersonQuery => Page<Person>;
+    /// How many people match (for the table's scroll height).
+    CountPeople = "count_people": PersonQuery => u64;
     GetPerson = "get_person": Uuid => Person;
     CreatePerson = "create_person": NewPerson => Person;
     UpdatePerson = "update_person": (Uuid, PersonPatch) => Person;
-    DeletePerson = "delete_person": Uuid => ();
     ListCompanies = "list_companies": CompanyQuery => Page<Company>;
+    CountCompanies = "count_companies": CompanyQuery => u64;
+    GetCompany = "get_company": Uuid => Company;
     CreateCompany = "create_company": NewCompany => Company;
+    UpdateCompany = "update_company": (Uuid, CompanyPatch) => Company;
     ListDeals = "list_deals": DealQuery => Page<Deal>;
+    CountDeals = "count_deals": DealQuery => u64;
+    GetDeal = "get_deal": Uuid => Deal;
     CreateDeal = "create_deal": NewDeal => Deal;
+    UpdateDeal = "update_deal": (Uuid, DealPatch) => Deal;
     MoveDealStage = "move_deal_stage": MoveDeal => Deal;
+    ChangeDealStatus = "set_deal_status": SetDealStatus => Deal;
+    GetBoard = "get_board": BoardQuery => Board;
     ListPipelines = "list_pipelines": () => Vec<Pipeline>;
+    SavePipelineEdit = "save_pipeline": SavePipeline => Pipeline;
+    ListCustomFields = "list_custom_fields": RecordKind => Vec<CustomFieldDef>;
+    DefineCustomField = "define_custom_field": NewCustomField => CustomFieldDef;
+    UpdateCustomField = "update_custom_field": CustomFieldPatch => CustomFieldDef;
+    DeleteCustomField = "delete_custom_field": Uuid => ();
+    ListNotes = "list_notes": NoteQuery => Page<Note>;
+    AddNote = "add_note": NewNote => Note;
+    UpdateNote = "update_note": NoteEdit => Note;
+    ListTasks = "list_tasks": TaskQuery => Page<Task>;
+    CountTasks = "count_tasks": TaskQuery => u64;
+    AddTask = "add_task": NewTask => Task;
+    UpdateTask = "update_task": (Uuid, TaskPatch) => Task;
+    ListTags = "list_tags": () => Vec<Tag>;
+    TagRecord = "tag_record": TagRequest => Tag;
+    UntagRecord = "untag_record": TagRequest => ();
+    /// Moves any record to the trash; `RestoreRecord` brings it back (undo).
+    TrashRecord = "trash_record": RecordRef => ();
+    RestoreRecord = "restore_record": RecordRef => ();
+    Bulk = "bulk": BulkRequest => BulkResult;
     Search = "search": SearchQuery => Vec<SearchHit>;
     Timeline = "timeline": RecordRef => Vec<TimelineEvent>;
+    GetDashboard = "get_dashboard": () => Dashboard;
+    ListSavedViews = "list_saved_views": RecordKind => Vec<SavedView>;
+    SaveView = "save_view": NewSavedView => SavedView;
+    DeleteSavedView = "delete_saved_view": Uuid => ();
+    GetSettings = "get_settings": () => Settings;
+    SaveSettings = "save_settings": Settings => Settings;
+    GetAppInfo = "get_app_info": () => AppInfo;
+    BackupDatabase = "backup_database": () => FileWritten;
+    ExportCsv = "export_csv": CsvObject => FileWritten;
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod money;
 pub mod query;
 pub mod record;
 pub mod timeline;
+pub mod views;
 
 pub use error::{ApiError, ErrorCode};
 pub use import::{ColumnMapping, CsvObject, ImportReport, RejectedRow};
@@ -17,3 +18,4 @@ pub use money::{Money, MoneyParseError};
 pub use query::*;
 pub use record::*;
 pub use timeline::*;
+pub use views::*;

@@ -1,6 +1,7 @@
 //! List queries (filter, sort, keyset page) and the pages they return.
 
-use crate::record::DealStatus;
+use crate::record::{DealStatus, RecordRef, TaskStatus};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -44,6 +45,12 @@ pub struct PersonQuery {
     pub company_id: Option<Uuid>,
     #[serde(default)]
     pub tag: Option<String>,
+    /// Created on or after this day (UTC).
+    #[serde(default)]
+    pub created_from: Option<NaiveDate>,
+    /// Created on or before this day (UTC).
+    #[serde(default)]
+    pub created_to: Option<NaiveDate>,
     #[serde(default)]
     pub sort: PersonSort,
     #[serde(default)]
@@ -52,6 +59,9 @@ pub struct PersonQuery {
     pub limit: Option<u32>,
     #[serde(default)]
     pub cursor: Option<String>,
+    /// Skip this many rows instead of seeking a cursor (random access for virtual scrolling).
+    #[serde(default)]
+    pub offset: Option<u32>,
     /// List the trash instead of live records.
     #[serde(default)]
     pub deleted: bool,
@@ -72,6 +82,9 @@ pub struct CompanyQuery {
     pub text: Option<String>,
     #[serde(default)]
     pub tag: Option<String>,
+    /// Only ideal-customer-profile companies (or only the others).
+    #[serde(default)]
+    pub icp: Option<bool>,
     #[serde(default)]
     pub sort: CompanySort,
     #[serde(default)]
@@ -80,6 +93,8 @@ pub struct CompanyQuery {
     pub limit: Option<u32>,
     #[serde(default)]
     pub cursor: Option<String>,
+    #[serde(default)]
+    pub offset: Option<u32>,
     #[serde(default)]
     pub deleted: bool,
 }
@@ -111,6 +126,16 @@ pub struct DealQuery {
     pub contact_id: Option<Uuid>,
     #[serde(default)]
     pub tag: Option<String>,
+    /// Amount range in micros (inclusive), compared regardless of currency.
+    #[serde(default)]
+    pub amount_min: Option<i64>,
+    #[serde(default)]
+    pub amount_max: Option<i64>,
+    /// Expected close date range (inclusive).
+    #[serde(default)]
+    pub close_from: Option<NaiveDate>,
+    #[serde(default)]
+    pub close_to: Option<NaiveDate>,
     #[serde(default)]
     pub sort: DealSort,
     #[serde(default)]
@@ -120,6 +145,8 @@ pub struct DealQuery {
     #[serde(default)]
     pub cursor: Option<String>,
     #[serde(default)]
+    pub offset: Option<u32>,
+    #[serde(default)]
     pub deleted: bool,
 }
 
@@ -128,4 +155,52 @@ pub struct SearchQuery {
     pub text: String,
     #[serde(default)]
     pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskSort {
+    /// Open first, then by due date (no date last).
+    #[default]
+    Due,
+    Title,
+    CreatedAt,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskQuery {
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub status: Option<TaskStatus>,
+    /// Include done tasks (when no status is chosen).
+    #[serde(default)]
+    pub include_done: bool,
+    #[serde(default)]
+    pub due_from: Option<NaiveDate>,
+    #[serde(default)]
+    pub due_to: Option<NaiveDate>,
+    /// Only tasks attached to this record.
+    #[serde(default)]
+    pub record: Option<RecordRef>,
+    #[serde(default)]
+    pub sort: TaskSort,
+    #[serde(default)]
+    pub direction: SortDirection,
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub offset: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NoteQuery {
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub record: Option<RecordRef>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub offset: Option<u32>,
 }

@@ -309,6 +309,8 @@ pub struct Deal {
     pub company_id: Option<Uuid>,
     pub company_name: Option<String>,
     pub stage_entered_at: DateTime<Utc>,
+    /// When the deal was won or lost; `None` while open.
+    pub closed_at: Option<DateTime<Utc>>,
     /// Position within its stage column on the board.
     pub position: f64,
     pub tags: Vec<String>,

@@ -3,7 +3,7 @@
 
 use dealdesk_core::App;
 use dealdesk_model::ipc::{self, Command};
-use dealdesk_model::{ApiError, RecordRef, UpdateSource};
+use dealdesk_model::{ApiError, UpdateSource};
 
 const SOURCE: UpdateSource = UpdateSource::Ui;
 
@@ -26,7 +26,7 @@ const fn same_name(a: &str, b: &str) -> bool {
 /// Declares each command as `fn_name: ModelCommand => |app, request| core call;`, generating the
 /// Tauri command (argument `request`, typed by the model), the handler, and the list of names.
 macro_rules! commands {
-    ($( $name:ident : $cmd:ty => |$app:ident, $req:ident| $body:expr; )*) => {
+    ($( $name:ident : $cmd:ty => |$app:ident, $req:pat_param| $body:expr; )*) => {
         $(
             const _: () = assert!(same_name(stringify!($name), <$cmd as Command>::NAME), "command name differs from the model");
 
@@ -53,22 +53,6 @@ macro_rules! commands {
             tauri::generate_handler![$($name),*]
         }
     };
-}
-
-commands! {
-    list_people: ipc::ListPeople => |app, query| app.crm().list_people(&query).await;
-    get_person: ipc::GetPerson => |app, id| app.crm().get_person(id).await;
-    create_person: ipc::CreatePerson => |app, new| app.crm().create_person(new, SOURCE).await;
-    update_person: ipc::UpdatePerson => |app, request| app.crm().update_person(request.0, request.1, SOURCE).await;
-    delete_person: ipc::DeletePerson => |app, id| app.crm().delete_person(id, SOURCE).await;
-    list_companies: ipc::ListCompanies => |app, query| app.crm().list_companies(&query).await;
-    create_company: ipc::CreateCompany => |app, new| app.crm().create_company(new, SOURCE).await;
-    list_deals: ipc::ListDeals => |app, query| app.crm().list_deals(&query).await;
-    create_deal: ipc::CreateDeal => |app, new| app.crm().create_deal(new, SOURCE).await;
-    move_deal_stage: ipc::MoveDealStage => |app, request| app.crm().move_deal_stage(request, SOURCE).await;
-    list_pipelines: ipc::ListPipelines => |app, _unit| app.crm().list_pipelines().await;
-    search: ipc::Search => |app, query| app.crm().search(&query.text, query.limit).await;
-    timeline: ipc::Timeline => |app, record| { let record: RecordRef = record; app.crm().timeline(record).await };
 }
 
 #[cfg(test)]

@@ -11,6 +11,9 @@ use dealdesk_model::ipc::CORE_EVENT;
 use std::path::PathBuf;
 use tauri::{Emitter, Manager};
 
+/// How often the app looks for writes made by other processes.
+const EXTERNAL_CHANGES_POLL: std::time::Duration = std::time::Duration::from_millis(400);
+
 /// `--data-dir DIR` (or `--data-dir=DIR`) from the command line, if given.
 fn data_dir_arg(args: impl IntoIterator<Item = String>) -> Option<PathBuf> {
     let mut args = args.into_iter();
@@ -39,6 +42,8 @@ fn main() -> anyhow::Result<()> {
     tracing::info!(data_dir = %data_dir.display(), "starting Dealdesk");
     let app = tauri::async_runtime::block_on(App::open(&data_dir))?;
     let events = app.subscribe();
+    // Writes by the CLI or a script reach open windows too (block_on gives the spawn a runtime).
+    let _watcher = tauri::async_runtime::block_on(async { app.watch_external_changes(EXTERNAL_CHANGES_POLL) });
 
     tauri::Builder::default()
         .manage(app)

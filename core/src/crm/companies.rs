@@ -6,7 +6,7 @@ use super::{Crm, CrmError, custom_fields, filters, find_existing, rows, validate
 use dealdesk_model::money::normalize_currency;
 use dealdesk_model::{
     Company, CompanyPatch, CompanyQuery, CompanySort, CustomFieldDef, CustomValues, Money, NewCompany, Page,
-    RecordKind, UpdateSource,
+    RecordKind, RecordRef, UpdateSource,
 };
 use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
@@ -202,6 +202,22 @@ pub(crate) async fn fetch(conn: &mut SqliteConnection, id: Uuid) -> Result<Compa
         .ok_or_else(|| CrmError::NotFound { kind: RecordKind::Company, id: id.to_string() })
 }
 
+fn push_filters(qb: &mut QueryBuilder<Sqlite>, query: &CompanyQuery) -> bool {
+    qb.push(if query.deleted { " WHERE c.deleted_at IS NOT NULL" } else { " WHERE c.deleted_at IS NULL" });
+    if let Some(text) = query.text.as_deref()
+        && !filters::push_text(qb, "company_fts", "c.rid", text)
+    {
+        return false;
+    }
+    if let Some(tag) = query.tag.as_deref() {
+        filters::push_tag(qb, RecordKind::Company, "c.id", tag);
+    }
+    if let Some(icp) = query.icp {
+        qb.push(" AND c.icp = ").push_bind(i64::from(icp));
+    }
+    true
+}
+
 const BY_NAME: SortKey = SortKey { tag: "name", columns: &["c.name", "c.id"] };
 const BY_UPDATED: SortKey = SortKey { tag: "updated", columns: &["c.updated_at", "c.id"] };
 const BY_CREATED: SortKey = SortKey { tag: "created", columns: &["c.created_at", "c.id"] };
@@ -266,7 +282,7 @@ impl Crm {
     }
 
     pub async fn delete_company(&self, id: Uuid, source: UpdateSource) -> Result<(), CrmError> {
-        self.trash(RecordKind::Company, id, source).await
+        self.trash(RecordRef { kind: RecordKind::Company, id }, source).await
     }
 
     pub async fn restore_company(&self, id: Uuid, source: UpdateSource) -> Result<Company, CrmError> {
@@ -286,35 +302,34 @@ impl Crm {
     pub async fn list_companies(&self, query: &CompanyQuery) -> Result<Page<Company>, CrmError> {
         let limit = page_size(query.limit);
         let mut qb = QueryBuilder::<Sqlite>::new(SELECT.as_str());
-        qb.push(if query.deleted { " WHERE c.deleted_at IS NOT NULL" } else { " WHERE c.deleted_at IS NULL" });
-        if let Some(text) = query.text.as_deref()
-            && !filters::push_text(&mut qb, "company_fts", "c.rid", text)
-        {
+        if !push_filters(&mut qb, query) {
             return Ok(Page { items: Vec::new(), next_cursor: None });
-        }
-        if let Some(tag) = query.tag.as_deref() {
-            filters::push_tag(&mut qb, RecordKind::Company, "c.id", tag);
         }
         let key = match query.sort {
             CompanySort::Name => &BY_NAME,
             CompanySort::UpdatedAt => &BY_UPDATED,
             CompanySort::CreatedAt => &BY_CREATED,
         };
-        key.push_seek_order_limit(&mut qb, query.direction, query.cursor.as_deref(), limit)?;
+        key.push_page(&mut qb, query.direction, query.cursor.as_deref(), query.offset, limit)?;
         let rows = qb.build().fetch_all(self.store.pool()).await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(key.page(items, limit, |c| {
             let id = Value::from(c.id.to_string());
             match query.sort {
                 CompanySort::Name => vec![c.name.clone().into(), id],
-                CompanySort::UpdatedAt => {
-                    vec![crate::store::time::format(c.meta.updated_at).into(), id]
-                }
-                CompanySort::CreatedAt => {
-                    vec![crate::store::time::format(c.meta.created_at).into(), id]
-                }
+                CompanySort::UpdatedAt => vec![crate::store::time::format(c.meta.updated_at).into(), id],
+                CompanySort::CreatedAt => vec![crate::store::time::format(c.meta.created_at).into(), id],
             }
         }))
+    }
+
+    pub async fn count_companies(&self, query: &CompanyQuery) -> Result<u64, CrmError> {
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM company c");
+        if !push_filters(&mut qb, query) {
+            return Ok(0);
+        }
+        let count: i64 = qb.build_query_scalar().fetch_one(self.store.pool()).await?;
+        Ok(u64::try_from(count).unwrap_or_default())
     }
 
     /// Finds a live company by id, domain or exact name (case-insensitive), in that order.

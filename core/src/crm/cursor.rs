@@ -56,6 +56,23 @@ impl SortKey {
         Ok(())
     }
 
+    /// Seeks with the cursor, or skips `offset` rows when given (random access for virtual
+    /// scrolling), then orders and limits.
+    pub fn push_page(
+        &self,
+        qb: &mut QueryBuilder<Sqlite>,
+        direction: SortDirection,
+        cursor: Option<&str>,
+        offset: Option<u32>,
+        limit: u32,
+    ) -> Result<(), CrmError> {
+        self.push_seek_order_limit(qb, direction, if offset.is_some() { None } else { cursor }, limit)?;
+        if let Some(offset) = offset {
+            qb.push(" OFFSET ").push_bind(i64::from(offset));
+        }
+        Ok(())
+    }
+
     /// Trims the extra row and makes the cursor of the page's last item.
     pub fn page<T>(&self, mut items: Vec<T>, limit: u32, key_of: impl Fn(&T) -> Vec<Value>) -> Page<T> {
         let more = items.len() > limit as usize;

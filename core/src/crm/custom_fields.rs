@@ -2,7 +2,8 @@
 
 use super::{Crm, CrmError, rows, validate};
 use chrono::NaiveDate;
-use dealdesk_model::{CustomFieldDef, CustomFieldType, CustomValues, NewCustomField, RecordKind};
+use dealdesk_model::ipc::CoreEvent;
+use dealdesk_model::{CustomFieldDef, CustomFieldPatch, CustomFieldType, CustomValues, NewCustomField, RecordKind};
 use serde_json::Value;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
@@ -182,7 +183,72 @@ impl Crm {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.events.emit(CoreEvent::ConfigChanged);
         Ok(CustomFieldDef { id, object: new.object, key, label, field_type: new.field_type, position })
+    }
+
+    /// Renames a custom field or changes a select field's options. Stored values stay as they are.
+    pub async fn update_custom_field(&self, patch: CustomFieldPatch) -> Result<CustomFieldDef, CrmError> {
+        let mut tx = self.store.begin_write().await?;
+        let row = sqlx::query("SELECT object FROM custom_field WHERE id = ? AND deleted_at IS NULL")
+            .bind(patch.id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| CrmError::invalid("id", format!("no custom field {}", patch.id)))?;
+        let object_text = rows::text(&row, "object")?;
+        let object =
+            RecordKind::parse(&object_text).ok_or_else(|| CrmError::Corrupt(format!("object {object_text}")))?;
+        let mut def = load_defs(&mut tx, object)
+            .await?
+            .into_iter()
+            .find(|d| d.id == patch.id)
+            .ok_or_else(|| CrmError::Corrupt(format!("custom field {}", patch.id)))?;
+        if let Some(label) = patch.label {
+            def.label = validate::line("label", &label, validate::NAME_LIMIT)?;
+            if def.label.is_empty() {
+                return Err(CrmError::invalid("label", "a label is required"));
+            }
+        }
+        if let Some(options) = patch.options {
+            let CustomFieldType::Select { .. } = def.field_type else {
+                return Err(CrmError::invalid("options", "only select fields have options"));
+            };
+            let options: Vec<String> = options.iter().map(|o| o.trim().to_string()).collect();
+            if options.is_empty() || options.iter().any(String::is_empty) {
+                return Err(CrmError::invalid("options", "a select field needs non-empty options"));
+            }
+            def.field_type = CustomFieldType::Select { options };
+        }
+        let field_type = serde_json::to_string(&def.field_type).map_err(|e| CrmError::Corrupt(e.to_string()))?;
+        sqlx::query("UPDATE custom_field SET label = ?, field_type = ?, updated_at = ? WHERE id = ?")
+            .bind(&def.label)
+            .bind(field_type)
+            .bind(crate::store::time::format(crate::store::time::now()))
+            .bind(def.id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.events.emit(CoreEvent::ConfigChanged);
+        Ok(def)
+    }
+
+    /// Removes a custom field definition. Values already stored stay in the records' data (and
+    /// in their history) but are no longer shown or editable; the key becomes free again.
+    pub async fn delete_custom_field(&self, id: Uuid) -> Result<(), CrmError> {
+        let now = crate::store::time::format(crate::store::time::now());
+        let done = sqlx::query(
+            "UPDATE custom_field SET deleted_at = ?1, updated_at = ?1, key = key || '~' || id \
+             WHERE id = ?2 AND deleted_at IS NULL",
+        )
+        .bind(&now)
+        .bind(id.to_string())
+        .execute(self.store.pool())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(CrmError::invalid("id", format!("no custom field {id}")));
+        }
+        self.events.emit(CoreEvent::ConfigChanged);
+        Ok(())
     }
 
     pub async fn custom_fields(&self, object: RecordKind) -> Result<Vec<CustomFieldDef>, CrmError> {

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use dealdesk_model::money::normalize_currency;
 use dealdesk_model::{
     CustomFieldDef, CustomValues, Deal, DealPatch, DealQuery, DealSort, DealStatus, Money, MoveDeal, NewDeal, Page,
-    Pipeline, RecordKind, SetDealStatus, UpdateSource,
+    Pipeline, RecordKind, RecordRef, SetDealStatus, UpdateSource,
 };
 use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
@@ -30,6 +30,7 @@ pub(crate) struct DealFields {
     pub contact_id: Option<Uuid>,
     pub company_id: Option<Uuid>,
     pub stage_entered_at: String,
+    pub closed_at: Option<String>,
     pub position: f64,
     pub custom: CustomValues,
 }
@@ -51,6 +52,7 @@ impl Fields for DealFields {
             ("contact_id", self.contact_id.into()),
             ("company_id", self.company_id.into()),
             ("stage_entered_at", self.stage_entered_at.as_str().into()),
+            ("closed_at", self.closed_at.clone().into()),
             ("position", self.position.into()),
             ("custom", Cell::Json(Value::Object(self.custom.clone().into_iter().collect()))),
         ]
@@ -70,6 +72,7 @@ impl From<&Deal> for DealFields {
             contact_id: d.contact_id,
             company_id: d.company_id,
             stage_entered_at: time::format(d.stage_entered_at),
+            closed_at: d.closed_at.map(time::format),
             position: d.position,
             custom: d.custom.clone(),
         }
@@ -77,6 +80,16 @@ impl From<&Deal> for DealFields {
 }
 
 impl DealFields {
+    /// Sets the status, stamping `closed_at` when the deal closes and clearing it when it reopens.
+    pub(crate) fn set_status(&mut self, status: DealStatus, now: &str) {
+        match (self.status, status) {
+            (DealStatus::Open, DealStatus::Won | DealStatus::Lost) => self.closed_at = Some(now.to_string()),
+            (_, DealStatus::Open) => self.closed_at = None,
+            _ => {}
+        }
+        self.status = status;
+    }
+
     pub(crate) fn checked(self) -> Result<DealFields, CrmError> {
         let name = validate::line("name", &self.name, validate::NAME_LIMIT)?;
         if name.is_empty() {
@@ -125,6 +138,7 @@ pub(crate) fn prepare_new(
         contact_id: new.contact_id,
         company_id: new.company_id,
         stage_entered_at: now.to_string(),
+        closed_at: (new.status != DealStatus::Open).then(|| now.to_string()),
         position: 0.0,
         custom,
     }
@@ -185,7 +199,7 @@ static SELECT: LazyLock<String> = LazyLock::new(|| {
          s.name AS stage_name, CASE d.status WHEN 'won' THEN 100 WHEN 'lost' THEN 0 ELSE s.probability END AS probability, \
          d.status, d.lost_reason, d.contact_id, \
          CASE WHEN p.id IS NULL THEN NULL ELSE trim(p.first_name || ' ' || p.last_name) END AS contact_name, \
-         d.company_id, c.name AS company_name, d.stage_entered_at, d.position, d.custom, d.origin, \
+         d.company_id, c.name AS company_name, d.stage_entered_at, d.closed_at, d.position, d.custom, d.origin, \
          d.created_at, d.updated_at, d.deleted_at, {} AS tags \
          FROM deal d JOIN stage s ON s.id = d.stage_id \
          LEFT JOIN person p ON p.id = d.contact_id LEFT JOIN company c ON c.id = d.company_id",
@@ -212,6 +226,7 @@ fn from_row(row: &SqliteRow) -> Result<Deal, CrmError> {
         company_id: rows::opt_uuid(row, "company_id")?,
         company_name: rows::opt_text(row, "company_name")?,
         stage_entered_at: rows::timestamp(row, "stage_entered_at")?,
+        closed_at: rows::opt_timestamp(row, "closed_at")?,
         position: sqlx::Row::try_get(row, "position")?,
         tags: rows::string_list(row, "tags")?,
         custom: rows::custom(row, "custom")?,
@@ -227,6 +242,58 @@ pub(crate) async fn fetch(conn: &mut SqliteConnection, id: Uuid) -> Result<Deal,
         .map(from_row)
         .transpose()?
         .ok_or_else(|| CrmError::NotFound { kind: RecordKind::Deal, id: id.to_string() })
+}
+
+/// The WHERE clause of a deal query; false when it can match nothing.
+async fn push_filters(
+    conn: &mut SqliteConnection,
+    qb: &mut QueryBuilder<Sqlite>,
+    query: &DealQuery,
+) -> Result<bool, CrmError> {
+    qb.push(if query.deleted { " WHERE d.deleted_at IS NOT NULL" } else { " WHERE d.deleted_at IS NULL" });
+    if let Some(stage_name) = query.stage.as_deref() {
+        let pipeline = pipeline(conn, query.pipeline_id).await?;
+        let stage = stage_named(&pipeline, stage_name)?;
+        qb.push(" AND d.stage_id = ").push_bind(stage.id.to_string());
+    } else if let Some(pipeline_id) = query.pipeline_id {
+        qb.push(" AND d.pipeline_id = ").push_bind(pipeline_id.to_string());
+    }
+    if let Some(status) = query.status {
+        qb.push(" AND d.status = ").push_bind(status.as_str());
+    }
+    if let Some(company) = query.company_id {
+        qb.push(" AND d.company_id = ").push_bind(company.to_string());
+    }
+    if let Some(contact) = query.contact_id {
+        qb.push(" AND d.contact_id = ").push_bind(contact.to_string());
+    }
+    if let Some(text) = query.text.as_deref()
+        && !filters::push_text(qb, "deal_fts", "d.rid", text)
+    {
+        return Ok(false);
+    }
+    if let Some(tag) = query.tag.as_deref() {
+        filters::push_tag(qb, RecordKind::Deal, "d.id", tag);
+    }
+    if let Some(min) = query.amount_min {
+        qb.push(" AND d.amount_micros >= ").push_bind(min);
+    }
+    if let Some(max) = query.amount_max {
+        qb.push(" AND d.amount_micros <= ").push_bind(max);
+    }
+    filters::push_date_range(qb, "d.close_date", query.close_from, query.close_to);
+    Ok(true)
+}
+
+/// The open deals of a stage in board order, at most `limit`.
+pub(crate) async fn list_stage(conn: &mut SqliteConnection, stage_id: Uuid, limit: u32) -> Result<Vec<Deal>, CrmError> {
+    let mut qb = QueryBuilder::<Sqlite>::new(SELECT.as_str());
+    qb.push(" WHERE d.deleted_at IS NULL AND d.status = 'open' AND d.stage_id = ")
+        .push_bind(stage_id.to_string())
+        .push(" ORDER BY d.position, d.id LIMIT ")
+        .push_bind(i64::from(limit));
+    let rows = qb.build().fetch_all(&mut *conn).await?;
+    rows.iter().map(from_row).collect()
 }
 
 const BY_NAME: SortKey = SortKey { tag: "name", columns: &["d.name", "d.id"] };
@@ -364,8 +431,8 @@ impl Crm {
 
     /// Marks a deal won or lost (a lost deal needs a reason), or reopens it.
     pub async fn set_deal_status(&self, request: SetDealStatus, source: UpdateSource) -> Result<Deal, CrmError> {
-        self.change_deal(request.deal_id, source, move |mut next, _| {
-            next.status = request.status;
+        self.change_deal(request.deal_id, source, move |mut next, now| {
+            next.set_status(request.status, now);
             next.lost_reason = request.lost_reason;
             Ok(next)
         })
@@ -373,7 +440,7 @@ impl Crm {
     }
 
     pub async fn delete_deal(&self, id: Uuid, source: UpdateSource) -> Result<(), CrmError> {
-        self.trash(RecordKind::Deal, id, source).await
+        self.trash(RecordRef { kind: RecordKind::Deal, id }, source).await
     }
 
     pub async fn restore_deal(&self, id: Uuid, source: UpdateSource) -> Result<Deal, CrmError> {
@@ -390,30 +457,8 @@ impl Crm {
         let limit = page_size(query.limit);
         let mut conn = self.store.pool().acquire().await?;
         let mut qb = QueryBuilder::<Sqlite>::new(SELECT.as_str());
-        qb.push(if query.deleted { " WHERE d.deleted_at IS NOT NULL" } else { " WHERE d.deleted_at IS NULL" });
-        if let Some(stage_name) = query.stage.as_deref() {
-            let pipeline = pipeline(&mut conn, query.pipeline_id).await?;
-            let stage = stage_named(&pipeline, stage_name)?;
-            qb.push(" AND d.stage_id = ").push_bind(stage.id.to_string());
-        } else if let Some(pipeline_id) = query.pipeline_id {
-            qb.push(" AND d.pipeline_id = ").push_bind(pipeline_id.to_string());
-        }
-        if let Some(status) = query.status {
-            qb.push(" AND d.status = ").push_bind(status.as_str());
-        }
-        if let Some(company) = query.company_id {
-            qb.push(" AND d.company_id = ").push_bind(company.to_string());
-        }
-        if let Some(contact) = query.contact_id {
-            qb.push(" AND d.contact_id = ").push_bind(contact.to_string());
-        }
-        if let Some(text) = query.text.as_deref()
-            && !filters::push_text(&mut qb, "deal_fts", "d.rid", text)
-        {
+        if !push_filters(&mut conn, &mut qb, query).await? {
             return Ok(Page { items: Vec::new(), next_cursor: None });
-        }
-        if let Some(tag) = query.tag.as_deref() {
-            filters::push_tag(&mut qb, RecordKind::Deal, "d.id", tag);
         }
         let key = match query.sort {
             DealSort::Name => &BY_NAME,
@@ -421,7 +466,7 @@ impl Crm {
             DealSort::UpdatedAt => &BY_UPDATED,
             DealSort::CreatedAt => &BY_CREATED,
         };
-        key.push_seek_order_limit(&mut qb, query.direction, query.cursor.as_deref(), limit)?;
+        key.push_page(&mut qb, query.direction, query.cursor.as_deref(), query.offset, limit)?;
         let rows = qb.build().fetch_all(&mut *conn).await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(key.page(items, limit, |d| {
@@ -433,5 +478,15 @@ impl Crm {
                 DealSort::CreatedAt => vec![time::format(d.meta.created_at).into(), id],
             }
         }))
+    }
+
+    pub async fn count_deals(&self, query: &DealQuery) -> Result<u64, CrmError> {
+        let mut conn = self.store.pool().acquire().await?;
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM deal d");
+        if !push_filters(&mut conn, &mut qb, query).await? {
+            return Ok(0);
+        }
+        let count: i64 = qb.build_query_scalar().fetch_one(&mut *conn).await?;
+        Ok(u64::try_from(count).unwrap_or_default())
     }
 }

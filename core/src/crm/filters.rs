@@ -1,5 +1,6 @@
 //! WHERE clauses shared by the list queries.
 
+use chrono::NaiveDate;
 use dealdesk_model::RecordKind;
 use sqlx::{QueryBuilder, Sqlite};
 
@@ -23,4 +24,34 @@ pub(crate) fn push_tag(qb: &mut QueryBuilder<Sqlite>, kind: RecordKind, id_colum
     ))
     .push_bind(tag.trim().to_string())
     .push(")");
+}
+
+/// Appends an inclusive day range on a timestamp column (stored as fixed-width UTC text).
+pub(crate) fn push_day_range(
+    qb: &mut QueryBuilder<Sqlite>,
+    column: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) {
+    if let Some(from) = from {
+        qb.push(format!(" AND {column} >= ")).push_bind(format!("{}T00:00:00.000000Z", from.format("%Y-%m-%d")));
+    }
+    if let Some(next_day) = to.and_then(|to| to.succ_opt()) {
+        qb.push(format!(" AND {column} < ")).push_bind(format!("{}T00:00:00.000000Z", next_day.format("%Y-%m-%d")));
+    }
+}
+
+/// Appends an inclusive range on a `YYYY-MM-DD` date column.
+pub(crate) fn push_date_range(
+    qb: &mut QueryBuilder<Sqlite>,
+    column: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) {
+    if let Some(from) = from {
+        qb.push(format!(" AND {column} >= ")).push_bind(from.format("%Y-%m-%d").to_string());
+    }
+    if let Some(to) = to {
+        qb.push(format!(" AND {column} <= ")).push_bind(to.format("%Y-%m-%d").to_string());
+    }
 }

@@ -4,6 +4,7 @@
 //! Every write runs in one SQLite transaction that also appends to the change log, then emits a
 //! [`CoreEvent`] tagged with its [`UpdateSource`].
 
+mod board;
 mod companies;
 pub mod csv;
 mod cursor;
@@ -14,7 +15,9 @@ mod filters;
 mod notes;
 mod people;
 mod pipelines;
+mod preferences;
 mod record;
+mod records;
 mod rows;
 mod search;
 mod tags;
@@ -22,6 +25,7 @@ mod tasks;
 mod timeline;
 pub mod validate;
 
+pub use board::weighted;
 pub use error::CrmError;
 pub use search::{SEARCH_CANDIDATES, fts_query};
 
@@ -60,24 +64,6 @@ impl Crm {
 
     fn emit_many_changed(&self, kind: RecordKind, source: UpdateSource) {
         self.events.emit(CoreEvent::RecordsChanged { kind, source });
-    }
-
-    /// Moves a person, company or deal to the trash (restorable). Trashing twice is a no-op.
-    async fn trash(&self, kind: RecordKind, id: Uuid, source: UpdateSource) -> Result<(), CrmError> {
-        let table = tags::linkable_table(kind)?;
-        let mut tx = self.store.begin_write().await?;
-        let moved = record::set_deleted(&mut tx, &self.ctx(source), kind, table, id, true).await?;
-        if !moved {
-            let sql = format!("SELECT 1 FROM {table} WHERE id = ?");
-            if sqlx::query(AssertSqlSafe(sql)).bind(id.to_string()).fetch_optional(&mut *tx).await?.is_none() {
-                return Err(CrmError::NotFound { kind, id: id.to_string() });
-            }
-        }
-        tx.commit().await?;
-        if moved {
-            self.emit_changed(kind, id, source);
-        }
-        Ok(())
     }
 
     /// Finds which kind of record an id belongs to (live or in the trash).

@@ -1,11 +1,12 @@
 //! Notes (markdown) attached to one or more people, companies or deals.
 
-use super::record::{Cell, Change, Fields, WriteCtx, append_changes, insert_records};
+use super::cursor::page_size;
+use super::record::{Cell, Change, Fields, WriteCtx, append_changes, insert_records, update_record};
 use super::tags::require_live;
-use super::{Crm, CrmError, rows, validate};
-use dealdesk_model::{NewNote, Note, RecordKind, RecordRef, UpdateSource};
+use super::{Crm, CrmError, filters, rows, validate};
+use dealdesk_model::{NewNote, Note, NoteEdit, NoteQuery, Page, RecordKind, RecordRef, UpdateSource};
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
 pub(crate) struct NoteFields {
@@ -136,20 +137,34 @@ impl Crm {
         })
     }
 
-    /// Live notes attached to a record, newest first.
-    pub async fn notes_for(&self, record: RecordRef) -> Result<Vec<Note>, CrmError> {
+    /// Live notes, newest first: all of them, those attached to a record, or those matching text.
+    pub async fn list_notes(&self, query: &NoteQuery) -> Result<Page<Note>, CrmError> {
+        let limit = page_size(query.limit);
+        let offset = query.offset.unwrap_or(0);
         let mut conn = self.store.pool().acquire().await?;
-        let rows = sqlx::query(
-            "SELECT n.id, n.body, n.origin, n.created_at, n.updated_at, n.deleted_at FROM note n \
-             JOIN note_target t ON t.note_id = n.id WHERE t.record_kind = ? AND t.record_id = ? \
-             AND n.deleted_at IS NULL ORDER BY n.created_at DESC, n.id DESC",
-        )
-        .bind(record.kind.as_str())
-        .bind(record.id.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT n.id, n.body, n.origin, n.created_at, n.updated_at, n.deleted_at FROM note n WHERE n.deleted_at IS NULL",
+        );
+        if let Some(record) = query.record {
+            qb.push(" AND n.id IN (SELECT note_id FROM note_target WHERE record_kind = ")
+                .push_bind(record.kind.as_str())
+                .push(" AND record_id = ")
+                .push_bind(record.id.to_string())
+                .push(")");
+        }
+        if let Some(text) = query.text.as_deref()
+            && !filters::push_text(&mut qb, "note_fts", "n.rid", text)
+        {
+            return Ok(Page { items: Vec::new(), next_cursor: None });
+        }
+        qb.push(" ORDER BY n.created_at DESC, n.id DESC LIMIT ")
+            .push_bind(i64::from(limit) + 1)
+            .push(" OFFSET ")
+            .push_bind(i64::from(offset));
+        let rows = qb.build().fetch_all(&mut *conn).await?;
+        let more = rows.len() > limit as usize;
         let mut notes = Vec::with_capacity(rows.len());
-        for row in &rows {
+        for row in rows.iter().take(limit as usize) {
             let id = rows::text(row, "id")?;
             notes.push(Note {
                 id: rows::parse_uuid("id", &id)?,
@@ -158,7 +173,35 @@ impl Crm {
                 meta: rows::meta(row)?,
             });
         }
-        Ok(notes)
+        Ok(Page { items: notes, next_cursor: more.then(|| (offset + limit).to_string()) })
+    }
+
+    pub async fn update_note(&self, edit: NoteEdit, source: UpdateSource) -> Result<Note, CrmError> {
+        let body = validate::body("body", &edit.body, validate::BODY_LIMIT)?;
+        if body.is_empty() {
+            return Err(CrmError::invalid("body", "a note cannot be empty"));
+        }
+        let current = self.get_note(edit.id).await?;
+        if current.meta.deleted_at.is_some() {
+            return Err(CrmError::Deleted { kind: RecordKind::Note, id: edit.id.to_string() });
+        }
+        let mut tx = self.store.begin_write().await?;
+        let changed = update_record(
+            &mut tx,
+            &self.ctx(source),
+            edit.id,
+            &NoteFields { body: current.body.clone() },
+            &NoteFields { body },
+        )
+        .await?;
+        tx.commit().await?;
+        if !changed.is_empty() {
+            self.emit_changed(RecordKind::Note, edit.id, source);
+            for target in &current.targets {
+                self.emit_changed(target.kind, target.id, source);
+            }
+        }
+        self.get_note(edit.id).await
     }
 }
 

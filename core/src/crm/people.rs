@@ -4,7 +4,7 @@ use super::cursor::{SortKey, page_size};
 use super::record::{Cell, Fields, insert_records, set_deleted, update_record};
 use super::{Crm, CrmError, custom_fields, filters, find_existing, rows, validate};
 use dealdesk_model::{
-    CustomFieldDef, CustomValues, NewPerson, Page, Person, PersonPatch, PersonQuery, PersonSort, RecordKind,
+    CustomFieldDef, CustomValues, NewPerson, Page, Person, PersonPatch, PersonQuery, PersonSort, RecordKind, RecordRef,
     UpdateSource,
 };
 use serde_json::Value;
@@ -216,6 +216,24 @@ pub(crate) async fn fetch(conn: &mut SqliteConnection, id: Uuid) -> Result<Perso
         .ok_or_else(|| CrmError::NotFound { kind: RecordKind::Person, id: id.to_string() })
 }
 
+/// The WHERE clause of a people query; false when it can match nothing (no searchable words).
+fn push_filters(qb: &mut QueryBuilder<Sqlite>, query: &PersonQuery) -> bool {
+    qb.push(if query.deleted { " WHERE p.deleted_at IS NOT NULL" } else { " WHERE p.deleted_at IS NULL" });
+    if let Some(company) = query.company_id {
+        qb.push(" AND p.company_id = ").push_bind(company.to_string());
+    }
+    if let Some(text) = query.text.as_deref()
+        && !filters::push_text(qb, "person_fts", "p.rid", text)
+    {
+        return false;
+    }
+    if let Some(tag) = query.tag.as_deref() {
+        filters::push_tag(qb, RecordKind::Person, "p.id", tag);
+    }
+    filters::push_day_range(qb, "p.created_at", query.created_from, query.created_to);
+    true
+}
+
 const BY_NAME: SortKey = SortKey { tag: "name", columns: &["p.first_name", "p.last_name", "p.id"] };
 const BY_UPDATED: SortKey = SortKey { tag: "updated", columns: &["p.updated_at", "p.id"] };
 const BY_CREATED: SortKey = SortKey { tag: "created", columns: &["p.created_at", "p.id"] };
@@ -296,7 +314,7 @@ impl Crm {
 
     /// Moves a person to the trash. Deals keep pointing at them until they are purged.
     pub async fn delete_person(&self, id: Uuid, source: UpdateSource) -> Result<(), CrmError> {
-        self.trash(RecordKind::Person, id, source).await
+        self.trash(RecordRef { kind: RecordKind::Person, id }, source).await
     }
 
     /// Brings a person back from the trash, unless their email now belongs to someone else.
@@ -317,23 +335,24 @@ impl Crm {
     pub async fn list_people(&self, query: &PersonQuery) -> Result<Page<Person>, CrmError> {
         let limit = page_size(query.limit);
         let mut qb = QueryBuilder::<Sqlite>::new(SELECT.as_str());
-        qb.push(if query.deleted { " WHERE p.deleted_at IS NOT NULL" } else { " WHERE p.deleted_at IS NULL" });
-        if let Some(company) = query.company_id {
-            qb.push(" AND p.company_id = ").push_bind(company.to_string());
-        }
-        if let Some(text) = query.text.as_deref()
-            && !filters::push_text(&mut qb, "person_fts", "p.rid", text)
-        {
+        if !push_filters(&mut qb, query) {
             return Ok(Page { items: Vec::new(), next_cursor: None });
         }
-        if let Some(tag) = query.tag.as_deref() {
-            filters::push_tag(&mut qb, RecordKind::Person, "p.id", tag);
-        }
         let key = sort_key(query.sort);
-        key.push_seek_order_limit(&mut qb, query.direction, query.cursor.as_deref(), limit)?;
+        key.push_page(&mut qb, query.direction, query.cursor.as_deref(), query.offset, limit)?;
         let rows = qb.build().fetch_all(self.store.pool()).await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(key.page(items, limit, |p| key_values(query.sort, p)))
+    }
+
+    /// How many people `list_people` would go through for this query (all pages).
+    pub async fn count_people(&self, query: &PersonQuery) -> Result<u64, CrmError> {
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM person p");
+        if !push_filters(&mut qb, query) {
+            return Ok(0);
+        }
+        let count: i64 = qb.build_query_scalar().fetch_one(self.store.pool()).await?;
+        Ok(u64::try_from(count).unwrap_or_default())
     }
 
     /// The live person with this email (case-insensitive), if any.

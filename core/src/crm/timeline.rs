@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Columns whose changes are bookkeeping, not news: kept in the change log, left off the timeline.
-const QUIET_FIELDS: &[&str] = &["position", "stage_entered_at", "pipeline_id"];
+const QUIET_FIELDS: &[&str] = &["position", "stage_entered_at", "pipeline_id", "closed_at"];
 /// The most events one timeline returns.
 const TIMELINE_LIMIT: i64 = 1_000;
 

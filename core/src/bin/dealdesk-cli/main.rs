@@ -14,7 +14,7 @@ use dealdesk_model::{
     CompanyQuery, CsvObject, DealQuery, DealStatus, ImportReport, Money, MoveDeal, NewCompany, NewDeal, NewNote,
     NewPerson, PersonQuery, SetDealStatus, UpdateSource,
 };
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 const SOURCE: UpdateSource = UpdateSource::Cli;
@@ -492,7 +492,7 @@ async fn dispatch(app: &App, command: Command) -> anyhow::Result<()> {
         }
         Command::Export { object, file, json } => {
             let object = parse_object(&object)?;
-            let rows = export_to(app, object, &file).await?;
+            let rows = app.export_csv_to(object, &file).await?.rows.unwrap_or_default();
             if json.json {
                 output::json(&serde_json::json!({ "object": object, "rows": rows, "file": file }))?;
             } else {
@@ -525,23 +525,6 @@ async fn dispatch(app: &App, command: Command) -> anyhow::Result<()> {
 
 fn parse_object(text: &str) -> anyhow::Result<CsvObject> {
     CsvObject::parse(text).with_context(|| format!("unknown object '{text}': expected people, companies or deals"))
-}
-
-/// Writes next to the target and renames, so a failed export never leaves half a file.
-async fn export_to(app: &App, object: CsvObject, file: &Path) -> anyhow::Result<u64> {
-    let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut temp = tempfile_in(dir, file)?;
-    let rows = app.crm().export_csv(object, std::io::BufWriter::new(&mut temp.1)).await?;
-    temp.1.sync_all()?;
-    std::fs::rename(&temp.0, file).with_context(|| format!("cannot write {}", file.display()))?;
-    Ok(rows)
-}
-
-fn tempfile_in(dir: &Path, target: &Path) -> anyhow::Result<(PathBuf, std::fs::File)> {
-    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("export.csv");
-    let path = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let file = std::fs::File::create(&path).with_context(|| format!("cannot write in {}", dir.display()))?;
-    Ok((path, file))
 }
 
 fn print_report(report: &ImportReport) -> anyhow::Result<()> {

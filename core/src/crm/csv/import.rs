@@ -430,7 +430,7 @@ impl Importer for DealsImporter {
             }
         }
         if let Some(status) = v.status {
-            next.status = status;
+            next.set_status(status, &self.now);
             next.lost_reason = v.lost_reason.or(next.lost_reason);
         } else if let Some(reason) = v.lost_reason {
             next.lost_reason = Some(reason);

@@ -1,0 +1,36 @@
+//! The only files the core writes besides its database: what the user asks for (CSV exports,
+//! backups). Everything else lives in SQLite or the keyring (checked by xtask/tests/invariants.rs).
+
+use crate::app::AppError;
+use crate::crm::Crm;
+use dealdesk_model::{CsvObject, FileWritten};
+use std::io::Write;
+use std::path::Path;
+
+pub(crate) fn create_dir(dir: &Path) -> Result<(), AppError> {
+    std::fs::create_dir_all(dir).map_err(|source| AppError::Write { path: dir.to_path_buf(), source })
+}
+
+/// Writes next to `path` and renames, so a failed export never leaves half a file.
+pub(crate) async fn export_csv(crm: &Crm, object: CsvObject, path: &Path) -> Result<FileWritten, AppError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    create_dir(dir)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("export.csv");
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let write_error = |source| AppError::Write { path: path.to_path_buf(), source };
+    let mut file = std::fs::File::create(&temp).map_err(write_error)?;
+    let rows = crm.export_csv(object, std::io::BufWriter::new(&mut file)).await;
+    let result = match rows {
+        Ok(rows) => {
+            file.flush().and_then(|()| file.sync_all()).and_then(|()| std::fs::rename(&temp, path)).map(|()| rows)
+        }
+        Err(error) => {
+            let _ = std::fs::remove_file(&temp);
+            return Err(error.into());
+        }
+    };
+    let rows = result.map_err(write_error)?;
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or_default();
+    tracing::info!(path = %path.display(), rows, "exported {object}");
+    Ok(FileWritten { path: path.display().to_string(), bytes, rows: Some(rows) })
+}
