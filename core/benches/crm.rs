@@ -7,6 +7,7 @@
 
 use dealdesk_core::App;
 use dealdesk_core::crm::{SEARCH_CANDIDATES, fts_query};
+use dealdesk_core::sample::{FIRST, LAST, Rng, SampleData, WORDS, generate};
 use dealdesk_model::*;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::collections::HashMap;
@@ -45,154 +46,6 @@ fn config() -> Config {
     c
 }
 
-/// xorshift64*: deterministic data without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-}
-
-const FIRST: &[&str] = &[
-    "Ada", "Alan", "Amara", "Ana", "Ann", "Arjun", "Beatriz", "Ben", "Bjorn", "Carla", "Chen", "Chloé", "Dana",
-    "David", "Diego", "Elena", "Emeka", "Emma", "Fatima", "Felix", "Grace", "Hana", "Hugo", "Ines", "Ivan", "Jade",
-    "James", "Jonas", "José", "Julia", "Kai", "Karim", "Lara", "Leo", "Lina", "Lucas", "Maya", "Mei", "Mohammed",
-    "Nadia", "Noah", "Nora", "Olga", "Omar", "Paula", "Pedro", "Priya", "Rafael", "Rosa", "Sam", "Sara", "Sofia",
-    "Tariq", "Tom", "Uma", "Victor", "Wei", "Yara", "Yusuf", "Zoë",
-];
-const LAST: &[&str] = &[
-    "Abebe",
-    "Alvarez",
-    "Andersen",
-    "Baker",
-    "Bianchi",
-    "Brown",
-    "Chen",
-    "Costa",
-    "Dubois",
-    "Dupont",
-    "Eriksson",
-    "Fischer",
-    "García",
-    "Gomez",
-    "Hansen",
-    "Hoffmann",
-    "Ivanova",
-    "Jensen",
-    "Kim",
-    "Kowalski",
-    "Larsen",
-    "Lee",
-    "López",
-    "Martin",
-    "Müller",
-    "Nakamura",
-    "Nguyen",
-    "Novak",
-    "Okafor",
-    "Olsen",
-    "Park",
-    "Patel",
-    "Petrov",
-    "Quinn",
-    "Rossi",
-    "Santos",
-    "Schmidt",
-    "Silva",
-    "Singh",
-    "Smith",
-    "Sørensen",
-    "Tanaka",
-    "Taylor",
-    "Wagner",
-    "Wang",
-    "Weber",
-    "Wilson",
-    "Yamamoto",
-    "Zhang",
-    "Ziegler",
-];
-const TITLES: &[&str] =
-    &["Founder", "CEO", "CTO", "Head of Growth", "Community Manager", "Creator", "Coach", "Designer"];
-const CITIES: &[&str] =
-    &["Lisbon", "Berlin", "Austin", "Lagos", "São Paulo", "Tokyo", "Toronto", "Paris", "Mumbai", "Sydney"];
-const WORDS: &[&str] = &[
-    "Alpha", "Bright", "Cloud", "Delta", "Echo", "Forge", "Growth", "Harbor", "Insight", "Jet", "Kite", "Lumen",
-    "Mint", "Nova", "Orbit", "Pixel", "Quartz", "River", "Summit", "Trade", "Union", "Vertex", "Wave", "Xeno", "Yield",
-    "Zen",
-];
-const SUFFIXES: &[&str] = &["Labs", "Academy", "Capital", "Studio", "Media", "Collective", "Group", "Club"];
-
-/// Generated records. Their `id`s are placeholders that link people and deals to companies and
-/// contacts; each insert path makes its own ids and maps the links onto them, as an app would.
-struct Data {
-    companies: Vec<NewCompany>,
-    people: Vec<NewPerson>,
-    deals: Vec<NewDeal>,
-}
-
-fn generate(c: &Config) -> Data {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let companies: Vec<NewCompany> = (0..c.companies)
-        .map(|i| {
-            let (a, b) = (rng.pick(WORDS), rng.pick(SUFFIXES));
-            NewCompany {
-                id: Some(Uuid::now_v7()),
-                name: format!("{a} {b} {i}"),
-                domain: Some(format!("{}-{}-{i}.com", a.to_lowercase(), b.to_lowercase())),
-                employees: Some((rng.next() % 500) as i64),
-                ..Default::default()
-            }
-        })
-        .collect();
-    let people: Vec<NewPerson> = (0..c.people)
-        .map(|i| {
-            let (first, last) = (rng.pick(FIRST), rng.pick(LAST));
-            let company =
-                (!companies.is_empty()).then(|| companies[(rng.next() % companies.len() as u64) as usize].id).flatten();
-            NewPerson {
-                id: Some(Uuid::now_v7()),
-                first_name: first.to_string(),
-                last_name: last.to_string(),
-                email: Some(
-                    format!("{}.{}{i}@example.com", first.to_lowercase(), last.to_lowercase())
-                        .replace(['é', 'ë', 'ø', 'í', 'ü', 'á', 'ó'], "x"),
-                ),
-                job_title: Some(rng.pick(TITLES).to_string()),
-                city: Some(rng.pick(CITIES).to_string()),
-                company_id: company,
-                ..Default::default()
-            }
-        })
-        .collect();
-    let stages = ["NEW", "SCREENING", "MEETING", "PROPOSAL", "CUSTOMER"];
-    let deals: Vec<NewDeal> = (0..c.deals)
-        .map(|i| NewDeal {
-            id: Some(Uuid::now_v7()),
-            name: format!("{} {} deal {i}", rng.pick(WORDS), rng.pick(SUFFIXES)),
-            amount: Money { micros: ((rng.next() % 50_000) as i64 + 100) * 1_000_000, currency: "USD".into() },
-            close_date: None,
-            pipeline_id: None,
-            stage: Some(stages[(rng.next() % 5) as usize].to_string()),
-            status: DealStatus::Open,
-            lost_reason: None,
-            contact_id: (!people.is_empty()).then(|| people[(rng.next() % people.len() as u64) as usize].id).flatten(),
-            company_id: (!companies.is_empty())
-                .then(|| companies[(rng.next() % companies.len() as u64) as usize].id)
-                .flatten(),
-            custom: Default::default(),
-        })
-        .collect();
-    Data { companies, people, deals }
-}
-
 const RAW_ROWS_PER_STATEMENT: usize = 250;
 
 /// Placeholder id → the id an insert path gave the record.
@@ -222,7 +75,7 @@ impl IdMap {
 }
 
 /// The same rows, written straight into the same tables with multi-row INSERTs in one transaction.
-async fn raw_insert(pool: &SqlitePool, data: &Data, now: &str) -> [Duration; 3] {
+async fn raw_insert(pool: &SqlitePool, data: &SampleData, now: &str) -> [Duration; 3] {
     let stage_ids: Vec<(String, String)> = sqlx::query_as("SELECT name, id FROM stage").fetch_all(pool).await.unwrap();
     let pipeline: String =
         sqlx::query_scalar("SELECT id FROM pipeline WHERE is_default = 1").fetch_one(pool).await.unwrap();
@@ -281,7 +134,7 @@ async fn raw_insert(pool: &SqlitePool, data: &Data, now: &str) -> [Duration; 3] 
     [companies, people, start.elapsed()]
 }
 
-async fn core_insert(app: &App, data: &Data) -> [Duration; 3] {
+async fn core_insert(app: &App, data: &SampleData) -> [Duration; 3] {
     let crm = app.crm();
     let mut ids = IdMap::default();
     // The core makes the ids: drop the placeholders (untimed), then link by the returned ids.
@@ -337,7 +190,7 @@ UNION ALL SELECT kind, rid, rank FROM (
 ORDER BY rank LIMIT ?2";
 
 /// Prefixes a user might type: 2-4 letters of names, companies and words, some two-word.
-fn search_queries(data: &Data, n: usize) -> Vec<String> {
+fn search_queries(data: &SampleData, n: usize) -> Vec<String> {
     let mut rng = Rng(42);
     (0..n)
         .map(|i| {
@@ -346,11 +199,11 @@ fn search_queries(data: &Data, n: usize) -> Vec<String> {
                 1 => rng.pick(LAST).to_string(),
                 2 => rng.pick(WORDS).to_string(),
                 _ => {
-                    let p = &data.people[(rng.next() % data.people.len().max(1) as u64) as usize];
+                    let p = &data.people[(rng.next_u64() % data.people.len().max(1) as u64) as usize];
                     format!("{} {}", p.first_name, &p.last_name.chars().take(2).collect::<String>())
                 }
             };
-            let len = 2 + (rng.next() % 3) as usize;
+            let len = 2 + (rng.next_u64() % 3) as usize;
             if word.contains(' ') { word } else { word.chars().take(len).collect() }
         })
         .collect()
@@ -395,7 +248,7 @@ fn machine() -> String {
 async fn main() {
     let c = config();
     eprintln!("generating {} companies, {} people, {} deals…", c.companies, c.people, c.deals);
-    let data = generate(&c);
+    let data = generate(c.companies, c.people, c.deals);
 
     // Insert: raw and core into fresh databases, alternating which goes first, `rounds` times;
     // the median of each is reported. The last core database serves the read measurements.

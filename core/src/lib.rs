@@ -7,6 +7,7 @@
 pub mod app;
 pub mod crm;
 mod exports;
+pub mod sample;
 pub mod store;
 
 pub use app::{App, AppError, default_data_dir};

@@ -45,7 +45,9 @@ async fn the_board_has_counts_totals_and_order_that_persists() {
     crm.create_deal(deal("C", "10", "EUR", "NEW"), UI).await.unwrap();
     crm.create_deal(deal("D", "1000", "USD", "PROPOSAL"), UI).await.unwrap();
     let won = crm.create_deal(deal("W", "7", "USD", "NEW"), UI).await.unwrap();
-    crm.set_deal_status(SetDealStatus { deal_id: won.id, status: DealStatus::Won, lost_reason: None }, UI).await.unwrap();
+    crm.set_deal_status(SetDealStatus { deal_id: won.id, status: DealStatus::Won, lost_reason: None }, UI)
+        .await
+        .unwrap();
 
     let board = crm.board(&BoardQuery::default()).await.unwrap();
     assert_eq!(board.columns.len(), 5);
@@ -83,12 +85,21 @@ async fn the_dashboard_sums_the_main_currency_and_lists_due_tasks() {
     let p = crm.create_person(person("Ann"), UI).await.unwrap();
     let target = vec![RecordRef { kind: RecordKind::Person, id: p.id }];
     let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
-    let later_today = chrono::Local::now().date_naive().and_hms_opt(23, 59, 0).unwrap().and_local_timezone(chrono::Local).unwrap();
-    crm.add_task(NewTask { title: "Late".into(), due_at: Some(yesterday), targets: target.clone(), ..Default::default() }, UI)
-        .await
-        .unwrap();
+    let later_today =
+        chrono::Local::now().date_naive().and_hms_opt(23, 59, 0).unwrap().and_local_timezone(chrono::Local).unwrap();
     crm.add_task(
-        NewTask { title: "Today".into(), due_at: Some(later_today.with_timezone(&chrono::Utc)), targets: target, ..Default::default() },
+        NewTask { title: "Late".into(), due_at: Some(yesterday), targets: target.clone(), ..Default::default() },
+        UI,
+    )
+    .await
+    .unwrap();
+    crm.add_task(
+        NewTask {
+            title: "Today".into(),
+            due_at: Some(later_today.with_timezone(&chrono::Utc)),
+            targets: target,
+            ..Default::default()
+        },
         UI,
     )
     .await
@@ -111,22 +122,33 @@ async fn trash_and_restore_work_for_every_kind_and_bulk_actions_apply_to_many() 
     let crm = app.crm();
     let ids = crm.create_people(vec![person("A"), person("B"), person("C")], UI).await.unwrap();
     let result = crm
-        .bulk(BulkRequest { kind: RecordKind::Person, ids: ids.clone(), action: BulkAction::Tag { tag: "vip".into() } }, UI)
+        .bulk(
+            BulkRequest { kind: RecordKind::Person, ids: ids.clone(), action: BulkAction::Tag { tag: "vip".into() } },
+            UI,
+        )
         .await
         .unwrap();
     assert_eq!(result.changed, 3);
     let tagged = crm.list_people(&PersonQuery { tag: Some("vip".into()), ..Default::default() }).await.unwrap();
     assert_eq!(tagged.items.len(), 3);
-    crm.bulk(BulkRequest { kind: RecordKind::Person, ids: ids[..2].to_vec(), action: BulkAction::Trash }, UI).await.unwrap();
+    crm.bulk(BulkRequest { kind: RecordKind::Person, ids: ids[..2].to_vec(), action: BulkAction::Trash }, UI)
+        .await
+        .unwrap();
     assert_eq!(crm.count_people(&PersonQuery::default()).await.unwrap(), 1);
-    crm.bulk(BulkRequest { kind: RecordKind::Person, ids: ids[..2].to_vec(), action: BulkAction::Restore }, UI).await.unwrap();
+    crm.bulk(BulkRequest { kind: RecordKind::Person, ids: ids[..2].to_vec(), action: BulkAction::Restore }, UI)
+        .await
+        .unwrap();
     assert_eq!(crm.count_people(&PersonQuery::default()).await.unwrap(), 3);
 
     let d1 = crm.create_deal(deal("D1", "1", "USD", "NEW"), UI).await.unwrap();
     let d2 = crm.create_deal(deal("D2", "1", "USD", "NEW"), UI).await.unwrap();
     let moved = crm
         .bulk(
-            BulkRequest { kind: RecordKind::Deal, ids: vec![d1.id, d2.id], action: BulkAction::MoveStage { stage: "MEETING".into() } },
+            BulkRequest {
+                kind: RecordKind::Deal,
+                ids: vec![d1.id, d2.id],
+                action: BulkAction::MoveStage { stage: "MEETING".into() },
+            },
             UI,
         )
         .await
@@ -134,7 +156,14 @@ async fn trash_and_restore_work_for_every_kind_and_bulk_actions_apply_to_many() 
     assert_eq!(moved.changed, 2);
     assert_eq!(crm.count_deals(&DealQuery { stage: Some("MEETING".into()), ..Default::default() }).await.unwrap(), 2);
     let refused = crm
-        .bulk(BulkRequest { kind: RecordKind::Person, ids: vec![ids[0]], action: BulkAction::MoveStage { stage: "NEW".into() } }, UI)
+        .bulk(
+            BulkRequest {
+                kind: RecordKind::Person,
+                ids: vec![ids[0]],
+                action: BulkAction::MoveStage { stage: "NEW".into() },
+            },
+            UI,
+        )
         .await;
     assert!(refused.is_err());
 
@@ -145,7 +174,10 @@ async fn trash_and_restore_work_for_every_kind_and_bulk_actions_apply_to_many() 
     crm.trash(note_ref, UI).await.unwrap();
     assert!(crm.list_notes(&NoteQuery::default()).await.unwrap().items.is_empty());
     crm.restore(note_ref, UI).await.unwrap();
-    assert_eq!(crm.list_notes(&NoteQuery { record: Some(target[0]), ..Default::default() }).await.unwrap().items.len(), 1);
+    assert_eq!(
+        crm.list_notes(&NoteQuery { record: Some(target[0]), ..Default::default() }).await.unwrap().items.len(),
+        1
+    );
     let edited = crm.update_note(NoteEdit { id: note.id, body: "hello **world**".into() }, UI).await.unwrap();
     assert_eq!(edited.body, "hello **world**");
     assert_eq!(crm.search("world", None).await.unwrap().len(), 1, "edits are re-indexed");
@@ -187,7 +219,12 @@ async fn pipelines_are_edited_in_one_save() {
     let mut stages: Vec<StageEdit> = sales
         .stages
         .iter()
-        .map(|s| StageEdit { id: Some(s.id), name: s.name.clone(), probability: s.probability, rotting_days: s.rotting_days })
+        .map(|s| StageEdit {
+            id: Some(s.id),
+            name: s.name.clone(),
+            probability: s.probability,
+            rotting_days: s.rotting_days,
+        })
         .collect();
     stages.swap(0, 1);
     stages[0].name = "NEW".into();
@@ -195,7 +232,12 @@ async fn pipelines_are_edited_in_one_save() {
     stages.retain(|s| s.name != "CUSTOMER");
     stages.push(StageEdit { id: None, name: "Negotiation".into(), probability: 80, rotting_days: Some(5) });
     let saved = crm
-        .save_pipeline(SavePipeline { id: Some(sales.id), name: "Sales".into(), is_default: true, stages: stages.clone() })
+        .save_pipeline(SavePipeline {
+            id: Some(sales.id),
+            name: "Sales".into(),
+            is_default: true,
+            stages: stages.clone(),
+        })
         .await
         .unwrap();
     let names: Vec<&str> = saved.stages.iter().map(|s| s.name.as_str()).collect();
@@ -205,14 +247,23 @@ async fn pipelines_are_edited_in_one_save() {
     // A stage with deals cannot be removed.
     let without_meeting: Vec<StageEdit> = stages.iter().filter(|s| s.name != "MEETING").cloned().collect();
     let err = crm
-        .save_pipeline(SavePipeline { id: Some(sales.id), name: "Sales".into(), is_default: true, stages: without_meeting })
+        .save_pipeline(SavePipeline {
+            id: Some(sales.id),
+            name: "Sales".into(),
+            is_default: true,
+            stages: without_meeting,
+        })
         .await
         .unwrap_err();
     assert!(err.to_string().contains("still has 1 deals"), "{err}");
     // Duplicate names and bad probabilities are refused.
     let mut dup = stages.clone();
     dup[1].name = "new".into();
-    assert!(crm.save_pipeline(SavePipeline { id: Some(sales.id), name: "Sales".into(), is_default: true, stages: dup }).await.is_err());
+    assert!(
+        crm.save_pipeline(SavePipeline { id: Some(sales.id), name: "Sales".into(), is_default: true, stages: dup })
+            .await
+            .is_err()
+    );
 
     // A second pipeline can become the default.
     let partners = crm
@@ -244,7 +295,11 @@ async fn custom_fields_can_be_renamed_and_removed() {
         .await
         .unwrap();
     let updated = crm
-        .update_custom_field(CustomFieldPatch { id: def.id, label: Some("Plan tier".into()), options: Some(vec!["A".into(), "B".into()]) })
+        .update_custom_field(CustomFieldPatch {
+            id: def.id,
+            label: Some("Plan tier".into()),
+            options: Some(vec!["A".into(), "B".into()]),
+        })
         .await
         .unwrap();
     assert_eq!(updated.label, "Plan tier");
@@ -269,9 +324,13 @@ async fn saved_views_and_settings_persist() {
     let (dir, app) = open().await;
     let crm = app.crm();
     let state = serde_json::json!({ "sort": "name", "columns": ["name", "email"] });
-    crm.save_view(NewSavedView { object: RecordKind::Person, name: "VIPs".into(), state: state.clone() }).await.unwrap();
+    crm.save_view(NewSavedView { object: RecordKind::Person, name: "VIPs".into(), state: state.clone() })
+        .await
+        .unwrap();
     let replaced = serde_json::json!({ "sort": "updated_at" });
-    crm.save_view(NewSavedView { object: RecordKind::Person, name: "VIPs".into(), state: replaced.clone() }).await.unwrap();
+    crm.save_view(NewSavedView { object: RecordKind::Person, name: "VIPs".into(), state: replaced.clone() })
+        .await
+        .unwrap();
     crm.save_settings(Settings { theme: Theme::Dark }).await.unwrap();
     app.close().await;
 
@@ -283,7 +342,9 @@ async fn saved_views_and_settings_persist() {
     app.crm().delete_saved_view(views[0].id).await.unwrap();
     assert!(app.crm().saved_views(RecordKind::Person).await.unwrap().is_empty());
     assert!(matches!(
-        app.crm().save_view(NewSavedView { object: RecordKind::Note, name: "x".into(), state: serde_json::json!({}) }).await,
+        app.crm()
+            .save_view(NewSavedView { object: RecordKind::Note, name: "x".into(), state: serde_json::json!({}) })
+            .await,
         Err(CrmError::InvalidField { .. })
     ));
 }
@@ -294,12 +355,20 @@ async fn tasks_are_listed_edited_and_counted() {
     let crm = app.crm();
     let p = crm.create_person(person("Ann"), UI).await.unwrap();
     let target = vec![RecordRef { kind: RecordKind::Person, id: p.id }];
-    let t = crm.add_task(NewTask { title: "Call Ann".into(), targets: target.clone(), ..Default::default() }, UI).await.unwrap();
-    crm.add_task(NewTask { title: "Email Bob".into(), targets: target.clone(), ..Default::default() }, UI).await.unwrap();
+    let t = crm
+        .add_task(NewTask { title: "Call Ann".into(), targets: target.clone(), ..Default::default() }, UI)
+        .await
+        .unwrap();
+    crm.add_task(NewTask { title: "Email Bob".into(), targets: target.clone(), ..Default::default() }, UI)
+        .await
+        .unwrap();
     crm.update_task(t.id, TaskPatch { status: Some(TaskStatus::Done), ..Default::default() }, UI).await.unwrap();
     assert_eq!(crm.count_tasks(&TaskQuery::default()).await.unwrap(), 1, "done tasks are hidden by default");
     assert_eq!(crm.count_tasks(&TaskQuery { include_done: true, ..Default::default() }).await.unwrap(), 2);
-    let found = crm.list_tasks(&TaskQuery { text: Some("ann".into()), include_done: true, ..Default::default() }).await.unwrap();
+    let found = crm
+        .list_tasks(&TaskQuery { text: Some("ann".into()), include_done: true, ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(found.items.len(), 1);
     assert!(matches!(
         crm.update_task(t.id, TaskPatch { title: Some(" ".into()), ..Default::default() }, UI).await,

@@ -437,7 +437,7 @@ impl TaskStatus {
 
     pub fn parse(text: &str) -> Option<TaskStatus> {
         match text.trim().to_ascii_lowercase().replace(['-', ' '], "_").as_str() {
-            "todo" => Some(TaskStatus::Todo),
+            "todo" | "to_do" => Some(TaskStatus::Todo),
             "in_progress" => Some(TaskStatus::InProgress),
             "done" => Some(TaskStatus::Done),
             _ => None,

@@ -55,6 +55,57 @@ macro_rules! commands {
     };
 }
 
+commands! {
+    list_people: ipc::ListPeople => |app, query| app.crm().list_people(&query).await;
+    count_people: ipc::CountPeople => |app, query| app.crm().count_people(&query).await;
+    get_person: ipc::GetPerson => |app, id| app.crm().get_person(id).await;
+    create_person: ipc::CreatePerson => |app, new| app.crm().create_person(new, SOURCE).await;
+    update_person: ipc::UpdatePerson => |app, (id, patch)| app.crm().update_person(id, patch, SOURCE).await;
+    list_companies: ipc::ListCompanies => |app, query| app.crm().list_companies(&query).await;
+    count_companies: ipc::CountCompanies => |app, query| app.crm().count_companies(&query).await;
+    get_company: ipc::GetCompany => |app, id| app.crm().get_company(id).await;
+    create_company: ipc::CreateCompany => |app, new| app.crm().create_company(new, SOURCE).await;
+    update_company: ipc::UpdateCompany => |app, (id, patch)| app.crm().update_company(id, patch, SOURCE).await;
+    list_deals: ipc::ListDeals => |app, query| app.crm().list_deals(&query).await;
+    count_deals: ipc::CountDeals => |app, query| app.crm().count_deals(&query).await;
+    get_deal: ipc::GetDeal => |app, id| app.crm().get_deal(id).await;
+    create_deal: ipc::CreateDeal => |app, new| app.crm().create_deal(new, SOURCE).await;
+    update_deal: ipc::UpdateDeal => |app, (id, patch)| app.crm().update_deal(id, patch, SOURCE).await;
+    move_deal_stage: ipc::MoveDealStage => |app, request| app.crm().move_deal_stage(request, SOURCE).await;
+    set_deal_status: ipc::ChangeDealStatus => |app, request| app.crm().set_deal_status(request, SOURCE).await;
+    get_board: ipc::GetBoard => |app, query| app.crm().board(&query).await;
+    list_pipelines: ipc::ListPipelines => |app, _unit| app.crm().list_pipelines().await;
+    save_pipeline: ipc::SavePipelineEdit => |app, request| app.crm().save_pipeline(request).await;
+    list_custom_fields: ipc::ListCustomFields => |app, object| app.crm().custom_fields(object).await;
+    define_custom_field: ipc::DefineCustomField => |app, new| app.crm().define_custom_field(new).await;
+    update_custom_field: ipc::UpdateCustomField => |app, patch| app.crm().update_custom_field(patch).await;
+    delete_custom_field: ipc::DeleteCustomField => |app, id| app.crm().delete_custom_field(id).await;
+    list_notes: ipc::ListNotes => |app, query| app.crm().list_notes(&query).await;
+    add_note: ipc::AddNote => |app, new| app.crm().add_note(new, SOURCE).await;
+    update_note: ipc::UpdateNote => |app, edit| app.crm().update_note(edit, SOURCE).await;
+    list_tasks: ipc::ListTasks => |app, query| app.crm().list_tasks(&query).await;
+    count_tasks: ipc::CountTasks => |app, query| app.crm().count_tasks(&query).await;
+    add_task: ipc::AddTask => |app, new| app.crm().add_task(new, SOURCE).await;
+    update_task: ipc::UpdateTask => |app, (id, patch)| app.crm().update_task(id, patch, SOURCE).await;
+    list_tags: ipc::ListTags => |app, _unit| app.crm().list_tags().await;
+    tag_record: ipc::TagRecord => |app, request| app.crm().tag_record(request.record, &request.tag, SOURCE).await;
+    untag_record: ipc::UntagRecord => |app, request| app.crm().untag_record(request.record, &request.tag, SOURCE).await;
+    trash_record: ipc::TrashRecord => |app, record| app.crm().trash(record, SOURCE).await;
+    restore_record: ipc::RestoreRecord => |app, record| app.crm().restore(record, SOURCE).await;
+    bulk: ipc::Bulk => |app, request| app.crm().bulk(request, SOURCE).await;
+    search: ipc::Search => |app, query| app.crm().search(&query.text, query.limit).await;
+    timeline: ipc::Timeline => |app, record| app.crm().timeline(record).await;
+    get_dashboard: ipc::GetDashboard => |app, _unit| app.crm().dashboard().await;
+    list_saved_views: ipc::ListSavedViews => |app, object| app.crm().saved_views(object).await;
+    save_view: ipc::SaveView => |app, new| app.crm().save_view(new).await;
+    delete_saved_view: ipc::DeleteSavedView => |app, id| app.crm().delete_saved_view(id).await;
+    get_settings: ipc::GetSettings => |app, _unit| app.crm().settings().await;
+    save_settings: ipc::SaveSettings => |app, settings| app.crm().save_settings(settings).await;
+    get_app_info: ipc::GetAppInfo => |app, _unit| Ok::<_, dealdesk_core::CrmError>(app.info().await);
+    backup_database: ipc::BackupDatabase => |app, _unit| app.backup().await;
+    export_csv: ipc::ExportCsv => |app, object| app.export_csv_file(object).await;
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

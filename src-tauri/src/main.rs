@@ -28,7 +28,29 @@ fn data_dir_arg(args: impl IntoIterator<Item = String>) -> Option<PathBuf> {
     None
 }
 
+/// The main window as configured in tauri.conf.json, showing `url`.
+fn open_window(app: &tauri::App, url: Option<&str>) -> tauri::Result<()> {
+    let mut config = app.config().app.windows.first().cloned().unwrap_or_default();
+    if let Some(url) = url {
+        config.url = tauri::WebviewUrl::App(url.into());
+    }
+    tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?.build()?;
+    Ok(())
+}
+
+/// `--blank-window`: the same shell showing an empty page, with no database. The benchmark
+/// measures it as the baseline for the app's memory.
+fn run_blank_window() -> anyhow::Result<()> {
+    tauri::Builder::default()
+        .setup(|app| Ok(open_window(app, Some("blank.html"))?))
+        .run(tauri::generate_context!("../tauri.conf.json"))?;
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
+    if std::env::args().any(|a| a == "--blank-window") {
+        return run_blank_window();
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -42,13 +64,18 @@ fn main() -> anyhow::Result<()> {
     tracing::info!(data_dir = %data_dir.display(), "starting Dealdesk");
     let app = tauri::async_runtime::block_on(App::open(&data_dir))?;
     let events = app.subscribe();
-    // Writes by the CLI or a script reach open windows too (block_on gives the spawn a runtime).
-    let _watcher = tauri::async_runtime::block_on(async { app.watch_external_changes(EXTERNAL_CHANGES_POLL) });
+    // Writes by the CLI or a script reach open windows too. Entering the runtime lets the core
+    // spawn its watcher onto it.
+    let _watcher = {
+        let _runtime = tauri::async_runtime::handle().inner().enter();
+        app.watch_external_changes(EXTERNAL_CHANGES_POLL)
+    };
 
     tauri::Builder::default()
         .manage(app)
         .invoke_handler(commands::handler())
         .setup(move |tauri_app| {
+            open_window(tauri_app, None)?;
             let handle = tauri_app.handle().clone();
             let mut events = events;
             tauri::async_runtime::spawn(async move {

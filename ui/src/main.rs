@@ -1,14 +1,19 @@
 //! The Dealdesk window (Yew, wasm32). It knows the app only through `dealdesk_model` types and
 //! the IPC wrapper in [`ipc`].
 //!
-//! Layout: `app` (router and shell), `pages` (one per screen), `components` (shared widgets),
-//! `state` (pure, unit-tested view state with no browser dependency), `ipc` (the one `invoke`).
+//! Layout: `app` (router and shell composition), `shell` (sidebar, top bar, palette, dialogs),
+//! `pages` (one per screen), `table` (the record table), `components` (the design system),
+//! `state` (pure, unit-tested view state with no browser dependency), `ipc` (the one `invoke`),
+//! `perf` (timestamps for the benchmark).
 
 mod app;
 mod components;
 mod ipc;
 mod pages;
+mod perf;
+mod shell;
 mod state;
+mod table;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

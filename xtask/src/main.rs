@@ -45,9 +45,15 @@ enum Command {
         #[arg(long)]
         no_e2e: bool,
     },
-    /// Run the benchmarks and print their tables
+    /// Run the benchmarks (core, then the window) and print their tables
     Bench {
-        /// Arguments passed to the benchmark binary (e.g. --people 10000)
+        /// Only the core benchmark
+        #[arg(long)]
+        core_only: bool,
+        /// Only the window benchmark
+        #[arg(long)]
+        ui_only: bool,
+        /// Arguments passed to the benchmark binaries (e.g. --people 10000)
         #[arg(trailing_var_arg = true)]
         args: Vec<String>,
     },
@@ -62,6 +68,6 @@ fn main() -> Result<()> {
         Command::Ui => tasks::build_ui(&root),
         Command::Run { data_dir, release, screenshot } => tasks::run(&root, data_dir, release, screenshot),
         Command::Test { no_e2e } => tasks::test(&root, !no_e2e),
-        Command::Bench { args } => tasks::bench(&root, &args),
+        Command::Bench { core_only, ui_only, args } => tasks::bench(&root, !ui_only, !core_only, &args),
     }
 }

@@ -123,8 +123,10 @@ pub fn test(root: &Path, e2e: bool) -> Result<()> {
     // in between; keep a copy for the end-to-end suite.
     run_cmd(cargo().args(["build", "--workspace", "--all-targets", "--locked"]))?;
     let e2e_app = root.join("target/e2e-app/dealdesk");
+    let e2e_cli = root.join("target/e2e-app/dealdesk-cli");
     std::fs::create_dir_all(e2e_app.parent().context("e2e dir")?)?;
     std::fs::copy(app_binary(root, false), &e2e_app).context("copying the app for the e2e suite")?;
+    std::fs::copy(root.join("target/debug/dealdesk-cli"), &e2e_cli).context("copying the CLI for the e2e suite")?;
 
     let mut tests = if e2e {
         headless(&PathBuf::from(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())))
@@ -134,13 +136,25 @@ pub fn test(root: &Path, e2e: bool) -> Result<()> {
     tests.args(["test", "--workspace", "--locked"]);
     if e2e {
         tests.args(["--", "--include-ignored"]);
-        tests.env("DEALDESK_E2E_APP", &e2e_app);
+        tests.env("DEALDESK_E2E_APP", &e2e_app).env("DEALDESK_E2E_CLI", &e2e_cli);
     }
     run_cmd(&mut tests)?;
     eprintln!("test: all checks passed");
     Ok(())
 }
 
-pub fn bench(_root: &Path, args: &[String]) -> Result<()> {
-    run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "crm", "--"]).args(args))
+pub fn bench(root: &Path, core: bool, ui: bool, args: &[String]) -> Result<()> {
+    if core {
+        run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "crm", "--"]).args(args))?;
+    }
+    if ui {
+        setup::all(root)?;
+        build_ui(root)?;
+        run_cmd(cargo().args(["build", "-p", "dealdesk", "--release"]))?;
+        run_cmd(cargo().args(["build", "-p", "dealdesk-e2e", "--bin", "ui-bench", "--release"]))?;
+        let mut run = headless(&root.join("target/release/ui-bench"));
+        run.args(args).env("DEALDESK_E2E_APP", app_binary(root, true));
+        run_cmd(&mut run)?;
+    }
+    Ok(())
 }

@@ -54,8 +54,6 @@ pub enum CrmError {
     InvalidCursor,
     #[error("{kind} {id} is in the trash")]
     Deleted { kind: RecordKind, id: String },
-    #[error("a note or task needs at least one person, company or deal to attach to")]
-    NoTargets,
     #[error("{0} records cannot have notes, tasks or tags")]
     NotTaggable(RecordKind),
     #[error("stored data is unreadable: {0}")]

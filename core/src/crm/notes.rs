@@ -43,7 +43,8 @@ pub(crate) struct LinkTable {
 pub(crate) const NOTE_LINKS: LinkTable = LinkTable { table: "note_target", owner_column: "note_id", field: "note" };
 pub(crate) const TASK_LINKS: LinkTable = LinkTable { table: "task_target", owner_column: "task_id", field: "task" };
 
-/// Links a new note or task to its targets and puts a `link` change on each target's timeline.
+/// Links a new note or task to its targets (there may be none) and puts a `link` change on each
+/// target's timeline.
 pub(crate) async fn link_targets(
     conn: &mut SqliteConnection,
     ctx: &WriteCtx<'_>,
@@ -52,9 +53,6 @@ pub(crate) async fn link_targets(
     targets: &[RecordRef],
     payload: serde_json::Value,
 ) -> Result<(), CrmError> {
-    if targets.is_empty() {
-        return Err(CrmError::NoTargets);
-    }
     let mut changes = Vec::with_capacity(targets.len());
     for target in targets {
         require_live(conn, *target).await?;

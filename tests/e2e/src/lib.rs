@@ -10,12 +10,27 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use thirtyfour::Key;
 use thirtyfour::prelude::*;
 
 pub use thirtyfour;
 
 /// The environment variable naming the app binary under test.
 pub const APP_ENV: &str = "DEALDESK_E2E_APP";
+/// The environment variable naming the CLI binary (for writes from another process).
+pub const CLI_ENV: &str = "DEALDESK_E2E_CLI";
+
+/// Runs `dealdesk-cli --data-dir DIR args…` and returns its stdout; fails on a non-zero exit.
+pub fn run_cli(data_dir: &Path, args: &[&str]) -> Result<String> {
+    let cli = std::env::var_os(CLI_ENV)
+        .map(PathBuf::from)
+        .with_context(|| format!("{CLI_ENV} is not set: run the desktop suite with `cargo xtask test`"))?;
+    let out = Command::new(cli).arg("--data-dir").arg(data_dir).args(args).output().context("running dealdesk-cli")?;
+    if !out.status.success() {
+        bail!("dealdesk-cli {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
 
 fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
@@ -139,8 +154,65 @@ impl Session {
         }
     }
 
+    /// Waits (up to 10 s) until no element matching `css` shows `text`.
+    pub async fn wait_for_no_text(&self, css: &str, text: &str) -> Result<()> {
+        let start = Instant::now();
+        loop {
+            let mut found = false;
+            for element in self.driver.find_all(By::Css(css)).await? {
+                if text_of(&element).await.unwrap_or_default().contains(text) {
+                    found = true;
+                }
+            }
+            if !found {
+                return Ok(());
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                bail!("{css} still shows '{text}' after 10 s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Opens a screen through the sidebar.
+    pub async fn go(&self, label: &str) -> Result<()> {
+        let start = Instant::now();
+        loop {
+            for link in self.driver.find_all(By::Css("a.nav-item")).await? {
+                if text_of(&link).await.unwrap_or_default().trim().ends_with(label) {
+                    link.click().await?;
+                    return Ok(());
+                }
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                bail!("no sidebar link '{label}'");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Types into an input: selects what is there, then types `text` (WebDriver's clear does
+    /// not fire the input events the UI listens to).
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let input = self.find(css).await?;
+        input.click().await?;
+        input.send_keys(Key::Control + "a").await?;
+        input.send_keys(Key::Backspace).await?;
+        if !text.is_empty() {
+            input.send_keys(text).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs JavaScript in the page and returns its JSON result.
+    pub async fn js(&self, script: &str) -> Result<serde_json::Value> {
+        Ok(self.driver.execute(script, Vec::new()).await?.json().clone())
+    }
+
     /// Saves a PNG of the window (for docs/screenshots or a failure).
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
+        // WebKitWebDriver captures the last composited frame; give the latest render time to land.
+        tokio::time::sleep(Duration::from_millis(600)).await;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }

@@ -1,44 +1,40 @@
 //! One module per screen.
 
+pub mod board;
 pub mod companies;
+pub mod dashboard;
 pub mod deals;
+pub mod notes;
 pub mod people;
+pub mod placeholder;
+pub mod record;
+pub mod settings;
+pub mod tasks;
 
 use crate::ipc::invoke;
-use crate::state::list::{ListAction, ListState, Listed};
-use dealdesk_model::Page;
-use dealdesk_model::ipc::Command;
-use yew::prelude::*;
+use crate::table::FilterSpec;
+use dealdesk_model::ipc::{ListPipelines, ListTags};
+use dealdesk_model::{ApiError, ErrorCode, Money, money::parse_decimal_micros};
 
-/// Loads one page of `C` for `request`, again whenever `request` or `version` changes.
-#[hook]
-pub fn use_list<C, T>(request: C::Request, version: u64) -> UseReducerHandle<ListState<T>>
-where
-    C: Command<Response = Page<T>> + 'static,
-    C::Request: Clone + PartialEq + 'static,
-    T: Listed + 'static,
-{
-    let state = use_reducer(ListState::<T>::default);
-    {
-        let state = state.clone();
-        use_effect_with((request, version), move |(request, _)| {
-            let request = request.clone();
-            state.dispatch(ListAction::Loading);
-            wasm_bindgen_futures::spawn_local(async move {
-                match invoke::<C>(&request).await {
-                    Ok(page) => state.dispatch(ListAction::Loaded(page)),
-                    Err(error) => state.dispatch(ListAction::Failed(error.message)),
-                }
-            });
-        });
-    }
-    state
+/// The tag filter, from the tags in use.
+pub async fn tag_filter() -> FilterSpec {
+    let tags = invoke::<ListTags>(&()).await.unwrap_or_default();
+    FilterSpec { key: "tag", label: "Tag", options: tags.into_iter().map(|t| (t.name.clone(), t.name)).collect() }
 }
 
-/// The banner a list shows when loading failed.
-pub fn error_banner(error: &Option<String>) -> Html {
-    match error {
-        Some(message) => html! { <div class="banner error" role="alert">{ message.clone() }</div> },
-        None => html! {},
-    }
+/// The stages of the default pipeline.
+pub async fn stage_filter() -> FilterSpec {
+    let pipelines = invoke::<ListPipelines>(&()).await.unwrap_or_default();
+    let stages = pipelines.into_iter().find(|p| p.is_default).map(|p| p.stages).unwrap_or_default();
+    FilterSpec { key: "stage", label: "Stage", options: stages.into_iter().map(|s| (s.name.clone(), s.name)).collect() }
+}
+
+/// Parses an amount typed in a filter; empty is no bound.
+pub fn amount_bound(text: &str) -> Option<i64> {
+    parse_decimal_micros(text).ok()
+}
+
+/// Reads an edited amount, keeping the record's currency.
+pub fn edited_money(text: &str, currency: &str) -> Result<Money, ApiError> {
+    Money::parse(text, currency).map_err(|e| ApiError::new(ErrorCode::Validation, e.to_string()).with_field("amount"))
 }

@@ -1,5 +1,11 @@
 //! View state as plain data with pure transitions: unit-tested natively, no browser needed.
 
-pub mod list;
-pub mod person_form;
+pub mod board;
+pub mod charts;
+pub mod form;
+pub mod format;
+pub mod markdown;
+pub mod palette;
+pub mod shell;
+pub mod table;
 pub mod toasts;

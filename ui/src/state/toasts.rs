@@ -14,6 +14,8 @@ pub struct Toast {
     pub id: u64,
     pub kind: ToastKind,
     pub text: String,
+    /// The label of the toast's button (Undo), if it has one.
+    pub action: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -26,7 +28,7 @@ pub struct Toasts {
 const MAX_TOASTS: usize = 4;
 
 pub enum ToastAction {
-    Push(ToastKind, String),
+    Push(ToastKind, String, Option<String>),
     Dismiss(u64),
 }
 
@@ -34,8 +36,8 @@ impl Toasts {
     pub fn apply(&self, action: ToastAction) -> Toasts {
         let mut next = self.clone();
         match action {
-            ToastAction::Push(kind, text) => {
-                next.items.push(Toast { id: next.next_id, kind, text });
+            ToastAction::Push(kind, text, action) => {
+                next.items.push(Toast { id: next.next_id, kind, text, action });
                 next.next_id += 1;
                 if next.items.len() > MAX_TOASTS {
                     next.items.remove(0);
@@ -68,7 +70,7 @@ mod tests {
     fn pushes_caps_and_dismisses() {
         let mut toasts = Toasts::default();
         for i in 0..6 {
-            toasts = toasts.apply(ToastAction::Push(ToastKind::Success, format!("t{i}")));
+            toasts = toasts.apply(ToastAction::Push(ToastKind::Success, format!("t{i}"), None));
         }
         assert_eq!(toasts.items.len(), MAX_TOASTS);
         assert_eq!(toasts.items[0].text, "t2");

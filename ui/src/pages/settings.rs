@@ -1,0 +1,418 @@
+//! Settings: pipelines and stages, custom fields, theme, and the data folder with backup and
+//! export.
+
+use crate::components::controls::{Button, Checkbox, Input, Select, Tone};
+use crate::components::display::{Card, IconText, TabsHost};
+use crate::components::toasts::use_notifier;
+use crate::ipc::invoke;
+use crate::shell::apply_theme;
+use dealdesk_model::ipc::{
+    DefineCustomField, DeleteCustomField, ExportCsv, GetAppInfo, GetSettings, ListCustomFields, ListPipelines,
+    SavePipelineEdit, SaveSettings, UpdateCustomField,
+};
+use dealdesk_model::{
+    AppInfo, CsvObject, CustomFieldDef, CustomFieldPatch, CustomFieldType, NewCustomField, Pipeline, RecordKind,
+    SavePipeline, Settings, StageEdit, Theme,
+};
+use yew::prelude::*;
+
+#[function_component(SettingsPage)]
+pub fn settings_page() -> Html {
+    html! {
+        <section class="page" id="settings-page">
+            <header class="page-header"><h1>{ "Settings" }</h1></header>
+            <TabsHost tabs={vec![
+                (AttrValue::from("pipelines"), AttrValue::from("Pipelines")),
+                (AttrValue::from("fields"), AttrValue::from("Custom fields")),
+                (AttrValue::from("appearance"), AttrValue::from("Appearance")),
+                (AttrValue::from("data"), AttrValue::from("Data")),
+            ]}>
+                <PipelinesEditor />
+                <CustomFieldsEditor />
+                <Appearance />
+                <DataSettings />
+            </TabsHost>
+        </section>
+    }
+}
+
+fn edits_of(pipeline: &Pipeline) -> Vec<StageEdit> {
+    pipeline
+        .stages
+        .iter()
+        .map(|s| StageEdit {
+            id: Some(s.id),
+            name: s.name.clone(),
+            probability: s.probability,
+            rotting_days: s.rotting_days,
+        })
+        .collect()
+}
+
+#[function_component(PipelinesEditor)]
+fn pipelines_editor() -> Html {
+    let pipelines = use_state(Vec::<Pipeline>::new);
+    let draft = use_state(|| None::<SavePipeline>);
+    let error = use_state(|| None::<String>);
+    let notifier = use_notifier();
+    let load = {
+        let (pipelines, draft) = (pipelines.clone(), draft.clone());
+        Callback::from(move |select: Option<uuid::Uuid>| {
+            let (pipelines, draft) = (pipelines.clone(), draft.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let list = invoke::<ListPipelines>(&()).await.unwrap_or_default();
+                let chosen = list.iter().find(|p| Some(p.id) == select).or_else(|| list.iter().find(|p| p.is_default));
+                draft.set(chosen.map(|p| SavePipeline {
+                    id: Some(p.id),
+                    name: p.name.clone(),
+                    is_default: p.is_default,
+                    stages: edits_of(p),
+                }));
+                pipelines.set(list);
+            });
+        })
+    };
+    {
+        let load = load.clone();
+        use_effect_with((), move |_| load.emit(None));
+    }
+    let Some(current) = (*draft).clone() else {
+        return html! { <div class="muted">{ "Loading…" }</div> };
+    };
+    let update = {
+        let draft = draft.clone();
+        let error = error.clone();
+        move |change: Box<dyn Fn(&mut SavePipeline)>| {
+            let draft = draft.clone();
+            let error = error.clone();
+            Callback::from(move |_: ()| {
+                if let Some(mut next) = (*draft).clone() {
+                    change(&mut next);
+                    error.set(None);
+                    draft.set(Some(next));
+                }
+            })
+        }
+    };
+    let set_stage = |i: usize, apply: fn(&mut StageEdit, String)| {
+        let draft = draft.clone();
+        Callback::from(move |value: String| {
+            if let Some(mut next) = (*draft).clone() {
+                if let Some(stage) = next.stages.get_mut(i) {
+                    apply(stage, value);
+                }
+                draft.set(Some(next));
+            }
+        })
+    };
+    let save = {
+        let (draft, error, notifier, load) = (draft.clone(), error.clone(), notifier.clone(), load.clone());
+        Callback::from(move |_| {
+            let Some(request) = (*draft).clone() else { return };
+            let (error, notifier, load) = (error.clone(), notifier.clone(), load.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match invoke::<SavePipelineEdit>(&request).await {
+                    Ok(saved) => {
+                        if let Some(n) = notifier {
+                            n.success(format!("Saved pipeline {}", saved.name));
+                        }
+                        load.emit(Some(saved.id));
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        })
+    };
+    let mut options: Vec<(AttrValue, AttrValue)> =
+        pipelines.iter().map(|p| (AttrValue::from(p.id.to_string()), AttrValue::from(p.name.clone()))).collect();
+    options.push(("new".into(), "New pipeline…".into()));
+    let choose = {
+        let (draft, load) = (draft.clone(), load.clone());
+        Callback::from(move |value: String| {
+            if value == "new" {
+                draft.set(Some(SavePipeline {
+                    id: None,
+                    name: String::new(),
+                    is_default: false,
+                    stages: vec![StageEdit { id: None, name: "New".into(), probability: 10, rotting_days: Some(14) }],
+                }));
+            } else {
+                load.emit(uuid::Uuid::parse_str(&value).ok());
+            }
+        })
+    };
+    let count = current.stages.len();
+    html! {
+        <Card title={AttrValue::from("Pipelines and stages")} id="pipelines-editor">
+            <div class="inline-form">
+                <Select id="pipeline-choice" value={current.id.map(|i| i.to_string()).unwrap_or_else(|| "new".into())} {options} on_change={choose} />
+                <Input id="pipeline-name" value={current.name.clone()} placeholder="Pipeline name"
+                    on_change={{ let draft = draft.clone(); Callback::from(move |v: String| if let Some(mut n) = (*draft).clone() { n.name = v; draft.set(Some(n)); }) }} />
+                <Checkbox checked={current.is_default} label={AttrValue::from("Default pipeline")}
+                    on_change={{ let draft = draft.clone(); Callback::from(move |(c, _): (bool, bool)| if let Some(mut n) = (*draft).clone() { n.is_default = c; draft.set(Some(n)); }) }} />
+            </div>
+            <table class="stage-editor">
+                <thead><tr><th>{ "Stage" }</th><th>{ "Probability %" }</th><th>{ "Rotting days" }</th><th /></tr></thead>
+                <tbody>
+                    { for current.stages.iter().enumerate().map(|(i, stage)| html! {
+                        <tr key={format!("{i}-{}", stage.id.map(|x| x.to_string()).unwrap_or_default())}>
+                            <td><Input id={format!("stage-name-{i}")} value={stage.name.clone()} on_change={set_stage(i, |s, v| s.name = v)} /></td>
+                            <td><Input id={format!("stage-probability-{i}")} value={stage.probability.to_string()}
+                                on_change={set_stage(i, |s, v| s.probability = v.trim().parse::<u8>().unwrap_or(s.probability))} /></td>
+                            <td><Input id={format!("stage-rotting-{i}")} value={stage.rotting_days.map(|d| d.to_string()).unwrap_or_default()} placeholder="never"
+                                on_change={set_stage(i, |s, v| s.rotting_days = v.trim().parse::<u32>().ok())} /></td>
+                            <td class="row-buttons">
+                                <Button small=true tone={Tone::Ghost} disabled={i == 0} title={AttrValue::from("Move up")}
+                                    onclick={{ let u = update(Box::new(move |p: &mut SavePipeline| p.stages.swap(i, i - 1))); Callback::from(move |_| u.emit(())) }}>{ "↑" }</Button>
+                                <Button small=true tone={Tone::Ghost} disabled={i + 1 == count} title={AttrValue::from("Move down")}
+                                    onclick={{ let u = update(Box::new(move |p: &mut SavePipeline| p.stages.swap(i, i + 1))); Callback::from(move |_| u.emit(())) }}>{ "↓" }</Button>
+                                <Button small=true tone={Tone::Ghost} disabled={count == 1} title={AttrValue::from("Remove")}
+                                    onclick={{ let u = update(Box::new(move |p: &mut SavePipeline| { p.stages.remove(i); })); Callback::from(move |_| u.emit(())) }}>{ "✕" }</Button>
+                            </td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+            if let Some(e) = &*error { <div class="banner error" role="alert">{ e.clone() }</div> }
+            <div class="inline-form">
+                <Button small=true id="add-stage" onclick={{ let u = update(Box::new(|p: &mut SavePipeline| p.stages.push(StageEdit { id: None, name: format!("Stage {}", p.stages.len() + 1), probability: 50, rotting_days: None }))); Callback::from(move |_| u.emit(())) }}>{ "Add stage" }</Button>
+                <Button tone={Tone::Primary} id="save-pipeline" onclick={save}>{ "Save pipeline" }</Button>
+            </div>
+        </Card>
+    }
+}
+
+fn type_label(t: &CustomFieldType) -> String {
+    match t {
+        CustomFieldType::Text => "Text".into(),
+        CustomFieldType::Number => "Number".into(),
+        CustomFieldType::Date => "Date".into(),
+        CustomFieldType::Boolean => "Yes/No".into(),
+        CustomFieldType::Url => "Link".into(),
+        CustomFieldType::Select { options } => format!("Select: {}", options.join(", ")),
+    }
+}
+
+/// `Renewal date` → `renewal_date`.
+pub fn key_from_label(label: &str) -> String {
+    let mut key = String::new();
+    for c in label.trim().to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            key.push(c);
+        } else if !key.ends_with('_') && !key.is_empty() {
+            key.push('_');
+        }
+    }
+    let key = key.trim_end_matches('_').to_string();
+    if key.starts_with(|c: char| c.is_ascii_digit()) { format!("f_{key}") } else { key }
+}
+
+#[function_component(CustomFieldsEditor)]
+fn custom_fields_editor() -> Html {
+    let object = use_state(|| RecordKind::Person);
+    let fields = use_state(Vec::<CustomFieldDef>::new);
+    let label = use_state(String::new);
+    let kind = use_state(|| "text".to_string());
+    let options = use_state(String::new);
+    let error = use_state(|| None::<String>);
+    let version = use_state(|| 0u32);
+    {
+        let fields = fields.clone();
+        use_effect_with((*object, *version), move |(object, _)| {
+            let object = *object;
+            wasm_bindgen_futures::spawn_local(async move {
+                fields.set(invoke::<ListCustomFields>(&object).await.unwrap_or_default());
+            });
+        });
+    }
+    let add = {
+        let (object, label, kind, options, error, version) =
+            (object.clone(), label.clone(), kind.clone(), options.clone(), error.clone(), version.clone());
+        Callback::from(move |_| {
+            let field_type = match kind.as_str() {
+                "number" => CustomFieldType::Number,
+                "date" => CustomFieldType::Date,
+                "boolean" => CustomFieldType::Boolean,
+                "url" => CustomFieldType::Url,
+                "select" => CustomFieldType::Select {
+                    options: options.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect(),
+                },
+                _ => CustomFieldType::Text,
+            };
+            let new =
+                NewCustomField { object: *object, key: key_from_label(&label), label: (*label).clone(), field_type };
+            let (label, error, version) = (label.clone(), error.clone(), version.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match invoke::<DefineCustomField>(&new).await {
+                    Ok(_) => {
+                        label.set(String::new());
+                        error.set(None);
+                        version.set(*version + 1);
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        })
+    };
+    let objects: Vec<(AttrValue, AttrValue)> = vec![
+        ("person".into(), "People".into()),
+        ("company".into(), "Companies".into()),
+        ("deal".into(), "Deals".into()),
+    ];
+    let types: Vec<(AttrValue, AttrValue)> = vec![
+        ("text".into(), "Text".into()),
+        ("number".into(), "Number".into()),
+        ("date".into(), "Date".into()),
+        ("boolean".into(), "Yes/No".into()),
+        ("url".into(), "Link".into()),
+        ("select".into(), "Select".into()),
+    ];
+    html! {
+        <Card title={AttrValue::from("Custom fields")} id="custom-fields-editor">
+            <Select id="custom-object" value={object.as_str().to_string()} options={objects}
+                on_change={{ let object = object.clone(); Callback::from(move |v: String| object.set(RecordKind::parse(&v).unwrap_or(RecordKind::Person))) }} />
+            <table class="stage-editor">
+                <thead><tr><th>{ "Label" }</th><th>{ "Key" }</th><th>{ "Type" }</th><th /></tr></thead>
+                <tbody>
+                    { for fields.iter().map(|f| {
+                        let id = f.id;
+                        let version = version.clone();
+                        let rename = {
+                            let version = version.clone();
+                            Callback::from(move |label: String| {
+                                let version = version.clone();
+                                wasm_bindgen_futures::spawn_local(async move {
+                                    let _ = invoke::<UpdateCustomField>(&CustomFieldPatch { id, label: Some(label), options: None }).await;
+                                    version.set(*version + 1);
+                                });
+                            })
+                        };
+                        html! {
+                            <tr key={f.id.to_string()}>
+                                <td><Input id={format!("field-label-{}", f.key)} value={f.label.clone()} on_change={Callback::noop()} on_enter={rename} /></td>
+                                <td><code>{ f.key.clone() }</code></td>
+                                <td>{ type_label(&f.field_type) }</td>
+                                <td><Button small=true tone={Tone::Ghost} onclick={Callback::from(move |_| {
+                                    let version = version.clone();
+                                    wasm_bindgen_futures::spawn_local(async move {
+                                        let _ = invoke::<DeleteCustomField>(&id).await;
+                                        version.set(*version + 1);
+                                    });
+                                })}>{ "Remove" }</Button></td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+            if fields.is_empty() { <div class="muted">{ "No custom fields yet." }</div> }
+            <div class="inline-form">
+                <Input id="new-field-label" value={(*label).clone()} placeholder="Label, e.g. Renewal date"
+                    on_change={{ let label = label.clone(); Callback::from(move |v| label.set(v)) }} />
+                <Select id="new-field-type" value={(*kind).clone()} options={types} on_change={{ let kind = kind.clone(); Callback::from(move |v| kind.set(v)) }} />
+                if *kind == "select" {
+                    <Input id="new-field-options" value={(*options).clone()} placeholder="Options, comma separated"
+                        on_change={{ let options = options.clone(); Callback::from(move |v| options.set(v)) }} />
+                }
+                <Button tone={Tone::Primary} id="add-field" disabled={label.trim().is_empty()} onclick={add}>{ "Add field" }</Button>
+            </div>
+            if let Some(e) = &*error { <div class="banner error" role="alert">{ e.clone() }</div> }
+        </Card>
+    }
+}
+
+#[function_component(Appearance)]
+fn appearance() -> Html {
+    let settings = use_state(|| None::<Settings>);
+    {
+        let settings = settings.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move { settings.set(invoke::<GetSettings>(&()).await.ok()) });
+        });
+    }
+    let theme = settings.as_ref().map(|s| s.theme).unwrap_or_default();
+    let set = {
+        let settings = settings.clone();
+        Callback::from(move |value: String| {
+            let theme = match value.as_str() {
+                "light" => Theme::Light,
+                "dark" => Theme::Dark,
+                _ => Theme::System,
+            };
+            apply_theme(theme);
+            let settings = settings.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                settings.set(invoke::<SaveSettings>(&Settings { theme }).await.ok());
+            });
+        })
+    };
+    let value = match theme {
+        Theme::System => "system",
+        Theme::Light => "light",
+        Theme::Dark => "dark",
+    };
+    html! {
+        <Card title={AttrValue::from("Appearance")}>
+            <Select id="theme" label={AttrValue::from("Theme")} value={value} on_change={set}
+                options={vec![("system".into(), "Follow the system".into()), ("light".into(), "Light".into()), ("dark".into(), "Dark".into())]} />
+        </Card>
+    }
+}
+
+#[function_component(DataSettings)]
+fn data_settings() -> Html {
+    let info = use_state(|| None::<AppInfo>);
+    let notifier = use_notifier();
+    {
+        let info = info.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move { info.set(invoke::<GetAppInfo>(&()).await.ok()) });
+        });
+    }
+    let export = |object: CsvObject| {
+        let notifier = notifier.clone();
+        Callback::from(move |_| {
+            let notifier = notifier.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match (invoke::<ExportCsv>(&object).await, notifier) {
+                    (Ok(file), Some(n)) => {
+                        n.success(format!("Exported {} {object} to {}", file.rows.unwrap_or_default(), file.path))
+                    }
+                    (Err(e), Some(n)) => n.error(e.message),
+                    _ => {}
+                }
+            });
+        })
+    };
+    let backup = {
+        let notifier = notifier.clone();
+        Callback::from(move |_| crate::app::backup(notifier.clone()))
+    };
+    html! {
+        <Card title={AttrValue::from("Data")} id="data-settings">
+            if let Some(info) = &*info {
+                <IconText label="Data folder" text={info.data_dir.clone()} />
+                <IconText label="Database" text={format!("{} ({:.1} MB)", info.database_file, info.database_bytes as f64 / 1_048_576.0)} />
+                <IconText label="Version" text={info.version.clone()} />
+            }
+            <div class="muted">{ "Everything is stored in this one SQLite file. The CLI (dealdesk-cli) works on the same file." }</div>
+            <div class="inline-form">
+                <Button tone={Tone::Primary} id="backup-now" onclick={backup}>{ "Back up now" }</Button>
+                <Button onclick={export(CsvObject::People)}>{ "Export people (CSV)" }</Button>
+                <Button onclick={export(CsvObject::Companies)}>{ "Export companies (CSV)" }</Button>
+                <Button onclick={export(CsvObject::Deals)}>{ "Export deals (CSV)" }</Button>
+            </div>
+        </Card>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_from_label;
+
+    #[test]
+    fn labels_become_keys() {
+        assert_eq!(key_from_label("Renewal date"), "renewal_date");
+        assert_eq!(key_from_label("  MRR (USD) "), "mrr_usd");
+        assert_eq!(key_from_label("2nd owner"), "f_2nd_owner");
+    }
+}

@@ -1,0 +1,95 @@
+//! Timestamps the benchmark reads from the page: `window.__dealdesk_marks[name]` is
+//! `performance.now()` at the first frame painted after the mark was requested.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+fn set_mark(name: &str, only_once: bool) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let key = JsValue::from_str("__dealdesk_marks");
+    let marks = match js_sys::Reflect::get(&window, &key) {
+        Ok(existing) if existing.is_object() => existing,
+        _ => {
+            let fresh: JsValue = js_sys::Object::new().into();
+            let _ = js_sys::Reflect::set(&window, &key, &fresh);
+            fresh
+        }
+    };
+    let name = JsValue::from_str(name);
+    if only_once && js_sys::Reflect::has(&marks, &name).unwrap_or(false) {
+        return;
+    }
+    let now = window.performance().map_or(0.0, |p| p.now());
+    let _ = js_sys::Reflect::set(&marks, &name, &JsValue::from_f64(now));
+}
+
+fn after_paint(name: String, only_once: bool) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    // Two frames: the first runs before paint, the second after it.
+    let inner = Closure::once_into_js(move || set_mark(&name, only_once));
+    let outer = Closure::once_into_js(move || {
+        if let Some(w) = web_sys::window() {
+            let _ = w.request_animation_frame(inner.unchecked_ref());
+        }
+    });
+    let _ = window.request_animation_frame(outer.unchecked_ref());
+}
+
+/// Records `name` after the next paint (overwriting an earlier mark of that name).
+pub fn mark_after_paint(name: &str) {
+    after_paint(name.to_string(), false);
+}
+
+/// Records `name` after the next paint unless it was recorded before.
+pub fn mark_once_after_paint(name: &str) {
+    after_paint(name.to_string(), true);
+}
+
+fn record_search(field: &str, query: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let key = JsValue::from_str("__dealdesk_search");
+    let log = match js_sys::Reflect::get(&window, &key) {
+        Ok(existing) if existing.is_object() => existing,
+        _ => {
+            let fresh: JsValue = js_sys::Object::new().into();
+            let _ = js_sys::Reflect::set(&window, &key, &fresh);
+            fresh
+        }
+    };
+    let entry = match js_sys::Reflect::get(&log, &JsValue::from_str(query)) {
+        Ok(existing) if existing.is_object() => existing,
+        _ => {
+            let fresh: JsValue = js_sys::Object::new().into();
+            let _ = js_sys::Reflect::set(&log, &JsValue::from_str(query), &fresh);
+            fresh
+        }
+    };
+    let now = window.performance().map_or(0.0, |p| p.now());
+    let _ = js_sys::Reflect::set(&entry, &JsValue::from_str(field), &JsValue::from_f64(now));
+}
+
+/// The palette's text became `query` (the start of a search-to-paint measurement).
+pub fn search_input(query: &str) {
+    record_search("input", query);
+}
+
+/// Results for `query` are on screen: recorded after the next paint.
+pub fn search_painted(query: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let query = query.to_string();
+    let inner = Closure::once_into_js(move || record_search("painted", &query));
+    let outer = Closure::once_into_js(move || {
+        if let Some(w) = web_sys::window() {
+            let _ = w.request_animation_frame(inner.unchecked_ref());
+        }
+    });
+    let _ = window.request_animation_frame(outer.unchecked_ref());
+}

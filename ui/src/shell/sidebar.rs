@@ -1,0 +1,56 @@
+use crate::app::Route;
+use crate::state::shell::Screen;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+const GROUPS: &[(&str, &[Screen])] = &[
+    ("", &[Screen::Dashboard]),
+    ("Records", &[Screen::People, Screen::Companies, Screen::Deals, Screen::Board, Screen::Tasks, Screen::Notes]),
+    ("Workspace", &[Screen::Automations, Screen::Contracts, Screen::Whop, Screen::Settings]),
+];
+
+fn icon(screen: Screen) -> &'static str {
+    match screen {
+        Screen::Dashboard => "◧",
+        Screen::People => "◉",
+        Screen::Companies => "▦",
+        Screen::Deals => "◆",
+        Screen::Board => "▥",
+        Screen::Tasks => "☑",
+        Screen::Notes => "✎",
+        Screen::Automations => "⚡",
+        Screen::Contracts => "✍",
+        Screen::Whop => "◎",
+        Screen::Settings => "⚙",
+    }
+}
+
+#[function_component(Sidebar)]
+pub fn sidebar() -> Html {
+    let current = use_route::<Route>();
+    let active = |screen: Screen| match (&current, screen) {
+        (Some(Route::Home | Route::People | Route::Person { .. }), Screen::People) => true,
+        (Some(Route::Company { .. }), Screen::Companies) => true,
+        (Some(Route::Deal { .. }), Screen::Deals) => true,
+        (Some(route), s) => *route == Route::of(s),
+        _ => false,
+    };
+    html! {
+        <aside class="sidebar">
+            <div class="brand"><span class="logo">{ "D" }</span>{ "Dealdesk" }</div>
+            <nav aria-label="Screens">
+                { for GROUPS.iter().map(|(title, screens)| html! {
+                    <div class="nav-group">
+                        if !title.is_empty() { <div class="nav-title">{ *title }</div> }
+                        { for screens.iter().map(|s| html! {
+                            <Link<Route> to={Route::of(*s)} classes={classes!("nav-item", active(*s).then_some("active"))}>
+                                <span class="nav-icon" aria-hidden="true">{ icon(*s) }</span>{ s.label() }
+                            </Link<Route>>
+                        }) }
+                    </div>
+                }) }
+            </nav>
+            <div class="sidebar-foot">{ "Press ? for shortcuts" }</div>
+        </aside>
+    }
+}
