@@ -34,9 +34,41 @@ fn open_window(app: &tauri::App, url: Option<&str>) -> tauri::Result<()> {
     if let Some(url) = url {
         config.url = tauri::WebviewUrl::App(url.into());
     }
-    tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?.build()?;
+    let window = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?.build()?;
+    webview_tuning(&window);
     Ok(())
 }
+
+/// Whether WebKit should composite on the GPU. Without a GPU device (a VM, Xvfb, a remote
+/// session) accelerated compositing runs on a software GL and paints several times slower than
+/// WebKit's plain painting (docs/decisions/0008). `DEALDESK_GPU_COMPOSITING=on|off` overrides.
+#[cfg(target_os = "linux")]
+fn gpu_compositing() -> bool {
+    match std::env::var("DEALDESK_GPU_COMPOSITING").as_deref() {
+        Ok("on") => true,
+        Ok("off") => false,
+        _ => std::path::Path::new("/dev/dri").exists() && std::env::var_os("LIBGL_ALWAYS_SOFTWARE").is_none(),
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn webview_tuning(window: &tauri::WebviewWindow) {
+    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+    if gpu_compositing() {
+        return;
+    }
+    let result = window.with_webview(|webview| {
+        if let Some(settings) = WebViewExt::settings(&webview.inner()) {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+    });
+    if let Err(error) = result {
+        tracing::warn!(%error, "cannot tune the webview");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn webview_tuning(_window: &tauri::WebviewWindow) {}
 
 /// `--blank-window`: the same shell showing an empty page, with no database. The benchmark
 /// measures it as the baseline for the app's memory.

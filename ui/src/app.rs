@@ -51,6 +51,9 @@ pub enum Route {
     Whop,
     #[at("/settings")]
     Settings,
+    /// Every design-system component, for docs/design-system.md.
+    #[at("/design")]
+    Design,
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -87,7 +90,8 @@ impl Route {
 
 fn switch(route: Route) -> Html {
     match route {
-        Route::Home => html! { <Redirect<Route> to={Route::People} /> },
+        // People is the start screen (rendered directly: a redirect would cost a render cycle).
+        Route::Home => html! { <pages::people::PeoplePage /> },
         Route::Dashboard => html! { <pages::dashboard::DashboardPage /> },
         Route::People => html! { <pages::people::PeoplePage /> },
         Route::Person { id } => html! { <pages::record::PersonPage {id} /> },
@@ -102,6 +106,7 @@ fn switch(route: Route) -> Html {
         Route::Contracts => html! { <pages::placeholder::Placeholder screen={Screen::Contracts} /> },
         Route::Whop => html! { <pages::placeholder::Placeholder screen={Screen::Whop} /> },
         Route::Settings => html! { <pages::settings::SettingsPage /> },
+        Route::Design => html! { <pages::gallery::Gallery /> },
         Route::NotFound => html! {
             <section class="page"><div class="empty">{ "This screen does not exist." }</div></section>
         },
@@ -130,6 +135,8 @@ fn shell() -> Html {
     let navigator = use_navigator();
     let route = use_route::<Route>().unwrap_or(Route::Home);
     let notifier = use_notifier();
+    // Unfinished create dialogs, by kind: reopening one brings back what was typed.
+    let drafts = use_mut_ref(std::collections::HashMap::<RecordKind, crate::state::form::Form>::new);
 
     // Theme from settings, applied once at start (Settings re-applies on change).
     use_effect_with((), |_| {
@@ -234,6 +241,11 @@ fn shell() -> Html {
                     }
                 }
                 PaletteAction::Backup => backup(notifier.clone()),
+                PaletteAction::Design => {
+                    if let Some(nav) = &navigator {
+                        nav.push(&Route::Design);
+                    }
+                }
             }
         })
     };
@@ -252,7 +264,19 @@ fn shell() -> Html {
             { match *overlay {
                 Overlay::Palette => html! { <Palette on_close={close.clone()} on_action={on_palette} /> },
                 Overlay::Help => html! { <HelpOverlay on_close={close.clone()} /> },
-                Overlay::Create(kind) => html! { <CreateDialog {kind} on_close={close.clone()} /> },
+                Overlay::Create(kind) => {
+                    let draft = drafts.borrow().get(&kind).cloned();
+                    let drafts = drafts.clone();
+                    let on_draft = Callback::from(move |form: Option<crate::state::form::Form>| match form {
+                        Some(form) => {
+                            drafts.borrow_mut().insert(kind, form);
+                        }
+                        None => {
+                            drafts.borrow_mut().remove(&kind);
+                        }
+                    });
+                    html! { <CreateDialog {kind} on_close={close.clone()} {draft} {on_draft} /> }
+                }
                 Overlay::None => html! {},
             } }
         </ContextProvider<ShellHandle>>

@@ -16,5 +16,6 @@ mod state;
 mod table;
 
 fn main() {
+    perf::mark_once("wasm-start");
     yew::Renderer::<app::App>::new().render();
 }

@@ -39,6 +39,11 @@ fn after_paint(name: String, only_once: bool) {
     let _ = window.request_animation_frame(outer.unchecked_ref());
 }
 
+/// Records `name` now, unless it was recorded before.
+pub fn mark_once(name: &str) {
+    set_mark(name, true);
+}
+
 /// Records `name` after the next paint (overwriting an earlier mark of that name).
 pub fn mark_after_paint(name: &str) {
     after_paint(name.to_string(), false);
@@ -77,6 +82,16 @@ fn record_search(field: &str, query: &str) {
 /// The palette's text became `query` (the start of a search-to-paint measurement).
 pub fn search_input(query: &str) {
     record_search("input", query);
+}
+
+/// The core answered the search for `query` (before rendering).
+pub fn search_answered(query: &str) {
+    record_search("answered", query);
+}
+
+/// Results for `query` are in the DOM (rendered, not yet painted).
+pub fn search_rendered(query: &str) {
+    record_search("rendered", query);
 }
 
 /// Results for `query` are on screen: recorded after the next paint.

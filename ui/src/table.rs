@@ -61,27 +61,43 @@ pub trait TableObject: 'static {
 
 pub enum Msg<R> {
     Scrolled,
-    Counted { generation: u64, result: Result<u64, ApiError> },
-    Loaded { generation: u64, page: u32, result: Result<Page<R>, ApiError> },
+    Counted {
+        generation: u64,
+        result: Result<u64, ApiError>,
+    },
+    Loaded {
+        generation: u64,
+        page: u32,
+        result: Result<Page<R>, ApiError>,
+    },
     View(ViewState),
     Sort(&'static str),
     ToggleColumn(&'static str),
     ToggleColumnMenu,
     FiltersLoaded(Vec<FilterSpec>),
     ViewsLoaded(Vec<SavedView>),
+    /// After saving: the views, and the saved one, which becomes the active view.
+    ViewsSaved(Vec<SavedView>, Option<String>),
     ApplyView(String),
     AskViewName(bool),
     ViewName(String),
     SaveView,
     DeleteView,
-    Select { id: Uuid, index: usize, shift: bool },
+    Select {
+        id: Uuid,
+        index: usize,
+        shift: bool,
+    },
     SelectAll(bool),
     ClearSelection,
     Bulk(BulkAction),
     BulkDone(Result<u64, ApiError>, BulkAction, Vec<Uuid>),
     AskTag(bool),
     TagName(String),
-    StartEdit { id: Uuid, key: &'static str },
+    StartEdit {
+        id: Uuid,
+        key: &'static str,
+    },
     EditInput(String),
     CommitEdit,
     CancelEdit,
@@ -126,6 +142,10 @@ pub struct RecordTable<O: TableObject> {
     naming_view: Option<String>,
     naming_tag: Option<String>,
     columns_open: bool,
+    /// Filters, saved views and live updates were requested (after the first page).
+    started: bool,
+    /// A stand-in for the count while it loads.
+    provisional_total: Option<u64>,
     _subscription: Option<Rc<EventSubscription>>,
     _marker: PhantomData<O>,
 }
@@ -172,6 +192,33 @@ impl<O: TableObject> RecordTable<O> {
             .collect();
         rows.sort_unstable();
         rows
+    }
+
+    /// Filters, saved views and the live-update subscription: not needed for the first paint.
+    fn start_extras(&self, ctx: &Context<Self>) {
+        let link = ctx.link().clone();
+        ctx.link().send_future(async move {
+            let on_change = link.callback(|_: ()| Msg::CoreChanged);
+            let kind = O::KIND;
+            let subscription = listen_core_events(move |event| {
+                let touched = match event {
+                    CoreEvent::RecordChanged { record, .. } => record.kind == kind,
+                    CoreEvent::RecordsChanged { kind: changed, .. } => changed == kind,
+                    CoreEvent::ConfigChanged => true,
+                };
+                if touched {
+                    on_change.emit(());
+                }
+            })
+            .await;
+            match subscription {
+                Ok(sub) => Msg::Subscribed(Rc::new(sub)),
+                Err(_) => Msg::Scrolled,
+            }
+        });
+        ctx.link().send_future(async { Msg::FiltersLoaded(O::filters().await) });
+        ctx.link()
+            .send_future(async { Msg::ViewsLoaded(invoke::<ListSavedViews>(&O::KIND).await.unwrap_or_default()) });
     }
 
     fn notifier(ctx: &Context<Self>) -> Option<Notifier> {
@@ -354,9 +401,6 @@ impl<O: TableObject> RecordTable<O> {
                             _ => Msg::Key(e),
                         })}
                         onblur={link.callback(|_| Msg::CommitEdit)} />
-                    if let Some(error) = &editing.error {
-                        <div class="cell-error" role="alert">{ error.clone() }</div>
-                    }
                 </div>
             };
         }
@@ -388,29 +432,6 @@ impl<O: TableObject> Component for RecordTable<O> {
     type Properties = RecordTableProps;
 
     fn create(ctx: &Context<Self>) -> Self {
-        let link = ctx.link().clone();
-        ctx.link().send_future(async move {
-            let on_change = link.callback(|_: ()| Msg::CoreChanged);
-            let kind = O::KIND;
-            let subscription = listen_core_events(move |event| {
-                let touched = match event {
-                    CoreEvent::RecordChanged { record, .. } => record.kind == kind,
-                    CoreEvent::RecordsChanged { kind: changed, .. } => changed == kind,
-                    CoreEvent::ConfigChanged => true,
-                };
-                if touched {
-                    on_change.emit(());
-                }
-            })
-            .await;
-            match subscription {
-                Ok(sub) => Msg::Subscribed(Rc::new(sub)),
-                Err(_) => Msg::Scrolled,
-            }
-        });
-        ctx.link().send_future(async { Msg::FiltersLoaded(O::filters().await) });
-        ctx.link()
-            .send_future(async { Msg::ViewsLoaded(invoke::<ListSavedViews>(&O::KIND).await.unwrap_or_default()) });
         let mut table = RecordTable {
             view: ViewState::default(),
             generation: 0,
@@ -430,9 +451,12 @@ impl<O: TableObject> Component for RecordTable<O> {
             naming_view: None,
             naming_tag: None,
             columns_open: false,
+            started: false,
+            provisional_total: None,
             _subscription: None,
             _marker: PhantomData,
         };
+        // The first rows come first; filters, saved views and live updates follow them.
         table.reload(ctx, false);
         table
     }
@@ -455,6 +479,7 @@ impl<O: TableObject> Component for RecordTable<O> {
                 if generation != self.generation {
                     return false;
                 }
+                crate::perf::mark_once("count-answered");
                 match result {
                     Ok(total) => self.total = Some(total),
                     Err(e) => self.error = Some(e.message),
@@ -466,8 +491,19 @@ impl<O: TableObject> Component for RecordTable<O> {
                 if generation != self.generation {
                     return false;
                 }
+                if page == 0 && !self.started {
+                    crate::perf::mark_once("first-page-answered");
+                    self.started = true;
+                    self.start_extras(ctx);
+                }
                 match result {
                     Ok(loaded) => {
+                        // Rows can show before the count arrives: assume the first page is all
+                        // there is (or one more page) until the count says otherwise.
+                        if self.total.is_none() && page == 0 {
+                            let more = if loaded.next_cursor.is_some() { PAGE_SIZE } else { 0 };
+                            self.provisional_total = Some(loaded.items.len() as u64 + u64::from(more));
+                        }
                         self.pages.insert(page, loaded.items);
                         self.error = None;
                     }
@@ -480,6 +516,7 @@ impl<O: TableObject> Component for RecordTable<O> {
             }
             Msg::View(view) => {
                 self.view = view;
+                self.provisional_total = None;
                 self.selection.clear();
                 self.reload(ctx, false);
                 if let Some(body) = self.body.cast::<HtmlElement>() {
@@ -510,6 +547,13 @@ impl<O: TableObject> Component for RecordTable<O> {
                 self.views = views;
                 true
             }
+            Msg::ViewsSaved(views, active) => {
+                self.views = views;
+                if let Some(active) = active {
+                    self.active_view = active;
+                }
+                true
+            }
             Msg::ApplyView(id) => {
                 self.active_view = id.clone();
                 let state = self
@@ -536,19 +580,21 @@ impl<O: TableObject> Component for RecordTable<O> {
                 let new = NewSavedView { object: O::KIND, name, state: self.view_state_json() };
                 let notifier = Self::notifier(ctx);
                 ctx.link().send_future(async move {
-                    match invoke::<SaveView>(&new).await {
+                    let active = match invoke::<SaveView>(&new).await {
                         Ok(saved) => {
                             if let Some(n) = notifier {
                                 n.success(format!("Saved view “{}”", saved.name));
                             }
+                            Some(saved.id.to_string())
                         }
                         Err(e) => {
                             if let Some(n) = notifier {
                                 n.error(e.message);
                             }
+                            None
                         }
-                    }
-                    Msg::ViewsLoaded(invoke::<ListSavedViews>(&O::KIND).await.unwrap_or_default())
+                    };
+                    Msg::ViewsSaved(invoke::<ListSavedViews>(&O::KIND).await.unwrap_or_default(), active)
                 });
                 true
             }
@@ -769,7 +815,8 @@ impl<O: TableObject> Component for RecordTable<O> {
         let link = ctx.link();
         let all = O::columns();
         let columns = self.view.visible(&all);
-        let total = self.total.unwrap_or(0);
+        let shown_total = self.total.or(self.provisional_total);
+        let total = shown_total.unwrap_or(0);
         let rows =
             visible_rows(self.scroll_top, self.viewport.max(ROW_HEIGHT * 20.0), total.min(u64::from(u32::MAX)) as u32);
         let style = grid_style(&columns);
@@ -790,13 +837,18 @@ impl<O: TableObject> Component for RecordTable<O> {
                 </header>
                 { self.filters_bar(ctx) }
                 { self.bulk_bar(ctx) }
+                if let Some(error) = self.editing.as_ref().and_then(|e| e.error.clone()) {
+                    // Shown above the table: a message under the cell would be clipped by the
+                    // scrolling rows. The cell itself is outlined in red.
+                    <div class="cell-error" role="alert">{ error }</div>
+                }
                 if let Some(error) = &self.error {
                     <div class="banner error" role="alert">{ error.clone() }</div>
                 }
-                if self.total == Some(0) {
+                if shown_total == Some(0) {
                     <EmptyState title={if self.view.is_filtered() { format!("No {} match these filters", O::TITLE.to_lowercase()) } else { format!("No {} yet", O::TITLE.to_lowercase()) }}
                         hint={AttrValue::from(if self.view.is_filtered() { "Clear the filters to see everything." } else { "Create one with the button above, press n, or import a CSV with dealdesk-cli." })} />
-                } else if self.total.is_none() {
+                } else if shown_total.is_none() {
                     <Skeleton rows={8} />
                 } else {
                     <div class="table" role="grid" aria-rowcount={total.to_string()} id={format!("{}-table", O::TITLE.to_lowercase())}>
@@ -813,7 +865,7 @@ impl<O: TableObject> Component for RecordTable<O> {
                                             html! {
                                                 <div key={id.to_string()} class={classes!("tr", checked.then_some("selected"))} role="row"
                                                     data-id={id.to_string()} data-index={index.to_string()}
-                                                    style={format!("{style} transform: translateY({top}px);")}>
+                                                    style={format!("{style} top: {top}px;")}>
                                                     <div class="td check" role="gridcell">
                                                         <Checkbox checked={checked} on_change={link.callback(move |(_, shift)| Msg::Select { id, index: i, shift })} />
                                                     </div>
@@ -822,7 +874,7 @@ impl<O: TableObject> Component for RecordTable<O> {
                                             }
                                         }
                                         None => html! {
-                                            <div key={format!("loading-{index}")} class="tr loading" role="row" style={format!("{style} transform: translateY({top}px);")}>
+                                            <div key={format!("loading-{index}")} class="tr loading" role="row" style={format!("{style} top: {top}px;")}>
                                                 <div class="td check" />
                                                 <div class="td"><div class="skeleton-line" /></div>
                                             </div>

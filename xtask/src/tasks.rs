@@ -54,7 +54,8 @@ pub fn build_ui(root: &Path) -> Result<()> {
     let wasm = root.join(format!("target/{WASM_TARGET}/release/dealdesk-ui.wasm"));
     run_cmd(
         Command::new(wasm_bindgen)
-            .args(["--target", "web", "--no-typescript", "--out-name", "dealdesk_ui", "--out-dir"])
+            .args(["--target", "web", "--no-typescript", "--remove-name-section", "--remove-producers-section"])
+            .args(["--out-name", "dealdesk_ui", "--out-dir"])
             .arg(&dist)
             .arg(&wasm),
     )?;
@@ -135,7 +136,8 @@ pub fn test(root: &Path, e2e: bool) -> Result<()> {
     };
     tests.args(["test", "--workspace", "--locked"]);
     if e2e {
-        tests.args(["--", "--include-ignored"]);
+        // One at a time: the desktop tests share one virtual display.
+        tests.args(["--", "--include-ignored", "--test-threads=1"]);
         tests.env("DEALDESK_E2E_APP", &e2e_app).env("DEALDESK_E2E_CLI", &e2e_cli);
     }
     run_cmd(&mut tests)?;

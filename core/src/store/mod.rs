@@ -39,9 +39,11 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
-            .pragma("cache_size", "-32000");
+            .pragma("cache_size", "-2000");
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            // Few connections with small page caches: SQLite's work here is index seeks, and every
+            // connection's cache counts against the app's memory.
+            .max_connections(2)
             .min_connections(1)
             .connect_with(options)
             .await

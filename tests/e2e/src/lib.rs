@@ -209,14 +209,52 @@ impl Session {
         Ok(self.driver.execute(script, Vec::new()).await?.json().clone())
     }
 
-    /// Saves a PNG of the window (for docs/screenshots or a failure).
+    /// Saves a PNG of the window (for docs/screenshots or a failure), as the screen shows it.
+    /// The capture is taken from the X display (ImageMagick `import`): WebKitWebDriver's own
+    /// screenshot needs accelerated compositing, which the app turns off without a GPU.
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
-        // WebKitWebDriver captures the last composited frame; give the latest render time to land.
-        tokio::time::sleep(Duration::from_millis(600)).await;
+        let size = self.js("return [window.innerWidth, window.innerHeight];").await?;
+        let (w, h) = (size[0].as_f64().unwrap_or(1200.0), size[1].as_f64().unwrap_or(780.0));
+        self.capture(path, 0.0, 0.0, w, h).await
+    }
+
+    /// Saves a PNG of one element (scrolled into view first).
+    pub async fn screenshot_element(&self, css: &str, path: &Path) -> Result<()> {
+        let element = self.find(css).await?;
+        element.scroll_into_view().await?;
+        let rect = self
+            .driver
+            .execute(
+                "const r = arguments[0].getBoundingClientRect(); return [r.x, r.y, r.width, r.height];",
+                vec![element.to_json()?],
+            )
+            .await?;
+        let r = rect.json();
+        let n = |i: usize| r[i].as_f64().unwrap_or_default();
+        self.capture(path, n(0), n(1), n(2), n(3)).await
+    }
+
+    async fn capture(&self, path: &Path, x: f64, y: f64, w: f64, h: f64) -> Result<()> {
+        // Let the latest render reach the screen.
+        tokio::time::sleep(Duration::from_millis(400)).await;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        self.driver.screenshot(path).await?;
+        let geometry = format!(
+            "{}x{}+{}+{}",
+            w.round() as u32,
+            h.round() as u32,
+            x.max(0.0).round() as u32,
+            y.max(0.0).round() as u32
+        );
+        let status = Command::new("import")
+            .args(["-window", "root", "-crop", &geometry, "+repage"])
+            .arg(path)
+            .status()
+            .context("running ImageMagick import (is DISPLAY set?)")?;
+        if !status.success() {
+            bail!("import failed for {}", path.display());
+        }
         Ok(())
     }
 

@@ -346,3 +346,115 @@ async fn every_main_screen_renders_and_is_captured() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test]
+#[ignore = "desktop e2e: needs Xvfb, D-Bus and tauri-driver; run with `cargo xtask test`"]
+async fn design_system_components_are_captured() -> Result<()> {
+    let dir = seeded(async |_| Ok(())).await?;
+    with_session(dir, "gallery", async |s| {
+        s.find("#people-table, .empty").await?;
+        s.js("window.location.hash = '#/design'; return 0;").await?;
+        s.find("#gallery").await?;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        for section in ["button", "input", "select", "badge", "card", "empty", "table", "chart"] {
+            s.screenshot_element(
+                &format!("#gallery-{section}"),
+                &screenshot_path(&format!("components/{section}.png")),
+            )
+            .await?;
+        }
+        s.find("#g-open-modal").await?.click().await?;
+        s.find("#g-modal").await?;
+        s.screenshot(&screenshot_path("components/modal.png")).await?;
+        s.find("#g-modal-name").await?.send_keys(Key::Escape).await?;
+        s.find("#g-open-drawer").await?.click().await?;
+        s.find("#g-drawer").await?;
+        s.screenshot(&screenshot_path("components/drawer.png")).await?;
+        s.find("body").await?.send_keys(Key::Escape).await?;
+        s.js("document.querySelector('#g-drawer')?.parentElement?.click(); return 0;").await?;
+        s.find("#g-toast").await?.click().await?;
+        s.wait_for_text(".toast", "Deleted 3 people").await?;
+        s.screenshot(&screenshot_path("components/toast.png")).await?;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+#[ignore = "desktop e2e: needs Xvfb, D-Bus and tauri-driver; run with `cargo xtask test`"]
+async fn filters_columns_and_saved_views_shape_the_deals_table() -> Result<()> {
+    let dir = seeded(async |app| {
+        for (name, amount, stage) in
+            [("Small new", "50", "NEW"), ("Big new", "5000", "NEW"), ("Big meeting", "7000", "MEETING")]
+        {
+            app.crm().create_deal(deal(name, amount, stage), UpdateSource::Cli).await?;
+        }
+        Ok(())
+    })
+    .await?;
+    with_session(dir, "views", async |s| {
+        s.go("Deals").await?;
+        s.wait_for_text("#record-count", "3").await?;
+        // A select filter and an amount range.
+        s.find("#filter-stage").await?.click().await?;
+        s.find("#filter-stage option[value=NEW]").await?.click().await?;
+        s.wait_for_text("#record-count", "2").await?;
+        s.type_into("#filter-amount-min", "1000").await?;
+        s.wait_for_text("#record-count", "1").await?;
+        s.wait_for_text("#deals-table .td[data-col=name]", "Big new").await?;
+        // Hide a column.
+        s.find("#columns-button").await?.click().await?;
+        let contact = s.wait_for_text("#columns-menu .checkbox", "Contact").await?;
+        contact.find(By::Css("input")).await?.click().await?;
+        ensure!(
+            s.driver.find_all(By::Css("#deals-table .th[data-col=contact]")).await?.is_empty(),
+            "contact column hidden"
+        );
+        // Save the view, clear the filters, and apply the view again.
+        s.find("#save-view").await?.click().await?;
+        s.type_into("#view-name", "Big new deals").await?;
+        s.find("#save-view-confirm").await?.click().await?;
+        s.wait_for_text(".toast", "Saved view").await?;
+        s.find("#saved-view option[value='']").await?.click().await?;
+        s.wait_for_text("#record-count", "3").await?;
+        s.wait_for_text("#saved-view option", "Big new deals").await?.click().await?;
+        s.wait_for_text("#record-count", "1").await?;
+        ensure!(
+            s.driver.find_all(By::Css("#deals-table .th[data-col=contact]")).await?.is_empty(),
+            "the view keeps its columns"
+        );
+        // Sort by amount, descending.
+        s.find("#filter-stage option[value='']").await?.click().await?;
+        s.type_into("#filter-amount-min", "").await?;
+        s.wait_for_text("#record-count", "3").await?;
+        let amount = s.find("#deals-table .th[data-col=amount]").await?;
+        amount.click().await?;
+        amount.click().await?;
+        s.wait_for_text("#deals-table .tr[data-index='0'] .td[data-col=name]", "Big meeting").await?;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+#[ignore = "desktop e2e: needs Xvfb, D-Bus and tauri-driver; run with `cargo xtask test`"]
+async fn a_stage_renamed_in_settings_shows_on_the_board() -> Result<()> {
+    let dir = seeded(async |app| {
+        app.crm().create_deal(deal("Acme", "10", "SCREENING"), UpdateSource::Cli).await?;
+        Ok(())
+    })
+    .await?;
+    with_session(dir, "settings", async |s| {
+        s.go("Settings").await?;
+        s.find("#pipelines-editor").await?;
+        s.type_into("#stage-name-1", "Qualified").await?;
+        s.type_into("#stage-probability-1", "25").await?;
+        s.find("#save-pipeline").await?.click().await?;
+        s.wait_for_text(".toast", "Saved pipeline Sales").await?;
+        s.go("Deal board").await?;
+        s.wait_for_text(".board-column[data-stage=Qualified] [data-role=count]", "1").await?;
+        s.wait_for_text(".board-column[data-stage=Qualified] [data-role=weighted]", "25%").await?;
+        Ok(())
+    })
+    .await
+}

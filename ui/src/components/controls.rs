@@ -261,23 +261,40 @@ pub struct DatePickerProps {
     pub on_change: Callback<Option<NaiveDate>>,
 }
 
-/// A date field (the platform's date picker); empty clears it.
+/// A date typed as `YYYY-MM-DD` (WebKitGTK's native date field shows today's date greyed out
+/// when empty, which reads as a value). What is typed stays while it is incomplete; a complete
+/// date, or an empty field, is reported.
 #[function_component(DatePicker)]
 pub fn date_picker(props: &DatePickerProps) -> Html {
-    let on_change = {
+    let shown = props.value.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+    let text = use_state(|| shown.clone());
+    {
+        // A new value from outside (a reset, a loaded record) replaces what is shown.
+        let text = text.clone();
+        use_effect_with(shown, move |shown| text.set(shown.clone()));
+    }
+    let invalid = !text.trim().is_empty() && NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").is_err();
+    let on_input = {
+        let text = text.clone();
         let cb = props.on_change.clone();
-        Callback::from(move |e: Event| {
-            let text = e.target_unchecked_into::<HtmlInputElement>().value();
-            cb.emit(NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok())
+        Callback::from(move |e: InputEvent| {
+            let value = e.target_unchecked_into::<HtmlInputElement>().value();
+            let trimmed = value.trim();
+            if trimmed.is_empty() {
+                cb.emit(None);
+            } else if let Ok(date) = NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
+                cb.emit(Some(date));
+            }
+            text.set(value);
         })
     };
-    let value = props.value.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
     html! {
-        <label class="field" for={props.id.clone()}>
+        <label class={classes!("field", "date-field", invalid.then_some("invalid"))} for={props.id.clone()}>
             if let Some(label) = &props.label {
                 <span class="field-label">{ label.clone() }</span>
             }
-            <input id={props.id.clone()} type="date" {value} onchange={on_change} />
+            <input id={props.id.clone()} type="text" inputmode="numeric" placeholder="YYYY-MM-DD" value={(*text).clone()}
+                aria-invalid={invalid.to_string()} oninput={on_input} />
         </label>
     }
 }

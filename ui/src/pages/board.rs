@@ -288,15 +288,15 @@ pub fn board_page() -> Html {
                                             <div class="card-meta">
                                                 { deal.company_name.clone().or(deal.contact_name.clone()).unwrap_or_default() }
                                             </div>
-                                            <div class="card-foot">
-                                                if rotting {
-                                                    <Badge text={format!("idle {}", format::relative(deal.meta.updated_at.max(deal.stage_entered_at), now))} tone={BadgeTone::Warning} />
-                                                }
-                                                <div class="card-actions">
-                                                    <IconButton icon="✓" label="Mark won" onclick={won} />
-                                                    <IconButton icon="✕" label="Mark lost" onclick={lost} />
-                                                </div>
+                                            <div class="card-actions">
+                                                <IconButton icon="✓" label="Mark won" onclick={won} />
+                                                <IconButton icon="✕" label="Mark lost" onclick={lost} />
                                             </div>
+                                            if rotting {
+                                                <div class="card-foot">
+                                                    <Badge text={format!("idle {}", format::relative(deal.meta.updated_at.max(deal.stage_entered_at), now))} tone={BadgeTone::Warning} />
+                                                </div>
+                                            }
                                         </article>
                                     }
                                 }) }

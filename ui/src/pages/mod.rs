@@ -4,6 +4,7 @@ pub mod board;
 pub mod companies;
 pub mod dashboard;
 pub mod deals;
+pub mod gallery;
 pub mod notes;
 pub mod people;
 pub mod placeholder;

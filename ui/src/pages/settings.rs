@@ -36,23 +36,80 @@ pub fn settings_page() -> Html {
     }
 }
 
-fn edits_of(pipeline: &Pipeline) -> Vec<StageEdit> {
-    pipeline
-        .stages
-        .iter()
-        .map(|s| StageEdit {
-            id: Some(s.id),
-            name: s.name.clone(),
-            probability: s.probability,
-            rotting_days: s.rotting_days,
-        })
-        .collect()
+/// A stage as typed in the editor: numbers stay text until saved, so a field can be cleared and
+/// retyped without the editor fighting back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageRow {
+    pub id: Option<uuid::Uuid>,
+    pub name: String,
+    pub probability: String,
+    pub rotting: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineDraft {
+    pub id: Option<uuid::Uuid>,
+    pub name: String,
+    pub is_default: bool,
+    pub stages: Vec<StageRow>,
+}
+
+impl PipelineDraft {
+    fn of(p: &Pipeline) -> PipelineDraft {
+        PipelineDraft {
+            id: Some(p.id),
+            name: p.name.clone(),
+            is_default: p.is_default,
+            stages: p
+                .stages
+                .iter()
+                .map(|s| StageRow {
+                    id: Some(s.id),
+                    name: s.name.clone(),
+                    probability: s.probability.to_string(),
+                    rotting: s.rotting_days.map(|d| d.to_string()).unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+
+    fn new_pipeline() -> PipelineDraft {
+        PipelineDraft {
+            id: None,
+            name: String::new(),
+            is_default: false,
+            stages: vec![StageRow { id: None, name: "New".into(), probability: "10".into(), rotting: "14".into() }],
+        }
+    }
+
+    /// The save request, or what to fix first.
+    pub fn request(&self) -> Result<SavePipeline, String> {
+        let mut stages = Vec::with_capacity(self.stages.len());
+        for (i, row) in self.stages.iter().enumerate() {
+            let which = format!("Stage {} ({})", i + 1, row.name.trim());
+            let probability = row
+                .probability
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= 100)
+                .ok_or_else(|| format!("{which}: the probability must be a whole number from 0 to 100"))?;
+            let rotting_days = match row.rotting.trim() {
+                "" => None,
+                text => Some(text.parse::<u32>().ok().filter(|d| *d > 0).ok_or_else(|| {
+                    format!("{which}: rotting days must be a whole number of days, or empty for never")
+                })?),
+            };
+            stages.push(StageEdit { id: row.id, name: row.name.clone(), probability, rotting_days });
+        }
+        Ok(SavePipeline { id: self.id, name: self.name.clone(), is_default: self.is_default, stages })
+    }
 }
 
 #[function_component(PipelinesEditor)]
 fn pipelines_editor() -> Html {
     let pipelines = use_state(Vec::<Pipeline>::new);
-    let draft = use_state(|| None::<SavePipeline>);
+    let draft = use_state(|| None::<PipelineDraft>);
     let error = use_state(|| None::<String>);
     let notifier = use_notifier();
     let load = {
@@ -62,12 +119,7 @@ fn pipelines_editor() -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let list = invoke::<ListPipelines>(&()).await.unwrap_or_default();
                 let chosen = list.iter().find(|p| Some(p.id) == select).or_else(|| list.iter().find(|p| p.is_default));
-                draft.set(chosen.map(|p| SavePipeline {
-                    id: Some(p.id),
-                    name: p.name.clone(),
-                    is_default: p.is_default,
-                    stages: edits_of(p),
-                }));
+                draft.set(chosen.map(PipelineDraft::of));
                 pipelines.set(list);
             });
         })
@@ -79,22 +131,22 @@ fn pipelines_editor() -> Html {
     let Some(current) = (*draft).clone() else {
         return html! { <div class="muted">{ "Loading…" }</div> };
     };
-    let update = {
+    let change = {
         let draft = draft.clone();
         let error = error.clone();
-        move |change: Box<dyn Fn(&mut SavePipeline)>| {
+        move |apply: Box<dyn Fn(&mut PipelineDraft)>| {
             let draft = draft.clone();
             let error = error.clone();
             Callback::from(move |_: ()| {
                 if let Some(mut next) = (*draft).clone() {
-                    change(&mut next);
+                    apply(&mut next);
                     error.set(None);
                     draft.set(Some(next));
                 }
             })
         }
     };
-    let set_stage = |i: usize, apply: fn(&mut StageEdit, String)| {
+    let set_stage = |i: usize, apply: fn(&mut StageRow, String)| {
         let draft = draft.clone();
         Callback::from(move |value: String| {
             if let Some(mut next) = (*draft).clone() {
@@ -108,7 +160,14 @@ fn pipelines_editor() -> Html {
     let save = {
         let (draft, error, notifier, load) = (draft.clone(), error.clone(), notifier.clone(), load.clone());
         Callback::from(move |_| {
-            let Some(request) = (*draft).clone() else { return };
+            let Some(current) = (*draft).clone() else { return };
+            let request = match current.request() {
+                Ok(request) => request,
+                Err(message) => {
+                    error.set(Some(message));
+                    return;
+                }
+            };
             let (error, notifier, load) = (error.clone(), notifier.clone(), load.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match invoke::<SavePipelineEdit>(&request).await {
@@ -130,12 +189,7 @@ fn pipelines_editor() -> Html {
         let (draft, load) = (draft.clone(), load.clone());
         Callback::from(move |value: String| {
             if value == "new" {
-                draft.set(Some(SavePipeline {
-                    id: None,
-                    name: String::new(),
-                    is_default: false,
-                    stages: vec![StageEdit { id: None, name: "New".into(), probability: 10, rotting_days: Some(14) }],
-                }));
+                draft.set(Some(PipelineDraft::new_pipeline()));
             } else {
                 load.emit(uuid::Uuid::parse_str(&value).ok());
             }
@@ -157,17 +211,15 @@ fn pipelines_editor() -> Html {
                     { for current.stages.iter().enumerate().map(|(i, stage)| html! {
                         <tr key={format!("{i}-{}", stage.id.map(|x| x.to_string()).unwrap_or_default())}>
                             <td><Input id={format!("stage-name-{i}")} value={stage.name.clone()} on_change={set_stage(i, |s, v| s.name = v)} /></td>
-                            <td><Input id={format!("stage-probability-{i}")} value={stage.probability.to_string()}
-                                on_change={set_stage(i, |s, v| s.probability = v.trim().parse::<u8>().unwrap_or(s.probability))} /></td>
-                            <td><Input id={format!("stage-rotting-{i}")} value={stage.rotting_days.map(|d| d.to_string()).unwrap_or_default()} placeholder="never"
-                                on_change={set_stage(i, |s, v| s.rotting_days = v.trim().parse::<u32>().ok())} /></td>
+                            <td><Input id={format!("stage-probability-{i}")} value={stage.probability.clone()} on_change={set_stage(i, |s, v| s.probability = v)} /></td>
+                            <td><Input id={format!("stage-rotting-{i}")} value={stage.rotting.clone()} placeholder="never" on_change={set_stage(i, |s, v| s.rotting = v)} /></td>
                             <td class="row-buttons">
                                 <Button small=true tone={Tone::Ghost} disabled={i == 0} title={AttrValue::from("Move up")}
-                                    onclick={{ let u = update(Box::new(move |p: &mut SavePipeline| p.stages.swap(i, i - 1))); Callback::from(move |_| u.emit(())) }}>{ "↑" }</Button>
+                                    onclick={{ let u = change(Box::new(move |p: &mut PipelineDraft| p.stages.swap(i, i - 1))); Callback::from(move |_| u.emit(())) }}>{ "↑" }</Button>
                                 <Button small=true tone={Tone::Ghost} disabled={i + 1 == count} title={AttrValue::from("Move down")}
-                                    onclick={{ let u = update(Box::new(move |p: &mut SavePipeline| p.stages.swap(i, i + 1))); Callback::from(move |_| u.emit(())) }}>{ "↓" }</Button>
+                                    onclick={{ let u = change(Box::new(move |p: &mut PipelineDraft| p.stages.swap(i, i + 1))); Callback::from(move |_| u.emit(())) }}>{ "↓" }</Button>
                                 <Button small=true tone={Tone::Ghost} disabled={count == 1} title={AttrValue::from("Remove")}
-                                    onclick={{ let u = update(Box::new(move |p: &mut SavePipeline| { p.stages.remove(i); })); Callback::from(move |_| u.emit(())) }}>{ "✕" }</Button>
+                                    onclick={{ let u = change(Box::new(move |p: &mut PipelineDraft| { p.stages.remove(i); })); Callback::from(move |_| u.emit(())) }}>{ "✕" }</Button>
                             </td>
                         </tr>
                     }) }
@@ -175,7 +227,7 @@ fn pipelines_editor() -> Html {
             </table>
             if let Some(e) = &*error { <div class="banner error" role="alert">{ e.clone() }</div> }
             <div class="inline-form">
-                <Button small=true id="add-stage" onclick={{ let u = update(Box::new(|p: &mut SavePipeline| p.stages.push(StageEdit { id: None, name: format!("Stage {}", p.stages.len() + 1), probability: 50, rotting_days: None }))); Callback::from(move |_| u.emit(())) }}>{ "Add stage" }</Button>
+                <Button small=true id="add-stage" onclick={{ let u = change(Box::new(|p: &mut PipelineDraft| p.stages.push(StageRow { id: None, name: format!("Stage {}", p.stages.len() + 1), probability: "50".into(), rotting: String::new() }))); Callback::from(move |_| u.emit(())) }}>{ "Add stage" }</Button>
                 <Button tone={Tone::Primary} id="save-pipeline" onclick={save}>{ "Save pipeline" }</Button>
             </div>
         </Card>
@@ -408,6 +460,22 @@ fn data_settings() -> Html {
 #[cfg(test)]
 mod tests {
     use super::key_from_label;
+
+    #[test]
+    fn stage_numbers_are_checked_on_save() {
+        use super::{PipelineDraft, StageRow};
+        let row =
+            |p: &str, r: &str| StageRow { id: None, name: "NEW".into(), probability: p.into(), rotting: r.into() };
+        let draft = |rows| PipelineDraft { id: None, name: "Sales".into(), is_default: true, stages: rows };
+        let ok = draft(vec![row(" 25 ", ""), row("100", "7")]).request().unwrap();
+        assert_eq!(
+            (ok.stages[0].probability, ok.stages[0].rotting_days, ok.stages[1].rotting_days),
+            (25, None, Some(7))
+        );
+        assert!(draft(vec![row("", "")]).request().unwrap_err().contains("probability"));
+        assert!(draft(vec![row("101", "")]).request().is_err());
+        assert!(draft(vec![row("10", "0")]).request().unwrap_err().contains("rotting"));
+    }
 
     #[test]
     fn labels_become_keys() {

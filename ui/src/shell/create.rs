@@ -21,6 +21,12 @@ pub struct CreateProps {
     /// Attach a new task to this record.
     #[prop_or_default]
     pub target: Option<RecordRef>,
+    /// What was typed last time this dialog was closed without creating (never lost).
+    #[prop_or_default]
+    pub draft: Option<Form>,
+    /// Keeps what is typed, so closing the dialog does not lose it.
+    #[prop_or_default]
+    pub on_draft: Callback<Option<Form>>,
 }
 
 const CURRENCIES: &[&str] = &["USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF", "SEK", "BRL", "INR"];
@@ -52,7 +58,11 @@ async fn create(
 
 #[function_component(CreateDialog)]
 pub fn create_dialog(props: &CreateProps) -> Html {
-    let form = use_state(|| Form::default().with("currency", "USD"));
+    let form = use_state(|| props.draft.clone().unwrap_or_else(|| Form::default().with("currency", "USD")));
+    {
+        let on_draft = props.on_draft.clone();
+        use_effect_with((*form).clone(), move |form| on_draft.emit(Some(form.as_draft())));
+    }
     let pipelines = use_state(Vec::<Pipeline>::new);
     let company = use_state(|| None::<(Uuid, String)>);
     let contact = use_state(|| None::<(Uuid, String)>);
@@ -91,6 +101,7 @@ pub fn create_dialog(props: &CreateProps) -> Html {
         let kind = props.kind;
         let target = props.target;
         let on_close = props.on_close.clone();
+        let on_draft = props.on_draft.clone();
         let company = company.clone();
         let contact = contact.clone();
         Callback::from(move |_| {
@@ -108,6 +119,7 @@ pub fn create_dialog(props: &CreateProps) -> Html {
             form.set(current.clone());
             let form = form.clone();
             let on_close = on_close.clone();
+            let on_draft = on_draft.clone();
             let notifier = notifier.clone();
             let navigator = navigator.clone();
             wasm_bindgen_futures::spawn_local(async move {
@@ -116,6 +128,7 @@ pub fn create_dialog(props: &CreateProps) -> Html {
                     Ok(Err(error)) => form.set(current.with_error(&error)),
                     Ok(Ok((record, name))) => {
                         on_close.emit(());
+                        on_draft.emit(None);
                         if let Some(n) = notifier {
                             let open = record_route(record).filter(|_| record.kind != RecordKind::Task);
                             match (open, navigator) {

@@ -1,4 +1,4 @@
-use crate::components::overlay::Modal;
+use crate::components::overlay::Drawer;
 use crate::state::shell::SHORTCUTS;
 use yew::prelude::*;
 
@@ -10,12 +10,12 @@ pub struct HelpProps {
 #[function_component(HelpOverlay)]
 pub fn help_overlay(props: &HelpProps) -> Html {
     html! {
-        <Modal title="Keyboard shortcuts" id="help-overlay" on_close={props.on_close.clone()}>
+        <Drawer title="Keyboard shortcuts" id="help-overlay" on_close={props.on_close.clone()}>
             <table class="shortcuts">
                 { for SHORTCUTS.iter().map(|(keys, what)| html! {
                     <tr><td><kbd>{ *keys }</kbd></td><td>{ *what }</td></tr>
                 }) }
             </table>
-        </Modal>
+        </Drawer>
     }
 }

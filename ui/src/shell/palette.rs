@@ -37,6 +37,7 @@ pub fn palette(props: &PaletteProps) -> Html {
         let (answered, _) = (*hits).clone();
         use_effect_with(answered, |answered| {
             if !answered.is_empty() {
+                perf::search_rendered(answered);
                 perf::search_painted(answered);
             }
         });
@@ -66,11 +67,13 @@ pub fn palette(props: &PaletteProps) -> Html {
             let hits = hits.clone();
             let sequence = sequence.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let found = if text.trim().is_empty() {
+                // One letter matches most of the database; records are searched from two.
+                let found = if text.trim().chars().count() < 2 {
                     Ok(Vec::new())
                 } else {
                     invoke::<Search>(&SearchQuery { text: text.clone(), limit: Some(12) }).await
                 };
+                perf::search_answered(&text);
                 // A slower answer to an older query must not replace a newer one.
                 if *sequence.borrow() == mine {
                     hits.set((text, found.unwrap_or_default()));

@@ -42,6 +42,11 @@ impl Form {
         self.errors.get(field).map(String::as_str)
     }
 
+    /// The form as a draft to keep: what was typed, not the in-flight state.
+    pub fn as_draft(&self) -> Form {
+        Form { saving: false, ..self.clone() }
+    }
+
     /// Shows errors found before sending.
     pub fn with_errors(mut self, errors: Errors) -> Form {
         self.saving = false;

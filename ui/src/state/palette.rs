@@ -9,6 +9,7 @@ pub enum PaletteAction {
     New(RecordKind),
     Open(RecordRef),
     Backup,
+    Design,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +40,11 @@ fn commands() -> Vec<PaletteItem> {
         label: "Back up the database".into(),
         hint: "command".into(),
         action: PaletteAction::Backup,
+    });
+    items.push(PaletteItem {
+        label: "Open the design system".into(),
+        hint: "screen".into(),
+        action: PaletteAction::Design,
     });
     items
 }

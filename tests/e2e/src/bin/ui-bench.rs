@@ -60,6 +60,19 @@ fn tree_pss_kib(root: u32) -> (u64, usize) {
         members.extend(parents.iter().filter(|(_, pp)| **pp == p).map(|(c, _)| *c));
         i += 1;
     }
+    for pid in &members {
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let pss = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+            .ok()
+            .and_then(|t| {
+                t.lines()
+                    .find(|l| l.starts_with("Pss:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|v| v.parse::<u64>().ok())
+            })
+            .unwrap_or_default();
+        eprintln!("  pid {pid} {}: {:.0} MiB", name.trim(), mib(pss));
+    }
     let total = members
         .iter()
         .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok())
@@ -139,6 +152,12 @@ async fn main() -> Result<()> {
             tokio::time::sleep(Duration::from_millis(20)).await;
         };
         let first_rows = marks["rows"].as_f64().unwrap_or_default();
+        let detail = session.js("return window.__dealdesk_marks;").await?;
+        let raf = session
+            .js("return new Promise(done => { let n = 0; const t0 = performance.now(); const f = () => { if (++n == 10) done((performance.now() - t0) / 10); else requestAnimationFrame(f); }; requestAnimationFrame(f); });")
+            .await?;
+        eprintln!("requestAnimationFrame interval: {raf} ms");
+        eprintln!("page marks (ms from navigation start): {detail}");
         let from_spawn = marks["origin"].as_f64().unwrap_or_default() + first_rows - spawned;
 
         // Virtual scrolling: rows in the DOM at the top and in the middle of 100k.
@@ -155,13 +174,17 @@ async fn main() -> Result<()> {
         let queries = ["ann", "lee", "sofia", "mar", "alpha lab", "nova", "chen", "zen", "kim", "olga", "deal 12", "orbit", "summit media", "pat", "wagner",
             "tom", "gar", "ivan", "lopez", "jade", "wave", "delta", "hugo", "sara", "noah", "quartz", "kai", "omar", "emma", "river"];
         let mut latencies = Vec::new();
+        let mut answered = Vec::new();
+        let mut rendered = Vec::new();
         for q in queries {
             session.type_into("#palette-input", q).await?;
             let deadline = Instant::now() + Duration::from_secs(5);
             loop {
-                let entry = session.js(&format!("const e = (window.__dealdesk_search || {{}})[{}]; return e && e.painted && e.painted >= e.input ? e.painted - e.input : null;", serde_json::to_string(q)?)).await?;
-                if let Some(ms) = entry.as_f64() {
+                let entry = session.js(&format!("const e = (window.__dealdesk_search || {{}})[{}]; return e && e.painted && e.painted >= e.input ? [e.painted - e.input, e.answered - e.input, e.rendered - e.input] : null;", serde_json::to_string(q)?)).await?;
+                if let Some(ms) = entry[0].as_f64() {
                     latencies.push(ms);
+                    answered.push(entry[1].as_f64().unwrap_or(f64::NAN));
+                    rendered.push(entry[2].as_f64().unwrap_or(f64::NAN));
                     break;
                 }
                 if Instant::now() > deadline {
@@ -172,6 +195,12 @@ async fn main() -> Result<()> {
             }
         }
         session.find("#palette-input").await?.send_keys(Key::Escape).await?;
+        eprintln!("search: typed → core answered p50 {:.1} ms, p95 {:.1} ms", percentile(answered.clone(), 0.5), percentile(answered, 0.95));
+        eprintln!("search: typed → results in the DOM p50 {:.1} ms, p95 {:.1} ms", percentile(rendered.clone(), 0.5), percentile(rendered, 0.95));
+        let probe = session
+            .js("const t0 = performance.now(); let x = 0; for (let i = 0; i < 2e7; i++) { x = (x + i * 7) % 1000003; } return [performance.now() - t0, x];")
+            .await?;
+        eprintln!("JS loop of 2e7 iterations: {} ms", probe[0]);
 
         // Idle memory of the app and its WebKit processes.
         tokio::time::sleep(Duration::from_secs(5)).await;
