@@ -2,10 +2,13 @@
 
 use crate::crm::csv::ExportError;
 use crate::crm::{Crm, CrmError};
+use crate::secrets::{KeyringStore, SecretStore};
 use crate::store::{DATABASE_FILE, Store, StoreError};
+use crate::whop::{Whop, WhopConfig, WhopError};
 use dealdesk_model::ipc::CoreEvent;
 use dealdesk_model::{AppInfo, CsvObject, FileWritten, RecordKind, UpdateSource};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
 
@@ -24,12 +27,15 @@ pub enum AppError {
     Export(#[from] ExportError),
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Whop(#[from] WhopError),
 }
 
 impl From<&AppError> for dealdesk_model::ApiError {
     fn from(error: &AppError) -> Self {
         match error {
             AppError::Crm(crm) => crm.into(),
+            AppError::Whop(whop) => whop.into(),
             other => dealdesk_model::ApiError::new(dealdesk_model::ErrorCode::Internal, other.to_string()),
         }
     }
@@ -42,6 +48,24 @@ pub fn default_data_dir() -> Result<PathBuf, AppError> {
         return Ok(PathBuf::from(dir));
     }
     dirs::data_dir().map(|d| d.join("dealdesk")).ok_or(AppError::NoDataDir)
+}
+
+/// A random id for this data folder, made on first open (names its keyring entries).
+async fn install_id(store: &Store) -> Result<String, AppError> {
+    let fresh = serde_json::Value::String(uuid::Uuid::now_v7().to_string()).to_string();
+    sqlx::query(
+        "INSERT INTO setting (key, value, updated_at) VALUES ('install_id', ?1, ?2) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(&fresh)
+    .bind(crate::store::time::format(crate::store::time::now()))
+    .execute(store.pool())
+    .await
+    .map_err(StoreError::from)?;
+    let value: String = sqlx::query_scalar("SELECT value FROM setting WHERE key = 'install_id'")
+        .fetch_one(store.pool())
+        .await
+        .map_err(StoreError::from)?;
+    Ok(serde_json::from_str::<String>(&value).unwrap_or(value))
 }
 
 /// Fans core events out to whoever listens (the shell forwards them to the windows).
@@ -72,24 +96,53 @@ impl Default for EventBus {
     }
 }
 
+/// The keyring service name all Dealdesk secrets are filed under.
+pub const KEYRING_SERVICE: &str = "dealdesk";
+
+/// What [`App::open_with`] can swap out (tests, the demo).
+#[derive(Default)]
+pub struct AppOptions {
+    /// Default: the OS keyring.
+    pub secrets: Option<Arc<dyn SecretStore>>,
+    /// Default: [`WhopConfig::from_env`].
+    pub whop: Option<WhopConfig>,
+}
+
 pub struct App {
     store: Store,
     events: EventBus,
     crm: Crm,
+    whop: Whop,
     data_dir: PathBuf,
 }
 
 impl App {
     /// Opens the data folder (creating it and the database if needed) and migrates the schema.
     pub async fn open(data_dir: &Path) -> Result<App, AppError> {
+        Self::open_with(data_dir, AppOptions::default()).await
+    }
+
+    pub async fn open_with(data_dir: &Path, options: AppOptions) -> Result<App, AppError> {
         let store = Store::open(data_dir).await?;
         let events = EventBus::new();
         let crm = Crm::new(store.clone(), events.clone());
-        Ok(App { store, events, crm, data_dir: data_dir.to_path_buf() })
+        let install_id = install_id(&store).await?;
+        let secrets = options.secrets.unwrap_or_else(|| Arc::new(KeyringStore::new(KEYRING_SERVICE)));
+        let whop_config = match options.whop {
+            Some(config) => config,
+            None => WhopConfig::from_env()?,
+        };
+        // One token entry per data folder: two profiles (or test folders) never share a login.
+        let whop = Whop::new(store.clone(), events.clone(), whop_config, secrets, format!("whop-tokens:{install_id}"))?;
+        Ok(App { store, events, crm, whop, data_dir: data_dir.to_path_buf() })
     }
 
     pub fn crm(&self) -> &Crm {
         &self.crm
+    }
+
+    pub fn whop(&self) -> &Whop {
+        &self.whop
     }
 
     pub fn store(&self) -> &Store {

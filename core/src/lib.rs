@@ -8,7 +8,9 @@ pub mod app;
 pub mod crm;
 mod exports;
 pub mod sample;
+pub mod secrets;
 pub mod store;
+pub mod whop;
 
-pub use app::{App, AppError, default_data_dir};
+pub use app::{App, AppError, AppOptions, default_data_dir};
 pub use crm::{Crm, CrmError};

@@ -42,6 +42,12 @@ pub enum CoreEvent {
     },
     /// Settings or configuration (pipelines, custom fields, saved views) changed.
     ConfigChanged,
+    /// A Whop sync made progress (after each page, and once per finished resource).
+    WhopSync {
+        progress: crate::whop::SyncProgress,
+    },
+    /// The Whop connection, settings or sync history changed: reload the Whop status.
+    WhopChanged,
     /// Many records changed at once (an import); views of this kind should reload.
     RecordsChanged {
         kind: crate::record::RecordKind,

@@ -11,6 +11,7 @@ pub mod query;
 pub mod record;
 pub mod timeline;
 pub mod views;
+pub mod whop;
 
 pub use error::{ApiError, ErrorCode};
 pub use import::{ColumnMapping, CsvObject, ImportReport, RejectedRow};

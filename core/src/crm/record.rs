@@ -34,7 +34,7 @@ impl Cell {
         }
     }
 
-    fn bind(&self, qb: &mut QueryBuilder<Sqlite>) {
+    pub(crate) fn bind(&self, qb: &mut QueryBuilder<Sqlite>) {
         match self {
             Cell::Null => qb.push_bind(None::<String>),
             Cell::Text(s) => qb.push_bind(s.clone()),
@@ -78,6 +78,12 @@ impl From<Option<i64>> for Cell {
 impl From<bool> for Cell {
     fn from(v: bool) -> Self {
         Cell::Int(i64::from(v))
+    }
+}
+
+impl From<Option<bool>> for Cell {
+    fn from(v: Option<bool>) -> Self {
+        v.map_or(Cell::Null, |b| Cell::Int(i64::from(b)))
     }
 }
 

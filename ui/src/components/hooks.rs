@@ -20,7 +20,7 @@ pub fn use_changes_of(kind: RecordKind) -> u64 {
                     let touched = match event {
                         CoreEvent::RecordChanged { record, .. } => record.kind == kind,
                         CoreEvent::RecordsChanged { kind: changed, .. } => changed == kind,
-                        CoreEvent::ConfigChanged => false,
+                        CoreEvent::ConfigChanged | CoreEvent::WhopSync { .. } | CoreEvent::WhopChanged => false,
                     };
                     if touched {
                         version.set(*version + 1);

@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod output;
+mod whop;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
@@ -90,6 +91,9 @@ enum Command {
         #[command(flatten)]
         json: JsonFlag,
     },
+    /// Whop: sign in, sync, status, sign out
+    #[command(subcommand)]
+    Whop(whop::WhopCommand),
 }
 
 #[derive(Subcommand)]
@@ -282,6 +286,7 @@ fn or_dash(value: &Option<String>) -> String {
 async fn dispatch(app: &App, command: Command) -> anyhow::Result<()> {
     let crm = app.crm();
     match command {
+        Command::Whop(command) => whop::run(app, command).await?,
         Command::People(PeopleCommand::Add { first_name, last_name, email, phone, job_title, company, json }) => {
             let company_id = match company {
                 Some(text) => Some(crm.resolve_company(&text).await?.id),

@@ -1,0 +1,275 @@
+//! The Whop API v1 client: bearer auth with refresh on 401, the pinned `Api-Version-Date`, cursor
+//! paging, retries on 408/409/429/5xx and broken bodies with backoff that honours `Retry-After`,
+//! a client-side rate limit, timeouts, and errors mapped to [`WhopError`].
+//! A focused client rather than `whop_sdk`: see docs/decisions/0009-whop-client.md.
+
+use super::config::{API_VERSION_DATE, WhopConfig};
+use super::error::WhopError;
+use super::oauth::Auth;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Longest `Retry-After` the client waits for by itself; longer waits are reported instead.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// One page of a list endpoint: the objects as received (unknown fields kept) and the cursor.
+#[derive(Debug, Clone)]
+pub struct ListPage {
+    pub items: Vec<Value>,
+    pub end_cursor: Option<String>,
+    pub has_next_page: bool,
+}
+
+pub struct ApiClient {
+    http: reqwest::Client,
+    config: WhopConfig,
+    auth: Arc<Auth>,
+    /// When the next request may start (client-side rate limit).
+    next_slot: tokio::sync::Mutex<Instant>,
+}
+
+/// A readable cause for a reqwest failure (its Display hides the interesting part in `source`).
+pub(crate) fn describe_reqwest(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+enum Attempt {
+    Done(Value),
+    /// Retry after this long (or the backoff when `None`), remembering why.
+    Retry(Option<Duration>, WhopError),
+    Unauthorized(String),
+    Fail(WhopError),
+}
+
+impl ApiClient {
+    pub fn new(http: reqwest::Client, config: WhopConfig, auth: Arc<Auth>) -> ApiClient {
+        ApiClient { http, config, auth, next_slot: tokio::sync::Mutex::new(Instant::now()) }
+    }
+
+    /// One list page: `GET {path}?first=N[&after=…]` plus `query`.
+    pub async fn list(&self, path: &str, after: Option<&str>, query: &[(&str, String)]) -> Result<ListPage, WhopError> {
+        let mut params: Vec<(&str, String)> = vec![("first", self.config.page_size.to_string())];
+        if let Some(after) = after {
+            params.push(("after", after.to_string()));
+        }
+        params.extend(query.iter().cloned());
+        let body = self.get(path, &params).await?;
+        let url = format!("{}{path}", self.config.api_url);
+        parse_page(body, &url)
+    }
+
+    /// `GET {path}` with retries; the decoded JSON body.
+    pub async fn get(&self, path: &str, params: &[(&str, String)]) -> Result<Value, WhopError> {
+        let url = format!("{}{path}", self.config.api_url);
+        let mut token = self.auth.access_token().await?;
+        let mut refreshed = false;
+        let mut attempt = 0u32;
+        loop {
+            self.wait_for_slot().await;
+            match self.attempt(&url, params, &token).await {
+                Attempt::Done(value) => return Ok(value),
+                Attempt::Fail(error) => return Err(error),
+                Attempt::Unauthorized(message) => {
+                    if refreshed {
+                        return Err(WhopError::Api { status: 401, url, kind: Some("unauthorized".into()), message });
+                    }
+                    // The token expired early or was revoked: refresh once, then retry.
+                    token = self.auth.refresh(Some(&token)).await?;
+                    refreshed = true;
+                }
+                Attempt::Retry(wait, error) => {
+                    if attempt >= self.config.max_retries {
+                        return Err(error);
+                    }
+                    let wait = match wait {
+                        Some(wait) if wait > MAX_RETRY_AFTER => return Err(error),
+                        Some(wait) => wait,
+                        None => backoff(attempt),
+                    };
+                    tracing::debug!(%url, attempt, wait_ms = wait.as_millis() as u64, %error, "whop: retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, url: &str, params: &[(&str, String)], token: &str) -> Attempt {
+        let sent = self
+            .http
+            .get(url)
+            .query(params)
+            .bearer_auth(token)
+            .header("Api-Version-Date", API_VERSION_DATE)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .timeout(self.config.request_timeout)
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) if e.is_timeout() => {
+                let seconds = self.config.request_timeout.as_secs();
+                return Attempt::Retry(None, WhopError::Timeout { url: url.into(), seconds });
+            }
+            Err(e) => {
+                return Attempt::Retry(None, WhopError::Network { url: url.into(), message: describe_reqwest(&e) });
+            }
+        };
+        let status = response.status().as_u16();
+        let retry_after = retry_after(response.headers());
+        let bytes = match response.bytes().await {
+            Ok(bytes) => bytes,
+            Err(e) if e.is_timeout() => {
+                let seconds = self.config.request_timeout.as_secs();
+                return Attempt::Retry(None, WhopError::Timeout { url: url.into(), seconds });
+            }
+            Err(e) => {
+                return Attempt::Retry(None, WhopError::Network { url: url.into(), message: describe_reqwest(&e) });
+            }
+        };
+        if (200..300).contains(&status) {
+            return match serde_json::from_slice(&bytes) {
+                Ok(value) => Attempt::Done(value),
+                // A cut-off body is a transfer problem: the same GET may well succeed again.
+                Err(e) => Attempt::Retry(None, WhopError::Decode { url: url.into(), message: e.to_string() }),
+            };
+        }
+        let (kind, message) = error_body(&bytes);
+        match status {
+            401 => Attempt::Unauthorized(message),
+            429 => {
+                let retry_after_secs = retry_after.map(|d| d.as_secs().max(1)).unwrap_or(1);
+                Attempt::Retry(
+                    retry_after.or(Some(backoff(0))),
+                    WhopError::RateLimited { url: url.into(), retry_after_secs },
+                )
+            }
+            408 | 409 | 500..=599 => {
+                Attempt::Retry(retry_after, WhopError::Api { status, url: url.into(), kind, message })
+            }
+            _ => Attempt::Fail(WhopError::Api { status, url: url.into(), kind, message }),
+        }
+    }
+
+    async fn wait_for_slot(&self) {
+        let Some(rps) = self.config.max_requests_per_second else {
+            return;
+        };
+        let interval = Duration::from_secs_f64(1.0 / rps);
+        let start = {
+            let mut next = self.next_slot.lock().await;
+            let now = Instant::now();
+            let start = (*next).max(now);
+            *next = start + interval;
+            start
+        };
+        tokio::time::sleep_until(start.into()).await;
+    }
+}
+
+/// 0.5 s, 1 s, 2 s, 4 s, 8 s … with ±25% jitter (like the official SDKs).
+fn backoff(attempt: u32) -> Duration {
+    let base = 0.5 * 2f64.powi(attempt.min(4) as i32);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let jitter = 0.75 + 0.5 * (f64::from(nanos % 1000) / 1000.0);
+    Duration::from_secs_f64(base * jitter)
+}
+
+/// `Retry-After` in seconds or as an HTTP date, or `retry-after-ms`.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    if let Some(ms) =
+        headers.get("retry-after-ms").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok())
+    {
+        return (ms.is_finite() && ms >= 0.0).then(|| Duration::from_secs_f64(ms / 1000.0));
+    }
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = at.timestamp() - chrono::Utc::now().timestamp();
+    Some(Duration::from_secs(wait.max(0) as u64))
+}
+
+/// Whop's v1 error body `{"error":{"type","message",…}}`, or whatever text came.
+fn error_body(bytes: &[u8]) -> (Option<String>, String) {
+    let parsed: Option<Value> = serde_json::from_slice(bytes).ok();
+    let error = parsed.as_ref().and_then(|v| v.get("error"));
+    let kind = error.and_then(|e| e.get("type")).and_then(Value::as_str).map(str::to_string);
+    let message = error
+        .and_then(|e| e.get("message"))
+        .or_else(|| parsed.as_ref().and_then(|v| v.get("message")))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned());
+    (kind, message)
+}
+
+fn parse_page(body: Value, url: &str) -> Result<ListPage, WhopError> {
+    let decode = |message: &str| WhopError::Decode { url: url.into(), message: message.into() };
+    let Value::Object(mut body) = body else {
+        return Err(decode("the list answer is not a JSON object"));
+    };
+    let items = match body.remove("data") {
+        Some(Value::Array(items)) => items,
+        _ => return Err(decode("the list answer has no `data` array")),
+    };
+    if let Some(bad) = items.iter().position(|item| item.get("id").and_then(Value::as_str).is_none()) {
+        return Err(decode(&format!("item {bad} of the page has no string `id`")));
+    }
+    let info = body.get("page_info");
+    let end_cursor =
+        info.and_then(|i| i.get("end_cursor")).and_then(Value::as_str).filter(|c| !c.is_empty()).map(str::to_string);
+    let has_next_page =
+        info.and_then(|i| i.get("has_next_page")).and_then(Value::as_bool).unwrap_or(end_cursor.is_some());
+    // A page that says "more" but gives no cursor would loop forever: treat it as the last.
+    Ok(ListPage { has_next_page: has_next_page && end_cursor.is_some(), items, end_cursor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pages_parse_and_refuse_bad_shapes() {
+        let page = parse_page(
+            json!({"data":[{"id":"pay_1","extra":{"x":1}}],"page_info":{"end_cursor":"c1","has_next_page":true}}),
+            "u",
+        )
+        .unwrap();
+        assert_eq!(page.items.len(), 1);
+        assert_eq!(page.end_cursor.as_deref(), Some("c1"));
+        assert!(page.has_next_page);
+        assert!(parse_page(json!({"data":{}}), "u").is_err());
+        assert!(parse_page(json!({"data":[{"name":"no id"}]}), "u").is_err());
+        let last = parse_page(json!({"data":[],"page_info":{"end_cursor":null,"has_next_page":false}}), "u").unwrap();
+        assert!(!last.has_next_page && last.end_cursor.is_none());
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_milliseconds() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("retry-after", "3".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
+        headers.insert("retry-after-ms", "250".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_millis(250)));
+    }
+
+    #[test]
+    fn error_bodies_give_type_and_message() {
+        let (kind, message) = error_body(br#"{"error":{"type":"not_found","message":"No such payment"}}"#);
+        assert_eq!(kind.as_deref(), Some("not_found"));
+        assert_eq!(message, "No such payment");
+        assert_eq!(error_body(b"<html>oops").1, "<html>oops");
+    }
+}

@@ -1,0 +1,145 @@
+//! Where Whop is and how Dealdesk talks to it: defaults are Whop's production URLs; environment
+//! variables point the app and the CLI at the sandbox (`cargo xtask run --demo`, tests).
+
+use super::WhopError;
+use std::time::Duration;
+
+pub const API_URL_ENV: &str = "DEALDESK_WHOP_API_URL";
+pub const OAUTH_URL_ENV: &str = "DEALDESK_WHOP_OAUTH_URL";
+pub const CLIENT_ID_ENV: &str = "DEALDESK_WHOP_CLIENT_ID";
+/// `off`, `0`, `false` or `no` switches the whole integration off, whatever the setting says.
+pub const ENABLED_ENV: &str = "DEALDESK_WHOP";
+/// The CLI's loopback redirect port (Whop matches redirect URIs exactly, so it is fixed).
+pub const LOOPBACK_PORT_ENV: &str = "DEALDESK_WHOP_LOOPBACK_PORT";
+/// Client-side request rate limit in requests per second (`0` = none).
+pub const MAX_RPS_ENV: &str = "DEALDESK_WHOP_MAX_RPS";
+
+pub const DEFAULT_API_URL: &str = "https://api.whop.com/api/v1";
+pub const DEFAULT_OAUTH_URL: &str = "https://api.whop.com/oauth";
+/// Dealdesk's public OAuth client on Whop (a public app: PKCE, no secret shipped).
+pub const DEFAULT_CLIENT_ID: &str = "app_dealdesk";
+pub const DEEP_LINK_REDIRECT: &str = "dealdesk://oauth/whop/callback";
+pub const DEFAULT_LOOPBACK_PORT: u16 = 47615;
+/// The API version this client was written against (the TypeScript SDK's pin; see
+/// shared/reference/whop-api.md).
+pub const API_VERSION_DATE: &str = "2026-07-20";
+pub const SCOPES: &[&str] = &[
+    "openid",
+    "profile",
+    "email",
+    "company:basic:read",
+    "access_pass:basic:read",
+    "plan:basic:read",
+    "member:basic:read",
+    "member:email:read",
+    "payment:basic:read",
+    "promo_code:basic:read",
+    "lead:basic:read",
+];
+
+#[derive(Debug, Clone)]
+pub struct WhopConfig {
+    /// API v1 base, without a trailing slash.
+    pub api_url: String,
+    /// OAuth base (`…/authorize`, `…/token`, `…/revoke`, `…/userinfo`), without a trailing slash.
+    pub oauth_url: String,
+    pub client_id: String,
+    /// False when `DEALDESK_WHOP=off`: the setting cannot switch it back on.
+    pub enabled_by_env: bool,
+    pub loopback_port: u16,
+    /// Client-side rate limit; `None` = unlimited.
+    pub max_requests_per_second: Option<f64>,
+    pub request_timeout: Duration,
+    /// Retries after the first attempt for retryable answers (408, 409, 429, 5xx, broken bodies).
+    pub max_retries: u32,
+    /// Items per page (`first`).
+    pub page_size: u32,
+    /// How often mutable resources (memberships, members, payments, …) are re-scanned in full.
+    pub rescan_interval: Duration,
+}
+
+impl Default for WhopConfig {
+    fn default() -> Self {
+        WhopConfig {
+            api_url: DEFAULT_API_URL.into(),
+            oauth_url: DEFAULT_OAUTH_URL.into(),
+            client_id: DEFAULT_CLIENT_ID.into(),
+            enabled_by_env: true,
+            loopback_port: DEFAULT_LOOPBACK_PORT,
+            // v1 publishes no numbers; the legacy v2 limit was 100 requests per 10 s.
+            max_requests_per_second: Some(10.0),
+            request_timeout: Duration::from_secs(30),
+            max_retries: 4,
+            page_size: 100,
+            rescan_interval: Duration::from_secs(6 * 3600),
+        }
+    }
+}
+
+impl WhopConfig {
+    /// The defaults with the environment's overrides applied.
+    pub fn from_env() -> Result<WhopConfig, WhopError> {
+        let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let mut config = WhopConfig::default();
+        if let Some(url) = var(API_URL_ENV) {
+            config.api_url = checked_base_url(API_URL_ENV, &url)?;
+        }
+        if let Some(url) = var(OAUTH_URL_ENV) {
+            config.oauth_url = checked_base_url(OAUTH_URL_ENV, &url)?;
+        }
+        if let Some(id) = var(CLIENT_ID_ENV) {
+            config.client_id = id;
+        }
+        if let Some(flag) = var(ENABLED_ENV) {
+            config.enabled_by_env = !matches!(flag.to_ascii_lowercase().as_str(), "off" | "0" | "false" | "no");
+        }
+        if let Some(port) = var(LOOPBACK_PORT_ENV) {
+            config.loopback_port = port
+                .parse()
+                .map_err(|_| WhopError::Config(format!("{LOOPBACK_PORT_ENV} must be a port number, not {port:?}")))?;
+        }
+        if let Some(rps) = var(MAX_RPS_ENV) {
+            let rps: f64 = rps
+                .parse()
+                .ok()
+                .filter(|r: &f64| r.is_finite() && *r >= 0.0)
+                .ok_or_else(|| WhopError::Config(format!("{MAX_RPS_ENV} must be a number ≥ 0, not {rps:?}")))?;
+            config.max_requests_per_second = (rps > 0.0).then_some(rps);
+        }
+        Ok(config)
+    }
+
+    /// The same configuration aimed at another server (tests, the demo).
+    pub fn for_server(api_url: &str, oauth_url: &str, client_id: &str) -> WhopConfig {
+        WhopConfig {
+            api_url: api_url.trim_end_matches('/').into(),
+            oauth_url: oauth_url.trim_end_matches('/').into(),
+            client_id: client_id.into(),
+            ..WhopConfig::default()
+        }
+    }
+}
+
+fn checked_base_url(name: &str, text: &str) -> Result<String, WhopError> {
+    let url = url::Url::parse(text).map_err(|e| WhopError::Config(format!("{name} is not a URL ({e}): {text:?}")))?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => return Err(WhopError::Config(format!("{name} must be https (or http on loopback): {text:?}"))),
+    }
+    Ok(text.trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_must_be_https_or_loopback() {
+        assert!(checked_base_url("X", "https://api.whop.com/api/v1/").is_ok());
+        assert_eq!(checked_base_url("X", "http://127.0.0.1:9/api/v1/").unwrap(), "http://127.0.0.1:9/api/v1");
+        assert!(checked_base_url("X", "http://evil.example/api").is_err());
+        assert!(checked_base_url("X", "not a url").is_err());
+    }
+}

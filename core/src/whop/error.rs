@@ -1,0 +1,86 @@
+use crate::secrets::SecretError;
+
+/// Why a deep link was refused. Deep links are untrusted input from any program on the machine.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeepLinkError {
+    #[error("the link is not a valid URL")]
+    NotAUrl,
+    #[error("the link is too long ({0} bytes)")]
+    TooLong(usize),
+    #[error("only dealdesk:// links are accepted, not {0}://")]
+    WrongScheme(String),
+    #[error("unknown link path {0:?}: Dealdesk only accepts dealdesk://oauth/whop/callback")]
+    UnknownPath(String),
+    #[error("the link repeats the parameter {0}")]
+    DuplicateParameter(String),
+    #[error("the link has the unknown parameter {0}")]
+    UnknownParameter(String),
+    #[error("the link lacks the parameter {0}")]
+    MissingParameter(&'static str),
+    #[error("the parameter {0} is malformed")]
+    MalformedParameter(&'static str),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WhopError {
+    #[error("the Whop integration is switched off (Settings → Integrations → Whop, or DEALDESK_WHOP=off)")]
+    Disabled,
+    #[error("not connected to Whop: connect in Settings → Integrations → Whop or run `dealdesk-cli whop login`")]
+    NotConnected,
+    #[error("invalid Whop configuration: {0}")]
+    Config(String),
+    #[error("refused link: {0}")]
+    DeepLink(#[from] DeepLinkError),
+    #[error(
+        "this sign-in link does not belong to a login in progress (it was already used, or expired after 10 minutes): start Connect Whop again"
+    )]
+    UnknownLoginState,
+    #[error("Whop refused the sign-in: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    Authorization { error: String, description: Option<String> },
+    #[error("the sign-in answer from Whop failed a security check: {0}")]
+    TokenCheck(String),
+    #[error("Whop refused the tokens: {0}")]
+    Token(String),
+    #[error("the Whop session has ended (refresh refused: {0}); connect again")]
+    SessionEnded(String),
+    #[error("cannot reach Whop at {url}: {message}")]
+    Network { url: String, message: String },
+    #[error("Whop took longer than {seconds} s to answer {url}")]
+    Timeout { url: String, seconds: u64 },
+    #[error("Whop is rate limiting requests to {url}; retry in {retry_after_secs} s")]
+    RateLimited { url: String, retry_after_secs: u64 },
+    #[error("Whop answered {status} for {url}: {message}")]
+    Api { status: u16, url: String, kind: Option<String>, message: String },
+    #[error("Whop sent an answer Dealdesk cannot read from {url}: {message}")]
+    Decode { url: String, message: String },
+    #[error("the loopback redirect listener failed: {0}")]
+    Loopback(String),
+    #[error("timed out waiting for the browser to come back from Whop")]
+    LoginTimeout,
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("database error during Whop sync: {0}")]
+    Store(#[from] sqlx::Error),
+    #[error(transparent)]
+    Crm(#[from] crate::crm::CrmError),
+}
+
+impl WhopError {
+    /// Errors worth retrying later without user action (the network or the server).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, WhopError::Network { .. } | WhopError::Timeout { .. } | WhopError::RateLimited { .. })
+            || matches!(self, WhopError::Api { status, .. } if *status >= 500)
+    }
+}
+
+impl From<&WhopError> for dealdesk_model::ApiError {
+    fn from(error: &WhopError) -> Self {
+        use dealdesk_model::ErrorCode;
+        let code = match error {
+            WhopError::Crm(crm) => return crm.into(),
+            WhopError::DeepLink(_) | WhopError::UnknownLoginState | WhopError::Config(_) => ErrorCode::BadRequest,
+            _ => ErrorCode::Internal,
+        };
+        dealdesk_model::ApiError::new(code, error.to_string())
+    }
+}

@@ -1,0 +1,520 @@
+//! Whop: OAuth login (PKCE, deep link or loopback redirect), the API v1 client, the polling sync
+//! into mirror tables, and the mapping of members, memberships and payments onto the CRM.
+//! Tokens live only in the OS keyring ([`crate::secrets`]).
+
+pub mod client;
+pub mod config;
+pub mod deeplink;
+pub mod error;
+pub mod loopback;
+pub mod oauth;
+pub mod resources;
+pub mod sync;
+
+pub use config::WhopConfig;
+pub use deeplink::{Callback, parse_deep_link};
+pub use error::{DeepLinkError, WhopError};
+pub use resources::Resource;
+
+use crate::app::EventBus;
+use crate::secrets::SecretStore;
+use crate::store::{Store, time};
+use client::ApiClient;
+use dealdesk_model::ipc::CoreEvent;
+use dealdesk_model::money::format_decimal_micros;
+use dealdesk_model::whop::{
+    ProductRevenue, ResourceCount, ResourceState, SyncProgress, SyncRun, WhopAccount, WhopIdentity, WhopMembershipView,
+    WhopPaymentView, WhopPersonSummary, WhopSettings, WhopStatus, WhopTotals,
+};
+use dealdesk_model::{RecordKind, UpdateSource};
+use oauth::{Auth, LoginStart};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+const ENABLED_SETTING: &str = "whop.enabled";
+const INTERVAL_SETTING: &str = "whop.sync_interval_minutes";
+const IDENTITY_SETTING: &str = "whop.identity";
+pub const DEFAULT_SYNC_MINUTES: u32 = 5;
+
+#[derive(Default, sqlx::FromRow)]
+struct CursorState {
+    after_cursor: Option<String>,
+    high_water: Option<String>,
+    last_full_scan_at: Option<String>,
+    last_error: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SyncRunRow {
+    id: i64,
+    started_at: String,
+    finished_at: Option<String>,
+    status: String,
+    counts: String,
+    error: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MembershipRow {
+    id: String,
+    status: Option<String>,
+    product: Option<String>,
+    renewal_period_end: Option<String>,
+    cancel_at_period_end: Option<i64>,
+    created_at: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PaymentRow {
+    id: String,
+    status: Option<String>,
+    total_micros: Option<i64>,
+    refunded_micros: Option<i64>,
+    currency: Option<String>,
+    product: Option<String>,
+    paid_at: Option<String>,
+}
+
+pub struct Whop {
+    store: Store,
+    events: EventBus,
+    config: WhopConfig,
+    http: reqwest::Client,
+    auth: Arc<Auth>,
+    api: ApiClient,
+    /// One sync at a time per process.
+    sync_lock: tokio::sync::Mutex<()>,
+}
+
+impl Whop {
+    /// `secret_key` names this data folder's token entry in the keyring.
+    pub fn new(
+        store: Store,
+        events: EventBus,
+        config: WhopConfig,
+        secrets: Arc<dyn SecretStore>,
+        secret_key: String,
+    ) -> Result<Whop, WhopError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(config.request_timeout)
+            // Redirects on an API call are unexpected; never forward the bearer token elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Dealdesk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| WhopError::Config(format!("cannot build the HTTP client: {e}")))?;
+        let auth = Arc::new(Auth::new(config.clone(), http.clone(), secrets, secret_key));
+        let api = ApiClient::new(http.clone(), config.clone(), auth.clone());
+        Ok(Whop { store, events, config, http, auth, api, sync_lock: tokio::sync::Mutex::new(()) })
+    }
+
+    pub fn config(&self) -> &WhopConfig {
+        &self.config
+    }
+
+    pub fn api(&self) -> &ApiClient {
+        &self.api
+    }
+
+    async fn setting<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, WhopError> {
+        let value: Option<String> = sqlx::query_scalar("SELECT value FROM setting WHERE key = ?")
+            .bind(key)
+            .fetch_optional(self.store.pool())
+            .await?;
+        Ok(value.and_then(|v| serde_json::from_str(&v).ok()))
+    }
+
+    async fn set_setting(&self, key: &str, value: &impl serde::Serialize) -> Result<(), WhopError> {
+        let json = serde_json::to_string(value).map_err(|e| WhopError::Config(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO setting (key, value, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET value = ?2, updated_at = ?3",
+        )
+        .bind(key)
+        .bind(json)
+        .bind(time::format(time::now()))
+        .execute(self.store.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn settings(&self) -> Result<WhopSettings, WhopError> {
+        Ok(WhopSettings {
+            enabled: self.setting::<bool>(ENABLED_SETTING).await?.unwrap_or(true),
+            sync_interval_minutes: self.setting::<u32>(INTERVAL_SETTING).await?.unwrap_or(DEFAULT_SYNC_MINUTES),
+        })
+    }
+
+    pub async fn save_settings(&self, settings: WhopSettings) -> Result<WhopSettings, WhopError> {
+        if !(1..=24 * 60).contains(&settings.sync_interval_minutes) {
+            return Err(WhopError::Config("the sync interval must be between 1 minute and 24 hours".into()));
+        }
+        self.set_setting(ENABLED_SETTING, &settings.enabled).await?;
+        self.set_setting(INTERVAL_SETTING, &settings.sync_interval_minutes).await?;
+        self.events.emit(CoreEvent::WhopChanged);
+        self.settings().await
+    }
+
+    /// The integration is on: not switched off by the environment or the setting.
+    pub async fn enabled(&self) -> Result<bool, WhopError> {
+        Ok(self.config.enabled_by_env && self.settings().await?.enabled)
+    }
+
+    async fn ensure_enabled(&self) -> Result<(), WhopError> {
+        if self.enabled().await? { Ok(()) } else { Err(WhopError::Disabled) }
+    }
+
+    /// Starts a browser login whose redirect comes back to `redirect_uri`.
+    pub async fn start_login(&self, redirect_uri: &str) -> Result<LoginStart, WhopError> {
+        self.ensure_enabled().await?;
+        let start = self.auth.start_login(redirect_uri)?;
+        self.events.emit(CoreEvent::WhopChanged);
+        Ok(start)
+    }
+
+    /// Completes a login from its redirect, then reads who signed in.
+    pub async fn complete_login(&self, callback: &Callback) -> Result<WhopStatus, WhopError> {
+        self.ensure_enabled().await?;
+        let result = self.auth.complete_login(callback).await;
+        self.events.emit(CoreEvent::WhopChanged);
+        result?;
+        match self.fetch_identity().await {
+            Ok(identity) => self.set_setting(IDENTITY_SETTING, &identity).await?,
+            Err(error) => tracing::warn!(%error, "whop: signed in, but reading the user failed"),
+        }
+        self.events.emit(CoreEvent::WhopChanged);
+        self.status().await
+    }
+
+    /// A `dealdesk://` link handed to the app (untrusted: parsed strictly, state checked).
+    pub async fn handle_deep_link(&self, link: &str) -> Result<WhopStatus, WhopError> {
+        let callback = match parse_deep_link(link) {
+            Ok(callback) => callback,
+            Err(error) => {
+                tracing::warn!(%error, "whop: refused a deep link");
+                return Err(error.into());
+            }
+        };
+        self.complete_login(&callback).await
+    }
+
+    /// The CLI's login: listens on the loopback redirect, shows the authorize URL through
+    /// `show_url`, and waits for the browser (at most `timeout`).
+    pub async fn login_with_loopback(
+        &self,
+        show_url: impl FnOnce(&str),
+        timeout: Duration,
+    ) -> Result<WhopStatus, WhopError> {
+        self.ensure_enabled().await?;
+        let listener = loopback::LoopbackListener::bind(self.config.loopback_port).await?;
+        let start = self.start_login(&listener.redirect_uri()).await?;
+        show_url(&start.authorize_url);
+        let callback = listener.wait(timeout).await?;
+        self.complete_login(&callback).await
+    }
+
+    async fn fetch_identity(&self) -> Result<WhopIdentity, WhopError> {
+        let url = format!("{}/userinfo", self.config.oauth_url);
+        let token = self.auth.access_token().await?;
+        let response = self
+            .http
+            .get(&url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| WhopError::Network { url: url.clone(), message: client::describe_reqwest(&e) })?;
+        let status = response.status().as_u16();
+        let body: Value =
+            response.json().await.map_err(|e| WhopError::Decode { url: url.clone(), message: e.to_string() })?;
+        if status != 200 {
+            return Err(WhopError::Api { status, url, kind: None, message: body.to_string() });
+        }
+        let user_id = resources::text(&body, "sub")
+            .ok_or_else(|| WhopError::Decode { url: url.clone(), message: "userinfo has no `sub`".into() })?;
+        let accounts = match self.api.get("/accounts", &[]).await {
+            Ok(list) => list
+                .get("data")
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|a| {
+                            Some(WhopAccount {
+                                id: resources::text(a, "id")?,
+                                title: resources::text(a, "title").unwrap_or_default(),
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Err(error) => {
+                tracing::warn!(%error, "whop: cannot list the user's business accounts");
+                Vec::new()
+            }
+        };
+        Ok(WhopIdentity {
+            user_id,
+            name: resources::text(&body, "name"),
+            username: resources::text(&body, "preferred_username"),
+            email: resources::text(&body, "email"),
+            accounts,
+        })
+    }
+
+    /// Revokes and deletes the tokens. Synced data stays (it is the user's CRM now).
+    pub async fn logout(&self) -> Result<(), WhopError> {
+        self.auth.logout().await?;
+        sqlx::query("DELETE FROM setting WHERE key = ?").bind(IDENTITY_SETTING).execute(self.store.pool()).await?;
+        self.events.emit(CoreEvent::WhopChanged);
+        Ok(())
+    }
+
+    pub async fn status(&self) -> Result<WhopStatus, WhopError> {
+        let settings = self.settings().await?;
+        let connected = self.auth.stored_tokens()?.is_some();
+        let identity = if connected { self.setting::<WhopIdentity>(IDENTITY_SETTING).await? } else { None };
+        let mut resources = Vec::with_capacity(Resource::ALL.len());
+        for resource in Resource::ALL {
+            let rows: i64 =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {}", resource.table())))
+                    .fetch_one(self.store.pool())
+                    .await?;
+            let cursor: Option<CursorState> = sqlx::query_as(
+                "SELECT after_cursor, high_water, last_full_scan_at, last_error FROM sync_cursor WHERE resource = ?",
+            )
+            .bind(resource.name())
+            .fetch_optional(self.store.pool())
+            .await?;
+            let cursor = cursor.unwrap_or_default();
+            resources.push(ResourceState {
+                resource: resource.name().into(),
+                rows: rows as u64,
+                resuming: cursor.after_cursor.is_some(),
+                high_water: cursor.high_water,
+                last_full_scan_at: cursor.last_full_scan_at,
+                last_error: cursor.last_error,
+            });
+        }
+        let people: i64 = sqlx::query_scalar("SELECT count(*) FROM whop_person").fetch_one(self.store.pool()).await?;
+        let count = |name: &str| resources.iter().find(|r| r.resource == name).map_or(0, |r| r.rows);
+        let totals =
+            WhopTotals { people: people as u64, memberships: count("memberships"), payments: count("payments") };
+        Ok(WhopStatus {
+            enabled: self.config.enabled_by_env && settings.enabled,
+            disabled_by_env: !self.config.enabled_by_env,
+            connected,
+            identity,
+            login_pending: self.auth.login_pending(),
+            api_url: self.config.api_url.clone(),
+            sync_interval_minutes: settings.sync_interval_minutes,
+            last_run: self.sync_history(1).await?.into_iter().next(),
+            resources,
+            totals,
+        })
+    }
+
+    pub async fn sync_history(&self, limit: u32) -> Result<Vec<SyncRun>, WhopError> {
+        let rows: Vec<SyncRunRow> = sqlx::query_as(
+            "SELECT id, started_at, finished_at, status, counts, error FROM sync_run ORDER BY id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(self.store.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| SyncRun {
+                id: row.id,
+                started_at: row.started_at,
+                finished_at: row.finished_at,
+                status: row.status,
+                counts: serde_json::from_str(&row.counts).unwrap_or_default(),
+                error: row.error,
+            })
+            .collect())
+    }
+
+    /// One sync run over every resource. Progress goes to `on_progress` and out as core events.
+    pub async fn sync(&self, on_progress: &(dyn Fn(&SyncProgress) + Send + Sync)) -> Result<SyncRun, WhopError> {
+        self.ensure_enabled().await?;
+        if self.auth.stored_tokens()?.is_none() {
+            return Err(WhopError::NotConnected);
+        }
+        let _one_at_a_time = self.sync_lock.lock().await;
+        sync::close_stale_runs(&self.store).await?;
+        let started_at = time::format(time::now());
+        let run_id: i64 =
+            sqlx::query_scalar("INSERT INTO sync_run (started_at, status) VALUES (?, 'running') RETURNING id")
+                .bind(&started_at)
+                .fetch_one(self.store.pool())
+                .await?;
+        let mut all_counts: Vec<ResourceCount> = Vec::new();
+        let mut failure: Option<WhopError> = None;
+        let steps = Resource::ALL.len() as u32;
+        for (step, resource) in Resource::ALL.into_iter().enumerate() {
+            let started = Instant::now();
+            let report = |counts: &ResourceCount, done: bool| {
+                let elapsed = started.elapsed().as_secs_f64().max(1e-3);
+                let progress = SyncProgress {
+                    resource: resource.name().into(),
+                    step: step as u32 + 1,
+                    steps,
+                    fetched: counts.fetched,
+                    rate: counts.fetched as f64 / elapsed,
+                    errors: counts.errors,
+                    done,
+                };
+                on_progress(&progress);
+                self.events.emit(CoreEvent::WhopSync { progress });
+            };
+            let result = sync::sync_resource(&self.store, &self.api, resource, self.config.rescan_interval, |counts| {
+                report(counts, false)
+            })
+            .await;
+            match result {
+                Ok(counts) => {
+                    report(&counts, true);
+                    if counts.people_created > 0 || (resource == Resource::Members && counts.updated > 0) {
+                        self.events
+                            .emit(CoreEvent::RecordsChanged { kind: RecordKind::Person, source: UpdateSource::Sync });
+                    }
+                    if resource == Resource::Memberships && (counts.inserted > 0 || counts.updated > 0) {
+                        self.events
+                            .emit(CoreEvent::RecordsChanged { kind: RecordKind::Deal, source: UpdateSource::Sync });
+                    }
+                    all_counts.push(counts);
+                }
+                Err(error) => {
+                    tracing::warn!(resource = resource.name(), %error, "whop: sync stopped");
+                    all_counts.push(ResourceCount {
+                        resource: resource.name().into(),
+                        errors: 1,
+                        ..Default::default()
+                    });
+                    failure = Some(error);
+                    break;
+                }
+            }
+        }
+        let counts_json = serde_json::to_string(&all_counts).unwrap_or_else(|_| "[]".into());
+        let (status, error) = match &failure {
+            None => ("done", None),
+            Some(error) => ("failed", Some(error.to_string())),
+        };
+        sqlx::query("UPDATE sync_run SET finished_at = ?, status = ?, counts = ?, error = ? WHERE id = ?")
+            .bind(time::format(time::now()))
+            .bind(status)
+            .bind(counts_json)
+            .bind(&error)
+            .bind(run_id)
+            .execute(self.store.pool())
+            .await?;
+        self.events.emit(CoreEvent::WhopChanged);
+        match failure {
+            Some(error) => Err(error),
+            None => {
+                self.sync_history(1).await?.into_iter().next().ok_or(WhopError::Config("the sync run vanished".into()))
+            }
+        }
+    }
+
+    /// A person's memberships, recent payments and lifetime value.
+    pub async fn person_summary(&self, person_id: Uuid) -> Result<WhopPersonSummary, WhopError> {
+        let pool = self.store.pool();
+        let user_ids: Vec<String> =
+            sqlx::query_scalar("SELECT user_id FROM whop_person WHERE person_id = ? ORDER BY user_id")
+                .bind(person_id.to_string())
+                .fetch_all(pool)
+                .await?;
+        if user_ids.is_empty() {
+            return Ok(WhopPersonSummary::default());
+        }
+        let users = serde_json::to_string(&user_ids).unwrap_or_else(|_| "[]".into());
+        let memberships: Vec<MembershipRow> = sqlx::query_as(
+            "SELECT m.id, m.status, coalesce(p.title, json_extract(m.raw, '$.product.title')) AS product,
+                    m.renewal_period_end, m.cancel_at_period_end, m.created_at
+             FROM whop_membership m LEFT JOIN whop_product p ON p.id = m.product_id
+             WHERE m.user_id IN (SELECT value FROM json_each(?)) ORDER BY m.created_at DESC",
+        )
+        .bind(&users)
+        .fetch_all(pool)
+        .await?;
+        let payments: Vec<PaymentRow> = sqlx::query_as(
+            "SELECT y.id, y.status, y.total_micros, y.refunded_micros, y.currency,
+                    coalesce(p.title, json_extract(y.raw, '$.product.title')) AS product,
+                    coalesce(y.paid_at, y.created_at) AS paid_at
+             FROM whop_payment y LEFT JOIN whop_product p ON p.id = y.product_id
+             WHERE y.user_id IN (SELECT value FROM json_each(?)) ORDER BY y.created_at DESC LIMIT 20",
+        )
+        .bind(&users)
+        .fetch_all(pool)
+        .await?;
+        let payment_count: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM whop_payment WHERE user_id IN (SELECT value FROM json_each(?))")
+                .bind(&users)
+                .fetch_one(pool)
+                .await?;
+        let ltv: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT upper(coalesce(currency, 'USD')), sum(coalesce(total_micros, 0) - coalesce(refunded_micros, 0))
+             FROM whop_payment WHERE user_id IN (SELECT value FROM json_each(?)) AND status = 'paid'
+             GROUP BY 1 ORDER BY 1",
+        )
+        .bind(&users)
+        .fetch_all(pool)
+        .await?;
+        let amount = |micros: i64, currency: &Option<String>| {
+            format!("{} {}", currency.as_deref().unwrap_or("USD").to_uppercase(), format_decimal_micros(micros, 2))
+        };
+        Ok(WhopPersonSummary {
+            user_ids,
+            memberships: memberships
+                .into_iter()
+                .map(|m| WhopMembershipView {
+                    id: m.id,
+                    status: m.status.unwrap_or_else(|| "unknown".into()),
+                    product: m.product,
+                    renewal_period_end: m.renewal_period_end,
+                    cancel_at_period_end: m.cancel_at_period_end.unwrap_or(0) != 0,
+                    created_at: m.created_at,
+                })
+                .collect(),
+            payments: payments
+                .into_iter()
+                .map(|p| WhopPaymentView {
+                    amount: amount(p.total_micros.unwrap_or(0), &p.currency),
+                    refunded: p.refunded_micros.filter(|r| *r > 0).map(|r| amount(r, &p.currency)),
+                    id: p.id,
+                    status: p.status.unwrap_or_else(|| "unknown".into()),
+                    product: p.product,
+                    paid_at: p.paid_at,
+                })
+                .collect(),
+            payment_count: payment_count as u64,
+            lifetime_value: ltv.into_iter().map(|(currency, micros)| amount(micros, &Some(currency))).collect(),
+        })
+    }
+
+    /// Revenue per product (paid minus refunded), largest first.
+    pub async fn product_revenue(&self) -> Result<Vec<ProductRevenue>, WhopError> {
+        let rows: Vec<(String, Option<String>, String, i64, i64)> = sqlx::query_as(
+            "SELECT y.product_id, p.title, upper(coalesce(y.currency, 'USD')),
+                    sum(coalesce(y.total_micros, 0) - coalesce(y.refunded_micros, 0)), count(*)
+             FROM whop_payment y LEFT JOIN whop_product p ON p.id = y.product_id
+             WHERE y.status = 'paid' AND y.product_id IS NOT NULL
+             GROUP BY y.product_id, 3 ORDER BY 4 DESC",
+        )
+        .fetch_all(self.store.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(product_id, title, currency, revenue_micros, payments)| ProductRevenue {
+                product_id,
+                title,
+                currency,
+                revenue_micros,
+                payments: payments as u64,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,152 @@
+//! What the window and the CLI see of the Whop integration: connection state, sync progress and
+//! history, and a person's Whop data.
+
+use serde::{Deserialize, Serialize};
+
+/// A business account the signed-in Whop user can act for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhopAccount {
+    pub id: String,
+    pub title: String,
+}
+
+/// The signed-in Whop user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhopIdentity {
+    pub user_id: String,
+    pub name: Option<String>,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub accounts: Vec<WhopAccount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WhopStatus {
+    /// The integration is on (the setting and `DEALDESK_WHOP`).
+    pub enabled: bool,
+    /// `DEALDESK_WHOP=off` forces it off; the switch in Settings cannot turn it back on.
+    pub disabled_by_env: bool,
+    /// Tokens are in the keyring.
+    pub connected: bool,
+    pub identity: Option<WhopIdentity>,
+    /// A browser login is waiting for its redirect.
+    pub login_pending: bool,
+    pub api_url: String,
+    pub sync_interval_minutes: u32,
+    pub last_run: Option<SyncRun>,
+    pub resources: Vec<ResourceState>,
+    /// People, memberships and payments mirrored so far.
+    pub totals: WhopTotals,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhopTotals {
+    pub people: u64,
+    pub memberships: u64,
+    pub payments: u64,
+}
+
+/// The sync cursor of one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceState {
+    pub resource: String,
+    pub rows: u64,
+    /// A pass stopped part-way and resumes from its cursor.
+    pub resuming: bool,
+    pub high_water: Option<String>,
+    pub last_full_scan_at: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// One run of the sync (the history in Settings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRun {
+    pub id: i64,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// `running`, `done`, `failed` or `interrupted`.
+    pub status: String,
+    pub counts: Vec<ResourceCount>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceCount {
+    pub resource: String,
+    pub requests: u64,
+    pub fetched: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub people_created: u64,
+    pub deals_created: u64,
+    pub errors: u64,
+}
+
+/// Sent while a sync runs, after each page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncProgress {
+    pub resource: String,
+    /// Position of the resource in the run and how many there are.
+    pub step: u32,
+    pub steps: u32,
+    pub fetched: u64,
+    /// Objects per second for this resource so far.
+    pub rate: f64,
+    pub errors: u64,
+    pub done: bool,
+}
+
+/// A membership as shown on a person page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhopMembershipView {
+    pub id: String,
+    pub status: String,
+    pub product: Option<String>,
+    pub renewal_period_end: Option<String>,
+    pub cancel_at_period_end: bool,
+    pub created_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhopPaymentView {
+    pub id: String,
+    pub status: String,
+    pub amount: String,
+    pub refunded: Option<String>,
+    pub product: Option<String>,
+    pub paid_at: Option<String>,
+}
+
+/// A person's Whop data: memberships, recent payments and lifetime value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhopPersonSummary {
+    pub user_ids: Vec<String>,
+    pub memberships: Vec<WhopMembershipView>,
+    pub payments: Vec<WhopPaymentView>,
+    pub payment_count: u64,
+    /// Paid minus refunded, per currency (`"USD 1,234.00"`).
+    pub lifetime_value: Vec<String>,
+}
+
+/// Revenue per product (paid minus refunded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductRevenue {
+    pub product_id: String,
+    pub title: Option<String>,
+    pub currency: String,
+    pub revenue_micros: i64,
+    pub payments: u64,
+}
+
+/// What Connect Whop starts: the page the browser opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhopLoginStarted {
+    pub authorize_url: String,
+}
+
+/// Settings → Integrations → Whop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhopSettings {
+    pub enabled: bool,
+    pub sync_interval_minutes: u32,
+}

@@ -1,0 +1,1053 @@
+//! The seeded data set: typed records kept in memory, one `Vec` per resource sorted by `created_at`
+//! (strictly increasing, so a cursor can name an item by `(created_at, id)` and find it by binary search).
+
+use serde::{Serialize, Serializer};
+
+use crate::rng::{Rng, make_id};
+
+/// Milliseconds since the Unix epoch, serialised as ISO 8601 UTC with milliseconds and `Z`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ts(pub i64);
+
+impl Serialize for Ts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_ts(self.0))
+    }
+}
+
+pub fn format_ts(ms: i64) -> String {
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        // Out of chrono's range never happens for sandbox data; an empty string keeps this total.
+        None => String::new(),
+    }
+}
+
+/// Money is a decimal number in major units; cents are kept as integers so sums stay exact.
+fn money(cents: i64) -> f64 {
+    cents as f64 / 100.0
+}
+
+const DAY_MS: i64 = 86_400_000;
+/// 2026-09-01T00:00:00Z: seeded history ends near here, so data never depends on the wall clock.
+const BASE_END_MS: i64 = 1_788_220_800_000;
+const SPAN_MS: i64 = 730 * DAY_MS;
+
+pub trait Record: Serialize {
+    fn id(&self) -> &str;
+    fn created_ms(&self) -> i64;
+}
+
+macro_rules! record {
+    ($t:ty) => {
+        impl Record for $t {
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn created_ms(&self) -> i64 {
+                self.created_at.0
+            }
+        }
+    };
+}
+
+#[derive(Serialize, Clone, Debug)]
+pub struct IdRef {
+    pub id: String,
+}
+
+#[derive(Serialize, Clone, Debug)]
+pub struct TitledRef {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Serialize, Clone, Debug)]
+pub struct UserRef {
+    pub id: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub username: String,
+}
+
+#[derive(Serialize, Clone, Debug)]
+pub struct PublicUserRef {
+    pub id: String,
+    pub name: Option<String>,
+    pub username: String,
+}
+
+#[derive(Serialize, Clone, Debug)]
+pub struct PromoRef {
+    pub id: String,
+    pub code: String,
+}
+
+type Metadata = serde_json::Map<String, serde_json::Value>;
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Account {
+    pub id: String,
+    pub title: String,
+    pub route: String,
+    pub member_count: usize,
+    pub metadata: Metadata,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+}
+record!(Account);
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Product {
+    pub id: String,
+    pub title: String,
+    pub route: String,
+    pub visibility: &'static str,
+    pub member_count: usize,
+    pub metadata: Metadata,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+}
+record!(Product);
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Plan {
+    pub id: String,
+    pub product: TitledRef,
+    pub plan_type: &'static str,
+    pub billing_period: Option<u32>,
+    pub initial_price: f64,
+    pub renewal_price: f64,
+    pub currency: &'static str,
+    pub trial_period_days: Option<u32>,
+    pub release_method: &'static str,
+    pub visibility: &'static str,
+    pub member_count: usize,
+    pub purchase_url: String,
+    pub metadata: Metadata,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+    #[serde(skip)]
+    pub price_cents: i64,
+    #[serde(skip)]
+    pub product_idx: usize,
+}
+record!(Plan);
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Member {
+    pub id: String,
+    pub user: UserRef,
+    pub phone: Option<String>,
+    pub status: &'static str,
+    pub access_level: &'static str,
+    pub most_recent_action: Option<&'static str>,
+    pub most_recent_action_at: Option<Ts>,
+    pub usd_total_spent: f64,
+    pub joined_at: Ts,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+    #[serde(skip)]
+    pub spent_cents: i64,
+}
+record!(Member);
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Membership {
+    pub id: String,
+    pub status: &'static str,
+    pub user: UserRef,
+    pub member: IdRef,
+    pub product: TitledRef,
+    pub plan: IdRef,
+    pub company: TitledRef,
+    pub promo_code: Option<PromoRef>,
+    pub currency: &'static str,
+    pub cancel_at_period_end: bool,
+    pub canceled_at: Option<Ts>,
+    pub cancel_option: Option<&'static str>,
+    pub cancellation_reason: Option<String>,
+    pub renewal_period_start: Option<Ts>,
+    pub renewal_period_end: Option<Ts>,
+    pub joined_at: Ts,
+    pub payment_collection_paused: bool,
+    pub license_key: Option<String>,
+    pub manage_url: String,
+    pub metadata: Metadata,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+    #[serde(skip)]
+    pub member_idx: usize,
+    #[serde(skip)]
+    pub plan_idx: usize,
+}
+record!(Membership);
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Payment {
+    pub id: String,
+    pub status: &'static str,
+    pub substatus: &'static str,
+    pub total: f64,
+    pub subtotal: f64,
+    pub usd_total: f64,
+    pub amount_after_fees: f64,
+    pub tax_amount: f64,
+    pub refunded_amount: f64,
+    pub currency: &'static str,
+    pub settlement_currency: &'static str,
+    pub billing_reason: &'static str,
+    pub paid_at: Option<Ts>,
+    pub refunded_at: Option<Ts>,
+    pub user: UserRef,
+    pub member: IdRef,
+    pub membership: IdRef,
+    pub product: TitledRef,
+    pub plan: IdRef,
+    pub promo_code: Option<PromoRef>,
+    pub card_brand: Option<&'static str>,
+    pub card_last4: Option<String>,
+    pub payment_method_type: &'static str,
+    pub failure_message: Option<&'static str>,
+    pub refundable: bool,
+    pub retryable: bool,
+    pub voidable: bool,
+    pub metadata: Metadata,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+    #[serde(skip)]
+    pub total_cents: i64,
+    #[serde(skip)]
+    pub member_idx: usize,
+}
+record!(Payment);
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Refund {
+    pub id: String,
+    pub amount: f64,
+    pub currency: &'static str,
+    pub status: &'static str,
+    pub payment: IdRef,
+    pub provider: &'static str,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+}
+record!(Refund);
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Review {
+    pub id: String,
+    pub stars: u8,
+    pub title: String,
+    pub description: Option<String>,
+    pub status: &'static str,
+    pub user: PublicUserRef,
+    pub product: IdRef,
+    pub paid_for_product: bool,
+    pub published_at: Option<Ts>,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+}
+record!(Review);
+
+#[derive(Serialize, Clone, Debug)]
+pub struct PromoCode {
+    pub id: String,
+    pub code: String,
+    pub promo_type: &'static str,
+    pub amount_off: f64,
+    pub currency: &'static str,
+    pub duration: &'static str,
+    pub promo_duration_months: Option<u32>,
+    pub uses: u64,
+    pub stock: Option<u64>,
+    pub unlimited_stock: bool,
+    pub expires_at: Option<Ts>,
+    pub new_users_only: bool,
+    pub churned_users_only: bool,
+    pub one_per_customer: bool,
+    pub product: Option<IdRef>,
+    pub status: &'static str,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+}
+record!(PromoCode);
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Lead {
+    pub id: String,
+    pub user: UserRef,
+    pub member: Option<IdRef>,
+    pub product: IdRef,
+    pub referrer: Option<String>,
+    pub metadata: Metadata,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+}
+record!(Lead);
+
+/// The signed-in seller (the OAuth user). Fixed so tests can assert on it.
+#[derive(Clone, Debug)]
+pub struct Seller {
+    pub id: String,
+    pub created_ms: i64,
+}
+
+pub const SELLER_NAME: &str = "Sam Seller";
+pub const SELLER_USERNAME: &str = "samseller";
+pub const SELLER_EMAIL: &str = "sam@sandbox.whop.test";
+pub const BUSINESS_TITLE: &str = "Sandbox Studio";
+
+pub struct Data {
+    pub seed: u64,
+    pub seller: Seller,
+    pub accounts: Vec<Account>,
+    pub products: Vec<Product>,
+    pub plans: Vec<Plan>,
+    pub members: Vec<Member>,
+    pub memberships: Vec<Membership>,
+    pub payments: Vec<Payment>,
+    pub refunds: Vec<Refund>,
+    pub reviews: Vec<Review>,
+    pub promo_codes: Vec<PromoCode>,
+    pub leads: Vec<Lead>,
+    /// Users created so far (members' users plus lead-only users); numbers new users' ids and emails.
+    user_counter: u64,
+    /// The latest created_at across all resources: the sandbox clock never runs behind it.
+    pub latest_ms: i64,
+    rng: Rng,
+}
+
+// Salts keep the id streams of different resources apart.
+const SALT_USER: u64 = 1;
+const SALT_MEMBER: u64 = 2;
+const SALT_MEMBERSHIP: u64 = 3;
+const SALT_PAYMENT: u64 = 4;
+const SALT_REFUND: u64 = 5;
+const SALT_REVIEW: u64 = 6;
+const SALT_LEAD: u64 = 7;
+const SALT_MISC: u64 = 8;
+
+const FIRST_NAMES: &[&str] = &[
+    "Olivia", "Liam", "Emma", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Sofia", "Mateo", "Isla", "Leo", "Chloe",
+    "Arjun", "Hana", "Yuki", "Amara", "Kofi", "Lena", "Jonas", "Priya", "Omar", "Zara", "Diego", "Nora", "Felix",
+    "Aisha", "Hugo", "Ines", "Marco", "Freya", "Elias", "Maya", "Tariq", "Clara", "Ravi", "Elif", "Sven", "Lucia",
+    "Kai",
+];
+const LAST_NAMES: &[&str] = &[
+    "Smith", "Johnson", "Garcia", "Müller", "Nguyen", "Kim", "Patel", "Rossi", "Dubois", "Silva", "Kowalski",
+    "Andersen", "Tanaka", "Okafor", "Haddad", "Novak", "Schmidt", "Jensen", "Costa", "Brown", "Lopez", "Wilson",
+    "Ivanova", "Yilmaz", "Martin", "Fischer", "Larsen", "Moreau", "Ferreira", "Chen", "Singh", "Ali", "Murphy",
+    "O'Brien", "Walker", "Reyes", "Sato", "Berg", "Hoffmann", "Clarke",
+];
+const CANCEL_OPTIONS: &[&str] =
+    &["too_expensive", "switching", "missing_features", "technical_issues", "bad_experience", "other"];
+const CARD_BRANDS: &[&str] = &["visa", "mastercard", "amex", "discover"];
+const REFERRERS: &[&str] =
+    &["https://twitter.com/", "https://www.google.com/", "https://www.youtube.com/", "https://discord.com/"];
+const REVIEW_TITLES: &[(&str, u8)] = &[
+    ("Worth every penny", 5),
+    ("Great community", 5),
+    ("Solid content", 4),
+    ("Good but pricey", 3),
+    ("Not for me", 2),
+    ("Disappointed", 1),
+];
+
+fn ascii_fold(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            'ü' => Some('u'),
+            '\'' => None,
+            c => Some(c.to_ascii_lowercase()),
+        })
+        .collect()
+}
+
+/// Makes times strictly increasing after sorting; keeps created_at distinct within a resource.
+fn make_distinct(times: &mut [i64]) {
+    for i in 1..times.len() {
+        if times[i] <= times[i - 1] {
+            times[i] = times[i - 1] + 1;
+        }
+    }
+}
+
+/// Seeding plans: each row becomes a record once times are sorted.
+struct Draft {
+    at: i64,
+    owner: usize,
+    kind: u8,
+}
+
+fn sort_drafts(drafts: &mut [Draft]) {
+    drafts.sort_by_key(|d| (d.at, d.owner));
+    let mut times: Vec<i64> = drafts.iter().map(|d| d.at).collect();
+    make_distinct(&mut times);
+    for (d, t) in drafts.iter_mut().zip(times) {
+        d.at = t;
+    }
+}
+
+impl Data {
+    pub fn seed(seed: u64, n_members: usize, n_memberships: usize, n_payments: usize) -> Data {
+        let mut rng = Rng::new(seed);
+        // The epoch moves a little with the seed so different seeds do not share timestamps.
+        let end = BASE_END_MS + (crate::rng::mix(seed) % (7 * DAY_MS as u64)) as i64;
+        let start = end - SPAN_MS;
+        let company_created = start - 30 * DAY_MS;
+
+        let account = Account {
+            id: make_id("biz_", seed, SALT_MISC, 0),
+            title: BUSINESS_TITLE.into(),
+            route: "sandbox-studio".into(),
+            member_count: 0,
+            metadata: Metadata::new(),
+            created_at: Ts(company_created),
+            updated_at: Ts(company_created + DAY_MS),
+        };
+        let company = TitledRef { id: account.id.clone(), title: account.title.clone() };
+
+        let product_specs: &[(&str, &str, &'static str)] = &[
+            ("Pro Community", "pro-community", "visible"),
+            ("Trading Signals", "trading-signals", "visible"),
+            ("Zero to Launch Course", "zero-to-launch", "hidden"),
+            ("1:1 Coaching (legacy)", "coaching-legacy", "archived"),
+        ];
+        let mut products = Vec::new();
+        for (i, (title, route, visibility)) in product_specs.iter().enumerate() {
+            let at = company_created + (i as i64 + 1) * DAY_MS;
+            products.push(Product {
+                id: make_id("prod_", seed, SALT_MISC, 100 + i as u64),
+                title: (*title).into(),
+                route: (*route).into(),
+                visibility,
+                member_count: 0,
+                metadata: Metadata::new(),
+                created_at: Ts(at),
+                updated_at: Ts(at + 3_600_000),
+            });
+        }
+
+        // (plan_type, billing_period, price in cents, currency, trial days) per product.
+        type PlanSpec = (&'static str, Option<u32>, i64, &'static str, Option<u32>);
+        let plan_specs: [&[PlanSpec]; 4] = [
+            &[("renewal", Some(30), 4900, "usd", Some(7)), ("renewal", Some(365), 49000, "usd", None)],
+            &[
+                ("renewal", Some(30), 9900, "usd", None),
+                ("renewal", Some(30), 8900, "eur", None),
+                ("renewal", Some(365), 99000, "usd", None),
+            ],
+            &[("one_time", None, 19900, "usd", None), ("one_time", None, 14999, "eur", None)],
+            &[("one_time", None, 25000, "usd", None), ("renewal", Some(30), 1043, "usd", None)],
+        ];
+        let mut plans = Vec::new();
+        for (pi, specs) in plan_specs.iter().enumerate() {
+            for (k, (plan_type, period, cents, currency, trial)) in specs.iter().enumerate() {
+                let at = company_created + (pi as i64 + 1) * DAY_MS + (k as i64 + 1) * 3_600_000;
+                let id = make_id("plan_", seed, SALT_MISC, 200 + plans.len() as u64);
+                plans.push(Plan {
+                    purchase_url: format!("https://whop.com/checkout/{id}"),
+                    id,
+                    product: TitledRef { id: products[pi].id.clone(), title: products[pi].title.clone() },
+                    plan_type,
+                    billing_period: *period,
+                    initial_price: money(*cents),
+                    renewal_price: if *plan_type == "renewal" { money(*cents) } else { 0.0 },
+                    currency,
+                    trial_period_days: *trial,
+                    release_method: "buy_now",
+                    visibility: products[pi].visibility,
+                    member_count: 0,
+                    metadata: Metadata::new(),
+                    created_at: Ts(at),
+                    updated_at: Ts(at),
+                    price_cents: *cents,
+                    product_idx: pi,
+                });
+            }
+        }
+        // Plans were created product by product, so their times are already increasing.
+        plans.sort_by_key(|p| p.created_at);
+
+        let promo_specs: &[(&str, &'static str, i64, &'static str, Option<usize>)] = &[
+            ("WELCOME10", "percentage", 10, "forever", None),
+            ("LAUNCH20", "percentage", 20, "once", Some(2)),
+            ("FLAT5", "flat_amount", 500, "repeating", None),
+            ("VIP50", "percentage", 50, "repeating", Some(0)),
+            ("BLACKFRIDAY", "percentage", 30, "once", None),
+        ];
+        let mut promo_codes = Vec::new();
+        for (i, (code, promo_type, amount, duration, product)) in promo_specs.iter().enumerate() {
+            let at = start + (i as i64) * 90 * DAY_MS + 12_345;
+            promo_codes.push(PromoCode {
+                id: make_id("promo_", seed, SALT_MISC, 300 + i as u64),
+                code: (*code).into(),
+                promo_type,
+                amount_off: if *promo_type == "flat_amount" { money(*amount) } else { *amount as f64 },
+                currency: "usd",
+                duration,
+                promo_duration_months: if *duration == "repeating" { Some(3) } else { None },
+                uses: 0,
+                stock: if i % 2 == 0 { None } else { Some(100) },
+                unlimited_stock: i % 2 == 0,
+                expires_at: if *code == "BLACKFRIDAY" { Some(Ts(at + 4 * DAY_MS)) } else { None },
+                new_users_only: *code == "WELCOME10",
+                churned_users_only: false,
+                one_per_customer: true,
+                product: product.map(|p| IdRef { id: products[p].id.clone() }),
+                status: "active",
+                created_at: Ts(at),
+                updated_at: Ts(at),
+            });
+        }
+
+        let seller = Seller { id: make_id("user_", seed, SALT_MISC, 400), created_ms: company_created - DAY_MS };
+
+        let mut data = Data {
+            seed,
+            seller,
+            accounts: vec![account],
+            products,
+            plans,
+            members: Vec::with_capacity(n_members),
+            memberships: Vec::with_capacity(n_memberships),
+            payments: Vec::with_capacity(n_payments),
+            refunds: Vec::new(),
+            reviews: Vec::new(),
+            promo_codes,
+            leads: Vec::new(),
+            user_counter: 0,
+            latest_ms: end,
+            rng: Rng::new(0),
+        };
+
+        // Members: spread over the span on an even grid with jitter inside each slot (already sorted).
+        let step = (SPAN_MS / n_members.max(1) as i64).max(1);
+        for i in 0..n_members {
+            let at = start + i as i64 * step + rng.below(step as u64) as i64;
+            let user = data.new_user(&mut rng);
+            let member = data.build_member(&mut rng, i as u64, user, at);
+            data.members.push(member);
+        }
+
+        // Memberships: the first ones cover every member shortly after joining; extras go to random
+        // members at a random later time, so nothing predates its owner.
+        let mut drafts = Vec::with_capacity(n_memberships);
+        for j in 0..n_memberships {
+            let (m, at) = if j < n_members {
+                (j, data.members[j].created_at.0 + 1_000 + rng.below(600_000) as i64)
+            } else {
+                let m = rng.index(n_members);
+                let from = data.members.get(m).map_or(start, |x| x.created_at.0);
+                (m, from + rng.below((end - from).max(1) as u64) as i64)
+            };
+            drafts.push(Draft { at, owner: m, kind: 0 });
+        }
+        sort_drafts(&mut drafts);
+        for (j, d) in drafts.iter().enumerate() {
+            if n_members == 0 {
+                break;
+            }
+            let ms = data.build_membership(&mut rng, j as u64, d.owner, d.at, end, &company, None);
+            data.memberships.push(ms);
+        }
+
+        // Payments: the first one per membership is its purchase; extras are renewals at random later times.
+        let n_ms = data.memberships.len();
+        let mut drafts = Vec::with_capacity(n_payments);
+        for k in 0..n_payments {
+            if n_ms == 0 {
+                break;
+            }
+            let (ms, at, kind) = if k < n_ms {
+                (k, data.memberships[k].created_at.0 + 500 + rng.below(60_000) as i64, 0)
+            } else {
+                let ms = rng.index(n_ms);
+                let from = data.memberships[ms].created_at.0;
+                (ms, from + rng.below((end - from).max(1) as u64) as i64, 1)
+            };
+            drafts.push(Draft { at, owner: ms, kind });
+        }
+        sort_drafts(&mut drafts);
+        for (k, d) in drafts.iter().enumerate() {
+            let reason = if d.kind == 0 { "subscription_create" } else { "subscription_cycle" };
+            let status = *rng.weighted(&[("paid", 92), ("open", 3), ("void", 2), ("uncollectible", 3)]);
+            let p = data.build_payment(&mut rng, k as u64, d.owner, d.at, status, reason);
+            data.payments.push(p);
+        }
+
+        // Refunds: ~2% of paid payments, a few days after the payment.
+        let mut drafts = Vec::new();
+        for (k, p) in data.payments.iter().enumerate() {
+            if p.status == "paid" && rng.chance(2) {
+                drafts.push(Draft {
+                    at: p.created_at.0 + 3_600_000 + rng.below(5 * DAY_MS as u64) as i64,
+                    owner: k,
+                    kind: 0,
+                });
+            }
+        }
+        sort_drafts(&mut drafts);
+        for (r, d) in drafts.iter().enumerate() {
+            let partial = rng.chance(20);
+            data.refund_payment(r as u64, d.owner, d.at, partial);
+        }
+
+        // Reviews: ~5% of members, some weeks after joining.
+        let mut drafts = Vec::new();
+        for (m, member) in data.members.iter().enumerate() {
+            if rng.chance(5) {
+                drafts.push(Draft {
+                    at: member.created_at.0 + 7 * DAY_MS + rng.below(30 * DAY_MS as u64) as i64,
+                    owner: m,
+                    kind: 0,
+                });
+            }
+        }
+        sort_drafts(&mut drafts);
+        // A review is about a product the member bought: their first membership's product.
+        let mut first_product: Vec<Option<String>> = vec![None; data.members.len()];
+        for ms in &data.memberships {
+            if first_product[ms.member_idx].is_none() {
+                first_product[ms.member_idx] = Some(ms.product.id.clone());
+            }
+        }
+        for (r, d) in drafts.iter().enumerate() {
+            let (title, stars) = *rng.pick(REVIEW_TITLES);
+            let member = &data.members[d.owner];
+            let product = first_product[d.owner].clone().unwrap_or_else(|| data.products[0].id.clone());
+            data.reviews.push(Review {
+                id: make_id("rev_", seed, SALT_REVIEW, r as u64),
+                stars,
+                title: title.into(),
+                description: if rng.chance(70) {
+                    Some(format!("{title}. Would tell a friend about it."))
+                } else {
+                    None
+                },
+                status: "published",
+                user: PublicUserRef {
+                    id: member.user.id.clone(),
+                    name: member.user.name.clone(),
+                    username: member.user.username.clone(),
+                },
+                product: IdRef { id: product },
+                paid_for_product: true,
+                published_at: Some(Ts(d.at)),
+                created_at: Ts(d.at),
+                updated_at: Ts(d.at),
+            });
+        }
+
+        // Leads: ~10% of members (seen shortly before joining) plus some visitors who never bought.
+        let mut drafts = Vec::new();
+        for (m, member) in data.members.iter().enumerate() {
+            if rng.chance(10) {
+                let converted = rng.chance(60);
+                let at = member.created_at.0 - 1 - rng.below(DAY_MS as u64) as i64;
+                drafts.push(Draft { at, owner: m, kind: u8::from(converted) });
+            }
+        }
+        sort_drafts(&mut drafts);
+        for (l, d) in drafts.iter().enumerate() {
+            let (user, member) = if d.kind == 1 {
+                let m = &data.members[d.owner];
+                (m.user.clone(), Some(IdRef { id: m.id.clone() }))
+            } else {
+                (data.new_user(&mut rng), None)
+            };
+            let product = data.products[rng.index(3)].id.clone();
+            let referrer = if rng.chance(70) { Some((*rng.pick(REFERRERS)).to_string()) } else { None };
+            data.leads.push(Lead {
+                id: make_id("lead_", seed, SALT_LEAD, l as u64),
+                user,
+                member,
+                product: IdRef { id: product },
+                referrer,
+                metadata: Metadata::new(),
+                created_at: Ts(d.at),
+                updated_at: Ts(d.at),
+            });
+        }
+
+        data.recount();
+        data.latest_ms = data.latest_ms.max(data.max_created());
+        data.rng = Rng::new(crate::rng::mix(seed ^ 0x0005_eed0_fa11));
+        data
+    }
+
+    fn new_user(&mut self, rng: &mut Rng) -> UserRef {
+        let n = self.user_counter;
+        self.user_counter += 1;
+        let first = *rng.pick(FIRST_NAMES);
+        let last = *rng.pick(LAST_NAMES);
+        let (f, l) = (ascii_fold(first), ascii_fold(last));
+        // About 1 in 50 users shares no email with the seller; their `email` is null.
+        let email = if rng.chance(2) { None } else { Some(format!("{f}.{l}{n}@example.com")) };
+        UserRef {
+            id: make_id("user_", self.seed, SALT_USER, n),
+            email,
+            name: Some(format!("{first} {last}")),
+            username: format!("{f}{l}{n}"),
+        }
+    }
+
+    fn build_member(&mut self, rng: &mut Rng, n: u64, user: UserRef, at: i64) -> Member {
+        let status = *rng.weighted(&[("joined", 85), ("left", 12), ("drafted", 3)]);
+        let action = match status {
+            "joined" => *rng.pick(&["paid_subscriber", "renewing", "joined", "trialing", "paid_once"]),
+            "left" => *rng.pick(&["churned", "left"]),
+            _ => "joined",
+        };
+        Member {
+            id: make_id("mber_", self.seed, SALT_MEMBER, n),
+            user,
+            phone: if rng.chance(30) { Some(format!("+1555{:07}", rng.below(10_000_000))) } else { None },
+            status,
+            access_level: if status == "joined" { "customer" } else { "no_access" },
+            most_recent_action: Some(action),
+            most_recent_action_at: Some(Ts(at + 60_000)),
+            usd_total_spent: 0.0,
+            joined_at: Ts(at),
+            created_at: Ts(at),
+            updated_at: Ts(at + 60_000),
+            spent_cents: 0,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build_membership(
+        &mut self,
+        rng: &mut Rng,
+        n: u64,
+        member_idx: usize,
+        at: i64,
+        end: i64,
+        company: &TitledRef,
+        status: Option<&'static str>,
+    ) -> Membership {
+        let plan_idx = rng.index(self.plans.len());
+        let plan = &self.plans[plan_idx];
+        let member = &self.members[member_idx];
+        let status = status.unwrap_or_else(|| {
+            *rng.weighted(&[
+                ("active", 70),
+                ("trialing", 4),
+                ("past_due", 4),
+                ("canceled", 10),
+                ("expired", 5),
+                ("completed", 4),
+                ("canceling", 3),
+            ])
+        });
+        let canceled = matches!(status, "canceled" | "canceling");
+        let canceled_at = if canceled { Some(Ts(at + rng.below((end - at).max(1) as u64) as i64)) } else { None };
+        let period = i64::from(plan.billing_period.unwrap_or(30)) * DAY_MS;
+        // The current period is the one containing `end` (or the first one for fresh memberships).
+        let elapsed = (end - at).max(0) / period;
+        let period_start = at + elapsed * period;
+        let id = make_id("mem_", self.seed, SALT_MEMBERSHIP, n);
+        let promo_code = if rng.chance(5) {
+            let p = rng.pick(&self.promo_codes);
+            Some(PromoRef { id: p.id.clone(), code: p.code.clone() })
+        } else {
+            None
+        };
+        let updated = canceled_at.map_or(at + 1_000, |c| c.0);
+        Membership {
+            manage_url: format!("https://whop.com/orders/{id}/manage"),
+            license_key: if plan.product_idx == 2 { Some(format!("LIC-{:012X}", rng.next_u64() >> 16)) } else { None },
+            id,
+            status,
+            user: member.user.clone(),
+            member: IdRef { id: member.id.clone() },
+            product: plan.product.clone(),
+            plan: IdRef { id: plan.id.clone() },
+            company: company.clone(),
+            promo_code,
+            currency: plan.currency,
+            cancel_at_period_end: status == "canceling",
+            canceled_at,
+            cancel_option: if canceled { Some(*rng.pick(CANCEL_OPTIONS)) } else { None },
+            cancellation_reason: if canceled && rng.chance(50) { Some("Taking a break for now".into()) } else { None },
+            renewal_period_start: plan.billing_period.map(|_| Ts(period_start)),
+            renewal_period_end: plan.billing_period.map(|_| Ts(period_start + period)),
+            joined_at: Ts(at),
+            payment_collection_paused: false,
+            metadata: Metadata::new(),
+            created_at: Ts(at),
+            updated_at: Ts(updated.max(at)),
+            member_idx,
+            plan_idx,
+        }
+    }
+
+    fn build_payment(
+        &mut self,
+        rng: &mut Rng,
+        n: u64,
+        ms_idx: usize,
+        at: i64,
+        status: &'static str,
+        billing_reason: &'static str,
+    ) -> Payment {
+        let ms = &self.memberships[ms_idx];
+        let plan = &self.plans[ms.plan_idx];
+        let cents = plan.price_cents;
+        // EUR is settled in USD at a fixed, made-up rate so usd_total differs visibly.
+        let usd_cents = if plan.currency == "eur" { cents * 108 / 100 } else { cents };
+        let fee = usd_cents * 3 / 100 + 30;
+        let paid = status == "paid";
+        let (substatus, failure) = match status {
+            "paid" => ("succeeded", None),
+            "open" => ("pending", None),
+            "void" => ("canceled", None),
+            _ => ("failed", Some("Your card was declined.")),
+        };
+        let card = rng.chance(90);
+        let member_idx = ms.member_idx;
+        let p = Payment {
+            id: make_id("pay_", self.seed, SALT_PAYMENT, n),
+            status,
+            substatus,
+            total: money(cents),
+            subtotal: money(cents),
+            usd_total: money(usd_cents),
+            amount_after_fees: if paid { money(usd_cents - fee) } else { 0.0 },
+            tax_amount: 0.0,
+            refunded_amount: 0.0,
+            currency: plan.currency,
+            settlement_currency: "usd",
+            billing_reason,
+            paid_at: if paid { Some(Ts(at + 1_500)) } else { None },
+            refunded_at: None,
+            user: ms.user.clone(),
+            member: ms.member.clone(),
+            membership: IdRef { id: ms.id.clone() },
+            product: ms.product.clone(),
+            plan: ms.plan.clone(),
+            promo_code: None,
+            card_brand: if card { Some(*rng.pick(CARD_BRANDS)) } else { None },
+            card_last4: if card { Some(format!("{:04}", rng.below(10_000))) } else { None },
+            payment_method_type: if card { "card" } else { "paypal" },
+            failure_message: failure,
+            refundable: paid,
+            retryable: status == "uncollectible",
+            voidable: status == "open",
+            metadata: Metadata::new(),
+            created_at: Ts(at),
+            updated_at: Ts(if paid { at + 1_500 } else { at }),
+            total_cents: cents,
+            member_idx,
+        };
+        if paid {
+            let member = &mut self.members[member_idx];
+            member.spent_cents += usd_cents;
+            member.usd_total_spent = money(member.spent_cents);
+        }
+        p
+    }
+
+    /// Records a refund of payment `k` at `at` and reflects it on the payment.
+    fn refund_payment(&mut self, n: u64, k: usize, at: i64, partial: bool) -> String {
+        let p = &mut self.payments[k];
+        let cents = if partial { (p.total_cents / 2).max(1) } else { p.total_cents };
+        p.refunded_amount = money(cents);
+        p.refunded_at = Some(Ts(at));
+        p.substatus = if partial { "partially_refunded" } else { "refunded" };
+        p.refundable = partial;
+        p.updated_at = Ts(at);
+        let refund = Refund {
+            id: make_id("rfnd_", self.seed, SALT_REFUND, n),
+            amount: money(cents),
+            currency: p.currency,
+            status: "succeeded",
+            payment: IdRef { id: p.id.clone() },
+            provider: "stripe",
+            created_at: Ts(at),
+            updated_at: Ts(at),
+        };
+        let id = refund.id.clone();
+        self.refunds.push(refund);
+        id
+    }
+
+    /// Derived counters (member_count, promo uses) after seeding or mutation.
+    fn recount(&mut self) {
+        let mut per_product = vec![0usize; self.products.len()];
+        let mut per_plan = vec![0usize; self.plans.len()];
+        for ms in &self.memberships {
+            if matches!(ms.status, "active" | "trialing" | "past_due" | "canceling") {
+                per_plan[ms.plan_idx] += 1;
+                per_product[self.plans[ms.plan_idx].product_idx] += 1;
+            }
+        }
+        for (p, c) in self.products.iter_mut().zip(per_product) {
+            p.member_count = c;
+        }
+        for (p, c) in self.plans.iter_mut().zip(per_plan) {
+            p.member_count = c;
+        }
+        let joined = self.members.iter().filter(|m| m.status == "joined").count();
+        for a in &mut self.accounts {
+            a.member_count = joined;
+        }
+        for promo in &mut self.promo_codes {
+            promo.uses = 0;
+        }
+        for ms in &self.memberships {
+            if let Some(code) = &ms.promo_code
+                && let Some(promo) = self.promo_codes.iter_mut().find(|p| p.id == code.id)
+            {
+                promo.uses += 1;
+            }
+        }
+    }
+
+    fn max_created(&self) -> i64 {
+        [
+            self.members.last().map(Record::created_ms),
+            self.memberships.last().map(Record::created_ms),
+            self.payments.last().map(Record::created_ms),
+            self.refunds.last().map(Record::created_ms),
+            self.reviews.last().map(Record::created_ms),
+            self.leads.last().map(Record::created_ms),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(0)
+    }
+
+    pub fn counts(&self) -> std::collections::BTreeMap<String, usize> {
+        [
+            ("accounts", self.accounts.len()),
+            ("products", self.products.len()),
+            ("plans", self.plans.len()),
+            ("members", self.members.len()),
+            ("memberships", self.memberships.len()),
+            ("payments", self.payments.len()),
+            ("refunds", self.refunds.len()),
+            ("reviews", self.reviews.len()),
+            ("promo_codes", self.promo_codes.len()),
+            ("leads", self.leads.len()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    /// Applies a mutation at sandbox time `now` (ms). Every new object gets a created_at after all
+    /// existing ones of its resource, so ascending cursors stay valid across mutations.
+    pub fn mutate(&mut self, m: &crate::Mutation, now: i64) -> crate::MutationResult {
+        let mut rng = self.rng.clone();
+        let mut t = now.max(self.latest_ms + 1);
+        let mut out = crate::MutationResult::default();
+        let company = TitledRef { id: self.accounts[0].id.clone(), title: self.accounts[0].title.clone() };
+
+        for _ in 0..m.new_members {
+            let user = self.new_user(&mut rng);
+            let n = self.members.len() as u64;
+            let member = self.build_member(&mut rng, n, user, t);
+            let member_idx = self.members.len();
+            out.created_member_ids.push(member.id.clone());
+            self.members.push(member);
+            let members = &mut self.members[member_idx];
+            members.status = "joined";
+            members.access_level = "customer";
+            members.most_recent_action = Some("paid_subscriber");
+            members.most_recent_action_at = Some(Ts(t));
+            members.updated_at = Ts(t);
+            let n = self.memberships.len() as u64;
+            let ms = self.build_membership(&mut rng, n, member_idx, t, t, &company, Some("active"));
+            self.memberships.push(ms);
+            let n = self.payments.len() as u64;
+            let p = self.build_payment(&mut rng, n, self.memberships.len() - 1, t, "paid", "subscription_create");
+            out.created_payment_ids.push(p.id.clone());
+            self.payments.push(p);
+            t += 1;
+        }
+
+        let active: Vec<usize> =
+            self.memberships.iter().enumerate().filter(|(_, ms)| ms.status == "active").map(|(i, _)| i).collect();
+        for _ in 0..m.new_payments {
+            if active.is_empty() {
+                break;
+            }
+            let ms = active[rng.index(active.len())];
+            let n = self.payments.len() as u64;
+            let p = self.build_payment(&mut rng, n, ms, t, "paid", "subscription_cycle");
+            let member_idx = p.member_idx;
+            out.created_payment_ids.push(p.id.clone());
+            self.payments.push(p);
+            let member = &mut self.members[member_idx];
+            member.most_recent_action = Some("renewing");
+            member.most_recent_action_at = Some(Ts(t));
+            member.updated_at = Ts(t);
+            t += 1;
+        }
+
+        let mut active = active;
+        for _ in 0..m.cancellations {
+            // Memberships canceled earlier in this call are no longer active; drop them from the pool.
+            active.retain(|&i| self.memberships[i].status == "active");
+            if active.is_empty() {
+                break;
+            }
+            let i = active.swap_remove(rng.index(active.len()));
+            let ms = &mut self.memberships[i];
+            ms.status = "canceled";
+            ms.canceled_at = Some(Ts(t));
+            ms.cancel_option = Some(*rng.pick(CANCEL_OPTIONS));
+            ms.cancellation_reason = Some("Canceled from the sandbox".into());
+            ms.cancel_at_period_end = false;
+            ms.updated_at = Ts(t);
+            out.canceled_membership_ids.push(ms.id.clone());
+            t += 1;
+        }
+
+        let mut paid: Vec<usize> = self
+            .payments
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.status == "paid" && p.refunded_amount == 0.0)
+            .map(|(i, _)| i)
+            .collect();
+        for _ in 0..m.refunds {
+            if paid.is_empty() {
+                break;
+            }
+            let k = paid.swap_remove(rng.index(paid.len()));
+            let n = self.refunds.len() as u64;
+            out.refund_ids.push(self.refund_payment(n, k, t, false));
+            t += 1;
+        }
+
+        self.latest_ms = self.latest_ms.max(t);
+        self.rng = rng;
+        self.recount();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeding_is_sorted_distinct_and_deterministic() {
+        let a = Data::seed(3, 200, 300, 1000);
+        let b = Data::seed(3, 200, 300, 1000);
+        assert_eq!(a.payments.len(), 1000);
+        assert_eq!(a.payments[500].id, b.payments[500].id);
+        assert!(a.payments.windows(2).all(|w| w[0].created_at < w[1].created_at));
+        assert!(a.memberships.windows(2).all(|w| w[0].created_at < w[1].created_at));
+        assert!(a.refunds.windows(2).all(|w| w[0].created_at < w[1].created_at));
+        assert!(a.leads.windows(2).all(|w| w[0].created_at < w[1].created_at));
+        let emails: std::collections::HashSet<_> = a.members.iter().filter_map(|m| m.user.email.clone()).collect();
+        assert_eq!(emails.len(), a.members.iter().filter(|m| m.user.email.is_some()).count());
+        assert_eq!(format_ts(1_772_619_630_123), "2026-03-04T10:20:30.123Z");
+    }
+}

@@ -1,0 +1,154 @@
+//! Fault injection and request accounting, as one middleware in front of every route.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::{AppState, FaultKind};
+
+/// Large enough for a 100-item page of any resource; bodies are built by this crate.
+const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Fields a client must tolerate being absent. Identity and state fields stay so records remain usable.
+const OPTIONAL_FIELDS: &[&str] = &[
+    "email",
+    "name",
+    "metadata",
+    "username",
+    "phone",
+    "canceled_at",
+    "cancel_option",
+    "cancellation_reason",
+    "promo_code",
+    "card_brand",
+    "card_last4",
+    "failure_message",
+    "referrer",
+    "description",
+    "most_recent_action",
+    "most_recent_action_at",
+    "paid_at",
+    "refunded_at",
+    "renewal_period_start",
+    "renewal_period_end",
+    "license_key",
+    "manage_url",
+    "trial_period_days",
+    "billing_period",
+    "purchase_url",
+    "expires_at",
+    "settlement_currency",
+    "tax_amount",
+    "published_at",
+    "substatus",
+    "profile_picture",
+    "picture",
+];
+
+pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if path.starts_with("/_sandbox") {
+        return next.run(req).await;
+    }
+    s.count_request(&path);
+    let Some(fault) = s.take_fault(&path) else {
+        return next.run(req).await;
+    };
+    tracing::debug!(%path, kind = ?fault.kind, "applying fault");
+    match fault.kind {
+        FaultKind::RateLimit => {
+            let secs = fault.retry_after_secs.unwrap_or(1);
+            let mut resp = (
+                StatusCode::TOO_MANY_REQUESTS,
+                axum::Json(json!({"error":{"type":"rate_limit_exceeded","message":"You are being rate limited"}})),
+            )
+                .into_response();
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            resp
+        }
+        FaultKind::ServerError => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            axum::Json(json!({"error":{"type":"internal_server_error","message":"An unexpected error occurred"}})),
+        )
+            .into_response(),
+        FaultKind::Slow => {
+            tokio::time::sleep(std::time::Duration::from_millis(fault.delay_ms.unwrap_or(1000))).await;
+            next.run(req).await
+        }
+        FaultKind::Truncated => {
+            let (mut parts, bytes) = match collect(next.run(req).await).await {
+                Ok(v) => v,
+                Err(resp) => return resp,
+            };
+            parts.status = StatusCode::OK;
+            parts.headers.remove(header::CONTENT_LENGTH);
+            let half = bytes.slice(..bytes.len() / 2);
+            Response::from_parts(parts, Body::from(half))
+        }
+        FaultKind::ExtraFields | FaultKind::MissingOptional => {
+            let (mut parts, bytes) = match collect(next.run(req).await).await {
+                Ok(v) => v,
+                Err(resp) => return resp,
+            };
+            let Ok(mut value) = serde_json::from_slice::<Value>(&bytes) else {
+                return Response::from_parts(parts, Body::from(bytes));
+            };
+            if fault.kind == FaultKind::ExtraFields {
+                add_extra_fields(&mut value);
+            } else {
+                remove_optional_fields(&mut value);
+            }
+            parts.headers.remove(header::CONTENT_LENGTH);
+            let body = serde_json::to_vec(&value).unwrap_or_default();
+            Response::from_parts(parts, Body::from(body))
+        }
+    }
+}
+
+async fn collect(resp: Response) -> Result<(axum::http::response::Parts, axum::body::Bytes), Response> {
+    let (parts, body) = resp.into_parts();
+    match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(bytes) => Ok((parts, bytes)),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not buffer response for a fault");
+            Err(StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+    }
+}
+
+/// Simulates a newer API version: unknown scalars, objects and arrays on every object.
+pub fn add_extra_fields(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for child in map.values_mut() {
+                add_extra_fields(child);
+            }
+            map.insert("x_sandbox_extra".into(), json!("unexpected"));
+            map.insert("x_future_object".into(), json!({"nested": {"flag": true}, "list": [1, 2, 3]}));
+            map.insert("x_future_enum".into(), json!("some_new_value"));
+        }
+        Value::Array(items) => items.iter_mut().for_each(add_extra_fields),
+        _ => {}
+    }
+}
+
+pub fn remove_optional_fields(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            // page_info and error bodies are protocol, not data: keep them intact.
+            for key in OPTIONAL_FIELDS {
+                map.remove(*key);
+            }
+            for (key, child) in map.iter_mut() {
+                if key != "page_info" && key != "error" {
+                    remove_optional_fields(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(remove_optional_fields),
+        _ => {}
+    }
+}

@@ -1,0 +1,349 @@
+//! dealdesk-sandbox: a local stand-in for Whop's OAuth endpoints and API v1.
+//!
+//! It serves deterministic seeded data at any scale on 127.0.0.1, mutates it on request (so incremental
+//! sync can be tested), and injects faults (rate limits, 500s, slow or truncated bodies, schema drift).
+//! Tests use it in-process through [`Sandbox`]; other processes drive it via `/_sandbox/*` endpoints.
+
+mod api;
+mod control;
+mod data;
+mod faults;
+mod oauth;
+mod rng;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::data::Data;
+use crate::oauth::OAuthState;
+
+/// How the sandbox is seeded and which OAuth client it accepts.
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    /// 0 picks a free port.
+    pub port: u16,
+    pub members: usize,
+    pub memberships: usize,
+    pub payments: usize,
+    pub seed: u64,
+    pub client_id: String,
+    /// Skip the consent page: `/oauth/authorize` redirects with a code straight away.
+    pub auto_approve: bool,
+    pub access_token_ttl_secs: i64,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self::with_members(50)
+    }
+}
+
+impl SandboxConfig {
+    /// `n` members with 1.5×n memberships and 5×n payments, the ratio of a typical small business.
+    pub fn with_members(n: usize) -> Self {
+        Self {
+            port: 0,
+            members: n,
+            memberships: n + n / 2,
+            payments: n * 5,
+            seed: 1,
+            client_id: DEFAULT_CLIENT_ID.into(),
+            auto_approve: false,
+            access_token_ttl_secs: 3600,
+        }
+    }
+}
+
+pub const DEFAULT_CLIENT_ID: &str = "app_dealdesk_sandbox";
+/// The custom-scheme redirect the desktop app registers (loopback redirects are accepted too).
+pub const APP_REDIRECT_URI: &str = "dealdesk://oauth/whop/callback";
+
+fn one() -> u32 {
+    1
+}
+
+/// A fault applied to the next `count` matching requests.
+#[derive(Deserialize, Serialize, Clone, Debug)]
+pub struct Fault {
+    pub kind: FaultKind,
+    /// Only requests whose path starts with this; `None` = all `/api/v1` and `/oauth/token` requests.
+    #[serde(default)]
+    pub path_prefix: Option<String>,
+    #[serde(default = "one")]
+    pub count: u32,
+    #[serde(default)]
+    pub retry_after_secs: Option<u64>,
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+}
+
+impl Fault {
+    /// A fault of `kind` for the next matching request, on every faultable path.
+    pub fn new(kind: FaultKind) -> Self {
+        Self { kind, path_prefix: None, count: 1, retry_after_secs: None, delay_ms: None }
+    }
+}
+
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// 429 with `Retry-After` (default 1 s) and a v1 error body.
+    RateLimit,
+    /// 500 with a v1 error body.
+    ServerError,
+    /// Sleeps `delay_ms` (default 1000) and then answers normally.
+    Slow,
+    /// 200 with the JSON body cut in half.
+    Truncated,
+    /// Normal answer, but every object carries unknown extra fields (nested objects too).
+    ExtraFields,
+    /// Normal answer, but optional fields are left out (keeps id, created_at, updated_at, status).
+    MissingOptional,
+}
+
+#[derive(Deserialize, Serialize, Default, Clone, Debug)]
+pub struct Mutation {
+    #[serde(default)]
+    pub new_members: usize,
+    #[serde(default)]
+    pub new_payments: usize,
+    #[serde(default)]
+    pub cancellations: usize,
+    #[serde(default)]
+    pub refunds: usize,
+}
+
+#[derive(Serialize, Deserialize, Default, Clone, Debug)]
+pub struct MutationResult {
+    pub created_member_ids: Vec<String>,
+    pub created_payment_ids: Vec<String>,
+    pub canceled_membership_ids: Vec<String>,
+    pub refund_ids: Vec<String>,
+}
+
+/// State shared by all handlers.
+pub(crate) struct Shared {
+    pub config: SandboxConfig,
+    pub port: u16,
+    data: RwLock<Data>,
+    oauth: Mutex<OAuthState>,
+    faults: Mutex<Vec<Fault>>,
+    stats: Mutex<BTreeMap<String, u64>>,
+    clock_offset_ms: AtomicI64,
+    token_counter: AtomicU64,
+    /// Mixed into token hashes so two sandboxes in one process never hand out the same token.
+    token_salt: u64,
+}
+
+pub(crate) type AppState = Arc<Shared>;
+
+// A poisoned lock only means another handler panicked; the data is still usable for a test double.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    pub(crate) fn data(&self) -> RwLockReadGuard<'_, Data> {
+        self.data.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn data_mut(&self) -> RwLockWriteGuard<'_, Data> {
+        self.data.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn oauth(&self) -> MutexGuard<'_, OAuthState> {
+        lock(&self.oauth)
+    }
+
+    /// The sandbox clock in ms: never behind the newest object, plus whatever tests advanced it by.
+    pub(crate) fn now_ms(&self) -> i64 {
+        let latest = self.data().latest_ms;
+        self.now_ms_given(latest)
+    }
+
+    fn now_ms_given(&self, latest_ms: i64) -> i64 {
+        let wall = chrono::Utc::now().timestamp_millis();
+        wall.max(latest_ms + 1) + self.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn next_token_number(&self) -> u64 {
+        self.token_counter.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn inject(&self, fault: Fault) {
+        if fault.count > 0 {
+            tracing::debug!(?fault, "fault injected");
+            lock(&self.faults).push(fault);
+        }
+    }
+
+    pub(crate) fn clear_faults(&self) {
+        lock(&self.faults).clear();
+    }
+
+    /// Takes one use of the first fault matching `path`.
+    pub(crate) fn take_fault(&self, path: &str) -> Option<Fault> {
+        let mut faults = lock(&self.faults);
+        let i = faults.iter().position(|f| match &f.path_prefix {
+            Some(prefix) => path.starts_with(prefix.as_str()),
+            None => path.starts_with("/api/v1") || path == "/oauth/token",
+        })?;
+        let fault = faults[i].clone();
+        faults[i].count -= 1;
+        if faults[i].count == 0 {
+            faults.remove(i);
+        }
+        Some(fault)
+    }
+
+    pub(crate) fn mutate(&self, m: &Mutation) -> MutationResult {
+        let mut data = self.data_mut();
+        let now = self.now_ms_given(data.latest_ms);
+        let result = data.mutate(m, now);
+        tracing::debug!(?m, "mutation applied");
+        result
+    }
+
+    pub(crate) fn advance_clock(&self, secs: i64) {
+        self.clock_offset_ms.fetch_add(secs.saturating_mul(1000), Ordering::Relaxed);
+    }
+
+    pub(crate) fn count_request(&self, path: &str) {
+        *lock(&self.stats).entry(path.to_string()).or_insert(0) += 1;
+    }
+
+    pub(crate) fn stats(&self) -> BTreeMap<String, u64> {
+        lock(&self.stats).clone()
+    }
+
+    pub(crate) fn reset_stats(&self) {
+        lock(&self.stats).clear();
+    }
+}
+
+/// A running sandbox server. Dropping it stops the server too; `shutdown` also waits for it.
+pub struct Sandbox {
+    shared: AppState,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Binds 127.0.0.1, seeds the data and serves in a spawned task.
+    pub async fn start(config: SandboxConfig) -> anyhow::Result<Sandbox> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
+        let addr = listener.local_addr()?;
+        let (seed, members, memberships, payments) = (config.seed, config.members, config.memberships, config.payments);
+        // Seeding 150k objects is CPU work; keep it off the async worker threads.
+        let data = tokio::task::spawn_blocking(move || Data::seed(seed, members, memberships, payments)).await?;
+        let wall_nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        let shared = Arc::new(Shared {
+            port: addr.port(),
+            config,
+            data: RwLock::new(data),
+            oauth: Mutex::new(OAuthState::default()),
+            faults: Mutex::new(Vec::new()),
+            stats: Mutex::new(BTreeMap::new()),
+            clock_offset_ms: AtomicI64::new(0),
+            token_counter: AtomicU64::new(0),
+            token_salt: rng::mix(wall_nanos ^ u64::from(addr.port())),
+        });
+        let app = router(shared.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                // Either an explicit stop or the Sandbox being dropped ends the server.
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "sandbox server failed");
+            }
+        });
+        tracing::info!(%addr, "sandbox listening");
+        Ok(Sandbox { shared, addr, stop: Some(stop), task: Some(task) })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT/api/v1`
+    pub fn api_url(&self) -> String {
+        format!("http://{}/api/v1", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/oauth`
+    pub fn oauth_url(&self) -> String {
+        format!("http://{}/oauth", self.addr)
+    }
+
+    pub fn inject(&self, fault: Fault) {
+        self.shared.inject(fault);
+    }
+
+    pub fn clear_faults(&self) {
+        self.shared.clear_faults();
+    }
+
+    pub fn mutate(&self, m: Mutation) -> MutationResult {
+        self.shared.mutate(&m)
+    }
+
+    /// Moves the sandbox's notion of now forward (code and token expiry, mutation timestamps).
+    pub fn advance_clock(&self, secs: i64) {
+        self.shared.advance_clock(secs);
+    }
+
+    /// Requests received for this exact path (faulted ones included, `/_sandbox` ones excluded).
+    pub fn request_count(&self, path: &str) -> u64 {
+        self.shared.stats().get(path).copied().unwrap_or(0)
+    }
+
+    pub fn reset_stats(&self) {
+        self.shared.reset_stats();
+    }
+
+    /// Live objects per resource name ("payments", "members", …).
+    pub fn counts(&self) -> BTreeMap<String, usize> {
+        self.shared.data().counts()
+    }
+
+    /// Extra to the OAuth flow: a valid access token for tests and benchmarks that only exercise the API.
+    pub fn mint_access_token(&self) -> String {
+        oauth::mint_direct_token(&self.shared)
+    }
+
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn router(shared: AppState) -> axum::Router {
+    axum::Router::new()
+        .nest("/oauth", oauth::routes())
+        .nest("/api/v1", api::routes())
+        .nest("/_sandbox", control::routes())
+        .layer(axum::middleware::from_fn_with_state(shared.clone(), faults::layer))
+        .with_state(shared)
+}
