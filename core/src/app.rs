@@ -112,7 +112,7 @@ pub struct App {
     store: Store,
     events: EventBus,
     crm: Crm,
-    whop: Whop,
+    whop: Arc<Whop>,
     data_dir: PathBuf,
 }
 
@@ -133,7 +133,13 @@ impl App {
             None => WhopConfig::from_env()?,
         };
         // One token entry per data folder: two profiles (or test folders) never share a login.
-        let whop = Whop::new(store.clone(), events.clone(), whop_config, secrets, format!("whop-tokens:{install_id}"))?;
+        let whop = Arc::new(Whop::new(
+            store.clone(),
+            events.clone(),
+            whop_config,
+            secrets,
+            format!("whop-tokens:{install_id}"),
+        )?);
         Ok(App { store, events, crm, whop, data_dir: data_dir.to_path_buf() })
     }
 
@@ -143,6 +149,11 @@ impl App {
 
     pub fn whop(&self) -> &Whop {
         &self.whop
+    }
+
+    /// Starts the Whop polling loop on the current tokio runtime (the desktop app).
+    pub fn spawn_whop_scheduler(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(self.whop.clone().run_scheduler())
     }
 
     pub fn store(&self) -> &Store {

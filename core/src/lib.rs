@@ -5,6 +5,7 @@
 //! This crate never depends on Tauri, GTK, WebKit or Yew (checked by `xtask/tests/invariants.rs`).
 
 pub mod app;
+pub mod browser;
 pub mod crm;
 mod exports;
 pub mod sample;

@@ -118,6 +118,34 @@ async fn pkce_login_then_full_and_incremental_sync() {
     assert!(!summary.memberships.is_empty() && !summary.payments.is_empty() && !summary.lifetime_value.is_empty());
     assert!(!app.whop().product_revenue().await.unwrap().is_empty());
 
+    // Whop-owned deal fields are read-only for local edits; other fields stay editable.
+    let deal_id: String = sqlx::query_scalar(
+        "SELECT w.deal_id FROM whop_deal w JOIN deal d ON d.id = w.deal_id JOIN stage s ON s.id = d.stage_id WHERE s.name = 'Active' LIMIT 1",
+    )
+    .fetch_one(app.store().pool())
+    .await
+    .unwrap();
+    let deal_id = deal_id.parse().unwrap();
+    let ui = dealdesk_model::UpdateSource::Ui;
+    let moved = app
+        .crm()
+        .move_deal_stage(dealdesk_model::MoveDeal { deal_id, stage: "Ended".into(), position: None }, ui)
+        .await;
+    assert!(
+        matches!(moved, Err(dealdesk_core::CrmError::InvalidField { ref field, .. }) if field == "stage"),
+        "{moved:?}"
+    );
+    let renamed = app
+        .crm()
+        .update_deal(
+            deal_id,
+            dealdesk_model::DealPatch { name: Some("Renamed locally".into()), ..Default::default() },
+            ui,
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.name, "Renamed locally");
+
     // Nothing changed: one page request per resource.
     sandbox.reset_stats();
     app.whop().sync(&no_progress).await.unwrap();

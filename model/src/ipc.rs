@@ -16,6 +16,7 @@ use crate::views::{
     AppInfo, Board, BoardQuery, BulkRequest, BulkResult, CustomFieldPatch, Dashboard, FileWritten, NewSavedView,
     NoteEdit, SavePipeline, SavedView, Settings, TagRequest, TaskPatch,
 };
+use crate::whop::{ProductRevenue, SyncRun, WhopLoginStarted, WhopPersonSummary, WhopSettings, WhopStatus};
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
@@ -48,6 +49,10 @@ pub enum CoreEvent {
     },
     /// The Whop connection, settings or sync history changed: reload the Whop status.
     WhopChanged,
+    /// A Whop sign-in came back refused (a bad or stale link, a denied consent, a token error).
+    WhopLoginFailed {
+        message: String,
+    },
     /// Many records changed at once (an import); views of this kind should reload.
     RecordsChanged {
         kind: crate::record::RecordKind,
@@ -123,6 +128,20 @@ commands! {
     GetAppInfo = "get_app_info": () => AppInfo;
     BackupDatabase = "backup_database": () => FileWritten;
     ExportCsv = "export_csv": CsvObject => FileWritten;
+    /// Connection, settings, cursors, totals and the last sync run.
+    WhopGetStatus = "whop_status": () => WhopStatus;
+    /// Starts Connect Whop: the shell opens the browser on the returned page; the login completes
+    /// when the `dealdesk://` redirect comes back (a `WhopChanged` or `WhopLoginFailed` event).
+    WhopConnect = "whop_connect": () => WhopLoginStarted;
+    /// Revokes and deletes the tokens; synced data stays.
+    WhopDisconnect = "whop_disconnect": () => ();
+    /// Runs a sync now (progress arrives as `WhopSync` events); answers with the finished run.
+    WhopSyncNow = "whop_sync_now": () => SyncRun;
+    WhopSaveSettings = "whop_save_settings": WhopSettings => WhopSettings;
+    WhopSyncHistory = "whop_sync_history": () => Vec<SyncRun>;
+    /// A person's memberships, payments and lifetime value.
+    WhopGetPersonSummary = "whop_person_summary": Uuid => WhopPersonSummary;
+    WhopGetProductRevenue = "whop_product_revenue": () => Vec<ProductRevenue>;
 }
 
 #[cfg(test)]

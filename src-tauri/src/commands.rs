@@ -104,6 +104,16 @@ commands! {
     get_app_info: ipc::GetAppInfo => |app, _unit| Ok::<_, dealdesk_core::CrmError>(app.info().await);
     backup_database: ipc::BackupDatabase => |app, _unit| app.backup().await;
     export_csv: ipc::ExportCsv => |app, object| app.export_csv_file(object).await;
+    whop_status: ipc::WhopGetStatus => |app, _unit| app.whop().status().await;
+    whop_connect: ipc::WhopConnect => |app, _unit| app.whop().start_app_login().await.inspect(|started| {
+        dealdesk_core::browser::open_in_browser(&started.authorize_url);
+    });
+    whop_disconnect: ipc::WhopDisconnect => |app, _unit| app.whop().logout().await;
+    whop_sync_now: ipc::WhopSyncNow => |app, _unit| app.whop().sync(&|_| {}).await;
+    whop_save_settings: ipc::WhopSaveSettings => |app, settings| app.whop().save_settings(settings).await;
+    whop_sync_history: ipc::WhopSyncHistory => |app, _unit| app.whop().sync_history(20).await;
+    whop_person_summary: ipc::WhopGetPersonSummary => |app, id| app.whop().person_summary(id).await;
+    whop_product_revenue: ipc::WhopGetProductRevenue => |app, _unit| app.whop().product_revenue().await;
 }
 
 #[cfg(test)]

@@ -70,6 +70,35 @@ fn webview_tuning(window: &tauri::WebviewWindow) {
 #[cfg(not(target_os = "linux"))]
 fn webview_tuning(_window: &tauri::WebviewWindow) {}
 
+/// Hands `dealdesk://` links (the OAuth redirect) to the core, which checks them strictly.
+fn deep_links(app: &tauri::App) {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    // Development and demo runs register the scheme for this user; installed bundles declare it
+    // in their desktop entry.
+    #[cfg(all(debug_assertions, any(target_os = "linux", windows)))]
+    if let Err(error) = app.deep_link().register_all() {
+        tracing::warn!(%error, "cannot register the dealdesk:// scheme");
+    }
+    if let Ok(Some(urls)) = app.deep_link().get_current() {
+        deliver_links(app.handle(), urls.into_iter().map(|u| u.to_string()).collect());
+    }
+    let handle = app.handle().clone();
+    app.deep_link()
+        .on_open_url(move |event| deliver_links(&handle, event.urls().into_iter().map(|u| u.to_string()).collect()));
+}
+
+/// Hands links to the core. The outcome reaches the window as a core event; the core logs refusals.
+fn deliver_links(handle: &tauri::AppHandle, urls: Vec<String>) {
+    let handle = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        for url in urls {
+            if let Some(app) = handle.try_state::<App>() {
+                let _ = app.whop().handle_deep_link(&url).await;
+            }
+        }
+    });
+}
+
 /// `--blank-window`: the same shell showing an empty page, with no database. The benchmark
 /// measures it as the baseline for the app's memory.
 fn run_blank_window() -> anyhow::Result<()> {
@@ -94,20 +123,38 @@ fn main() -> anyhow::Result<()> {
         None => default_data_dir()?,
     };
     tracing::info!(data_dir = %data_dir.display(), "starting Dealdesk");
-    let app = tauri::async_runtime::block_on(App::open(&data_dir))?;
-    let events = app.subscribe();
-    // Writes by the CLI or a script reach open windows too. Entering the runtime lets the core
-    // spawn its watcher onto it.
-    let _watcher = {
-        let _runtime = tauri::async_runtime::handle().inner().enter();
-        app.watch_external_changes(EXTERNAL_CHANGES_POLL)
-    };
 
     tauri::Builder::default()
-        .manage(app)
+        // First: a second start (the OS opening a dealdesk:// link) hands its arguments to this
+        // instance and exits before opening anything. The deep-link plugin reports a lone URL
+        // argument through on_open_url; a URL among other arguments (`--data-dir D URL`) is
+        // handled here.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+            if argv.len() > 2 {
+                deliver_links(app, argv.into_iter().filter(|a| a.starts_with("dealdesk:")).collect());
+            }
+        }))
+        .plugin(tauri_plugin_deep_link::init())
         .invoke_handler(commands::handler())
         .setup(move |tauri_app| {
+            // Opened here, after the single-instance check, so a second start never touches the
+            // database.
+            let app = tauri::async_runtime::block_on(App::open(&data_dir))?;
+            let events = app.subscribe();
+            // Writes by the CLI or a script reach open windows too; the Whop scheduler polls.
+            // Entering the runtime lets the core spawn them onto it.
+            {
+                let _runtime = tauri::async_runtime::handle().inner().enter();
+                app.watch_external_changes(EXTERNAL_CHANGES_POLL);
+                app.spawn_whop_scheduler();
+            }
+            tauri_app.manage(app);
             open_window(tauri_app, None)?;
+            deep_links(tauri_app);
             let handle = tauri_app.handle().clone();
             let mut events = events;
             tauri::async_runtime::spawn(async move {
@@ -129,8 +176,9 @@ fn main() -> anyhow::Result<()> {
         })
         .build(tauri::generate_context!("../tauri.conf.json"))?
         .run(|handle, event| {
-            if let tauri::RunEvent::Exit = event {
-                let app = handle.state::<App>();
+            if let tauri::RunEvent::Exit = event
+                && let Some(app) = handle.try_state::<App>()
+            {
                 tauri::async_runtime::block_on(app.close());
             }
         });

@@ -104,7 +104,7 @@ fn switch(route: Route) -> Html {
         Route::Notes => html! { <pages::notes::NotesPage /> },
         Route::Automations => html! { <pages::placeholder::Placeholder screen={Screen::Automations} /> },
         Route::Contracts => html! { <pages::placeholder::Placeholder screen={Screen::Contracts} /> },
-        Route::Whop => html! { <pages::placeholder::Placeholder screen={Screen::Whop} /> },
+        Route::Whop => html! { <pages::whop::WhopPage /> },
         Route::Settings => html! { <pages::settings::SettingsPage /> },
         Route::Design => html! { <pages::gallery::Gallery /> },
         Route::NotFound => html! {

@@ -205,7 +205,7 @@ impl<O: TableObject> RecordTable<O> {
                     CoreEvent::RecordChanged { record, .. } => record.kind == kind,
                     CoreEvent::RecordsChanged { kind: changed, .. } => changed == kind,
                     CoreEvent::ConfigChanged => true,
-                    CoreEvent::WhopSync { .. } | CoreEvent::WhopChanged => false,
+                    CoreEvent::WhopSync { .. } | CoreEvent::WhopChanged | CoreEvent::WhopLoginFailed { .. } => false,
                 };
                 if touched {
                     on_change.emit(());

@@ -3,6 +3,7 @@
 //!
 //! - `cargo xtask setup`  system packages, the wasm32 target, wasm-bindgen-cli, tauri-driver
 //! - `cargo xtask run`    build the UI and the app, open the window on the local database
+//!   (`--demo`: with the local Whop sandbox standing in for Whop)
 //! - `cargo xtask test`   fmt, clippy, unit + integration + CLI tests, the desktop e2e suite
 //! - `cargo xtask bench`  the benchmarks; prints the tables for docs/performance.md
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -38,6 +39,10 @@ enum Command {
         /// With no display: save a screenshot of the window here after it opens, then quit
         #[arg(long)]
         screenshot: Option<PathBuf>,
+        /// Start the local Whop sandbox and point the app at it (data in target/demo-data unless
+        /// --data-dir is given): Connect Whop works with no Whop account
+        #[arg(long)]
+        demo: bool,
     },
     /// Run every check CI runs: fmt, clippy, all tests, the desktop end-to-end suite
     Test {
@@ -66,7 +71,7 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Setup => setup::all(&root),
         Command::Ui => tasks::build_ui(&root),
-        Command::Run { data_dir, release, screenshot } => tasks::run(&root, data_dir, release, screenshot),
+        Command::Run { data_dir, release, screenshot, demo } => tasks::run(&root, data_dir, release, screenshot, demo),
         Command::Test { no_e2e } => tasks::test(&root, !no_e2e),
         Command::Bench { core_only, ui_only, args } => tasks::bench(&root, !ui_only, !core_only, &args),
     }

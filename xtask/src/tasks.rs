@@ -76,31 +76,109 @@ fn has_display() -> bool {
         || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty())
 }
 
-/// `dbus-run-session -- xvfb-run …`: a private session bus (single-instance, keyring) and a
-/// virtual screen for machines with no display.
+/// `dbus-run-session -- xvfb-run …`: a private session bus (single-instance, deep links), an
+/// unlocked gnome-keyring on it (the OS keyring that holds tokens), and a virtual screen for
+/// machines with no display.
 fn headless(program: &Path) -> Command {
     let mut cmd = Command::new("dbus-run-session");
-    cmd.args(["--", "xvfb-run", "-a", "-s", XVFB_SCREEN]).arg(program);
+    cmd.args(["--", "sh", "-c", HEADLESS_SESSION, "sh", "xvfb-run", "-a", "-s", XVFB_SCREEN]).arg(program);
     cmd
 }
 
-pub fn run(root: &Path, data_dir: Option<PathBuf>, release: bool, screenshot: Option<PathBuf>) -> Result<()> {
+/// Inside the private bus: unlock (creating on first use) the login keyring with a fixed password,
+/// then run the command. gnome-keyring keeps the keyring in `~/.local/share/keyrings`.
+const HEADLESS_SESSION: &str = "printf %s dealdesk-headless | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 \
+    || echo 'warning: gnome-keyring did not unlock; keyring tests will fail' >&2; exec \"$@\"";
+
+/// The sandbox for `run --demo`: started, its URLs read from its first lines, stopped on drop.
+struct DemoSandbox {
+    child: std::process::Child,
+    api_url: String,
+    oauth_url: String,
+    client_id: String,
+}
+
+impl DemoSandbox {
+    fn start(root: &Path, release: bool) -> Result<DemoSandbox> {
+        use std::io::BufRead;
+        let binary =
+            root.join(if release { "target/release/dealdesk-sandbox" } else { "target/debug/dealdesk-sandbox" });
+        let mut child = Command::new(&binary)
+            .args(["--members", "2000", "--mutate-every", "30"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot start {}", binary.display()))?;
+        let stdout = child.stdout.take().context("sandbox stdout")?;
+        let (mut api_url, mut oauth_url, mut client_id) = (String::new(), String::new(), String::new());
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line?;
+            if let Some(v) = line.strip_prefix("api: ") {
+                api_url = v.trim().to_string();
+            } else if let Some(v) = line.strip_prefix("oauth: ") {
+                oauth_url = v.trim().to_string();
+            } else if let Some(v) = line.strip_prefix("client_id: ") {
+                client_id = v.trim().to_string();
+            } else if line.trim() == "ready" {
+                break;
+            }
+        }
+        if api_url.is_empty() || oauth_url.is_empty() {
+            bail!("the sandbox did not print its URLs");
+        }
+        eprintln!("demo: Whop sandbox at {api_url} (OAuth {oauth_url}); click Connect Whop in the app");
+        Ok(DemoSandbox { child, api_url, oauth_url, client_id })
+    }
+}
+
+impl Drop for DemoSandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn run(
+    root: &Path,
+    data_dir: Option<PathBuf>,
+    release: bool,
+    screenshot: Option<PathBuf>,
+    demo: bool,
+) -> Result<()> {
     setup::all(root)?;
     build_ui(root)?;
     let mut build = cargo();
     build.args(["build", "-p", "dealdesk"]);
+    if demo {
+        build.args(["-p", "dealdesk-sandbox"]);
+    }
     if release {
         build.arg("--release");
     }
     run_cmd(&mut build)?;
     let app = app_binary(root, release);
+    // Kept alive until the window closes.
+    let sandbox = if demo { Some(DemoSandbox::start(root, release)?) } else { None };
+    let data_dir = match (&sandbox, data_dir) {
+        (Some(_), None) => Some(root.join("target/demo-data")),
+        (_, dir) => dir,
+    };
+    let with_sandbox = |cmd: &mut Command| {
+        if let Some(s) = &sandbox {
+            cmd.env("DEALDESK_WHOP_API_URL", &s.api_url)
+                .env("DEALDESK_WHOP_OAUTH_URL", &s.oauth_url)
+                .env("DEALDESK_WHOP_CLIENT_ID", &s.client_id);
+        }
+    };
     let mut app_args: Vec<String> = Vec::new();
     if let Some(dir) = &data_dir {
         app_args.push("--data-dir".into());
         app_args.push(dir.display().to_string());
     }
     if has_display() && screenshot.is_none() {
-        return run_cmd(Command::new(&app).args(&app_args));
+        let mut cmd = Command::new(&app);
+        cmd.args(&app_args);
+        with_sandbox(&mut cmd);
+        return run_cmd(&mut cmd);
     }
     let script = root.join("xtask/scripts/window.sh");
     let mut cmd = headless(Path::new("bash"));
@@ -111,6 +189,7 @@ pub fn run(root: &Path, data_dir: Option<PathBuf>, release: bool, screenshot: Op
         eprintln!("run: no display; the window opens on a virtual screen (Ctrl+C to stop)");
     }
     cmd.args(&app_args);
+    with_sandbox(&mut cmd);
     run_cmd(&mut cmd)
 }
 
@@ -148,6 +227,7 @@ pub fn test(root: &Path, e2e: bool) -> Result<()> {
 pub fn bench(root: &Path, core: bool, ui: bool, args: &[String]) -> Result<()> {
     if core {
         run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "crm", "--"]).args(args))?;
+        run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "whop", "--"]).args(args))?;
     }
     if ui {
         setup::all(root)?;

@@ -234,6 +234,38 @@ fn from_row(row: &SqliteRow) -> Result<Deal, CrmError> {
     })
 }
 
+/// A deal that mirrors a Whop membership takes its stage, status and amount from Whop (sync
+/// writes them); local edits of those fields are refused rather than silently overwritten later.
+async fn check_whop_owned(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+    old: &DealFields,
+    new: &DealFields,
+) -> Result<(), CrmError> {
+    let whop_owned = old.stage_id != new.stage_id
+        || old.status != new.status
+        || old.lost_reason != new.lost_reason
+        || old.amount != new.amount;
+    if !whop_owned {
+        return Ok(());
+    }
+    let linked: Option<i64> = sqlx::query_scalar("SELECT 1 FROM whop_deal WHERE deal_id = ?")
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if linked.is_some() {
+        let field = if old.amount != new.amount {
+            "amount"
+        } else if old.stage_id != new.stage_id {
+            "stage"
+        } else {
+            "status"
+        };
+        return Err(CrmError::invalid(field, "set by Whop: this deal follows a Whop membership and changes with sync"));
+    }
+    Ok(())
+}
+
 pub(crate) async fn fetch(conn: &mut SqliteConnection, id: Uuid) -> Result<Deal, CrmError> {
     let mut qb = QueryBuilder::<Sqlite>::new(SELECT.as_str());
     qb.push(" WHERE d.id = ").push_bind(id.to_string());
@@ -364,6 +396,9 @@ impl Crm {
         }
         let old = DealFields::from(&current);
         let new = change(old.clone(), &ctx.now)?.checked()?;
+        if source != UpdateSource::Sync {
+            check_whop_owned(&mut tx, id, &old, &new).await?;
+        }
         for result in check_against_store(&mut tx, &[(id, &new)], &[]).await? {
             result?;
         }

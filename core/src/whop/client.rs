@@ -55,26 +55,36 @@ impl ApiClient {
     }
 
     /// One list page: `GET {path}?first=N[&after=…]` plus `query`.
-    pub async fn list(&self, path: &str, after: Option<&str>, query: &[(&str, String)]) -> Result<ListPage, WhopError> {
-        let mut params: Vec<(&str, String)> = vec![("first", self.config.page_size.to_string())];
+    /// Owned arguments keep the future `Send` when a whole sync is spawned.
+    pub async fn list(
+        &self,
+        path: String,
+        after: Option<String>,
+        query: Vec<(&'static str, String)>,
+    ) -> Result<ListPage, WhopError> {
+        let mut params: Vec<(&'static str, String)> = vec![("first", self.config.page_size.to_string())];
         if let Some(after) = after {
-            params.push(("after", after.to_string()));
+            params.push(("after", after));
         }
-        params.extend(query.iter().cloned());
-        let body = self.get(path, &params).await?;
+        params.extend(query);
         let url = format!("{}{path}", self.config.api_url);
+        let body = self.get(path, params).await?;
         parse_page(body, &url)
     }
 
     /// `GET {path}` with retries; the decoded JSON body.
-    pub async fn get(&self, path: &str, params: &[(&str, String)]) -> Result<Value, WhopError> {
-        let url = format!("{}{path}", self.config.api_url);
+    pub async fn get(&self, path: String, params: Vec<(&'static str, String)>) -> Result<Value, WhopError> {
+        let mut url = format!("{}{path}", self.config.api_url);
+        if !params.is_empty() {
+            let query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+            url = format!("{url}?{query}");
+        }
         let mut token = self.auth.access_token().await?;
         let mut refreshed = false;
         let mut attempt = 0u32;
         loop {
             self.wait_for_slot().await;
-            match self.attempt(&url, params, &token).await {
+            match self.attempt(url.clone(), token.clone()).await {
                 Attempt::Done(value) => return Ok(value),
                 Attempt::Fail(error) => return Err(error),
                 Attempt::Unauthorized(message) => {
@@ -102,11 +112,11 @@ impl ApiClient {
         }
     }
 
-    async fn attempt(&self, url: &str, params: &[(&str, String)], token: &str) -> Attempt {
+    async fn attempt(&self, url: String, token: String) -> Attempt {
+        let url = url.as_str();
         let sent = self
             .http
             .get(url)
-            .query(params)
             .bearer_auth(token)
             .header("Api-Version-Date", API_VERSION_DATE)
             .header(reqwest::header::ACCEPT, "application/json")

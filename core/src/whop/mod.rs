@@ -188,16 +188,54 @@ impl Whop {
         self.status().await
     }
 
-    /// A `dealdesk://` link handed to the app (untrusted: parsed strictly, state checked).
+    /// A `dealdesk://` link handed to the app (untrusted: parsed strictly, state checked). A
+    /// refusal is also sent to the windows as `WhopLoginFailed`.
     pub async fn handle_deep_link(&self, link: &str) -> Result<WhopStatus, WhopError> {
-        let callback = match parse_deep_link(link) {
-            Ok(callback) => callback,
-            Err(error) => {
-                tracing::warn!(%error, "whop: refused a deep link");
-                return Err(error.into());
-            }
+        let result = match parse_deep_link(link) {
+            Ok(callback) => self.complete_login(&callback).await,
+            Err(error) => Err(error.into()),
         };
-        self.complete_login(&callback).await
+        if let Err(error) = &result {
+            tracing::warn!(%error, "whop: refused a sign-in link");
+            self.events.emit(CoreEvent::WhopLoginFailed { message: error.to_string() });
+        }
+        result
+    }
+
+    /// Starts Connect Whop from the desktop app: the redirect comes back as a deep link.
+    pub async fn start_app_login(&self) -> Result<dealdesk_model::whop::WhopLoginStarted, WhopError> {
+        let start = self.start_login(config::DEEP_LINK_REDIRECT).await?;
+        Ok(dealdesk_model::whop::WhopLoginStarted { authorize_url: start.authorize_url })
+    }
+
+    /// Polls Whop in the background: syncs when the integration is on, connected, and the
+    /// interval has passed since the last run. Runs until the store closes.
+    pub async fn run_scheduler(self: Arc<Self>) {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        loop {
+            if let Err(error) = self.sync_if_due().await {
+                tracing::info!(%error, "whop: scheduled sync did not run");
+            }
+            if self.store.pool().is_closed() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(15)).await;
+        }
+    }
+
+    async fn sync_if_due(&self) -> Result<(), WhopError> {
+        if !self.enabled().await? || self.auth.stored_tokens()?.is_none() {
+            return Ok(());
+        }
+        let interval = i64::from(self.settings().await?.sync_interval_minutes) * 60;
+        let last = self.sync_history(1).await?.into_iter().next();
+        let due = last
+            .and_then(|run| time::parse(&run.started_at).ok())
+            .is_none_or(|at| time::now().signed_duration_since(at).num_seconds() >= interval);
+        if due {
+            self.sync(&|_| {}).await?;
+        }
+        Ok(())
     }
 
     /// The CLI's login: listens on the loopback redirect, shows the authorize URL through
@@ -233,7 +271,7 @@ impl Whop {
         }
         let user_id = resources::text(&body, "sub")
             .ok_or_else(|| WhopError::Decode { url: url.clone(), message: "userinfo has no `sub`".into() })?;
-        let accounts = match self.api.get("/accounts", &[]).await {
+        let accounts = match self.api.get("/accounts".into(), Vec::new()).await {
             Ok(list) => list
                 .get("data")
                 .and_then(Value::as_array)
@@ -368,10 +406,10 @@ impl Whop {
                 on_progress(&progress);
                 self.events.emit(CoreEvent::WhopSync { progress });
             };
-            let result = sync::sync_resource(&self.store, &self.api, resource, self.config.rescan_interval, |counts| {
-                report(counts, false)
-            })
-            .await;
+            let mut on_page = |counts: &ResourceCount| report(counts, false);
+            let result =
+                sync::sync_resource(self.store.clone(), &self.api, resource, self.config.rescan_interval, &mut on_page)
+                    .await;
             match result {
                 Ok(counts) => {
                     report(&counts, true);

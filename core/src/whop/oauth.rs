@@ -181,7 +181,7 @@ impl Auth {
         let response = client
             .exchange_code(AuthorizationCode::new(code.clone()))
             .set_pkce_verifier(login.verifier)
-            .request_async(&|request| send_oauth_request(&self.http, request))
+            .request_async(&|request| send_oauth_request(self.http.clone(), request))
             .await
             .map_err(|e| token_error(e, false))?;
         if let Some(id_token) = &response.extra_fields().id_token {
@@ -247,7 +247,7 @@ impl Auth {
         let response = self
             .client(None)?
             .exchange_refresh_token(&RefreshToken::new(refresh_token.clone()))
-            .request_async(&|request| send_oauth_request(&self.http, request))
+            .request_async(&|request| send_oauth_request(self.http.clone(), request))
             .await
             .map_err(|e| token_error(e, true))?;
         let stored = self.store_tokens(&response, Some(refresh_token))?;
@@ -329,7 +329,7 @@ fn check_nonce(id_token: &str, nonce: &str, client_id: &str) -> Result<(), WhopE
 /// Sends an OAuth request built by `oauth2`. Whop documents JSON bodies for the token and revoke
 /// endpoints, so the form the crate builds is re-encoded as a JSON object.
 pub(crate) async fn send_oauth_request(
-    http: &reqwest::Client,
+    http: reqwest::Client,
     request: oauth2::HttpRequest,
 ) -> Result<oauth2::HttpResponse, OAuthTransportError> {
     let (parts, body) = request.into_parts();

@@ -97,28 +97,29 @@ pub type Counts = ResourceCount;
 
 /// Syncs one resource to the end of its pass, calling `on_page` after each committed page.
 pub async fn sync_resource(
-    store: &Store,
+    store: Store,
     api: &ApiClient,
     resource: Resource,
     rescan_interval: Duration,
-    mut on_page: impl FnMut(&Counts),
+    on_page: &mut (dyn FnMut(&Counts) + Send),
 ) -> Result<Counts, WhopError> {
+    let store = &store;
     let cursor = load_cursor(store, resource).await?;
     let plan = plan_pass(&cursor, rescan_interval, time::now());
     let mut counts = Counts { resource: resource.name().into(), ..Counts::default() };
     let mut after = plan.after.clone();
-    let mut query: Vec<(&str, String)> = vec![("order", "created_at".into()), ("direction", "asc".into())];
+    let mut query: Vec<(&'static str, String)> = vec![("order", "created_at".into()), ("direction", "asc".into())];
     if let Some(created_after) = &plan.created_after {
         query.push(("created_after", created_after.clone()));
     }
     loop {
-        let page = api.list(&resource.path(), after.as_deref(), &query).await;
+        let page = api.list(resource.path(), after.clone(), query.clone()).await;
         counts.requests += 1;
         let page = match page {
             Ok(page) => page,
             Err(error) => {
                 counts.errors += 1;
-                record_error(store, resource, &error).await;
+                record_error(store, resource, error.to_string()).await;
                 return Err(error);
             }
         };
@@ -137,19 +138,32 @@ pub async fn sync_resource(
     }
 }
 
-async fn record_error(store: &Store, resource: Resource, error: &WhopError) {
+async fn record_error(store: &Store, resource: Resource, error: String) {
     let result = sqlx::query(
         "INSERT INTO sync_cursor (resource, last_error, updated_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (resource) DO UPDATE SET last_error = ?2, updated_at = ?3",
     )
     .bind(resource.name())
-    .bind(error.to_string())
+    .bind(error)
     .bind(time::format(time::now()))
     .execute(store.pool())
     .await;
     if let Err(e) = result {
         tracing::warn!(error = %e, "whop: cannot record a sync error");
     }
+}
+
+/// Writes one page exactly as a sync does (mirror rows, CRM mapping, cursor), without the network:
+/// the benchmark measures ingest throughput with it. Returns (inserted, updated).
+pub async fn ingest_page(
+    store: &Store,
+    resource: Resource,
+    items: &[Value],
+    more: bool,
+) -> Result<(u64, u64), WhopError> {
+    let plan = PassPlan { pass: Pass::Rescan, created_after: None, after: None };
+    let outcome = write_page(store, resource, items, &plan, more.then_some("bench")).await?;
+    Ok((outcome.inserted, outcome.updated))
 }
 
 #[derive(Debug, Default)]
@@ -222,9 +236,9 @@ async fn upsert_items(
 
     let mut outcome = PageOutcome::default();
     let mut high_water: Option<String> = None;
-    // Later duplicates of an id on the same page win, once.
+    // Later duplicates of an id on the same page win, once. Timestamps are parsed once per item.
     let mut seen = HashSet::new();
-    let mut changed: Vec<&Value> = Vec::new();
+    let mut changed: Vec<(&Value, &str, Option<String>, Option<String>)> = Vec::new();
     for item in items.iter().rev() {
         let Some(id) = item.get("id").and_then(Value::as_str) else { continue };
         if !seen.insert(id) {
@@ -232,20 +246,15 @@ async fn upsert_items(
         }
         let created = timestamp(item, "created_at");
         if created.as_ref().is_some_and(|c| high_water.as_ref().is_none_or(|h| c > h)) {
-            high_water = created;
+            high_water = created.clone();
         }
         let updated = timestamp(item, "updated_at");
         match known.get(id) {
-            None => {
-                outcome.inserted += 1;
-                changed.push(item);
-            }
-            Some(stored) if updated.is_none() || *stored != updated => {
-                outcome.updated += 1;
-                changed.push(item);
-            }
-            Some(_) => {}
+            None => outcome.inserted += 1,
+            Some(stored) if updated.is_none() || *stored != updated => outcome.updated += 1,
+            Some(_) => continue,
         }
+        changed.push((item, id, created, updated));
     }
     changed.reverse();
     if changed.is_empty() {
@@ -258,15 +267,15 @@ async fn upsert_items(
         columns.join(", ")
     ));
     qb.push("VALUES ");
-    for (i, item) in changed.iter().enumerate() {
+    for (i, (item, id, created, updated)) in changed.iter().enumerate() {
         qb.push(if i == 0 { "(" } else { ", (" });
-        qb.push_bind(item.get("id").and_then(Value::as_str).unwrap_or_default().to_string());
+        qb.push_bind(id.to_string());
         for cell in resource.extract(item) {
             qb.push(", ");
             cell.bind(&mut qb);
         }
-        qb.push(", ").push_bind(timestamp(item, "created_at"));
-        qb.push(", ").push_bind(timestamp(item, "updated_at"));
+        qb.push(", ").push_bind(created.clone());
+        qb.push(", ").push_bind(updated.clone());
         qb.push(", ").push_bind(ctx.now.clone());
         qb.push(", ").push_bind(item.to_string());
         qb.push(")");
@@ -278,6 +287,7 @@ async fn upsert_items(
     qb.push("id = id");
     qb.build().execute(&mut *conn).await?;
 
+    let changed: Vec<&Value> = changed.into_iter().map(|(item, ..)| item).collect();
     match resource {
         Resource::Members | Resource::Leads => {
             let users: Vec<WhopUser> = changed.iter().filter_map(|i| WhopUser::from_item(i)).collect();

@@ -87,6 +87,18 @@ impl Session {
     }
 
     pub async fn start_in(data_dir: tempfile::TempDir) -> Result<Session> {
+        Self::start_with_env(data_dir, &[]).await
+    }
+
+    /// The app binary under test (`DEALDESK_E2E_APP`).
+    pub fn app_binary() -> Result<PathBuf> {
+        std::env::var_os(APP_ENV)
+            .map(PathBuf::from)
+            .with_context(|| format!("{APP_ENV} is not set: run the desktop suite with `cargo xtask test`"))
+    }
+
+    /// Starts the app with extra environment variables (pointing it at the Whop sandbox, say).
+    pub async fn start_with_env(data_dir: tempfile::TempDir, env: &[(&str, String)]) -> Result<Session> {
         let app = std::env::var_os(APP_ENV)
             .map(PathBuf::from)
             .with_context(|| format!("{APP_ENV} is not set: run the desktop suite with `cargo xtask test`"))?;
@@ -96,6 +108,8 @@ impl Session {
         let (port, native_port) = (free_port()?, free_port()?);
         let tauri_driver = Command::new(tool("tauri-driver")?)
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            // tauri-driver → WebKitWebDriver → the app: the environment is inherited down the chain.
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

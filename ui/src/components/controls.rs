@@ -198,6 +198,8 @@ pub struct SelectProps {
     pub options: Vec<(AttrValue, AttrValue)>,
     #[prop_or_default]
     pub error: Option<AttrValue>,
+    #[prop_or_default]
+    pub disabled: bool,
     pub on_change: Callback<String>,
 }
 
@@ -212,7 +214,7 @@ pub fn select(props: &SelectProps) -> Html {
             if let Some(label) = &props.label {
                 <span class="field-label">{ label.clone() }</span>
             }
-            <select id={props.id.clone()} onchange={on_change}>
+            <select id={props.id.clone()} disabled={props.disabled} onchange={on_change}>
                 { for props.options.iter().map(|(value, label)| html! {
                     <option value={value.clone()} selected={*value == props.value}>{ label.clone() }</option>
                 }) }
@@ -231,6 +233,8 @@ pub struct CheckboxProps {
     pub checked: bool,
     #[prop_or_default]
     pub label: Option<AttrValue>,
+    #[prop_or_default]
+    pub disabled: bool,
     pub on_change: Callback<(bool, bool)>,
 }
 
@@ -246,7 +250,7 @@ pub fn checkbox(props: &CheckboxProps) -> Html {
     };
     html! {
         <label class="checkbox">
-            <input id={props.id.clone()} type="checkbox" checked={props.checked} {onclick} />
+            <input id={props.id.clone()} type="checkbox" checked={props.checked} disabled={props.disabled} {onclick} />
             if let Some(label) = &props.label { <span>{ label.clone() }</span> }
         </label>
     }

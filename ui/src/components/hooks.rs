@@ -1,39 +1,83 @@
 use crate::ipc::{EventSubscription, listen_core_events};
 use dealdesk_model::RecordKind;
 use dealdesk_model::ipc::CoreEvent;
+use std::cell::Cell;
+use std::rc::Rc;
 use yew::prelude::*;
+
+/// A counter bumped through `dispatch`, so callbacks that outlive a render never bump a stale
+/// copy (a `use_state` handle captured by a long-lived listener would keep setting the same value).
+#[derive(Debug, Default, PartialEq)]
+struct Counter(u64);
+
+impl Reducible for Counter {
+    type Action = ();
+
+    fn reduce(self: Rc<Self>, _: ()) -> Rc<Self> {
+        Rc::new(Counter(self.0 + 1))
+    }
+}
+
+/// Calls the latest `on_event` for every core event while the component is mounted.
+#[hook]
+pub fn use_core_events(on_event: Callback<CoreEvent>) {
+    let latest = use_mut_ref(|| on_event.clone());
+    *latest.borrow_mut() = on_event;
+    let subscription = use_mut_ref(|| None::<EventSubscription>);
+    use_effect_with((), move |_| {
+        let alive = Rc::new(Cell::new(true));
+        {
+            let (slot, alive) = (subscription.clone(), alive.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let on_event = move |event: CoreEvent| {
+                    let callback = latest.borrow().clone();
+                    callback.emit(event);
+                };
+                if let Ok(sub) = listen_core_events(on_event).await
+                    && alive.get()
+                {
+                    *slot.borrow_mut() = Some(sub);
+                }
+            });
+        }
+        move || {
+            alive.set(false);
+            subscription.borrow_mut().take();
+        }
+    });
+}
 
 /// Bumps the returned counter whenever the core reports a change to records of `kind` (from this
 /// window, another one, or the CLI via the shell), so a view can reload without a manual refresh.
 #[hook]
 pub fn use_changes_of(kind: RecordKind) -> u64 {
-    let version = use_state(|| 0u64);
-    let subscription = use_mut_ref(|| None::<EventSubscription>);
-    {
-        let version = version.clone();
-        let subscription = subscription.clone();
-        use_effect_with(kind, move |kind| {
-            let kind = *kind;
-            let slot = subscription.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let on_event = move |event: CoreEvent| {
-                    let touched = match event {
-                        CoreEvent::RecordChanged { record, .. } => record.kind == kind,
-                        CoreEvent::RecordsChanged { kind: changed, .. } => changed == kind,
-                        CoreEvent::ConfigChanged | CoreEvent::WhopSync { .. } | CoreEvent::WhopChanged => false,
-                    };
-                    if touched {
-                        version.set(*version + 1);
-                    }
-                };
-                if let Ok(sub) = listen_core_events(on_event).await {
-                    *slot.borrow_mut() = Some(sub);
-                }
-            });
-            move || {
-                subscription.borrow_mut().take();
-            }
-        });
-    }
-    *version
+    let version = use_reducer(Counter::default);
+    let bump = version.dispatcher();
+    use_core_events(Callback::from(move |event: CoreEvent| {
+        let touched = match event {
+            CoreEvent::RecordChanged { record, .. } => record.kind == kind,
+            CoreEvent::RecordsChanged { kind: changed, .. } => changed == kind,
+            CoreEvent::ConfigChanged
+            | CoreEvent::WhopSync { .. }
+            | CoreEvent::WhopChanged
+            | CoreEvent::WhopLoginFailed { .. } => false,
+        };
+        if touched {
+            bump.dispatch(());
+        }
+    }));
+    version.0
+}
+
+/// Bumps the returned counter whenever the Whop connection, settings or sync history change.
+#[hook]
+pub fn use_whop_changes() -> u64 {
+    let version = use_reducer(Counter::default);
+    let bump = version.dispatcher();
+    use_core_events(Callback::from(move |event: CoreEvent| {
+        if event == CoreEvent::WhopChanged {
+            bump.dispatch(());
+        }
+    }));
+    version.0
 }

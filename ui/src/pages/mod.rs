@@ -11,6 +11,7 @@ pub mod placeholder;
 pub mod record;
 pub mod settings;
 pub mod tasks;
+pub mod whop;
 
 use crate::ipc::invoke;
 use crate::table::FilterSpec;

@@ -7,9 +7,11 @@ use crate::components::display::{Badge, BadgeTone, Card, EmptyState, Skeleton, T
 use crate::components::hooks::use_changes_of;
 use crate::components::toasts::{Notifier, use_notifier};
 use crate::ipc::invoke;
+use crate::pages::whop::{WhopPersonCard, whop_badge};
 use crate::shell::picker::Picker;
 use crate::state::format;
 use crate::state::markdown::to_safe_html;
+use crate::state::whop::WHOP_PIPELINE;
 use chrono::NaiveDate;
 use dealdesk_model::ipc::{
     AddNote, AddTask, ChangeDealStatus, GetCompany, GetDeal, GetPerson, ListCustomFields, ListDeals, ListNotes,
@@ -482,17 +484,26 @@ fn side_panels(record: RecordRef) -> Html {
     }
 }
 
-fn integrations() -> Html {
+/// The Whop and contracts cards under a record; `whop` replaces the Whop placeholder.
+fn integrations_with(whop: Option<Html>) -> Html {
     html! {
         <>
-            <Card title={AttrValue::from("Whop")} id="whop-card">
-                <div class="muted">{ "Memberships and payments appear here once Whop is connected in Settings." }</div>
-            </Card>
+            if let Some(whop) = whop {
+                { whop }
+            } else {
+                <Card title={AttrValue::from("Whop")} id="whop-card">
+                    <div class="muted">{ "Memberships and payments appear here once Whop is connected in Settings." }</div>
+                </Card>
+            }
             <Card title={AttrValue::from("Contracts")} id="contracts-card">
                 <div class="muted">{ "Contracts sent for signature appear here." }</div>
             </Card>
         </>
     }
+}
+
+fn integrations() -> Html {
+    integrations_with(None)
 }
 
 #[function_component(PersonPage)]
@@ -581,7 +592,7 @@ pub fn person_page(props: &RecordProps) -> Html {
                             <div class="related-line">{ "Works at " }<Link<Route> to={Route::Company { id: company_id }}>{ p.company_name.clone().unwrap_or_default() }</Link<Route>></div>
                         }
                     </Card>
-                    { integrations() }
+                    { integrations_with(Some(html! { <WhopPersonCard person={id} /> })) }
                 </div>
                 <div class="record-side">{ side_panels(record) }</div>
             </div>
@@ -789,17 +800,22 @@ pub fn deal_page(props: &RecordProps) -> Html {
         DealStatus::Lost => (BadgeTone::Danger, "Lost"),
     };
     let trashed = d.meta.deleted_at.is_some();
+    // Deals of the Whop memberships pipeline: the sync owns their stage and status.
+    let from_whop = pipelines.iter().any(|p| p.id == d.pipeline_id && p.name == WHOP_PIPELINE);
     html! {
         <section class="page record-page" id="deal-page">
             <header class="page-header">
                 <h1>{ d.name.clone() }</h1>
                 <Badge text={status} {tone} />
+                if from_whop { { whop_badge() } }
                 if trashed { <Badge text="In the trash" tone={BadgeTone::Danger} /> }
                 <div class="spacer" />
-                if d.status == DealStatus::Open {
-                    <Button small=true id="deal-won" onclick={{ let s = set_status.clone(); Callback::from(move |_| s.emit((DealStatus::Won, None))) }}>{ "Mark won" }</Button>
-                } else {
-                    <Button small=true id="deal-reopen" onclick={{ let s = set_status.clone(); Callback::from(move |_| s.emit((DealStatus::Open, None))) }}>{ "Reopen" }</Button>
+                if !from_whop {
+                    if d.status == DealStatus::Open {
+                        <Button small=true id="deal-won" onclick={{ let s = set_status.clone(); Callback::from(move |_| s.emit((DealStatus::Won, None))) }}>{ "Mark won" }</Button>
+                    } else {
+                        <Button small=true id="deal-reopen" onclick={{ let s = set_status.clone(); Callback::from(move |_| s.emit((DealStatus::Open, None))) }}>{ "Reopen" }</Button>
+                    }
                 }
                 if !trashed { { delete_button(record, d.name.clone(), Route::Deals) } }
             </header>
@@ -810,8 +826,15 @@ pub fn deal_page(props: &RecordProps) -> Html {
                         <FieldRow id="amount" label={format!("Amount ({})", d.amount.currency)} value={d.amount.amount_text()} save={save_amount} />
                         <div class="field-row">
                             <div class="field-row-label">{ "Stage" }</div>
-                            <Select id="deal-stage" value={d.stage_name.clone()} options={stages} on_change={move_stage} />
+                            if from_whop {
+                                <div class="field-row-value whop-stage" id="deal-stage-whop">{ d.stage_name.clone() }{ " " }{ whop_badge() }</div>
+                            } else {
+                                <Select id="deal-stage" value={d.stage_name.clone()} options={stages} on_change={move_stage} />
+                            }
                         </div>
+                        if from_whop {
+                            <div class="whop-note" id="whop-deal-note">{ "Stage and status follow the Whop membership; they change with sync." }</div>
+                        }
                         <FieldRow id="probability" label="Probability" value={format!("{}%", d.probability)} />
                         <div class="field-row">
                             <div class="field-row-label">{ "Expected close" }</div>
@@ -838,7 +861,7 @@ pub fn deal_page(props: &RecordProps) -> Html {
                             <TagsEditor {record} tags={d.tags.clone()} />
                         </div>
                     </Card>
-                    if d.status == DealStatus::Open {
+                    if d.status == DealStatus::Open && !from_whop {
                         <Card title={AttrValue::from("Lost?")}>
                             <div class="inline-form">
                                 <Input id="deal-lost-reason" value={(*lost_reason).clone()} placeholder="Why it was lost"
@@ -859,7 +882,7 @@ pub fn deal_page(props: &RecordProps) -> Html {
                         }
                         if d.contact_id.is_none() && d.company_id.is_none() { <div class="muted">{ "No contact or company yet." }</div> }
                     </Card>
-                    { integrations() }
+                    { integrations_with(from_whop.then(Html::default)) }
                 </div>
                 <div class="record-side">{ side_panels(record) }</div>
             </div>

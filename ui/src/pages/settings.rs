@@ -1,5 +1,5 @@
-//! Settings: pipelines and stages, custom fields, theme, and the data folder with backup and
-//! export.
+//! Settings: pipelines and stages, custom fields, theme, the data folder with backup and export,
+//! and integrations (Whop).
 
 use crate::components::controls::{Button, Checkbox, Input, Select, Tone};
 use crate::components::display::{Card, IconText, TabsHost};
@@ -26,11 +26,13 @@ pub fn settings_page() -> Html {
                 (AttrValue::from("fields"), AttrValue::from("Custom fields")),
                 (AttrValue::from("appearance"), AttrValue::from("Appearance")),
                 (AttrValue::from("data"), AttrValue::from("Data")),
+                (AttrValue::from("integrations"), AttrValue::from("Integrations")),
             ]}>
                 <PipelinesEditor />
                 <CustomFieldsEditor />
                 <Appearance />
                 <DataSettings />
+                <crate::pages::whop::WhopPanel />
             </TabsHost>
         </section>
     }

@@ -1,8 +1,26 @@
 //! The top bar: global search (opens the palette) and the status area.
 
 use super::ShellHandle;
+use crate::components::hooks::use_core_events;
+use dealdesk_model::ipc::CoreEvent;
 use gloo_events::EventListener;
 use yew::prelude::*;
+
+/// What runs in the background, for the status area: the Whop sync's current resource and count.
+fn background_text(event: &CoreEvent) -> Option<Option<String>> {
+    match event {
+        CoreEvent::WhopSync { progress } if progress.done && progress.step == progress.steps => Some(None),
+        CoreEvent::WhopSync { progress } => Some(Some(format!(
+            "Syncing Whop: {} {} ({}/{})",
+            progress.resource.replace('_', " "),
+            progress.fetched,
+            progress.step,
+            progress.steps
+        ))),
+        CoreEvent::WhopChanged => Some(None),
+        _ => None,
+    }
+}
 
 fn online_now() -> bool {
     web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true)
@@ -25,6 +43,15 @@ pub fn top_bar() -> Html {
             move || drop(listeners)
         });
     }
+    let background = use_state(|| None::<String>);
+    {
+        let background = background.clone();
+        use_core_events(Callback::from(move |event: CoreEvent| {
+            if let Some(text) = background_text(&event) {
+                background.set(text);
+            }
+        }));
+    }
     let open = shell.map(|s| s.open_palette.clone()).unwrap_or_default();
     let onclick = {
         let open = open.clone();
@@ -42,7 +69,12 @@ pub fn top_bar() -> Html {
                 <span class={classes!("dot", if *online { "online" } else { "offline" })} />
                 { if *online { "Online" } else { "Offline" } }
                 <span class="status-sep">{ "·" }</span>
-                { "All changes saved on this computer" }
+                {
+                    match &*background {
+                        Some(text) => html! { <span id="background-work" class="background-work"><span class="spinner" aria-hidden="true" />{ text.clone() }</span> },
+                        None => html! { "All changes saved on this computer" },
+                    }
+                }
             </div>
         </header>
     }

@@ -9,3 +9,4 @@ pub mod palette;
 pub mod shell;
 pub mod table;
 pub mod toasts;
+pub mod whop;

@@ -46,7 +46,7 @@ pub async fn run(app: &App, command: WhopCommand) -> anyhow::Result<()> {
                         let _ = output::line(format!("Open this address to sign in to Whop:\n{url}"));
                         let _ = std::io::stdout().flush();
                         if !no_browser {
-                            open_browser(url);
+                            dealdesk_core::browser::open_in_browser(url);
                         }
                     },
                     Duration::from_secs(timeout),
@@ -150,23 +150,4 @@ fn print_run(run: &SyncRun, json: bool) -> anyhow::Result<()> {
     output::table(&["resource", "requests", "fetched", "new", "updated", "people+", "deals+"], &rows)?;
     output::line(format!("sync {} ({} → {})", run.status, run.started_at, run.finished_at.as_deref().unwrap_or("-")))?;
     Ok(())
-}
-
-/// Best effort: the URL is printed too, for machines without a browser.
-fn open_browser(url: &str) {
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else if cfg!(windows) {
-        "explorer"
-    } else {
-        "xdg-open"
-    };
-    if let Err(error) = std::process::Command::new(opener)
-        .arg(url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-    {
-        tracing::debug!(%error, "cannot open a browser");
-    }
 }

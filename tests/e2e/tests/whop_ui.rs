@@ -1,0 +1,90 @@
+//! Connect Whop in the real window: the consent page in "the browser" (this test), the
+//! `dealdesk://` redirect handed to the running app by a second instance, then a sync with its
+//! progress and history, and a refused link shown in the UI.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
+
+use anyhow::{Context, Result, bail};
+use dealdesk_e2e::{Session, run_cli, screenshot_path, text_of};
+use dealdesk_sandbox::{Sandbox, SandboxConfig};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Starts the app binary again with `link` as its argument, as the OS does for a dealdesk://
+/// URL, and waits for it to hand the link over and exit.
+fn open_link_with_second_instance(session: &Session, link: &str) -> Result<()> {
+    let mut second = Command::new(Session::app_binary()?)
+        .arg("--data-dir")
+        .arg(session.data_path())
+        .arg(link)
+        .spawn()
+        .context("starting the second instance")?;
+    let start = Instant::now();
+    loop {
+        if let Some(status) = second.try_wait()? {
+            if !status.success() {
+                bail!("the second instance exited with {status}");
+            }
+            return Ok(());
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = second.kill();
+            bail!("the second instance kept running instead of handing the link over");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+#[ignore = "desktop end-to-end: run through `cargo xtask test`"]
+async fn connect_whop_through_a_deep_link_then_sync() -> Result<()> {
+    let sandbox = Sandbox::start(SandboxConfig::with_members(120)).await?;
+    let env = [
+        ("DEALDESK_WHOP_API_URL", sandbox.api_url()),
+        ("DEALDESK_WHOP_OAUTH_URL", sandbox.oauth_url()),
+        ("DEALDESK_WHOP_CLIENT_ID", dealdesk_sandbox::DEFAULT_CLIENT_ID.to_string()),
+        ("DEALDESK_WHOP_MAX_RPS", "0".to_string()),
+    ];
+    let session = Session::start_with_env(tempfile::tempdir()?, &env).await?;
+    let result = async {
+        session.go("Whop").await?;
+        session.find("#whop-connect").await?.click().await?;
+        let url_element = session.wait_for_text("#whop-authorize-url", "http").await?;
+        let authorize_url = text_of(&url_element).await?.trim().to_string();
+        // The user approves in the browser; Whop redirects to dealdesk://…
+        let html = http().get(&authorize_url).send().await?.text().await?;
+        let at = html.find("id=\"approve\"").context("approve link")?;
+        let href_at = at + html[at..].find("href=\"").context("href")? + 6;
+        let href = html[href_at..href_at + html[href_at..].find('"').context("quote")?].replace("&amp;", "&");
+        let decision = http().get(format!("http://{}{}", sandbox.addr(), href)).send().await?;
+        let link = decision.headers()["location"].to_str()?.to_string();
+        assert!(link.starts_with("dealdesk://oauth/whop/callback?"), "{link}");
+        open_link_with_second_instance(&session, &link)?;
+        session.wait_for_text("#whop-status", "Connected as").await?;
+
+        session.find("#whop-sync-now").await?.click().await?;
+        session.find("#whop-progress .whop-progress-row").await?;
+        session.wait_for_text("#whop-history", "done").await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        session.screenshot(&screenshot_path("whop.png")).await?;
+
+        // The people arrived in the CRM.
+        let people = run_cli(session.data_path(), &["people", "list", "--limit", "500", "--json"])?;
+        let people: serde_json::Value = serde_json::from_str(&people)?;
+        assert!(people.as_array().map_or(0, Vec::len) >= 120, "people from Whop members");
+
+        // A link nobody asked for is refused, visibly, without a crash.
+        open_link_with_second_instance(&session, "dealdesk://oauth/whop/callback?code=abc&state=forged")?;
+        session.wait_for_text("#whop-login-error", "does not belong to a login in progress").await?;
+        Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = session.screenshot(&std::env::temp_dir().join("dealdesk-e2e-whop.png")).await;
+    }
+    session.quit().await?;
+    result
+}

@@ -1,0 +1,594 @@
+//! Whop: the connection, settings, live sync progress, totals and history (`WhopPanel`, on the
+//! Whop screen and in Settings → Integrations), revenue by product, and a person's Whop card.
+
+use crate::components::controls::{Button, Checkbox, Select, Tone};
+use crate::components::display::{Badge, BadgeTone, Card, Skeleton};
+use crate::components::hooks::{use_changes_of, use_core_events, use_whop_changes};
+use crate::components::overlay::Modal;
+use crate::components::toasts::{Notifier, use_notifier};
+use crate::ipc::invoke;
+use crate::state::whop::{
+    DISABLED_BY_ENV, StatusTone, WhopAction, WhopView, interval_label, interval_options, membership_term,
+    membership_tone, money_text, payment_tone, payments_label, run_tone, run_totals, short_date, short_time,
+    status_text,
+};
+use dealdesk_model::RecordKind;
+use dealdesk_model::ipc::{
+    CoreEvent, WhopConnect, WhopDisconnect, WhopGetPersonSummary, WhopGetProductRevenue, WhopGetStatus,
+    WhopSaveSettings, WhopSyncHistory, WhopSyncNow,
+};
+use dealdesk_model::whop::{ProductRevenue, WhopPersonSummary, WhopSettings, WhopStatus};
+use uuid::Uuid;
+use wasm_bindgen::{JsCast, JsValue};
+use yew::prelude::*;
+
+/// The small "Whop" mark on data that comes from Whop.
+pub fn whop_badge() -> Html {
+    html! { <span class="badge accent whop-badge" title="From Whop">{ "Whop" }</span> }
+}
+
+fn tone(tone: StatusTone) -> BadgeTone {
+    match tone {
+        StatusTone::Neutral => BadgeTone::Neutral,
+        StatusTone::Success => BadgeTone::Success,
+        StatusTone::Warning => BadgeTone::Warning,
+        StatusTone::Danger => BadgeTone::Danger,
+    }
+}
+
+fn toast_error(notifier: &Option<Notifier>, message: impl Into<String>) {
+    if let Some(n) = notifier {
+        n.error(message);
+    }
+}
+
+fn load_status(dispatch: UseReducerDispatcher<WhopView>) {
+    wasm_bindgen_futures::spawn_local(async move {
+        dispatch.dispatch(WhopAction::Status(invoke::<WhopGetStatus>(&()).await.map(Box::new).map_err(|e| e.message)));
+    });
+}
+
+/// Reads the status and the sync history again.
+fn reload(dispatch: UseReducerDispatcher<WhopView>) {
+    wasm_bindgen_futures::spawn_local(async move {
+        dispatch.dispatch(WhopAction::Status(invoke::<WhopGetStatus>(&()).await.map(Box::new).map_err(|e| e.message)));
+        if let Ok(runs) = invoke::<WhopSyncHistory>(&()).await {
+            dispatch.dispatch(WhopAction::History(runs));
+        }
+    });
+}
+
+/// Writes text to the clipboard; false when the webview offers no clipboard.
+async fn copy_to_clipboard(text: &str) -> bool {
+    let Some(window) = web_sys::window() else { return false };
+    let navigator = window.navigator();
+    let Ok(clipboard) = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard")) else { return false };
+    if clipboard.is_undefined() || clipboard.is_null() {
+        return false;
+    }
+    let Ok(write) = js_sys::Reflect::get(&clipboard, &JsValue::from_str("writeText")) else { return false };
+    let Ok(write) = write.dyn_into::<js_sys::Function>() else { return false };
+    let Ok(promise) = write.call1(&clipboard, &JsValue::from_str(text)) else { return false };
+    let Ok(promise) = promise.dyn_into::<js_sys::Promise>() else { return false };
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+}
+
+/// Selects the text of an element, so Ctrl+C copies it when the clipboard API is missing.
+fn select_text_of(id: &str) {
+    let Some(window) = web_sys::window() else { return };
+    let Some(element) = window.document().and_then(|d| d.get_element_by_id(id)) else { return };
+    let Ok(get_selection) = js_sys::Reflect::get(&window, &JsValue::from_str("getSelection")) else { return };
+    let Ok(get_selection) = get_selection.dyn_into::<js_sys::Function>() else { return };
+    let Ok(selection) = get_selection.call0(&window) else { return };
+    if let Ok(select_all) = js_sys::Reflect::get(&selection, &JsValue::from_str("selectAllChildren"))
+        && let Ok(select_all) = select_all.dyn_into::<js_sys::Function>()
+    {
+        let _ = select_all.call1(&selection, &element);
+    }
+}
+
+/// Connection, settings, sync progress, totals and history: the same panel on the Whop screen and
+/// in Settings → Integrations.
+#[function_component(WhopPanel)]
+pub fn whop_panel() -> Html {
+    let view = use_reducer(WhopView::default);
+    let notifier = use_notifier();
+    let confirming = use_state(|| false);
+    {
+        let dispatch = view.dispatcher();
+        use_effect_with((), move |_| reload(dispatch));
+    }
+    {
+        let dispatch = view.dispatcher();
+        let notifier = notifier.clone();
+        use_core_events(Callback::from(move |event: CoreEvent| match event {
+            CoreEvent::WhopSync { progress } => {
+                let done = progress.done;
+                dispatch.dispatch(WhopAction::Progress(progress));
+                if done {
+                    // Totals and cursors move after each resource.
+                    load_status(dispatch.clone());
+                }
+            }
+            CoreEvent::WhopChanged => reload(dispatch.clone()),
+            CoreEvent::WhopLoginFailed { message } => {
+                toast_error(&notifier, format!("Whop sign-in failed: {message}"));
+                dispatch.dispatch(WhopAction::LoginFailed(message));
+            }
+            CoreEvent::RecordChanged { .. } | CoreEvent::RecordsChanged { .. } | CoreEvent::ConfigChanged => {}
+        }));
+    }
+
+    let Some(status) = view.status.clone() else {
+        return match &view.load_error {
+            Some(message) => html! {
+                <div class="whop-panel">
+                    <div class="banner error" id="whop-load-error" role="alert">{ format!("Cannot read the Whop status: {message}") }</div>
+                </div>
+            },
+            None => html! { <div class="whop-panel"><Skeleton rows={4} /></div> },
+        };
+    };
+
+    let connect = {
+        let (dispatch, notifier) = (view.dispatcher(), notifier.clone());
+        Callback::from(move |_: MouseEvent| {
+            dispatch.dispatch(WhopAction::ConnectStarted);
+            let (dispatch, notifier) = (dispatch.clone(), notifier.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match invoke::<WhopConnect>(&()).await {
+                    Ok(started) => dispatch.dispatch(WhopAction::LoginStarted(started.authorize_url)),
+                    Err(e) => {
+                        toast_error(&notifier, e.message.clone());
+                        dispatch.dispatch(WhopAction::LoginFailed(e.message));
+                    }
+                }
+            });
+        })
+    };
+    let copy = {
+        let (url, notifier) = (view.authorize_url.clone().unwrap_or_default(), notifier.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (url, notifier) = (url.clone(), notifier.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let copied = copy_to_clipboard(&url).await;
+                if let Some(n) = &notifier {
+                    if copied {
+                        n.success("Copied the Whop sign-in link");
+                    } else {
+                        select_text_of("whop-authorize-url");
+                        n.error("Cannot reach the clipboard: the link is selected, press Ctrl+C to copy it");
+                    }
+                }
+            });
+        })
+    };
+    let disconnect = {
+        let (dispatch, notifier, confirming) = (view.dispatcher(), notifier.clone(), confirming.clone());
+        Callback::from(move |_: MouseEvent| {
+            confirming.set(false);
+            let (dispatch, notifier) = (dispatch.clone(), notifier.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match invoke::<WhopDisconnect>(&()).await {
+                    Ok(()) => {
+                        if let Some(n) = &notifier {
+                            n.success("Disconnected from Whop");
+                        }
+                    }
+                    Err(e) => toast_error(&notifier, e.message),
+                }
+                reload(dispatch);
+            });
+        })
+    };
+    let save_settings = {
+        let (dispatch, notifier) = (view.dispatcher(), notifier.clone());
+        Callback::from(move |settings: WhopSettings| {
+            let (dispatch, notifier) = (dispatch.clone(), notifier.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = invoke::<WhopSaveSettings>(&settings).await {
+                    toast_error(&notifier, e.message);
+                }
+                load_status(dispatch);
+            });
+        })
+    };
+    let set_enabled = {
+        let (save, minutes) = (save_settings.clone(), status.sync_interval_minutes);
+        Callback::from(move |(enabled, _): (bool, bool)| {
+            save.emit(WhopSettings { enabled, sync_interval_minutes: minutes })
+        })
+    };
+    let set_interval = {
+        let (save, enabled, notifier) = (save_settings.clone(), status.enabled, notifier.clone());
+        Callback::from(move |value: String| match value.parse::<u32>() {
+            Ok(minutes) => save.emit(WhopSettings { enabled, sync_interval_minutes: minutes }),
+            Err(_) => toast_error(&notifier, format!("Not a number of minutes: {value}")),
+        })
+    };
+    let sync_now = {
+        let (dispatch, notifier) = (view.dispatcher(), notifier.clone());
+        Callback::from(move |_: MouseEvent| {
+            dispatch.dispatch(WhopAction::SyncStarted);
+            let (dispatch, notifier) = (dispatch.clone(), notifier.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = invoke::<WhopSyncNow>(&()).await;
+                dispatch.dispatch(WhopAction::SyncFinished);
+                match result {
+                    Ok(run) => {
+                        if let Some(n) = &notifier {
+                            let (fetched, inserted, updated) = run_totals(&run);
+                            n.success(format!(
+                                "Whop sync finished: {fetched} fetched, {inserted} new, {updated} updated"
+                            ));
+                        }
+                    }
+                    Err(e) => toast_error(&notifier, format!("Whop sync failed: {}", e.message)),
+                }
+                reload(dispatch);
+            });
+        })
+    };
+
+    let off = status.disabled_by_env;
+    let running = view.sync_running();
+    html! {
+        <div class="whop-panel" id="whop-panel">
+            <Card title={AttrValue::from("Connection")} id="whop-connection" actions={whop_badge()}>
+                if off {
+                    <div class="banner warning" id="whop-disabled" role="status">
+                        { format!("{DISABLED_BY_ENV}: the environment variable DEALDESK_WHOP=off keeps the integration off. Remove it and restart Dealdesk to use Whop.") }
+                    </div>
+                }
+                <div class="whop-status-line">
+                    <span class={classes!("dot", if status.connected { "online" } else { "offline" })} />
+                    <span id="whop-status">{ status_text(&status) }</span>
+                </div>
+                { connection(&status, &view, connect, copy, confirming.clone()) }
+                if let Some(message) = &view.login_error {
+                    <div class="banner error" id="whop-login-error" role="alert">{ format!("Whop sign-in failed: {message}") }</div>
+                }
+                <div class="inline-form whop-settings">
+                    <Checkbox id="whop-enabled" checked={status.enabled && !off} disabled={off}
+                        label={AttrValue::from("Sync with Whop")} on_change={set_enabled} />
+                    <Select id="whop-interval" label={AttrValue::from("Sync interval")} disabled={off}
+                        value={status.sync_interval_minutes.to_string()} on_change={set_interval}
+                        options={interval_options(status.sync_interval_minutes).into_iter()
+                            .map(|m| (AttrValue::from(m.to_string()), AttrValue::from(interval_label(m)))).collect::<Vec<_>>()} />
+                </div>
+            </Card>
+            <Card title={AttrValue::from("Sync")} id="whop-sync" actions={html! {
+                <Button tone={Tone::Primary} small=true id="whop-sync-now" disabled={!view.can_sync()} onclick={sync_now}
+                    title={AttrValue::from(if running { "A sync is running" } else if !status.connected { "Connect Whop first" } else { "Fetch what changed on Whop now" })}>
+                    { "Sync now" }
+                </Button>
+            }}>
+                if let Some(run) = &status.last_run {
+                    <div class="muted whop-last-run" id="whop-last-run">
+                        { format!("Last sync started {} · {}", short_time(&run.started_at), run.status) }
+                        if let Some(error) = &run.error { { format!(" · {error}") } }
+                    </div>
+                } else {
+                    <div class="muted whop-last-run" id="whop-last-run">{ "No sync yet." }</div>
+                }
+                { progress(&view) }
+                <div class="whop-totals" id="whop-totals">
+                    { total("people", "People", status.totals.people) }
+                    { total("memberships", "Memberships", status.totals.memberships) }
+                    { total("payments", "Payments", status.totals.payments) }
+                </div>
+                { resources(&status) }
+            </Card>
+            { history(&view) }
+            if *confirming {
+                <Modal title="Disconnect Whop?" id="whop-disconnect-dialog"
+                    on_close={{ let confirming = confirming.clone(); Callback::from(move |_| confirming.set(false)) }}
+                    footer={html! {
+                        <>
+                            <Button tone={Tone::Ghost} onclick={{ let confirming = confirming.clone(); Callback::from(move |_| confirming.set(false)) }}>{ "Cancel" }</Button>
+                            <Button tone={Tone::Danger} id="whop-disconnect-confirm" onclick={disconnect}>{ "Disconnect" }</Button>
+                        </>
+                    }}>
+                    <p>{ "Dealdesk signs out of Whop and stops syncing. The people, deals and payments already synced stay." }</p>
+                </Modal>
+            }
+        </div>
+    }
+}
+
+fn connection(
+    status: &WhopStatus,
+    view: &WhopView,
+    connect: Callback<MouseEvent>,
+    copy: Callback<MouseEvent>,
+    confirming: UseStateHandle<bool>,
+) -> Html {
+    if status.connected {
+        let accounts = status.identity.as_ref().map(|i| i.accounts.clone()).unwrap_or_default();
+        return html! {
+            <>
+                <div class="field-row">
+                    <div class="field-row-label">{ "Business accounts" }</div>
+                    <div class="field-row-value">
+                        if accounts.is_empty() {
+                            <span class="muted">{ "None found" }</span>
+                        } else {
+                            <ul class="whop-accounts" id="whop-accounts">
+                                { for accounts.iter().map(|a| html! {
+                                    <li data-account={a.id.clone()}>{ a.title.clone() }{ " " }<code class="muted">{ a.id.clone() }</code></li>
+                                }) }
+                            </ul>
+                        }
+                    </div>
+                </div>
+                <div class="inline-form">
+                    <Button tone={Tone::Danger} small=true id="whop-disconnect" disabled={status.disabled_by_env}
+                        onclick={Callback::from(move |_| confirming.set(true))}>{ "Disconnect" }</Button>
+                </div>
+            </>
+        };
+    }
+    html! {
+        <>
+            <div class="inline-form">
+                <Button tone={Tone::Primary} id="whop-connect" disabled={!view.can_connect()} onclick={connect}>{ "Connect Whop" }</Button>
+                if !status.enabled && !status.disabled_by_env {
+                    <span class="muted">{ "Switch on Sync with Whop to connect." }</span>
+                }
+            </div>
+            if let Some(url) = &view.authorize_url {
+                <div class="whop-login" id="whop-login">
+                    <div class="whop-waiting">{ "Waiting for Whop in your browser…" }</div>
+                    <div class="muted">{ "No browser opened? Open this link yourself:" }</div>
+                    <div class="whop-url-row">
+                        <code class="whop-url" id="whop-authorize-url">{ url.clone() }</code>
+                        <Button small=true id="whop-copy-url" onclick={copy}>{ "Copy" }</Button>
+                    </div>
+                </div>
+            } else if status.login_pending {
+                <div class="whop-login" id="whop-login">
+                    <div class="whop-waiting">{ "Waiting for Whop in your browser…" }</div>
+                </div>
+            }
+        </>
+    }
+}
+
+fn total(key: &'static str, label: &'static str, value: u64) -> Html {
+    html! {
+        <div class="whop-total" data-total={key}>
+            <div class="kpi-label">{ label }</div>
+            <div class="kpi-value">{ value }</div>
+        </div>
+    }
+}
+
+fn progress(view: &WhopView) -> Html {
+    let p = &view.progress;
+    if p.rows.is_empty() {
+        if view.syncing {
+            return html! {
+                <div class="whop-progress running" id="whop-progress" aria-live="polite">
+                    <div class="whop-progress-step">{ "Starting the sync…" }</div>
+                </div>
+            };
+        }
+        return html! {};
+    }
+    html! {
+        <div class={classes!("whop-progress", p.active.then_some("running"))} id="whop-progress" aria-live="polite">
+            <div class="whop-progress-step">{ p.step_text() }</div>
+            <div class="whop-progress-row whop-progress-head">
+                <span>{ "Resource" }</span><span class="num">{ "Fetched" }</span><span class="num">{ "Rate" }</span>
+                <span class="num">{ "Errors" }</span><span />
+            </div>
+            { for p.rows.iter().map(|row| {
+                let state = if row.done { "done" } else if p.active { "running" } else { "stopped" };
+                html! {
+                    <div class="whop-progress-row" key={row.resource.clone()} data-resource={row.resource.clone()}
+                        data-done={row.done.to_string()} data-step={row.step.to_string()}>
+                        <span class="whop-progress-name">{ row.resource.replace('_', " ") }</span>
+                        <span class="whop-progress-fetched num">{ row.fetched }</span>
+                        <span class="whop-progress-rate num">{ row.rate_text() }</span>
+                        <span class={classes!("whop-progress-errors", "num", (row.errors > 0).then_some("has-errors"))}>{ row.errors }</span>
+                        <div class={classes!("whop-bar", state)} role="progressbar" aria-label={format!("{} {state}", row.resource)}
+                            aria-valuemin="0" aria-valuemax="100" aria-valuenow={row.done.then_some("100")}>
+                            <div class="whop-bar-fill" />
+                        </div>
+                    </div>
+                }
+            }) }
+        </div>
+    }
+}
+
+fn resources(status: &WhopStatus) -> Html {
+    if status.resources.is_empty() {
+        return html! {};
+    }
+    html! {
+        <table class="whop-table" id="whop-resources">
+            <thead><tr>
+                <th>{ "Resource" }</th><th class="num">{ "Rows mirrored" }</th><th>{ "Last full scan" }</th><th>{ "Last error" }</th>
+            </tr></thead>
+            <tbody>
+                { for status.resources.iter().map(|r| html! {
+                    <tr class="whop-resource-row" key={r.resource.clone()} data-resource={r.resource.clone()}>
+                        <td>
+                            { r.resource.replace('_', " ") }
+                            if r.resuming { { " " }<Badge text="resuming" tone={BadgeTone::Warning} /> }
+                        </td>
+                        <td class="num">{ r.rows }</td>
+                        <td>{ r.last_full_scan_at.as_deref().map(short_time).unwrap_or_else(|| "—".into()) }</td>
+                        <td class={classes!(r.last_error.is_some().then_some("whop-error"))}>{ r.last_error.clone().unwrap_or_else(|| "—".into()) }</td>
+                    </tr>
+                }) }
+            </tbody>
+        </table>
+    }
+}
+
+fn history(view: &WhopView) -> Html {
+    html! {
+        <Card title={AttrValue::from("Sync history")} id="whop-history">
+            if view.history.is_empty() {
+                <div class="muted">{ "No syncs yet." }</div>
+            } else {
+                <table class="whop-table">
+                    <thead><tr>
+                        <th>{ "Started" }</th><th>{ "Finished" }</th><th>{ "Status" }</th>
+                        <th class="num">{ "Fetched" }</th><th class="num">{ "Inserted" }</th><th class="num">{ "Updated" }</th>
+                        <th>{ "Error" }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for view.history.iter().map(|run| {
+                            let (fetched, inserted, updated) = run_totals(run);
+                            html! {
+                                <tr class="whop-history-row" key={run.id.to_string()} data-run={run.id.to_string()} data-status={run.status.clone()}>
+                                    <td>{ short_time(&run.started_at) }</td>
+                                    <td>{ run.finished_at.as_deref().map(short_time).unwrap_or_else(|| "—".into()) }</td>
+                                    <td><Badge text={run.status.clone()} tone={tone(run_tone(&run.status))} /></td>
+                                    <td class="num">{ fetched }</td>
+                                    <td class="num">{ inserted }</td>
+                                    <td class="num">{ updated }</td>
+                                    <td class={classes!(run.error.is_some().then_some("whop-error"))}>{ run.error.clone().unwrap_or_default() }</td>
+                                </tr>
+                            }
+                        }) }
+                    </tbody>
+                </table>
+            }
+        </Card>
+    }
+}
+
+/// Revenue per product, paid minus refunded.
+#[function_component(WhopRevenue)]
+pub fn whop_revenue() -> Html {
+    let changes = use_whop_changes();
+    let revenue = use_state(|| None::<Result<Vec<ProductRevenue>, String>>);
+    {
+        let revenue = revenue.clone();
+        use_effect_with(changes, move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                revenue.set(Some(invoke::<WhopGetProductRevenue>(&()).await.map_err(|e| e.message)));
+            });
+        });
+    }
+    html! {
+        <Card title={AttrValue::from("Revenue by product")} id="whop-revenue" class="whop-revenue" actions={whop_badge()}>
+            { match &*revenue {
+                None => html! { <Skeleton rows={3} /> },
+                Some(Err(message)) => html! { <div class="banner error" role="alert">{ message.clone() }</div> },
+                Some(Ok(rows)) if rows.is_empty() => html! { <div class="muted">{ "No payments synced yet." }</div> },
+                Some(Ok(rows)) => html! {
+                    <table class="whop-table">
+                        <thead><tr><th>{ "Product" }</th><th class="num">{ "Payments" }</th><th class="num">{ "Revenue" }</th></tr></thead>
+                        <tbody>
+                            { for rows.iter().map(|r| html! {
+                                <tr class="whop-revenue-row" key={format!("{}-{}", r.product_id, r.currency)}
+                                    data-product={r.product_id.clone()} data-currency={r.currency.clone()}>
+                                    <td>{ r.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| r.product_id.clone()) }</td>
+                                    <td class="num">{ r.payments }</td>
+                                    <td class="num">{ money_text(r.revenue_micros, &r.currency) }</td>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                },
+            } }
+        </Card>
+    }
+}
+
+/// The Whop screen.
+#[function_component(WhopPage)]
+pub fn whop_page() -> Html {
+    html! {
+        <section class="page whop-page" id="whop-page">
+            <header class="page-header"><h1>{ "Whop" }</h1></header>
+            <WhopPanel />
+            <WhopRevenue />
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct WhopPersonProps {
+    pub person: Uuid,
+}
+
+/// A person's memberships, recent payments and lifetime value, read-only; nothing when the person
+/// has no Whop user.
+#[function_component(WhopPersonCard)]
+pub fn whop_person_card(props: &WhopPersonProps) -> Html {
+    let people = use_changes_of(RecordKind::Person);
+    let whop = use_whop_changes();
+    let summary = use_state(|| None::<WhopPersonSummary>);
+    {
+        let summary = summary.clone();
+        use_effect_with((props.person, people, whop), move |(id, ..)| {
+            let id = *id;
+            wasm_bindgen_futures::spawn_local(async move {
+                summary.set(invoke::<WhopGetPersonSummary>(&id).await.ok());
+            });
+        });
+    }
+    let Some(s) = summary.as_ref().filter(|s| !s.user_ids.is_empty()) else {
+        return html! {};
+    };
+    html! {
+        <Card title={AttrValue::from("Whop")} id="whop-person" class="whop-person" actions={whop_badge()}>
+            <div class="muted whop-readonly">{ "These fields come from Whop and are read-only; they change with sync." }</div>
+            <div class="field-row">
+                <div class="field-row-label">{ if s.user_ids.len() == 1 { "Whop user" } else { "Whop users" } }</div>
+                <div class="field-row-value"><code>{ s.user_ids.join(", ") }</code></div>
+            </div>
+            <div class="field-row">
+                <div class="field-row-label">{ "Lifetime value" }</div>
+                <div class="field-row-value whop-ltv" id="whop-ltv">
+                    if s.lifetime_value.is_empty() { <span class="muted">{ "—" }</span> } else { { s.lifetime_value.join(" · ") } }
+                </div>
+            </div>
+            <h4 class="whop-subhead">{ "Memberships" }</h4>
+            if s.memberships.is_empty() {
+                <div class="muted">{ "No memberships." }</div>
+            } else {
+                <ul class="whop-list whop-memberships">
+                    { for s.memberships.iter().map(|m| html! {
+                        <li class="whop-membership" key={m.id.clone()} data-membership={m.id.clone()} data-status={m.status.clone()}>
+                            <span class="whop-item-title">{ m.product.clone().unwrap_or_else(|| m.id.clone()) }</span>
+                            <Badge text={m.status.replace('_', " ")} tone={tone(membership_tone(&m.status))} />
+                            <span class="muted whop-term">{ membership_term(m) }</span>
+                        </li>
+                    }) }
+                </ul>
+            }
+            <h4 class="whop-subhead">
+                { "Recent payments" }
+                <span class="count whop-payment-count">{ payments_label(s.payment_count) }</span>
+            </h4>
+            if s.payments.is_empty() {
+                <div class="muted">{ "No payments." }</div>
+            } else {
+                <table class="whop-table whop-payments">
+                    <thead><tr>
+                        <th class="num">{ "Amount" }</th><th>{ "Status" }</th><th class="num">{ "Refunded" }</th>
+                        <th>{ "Product" }</th><th>{ "Date" }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for s.payments.iter().map(|p| html! {
+                            <tr class="whop-payment" key={p.id.clone()} data-payment={p.id.clone()} data-status={p.status.clone()}>
+                                <td class="num">{ p.amount.clone() }</td>
+                                <td><Badge text={p.status.replace('_', " ")} tone={tone(payment_tone(&p.status))} /></td>
+                                <td class="num">{ p.refunded.clone().unwrap_or_else(|| "—".into()) }</td>
+                                <td>{ p.product.clone().unwrap_or_default() }</td>
+                                <td>{ p.paid_at.as_deref().map(short_date).unwrap_or_default() }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            }
+        </Card>
+    }
+}
