@@ -151,6 +151,21 @@ impl App {
         &self.whop
     }
 
+    /// A record's timeline: its change log, plus Whop payments and refunds for people and
+    /// membership deals, newest first.
+    pub async fn timeline(
+        &self,
+        record: dealdesk_model::RecordRef,
+    ) -> Result<Vec<dealdesk_model::TimelineEvent>, AppError> {
+        let mut events = self.crm.timeline(record).await?;
+        let whop = self.whop.timeline_events(record, 200).await?;
+        if !whop.is_empty() {
+            events.extend(whop);
+            events.sort_by(|a, b| b.at.cmp(&a.at).then(b.seq.cmp(&a.seq)));
+        }
+        Ok(events)
+    }
+
     /// Starts the Whop polling loop on the current tokio runtime (the desktop app).
     pub fn spawn_whop_scheduler(&self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(self.whop.clone().run_scheduler())

@@ -117,6 +117,14 @@ async fn pkce_login_then_full_and_incremental_sync() {
     let summary = app.whop().person_summary(person.parse().unwrap()).await.unwrap();
     assert!(!summary.memberships.is_empty() && !summary.payments.is_empty() && !summary.lifetime_value.is_empty());
     assert!(!app.whop().product_revenue().await.unwrap().is_empty());
+    // Payments are on the person's timeline, next to the change log's events.
+    let timeline = app
+        .timeline(dealdesk_model::RecordRef { kind: dealdesk_model::RecordKind::Person, id: person.parse().unwrap() })
+        .await
+        .unwrap();
+    assert!(timeline.iter().any(|e| matches!(e.kind, dealdesk_model::TimelineEventKind::WhopPayment { .. })));
+    assert!(timeline.iter().any(|e| matches!(e.kind, dealdesk_model::TimelineEventKind::Created)));
+    assert!(timeline.windows(2).all(|w| w[0].at >= w[1].at), "newest first");
 
     // Whop-owned deal fields are read-only for local edits; other fields stay editable.
     let deal_id: String = sqlx::query_scalar(

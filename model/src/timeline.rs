@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineEvent {
-    /// The change-log sequence number: unique and increasing.
+    /// The change-log sequence number: unique and increasing. Whop payments and refunds, which
+    /// come from the Whop mirror rather than the change log, have negative numbers.
     pub seq: i64,
     pub at: DateTime<Utc>,
     /// Hybrid logical clock timestamp of the change.
@@ -22,14 +23,43 @@ pub struct TimelineEvent {
 #[serde(rename_all = "snake_case", tag = "event")]
 pub enum TimelineEventKind {
     Created,
-    FieldChanged { field: String, from: serde_json::Value, to: serde_json::Value },
-    StageMoved { from: String, to: String },
+    FieldChanged {
+        field: String,
+        from: serde_json::Value,
+        to: serde_json::Value,
+    },
+    StageMoved {
+        from: String,
+        to: String,
+    },
     Deleted,
     Restored,
-    Tagged { tag: String },
-    Untagged { tag: String },
-    NoteAdded { note_id: Uuid, excerpt: String },
-    TaskAdded { task_id: Uuid, title: String },
+    Tagged {
+        tag: String,
+    },
+    Untagged {
+        tag: String,
+    },
+    NoteAdded {
+        note_id: Uuid,
+        excerpt: String,
+    },
+    TaskAdded {
+        task_id: Uuid,
+        title: String,
+    },
+    /// A Whop payment of this person (or this membership's deal); `amount` is formatted.
+    WhopPayment {
+        payment_id: String,
+        amount: String,
+        status: String,
+        product: Option<String>,
+    },
+    WhopRefund {
+        refund_id: String,
+        amount: String,
+        status: String,
+    },
 }
 
 impl TimelineEventKind {
@@ -54,6 +84,11 @@ impl TimelineEventKind {
             TimelineEventKind::Untagged { tag } => format!("untagged {tag}"),
             TimelineEventKind::NoteAdded { excerpt, .. } => format!("note added: {excerpt}"),
             TimelineEventKind::TaskAdded { title, .. } => format!("task added: {title}"),
+            TimelineEventKind::WhopPayment { amount, status, product, .. } => match product {
+                Some(product) => format!("Whop payment {amount} ({status}) for {product}"),
+                None => format!("Whop payment {amount} ({status})"),
+            },
+            TimelineEventKind::WhopRefund { amount, status, .. } => format!("Whop refund {amount} ({status})"),
         }
     }
 }

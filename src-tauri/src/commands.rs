@@ -94,7 +94,7 @@ commands! {
     restore_record: ipc::RestoreRecord => |app, record| app.crm().restore(record, SOURCE).await;
     bulk: ipc::Bulk => |app, request| app.crm().bulk(request, SOURCE).await;
     search: ipc::Search => |app, query| app.crm().search(&query.text, query.limit).await;
-    timeline: ipc::Timeline => |app, record| app.crm().timeline(record).await;
+    timeline: ipc::Timeline => |app, record| app.timeline(record).await;
     get_dashboard: ipc::GetDashboard => |app, _unit| app.crm().dashboard().await;
     list_saved_views: ipc::ListSavedViews => |app, object| app.crm().saved_views(object).await;
     save_view: ipc::SaveView => |app, new| app.crm().save_view(new).await;

@@ -26,7 +26,7 @@ use dealdesk_model::whop::{
     ProductRevenue, ResourceCount, ResourceState, SyncProgress, SyncRun, WhopAccount, WhopIdentity, WhopMembershipView,
     WhopPaymentView, WhopPersonSummary, WhopSettings, WhopStatus, WhopTotals,
 };
-use dealdesk_model::{RecordKind, UpdateSource};
+use dealdesk_model::{RecordKind, RecordRef, TimelineEvent, TimelineEventKind, UpdateSource};
 use oauth::{Auth, LoginStart};
 use serde_json::Value;
 use std::sync::Arc;
@@ -64,6 +64,17 @@ struct MembershipRow {
     renewal_period_end: Option<String>,
     cancel_at_period_end: Option<i64>,
     created_at: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PaymentEventRow {
+    n: i64,
+    id: String,
+    status: Option<String>,
+    micros: Option<i64>,
+    currency: Option<String>,
+    product: Option<String>,
+    at: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -531,6 +542,70 @@ impl Whop {
             payment_count: payment_count as u64,
             lifetime_value: ltv.into_iter().map(|(currency, micros)| amount(micros, &Some(currency))).collect(),
         })
+    }
+
+    /// Whop payments and refunds for a person's timeline (through their Whop users) or a
+    /// membership deal's (through its membership), newest first.
+    pub async fn timeline_events(&self, record: RecordRef, limit: i64) -> Result<Vec<TimelineEvent>, WhopError> {
+        let filter = match record.kind {
+            RecordKind::Person => "y.user_id IN (SELECT user_id FROM whop_person WHERE person_id = ?1)",
+            RecordKind::Deal => "y.membership_id IN (SELECT membership_id FROM whop_deal WHERE deal_id = ?1)",
+            _ => return Ok(Vec::new()),
+        };
+        let pool = self.store.pool();
+        let payments: Vec<PaymentEventRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT y.rowid AS n, y.id, y.status, y.total_micros AS micros, y.currency,
+                    coalesce(p.title, json_extract(y.raw, '$.product.title')) AS product,
+                    coalesce(y.paid_at, y.created_at) AS at
+             FROM whop_payment y LEFT JOIN whop_product p ON p.id = y.product_id
+             WHERE {filter} ORDER BY at DESC LIMIT ?2"
+        )))
+        .bind(record.id.to_string())
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+        let refunds: Vec<PaymentEventRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT r.rowid AS n, r.id, r.status, r.amount_micros AS micros, r.currency, NULL AS product, r.created_at AS at
+             FROM whop_refund r JOIN whop_payment y ON y.id = r.payment_id
+             WHERE {filter} ORDER BY at DESC LIMIT ?2"
+        )))
+        .bind(record.id.to_string())
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+        let amount = |micros: Option<i64>, currency: &Option<String>| {
+            format!(
+                "{} {}",
+                currency.as_deref().unwrap_or("USD").to_uppercase(),
+                format_decimal_micros(micros.unwrap_or(0), 2)
+            )
+        };
+        let event = |row: &PaymentEventRow, seq: i64, kind: TimelineEventKind| {
+            let at = row.at.as_deref().and_then(|t| time::parse(t).ok())?;
+            Some(TimelineEvent { seq, at, hlc: String::new(), record, source: UpdateSource::Sync, kind })
+        };
+        let mut events: Vec<TimelineEvent> = Vec::with_capacity(payments.len() + refunds.len());
+        for row in &payments {
+            let kind = TimelineEventKind::WhopPayment {
+                payment_id: row.id.clone(),
+                amount: amount(row.micros, &row.currency),
+                status: row.status.clone().unwrap_or_else(|| "unknown".into()),
+                product: row.product.clone(),
+            };
+            events.extend(event(row, -row.n, kind));
+        }
+        for row in &refunds {
+            let kind = TimelineEventKind::WhopRefund {
+                refund_id: row.id.clone(),
+                amount: amount(row.micros, &row.currency),
+                status: row.status.clone().unwrap_or_else(|| "unknown".into()),
+            };
+            // Below every payment number, so the two never collide.
+            events.extend(event(row, -(row.n + (1 << 40)), kind));
+        }
+        events.sort_by(|a, b| b.at.cmp(&a.at));
+        events.truncate(limit.max(0) as usize);
+        Ok(events)
     }
 
     /// Revenue per product (paid minus refunded), largest first.

@@ -506,7 +506,7 @@ async fn dispatch(app: &App, command: Command) -> anyhow::Result<()> {
         }
         Command::Timeline { record_id, json } => {
             let record = crm.resolve_record(parse_id(&record_id)?).await?;
-            let events = crm.timeline(record).await?;
+            let events = app.timeline(record).await?;
             if json.json {
                 output::json(&events)?;
             } else {
