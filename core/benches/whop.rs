@@ -36,14 +36,9 @@ async fn open(dir: &std::path::Path, sandbox: &Sandbox) -> App {
 }
 
 async fn login(app: &App, sandbox: &Sandbox) {
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let start = app.whop().start_login("dealdesk://oauth/whop/callback").await.unwrap();
-    let html = http.get(&start.authorize_url).send().await.unwrap().text().await.unwrap();
-    let at = html.find("id=\"approve\"").unwrap();
-    let href_at = at + html[at..].find("href=\"").unwrap() + 6;
-    let href = html[href_at..href_at + html[href_at..].find('"').unwrap()].replace("&amp;", "&");
-    let decision = http.get(format!("http://{}{}", sandbox.addr(), href)).send().await.unwrap();
-    app.whop().handle_deep_link(decision.headers()["location"].to_str().unwrap()).await.unwrap();
+    let link = sandbox.approve_in_browser(&start.authorize_url).await.unwrap();
+    app.whop().handle_deep_link(&link).await.unwrap();
 }
 
 /// The rows as received, per resource, in sync order (read back from the mirror's raw column).

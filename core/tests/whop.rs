@@ -28,19 +28,8 @@ fn http() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-/// Plays the user in the browser: opens the authorize page, clicks Approve, returns where the
-/// sandbox redirects (the deep link or loopback URL with code and state).
 async fn approve_in_browser(sandbox: &Sandbox, authorize_url: &str) -> String {
-    let page = http().get(authorize_url).send().await.unwrap();
-    assert_eq!(page.status(), 200, "authorize page");
-    let html = page.text().await.unwrap();
-    let start = html.find("id=\"approve\"").expect("approve link");
-    let href_at = html[start..].find("href=\"").unwrap() + start + 6;
-    let href = &html[href_at..href_at + html[href_at..].find('"').unwrap()];
-    let href = href.replace("&amp;", "&");
-    let decision = http().get(format!("http://{}{}", sandbox.addr(), href)).send().await.unwrap();
-    assert_eq!(decision.status(), 302);
-    decision.headers()["location"].to_str().unwrap().to_string()
+    sandbox.approve_in_browser(authorize_url).await.unwrap()
 }
 
 async fn login(app: &App, sandbox: &Sandbox) {

@@ -53,12 +53,7 @@ async fn login(sandbox: &Sandbox, dir: &Path) {
         authorize_url.contains("code_challenge_method=S256") && authorize_url.contains("nonce="),
         "{authorize_url}"
     );
-    let html = http().get(&authorize_url).send().await.unwrap().text().await.unwrap();
-    let at = html.find("id=\"approve\"").unwrap();
-    let href_at = at + html[at..].find("href=\"").unwrap() + 6;
-    let href = html[href_at..href_at + html[href_at..].find('"').unwrap()].replace("&amp;", "&");
-    let decision = http().get(format!("http://{}{}", sandbox.addr(), href)).send().await.unwrap();
-    let location = decision.headers()["location"].to_str().unwrap().to_string();
+    let location = sandbox.approve_in_browser(&authorize_url).await.unwrap();
     assert!(location.starts_with("http://127.0.0.1:"), "loopback redirect: {location}");
     let page = http().get(&location).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -299,12 +294,8 @@ async fn kill_9_during_sync_then_rerun_equals_a_clean_sync() {
     .await
     .unwrap();
     let start = app.whop().start_login("dealdesk://oauth/whop/callback").await.unwrap();
-    let html = http().get(&start.authorize_url).send().await.unwrap().text().await.unwrap();
-    let at = html.find("id=\"approve\"").unwrap();
-    let href_at = at + html[at..].find("href=\"").unwrap() + 6;
-    let href = html[href_at..href_at + html[href_at..].find('"').unwrap()].replace("&amp;", "&");
-    let decision = http().get(format!("http://{}{}", sandbox.addr(), href)).send().await.unwrap();
-    app.whop().handle_deep_link(decision.headers()["location"].to_str().unwrap()).await.unwrap();
+    let link = sandbox.approve_in_browser(&start.authorize_url).await.unwrap();
+    app.whop().handle_deep_link(&link).await.unwrap();
     app.whop().sync(&|_| {}).await.unwrap();
     app.close().await;
 

@@ -603,7 +603,7 @@ impl Whop {
             // Below every payment number, so the two never collide.
             events.extend(event(row, -(row.n + (1 << 40)), kind));
         }
-        events.sort_by(|a, b| b.at.cmp(&a.at));
+        events.sort_by_key(|e| std::cmp::Reverse(e.at));
         events.truncate(limit.max(0) as usize);
         Ok(events)
     }

@@ -9,10 +9,6 @@ use dealdesk_sandbox::{Sandbox, SandboxConfig};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn http() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
 /// Starts the app binary again with `link` as its argument, as the OS does for a dealdesk://
 /// URL, and waits for it to hand the link over and exit.
 fn open_link_with_second_instance(session: &Session, link: &str) -> Result<()> {
@@ -55,12 +51,7 @@ async fn connect_whop_through_a_deep_link_then_sync() -> Result<()> {
         let url_element = session.wait_for_text("#whop-authorize-url", "http").await?;
         let authorize_url = text_of(&url_element).await?.trim().to_string();
         // The user approves in the browser; Whop redirects to dealdesk://…
-        let html = http().get(&authorize_url).send().await?.text().await?;
-        let at = html.find("id=\"approve\"").context("approve link")?;
-        let href_at = at + html[at..].find("href=\"").context("href")? + 6;
-        let href = html[href_at..href_at + html[href_at..].find('"').context("quote")?].replace("&amp;", "&");
-        let decision = http().get(format!("http://{}{}", sandbox.addr(), href)).send().await?;
-        let link = decision.headers()["location"].to_str()?.to_string();
+        let link = sandbox.approve_in_browser(&authorize_url).await?;
         assert!(link.starts_with("dealdesk://oauth/whop/callback?"), "{link}");
         open_link_with_second_instance(&session, &link)?;
         session.wait_for_text("#whop-status", "Connected as").await?;

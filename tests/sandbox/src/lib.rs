@@ -316,6 +316,28 @@ impl Sandbox {
         self.shared.data().counts()
     }
 
+    /// Plays the user in the browser: opens `authorize_url` (the consent page), clicks Approve,
+    /// and returns where the sandbox redirects (the deep link or loopback URL with code and state).
+    pub async fn approve_in_browser(&self, authorize_url: &str) -> anyhow::Result<String> {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+        let page = http.get(authorize_url).send().await?;
+        anyhow::ensure!(page.status() == 200, "the consent page answered {}", page.status());
+        let html = page.text().await?;
+        let at = html.find("id=\"approve\"").ok_or_else(|| anyhow::anyhow!("no Approve link on the consent page"))?;
+        let href_at =
+            at + html[at..].find("href=\"").ok_or_else(|| anyhow::anyhow!("the Approve link has no href"))? + 6;
+        let end = html[href_at..].find('"').ok_or_else(|| anyhow::anyhow!("unterminated href"))?;
+        let href = html[href_at..href_at + end].replace("&amp;", "&");
+        let decision = http.get(format!("http://{}{href}", self.addr())).send().await?;
+        anyhow::ensure!(decision.status() == 302, "the decision answered {}", decision.status());
+        let location = decision
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .ok_or_else(|| anyhow::anyhow!("the decision has no Location"))?;
+        Ok(location.to_string())
+    }
+
     /// Extra to the OAuth flow: a valid access token for tests and benchmarks that only exercise the API.
     pub fn mint_access_token(&self) -> String {
         oauth::mint_direct_token(&self.shared)
