@@ -57,8 +57,13 @@ async fn connect_whop_through_a_deep_link_then_sync() -> Result<()> {
         session.wait_for_text("#whop-status", "Connected as").await?;
 
         session.find("#whop-sync-now").await?.click().await?;
-        session.find("#whop-progress .whop-progress-row").await?;
         session.wait_for_text("#whop-history", "done").await?;
+        // One progress row per resource, all finished (rows re-render on every page, so they are
+        // counted in the page rather than held as elements).
+        let rows = session
+            .js("return document.querySelectorAll('#whop-progress .whop-progress-row[data-done=\"true\"]').length")
+            .await?;
+        assert_eq!(rows.as_u64(), Some(10), "finished progress rows");
         tokio::time::sleep(Duration::from_millis(500)).await;
         session.screenshot(&screenshot_path("whop.png")).await?;
 

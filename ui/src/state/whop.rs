@@ -257,7 +257,10 @@ impl WhopView {
         let mut next = self.clone();
         match action {
             WhopAction::Status(Ok(status)) => {
-                if status.connected {
+                // A new connection clears the last sign-in error; a refused stray link while
+                // already connected keeps its message on screen.
+                let was_connected = self.status.as_ref().is_some_and(|s| s.connected);
+                if status.connected && !was_connected {
                     next.authorize_url = None;
                     next.login_error = None;
                 }
@@ -429,6 +432,10 @@ mod tests {
         v = v.apply(WhopAction::Status(Ok(Box::new(connected.clone()))));
         assert_eq!((v.authorize_url.clone(), v.login_error.clone()), (None, None));
         assert!(v.can_sync());
+        // A stray link refused while connected stays visible across the status reload it causes.
+        v = v.apply(WhopAction::LoginFailed("stray link".into()));
+        v = v.apply(WhopAction::Status(Ok(Box::new(connected.clone()))));
+        assert_eq!(v.login_error.as_deref(), Some("stray link"));
         v = v.apply(WhopAction::SyncStarted);
         assert!(!v.can_sync());
         v = v.apply(WhopAction::Progress(progress("accounts", 1, 2, false)));
