@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use anyhow::{Context, Result, bail};
+use dealdesk_e2e::thirtyfour::Key;
 use dealdesk_e2e::{Session, run_cli, screenshot_path, text_of};
 use dealdesk_sandbox::{Sandbox, SandboxConfig};
 use std::process::Command;
@@ -72,7 +73,29 @@ async fn connect_whop_through_a_deep_link_then_sync() -> Result<()> {
         let people: serde_json::Value = serde_json::from_str(&people)?;
         assert!(people.as_array().map_or(0, Vec::len) >= 120, "people from Whop members");
 
+        // The best customer's page: memberships, payments and lifetime value, and the payments
+        // on the timeline.
+        let db = dealdesk_core::App::open(session.data_path()).await?;
+        let (first, last): (String, String) = sqlx::query_as(
+            "SELECT p.first_name, p.last_name FROM whop_person wp JOIN person p ON p.id = wp.person_id
+             JOIN whop_payment y ON y.user_id = wp.user_id GROUP BY p.id ORDER BY count(*) DESC LIMIT 1",
+        )
+        .fetch_one(db.store().pool())
+        .await?;
+        db.close().await;
+        session.find("body").await?.send_keys(Key::Control + "k").await?;
+        let input = session.find("#palette-input").await?;
+        input.send_keys(format!("{first} {last}")).await?;
+        session.wait_for_text(".palette-item[data-kind=person]", &first).await?;
+        input.send_keys(Key::Enter).await?;
+        session.wait_for_text("#person-page h1", &first).await?;
+        session.wait_for_text("#whop-person", "payments").await?;
+        session.wait_for_text("#timeline", "Whop payment").await?;
+        session.screenshot(&screenshot_path("person-whop.png")).await?;
+
         // A link nobody asked for is refused, visibly, without a crash.
+        session.go("Whop").await?;
+        session.wait_for_text("#whop-status", "Connected as").await?;
         open_link_with_second_instance(&session, "dealdesk://oauth/whop/callback?code=abc&state=forged")?;
         session.wait_for_text("#whop-login-error", "does not belong to a login in progress").await?;
         Ok(())
