@@ -147,7 +147,7 @@ impl App {
         &self.crm
     }
 
-    pub fn whop(&self) -> &Whop {
+    pub fn whop(&self) -> &Arc<Whop> {
         &self.whop
     }
 

@@ -451,3 +451,24 @@ fn the_os_keyring_stores_and_deletes_secrets() {
     assert_eq!(store.get(&key).unwrap(), None);
     store.delete(&key).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_can_sign_in_through_a_loopback_redirect_instead() {
+    let sandbox = Sandbox::start(SandboxConfig::with_members(3)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config_for(&sandbox);
+    config.loopback_port = 0;
+    let app = open(dir.path(), config, Arc::new(MemoryStore::new())).await;
+    // Asking twice replaces the first waiting login (and frees its port).
+    app.whop().start_app_loopback_login().await.unwrap();
+    let started = app.whop().start_app_loopback_login().await.unwrap();
+    let location = approve_in_browser(&sandbox, &started.authorize_url).await;
+    assert!(location.starts_with("http://127.0.0.1:"), "{location}");
+    let page = http().get(&location).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the browser lands on the app's listener");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !app.whop().status().await.unwrap().connected {
+        assert!(std::time::Instant::now() < deadline, "the background login did not complete");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -133,6 +133,9 @@ commands! {
     /// Starts Connect Whop: the shell opens the browser on the returned page; the login completes
     /// when the `dealdesk://` redirect comes back (a `WhopChanged` or `WhopLoginFailed` event).
     WhopConnect = "whop_connect": () => WhopLoginStarted;
+    /// Connect Whop with a loopback redirect instead of the `dealdesk://` link (RFC 8252): for
+    /// when the browser cannot hand the link back to the app.
+    WhopConnectLoopback = "whop_connect_loopback": () => WhopLoginStarted;
     /// Revokes and deletes the tokens; synced data stays.
     WhopDisconnect = "whop_disconnect": () => ();
     /// Runs a sync now (progress arrives as `WhopSync` events); answers with the finished run.

@@ -108,6 +108,9 @@ commands! {
     whop_connect: ipc::WhopConnect => |app, _unit| app.whop().start_app_login().await.inspect(|started| {
         dealdesk_core::browser::open_in_browser(&started.authorize_url);
     });
+    whop_connect_loopback: ipc::WhopConnectLoopback => |app, _unit| app.whop().start_app_loopback_login().await.inspect(|started| {
+        dealdesk_core::browser::open_in_browser(&started.authorize_url);
+    });
     whop_disconnect: ipc::WhopDisconnect => |app, _unit| app.whop().logout().await;
     whop_sync_now: ipc::WhopSyncNow => |app, _unit| app.whop().sync(&|_| {}).await;
     whop_save_settings: ipc::WhopSaveSettings => |app, settings| app.whop().save_settings(settings).await;

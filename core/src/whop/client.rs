@@ -1,7 +1,7 @@
 //! The Whop API v1 client: bearer auth with refresh on 401, the pinned `Api-Version-Date`, cursor
 //! paging, retries on 408/409/429/5xx and broken bodies with backoff that honours `Retry-After`,
 //! a client-side rate limit, timeouts, and errors mapped to [`WhopError`].
-//! A focused client rather than `whop_sdk`: see docs/decisions/0009-whop-client.md.
+//! A focused client rather than `whop_sdk`: see docs/decisions/0009-whop-client-not-whop-sdk.md.
 
 use super::config::{API_VERSION_DATE, WhopConfig};
 use super::error::WhopError;

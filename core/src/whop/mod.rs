@@ -97,6 +97,8 @@ pub struct Whop {
     api: ApiClient,
     /// One sync at a time per process.
     sync_lock: tokio::sync::Mutex<()>,
+    /// The app's loopback login waiting for the browser, if any.
+    loopback_wait: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Whop {
@@ -118,7 +120,16 @@ impl Whop {
             .map_err(|e| WhopError::Config(format!("cannot build the HTTP client: {e}")))?;
         let auth = Arc::new(Auth::new(config.clone(), http.clone(), secrets, secret_key));
         let api = ApiClient::new(http.clone(), config.clone(), auth.clone());
-        Ok(Whop { store, events, config, http, auth, api, sync_lock: tokio::sync::Mutex::new(()) })
+        Ok(Whop {
+            store,
+            events,
+            config,
+            http,
+            auth,
+            api,
+            sync_lock: tokio::sync::Mutex::new(()),
+            loopback_wait: tokio::sync::Mutex::new(None),
+        })
     }
 
     pub fn config(&self) -> &WhopConfig {
@@ -211,6 +222,36 @@ impl Whop {
             self.events.emit(CoreEvent::WhopLoginFailed { message: error.to_string() });
         }
         result
+    }
+
+    /// Connect Whop through a loopback redirect (RFC 8252), for when the `dealdesk://` link cannot
+    /// come back (Whop refuses custom-scheme redirects, or no handler is registered). A background
+    /// task waits for the browser (10 minutes) and completes the login; the outcome reaches the
+    /// windows as `WhopChanged` or `WhopLoginFailed`. Starting again replaces a waiting login.
+    pub async fn start_app_loopback_login(
+        self: &Arc<Self>,
+    ) -> Result<dealdesk_model::whop::WhopLoginStarted, WhopError> {
+        self.ensure_enabled().await?;
+        let mut waiting = self.loopback_wait.lock().await;
+        if let Some(previous) = waiting.take() {
+            previous.abort();
+            // The aborted task releases its port once it is dropped by the runtime.
+            let _ = previous.await;
+        }
+        let listener = loopback::LoopbackListener::bind(self.config.loopback_port).await?;
+        let start = self.start_login(&listener.redirect_uri()).await?;
+        let whop = self.clone();
+        *waiting = Some(tokio::spawn(async move {
+            let result = match listener.wait(oauth::LOGIN_TTL).await {
+                Ok(callback) => whop.complete_login(&callback).await.map(|_| ()),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = result {
+                tracing::warn!(%error, "whop: loopback sign-in failed");
+                whop.events.emit(CoreEvent::WhopLoginFailed { message: error.to_string() });
+            }
+        }));
+        Ok(dealdesk_model::whop::WhopLoginStarted { authorize_url: start.authorize_url })
     }
 
     /// Starts Connect Whop from the desktop app: the redirect comes back as a deep link.

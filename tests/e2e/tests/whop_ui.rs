@@ -51,6 +51,8 @@ async fn connect_whop_through_a_deep_link_then_sync() -> Result<()> {
         session.find("#whop-connect").await?.click().await?;
         let url_element = session.wait_for_text("#whop-authorize-url", "http").await?;
         let authorize_url = text_of(&url_element).await?.trim().to_string();
+        session.find("#whop-connect-loopback").await?;
+        session.screenshot(&screenshot_path("whop-connect.png")).await?;
         // The user approves in the browser; Whop redirects to dealdesk://…
         let link = sandbox.approve_in_browser(&authorize_url).await?;
         assert!(link.starts_with("dealdesk://oauth/whop/callback?"), "{link}");

@@ -14,8 +14,8 @@ use crate::state::whop::{
 };
 use dealdesk_model::RecordKind;
 use dealdesk_model::ipc::{
-    CoreEvent, WhopConnect, WhopDisconnect, WhopGetPersonSummary, WhopGetProductRevenue, WhopGetStatus,
-    WhopSaveSettings, WhopSyncHistory, WhopSyncNow,
+    CoreEvent, WhopConnect, WhopConnectLoopback, WhopDisconnect, WhopGetPersonSummary, WhopGetProductRevenue,
+    WhopGetStatus, WhopSaveSettings, WhopSyncHistory, WhopSyncNow,
 };
 use dealdesk_model::whop::{ProductRevenue, WhopPersonSummary, WhopSettings, WhopStatus};
 use uuid::Uuid;
@@ -40,6 +40,26 @@ fn toast_error(notifier: &Option<Notifier>, message: impl Into<String>) {
     if let Some(n) = notifier {
         n.error(message);
     }
+}
+
+/// Starts a login through `C` (the deep-link or the loopback redirect) and shows its URL.
+fn start_login<C>(dispatch: UseReducerDispatcher<WhopView>, notifier: Option<Notifier>) -> Callback<MouseEvent>
+where
+    C: dealdesk_model::ipc::Command<Request = (), Response = dealdesk_model::whop::WhopLoginStarted> + 'static,
+{
+    Callback::from(move |_: MouseEvent| {
+        dispatch.dispatch(WhopAction::ConnectStarted);
+        let (dispatch, notifier) = (dispatch.clone(), notifier.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            match invoke::<C>(&()).await {
+                Ok(started) => dispatch.dispatch(WhopAction::LoginStarted(started.authorize_url)),
+                Err(e) => {
+                    toast_error(&notifier, e.message.clone());
+                    dispatch.dispatch(WhopAction::LoginFailed(e.message));
+                }
+            }
+        });
+    })
 }
 
 fn load_status(dispatch: UseReducerDispatcher<WhopView>) {
@@ -130,22 +150,8 @@ pub fn whop_panel() -> Html {
         };
     };
 
-    let connect = {
-        let (dispatch, notifier) = (view.dispatcher(), notifier.clone());
-        Callback::from(move |_: MouseEvent| {
-            dispatch.dispatch(WhopAction::ConnectStarted);
-            let (dispatch, notifier) = (dispatch.clone(), notifier.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                match invoke::<WhopConnect>(&()).await {
-                    Ok(started) => dispatch.dispatch(WhopAction::LoginStarted(started.authorize_url)),
-                    Err(e) => {
-                        toast_error(&notifier, e.message.clone());
-                        dispatch.dispatch(WhopAction::LoginFailed(e.message));
-                    }
-                }
-            });
-        })
-    };
+    let connect = start_login::<WhopConnect>(view.dispatcher(), notifier.clone());
+    let connect_loopback = start_login::<WhopConnectLoopback>(view.dispatcher(), notifier.clone());
     let copy = {
         let (url, notifier) = (view.authorize_url.clone().unwrap_or_default(), notifier.clone());
         Callback::from(move |_: MouseEvent| {
@@ -244,7 +250,7 @@ pub fn whop_panel() -> Html {
                     <span class={classes!("dot", if status.connected { "online" } else { "offline" })} />
                     <span id="whop-status">{ status_text(&status) }</span>
                 </div>
-                { connection(&status, &view, connect, copy, confirming.clone()) }
+                { connection(&status, &view, connect, connect_loopback, copy, confirming.clone()) }
                 if let Some(message) = &view.login_error {
                     <div class="banner error" id="whop-login-error" role="alert">{ format!("Whop sign-in failed: {message}") }</div>
                 }
@@ -300,6 +306,7 @@ fn connection(
     status: &WhopStatus,
     view: &WhopView,
     connect: Callback<MouseEvent>,
+    connect_loopback: Callback<MouseEvent>,
     copy: Callback<MouseEvent>,
     confirming: UseStateHandle<bool>,
 ) -> Html {
@@ -343,6 +350,10 @@ fn connection(
                     <div class="whop-url-row">
                         <code class="whop-url" id="whop-authorize-url">{ url.clone() }</code>
                         <Button small=true id="whop-copy-url" onclick={copy}>{ "Copy" }</Button>
+                    </div>
+                    <div class="muted">
+                        { "Approved, but the browser did not come back to Dealdesk? " }
+                        <Button small=true id="whop-connect-loopback" onclick={connect_loopback}>{ "Sign in through this computer instead" }</Button>
                     </div>
                 </div>
             } else if status.login_pending {
