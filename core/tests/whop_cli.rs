@@ -68,13 +68,14 @@ fn json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// The data folder's database, to read what the CLI wrote (no keyring, no Whop server needed).
+async fn open_database(dir: &Path) -> App {
+    let options = AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: Some(WhopConfig::default()) };
+    App::open_with(dir, options).await.unwrap()
+}
+
 async fn install_id(dir: &Path) -> String {
-    let app = App::open_with(
-        dir,
-        AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: Some(WhopConfig::default()) },
-    )
-    .await
-    .unwrap();
+    let app = open_database(dir).await;
     let value: String = sqlx::query_scalar("SELECT value FROM setting WHERE key = 'install_id'")
         .fetch_one(app.store().pool())
         .await
@@ -180,12 +181,7 @@ async fn cli_login_sync_status_logout_keep_tokens_in_the_keyring_only() {
 }
 
 async fn table_summary(dir: &Path) -> Vec<(String, i64, String)> {
-    let app = App::open_with(
-        dir,
-        AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: Some(WhopConfig::default()) },
-    )
-    .await
-    .unwrap();
+    let app = open_database(dir).await;
     let mut summary = Vec::new();
     for table in [
         "whop_account",
@@ -253,12 +249,7 @@ async fn kill_9_during_sync_then_rerun_equals_a_clean_sync() {
         eprintln!("round {round}: killed after {delay:?} ({status})");
     }
     // The kills landed inside runs (a killed run stays `running` until the next one closes it).
-    let app = App::open_with(
-        killed.path(),
-        AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: Some(WhopConfig::default()) },
-    )
-    .await
-    .unwrap();
+    let app = open_database(killed.path()).await;
     let cut: i64 = sqlx::query_scalar("SELECT count(*) FROM sync_run WHERE status IN ('running', 'interrupted')")
         .fetch_one(app.store().pool())
         .await
