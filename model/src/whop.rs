@@ -3,6 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The pipeline the sync keeps Whop memberships in (its deals' stage and status are Whop's).
+pub const WHOP_PIPELINE: &str = "Whop memberships";
+
+/// A Whop amount as shown everywhere (`USD 49.00`): Whop sends lower-case codes and may omit them.
+pub fn amount_text(micros: i64, currency: Option<&str>) -> String {
+    format!("{} {}", currency.unwrap_or("USD").to_uppercase(), crate::money::format_decimal_micros(micros, 2))
+}
+
 /// A business account the signed-in Whop user can act for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WhopAccount {

@@ -21,7 +21,7 @@ use crate::secrets::SecretStore;
 use crate::store::{Store, time};
 use client::ApiClient;
 use dealdesk_model::ipc::CoreEvent;
-use dealdesk_model::money::format_decimal_micros;
+use dealdesk_model::whop::amount_text;
 use dealdesk_model::whop::{
     ProductRevenue, ResourceCount, ResourceState, SyncProgress, SyncRun, WhopAccount, WhopIdentity, WhopMembershipView,
     WhopPaymentView, WhopPersonSummary, WhopSettings, WhopStatus, WhopTotals,
@@ -553,9 +553,6 @@ impl Whop {
         .bind(&users)
         .fetch_all(pool)
         .await?;
-        let amount = |micros: i64, currency: &Option<String>| {
-            format!("{} {}", currency.as_deref().unwrap_or("USD").to_uppercase(), format_decimal_micros(micros, 2))
-        };
         Ok(WhopPersonSummary {
             user_ids,
             memberships: memberships
@@ -572,8 +569,8 @@ impl Whop {
             payments: payments
                 .into_iter()
                 .map(|p| WhopPaymentView {
-                    amount: amount(p.total_micros.unwrap_or(0), &p.currency),
-                    refunded: p.refunded_micros.filter(|r| *r > 0).map(|r| amount(r, &p.currency)),
+                    amount: amount_text(p.total_micros.unwrap_or(0), p.currency.as_deref()),
+                    refunded: p.refunded_micros.filter(|r| *r > 0).map(|r| amount_text(r, p.currency.as_deref())),
                     id: p.id,
                     status: p.status.unwrap_or_else(|| "unknown".into()),
                     product: p.product,
@@ -581,7 +578,7 @@ impl Whop {
                 })
                 .collect(),
             payment_count: payment_count as u64,
-            lifetime_value: ltv.into_iter().map(|(currency, micros)| amount(micros, &Some(currency))).collect(),
+            lifetime_value: ltv.into_iter().map(|(currency, micros)| amount_text(micros, Some(&currency))).collect(),
         })
     }
 
@@ -614,13 +611,6 @@ impl Whop {
         .bind(limit)
         .fetch_all(pool)
         .await?;
-        let amount = |micros: Option<i64>, currency: &Option<String>| {
-            format!(
-                "{} {}",
-                currency.as_deref().unwrap_or("USD").to_uppercase(),
-                format_decimal_micros(micros.unwrap_or(0), 2)
-            )
-        };
         let event = |row: &PaymentEventRow, seq: i64, kind: TimelineEventKind| {
             let at = row.at.as_deref().and_then(|t| time::parse(t).ok())?;
             Some(TimelineEvent { seq, at, hlc: String::new(), record, source: UpdateSource::Sync, kind })
@@ -629,7 +619,7 @@ impl Whop {
         for row in &payments {
             let kind = TimelineEventKind::WhopPayment {
                 payment_id: row.id.clone(),
-                amount: amount(row.micros, &row.currency),
+                amount: amount_text(row.micros.unwrap_or(0), row.currency.as_deref()),
                 status: row.status.clone().unwrap_or_else(|| "unknown".into()),
                 product: row.product.clone(),
             };
@@ -638,7 +628,7 @@ impl Whop {
         for row in &refunds {
             let kind = TimelineEventKind::WhopRefund {
                 refund_id: row.id.clone(),
-                amount: amount(row.micros, &row.currency),
+                amount: amount_text(row.micros.unwrap_or(0), row.currency.as_deref()),
                 status: row.status.clone().unwrap_or_else(|| "unknown".into()),
             };
             // Below every payment number, so the two never collide.

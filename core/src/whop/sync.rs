@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use uuid::Uuid;
 
-pub const WHOP_PIPELINE: &str = "Whop memberships";
+pub use dealdesk_model::whop::WHOP_PIPELINE;
 /// Incremental passes ask for objects created a little before the high-water mark, in case two
 /// objects share a timestamp; the overlap is re-read and found unchanged.
 const HIGH_WATER_OVERLAP: Duration = Duration::from_secs(2);

@@ -2,13 +2,11 @@
 //! resource, and the history, with pure transitions the core events drive.
 
 use chrono::DateTime;
-use dealdesk_model::money::format_decimal_micros;
 use dealdesk_model::whop::{SyncProgress, SyncRun, WhopIdentity, WhopMembershipView, WhopStatus};
 use std::rc::Rc;
 use yew::Reducible;
 
-/// The pipeline the sync keeps Whop memberships in (the core's `WHOP_PIPELINE`).
-pub const WHOP_PIPELINE: &str = "Whop memberships";
+pub use dealdesk_model::whop::WHOP_PIPELINE;
 
 /// What the panel says when `DEALDESK_WHOP=off`.
 pub const DISABLED_BY_ENV: &str = "Switched off by DEALDESK_WHOP";
@@ -167,7 +165,7 @@ pub fn short_date(text: &str) -> String {
 
 /// Money in micros with its currency, as the core writes it: `USD 1234.50`.
 pub fn money_text(micros: i64, currency: &str) -> String {
-    format!("{} {}", currency.to_uppercase(), format_decimal_micros(micros, 2))
+    dealdesk_model::whop::amount_text(micros, Some(currency))
 }
 
 /// How a Whop status reads as a badge tone.
