@@ -4,6 +4,8 @@ use crate::crm::csv::ExportError;
 use crate::crm::{Crm, CrmError};
 use crate::secrets::{KeyringStore, SecretStore};
 use crate::store::{DATABASE_FILE, Store, StoreError};
+use crate::sync::connectivity::Connectivity;
+use crate::sync::{Outbox, SyncError};
 use crate::whop::{Whop, WhopConfig, WhopError};
 use dealdesk_model::ipc::CoreEvent;
 use dealdesk_model::{AppInfo, CsvObject, FileWritten, RecordKind, UpdateSource};
@@ -29,6 +31,8 @@ pub enum AppError {
     Write { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Whop(#[from] WhopError),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
 }
 
 impl From<&AppError> for dealdesk_model::ApiError {
@@ -36,6 +40,7 @@ impl From<&AppError> for dealdesk_model::ApiError {
         match error {
             AppError::Crm(crm) => crm.into(),
             AppError::Whop(whop) => whop.into(),
+            AppError::Sync(sync) => sync.into(),
             other => dealdesk_model::ApiError::new(dealdesk_model::ErrorCode::Internal, other.to_string()),
         }
     }
@@ -113,6 +118,7 @@ pub struct App {
     events: EventBus,
     crm: Crm,
     whop: Arc<Whop>,
+    outbox: Arc<Outbox>,
     data_dir: PathBuf,
 }
 
@@ -132,6 +138,7 @@ impl App {
             Some(config) => config,
             None => WhopConfig::from_env()?,
         };
+        let connectivity = Arc::new(Connectivity::new());
         // One token entry per data folder: two profiles (or test folders) never share a login.
         let whop = Arc::new(Whop::new(
             store.clone(),
@@ -139,8 +146,10 @@ impl App {
             whop_config,
             secrets,
             format!("whop-tokens:{install_id}"),
+            connectivity.clone(),
         )?);
-        Ok(App { store, events, crm, whop, data_dir: data_dir.to_path_buf() })
+        let outbox = Arc::new(Outbox::new(store.clone(), events.clone(), connectivity, whop.clone()));
+        Ok(App { store, events, crm, whop, outbox, data_dir: data_dir.to_path_buf() })
     }
 
     pub fn crm(&self) -> &Crm {
@@ -149,6 +158,34 @@ impl App {
 
     pub fn whop(&self) -> &Arc<Whop> {
         &self.whop
+    }
+
+    /// Operations waiting for the network, conflicts and connectivity.
+    pub fn outbox(&self) -> &Arc<Outbox> {
+        &self.outbox
+    }
+
+    /// Starts the offline machinery on the current tokio runtime (the desktop app): the outbox
+    /// worker, the network probe while offline, and the watch that syncs when the network is back.
+    pub fn spawn_offline_tasks(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        let probe_url = format!("{}/", self.whop.config().api_url.trim_end_matches('/'));
+        let connectivity = self.outbox.connectivity().clone();
+        let http = self.whop.http().clone();
+        vec![
+            tokio::spawn(self.outbox.clone().run_worker()),
+            tokio::spawn(self.outbox.clone().run_connectivity_watch()),
+            tokio::spawn(async move { connectivity.run_probe(http, probe_url).await }),
+        ]
+    }
+
+    /// Sets a field back to the value it had before one change of the record's history.
+    pub async fn restore_field_value(
+        &self,
+        request: dealdesk_model::outbox::RestoreFieldValue,
+        source: UpdateSource,
+    ) -> Result<(), AppError> {
+        self.crm.restore_field_value(request.record, request.seq, source).await?;
+        Ok(())
     }
 
     /// A record's timeline: its change log, plus Whop payments and refunds for people and

@@ -11,6 +11,7 @@ mod exports;
 pub mod sample;
 pub mod secrets;
 pub mod store;
+pub mod sync;
 pub mod whop;
 
 pub use app::{App, AppError, AppOptions, default_data_dir};

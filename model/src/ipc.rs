@@ -16,7 +16,11 @@ use crate::views::{
     AppInfo, Board, BoardQuery, BulkRequest, BulkResult, CustomFieldPatch, Dashboard, FileWritten, NewSavedView,
     NoteEdit, SavePipeline, SavedView, Settings, TagRequest, TaskPatch,
 };
-use crate::whop::{ProductRevenue, SyncRun, WhopLoginStarted, WhopPersonSummary, WhopSettings, WhopStatus};
+use crate::outbox::{
+    ConflictView, OutboxEntry, OutboxSummary, PendingOperation, ResolveConflict, RestoreFieldValue, WhopAction,
+    WhopPromoCodeView,
+};
+use crate::whop::{ProductRevenue, WhopMembershipView, SyncRun, WhopLoginStarted, WhopPersonSummary, WhopSettings, WhopStatus};
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
@@ -57,6 +61,14 @@ pub enum CoreEvent {
     RecordsChanged {
         kind: crate::record::RecordKind,
         source: crate::record::UpdateSource,
+    },
+    /// The outbox, the conflicts or the connectivity changed: the status area's numbers.
+    OutboxChanged {
+        summary: OutboxSummary,
+    },
+    /// The remote refused an operation; its local effect was rolled back.
+    OutboxRejected {
+        operation: PendingOperation,
     },
 }
 
@@ -145,6 +157,22 @@ commands! {
     /// A person's memberships, payments and lifetime value.
     WhopGetPersonSummary = "whop_person_summary": Uuid => WhopPersonSummary;
     WhopGetProductRevenue = "whop_product_revenue": () => Vec<ProductRevenue>;
+    /// The membership a Whop deal mirrors (with pending changes applied), if it is one.
+    WhopGetDealMembership = "whop_deal_membership": Uuid => Option<WhopMembershipView>;
+    WhopListPromoCodes = "whop_promo_codes": () => Vec<WhopPromoCodeView>;
+    /// Records a Whop action locally and queues it; it reaches Whop when the network allows.
+    WhopRunAction = "whop_action": WhopAction => OutboxEntry;
+    /// Waiting, failed and conflicting counts plus connectivity.
+    OutboxGetSummary = "outbox_summary": () => OutboxSummary;
+    /// Open operations (pending, in flight, failed, conflict), oldest first; `true` adds finished ones.
+    OutboxList = "outbox_list": bool => Vec<OutboxEntry>;
+    OutboxRetry = "outbox_retry": i64 => OutboxEntry;
+    OutboxDiscard = "outbox_discard": i64 => OutboxEntry;
+    /// Unresolved conflicts, oldest first.
+    ConflictsList = "conflicts_list": () => Vec<ConflictView>;
+    ConflictResolve = "conflict_resolve": ResolveConflict => ConflictView;
+    /// Puts back the value a field had before one change of the record's history.
+    RestoreField = "restore_field_value": RestoreFieldValue => ();
 }
 
 #[cfg(test)]

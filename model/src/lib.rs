@@ -7,6 +7,7 @@ pub mod error;
 pub mod import;
 pub mod ipc;
 pub mod money;
+pub mod outbox;
 pub mod query;
 pub mod record;
 pub mod timeline;

@@ -112,7 +112,15 @@ pub struct WhopMembershipView {
     pub product: Option<String>,
     pub renewal_period_end: Option<String>,
     pub cancel_at_period_end: bool,
+    /// Payment collection is paused.
+    pub paused: bool,
     pub created_at: Option<String>,
+    /// The CRM deal that mirrors it.
+    pub deal_id: Option<uuid::Uuid>,
+    /// Deleted on Whop (a tombstone: kept so nothing the user wrote about it is lost).
+    pub deleted_remotely: bool,
+    /// Changes made here that Whop has not confirmed yet; the fields above already show them.
+    pub pending: Vec<crate::outbox::PendingOperation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,8 +129,13 @@ pub struct WhopPaymentView {
     pub status: String,
     pub amount: String,
     pub refunded: Option<String>,
+    pub total_micros: i64,
+    /// Refunded so far, pending refunds included.
+    pub refunded_micros: i64,
+    pub currency: String,
     pub product: Option<String>,
     pub paid_at: Option<String>,
+    pub pending: Vec<crate::outbox::PendingOperation>,
 }
 
 /// A person's Whop data: memberships, recent payments and lifetime value.

@@ -117,6 +117,16 @@ commands! {
     whop_sync_history: ipc::WhopSyncHistory => |app, _unit| app.whop().sync_history(20).await;
     whop_person_summary: ipc::WhopGetPersonSummary => |app, id| app.whop().person_summary(id).await;
     whop_product_revenue: ipc::WhopGetProductRevenue => |app, _unit| app.whop().product_revenue().await;
+    whop_deal_membership: ipc::WhopGetDealMembership => |app, id| app.whop().deal_membership(id).await;
+    whop_promo_codes: ipc::WhopListPromoCodes => |app, _unit| app.whop().promo_codes().await;
+    whop_action: ipc::WhopRunAction => |app, action| app.outbox().run_whop_action(&action, SOURCE).await;
+    outbox_summary: ipc::OutboxGetSummary => |app, _unit| app.outbox().summary().await;
+    outbox_list: ipc::OutboxList => |app, include_finished| app.outbox().list(include_finished).await;
+    outbox_retry: ipc::OutboxRetry => |app, id| app.outbox().retry(id).await;
+    outbox_discard: ipc::OutboxDiscard => |app, id| app.outbox().discard(id).await;
+    conflicts_list: ipc::ConflictsList => |app, _unit| app.outbox().conflicts(false).await;
+    conflict_resolve: ipc::ConflictResolve => |app, request| app.outbox().resolve(request.id, request.keep, SOURCE).await;
+    restore_field_value: ipc::RestoreField => |app, request| app.restore_field_value(request, SOURCE).await;
 }
 
 #[cfg(test)]

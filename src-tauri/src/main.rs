@@ -151,6 +151,7 @@ fn main() -> anyhow::Result<()> {
                 let _runtime = tauri::async_runtime::handle().inner().enter();
                 app.watch_external_changes(EXTERNAL_CHANGES_POLL);
                 app.spawn_whop_scheduler();
+                app.spawn_offline_tasks();
             }
             tauri_app.manage(app);
             open_window(tauri_app, None)?;

@@ -12,6 +12,7 @@ mod custom_fields;
 pub(crate) mod deals;
 pub mod error;
 mod filters;
+mod history;
 mod notes;
 pub(crate) mod people;
 mod pipelines;

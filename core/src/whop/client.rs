@@ -6,6 +6,7 @@
 use super::config::{API_VERSION_DATE, WhopConfig};
 use super::error::WhopError;
 use super::oauth::Auth;
+use crate::sync::connectivity::Connectivity;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,6 +26,7 @@ pub struct ApiClient {
     http: reqwest::Client,
     config: WhopConfig,
     auth: Arc<Auth>,
+    connectivity: Arc<Connectivity>,
     /// When the next request may start (client-side rate limit).
     next_slot: tokio::sync::Mutex<Instant>,
 }
@@ -41,6 +43,29 @@ pub(crate) fn describe_reqwest(error: &reqwest::Error) -> String {
     text
 }
 
+/// What one write attempt came to. Writes are not retried here: the outbox retries them durably,
+/// with the same idempotency key, across restarts.
+#[derive(Debug)]
+pub enum WriteOutcome {
+    /// Whop confirmed; the changed object as it answered.
+    Confirmed(Value),
+    /// Try again later (the network, 408/409/429/5xx, a broken body), after `wait` if Whop said.
+    Retry { wait: Option<Duration>, error: WhopError },
+    /// Whop refused it (400/403/422 …): sending it again would not help.
+    Rejected(WhopError),
+    /// The object does not exist on Whop (any more).
+    NotFound(WhopError),
+}
+
+/// A write: method, path under the API URL, JSON body, idempotency key.
+#[derive(Debug, Clone)]
+pub struct WriteRequest {
+    pub method: reqwest::Method,
+    pub path: String,
+    pub body: Option<Value>,
+    pub idempotency_key: String,
+}
+
 enum Attempt {
     Done(Value),
     /// Retry after this long (or the backoff when `None`), remembering why.
@@ -50,8 +75,38 @@ enum Attempt {
 }
 
 impl ApiClient {
-    pub fn new(http: reqwest::Client, config: WhopConfig, auth: Arc<Auth>) -> ApiClient {
-        ApiClient { http, config, auth, next_slot: tokio::sync::Mutex::new(Instant::now()) }
+    pub fn new(http: reqwest::Client, config: WhopConfig, auth: Arc<Auth>, connectivity: Arc<Connectivity>) -> ApiClient {
+        ApiClient { http, config, auth, connectivity, next_slot: tokio::sync::Mutex::new(Instant::now()) }
+    }
+
+    /// One write (with one token refresh on a 401), sent with its `Idempotency-Key`.
+    pub async fn write(&self, request: WriteRequest) -> WriteOutcome {
+        let url = format!("{}{}", self.config.api_url, request.path);
+        let mut token = match self.auth.access_token().await {
+            Ok(token) => token,
+            Err(error) => return WriteOutcome::Retry { wait: None, error },
+        };
+        let mut refreshed = false;
+        loop {
+            self.wait_for_slot().await;
+            match self.attempt(&request.method, url.clone(), token.clone(), Some(&request)).await {
+                Attempt::Done(value) => return WriteOutcome::Confirmed(value),
+                Attempt::Retry(wait, error) => return WriteOutcome::Retry { wait, error },
+                Attempt::Fail(error @ WhopError::Api { status: 404, .. }) => return WriteOutcome::NotFound(error),
+                Attempt::Fail(error) => return WriteOutcome::Rejected(error),
+                Attempt::Unauthorized(message) => {
+                    if refreshed {
+                        let error = WhopError::Api { status: 401, url, kind: Some("unauthorized".into()), message };
+                        return WriteOutcome::Retry { wait: None, error };
+                    }
+                    token = match self.auth.refresh(Some(&token)).await {
+                        Ok(token) => token,
+                        Err(error) => return WriteOutcome::Retry { wait: None, error },
+                    };
+                    refreshed = true;
+                }
+            }
+        }
     }
 
     /// One list page: `GET {path}?first=N[&after=…]` plus `query`.
@@ -84,7 +139,7 @@ impl ApiClient {
         let mut attempt = 0u32;
         loop {
             self.wait_for_slot().await;
-            match self.attempt(url.clone(), token.clone()).await {
+            match self.attempt(&reqwest::Method::GET, url.clone(), token.clone(), None).await {
                 Attempt::Done(value) => return Ok(value),
                 Attempt::Fail(error) => return Err(error),
                 Attempt::Unauthorized(message) => {
@@ -112,27 +167,42 @@ impl ApiClient {
         }
     }
 
-    async fn attempt(&self, url: String, token: String) -> Attempt {
+    async fn attempt(
+        &self,
+        method: &reqwest::Method,
+        url: String,
+        token: String,
+        write: Option<&WriteRequest>,
+    ) -> Attempt {
         let url = url.as_str();
-        let sent = self
+        let mut builder = self
             .http
-            .get(url)
+            .request(method.clone(), url)
             .bearer_auth(token)
             .header("Api-Version-Date", API_VERSION_DATE)
             .header(reqwest::header::ACCEPT, "application/json")
-            .timeout(self.config.request_timeout)
-            .send()
-            .await;
-        let response = match sent {
+            .timeout(self.config.request_timeout);
+        if let Some(write) = write {
+            builder = builder.header("Idempotency-Key", write.idempotency_key.as_str());
+            if let Some(body) = &write.body {
+                builder = builder.json(body);
+            }
+        }
+        let response = match builder.send().await {
             Ok(response) => response,
             Err(e) if e.is_timeout() => {
                 let seconds = self.config.request_timeout.as_secs();
                 return Attempt::Retry(None, WhopError::Timeout { url: url.into(), seconds });
             }
             Err(e) => {
-                return Attempt::Retry(None, WhopError::Network { url: url.into(), message: describe_reqwest(&e) });
+                let message = describe_reqwest(&e);
+                if e.is_connect() {
+                    self.connectivity.report_offline(&message);
+                }
+                return Attempt::Retry(None, WhopError::Network { url: url.into(), message });
             }
         };
+        self.connectivity.report_online();
         let status = response.status().as_u16();
         let retry_after = retry_after(response.headers());
         let bytes = match response.bytes().await {

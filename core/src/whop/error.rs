@@ -53,6 +53,10 @@ pub enum WhopError {
     Api { status: u16, url: String, kind: Option<String>, message: String },
     #[error("Whop sent an answer Dealdesk cannot read from {url}: {message}")]
     Decode { url: String, message: String },
+    #[error("{0}")]
+    InvalidAction(String),
+    #[error("outbox: {0}")]
+    Outbox(String),
     #[error("the loopback redirect listener failed: {0}")]
     Loopback(String),
     #[error("timed out waiting for the browser to come back from Whop")]
@@ -79,8 +83,19 @@ impl From<&WhopError> for dealdesk_model::ApiError {
         let code = match error {
             WhopError::Crm(crm) => return crm.into(),
             WhopError::DeepLink(_) | WhopError::UnknownLoginState | WhopError::Config(_) => ErrorCode::BadRequest,
+            WhopError::InvalidAction(_) => ErrorCode::Validation,
             _ => ErrorCode::Internal,
         };
         dealdesk_model::ApiError::new(code, error.to_string())
+    }
+}
+
+impl From<crate::sync::SyncError> for WhopError {
+    fn from(error: crate::sync::SyncError) -> Self {
+        match error {
+            crate::sync::SyncError::Store(e) => WhopError::Store(e),
+            crate::sync::SyncError::Whop(e) => e,
+            other => WhopError::Outbox(other.to_string()),
+        }
     }
 }

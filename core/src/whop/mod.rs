@@ -2,6 +2,7 @@
 //! into mirror tables, and the mapping of members, memberships and payments onto the CRM.
 //! Tokens live only in the OS keyring ([`crate::secrets`]).
 
+pub mod actions;
 pub mod client;
 pub mod config;
 pub mod deeplink;
@@ -19,9 +20,11 @@ pub use resources::Resource;
 use crate::app::EventBus;
 use crate::secrets::SecretStore;
 use crate::store::{Store, time};
+use crate::sync::connectivity::Connectivity;
 use client::ApiClient;
 use dealdesk_model::ipc::CoreEvent;
 use dealdesk_model::whop::amount_text;
+use dealdesk_model::outbox::WhopPromoCodeView;
 use dealdesk_model::whop::{
     ProductRevenue, ResourceCount, ResourceState, SyncProgress, SyncRun, WhopAccount, WhopIdentity, WhopMembershipView,
     WhopPaymentView, WhopPersonSummary, WhopSettings, WhopStatus, WhopTotals,
@@ -35,7 +38,7 @@ use uuid::Uuid;
 
 const ENABLED_SETTING: &str = "whop.enabled";
 const INTERVAL_SETTING: &str = "whop.sync_interval_minutes";
-const IDENTITY_SETTING: &str = "whop.identity";
+pub(crate) const IDENTITY_SETTING: &str = "whop.identity";
 pub const DEFAULT_SYNC_MINUTES: u32 = 5;
 
 #[derive(Default, sqlx::FromRow)]
@@ -59,12 +62,17 @@ struct SyncRunRow {
 #[derive(sqlx::FromRow)]
 struct MembershipRow {
     id: String,
-    status: Option<String>,
     product: Option<String>,
-    renewal_period_end: Option<String>,
-    cancel_at_period_end: Option<i64>,
     created_at: Option<String>,
+    deal_id: Option<String>,
+    remote_deleted_at: Option<String>,
+    raw: String,
 }
+
+const MEMBERSHIP_VIEW_SELECT: &str = "SELECT m.id, coalesce(p.title, json_extract(m.raw, '$.product.title')) AS product,
+        m.created_at, d.deal_id, m.remote_deleted_at, m.raw
+     FROM whop_membership m LEFT JOIN whop_product p ON p.id = m.product_id
+     LEFT JOIN whop_deal d ON d.membership_id = m.id";
 
 #[derive(sqlx::FromRow)]
 struct PaymentEventRow {
@@ -81,11 +89,38 @@ struct PaymentEventRow {
 struct PaymentRow {
     id: String,
     status: Option<String>,
-    total_micros: Option<i64>,
-    refunded_micros: Option<i64>,
     currency: Option<String>,
     product: Option<String>,
     paid_at: Option<String>,
+    raw: String,
+}
+
+/// Membership rows as the window shows them: waiting operations applied, marked pending.
+async fn membership_views(
+    conn: &mut sqlx::SqliteConnection,
+    rows: Vec<MembershipRow>,
+) -> Result<Vec<WhopMembershipView>, WhopError> {
+    let ids: Vec<String> = rows.iter().map(|m| m.id.clone()).collect();
+    let mut open = crate::sync::outbox::open_for(conn, "whop_membership", &ids).await?;
+    let mut views = Vec::with_capacity(rows.len());
+    for m in rows {
+        let remote: Value = serde_json::from_str(&m.raw).unwrap_or(Value::Null);
+        let ops = open.remove(&m.id).unwrap_or_default();
+        let (shown, pending) = crate::sync::outbox::overlay(&remote, &ops)?;
+        views.push(WhopMembershipView {
+            status: resources::text(&shown, "status").unwrap_or_else(|| "unknown".into()),
+            product: m.product,
+            renewal_period_end: resources::timestamp(&shown, "renewal_period_end"),
+            cancel_at_period_end: shown.get("cancel_at_period_end").and_then(Value::as_bool).unwrap_or(false),
+            paused: shown.get("payment_collection_paused").and_then(Value::as_bool).unwrap_or(false),
+            created_at: m.created_at,
+            deal_id: m.deal_id.and_then(|d| Uuid::parse_str(&d).ok()),
+            deleted_remotely: m.remote_deleted_at.is_some(),
+            pending,
+            id: m.id,
+        });
+    }
+    Ok(views)
 }
 
 pub struct Whop {
@@ -109,6 +144,7 @@ impl Whop {
         config: WhopConfig,
         secrets: Arc<dyn SecretStore>,
         secret_key: String,
+        connectivity: Arc<Connectivity>,
     ) -> Result<Whop, WhopError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
@@ -119,7 +155,7 @@ impl Whop {
             .build()
             .map_err(|e| WhopError::Config(format!("cannot build the HTTP client: {e}")))?;
         let auth = Arc::new(Auth::new(config.clone(), http.clone(), secrets, secret_key));
-        let api = ApiClient::new(http.clone(), config.clone(), auth.clone());
+        let api = ApiClient::new(http.clone(), config.clone(), auth.clone(), connectivity);
         Ok(Whop {
             store,
             events,
@@ -134,6 +170,11 @@ impl Whop {
 
     pub fn config(&self) -> &WhopConfig {
         &self.config
+    }
+
+    /// The shared HTTP client (timeouts, no redirects), for the connectivity probe.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     pub fn api(&self) -> &ApiClient {
@@ -285,6 +326,14 @@ impl Whop {
             .and_then(|run| time::parse(&run.started_at).ok())
             .is_none_or(|at| time::now().signed_duration_since(at).num_seconds() >= interval);
         if due {
+            self.sync(&|_| {}).await?;
+        }
+        Ok(())
+    }
+
+    /// Syncs now when the integration is on and connected (after the network came back).
+    pub async fn sync_if_connected(&self) -> Result<(), WhopError> {
+        if self.enabled().await? && self.auth.stored_tokens()?.is_some() {
             self.sync(&|_| {}).await?;
         }
         Ok(())
@@ -521,25 +570,27 @@ impl Whop {
             return Ok(WhopPersonSummary::default());
         }
         let users = serde_json::to_string(&user_ids).unwrap_or_else(|_| "[]".into());
-        let memberships: Vec<MembershipRow> = sqlx::query_as(
-            "SELECT m.id, m.status, coalesce(p.title, json_extract(m.raw, '$.product.title')) AS product,
-                    m.renewal_period_end, m.cancel_at_period_end, m.created_at
-             FROM whop_membership m LEFT JOIN whop_product p ON p.id = m.product_id
-             WHERE m.user_id IN (SELECT value FROM json_each(?)) ORDER BY m.created_at DESC",
-        )
+        let mut conn = pool.acquire().await?;
+        let memberships: Vec<MembershipRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{MEMBERSHIP_VIEW_SELECT} WHERE m.user_id IN (SELECT value FROM json_each(?)) ORDER BY m.created_at DESC"
+        )))
         .bind(&users)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?;
+        let memberships = membership_views(&mut conn, memberships).await?;
         let payments: Vec<PaymentRow> = sqlx::query_as(
-            "SELECT y.id, y.status, y.total_micros, y.refunded_micros, y.currency,
+            "SELECT y.id, y.status, y.currency, y.raw,
                     coalesce(p.title, json_extract(y.raw, '$.product.title')) AS product,
                     coalesce(y.paid_at, y.created_at) AS paid_at
              FROM whop_payment y LEFT JOIN whop_product p ON p.id = y.product_id
              WHERE y.user_id IN (SELECT value FROM json_each(?)) ORDER BY y.created_at DESC LIMIT 20",
         )
         .bind(&users)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?;
+        let payment_ids: Vec<String> = payments.iter().map(|p| p.id.clone()).collect();
+        let mut open = crate::sync::outbox::open_for(&mut conn, "whop_payment", &payment_ids).await?;
+        drop(conn);
         let payment_count: i64 =
             sqlx::query_scalar("SELECT count(*) FROM whop_payment WHERE user_id IN (SELECT value FROM json_each(?))")
                 .bind(&users)
@@ -555,31 +606,92 @@ impl Whop {
         .await?;
         Ok(WhopPersonSummary {
             user_ids,
-            memberships: memberships
-                .into_iter()
-                .map(|m| WhopMembershipView {
-                    id: m.id,
-                    status: m.status.unwrap_or_else(|| "unknown".into()),
-                    product: m.product,
-                    renewal_period_end: m.renewal_period_end,
-                    cancel_at_period_end: m.cancel_at_period_end.unwrap_or(0) != 0,
-                    created_at: m.created_at,
-                })
-                .collect(),
+            memberships,
             payments: payments
                 .into_iter()
-                .map(|p| WhopPaymentView {
-                    amount: amount_text(p.total_micros.unwrap_or(0), p.currency.as_deref()),
-                    refunded: p.refunded_micros.filter(|r| *r > 0).map(|r| amount_text(r, p.currency.as_deref())),
-                    id: p.id,
-                    status: p.status.unwrap_or_else(|| "unknown".into()),
-                    product: p.product,
-                    paid_at: p.paid_at,
+                .map(|p| {
+                    let remote: Value = serde_json::from_str(&p.raw).unwrap_or(Value::Null);
+                    let ops = open.remove(&p.id).unwrap_or_default();
+                    let (shown, pending) = crate::sync::outbox::overlay(&remote, &ops)?;
+                    let total_micros = resources::money(&shown, "total").unwrap_or(0);
+                    let refunded_micros = resources::money(&shown, "refunded_amount").unwrap_or(0);
+                    Ok(WhopPaymentView {
+                        amount: amount_text(total_micros, p.currency.as_deref()),
+                        refunded: (refunded_micros > 0).then(|| amount_text(refunded_micros, p.currency.as_deref())),
+                        total_micros,
+                        refunded_micros,
+                        currency: p.currency.clone().unwrap_or_else(|| "USD".into()).to_uppercase(),
+                        id: p.id,
+                        status: p.status.unwrap_or_else(|| "unknown".into()),
+                        product: p.product,
+                        paid_at: p.paid_at,
+                        pending,
+                    })
                 })
-                .collect(),
+                .collect::<Result<Vec<_>, WhopError>>()?,
             payment_count: payment_count as u64,
             lifetime_value: ltv.into_iter().map(|(currency, micros)| amount_text(micros, Some(&currency))).collect(),
         })
+    }
+
+    /// The membership a Whop deal mirrors, as the window shows it.
+    pub async fn deal_membership(&self, deal_id: Uuid) -> Result<Option<WhopMembershipView>, WhopError> {
+        let mut conn = self.store.pool().acquire().await?;
+        let rows: Vec<MembershipRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{MEMBERSHIP_VIEW_SELECT} WHERE d.deal_id = ?")))
+                .bind(deal_id.to_string())
+                .fetch_all(&mut *conn)
+                .await?;
+        Ok(membership_views(&mut conn, rows).await?.into_iter().next())
+    }
+
+    /// Promo codes, newest first, with creations that have not reached Whop yet on top.
+    pub async fn promo_codes(&self) -> Result<Vec<WhopPromoCodeView>, WhopError> {
+        let mut conn = self.store.pool().acquire().await?;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, raw FROM whop_promo_code ORDER BY created_at DESC LIMIT 500")
+                .fetch_all(&mut *conn)
+                .await?;
+        let ids: Vec<String> = rows.iter().map(|(id, _)| id.clone()).collect();
+        let mut open = crate::sync::outbox::open_for(&mut conn, "whop_promo_code", &ids).await?;
+        let creations: Vec<crate::sync::outbox::OutboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM outbox WHERE action = 'promo_code.create' AND status IN {} ORDER BY id DESC",
+            crate::sync::outbox::COLUMNS,
+            crate::sync::outbox::OPEN
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut views = Vec::with_capacity(rows.len() + creations.len());
+        for op in creations {
+            let shown = Value::Object(op.map(&op.optimistic));
+            views.push(WhopPromoCodeView {
+                id: None,
+                code: resources::text(&shown, "code").unwrap_or_default(),
+                status: if op.status == "failed" { "refused".into() } else { "pending".into() },
+                amount_off: resources::text(&shown, "amount_off").unwrap_or_default(),
+                uses: None,
+                pending: vec![op.pending_operation()?],
+            });
+        }
+        for (id, raw) in rows {
+            let remote: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
+            let (shown, pending) = crate::sync::outbox::overlay(&remote, &open.remove(&id).unwrap_or_default())?;
+            let currency = resources::text(&shown, "currency");
+            let amount_off = match (resources::text(&shown, "promo_type").as_deref(), resources::money(&shown, "amount_off")) {
+                (Some("percentage"), Some(micros)) => format!("{}%", dealdesk_model::money::format_decimal_micros(micros, 0)),
+                (_, Some(micros)) => amount_text(micros, currency.as_deref()),
+                (_, None) => String::new(),
+            };
+            views.push(WhopPromoCodeView {
+                code: resources::text(&shown, "code").unwrap_or_default(),
+                status: resources::text(&shown, "status").unwrap_or_else(|| "unknown".into()),
+                amount_off,
+                uses: shown.get("uses").and_then(Value::as_u64),
+                pending,
+                id: Some(id),
+            });
+        }
+        Ok(views)
     }
 
     /// Whop payments and refunds for a person's timeline (through their Whop users) or a

@@ -74,6 +74,16 @@ impl Resource {
         }
     }
 
+    /// The outbox's name for records of this resource, when Dealdesk can change them.
+    pub fn outbox_kind(self) -> Option<&'static str> {
+        match self {
+            Resource::Memberships => Some("whop_membership"),
+            Resource::Payments => Some("whop_payment"),
+            Resource::PromoCodes => Some("whop_promo_code"),
+            _ => None,
+        }
+    }
+
     /// The extracted columns (besides id, timestamps and raw), in [`Resource::extract`] order.
     pub fn columns(self) -> &'static [&'static str] {
         match self {
@@ -98,6 +108,7 @@ impl Resource {
                 "cancel_at_period_end",
                 "canceled_at",
                 "renewal_period_end",
+                "payment_collection_paused",
             ],
             Resource::Payments => &[
                 "status",
@@ -149,6 +160,7 @@ impl Resource {
                 boolean(item, "cancel_at_period_end").into(),
                 timestamp(item, "canceled_at").into(),
                 timestamp(item, "renewal_period_end").into(),
+                boolean(item, "payment_collection_paused").into(),
             ],
             Resource::Payments => vec![
                 t("status"),

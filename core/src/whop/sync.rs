@@ -15,6 +15,7 @@ use crate::crm::record::{WriteCtx, insert_records, update_record};
 use crate::crm::validate;
 use crate::store::{Store, time};
 use dealdesk_model::whop::ResourceCount;
+use dealdesk_model::outbox::ConflictKind;
 use dealdesk_model::{DealStatus, Money, UpdateSource};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -288,6 +289,9 @@ async fn upsert_items(
     qb.build().execute(&mut *conn).await?;
 
     let changed: Vec<&Value> = changed.into_iter().map(|(item, ..)| item).collect();
+    if let Some(record_kind) = resource.outbox_kind() {
+        crate::sync::conflicts::reconcile(conn, record_kind, &changed).await?;
+    }
     match resource {
         Resource::Members | Resource::Leads => {
             let users: Vec<WhopUser> = changed.iter().filter_map(|i| WhopUser::from_item(i)).collect();
@@ -550,6 +554,30 @@ async fn map_memberships(
 
         if let Some(deal_id) = linked.get(&membership_id).and_then(|id| Uuid::parse_str(id).ok()) {
             match crate::crm::deals::fetch(&mut *conn, deal_id).await {
+                Ok(deal) if deal.meta.deleted_at.is_some() => {
+                    // In the local trash: a remote change does not bring it back silently.
+                    let old = DealFields::from(&deal);
+                    if old.stage_id != stage || old.status != deal_status {
+                        let summary = format!(
+                            "Membership {membership_id} changed on Whop ({}) while its deal \"{}\" is in the trash",
+                            status.as_deref().unwrap_or("unknown"),
+                            deal.name
+                        );
+                        crate::sync::conflicts::record(
+                            conn,
+                            ConflictKind::DeletedLocally,
+                            "whop_membership",
+                            &membership_id,
+                            Some("status"),
+                            &Value::Null,
+                            &Value::from(status.clone()),
+                            None,
+                            &summary,
+                        )
+                        .await?;
+                    }
+                    continue;
+                }
                 Ok(deal) => {
                     let old = DealFields::from(&deal);
                     let mut new = old.clone();
@@ -608,6 +636,54 @@ async fn map_memberships(
         qb.build().execute(&mut *conn).await?;
     }
     Ok(new_deals.len() as u64)
+}
+
+/// Writes an object Whop returned from a confirmed write into its mirror (and the CRM mapping),
+/// in the caller's transaction, as a sync would.
+pub(crate) async fn apply_confirmed(
+    conn: &mut SqliteConnection,
+    ctx: &WriteCtx<'_>,
+    record_kind: &str,
+    item: &Value,
+) -> Result<(), WhopError> {
+    let Some(resource) = Resource::ALL.into_iter().find(|r| r.outbox_kind() == Some(record_kind)) else {
+        return Ok(());
+    };
+    if item.get("id").and_then(Value::as_str).is_none() {
+        tracing::warn!(record_kind, "whop: a confirmed write answered without an object id; the next sync brings it");
+        return Ok(());
+    }
+    upsert_items(conn, ctx, resource, std::slice::from_ref(item)).await?;
+    Ok(())
+}
+
+/// Marks a membership deleted on Whop (a tombstone: the row and its deal stay).
+pub(crate) async fn tombstone(conn: &mut SqliteConnection, record_kind: &str, id: &str) -> Result<(), WhopError> {
+    if record_kind == "whop_membership" {
+        sqlx::query("UPDATE whop_membership SET remote_deleted_at = ? WHERE id = ? AND remote_deleted_at IS NULL")
+            .bind(time::format(time::now()))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Maps a membership onto its deal again from the mirror (after its deal left the trash).
+pub(crate) async fn remap_membership(
+    conn: &mut SqliteConnection,
+    ctx: &WriteCtx<'_>,
+    membership_id: &str,
+) -> Result<(), WhopError> {
+    let raw: Option<String> =
+        sqlx::query_scalar("SELECT raw FROM whop_membership WHERE id = ?").bind(membership_id).fetch_optional(&mut *conn).await?;
+    let Some(item) = raw.and_then(|r| serde_json::from_str::<Value>(&r).ok()) else {
+        return Ok(());
+    };
+    let users: Vec<WhopUser> = WhopUser::from_item(&item).into_iter().collect();
+    let (people, _) = ensure_people(conn, ctx, &users).await?;
+    map_memberships(conn, ctx, &[&item], &people).await?;
+    Ok(())
 }
 
 /// Marks runs left `running` by a process that died as interrupted.

@@ -3,6 +3,7 @@
 //! Human tables by default, JSON with `--json`. Bad input exits non-zero with one line on stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod outbox;
 mod output;
 mod whop;
 
@@ -91,9 +92,15 @@ enum Command {
         #[command(flatten)]
         json: JsonFlag,
     },
-    /// Whop: sign in, sync, status, sign out
+    /// Whop: sign in, sync, status, sign out, and actions on memberships, payments, promo codes
     #[command(subcommand)]
     Whop(whop::WhopCommand),
+    /// Operations waiting for the network: list, drain, retry, discard
+    #[command(subcommand)]
+    Outbox(outbox::OutboxCommand),
+    /// Conflicts between local and remote changes: list, resolve
+    #[command(subcommand)]
+    Conflicts(outbox::ConflictsCommand),
 }
 
 #[derive(Subcommand)]
@@ -287,6 +294,8 @@ async fn dispatch(app: &App, command: Command) -> anyhow::Result<()> {
     let crm = app.crm();
     match command {
         Command::Whop(command) => whop::run(app, command).await?,
+        Command::Outbox(command) => outbox::run(app, command).await?,
+        Command::Conflicts(command) => outbox::run_conflicts(app, command).await?,
         Command::People(PeopleCommand::Add { first_name, last_name, email, phone, job_title, company, json }) => {
             let company_id = match company {
                 Some(text) => Some(crm.resolve_company(&text).await?.id),

@@ -4,6 +4,7 @@ use crate::output;
 use clap::Subcommand;
 use dealdesk_core::App;
 use dealdesk_core::whop::WhopError;
+use dealdesk_model::outbox::{CancelMode, NewPromoCode, PromoType, WhopAction};
 use dealdesk_model::whop::{SyncProgress, SyncRun};
 use std::io::Write;
 use std::time::Duration;
@@ -34,11 +35,126 @@ pub enum WhopCommand {
     },
     /// Revoke the tokens at Whop and delete them from the keyring (synced data stays)
     Logout,
+    /// Change a membership on Whop (queued in the outbox; sent on the next drain)
+    #[command(subcommand)]
+    Membership(MembershipCommand),
+    /// Refund a payment on Whop (queued in the outbox; sent on the next drain)
+    #[command(subcommand)]
+    Payment(PaymentCommand),
+    /// Create or deactivate promo codes on Whop (queued in the outbox)
+    #[command(subcommand)]
+    Promo(PromoCommand),
+}
+
+#[derive(Subcommand)]
+pub enum MembershipCommand {
+    /// Cancel at the end of the billing period (or now with --immediately)
+    Cancel {
+        membership_id: String,
+        #[arg(long)]
+        immediately: bool,
+    },
+    /// Pause payment collection
+    Pause { membership_id: String },
+    /// Resume payment collection
+    Resume { membership_id: String },
+    /// Push the next renewal back by DAYS free days
+    AddFreeDays { membership_id: String, days: u32 },
+    /// Replace the membership's metadata with a JSON object
+    Metadata { membership_id: String, json: String },
+}
+
+#[derive(Subcommand)]
+pub enum PaymentCommand {
+    /// Refund a payment: all that is left, or --amount (in the payment's currency, e.g. 12.50)
+    Refund {
+        payment_id: String,
+        #[arg(long)]
+        amount: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PromoCommand {
+    /// Create a promo code: --percent 20 or --amount 5.00 --currency USD
+    Create {
+        code: String,
+        #[arg(long, conflicts_with = "amount")]
+        percent: Option<String>,
+        #[arg(long)]
+        amount: Option<String>,
+        #[arg(long, default_value = "USD")]
+        currency: String,
+        /// Only for new customers
+        #[arg(long)]
+        new_users_only: bool,
+        /// The discount lasts this many months (default: forever)
+        #[arg(long)]
+        months: Option<u32>,
+    },
+    /// Deactivate a promo code by its Whop id
+    Deactivate { promo_code_id: String },
+}
+
+fn decimal_micros(text: &str, what: &str) -> anyhow::Result<i64> {
+    dealdesk_model::money::parse_decimal_micros(text.trim())
+        .map_err(|e| anyhow::anyhow!("{what}: '{text}' is not an amount ({e})"))
+}
+
+async fn queue(app: &App, action: WhopAction) -> anyhow::Result<()> {
+    let entry = app.outbox().run_whop_action(&action, dealdesk_model::UpdateSource::Cli).await?;
+    output::line(format!(
+        "queued #{}: {} (it reaches Whop on the next `dealdesk-cli outbox drain` or when the app is online)",
+        entry.id, entry.summary
+    ))?;
+    Ok(())
 }
 
 pub async fn run(app: &App, command: WhopCommand) -> anyhow::Result<()> {
     let whop = app.whop();
     match command {
+        WhopCommand::Membership(command) => {
+            let action = match command {
+                MembershipCommand::Cancel { membership_id, immediately } => WhopAction::CancelMembership {
+                    membership_id,
+                    mode: if immediately { CancelMode::Immediately } else { CancelMode::AtPeriodEnd },
+                },
+                MembershipCommand::Pause { membership_id } => WhopAction::PauseMembership { membership_id },
+                MembershipCommand::Resume { membership_id } => WhopAction::ResumeMembership { membership_id },
+                MembershipCommand::AddFreeDays { membership_id, days } => {
+                    WhopAction::AddFreeDays { membership_id, days }
+                }
+                MembershipCommand::Metadata { membership_id, json } => {
+                    let metadata = serde_json::from_str(&json)
+                        .map_err(|e| anyhow::anyhow!("metadata: not valid JSON ({e})"))?;
+                    WhopAction::UpdateMembershipMetadata { membership_id, metadata }
+                }
+            };
+            queue(app, action).await?;
+        }
+        WhopCommand::Payment(PaymentCommand::Refund { payment_id, amount }) => {
+            let amount_micros = amount.as_deref().map(|a| decimal_micros(a, "--amount")).transpose()?;
+            queue(app, WhopAction::RefundPayment { payment_id, amount_micros }).await?;
+        }
+        WhopCommand::Promo(PromoCommand::Create { code, percent, amount, currency, new_users_only, months }) => {
+            let (promo_type, amount_off_micros) = match (percent, amount) {
+                (Some(p), None) => (PromoType::Percentage, decimal_micros(&p, "--percent")?),
+                (None, Some(a)) => (PromoType::FlatAmount, decimal_micros(&a, "--amount")?),
+                _ => anyhow::bail!("give either --percent or --amount"),
+            };
+            let new = NewPromoCode {
+                code,
+                promo_type,
+                amount_off_micros,
+                currency,
+                new_users_only,
+                duration_months: months,
+            };
+            queue(app, WhopAction::CreatePromoCode(new)).await?;
+        }
+        WhopCommand::Promo(PromoCommand::Deactivate { promo_code_id }) => {
+            queue(app, WhopAction::DeactivatePromoCode { promo_code_id }).await?;
+        }
         WhopCommand::Login { no_browser, timeout } => {
             let status = whop
                 .login_with_loopback(

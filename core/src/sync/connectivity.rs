@@ -1,0 +1,119 @@
+//! Whether the network is there. Failed requests say "offline", answered ones say "online"; while
+//! offline, a cheap probe (any HTTP answer from the Whop API host counts) runs with backoff, and
+//! coming back online wakes whoever waits (the outbox worker, the Whop sync).
+
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Probe backoff: 1 s, 2 s, 4 s … up to this.
+const MAX_PROBE_INTERVAL: Duration = Duration::from_secs(60);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkState {
+    pub online: bool,
+    /// Why the last request failed, while offline.
+    pub reason: Option<String>,
+}
+
+pub struct Connectivity {
+    state: watch::Sender<NetworkState>,
+    /// Serialises transitions so two failing requests do not race the flag.
+    transition: Mutex<()>,
+}
+
+impl Default for Connectivity {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Connectivity {
+    /// Starts online: the first failed request says otherwise.
+    pub fn new() -> Self {
+        let (state, _) = watch::channel(NetworkState { online: true, reason: None });
+        Connectivity { state, transition: Mutex::new(()) }
+    }
+
+    pub fn is_online(&self) -> bool {
+        self.state.borrow().online
+    }
+
+    pub fn state(&self) -> NetworkState {
+        self.state.borrow().clone()
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<NetworkState> {
+        self.state.subscribe()
+    }
+
+    /// A request failed to reach the server (connect error, timeout).
+    pub fn report_offline(&self, reason: &str) {
+        let _guard = self.transition.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if self.state.borrow().online {
+            tracing::info!(reason, "network: offline");
+        }
+        self.state.send_replace(NetworkState { online: false, reason: Some(reason.chars().take(300).collect()) });
+    }
+
+    /// A request got an HTTP answer (any status).
+    pub fn report_online(&self) {
+        let _guard = self.transition.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !self.state.borrow().online {
+            tracing::info!("network: back online");
+            self.state.send_replace(NetworkState { online: true, reason: None });
+        }
+    }
+
+    /// Waits until online (at once when already online).
+    pub async fn wait_online(&self) {
+        let mut rx = self.subscribe();
+        // `wait_for` only fails when the sender is gone, which means the app is closing.
+        let _ = rx.wait_for(|s| s.online).await;
+    }
+
+    /// While offline, probes `url` with backoff until any HTTP answer comes back. Runs forever;
+    /// the app spawns it once.
+    pub async fn run_probe(&self, http: reqwest::Client, url: String) {
+        let mut rx = self.subscribe();
+        loop {
+            if rx.wait_for(|s| !s.online).await.is_err() {
+                return;
+            }
+            let mut wait = Duration::from_secs(1);
+            while !self.is_online() {
+                tokio::time::sleep(wait).await;
+                match http.get(&url).timeout(PROBE_TIMEOUT).send().await {
+                    Ok(_) => self.report_online(),
+                    Err(error) => {
+                        tracing::debug!(%error, wait_ms = wait.as_millis() as u64, "network probe failed");
+                        wait = (wait * 2).min(MAX_PROBE_INTERVAL);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn transitions_wake_waiters() {
+        let c = std::sync::Arc::new(Connectivity::new());
+        assert!(c.is_online());
+        c.report_offline("connection refused");
+        assert_eq!(c.state().reason.as_deref(), Some("connection refused"));
+        let waiter = {
+            let c = c.clone();
+            tokio::spawn(async move { c.wait_online().await })
+        };
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        c.report_online();
+        tokio::time::timeout(Duration::from_secs(2), waiter).await.unwrap().unwrap();
+        assert!(c.is_online() && c.state().reason.is_none());
+    }
+}

@@ -1,0 +1,588 @@
+//! Offline first: the outbox of operations waiting for the network, the worker that sends them
+//! (in order per record, with backoff, exactly once thanks to idempotency keys), connectivity,
+//! and conflicts. The model is explained in docs/offline-and-sync.md.
+
+pub mod conflicts;
+pub mod connectivity;
+pub mod error;
+pub mod outbox;
+
+pub use error::SyncError;
+pub use outbox::NewOperation;
+
+use crate::app::EventBus;
+use crate::crm::record::{WriteCtx, set_deleted};
+use crate::store::{Store, time};
+use crate::whop::Whop;
+use crate::whop::client::WriteOutcome;
+use connectivity::Connectivity;
+use dealdesk_model::ipc::CoreEvent;
+use dealdesk_model::outbox::{
+    ConflictKind, ConflictView, OutboxEntry, OutboxStatus, OutboxSummary, Resolution, WhopAction,
+};
+use dealdesk_model::{RecordKind, UpdateSource};
+use outbox::OutboxRow;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Server errors (5xx, 408, 409, broken answers) an operation survives before it is marked failed.
+pub const MAX_ATTEMPTS: u32 = 10;
+/// How long a worker waits before trying again while Whop is not connected.
+const NOT_CONNECTED_WAIT: Duration = Duration::from_secs(60);
+/// The longest a drain sleeps for one backoff before looking again.
+const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+/// What a drain did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DrainReport {
+    pub sent: u64,
+    pub failed: u64,
+    pub conflicts: u64,
+    /// Open operations left (waiting on the network, a failed or conflicting predecessor).
+    pub remaining: u64,
+    /// Why the drain stopped early (offline, not connected).
+    pub stopped: Option<String>,
+}
+
+enum Settled {
+    Sent,
+    Failed,
+    Conflict,
+    /// Waits for its next attempt.
+    Later,
+    /// The network or the login is missing: stop draining.
+    Stop(String),
+}
+
+pub struct Outbox {
+    store: Store,
+    events: EventBus,
+    connectivity: Arc<Connectivity>,
+    whop: Arc<Whop>,
+    wake: Notify,
+}
+
+impl Outbox {
+    pub fn new(store: Store, events: EventBus, connectivity: Arc<Connectivity>, whop: Arc<Whop>) -> Outbox {
+        Outbox { store, events, connectivity, whop, wake: Notify::new() }
+    }
+
+    pub fn connectivity(&self) -> &Arc<Connectivity> {
+        &self.connectivity
+    }
+
+    /// Records a Whop action and queues it, in one transaction; the worker is woken.
+    pub async fn run_whop_action(&self, action: &WhopAction, source: UpdateSource) -> Result<OutboxEntry, SyncError> {
+        let mut tx = self.store.begin_write().await?;
+        let op = self.whop.prepare_action(&mut tx, action).await?;
+        let id = outbox::enqueue(&mut tx, &op, source).await?;
+        let row = outbox::get(&mut tx, id).await?;
+        tx.commit().await?;
+        self.changed().await;
+        self.wake.notify_one();
+        row.entry()
+    }
+
+    /// Open operations oldest first; with `include_finished`, done and discarded ones too (the
+    /// newest 500).
+    pub async fn list(&self, include_finished: bool) -> Result<Vec<OutboxEntry>, SyncError> {
+        let sql = if include_finished {
+            format!("SELECT * FROM (SELECT {} FROM outbox ORDER BY id DESC LIMIT 500) ORDER BY id", outbox::COLUMNS)
+        } else {
+            format!("SELECT {} FROM outbox WHERE status IN {} ORDER BY id", outbox::COLUMNS, outbox::OPEN)
+        };
+        let rows: Vec<OutboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(self.store.pool()).await?;
+        rows.iter().map(OutboxRow::entry).collect()
+    }
+
+    pub async fn get(&self, id: i64) -> Result<OutboxEntry, SyncError> {
+        let mut conn = self.store.pool().acquire().await?;
+        outbox::get(&mut conn, id).await?.entry()
+    }
+
+    pub async fn summary(&self) -> Result<OutboxSummary, SyncError> {
+        let state = self.connectivity.state();
+        outbox::summary(self.store.pool(), state.online, state.reason).await
+    }
+
+    async fn changed(&self) {
+        match self.summary().await {
+            Ok(summary) => self.events.emit(CoreEvent::OutboxChanged { summary }),
+            Err(error) => tracing::warn!(%error, "outbox: cannot count"),
+        }
+    }
+
+    /// Sends a failed operation again (with a new idempotency key: Whop remembers the refusal
+    /// under the old one), or a waiting one now.
+    pub async fn retry(&self, id: i64) -> Result<OutboxEntry, SyncError> {
+        let mut tx = self.store.begin_write().await?;
+        let row = outbox::get(&mut tx, id).await?;
+        let now = time::format(time::now());
+        match row.status()? {
+            OutboxStatus::Failed => {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?1, updated_at = ?1,
+                     idempotency_key = ?2, last_error = NULL WHERE id = ?3",
+                )
+                .bind(&now)
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            OutboxStatus::Pending => {
+                sqlx::query("UPDATE outbox SET next_attempt_at = ?1, updated_at = ?1 WHERE id = ?2")
+                    .bind(&now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            other => {
+                return Err(SyncError::WrongStatus {
+                    id,
+                    status: other.as_str().into(),
+                    allowed: "failed or pending",
+                    verb: "retried",
+                });
+            }
+        }
+        let row = outbox::get(&mut tx, id).await?;
+        tx.commit().await?;
+        self.changed().await;
+        self.wake.notify_one();
+        row.entry()
+    }
+
+    /// Gives an operation up: its optimistic state disappears, and its conflicts are closed.
+    pub async fn discard(&self, id: i64) -> Result<OutboxEntry, SyncError> {
+        let mut tx = self.store.begin_write().await?;
+        let row = outbox::get(&mut tx, id).await?;
+        let status = row.status()?;
+        if !matches!(status, OutboxStatus::Pending | OutboxStatus::Failed | OutboxStatus::Conflict) {
+            return Err(SyncError::WrongStatus {
+                id,
+                status: status.as_str().into(),
+                allowed: "pending, failed or conflicting",
+                verb: "discarded",
+            });
+        }
+        let now = time::format(time::now());
+        sqlx::query("UPDATE outbox SET status = 'discarded', finished_at = ?1, updated_at = ?1 WHERE id = ?2")
+            .bind(&now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE conflict SET resolved_at = ?1, resolution = 'theirs' WHERE outbox_id = ?2 AND resolved_at IS NULL",
+        )
+        .bind(&now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let row = outbox::get(&mut tx, id).await?;
+        tx.commit().await?;
+        self.changed().await;
+        self.wake.notify_one();
+        row.entry()
+    }
+
+    /// Unresolved conflicts, oldest first (`include_resolved`: the newest 500 of all).
+    pub async fn conflicts(&self, include_resolved: bool) -> Result<Vec<ConflictView>, SyncError> {
+        let sql = if include_resolved {
+            format!("SELECT * FROM (SELECT {} FROM conflict ORDER BY id DESC LIMIT 500) ORDER BY id", conflicts::COLUMNS)
+        } else {
+            format!("SELECT {} FROM conflict WHERE resolved_at IS NULL ORDER BY id", conflicts::COLUMNS)
+        };
+        let mut conn = self.store.pool().acquire().await?;
+        let rows: Vec<conflicts::ConflictRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?;
+        let mut views = Vec::with_capacity(rows.len());
+        for row in rows {
+            views.push(conflicts::view(&mut conn, row).await?);
+        }
+        Ok(views)
+    }
+
+    /// Resolves a conflict: keep mine or take theirs. See docs/offline-and-sync.md for each kind.
+    pub async fn resolve(&self, id: i64, keep: Resolution, source: UpdateSource) -> Result<ConflictView, SyncError> {
+        let mut tx = self.store.begin_write().await?;
+        let conflict = conflicts::get(&mut tx, id).await?;
+        if conflict.resolved_at.is_some() {
+            return Err(SyncError::AlreadyResolved(id));
+        }
+        let now = time::format(time::now());
+        let ctx = WriteCtx::new(self.store.clock(), source);
+        let record_ops = outbox::open_for(&mut tx, &conflict.record_kind, std::slice::from_ref(&conflict.record_id))
+            .await?
+            .remove(&conflict.record_id)
+            .unwrap_or_default();
+        let remote: Value =
+            conflict.remote_value.as_deref().and_then(|v| serde_json::from_str(v).ok()).unwrap_or(Value::Null);
+        let set_status = |status: &'static str| {
+            let now = now.clone();
+            move |op_id: i64| {
+                sqlx::query(
+                    "UPDATE outbox SET status = ?1, updated_at = ?2,
+                     finished_at = CASE WHEN ?1 = 'discarded' THEN ?2 ELSE finished_at END WHERE id = ?3",
+                )
+                .bind(status)
+                .bind(now.clone())
+                .bind(op_id)
+            }
+        };
+        match (conflict.kind()?, keep) {
+            (ConflictKind::Field, Resolution::Mine) => {
+                // My value goes out; the remote value becomes the new starting point, so the next
+                // sync does not raise the same conflict again.
+                let field = conflict.field.clone().unwrap_or_default();
+                for op in record_ops.iter().filter(|op| op.map(&op.base).contains_key(&field)) {
+                    let mut base = op.map(&op.base);
+                    base.insert(field.clone(), remote.clone());
+                    sqlx::query("UPDATE outbox SET base = ? WHERE id = ?")
+                        .bind(Value::Object(base).to_string())
+                        .bind(op.id)
+                        .execute(&mut *tx)
+                        .await?;
+                    if op.status == "conflict" {
+                        set_status("pending")(op.id).execute(&mut *tx).await?;
+                    }
+                }
+            }
+            (ConflictKind::Field, Resolution::Theirs) => {
+                let field = conflict.field.clone().unwrap_or_default();
+                for op in record_ops.iter().filter(|op| op.map(&op.base).contains_key(&field)) {
+                    if op.status != "in_flight" {
+                        set_status("discarded")(op.id).execute(&mut *tx).await?;
+                    }
+                }
+            }
+            (ConflictKind::DeletedRemotely, keep) => {
+                // Nothing can be sent to a deleted object either way.
+                for op in &record_ops {
+                    set_status("discarded")(op.id).execute(&mut *tx).await?;
+                }
+                if keep == Resolution::Theirs
+                    && let Some(record) = conflicts::crm_record(&mut tx, &conflict.record_kind, &conflict.record_id).await?
+                    && record.kind == RecordKind::Deal
+                {
+                    set_deleted(&mut tx, &ctx, RecordKind::Deal, "deal", record.id, true).await?;
+                }
+            }
+            (ConflictKind::DeletedLocally, Resolution::Mine) => {}
+            (ConflictKind::DeletedLocally, Resolution::Theirs) => {
+                if let Some(record) = conflicts::crm_record(&mut tx, &conflict.record_kind, &conflict.record_id).await?
+                    && record.kind == RecordKind::Deal
+                {
+                    set_deleted(&mut tx, &ctx, RecordKind::Deal, "deal", record.id, false).await?;
+                    let sync_ctx = WriteCtx::new(self.store.clock(), UpdateSource::Sync);
+                    crate::whop::sync::remap_membership(&mut tx, &sync_ctx, &conflict.record_id).await?;
+                }
+            }
+        }
+        sqlx::query("UPDATE conflict SET resolved_at = ?, resolution = ? WHERE id = ?")
+            .bind(&now)
+            .bind(match keep {
+                Resolution::Mine => "mine",
+                Resolution::Theirs => "theirs",
+            })
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let row = conflicts::get(&mut tx, id).await?;
+        let view = conflicts::view(&mut tx, row).await?;
+        tx.commit().await?;
+        if let Some(record) = view.crm_record {
+            self.events.emit(CoreEvent::RecordChanged { record, source });
+        }
+        self.events.emit(CoreEvent::WhopChanged);
+        self.changed().await;
+        self.wake.notify_one();
+        Ok(view)
+    }
+
+    /// Operations a dead process left in flight go back to pending: they are resent with the same
+    /// idempotency key, so Whop applies each once.
+    pub async fn recover(&self) -> Result<u64, SyncError> {
+        let done = sqlx::query("UPDATE outbox SET status = 'pending', updated_at = ? WHERE status = 'in_flight'")
+            .bind(time::format(time::now()))
+            .execute(self.store.pool())
+            .await?;
+        if done.rows_affected() > 0 {
+            tracing::info!(operations = done.rows_affected(), "outbox: resending operations a stopped run left in flight");
+        }
+        Ok(done.rows_affected())
+    }
+
+    /// Takes the oldest operation that is due and whose record has nothing open before it.
+    async fn claim_next(&self) -> Result<Option<OutboxRow>, SyncError> {
+        let now = time::format(time::now());
+        let row: Option<OutboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "UPDATE outbox SET status = 'in_flight', attempts = attempts + 1, updated_at = ?1
+             WHERE id = (
+                SELECT o.id FROM outbox o
+                WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.record_kind = o.record_kind
+                                  AND p.record_id = o.record_id AND p.id < o.id AND p.status IN {})
+                ORDER BY o.id LIMIT 1)
+             RETURNING {}",
+            outbox::OPEN,
+            outbox::COLUMNS
+        )))
+        .bind(&now)
+        .fetch_optional(self.store.pool())
+        .await?;
+        Ok(row)
+    }
+
+    /// When the next waiting operation (first on its record) is due.
+    async fn next_due(&self) -> Result<Option<String>, SyncError> {
+        let at: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT min(o.next_attempt_at) FROM outbox o WHERE o.status = 'pending'
+               AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.record_kind = o.record_kind
+                               AND p.record_id = o.record_id AND p.id < o.id AND p.status IN {})",
+            outbox::OPEN
+        )))
+        .fetch_one(self.store.pool())
+        .await?;
+        Ok(at)
+    }
+
+    async fn open_count(&self) -> Result<u64, SyncError> {
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM outbox WHERE status IN {}",
+            outbox::OPEN
+        )))
+        .fetch_one(self.store.pool())
+        .await?;
+        Ok(n as u64)
+    }
+
+    /// Sends one claimed operation and records the outcome.
+    async fn send(&self, op: OutboxRow) -> Result<Settled, SyncError> {
+        let payload = op.payload()?;
+        let outcome = match op.target.as_str() {
+            crate::whop::actions::TARGET => self.whop.deliver(&payload, &op.idempotency_key).await,
+            other => WriteOutcome::Rejected(crate::whop::WhopError::Outbox(format!("unknown target {other}"))),
+        };
+        let now = time::format(time::now());
+        let attempts = op.attempts.max(0) as u32;
+        let mut tx = self.store.begin_write().await?;
+        let settled = match outcome {
+            WriteOutcome::Confirmed(object) => {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'done', finished_at = ?1, updated_at = ?1, last_error = NULL WHERE id = ?2",
+                )
+                .bind(&now)
+                .bind(op.id)
+                .execute(&mut *tx)
+                .await?;
+                let ctx = WriteCtx::new(self.store.clock(), UpdateSource::Sync);
+                crate::whop::sync::apply_confirmed(&mut tx, &ctx, &op.record_kind, &object).await?;
+                if op.action == "promo_code.create"
+                    && let Some(real_id) = object.get("id").and_then(Value::as_str)
+                {
+                    // Later operations on the new code name it by its Whop id from now on.
+                    sqlx::query("UPDATE outbox SET record_id = ? WHERE record_kind = 'whop_promo_code' AND record_id = ? AND id != ?")
+                        .bind(real_id)
+                        .bind(&op.record_id)
+                        .bind(op.id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Settled::Sent
+            }
+            WriteOutcome::Retry { wait, error } => {
+                let message = error.to_string();
+                let (status, next, stop, counted) = match &error {
+                    crate::whop::WhopError::Network { .. } => {
+                        ("pending", outbox::later(outbox::backoff(attempts.saturating_sub(1))), true, false)
+                    }
+                    crate::whop::WhopError::NotConnected
+                    | crate::whop::WhopError::SessionEnded(_)
+                    | crate::whop::WhopError::Disabled
+                    | crate::whop::WhopError::Secret(_)
+                    | crate::whop::WhopError::Api { status: 401, .. } => {
+                        ("pending", outbox::later(NOT_CONNECTED_WAIT), true, false)
+                    }
+                    _ if attempts >= MAX_ATTEMPTS => ("failed", now.clone(), false, true),
+                    _ => ("pending", outbox::later(wait.unwrap_or_else(|| outbox::backoff(attempts.saturating_sub(1)))), false, true),
+                };
+                sqlx::query(
+                    "UPDATE outbox SET status = ?1, next_attempt_at = ?2, last_error = ?3, updated_at = ?4,
+                     attempts = attempts - ?5, finished_at = CASE WHEN ?1 = 'failed' THEN ?4 END WHERE id = ?6",
+                )
+                .bind(status)
+                .bind(&next)
+                .bind(&message)
+                .bind(&now)
+                .bind(i64::from(!counted))
+                .bind(op.id)
+                .execute(&mut *tx)
+                .await?;
+                tracing::debug!(id = op.id, %message, status, "outbox: not sent");
+                match (status, stop) {
+                    ("failed", _) => Settled::Failed,
+                    (_, true) => Settled::Stop(message),
+                    _ => Settled::Later,
+                }
+            }
+            WriteOutcome::Rejected(error) => {
+                let message = error.to_string();
+                sqlx::query(
+                    "UPDATE outbox SET status = 'failed', last_error = ?1, finished_at = ?2, updated_at = ?2 WHERE id = ?3",
+                )
+                .bind(&message)
+                .bind(&now)
+                .bind(op.id)
+                .execute(&mut *tx)
+                .await?;
+                tracing::info!(id = op.id, %message, "outbox: Whop refused an operation; its local effect is rolled back");
+                Settled::Failed
+            }
+            WriteOutcome::NotFound(error) => {
+                let message = error.to_string();
+                sqlx::query("UPDATE outbox SET status = 'conflict', last_error = ?1, updated_at = ?2 WHERE id = ?3")
+                    .bind(&message)
+                    .bind(&now)
+                    .bind(op.id)
+                    .execute(&mut *tx)
+                    .await?;
+                crate::whop::sync::tombstone(&mut tx, &op.record_kind, &op.record_id).await?;
+                let summary = format!("{} is no longer on Whop: \"{}\" cannot be sent", op.record_id, op.summary);
+                conflicts::record(
+                    &mut tx,
+                    ConflictKind::DeletedRemotely,
+                    &op.record_kind,
+                    &op.record_id,
+                    None,
+                    &Value::Object(op.map(&op.optimistic)),
+                    &Value::Null,
+                    Some(op.id),
+                    &summary,
+                )
+                .await?;
+                Settled::Conflict
+            }
+        };
+        let record = conflicts::crm_record(&mut tx, &op.record_kind, &op.record_id).await?;
+        let settled_row = outbox::get(&mut tx, op.id).await?;
+        tx.commit().await?;
+        if let Settled::Failed = settled {
+            self.events.emit(CoreEvent::OutboxRejected { operation: settled_row.pending_operation()? });
+        }
+        if let Some(record) = record {
+            self.events.emit(CoreEvent::RecordChanged { record, source: UpdateSource::Sync });
+        }
+        if !matches!(settled, Settled::Later) {
+            self.events.emit(CoreEvent::WhopChanged);
+        }
+        self.changed().await;
+        Ok(settled)
+    }
+
+    /// Sends due operations until none is left or the network fails. Waits through backoffs
+    /// (Retry-After, server errors); with `stop_when_offline`, a network failure ends the drain.
+    pub async fn drain(&self, stop_when_offline: bool) -> Result<DrainReport, SyncError> {
+        self.recover().await?;
+        let mut report = DrainReport::default();
+        loop {
+            match self.claim_next().await? {
+                Some(op) => match self.send(op).await? {
+                    Settled::Sent => report.sent += 1,
+                    Settled::Failed => report.failed += 1,
+                    Settled::Conflict => report.conflicts += 1,
+                    Settled::Later => {}
+                    Settled::Stop(reason) => {
+                        if stop_when_offline {
+                            report.stopped = Some(reason);
+                            break;
+                        }
+                        self.connectivity.wait_online().await;
+                    }
+                },
+                None => {
+                    let Some(due) = self.next_due().await? else { break };
+                    let wait = time::parse(&due)
+                        .ok()
+                        .and_then(|at| (at - time::now()).to_std().ok())
+                        .unwrap_or_default()
+                        .min(MAX_SLEEP);
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = self.wake.notified() => {}
+                    }
+                }
+            }
+        }
+        report.remaining = self.open_count().await?;
+        Ok(report)
+    }
+
+    /// The app's worker: drains whenever there is work and the network is there; wakes on new
+    /// operations, on coming back online, and when the next backoff ends. Runs until the store
+    /// closes.
+    pub async fn run_worker(self: Arc<Self>) {
+        let mut network = self.connectivity.subscribe();
+        loop {
+            if self.store.pool().is_closed() {
+                return;
+            }
+            if !self.connectivity.is_online() {
+                tokio::select! {
+                    _ = network.wait_for(|s| s.online) => {}
+                    _ = self.wake.notified() => {}
+                }
+            }
+            match self.drain(true).await {
+                Ok(report) if report.sent + report.failed + report.conflicts > 0 || report.stopped.is_some() => {
+                    tracing::info!(?report, "outbox: drained");
+                }
+                Ok(_) => {}
+                Err(SyncError::Store(sqlx::Error::PoolClosed)) => return,
+                Err(error) => tracing::warn!(%error, "outbox: drain failed"),
+            }
+            let wait = match self.next_due().await {
+                Ok(Some(due)) => time::parse(&due)
+                    .ok()
+                    .and_then(|at| (at - time::now()).to_std().ok())
+                    .unwrap_or(Duration::from_millis(200))
+                    .clamp(Duration::from_millis(200), MAX_SLEEP),
+                Ok(None) => MAX_SLEEP,
+                Err(SyncError::Store(sqlx::Error::PoolClosed)) => return,
+                Err(_) => MAX_SLEEP,
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.wake.notified() => {}
+                _ = network.changed() => {}
+            }
+        }
+    }
+
+    /// Tells the windows whenever connectivity flips, and runs a Whop sync when the network comes
+    /// back (the worker drains by itself).
+    pub async fn run_connectivity_watch(self: Arc<Self>) {
+        let mut network = self.connectivity.subscribe();
+        let mut was_online = network.borrow().online;
+        while network.changed().await.is_ok() {
+            let online = network.borrow_and_update().online;
+            self.changed().await;
+            if online && !was_online {
+                self.wake.notify_one();
+                let whop = self.whop.clone();
+                tokio::spawn(async move {
+                    if let Err(error) = whop.sync_if_connected().await {
+                        tracing::info!(%error, "whop: sync after reconnecting did not run");
+                    }
+                });
+            }
+            was_online = online;
+        }
+    }
+
+    /// Wakes the worker (a new operation was queued by another path).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
