@@ -294,3 +294,155 @@ async fn kill_9_during_sync_then_rerun_equals_a_clean_sync() {
     let reference = table_summary(clean.path()).await;
     assert_eq!(interrupted, reference, "a sync killed four times then finished equals a clean sync");
 }
+
+/// Queues actions through the library (no network needed), as the window or the CLI would.
+async fn queue_actions(dir: &Path, actions: &[dealdesk_model::outbox::WhopAction]) -> Vec<String> {
+    let app = open_database(dir).await;
+    let mut keys = Vec::new();
+    for action in actions {
+        let entry = app.outbox().run_whop_action(action, dealdesk_model::UpdateSource::Cli).await.unwrap();
+        keys.push(entry.idempotency_key);
+    }
+    app.close().await;
+    keys
+}
+
+fn spawn_and_kill(mut command: Command, after: Duration) -> std::process::ExitStatus {
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    let mut child = command.spawn().unwrap();
+    std::thread::sleep(after);
+    // SIGKILL: no chance to finish a transaction, close the database or record an answer.
+    let _ = child.kill();
+    child.wait().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs an unlocked OS keyring and the CLI binary: run through `cargo xtask test`"]
+async fn kill_9_at_100_points_during_drain_and_sync_loses_nothing_and_sends_each_once() {
+    use dealdesk_model::outbox::WhopAction;
+    let sandbox = Sandbox::start(SandboxConfig::with_members(150)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    login(&sandbox, dir.path()).await;
+    let synced = run({
+        let mut c = cli(&sandbox, dir.path());
+        c.args(["whop", "sync", "--once"]);
+        c
+    })
+    .await;
+    assert!(synced.status.success(), "{}", String::from_utf8_lossy(&synced.stderr));
+
+    // 120 operations: a pause then 5 free days on each of 60 memberships (order matters per record).
+    let app = open_database(dir.path()).await;
+    let memberships: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM whop_membership WHERE status = 'active' AND coalesce(payment_collection_paused, 0) = 0
+           AND renewal_period_end IS NOT NULL ORDER BY id LIMIT 60",
+    )
+    .fetch_all(app.store().pool())
+    .await
+    .unwrap();
+    app.close().await;
+    assert_eq!(memberships.len(), 60);
+    let before: Vec<(String, String)> =
+        memberships.iter().map(|id| (id.clone(), sandbox.membership(id).unwrap()["renewal_period_end"].to_string())).collect();
+    let actions: Vec<WhopAction> = memberships
+        .iter()
+        .flat_map(|id| {
+            [
+                WhopAction::PauseMembership { membership_id: id.clone() },
+                WhopAction::AddFreeDays { membership_id: id.clone(), days: 5 },
+            ]
+        })
+        .collect();
+    let keys = queue_actions(dir.path(), &actions).await;
+    // Every write takes a little while, so kills land between sending and recording the answer.
+    sandbox.inject(dealdesk_sandbox::Fault {
+        kind: dealdesk_sandbox::FaultKind::Slow,
+        path_prefix: Some("/api/v1/".into()),
+        count: 1_000_000,
+        retry_after_secs: None,
+        delay_ms: Some(60),
+    });
+
+    let mut seed: u64 = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    for round in 0..100 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut command = cli(&sandbox, dir.path());
+        if round % 2 == 0 {
+            command.args(["outbox", "drain"]);
+        } else {
+            command.args(["whop", "sync", "--once"]);
+        }
+        let after = Duration::from_millis(40 + seed % 360);
+        let status = tokio::task::spawn_blocking(move || spawn_and_kill(command, after)).await.unwrap();
+        if round % 10 == 0 {
+            eprintln!("round {round}: killed after {after:?} ({status})");
+        }
+    }
+    let app = open_database(dir.path()).await;
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(app.store().pool()).await.unwrap();
+    assert_eq!(check, "ok");
+    let open_before: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE status != 'done'").fetch_one(app.store().pool()).await.unwrap();
+    app.close().await;
+    eprintln!("after 100 kills: {open_before} of 120 operations still open, {} applied", sandbox.writes().len());
+    sandbox.clear_faults();
+
+    // Finish cleanly.
+    let drained = run({
+        let mut c = cli(&sandbox, dir.path());
+        c.args(["outbox", "drain", "--json"]);
+        c
+    })
+    .await;
+    let report = json(&drained);
+    assert_eq!(report["remaining"], 0, "{report}");
+    let synced = run({
+        let mut c = cli(&sandbox, dir.path());
+        c.args(["whop", "sync", "--once"]);
+        c
+    })
+    .await;
+    assert!(synced.status.success());
+
+    // Nothing lost, nothing sent twice, in order per membership.
+    let writes = sandbox.writes();
+    assert_eq!(writes.len(), 120, "each operation applied exactly once");
+    let mut applied: Vec<&str> = writes.iter().filter_map(|w| w.idempotency_key.as_deref()).collect();
+    applied.sort_unstable();
+    let mut expected: Vec<&str> = keys.iter().map(String::as_str).collect();
+    expected.sort_unstable();
+    assert_eq!(applied, expected);
+    for id in &memberships {
+        let order: Vec<&str> =
+            writes.iter().filter(|w| w.object_id == *id).map(|w| w.path.rsplit('/').next().unwrap()).collect();
+        assert_eq!(order, ["pause", "add_free_days"], "{id}");
+    }
+    // The final state equals a run without crashes: every membership paused with 5 more days,
+    // on Whop and in the local mirror; every operation done; no conflict.
+    let app = open_database(dir.path()).await;
+    for (id, renewal_before) in &before {
+        let remote = sandbox.membership(id).unwrap();
+        assert_eq!(remote["payment_collection_paused"], true);
+        let was = dealdesk_core::store::time::parse(renewal_before.trim_matches('"')).unwrap();
+        let now = dealdesk_core::store::time::parse(remote["renewal_period_end"].as_str().unwrap()).unwrap();
+        assert_eq!((now - was).num_days(), 5, "{id}");
+        let local: (i64, String) =
+            sqlx::query_as("SELECT payment_collection_paused, renewal_period_end FROM whop_membership WHERE id = ?")
+                .bind(id)
+                .fetch_one(app.store().pool())
+                .await
+                .unwrap();
+        assert_eq!(local.0, 1);
+        assert_eq!(dealdesk_core::store::time::parse(&local.1).unwrap(), now);
+    }
+    let statuses: Vec<(String, i64)> = sqlx::query_as("SELECT status, count(*) FROM outbox GROUP BY status")
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(statuses, [("done".to_string(), 120)]);
+    let conflicts: i64 = sqlx::query_scalar("SELECT count(*) FROM conflict").fetch_one(app.store().pool()).await.unwrap();
+    assert_eq!(conflicts, 0, "a sync between sends never mistakes our own change for a conflict");
+    app.close().await;
+}
