@@ -273,7 +273,8 @@ async fn conflicts_keep_both_values_until_the_user_picks() {
     let trashed_now = app.crm().get_deal(trashed_deal).await.unwrap();
     assert!(trashed_now.meta.deleted_at.is_some());
     assert_eq!(trashed_now.stage_name, stage_before);
-    let local_delete = conflicts.iter().find(|c| c.kind == ConflictKind::DeletedLocally).expect("deleted-locally conflict");
+    let local_delete =
+        conflicts.iter().find(|c| c.kind == ConflictKind::DeletedLocally).expect("deleted-locally conflict");
     assert_eq!(local_delete.record_id, *trashed);
     assert_eq!(local_delete.remote_value, "canceled");
 
@@ -363,19 +364,31 @@ async fn a_field_can_be_put_back_from_its_history() {
         )
         .await
         .unwrap();
-    app.crm().update_person(person.id, PersonPatch { city: Some("Paris".into()), ..Default::default() }, UI).await.unwrap();
-    app.crm().update_person(person.id, PersonPatch { city: Some("Rome".into()), ..Default::default() }, UI).await.unwrap();
+    app.crm()
+        .update_person(person.id, PersonPatch { city: Some("Paris".into()), ..Default::default() }, UI)
+        .await
+        .unwrap();
+    app.crm()
+        .update_person(person.id, PersonPatch { city: Some("Rome".into()), ..Default::default() }, UI)
+        .await
+        .unwrap();
     let record = RecordRef { kind: RecordKind::Person, id: person.id };
     let timeline = app.timeline(record).await.unwrap();
     let first_move = timeline
         .iter()
-        .filter(|e| matches!(&e.kind, dealdesk_model::TimelineEventKind::FieldChanged { field, .. } if field == "city"))
-        .last()
+        .rev()
+        .find(|e| matches!(&e.kind, dealdesk_model::TimelineEventKind::FieldChanged { field, .. } if field == "city"))
         .unwrap();
-    app.restore_field_value(dealdesk_model::outbox::RestoreFieldValue { record, seq: first_move.seq }, UI).await.unwrap();
+    app.restore_field_value(dealdesk_model::outbox::RestoreFieldValue { record, seq: first_move.seq }, UI)
+        .await
+        .unwrap();
     assert_eq!(app.crm().get_person(person.id).await.unwrap().city.as_deref(), Some("London"));
     // The restore is itself history.
     assert_eq!(app.timeline(record).await.unwrap().len(), timeline.len() + 1);
     let other = RecordRef { kind: RecordKind::Company, id: person.id };
-    assert!(app.restore_field_value(dealdesk_model::outbox::RestoreFieldValue { record: other, seq: first_move.seq }, UI).await.is_err());
+    assert!(
+        app.restore_field_value(dealdesk_model::outbox::RestoreFieldValue { record: other, seq: first_move.seq }, UI)
+            .await
+            .is_err()
+    );
 }

@@ -342,8 +342,10 @@ async fn kill_9_at_100_points_during_drain_and_sync_loses_nothing_and_sends_each
     .unwrap();
     app.close().await;
     assert_eq!(memberships.len(), 60);
-    let before: Vec<(String, String)> =
-        memberships.iter().map(|id| (id.clone(), sandbox.membership(id).unwrap()["renewal_period_end"].to_string())).collect();
+    let before: Vec<(String, String)> = memberships
+        .iter()
+        .map(|id| (id.clone(), sandbox.membership(id).unwrap()["renewal_period_end"].to_string()))
+        .collect();
     let actions: Vec<WhopAction> = memberships
         .iter()
         .flat_map(|id| {
@@ -383,8 +385,10 @@ async fn kill_9_at_100_points_during_drain_and_sync_loses_nothing_and_sends_each
     let app = open_database(dir.path()).await;
     let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(app.store().pool()).await.unwrap();
     assert_eq!(check, "ok");
-    let open_before: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE status != 'done'").fetch_one(app.store().pool()).await.unwrap();
+    let open_before: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE status != 'done'")
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
     app.close().await;
     eprintln!("after 100 kills: {open_before} of 120 operations still open, {} applied", sandbox.writes().len());
     sandbox.clear_faults();
@@ -442,7 +446,8 @@ async fn kill_9_at_100_points_during_drain_and_sync_loses_nothing_and_sends_each
         .await
         .unwrap();
     assert_eq!(statuses, [("done".to_string(), 120)]);
-    let conflicts: i64 = sqlx::query_scalar("SELECT count(*) FROM conflict").fetch_one(app.store().pool()).await.unwrap();
+    let conflicts: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM conflict").fetch_one(app.store().pool()).await.unwrap();
     assert_eq!(conflicts, 0, "a sync between sends never mistakes our own change for a conflict");
     app.close().await;
 }

@@ -228,6 +228,7 @@ pub fn bench(root: &Path, core: bool, ui: bool, args: &[String]) -> Result<()> {
     if core {
         run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "crm", "--"]).args(args))?;
         run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "whop", "--"]).args(args))?;
+        run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "outbox", "--"]).args(args))?;
     }
     if ui {
         setup::all(root)?;

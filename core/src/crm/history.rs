@@ -45,7 +45,8 @@ fn patch_json(kind: RecordKind, field: &str, value: Value) -> Result<Value, CrmE
 }
 
 fn parse<T: serde::de::DeserializeOwned>(field: &str, patch: Value) -> Result<T, CrmError> {
-    serde_json::from_value(patch).map_err(|e| CrmError::InvalidField { field: field.to_string(), message: e.to_string() })
+    serde_json::from_value(patch)
+        .map_err(|e| CrmError::InvalidField { field: field.to_string(), message: e.to_string() })
 }
 
 impl Crm {
@@ -70,7 +71,9 @@ impl Crm {
             });
         }
         let old: Value = match old {
-            Some(text) => serde_json::from_str(&text).map_err(|e| CrmError::Corrupt(format!("change log value: {e}")))?,
+            Some(text) => {
+                serde_json::from_str(&text).map_err(|e| CrmError::Corrupt(format!("change log value: {e}")))?
+            }
             None => Value::Null,
         };
         let record_id: Uuid = record.id;
@@ -121,7 +124,10 @@ mod tests {
         assert_eq!(patch_json(RecordKind::Person, "city", json!("Oslo")).unwrap(), json!({"city": "Oslo"}));
         assert_eq!(patch_json(RecordKind::Person, "city", Value::Null).unwrap(), json!({"city": ""}));
         assert_eq!(patch_json(RecordKind::Deal, "company_id", Value::Null).unwrap(), json!({"company_id": null}));
-        assert_eq!(patch_json(RecordKind::Deal, "custom.tier", json!("gold")).unwrap(), json!({"custom": {"tier": "gold"}}));
+        assert_eq!(
+            patch_json(RecordKind::Deal, "custom.tier", json!("gold")).unwrap(),
+            json!({"custom": {"tier": "gold"}})
+        );
         assert!(patch_json(RecordKind::Person, "position", json!(1)).is_err());
     }
 }

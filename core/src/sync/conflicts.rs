@@ -168,7 +168,8 @@ pub(crate) async fn reconcile(
             let Some(first) = touching.first() else { continue };
             let remote = item.get(&field).cloned().unwrap_or(Value::Null);
             let base = first.map(&first.base).get(&field).cloned().unwrap_or(Value::Null);
-            let caught_up = touching.iter().any(|op| op.map(&op.optimistic).get(&field).is_some_and(|v| same_value(v, &remote)));
+            let caught_up =
+                touching.iter().any(|op| op.map(&op.optimistic).get(&field).is_some_and(|v| same_value(v, &remote)));
             if same_value(&remote, &base) || caught_up {
                 continue;
             }

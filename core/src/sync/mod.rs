@@ -191,7 +191,10 @@ impl Outbox {
     /// Unresolved conflicts, oldest first (`include_resolved`: the newest 500 of all).
     pub async fn conflicts(&self, include_resolved: bool) -> Result<Vec<ConflictView>, SyncError> {
         let sql = if include_resolved {
-            format!("SELECT * FROM (SELECT {} FROM conflict ORDER BY id DESC LIMIT 500) ORDER BY id", conflicts::COLUMNS)
+            format!(
+                "SELECT * FROM (SELECT {} FROM conflict ORDER BY id DESC LIMIT 500) ORDER BY id",
+                conflicts::COLUMNS
+            )
         } else {
             format!("SELECT {} FROM conflict WHERE resolved_at IS NULL ORDER BY id", conflicts::COLUMNS)
         };
@@ -263,7 +266,8 @@ impl Outbox {
                     set_status("discarded")(op.id).execute(&mut *tx).await?;
                 }
                 if keep == Resolution::Theirs
-                    && let Some(record) = conflicts::crm_record(&mut tx, &conflict.record_kind, &conflict.record_id).await?
+                    && let Some(record) =
+                        conflicts::crm_record(&mut tx, &conflict.record_kind, &conflict.record_id).await?
                     && record.kind == RecordKind::Deal
                 {
                     set_deleted(&mut tx, &ctx, RecordKind::Deal, "deal", record.id, true).await?;
@@ -309,7 +313,10 @@ impl Outbox {
             .execute(self.store.pool())
             .await?;
         if done.rows_affected() > 0 {
-            tracing::info!(operations = done.rows_affected(), "outbox: resending operations a stopped run left in flight");
+            tracing::info!(
+                operations = done.rows_affected(),
+                "outbox: resending operations a stopped run left in flight"
+            );
         }
         Ok(done.rows_affected())
     }
@@ -406,7 +413,12 @@ impl Outbox {
                         ("pending", outbox::later(NOT_CONNECTED_WAIT), true, false)
                     }
                     _ if attempts >= MAX_ATTEMPTS => ("failed", now.clone(), false, true),
-                    _ => ("pending", outbox::later(wait.unwrap_or_else(|| outbox::backoff(attempts.saturating_sub(1)))), false, true),
+                    _ => (
+                        "pending",
+                        outbox::later(wait.unwrap_or_else(|| outbox::backoff(attempts.saturating_sub(1)))),
+                        false,
+                        true,
+                    ),
                 };
                 sqlx::query(
                     "UPDATE outbox SET status = ?1, next_attempt_at = ?2, last_error = ?3, updated_at = ?4,

@@ -179,7 +179,11 @@ pub(crate) fn overlay(remote: &Value, ops: &[OutboxRow]) -> Result<(Value, Vec<P
     Ok((shown, pending))
 }
 
-pub(crate) async fn summary(pool: &SqlitePool, online: bool, reason: Option<String>) -> Result<OutboxSummary, SyncError> {
+pub(crate) async fn summary(
+    pool: &SqlitePool,
+    online: bool,
+    reason: Option<String>,
+) -> Result<OutboxSummary, SyncError> {
     let counts: Vec<(String, i64)> = sqlx::query_as(
         "SELECT status, count(*) FROM outbox WHERE status IN ('pending', 'in_flight', 'failed', 'conflict') GROUP BY status",
     )

@@ -44,7 +44,8 @@ async fn effective(
     if deleted.is_some() {
         return Err(invalid(format!("the Whop {what} {id} was deleted on Whop")));
     }
-    let remote: Value = serde_json::from_str(&raw).map_err(|e| invalid(format!("the stored {what} is unreadable: {e}")))?;
+    let remote: Value =
+        serde_json::from_str(&raw).map_err(|e| invalid(format!("the stored {what} is unreadable: {e}")))?;
     let open = outbox::open_for(conn, record_kind, &[id.to_string()]).await.map_err(|e| invalid(e.to_string()))?;
     let ops = open.get(id).map(Vec::as_slice).unwrap_or_default();
     let (shown, _) = outbox::overlay(&remote, ops).map_err(|e| invalid(e.to_string()))?;
@@ -86,7 +87,8 @@ fn object(pairs: &[(&str, Value)]) -> Map<String, Value> {
 
 fn check_code(code: &str) -> Result<String, WhopError> {
     let code = code.trim();
-    if code.is_empty() || code.len() > 64 || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+    if code.is_empty() || code.len() > 64 || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
         return Err(invalid("a promo code is 1–64 letters, digits, _ or -"));
     }
     Ok(code.to_uppercase())
@@ -275,7 +277,9 @@ impl Whop {
             return Err(invalid("the currency is a three-letter code such as USD"));
         }
         let amount_off = match new.promo_type {
-            PromoType::Percentage if (1..=100_000_000).contains(&new.amount_off_micros) => number(new.amount_off_micros),
+            PromoType::Percentage if (1..=100_000_000).contains(&new.amount_off_micros) => {
+                number(new.amount_off_micros)
+            }
             PromoType::Percentage => return Err(invalid("a percentage discount is between 0 and 100")),
             PromoType::FlatAmount if new.amount_off_micros > 0 => number(new.amount_off_micros),
             PromoType::FlatAmount => return Err(invalid("a flat discount must be more than 0")),
@@ -294,8 +298,10 @@ impl Whop {
         if taken.is_some() {
             return Err(invalid(format!("the promo code {code} already exists")));
         }
-        let identity: Option<String> =
-            sqlx::query_scalar("SELECT value FROM setting WHERE key = ?").bind(IDENTITY_SETTING).fetch_optional(&mut *conn).await?;
+        let identity: Option<String> = sqlx::query_scalar("SELECT value FROM setting WHERE key = ?")
+            .bind(IDENTITY_SETTING)
+            .fetch_optional(&mut *conn)
+            .await?;
         let company_id = identity
             .and_then(|v| serde_json::from_str::<WhopIdentity>(&v).ok())
             .and_then(|i| i.accounts.first().map(|a| a.id.clone()))

@@ -75,7 +75,12 @@ enum Attempt {
 }
 
 impl ApiClient {
-    pub fn new(http: reqwest::Client, config: WhopConfig, auth: Arc<Auth>, connectivity: Arc<Connectivity>) -> ApiClient {
+    pub fn new(
+        http: reqwest::Client,
+        config: WhopConfig,
+        auth: Arc<Auth>,
+        connectivity: Arc<Connectivity>,
+    ) -> ApiClient {
         ApiClient { http, config, auth, connectivity, next_slot: tokio::sync::Mutex::new(Instant::now()) }
     }
 

@@ -23,8 +23,8 @@ use crate::store::{Store, time};
 use crate::sync::connectivity::Connectivity;
 use client::ApiClient;
 use dealdesk_model::ipc::CoreEvent;
-use dealdesk_model::whop::amount_text;
 use dealdesk_model::outbox::WhopPromoCodeView;
+use dealdesk_model::whop::amount_text;
 use dealdesk_model::whop::{
     ProductRevenue, ResourceCount, ResourceState, SyncProgress, SyncRun, WhopAccount, WhopIdentity, WhopMembershipView,
     WhopPaymentView, WhopPersonSummary, WhopSettings, WhopStatus, WhopTotals,
@@ -69,7 +69,8 @@ struct MembershipRow {
     raw: String,
 }
 
-const MEMBERSHIP_VIEW_SELECT: &str = "SELECT m.id, coalesce(p.title, json_extract(m.raw, '$.product.title')) AS product,
+const MEMBERSHIP_VIEW_SELECT: &str =
+    "SELECT m.id, coalesce(p.title, json_extract(m.raw, '$.product.title')) AS product,
         m.created_at, d.deal_id, m.remote_deleted_at, m.raw
      FROM whop_membership m LEFT JOIN whop_product p ON p.id = m.product_id
      LEFT JOIN whop_deal d ON d.membership_id = m.id";
@@ -677,11 +678,14 @@ impl Whop {
             let remote: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
             let (shown, pending) = crate::sync::outbox::overlay(&remote, &open.remove(&id).unwrap_or_default())?;
             let currency = resources::text(&shown, "currency");
-            let amount_off = match (resources::text(&shown, "promo_type").as_deref(), resources::money(&shown, "amount_off")) {
-                (Some("percentage"), Some(micros)) => format!("{}%", dealdesk_model::money::format_decimal_micros(micros, 0)),
-                (_, Some(micros)) => amount_text(micros, currency.as_deref()),
-                (_, None) => String::new(),
-            };
+            let amount_off =
+                match (resources::text(&shown, "promo_type").as_deref(), resources::money(&shown, "amount_off")) {
+                    (Some("percentage"), Some(micros)) => {
+                        format!("{}%", dealdesk_model::money::format_decimal_micros(micros, 0))
+                    }
+                    (_, Some(micros)) => amount_text(micros, currency.as_deref()),
+                    (_, None) => String::new(),
+                };
             views.push(WhopPromoCodeView {
                 code: resources::text(&shown, "code").unwrap_or_default(),
                 status: resources::text(&shown, "status").unwrap_or_else(|| "unknown".into()),

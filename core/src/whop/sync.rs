@@ -14,8 +14,8 @@ use crate::crm::people::PersonFields;
 use crate::crm::record::{WriteCtx, insert_records, update_record};
 use crate::crm::validate;
 use crate::store::{Store, time};
-use dealdesk_model::whop::ResourceCount;
 use dealdesk_model::outbox::ConflictKind;
+use dealdesk_model::whop::ResourceCount;
 use dealdesk_model::{DealStatus, Money, UpdateSource};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -675,8 +675,10 @@ pub(crate) async fn remap_membership(
     ctx: &WriteCtx<'_>,
     membership_id: &str,
 ) -> Result<(), WhopError> {
-    let raw: Option<String> =
-        sqlx::query_scalar("SELECT raw FROM whop_membership WHERE id = ?").bind(membership_id).fetch_optional(&mut *conn).await?;
+    let raw: Option<String> = sqlx::query_scalar("SELECT raw FROM whop_membership WHERE id = ?")
+        .bind(membership_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(item) = raw.and_then(|r| serde_json::from_str::<Value>(&r).ok()) else {
         return Ok(());
     };

@@ -33,7 +33,7 @@ impl ApiError {
         }
     }
 
-    fn invalid(param: &'static str, message: String) -> Self {
+    pub fn invalid(param: &'static str, message: String) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
             kind: "invalid_request_error",
@@ -43,13 +43,49 @@ impl ApiError {
         }
     }
 
-    fn not_found(message: String) -> Self {
+    /// 400 for a required parameter that is absent (or null).
+    pub fn missing(param: &'static str) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            kind: "invalid_request_error",
+            message: format!("{param} is required"),
+            code: Some("parameter_missing"),
+            param: Some(param),
+        }
+    }
+
+    /// 400 for a body that is not JSON, or not a JSON object.
+    pub fn invalid_json(message: String) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            kind: "invalid_request_error",
+            message,
+            code: Some("invalid_json"),
+            param: None,
+        }
+    }
+
+    /// 422: the request is well-formed but the object's state does not allow it.
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            kind: "invalid_request_error",
+            message: message.into(),
+            code: Some(code),
+            param: None,
+        }
+    }
+
+    pub fn not_found(message: String) -> Self {
         Self { status: StatusCode::NOT_FOUND, kind: "not_found", message, code: None, param: None }
     }
-}
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The `{"error":{…}}` body, for callers that store or log the answer before sending it.
+    pub fn body(&self) -> Value {
         let mut error = json!({"type": self.kind, "message": self.message});
         if let Some(code) = self.code {
             error["code"] = json!(code);
@@ -57,12 +93,18 @@ impl IntoResponse for ApiError {
         if let Some(param) = self.param {
             error["param"] = json!(param);
         }
-        (self.status, axum::Json(json!({ "error": error }))).into_response()
+        json!({ "error": error })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body())).into_response()
     }
 }
 
 /// Bearer token first (a real gateway authenticates before anything else), then the version header.
-fn check(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+pub fn check(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let token = bearer(headers).ok_or_else(|| ApiError::unauthorized("Missing bearer token"))?;
     let now = s.now_ms();
     s.oauth().check_access(token, now).map_err(ApiError::unauthorized)?;
@@ -147,7 +189,7 @@ struct ListParams {
     desc: bool,
 }
 
-fn parse_time(param: &'static str, v: &str) -> Result<i64, ApiError> {
+pub fn parse_time(param: &'static str, v: &str) -> Result<i64, ApiError> {
     if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(v) {
         return Ok(dt.timestamp_millis());
     }

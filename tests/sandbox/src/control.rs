@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
         .route("/stats", get(stats))
         .route("/stats/reset", post(reset_stats))
         .route("/counts", get(counts))
+        .route("/writes", get(writes))
 }
 
 async fn add_fault(State(s): State<AppState>, Json(fault): Json<Fault>) -> impl IntoResponse {
@@ -57,4 +58,10 @@ async fn reset_stats(State(s): State<AppState>) -> impl IntoResponse {
 
 async fn counts(State(s): State<AppState>) -> impl IntoResponse {
     Json(s.data().counts())
+}
+
+/// The write log and the replay count, for harnesses in other processes.
+async fn writes(State(s): State<AppState>) -> impl IntoResponse {
+    let w = s.writes();
+    Json(json!({ "writes": w.log(), "replays": w.replays() }))
 }

@@ -24,11 +24,11 @@ pub fn format_ts(ms: i64) -> String {
 }
 
 /// Money is a decimal number in major units; cents are kept as integers so sums stay exact.
-fn money(cents: i64) -> f64 {
+pub fn money(cents: i64) -> f64 {
     cents as f64 / 100.0
 }
 
-const DAY_MS: i64 = 86_400_000;
+pub const DAY_MS: i64 = 86_400_000;
 /// 2026-09-01T00:00:00Z: seeded history ends near here, so data never depends on the wall clock.
 const BASE_END_MS: i64 = 1_788_220_800_000;
 const SPAN_MS: i64 = 730 * DAY_MS;
@@ -83,7 +83,8 @@ pub struct PromoRef {
     pub code: String,
 }
 
-type Metadata = serde_json::Map<String, serde_json::Value>;
+/// Arbitrary JSON per key, as Whop stores it (`PATCH /memberships/{id}` replaces it wholesale).
+pub type Metadata = serde_json::Map<String, serde_json::Value>;
 
 #[derive(Serialize, Clone, Debug)]
 pub struct Account {
@@ -217,6 +218,9 @@ pub struct Payment {
     pub updated_at: Ts,
     #[serde(skip)]
     pub total_cents: i64,
+    /// Sum of this payment's refunds, exact (refunded_amount is its decimal rendering).
+    #[serde(skip)]
+    pub refunded_cents: i64,
     #[serde(skip)]
     pub member_idx: usize,
 }
@@ -257,7 +261,8 @@ pub struct PromoCode {
     pub code: String,
     pub promo_type: &'static str,
     pub amount_off: f64,
-    pub currency: &'static str,
+    /// Any ISO 4217 code a seller creates a promo code in, so not a fixed set like payment currencies.
+    pub currency: String,
     pub duration: &'static str,
     pub promo_duration_months: Option<u32>,
     pub uses: u64,
@@ -328,6 +333,7 @@ const SALT_REFUND: u64 = 5;
 const SALT_REVIEW: u64 = 6;
 const SALT_LEAD: u64 = 7;
 const SALT_MISC: u64 = 8;
+const SALT_PROMO: u64 = 9;
 
 const FIRST_NAMES: &[&str] = &[
     "Olivia", "Liam", "Emma", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Sofia", "Mateo", "Isla", "Leo", "Chloe",
@@ -486,7 +492,7 @@ impl Data {
                 code: (*code).into(),
                 promo_type,
                 amount_off: if *promo_type == "flat_amount" { money(*amount) } else { *amount as f64 },
-                currency: "usd",
+                currency: "usd".into(),
                 duration,
                 promo_duration_months: if *duration == "repeating" { Some(3) } else { None },
                 uses: 0,
@@ -840,6 +846,7 @@ impl Data {
             created_at: Ts(at),
             updated_at: Ts(if paid { at + 1_500 } else { at }),
             total_cents: cents,
+            refunded_cents: 0,
             member_idx,
         };
         if paid {
@@ -852,10 +859,19 @@ impl Data {
 
     /// Records a refund of payment `k` at `at` and reflects it on the payment.
     fn refund_payment(&mut self, n: u64, k: usize, at: i64, partial: bool) -> String {
+        let total = self.payments[k].total_cents;
+        let cents = if partial { (total / 2).max(1) } else { total };
+        self.add_refund(n, k, cents, at)
+    }
+
+    /// Appends refund number `n` of `cents` on payment `k` at `at`; refunds accumulate on the payment.
+    /// The caller checks that `cents` fits in what remains and that `at` is after every existing refund.
+    pub fn add_refund(&mut self, n: u64, k: usize, cents: i64, at: i64) -> String {
         let p = &mut self.payments[k];
-        let cents = if partial { (p.total_cents / 2).max(1) } else { p.total_cents };
-        p.refunded_amount = money(cents);
+        p.refunded_cents += cents;
+        p.refunded_amount = money(p.refunded_cents);
         p.refunded_at = Some(Ts(at));
+        let partial = p.refunded_cents < p.total_cents;
         p.substatus = if partial { "partially_refunded" } else { "refunded" };
         p.refundable = partial;
         p.updated_at = Ts(at);
@@ -874,8 +890,13 @@ impl Data {
         id
     }
 
+    /// A fresh promo code id; promo codes are never removed, so their count numbers them uniquely.
+    pub fn new_promo_id(&self) -> String {
+        make_id("promo_", self.seed, SALT_PROMO, self.promo_codes.len() as u64)
+    }
+
     /// Derived counters (member_count, promo uses) after seeding or mutation.
-    fn recount(&mut self) {
+    pub fn recount(&mut self) {
         let mut per_product = vec![0usize; self.products.len()];
         let mut per_plan = vec![0usize; self.plans.len()];
         for ms in &self.memberships {
@@ -1023,6 +1044,38 @@ impl Data {
             let n = self.refunds.len() as u64;
             out.refund_ids.push(self.refund_payment(n, k, t, false));
             t += 1;
+        }
+
+        // Targeted changes, for tests that need a specific object to change behind the client's back.
+        for id in &m.cancel_membership_ids {
+            if let Some(ms) = self.memberships.iter_mut().find(|ms| &ms.id == id) {
+                ms.status = "canceled";
+                ms.canceled_at = Some(Ts(t));
+                ms.cancel_at_period_end = false;
+                ms.updated_at = Ts(t);
+                out.canceled_membership_ids.push(ms.id.clone());
+                t += 1;
+            }
+        }
+        for id in &m.pause_membership_ids {
+            if let Some(ms) = self.memberships.iter_mut().find(|ms| &ms.id == id) {
+                ms.payment_collection_paused = true;
+                ms.updated_at = Ts(t);
+                t += 1;
+            }
+        }
+        if !m.delete_membership_ids.is_empty() {
+            // Nothing keeps an index into `memberships` across calls (payments name theirs by id), so
+            // removing from the middle is safe and the rest stays sorted.
+            let doomed: std::collections::HashSet<&str> = m.delete_membership_ids.iter().map(String::as_str).collect();
+            let deleted = &mut out.deleted_membership_ids;
+            self.memberships.retain(|ms| {
+                let keep = !doomed.contains(ms.id.as_str());
+                if !keep {
+                    deleted.push(ms.id.clone());
+                }
+                keep
+            });
         }
 
         self.latest_ms = self.latest_ms.max(t);

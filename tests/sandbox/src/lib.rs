@@ -2,14 +2,19 @@
 //!
 //! It serves deterministic seeded data at any scale on 127.0.0.1, mutates it on request (so incremental
 //! sync can be tested), and injects faults (rate limits, 500s, slow or truncated bodies, schema drift).
+//! It also takes Whop's writes (cancel, pause, refund, promo codes…) with `Idempotency-Key` replay and
+//! logs every applied write, so tests can assert that a retried write landed exactly once; and it can
+//! stop and restart listening on the same port with its data intact, to test offline behaviour.
 //! Tests use it in-process through [`Sandbox`]; other processes drive it via `/_sandbox/*` endpoints.
 
 mod api;
 mod control;
 mod data;
 mod faults;
+mod listen;
 mod oauth;
 mod rng;
+mod writes;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -20,8 +25,11 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::data::Data;
+use crate::data::{Data, Record};
+use crate::listen::{bind, serve};
 use crate::oauth::OAuthState;
+pub use crate::writes::WriteRecord;
+use crate::writes::WriteState;
 
 /// How the sandbox is seeded and which OAuth client it accepts.
 #[derive(Clone, Debug)]
@@ -117,14 +125,26 @@ pub struct Mutation {
     pub cancellations: usize,
     #[serde(default)]
     pub refunds: usize,
+    /// These memberships become "canceled" now (unknown ids are skipped), for write-conflict tests.
+    #[serde(default)]
+    pub cancel_membership_ids: Vec<String>,
+    /// These memberships get payment collection paused.
+    #[serde(default)]
+    pub pause_membership_ids: Vec<String>,
+    /// These memberships disappear: retrieve answers 404 and lists leave them out.
+    #[serde(default)]
+    pub delete_membership_ids: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize, Default, Clone, Debug)]
 pub struct MutationResult {
     pub created_member_ids: Vec<String>,
     pub created_payment_ids: Vec<String>,
+    /// Random cancellations first, then `cancel_membership_ids` that exist.
     pub canceled_membership_ids: Vec<String>,
     pub refund_ids: Vec<String>,
+    #[serde(default)]
+    pub deleted_membership_ids: Vec<String>,
 }
 
 /// State shared by all handlers.
@@ -135,6 +155,8 @@ pub(crate) struct Shared {
     oauth: Mutex<OAuthState>,
     faults: Mutex<Vec<Fault>>,
     stats: Mutex<BTreeMap<String, u64>>,
+    /// Idempotency keys and the write log. Taken before `data` whenever both are held.
+    writes: Mutex<WriteState>,
     clock_offset_ms: AtomicI64,
     token_counter: AtomicU64,
     /// Mixed into token hashes so two sandboxes in one process never hand out the same token.
@@ -161,6 +183,10 @@ impl Shared {
         lock(&self.oauth)
     }
 
+    pub(crate) fn writes(&self) -> MutexGuard<'_, WriteState> {
+        lock(&self.writes)
+    }
+
     /// The sandbox clock in ms: never behind the newest object, plus whatever tests advanced it by.
     pub(crate) fn now_ms(&self) -> i64 {
         let latest = self.data().latest_ms;
@@ -170,6 +196,12 @@ impl Shared {
     fn now_ms_given(&self, latest_ms: i64) -> i64 {
         let wall = chrono::Utc::now().timestamp_millis();
         wall.max(latest_ms + 1) + self.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// The time for a change made while holding the data lock: after everything in `data` even if the
+    /// clock was moved backwards, so updated_at and new objects' created_at keep increasing.
+    pub(crate) fn write_time(&self, data: &Data) -> i64 {
+        self.now_ms_given(data.latest_ms).max(data.latest_ms + 1)
     }
 
     pub(crate) fn next_token_number(&self) -> u64 {
@@ -235,10 +267,13 @@ pub struct Sandbox {
     task: Option<JoinHandle<()>>,
 }
 
+/// How long `start_listening` keeps retrying a port that is still held (TIME_WAIT, a slow close).
+const REBIND_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Sandbox {
     /// Binds 127.0.0.1, seeds the data and serves in a spawned task.
     pub async fn start(config: SandboxConfig) -> anyhow::Result<Sandbox> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
+        let listener = bind(SocketAddr::from(([127, 0, 0, 1], config.port)))?;
         let addr = listener.local_addr()?;
         let (seed, members, memberships, payments) = (config.seed, config.members, config.memberships, config.payments);
         // Seeding 150k objects is CPU work; keep it off the async worker threads.
@@ -252,23 +287,61 @@ impl Sandbox {
             oauth: Mutex::new(OAuthState::default()),
             faults: Mutex::new(Vec::new()),
             stats: Mutex::new(BTreeMap::new()),
+            writes: Mutex::new(WriteState::default()),
             clock_offset_ms: AtomicI64::new(0),
             token_counter: AtomicU64::new(0),
             token_salt: rng::mix(wall_nanos ^ u64::from(addr.port())),
         });
-        let app = router(shared.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                // Either an explicit stop or the Sandbox being dropped ends the server.
-                let _ = stopped.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "sandbox server failed");
-            }
-        });
+        let (stop, task) = serve(shared.clone(), listener);
         tracing::info!(%addr, "sandbox listening");
         Ok(Sandbox { shared, addr, stop: Some(stop), task: Some(task) })
+    }
+
+    /// Stops accepting and closes every connection (idle keep-alive ones included), waiting until the
+    /// server task has ended, so the next request to this port is refused. Data, tokens, faults and
+    /// the write log stay; `start_listening` serves them again on the same port.
+    pub async fn stop_listening(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+            // Every client has closed its end by now, but a client thread can be preempted between
+            // sending its FIN and dropping the connection from its pool; give it a moment.
+            tokio::time::sleep(listen::CLIENT_SETTLE).await;
+            tracing::info!(addr = %self.addr, "sandbox stopped listening");
+        }
+    }
+
+    /// Binds the same address again and serves the same state. Retries for a while if the port is
+    /// still held; fails if something else took it meanwhile. A no-op when already listening.
+    pub async fn start_listening(&mut self) -> anyhow::Result<()> {
+        if self.is_listening() {
+            return Ok(());
+        }
+        // A server task that ended on its own leaves its stop channel behind; clear both.
+        self.stop_listening().await;
+        let deadline = tokio::time::Instant::now() + REBIND_PATIENCE;
+        let listener = loop {
+            match bind(self.addr) {
+                Ok(listener) => break listener,
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && tokio::time::Instant::now() < deadline => {
+                    tracing::debug!(addr = %self.addr, "port still in use; retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+                }
+                Err(e) => return Err(anyhow::anyhow!("cannot listen on {} again: {e}", self.addr)),
+            }
+        };
+        let (stop, task) = serve(self.shared.clone(), listener);
+        self.stop = Some(stop);
+        self.task = Some(task);
+        tracing::info!(addr = %self.addr, "sandbox listening again");
+        Ok(())
+    }
+
+    /// Whether the server task is running (false after `stop_listening` or if serving failed).
+    pub fn is_listening(&self) -> bool {
+        self.task.as_ref().is_some_and(|t| !t.is_finished())
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -343,14 +416,45 @@ impl Sandbox {
         oauth::mint_direct_token(&self.shared)
     }
 
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
+    /// Every applied write so far, oldest first (replays and refused requests are not in it).
+    pub fn writes(&self) -> Vec<WriteRecord> {
+        self.shared.writes().log().to_vec()
     }
+
+    /// Requests answered from a stored idempotent result, over all keys.
+    pub fn replays(&self) -> u64 {
+        self.shared.writes().replays()
+    }
+
+    /// Requests answered from the stored result of this idempotency key.
+    pub fn replays_of(&self, idempotency_key: &str) -> u64 {
+        self.shared.writes().replays_of(idempotency_key)
+    }
+
+    /// The membership as `GET /memberships/{id}` would answer it, without faults.
+    pub fn membership(&self, id: &str) -> Option<serde_json::Value> {
+        find_json(&self.shared.data().memberships, id)
+    }
+
+    /// The payment as `GET /payments/{id}` would answer it, without faults.
+    pub fn payment(&self, id: &str) -> Option<serde_json::Value> {
+        find_json(&self.shared.data().payments, id)
+    }
+
+    /// The promo code with this code (compared ignoring ASCII case, as codes are unique that way).
+    pub fn promo_code_by_code(&self, code: &str) -> Option<serde_json::Value> {
+        let data = self.shared.data();
+        let promo = data.promo_codes.iter().find(|p| p.code.eq_ignore_ascii_case(code))?;
+        serde_json::to_value(promo).ok()
+    }
+
+    pub async fn shutdown(mut self) {
+        self.stop_listening().await;
+    }
+}
+
+fn find_json<T: Record>(items: &[T], id: &str) -> Option<serde_json::Value> {
+    serde_json::to_value(items.iter().find(|x| x.id() == id)?).ok()
 }
 
 impl Drop for Sandbox {
@@ -364,7 +468,7 @@ impl Drop for Sandbox {
 fn router(shared: AppState) -> axum::Router {
     axum::Router::new()
         .nest("/oauth", oauth::routes())
-        .nest("/api/v1", api::routes())
+        .nest("/api/v1", api::routes().merge(writes::routes()))
         .nest("/_sandbox", control::routes())
         .layer(axum::middleware::from_fn_with_state(shared.clone(), faults::layer))
         .with_state(shared)

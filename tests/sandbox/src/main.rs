@@ -65,7 +65,12 @@ async fn main() -> anyhow::Result<()> {
         loop {
             tokio::select! {
                 _ = tick.tick() => {
-                    let r = sandbox.mutate(Mutation { new_members: 1, new_payments: 3, cancellations: 1, refunds: 0 });
+                    let r = sandbox.mutate(Mutation {
+                        new_members: 1,
+                        new_payments: 3,
+                        cancellations: 1,
+                        ..Mutation::default()
+                    });
                     tracing::info!(
                         members = r.created_member_ids.len(),
                         payments = r.created_payment_ids.len(),

@@ -439,7 +439,13 @@ async fn paging_stays_consistent_while_data_mutates() {
     let before = page_all(&sb, &c, &token, "/payments", "100", |_| {}).await;
     let mut created = Vec::new();
     let during = page_all(&sb, &c, &token, "/payments", "30", |_| {
-        let r = sb.mutate(Mutation { new_members: 1, new_payments: 2, cancellations: 1, refunds: 1 });
+        let r = sb.mutate(Mutation {
+            new_members: 1,
+            new_payments: 2,
+            cancellations: 1,
+            refunds: 1,
+            ..Mutation::default()
+        });
         assert_eq!(r.created_member_ids.len(), 1);
         assert_eq!(r.created_payment_ids.len(), 3);
         assert_eq!(r.canceled_membership_ids.len(), 1);

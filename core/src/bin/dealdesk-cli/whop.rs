@@ -125,8 +125,8 @@ pub async fn run(app: &App, command: WhopCommand) -> anyhow::Result<()> {
                     WhopAction::AddFreeDays { membership_id, days }
                 }
                 MembershipCommand::Metadata { membership_id, json } => {
-                    let metadata = serde_json::from_str(&json)
-                        .map_err(|e| anyhow::anyhow!("metadata: not valid JSON ({e})"))?;
+                    let metadata =
+                        serde_json::from_str(&json).map_err(|e| anyhow::anyhow!("metadata: not valid JSON ({e})"))?;
                     WhopAction::UpdateMembershipMetadata { membership_id, metadata }
                 }
             };
@@ -142,14 +142,8 @@ pub async fn run(app: &App, command: WhopCommand) -> anyhow::Result<()> {
                 (None, Some(a)) => (PromoType::FlatAmount, decimal_micros(&a, "--amount")?),
                 _ => anyhow::bail!("give either --percent or --amount"),
             };
-            let new = NewPromoCode {
-                code,
-                promo_type,
-                amount_off_micros,
-                currency,
-                new_users_only,
-                duration_months: months,
-            };
+            let new =
+                NewPromoCode { code, promo_type, amount_off_micros, currency, new_users_only, duration_months: months };
             queue(app, WhopAction::CreatePromoCode(new)).await?;
         }
         WhopCommand::Promo(PromoCommand::Deactivate { promo_code_id }) => {
