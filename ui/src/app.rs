@@ -49,6 +49,9 @@ pub enum Route {
     Contracts,
     #[at("/whop")]
     Whop,
+    /// Changes waiting for the network, refused ones, and conflicts.
+    #[at("/outbox")]
+    Outbox,
     #[at("/settings")]
     Settings,
     /// Every design-system component, for docs/design-system.md.
@@ -105,6 +108,7 @@ fn switch(route: Route) -> Html {
         Route::Automations => html! { <pages::placeholder::Placeholder screen={Screen::Automations} /> },
         Route::Contracts => html! { <pages::placeholder::Placeholder screen={Screen::Contracts} /> },
         Route::Whop => html! { <pages::whop::WhopPage /> },
+        Route::Outbox => html! { <pages::outbox::OutboxPage /> },
         Route::Settings => html! { <pages::settings::SettingsPage /> },
         Route::Design => html! { <pages::gallery::Gallery /> },
         Route::NotFound => html! {

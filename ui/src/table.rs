@@ -205,7 +205,11 @@ impl<O: TableObject> RecordTable<O> {
                     CoreEvent::RecordChanged { record, .. } => record.kind == kind,
                     CoreEvent::RecordsChanged { kind: changed, .. } => changed == kind,
                     CoreEvent::ConfigChanged => true,
-                    CoreEvent::WhopSync { .. } | CoreEvent::WhopChanged | CoreEvent::WhopLoginFailed { .. } => false,
+                    CoreEvent::WhopSync { .. }
+                    | CoreEvent::WhopChanged
+                    | CoreEvent::WhopLoginFailed { .. }
+                    | CoreEvent::OutboxChanged { .. }
+                    | CoreEvent::OutboxRejected { .. } => false,
                 };
                 if touched {
                     on_change.emit(());

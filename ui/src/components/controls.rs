@@ -41,6 +41,12 @@ pub struct ButtonProps {
     pub title: Option<AttrValue>,
     #[prop_or_default]
     pub small: bool,
+    /// Extra classes (what a row's button does, for styles and tests).
+    #[prop_or_default]
+    pub class: Classes,
+    /// The accessible name, when the text alone is ambiguous (many rows with the same button).
+    #[prop_or_default]
+    pub aria_label: Option<AttrValue>,
     pub children: Html,
 }
 
@@ -50,9 +56,10 @@ pub fn button(props: &ButtonProps) -> Html {
         <button
             id={props.id.clone()}
             type={props.kind.clone()}
-            class={classes!(props.tone.class(), props.small.then_some("small"))}
+            class={classes!(props.tone.class(), props.small.then_some("small"), props.class.clone())}
             disabled={props.disabled}
             title={props.title.clone()}
+            aria-label={props.aria_label.clone()}
             onclick={props.onclick.clone()}
         >
             { props.children.clone() }

@@ -60,7 +60,9 @@ pub fn use_changes_of(kind: RecordKind) -> u64 {
             CoreEvent::ConfigChanged
             | CoreEvent::WhopSync { .. }
             | CoreEvent::WhopChanged
-            | CoreEvent::WhopLoginFailed { .. } => false,
+            | CoreEvent::WhopLoginFailed { .. }
+            | CoreEvent::OutboxChanged { .. }
+            | CoreEvent::OutboxRejected { .. } => false,
         };
         if touched {
             bump.dispatch(());
@@ -76,6 +78,28 @@ pub fn use_whop_changes() -> u64 {
     let bump = version.dispatcher();
     use_core_events(Callback::from(move |event: CoreEvent| {
         if event == CoreEvent::WhopChanged {
+            bump.dispatch(());
+        }
+    }));
+    version.0
+}
+
+/// Bumps the returned counter when Whop data as the window shows it may have moved: the Whop
+/// connection or a sync (`WhopChanged`), the outbox (`OutboxChanged`, `OutboxRejected`: pending
+/// marks and optimistic values), and, with `records`, changes to records of that kind. One
+/// subscription for all of them.
+#[hook]
+pub fn use_whop_data_changes(records: Option<RecordKind>) -> u64 {
+    let version = use_reducer(Counter::default);
+    let bump = version.dispatcher();
+    use_core_events(Callback::from(move |event: CoreEvent| {
+        let touched = match event {
+            CoreEvent::WhopChanged | CoreEvent::OutboxChanged { .. } | CoreEvent::OutboxRejected { .. } => true,
+            CoreEvent::RecordChanged { record, .. } => Some(record.kind) == records,
+            CoreEvent::RecordsChanged { kind, .. } => Some(kind) == records,
+            CoreEvent::ConfigChanged | CoreEvent::WhopSync { .. } | CoreEvent::WhopLoginFailed { .. } => false,
+        };
+        if touched {
             bump.dispatch(());
         }
     }));

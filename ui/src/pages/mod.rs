@@ -6,12 +6,14 @@ pub mod dashboard;
 pub mod deals;
 pub mod gallery;
 pub mod notes;
+pub mod outbox;
 pub mod people;
 pub mod placeholder;
 pub mod record;
 pub mod settings;
 pub mod tasks;
 pub mod whop;
+pub mod whop_actions;
 
 use crate::ipc::invoke;
 use crate::table::FilterSpec;

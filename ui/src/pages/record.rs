@@ -5,23 +5,28 @@ use crate::app::Route;
 use crate::components::controls::{Button, Checkbox, DatePicker, Input, Select, TextArea, Tone};
 use crate::components::display::{Badge, BadgeTone, Card, EmptyState, Skeleton, TabsHost, TagChip};
 use crate::components::hooks::use_changes_of;
+use crate::components::overlay::ConfirmDialog;
 use crate::components::toasts::{Notifier, use_notifier};
 use crate::ipc::invoke;
+use crate::pages::outbox::RecordConflicts;
 use crate::pages::whop::{WhopPersonCard, whop_badge};
+use crate::pages::whop_actions::WhopDealMembership;
 use crate::shell::picker::Picker;
 use crate::state::format;
+use crate::state::format::{field_label, restore_prompt, restored_text};
 use crate::state::markdown::to_safe_html;
 use crate::state::whop::WHOP_PIPELINE;
 use chrono::NaiveDate;
 use dealdesk_model::ipc::{
     AddNote, AddTask, ChangeDealStatus, GetCompany, GetDeal, GetPerson, ListCustomFields, ListDeals, ListNotes,
-    ListPeople, ListPipelines, ListTasks, MoveDealStage, RestoreRecord, TagRecord, Timeline, TrashRecord, UntagRecord,
-    UpdateCompany, UpdateDeal, UpdatePerson, UpdateTask,
+    ListPeople, ListPipelines, ListTasks, MoveDealStage, RestoreField, RestoreRecord, TagRecord, Timeline, TrashRecord,
+    UntagRecord, UpdateCompany, UpdateDeal, UpdatePerson, UpdateTask,
 };
+use dealdesk_model::outbox::RestoreFieldValue;
 use dealdesk_model::{
     ApiError, Company, CompanyPatch, CustomFieldDef, CustomFieldType, CustomValues, Deal, DealPatch, DealQuery,
     DealStatus, Money, MoveDeal, NewNote, NewTask, NoteQuery, Person, PersonPatch, PersonQuery, RecordKind, RecordRef,
-    SetDealStatus, TagRequest, TaskPatch, TaskQuery, TaskStatus,
+    SetDealStatus, TagRequest, TaskPatch, TaskQuery, TaskStatus, TimelineEventKind,
 };
 use uuid::Uuid;
 use yew::prelude::*;
@@ -353,20 +358,70 @@ fn timeline_panel(props: &PanelProps) -> Html {
             });
         });
     }
+    let restoring = use_state(|| None::<(i64, String, serde_json::Value)>);
+    let restore_error = use_state(|| None::<String>);
+    let notifier = use_notifier();
     let Some(list) = &*events else {
         return html! { <Skeleton rows={4} /> };
     };
     let now = format::now();
+    let restore = {
+        let (restoring, restore_error, notifier, record) =
+            (restoring.clone(), restore_error.clone(), notifier.clone(), props.record);
+        Callback::from(move |_: ()| {
+            let Some((seq, field, _)) = (*restoring).clone() else { return };
+            let (restoring, restore_error, notifier) = (restoring.clone(), restore_error.clone(), notifier.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match invoke::<RestoreField>(&RestoreFieldValue { record, seq }).await {
+                    Ok(()) => {
+                        restoring.set(None);
+                        if let Some(n) = &notifier {
+                            n.success(restored_text(&field));
+                        }
+                    }
+                    Err(e) => restore_error.set(Some(e.message)),
+                }
+            });
+        })
+    };
     html! {
-        <ol class="timeline" id="timeline">
-            { for list.iter().map(|e| html! {
-                <li class="timeline-event" key={e.seq.to_string()}>
-                    <span class="timeline-dot" />
-                    <span class="timeline-what">{ e.kind.describe() }</span>
-                    <span class="timeline-when" title={e.at.to_rfc3339()}>{ format!("{} · {}", format::relative(e.at, now), e.source.as_str()) }</span>
-                </li>
-            }) }
-        </ol>
+        <>
+            <ol class="timeline" id="timeline">
+                { for list.iter().map(|e| {
+                    let restore_button = match &e.kind {
+                        TimelineEventKind::FieldChanged { field, from, .. } if e.seq > 0 => {
+                            let (restoring, restore_error) = (restoring.clone(), restore_error.clone());
+                            let ask = (e.seq, field.clone(), from.clone());
+                            html! {
+                                <button type="button" class="link-btn timeline-restore" title="Put back the value before this change"
+                                    aria-label={format!("Restore the value of {field} before this change")}
+                                    onclick={Callback::from(move |_| { restore_error.set(None); restoring.set(Some(ask.clone())); })}>
+                                    { "Restore" }
+                                </button>
+                            }
+                        }
+                        _ => html! {},
+                    };
+                    html! {
+                        <li class="timeline-event" key={e.seq.to_string()} data-seq={e.seq.to_string()}>
+                            <span class="timeline-dot" />
+                            <span class="timeline-what">{ e.kind.describe() }</span>
+                            <span class="timeline-when" title={e.at.to_rfc3339()}>
+                                { format!("{} · {}", format::relative(e.at, now), e.source.as_str()) }
+                                { restore_button }
+                            </span>
+                        </li>
+                    }
+                }) }
+            </ol>
+            if let Some((_, field, from)) = &*restoring {
+                <ConfirmDialog title={format!("Restore {}?", field_label(Some(field)))} id="restore-dialog" confirm_id="restore-confirm"
+                    confirm_label="Restore" error={(*restore_error).clone().map(AttrValue::from)} on_confirm={restore}
+                    on_close={{ let r = restoring.clone(); Callback::from(move |_| r.set(None)) }}>
+                    <p class="dialog-lead">{ restore_prompt(field, from) }</p>
+                </ConfirmDialog>
+            }
+        </>
     }
 }
 
@@ -488,17 +543,20 @@ fn side_panels(record: RecordRef) -> Html {
 fn integrations_with(whop: Option<Html>) -> Html {
     html! {
         <>
-            if let Some(whop) = whop {
-                { whop }
-            } else {
-                <Card title={AttrValue::from("Whop")} id="whop-card">
-                    <div class="muted">{ "Memberships and payments appear here once Whop is connected in Settings." }</div>
-                </Card>
-            }
+            { whop.unwrap_or_else(whop_placeholder) }
             <Card title={AttrValue::from("Contracts")} id="contracts-card">
                 <div class="muted">{ "Contracts sent for signature appear here." }</div>
             </Card>
         </>
+    }
+}
+
+/// The Whop card of a record without Whop data.
+fn whop_placeholder() -> Html {
+    html! {
+        <Card title={AttrValue::from("Whop")} id="whop-card">
+            <div class="muted">{ "Memberships and payments appear here once Whop is connected in Settings." }</div>
+        </Card>
     }
 }
 
@@ -561,6 +619,7 @@ pub fn person_page(props: &RecordProps) -> Html {
                 <div class="spacer" />
                 if !trashed { { delete_button(record, p.full_name(), Route::People) } }
             </header>
+            <RecordConflicts {record} />
             <div class="record-layout">
                 <div class="record-main">
                     <Card title={AttrValue::from("Details")}>
@@ -819,6 +878,7 @@ pub fn deal_page(props: &RecordProps) -> Html {
                 }
                 if !trashed { { delete_button(record, d.name.clone(), Route::Deals) } }
             </header>
+            <RecordConflicts {record} />
             <div class="record-layout">
                 <div class="record-main">
                     <Card title={AttrValue::from("Details")}>
@@ -882,7 +942,11 @@ pub fn deal_page(props: &RecordProps) -> Html {
                         }
                         if d.contact_id.is_none() && d.company_id.is_none() { <div class="muted">{ "No contact or company yet." }</div> }
                     </Card>
-                    { integrations_with(from_whop.then(Html::default)) }
+                    // A Whop deal shows its membership; any other deal the placeholder (unless
+                    // it does mirror a membership after all).
+                    { integrations_with(Some(html! {
+                        <WhopDealMembership deal={id} fallback={if from_whop { Html::default() } else { whop_placeholder() }} />
+                    })) }
                 </div>
                 <div class="record-side">{ side_panels(record) }</div>
             </div>

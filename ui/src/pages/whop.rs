@@ -3,14 +3,14 @@
 
 use crate::components::controls::{Button, Checkbox, Select, Tone};
 use crate::components::display::{Badge, BadgeTone, Card, Skeleton};
-use crate::components::hooks::{use_changes_of, use_core_events, use_whop_changes};
+use crate::components::hooks::{use_core_events, use_whop_changes, use_whop_data_changes};
 use crate::components::overlay::Modal;
 use crate::components::toasts::{Notifier, use_notifier};
 use crate::ipc::invoke;
+use crate::pages::whop_actions::{MembershipRow, PendingBadges, refund_button, use_action_dialog};
 use crate::state::whop::{
-    DISABLED_BY_ENV, StatusTone, WhopAction, WhopView, interval_label, interval_options, membership_term,
-    membership_tone, money_text, payment_tone, payments_label, run_tone, run_totals, short_date, short_time,
-    status_text,
+    DISABLED_BY_ENV, StatusTone, WhopAction, WhopView, interval_label, interval_options, money_text, payment_tone,
+    payments_label, run_tone, run_totals, short_date, short_time, status_text,
 };
 use dealdesk_model::RecordKind;
 use dealdesk_model::ipc::{
@@ -27,9 +27,11 @@ pub fn whop_badge() -> Html {
     html! { <span class="badge accent whop-badge" title="From Whop">{ "Whop" }</span> }
 }
 
-fn tone(tone: StatusTone) -> BadgeTone {
+/// The badge tone of a status tone.
+pub fn tone(tone: StatusTone) -> BadgeTone {
     match tone {
         StatusTone::Neutral => BadgeTone::Neutral,
+        StatusTone::Accent => BadgeTone::Accent,
         StatusTone::Success => BadgeTone::Success,
         StatusTone::Warning => BadgeTone::Warning,
         StatusTone::Danger => BadgeTone::Danger,
@@ -135,7 +137,11 @@ pub fn whop_panel() -> Html {
                 toast_error(&notifier, format!("Whop sign-in failed: {message}"));
                 dispatch.dispatch(WhopAction::LoginFailed(message));
             }
-            CoreEvent::RecordChanged { .. } | CoreEvent::RecordsChanged { .. } | CoreEvent::ConfigChanged => {}
+            CoreEvent::RecordChanged { .. }
+            | CoreEvent::RecordsChanged { .. }
+            | CoreEvent::ConfigChanged
+            | CoreEvent::OutboxChanged { .. }
+            | CoreEvent::OutboxRejected { .. } => {}
         }));
     }
 
@@ -520,6 +526,7 @@ pub fn whop_page() -> Html {
             <header class="page-header"><h1>{ "Whop" }</h1></header>
             <WhopPanel />
             <WhopRevenue />
+            <crate::pages::whop_actions::WhopPromoCodes />
         </section>
     }
 }
@@ -529,16 +536,16 @@ pub struct WhopPersonProps {
     pub person: Uuid,
 }
 
-/// A person's memberships, recent payments and lifetime value, read-only; nothing when the person
-/// has no Whop user.
+/// A person's memberships, recent payments and lifetime value, with the Whop actions on each
+/// membership and payment (pending ones marked); nothing when the person has no Whop user.
 #[function_component(WhopPersonCard)]
 pub fn whop_person_card(props: &WhopPersonProps) -> Html {
-    let people = use_changes_of(RecordKind::Person);
-    let whop = use_whop_changes();
+    let changes = use_whop_data_changes(Some(RecordKind::Person));
     let summary = use_state(|| None::<WhopPersonSummary>);
+    let (open, dialog) = use_action_dialog(Callback::noop());
     {
         let summary = summary.clone();
-        use_effect_with((props.person, people, whop), move |(id, ..)| {
+        use_effect_with((props.person, changes), move |(id, ..)| {
             let id = *id;
             wasm_bindgen_futures::spawn_local(async move {
                 summary.set(invoke::<WhopGetPersonSummary>(&id).await.ok());
@@ -550,7 +557,7 @@ pub fn whop_person_card(props: &WhopPersonProps) -> Html {
     };
     html! {
         <Card title={AttrValue::from("Whop")} id="whop-person" class="whop-person" actions={whop_badge()}>
-            <div class="muted whop-readonly">{ "These fields come from Whop and are read-only; they change with sync." }</div>
+            <div class="muted whop-readonly">{ "These fields come from Whop and change with sync; actions taken here show at once and reach Whop when Dealdesk is online." }</div>
             <div class="field-row">
                 <div class="field-row-label">{ if s.user_ids.len() == 1 { "Whop user" } else { "Whop users" } }</div>
                 <div class="field-row-value"><code>{ s.user_ids.join(", ") }</code></div>
@@ -567,11 +574,7 @@ pub fn whop_person_card(props: &WhopPersonProps) -> Html {
             } else {
                 <ul class="whop-list whop-memberships">
                     { for s.memberships.iter().map(|m| html! {
-                        <li class="whop-membership" key={m.id.clone()} data-membership={m.id.clone()} data-status={m.status.clone()}>
-                            <span class="whop-item-title">{ m.product.clone().unwrap_or_else(|| m.id.clone()) }</span>
-                            <Badge text={m.status.replace('_', " ")} tone={tone(membership_tone(&m.status))} />
-                            <span class="muted whop-term">{ membership_term(m) }</span>
-                        </li>
+                        <MembershipRow key={m.id.clone()} membership={m.clone()} on_action={open.clone()} />
                     }) }
                 </ul>
             }
@@ -585,21 +588,26 @@ pub fn whop_person_card(props: &WhopPersonProps) -> Html {
                 <table class="whop-table whop-payments">
                     <thead><tr>
                         <th class="num">{ "Amount" }</th><th>{ "Status" }</th><th class="num">{ "Refunded" }</th>
-                        <th>{ "Product" }</th><th>{ "Date" }</th>
+                        <th>{ "Product" }</th><th>{ "Date" }</th><th />
                     </tr></thead>
                     <tbody>
                         { for s.payments.iter().map(|p| html! {
                             <tr class="whop-payment" key={p.id.clone()} data-payment={p.id.clone()} data-status={p.status.clone()}>
                                 <td class="num">{ p.amount.clone() }</td>
-                                <td><Badge text={p.status.replace('_', " ")} tone={tone(payment_tone(&p.status))} /></td>
+                                <td>
+                                    <Badge text={p.status.replace('_', " ")} tone={tone(payment_tone(&p.status))} />
+                                    { " " }<PendingBadges pending={p.pending.clone()} />
+                                </td>
                                 <td class="num">{ p.refunded.clone().unwrap_or_else(|| "—".into()) }</td>
                                 <td>{ p.product.clone().unwrap_or_default() }</td>
                                 <td>{ p.paid_at.as_deref().map(short_date).unwrap_or_default() }</td>
+                                <td class="row-buttons">{ refund_button(p, &open) }</td>
                             </tr>
                         }) }
                     </tbody>
                 </table>
             }
+            { dialog }
         </Card>
     }
 }

@@ -1,10 +1,18 @@
-//! The top bar: global search (opens the palette) and the status area.
+//! The top bar: global search (opens the palette) and the status area: connectivity, background
+//! work, and the changes waiting for the network (a button to the outbox page). Whop's refusals
+//! of queued changes arrive here as toasts, whichever screen is open.
 
 use super::ShellHandle;
+use crate::app::Route;
 use crate::components::hooks::use_core_events;
-use dealdesk_model::ipc::CoreEvent;
+use crate::components::toasts::use_notifier;
+use crate::ipc::invoke;
+use crate::state::outbox::{attention_count, offline_title, rejected_text, status_button_text};
+use dealdesk_model::ipc::{CoreEvent, OutboxGetSummary};
+use dealdesk_model::outbox::OutboxSummary;
 use gloo_events::EventListener;
 use yew::prelude::*;
+use yew_router::prelude::*;
 
 /// What runs in the background, for the status area: the Whop sync's current resource and count.
 fn background_text(event: &CoreEvent) -> Option<Option<String>> {
@@ -44,14 +52,51 @@ pub fn top_bar() -> Html {
         });
     }
     let background = use_state(|| None::<String>);
+    let summary = use_state(|| None::<OutboxSummary>);
+    let notifier = use_notifier();
+    // An event newer than the first load wins over that load's (possibly older) answer.
+    let heard = use_mut_ref(|| false);
     {
-        let background = background.clone();
+        let (summary, heard) = (summary.clone(), heard.clone());
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(loaded) = invoke::<OutboxGetSummary>(&()).await
+                    && !*heard.borrow()
+                {
+                    summary.set(Some(loaded));
+                }
+            });
+        });
+    }
+    {
+        let (background, summary) = (background.clone(), summary.clone());
         use_core_events(Callback::from(move |event: CoreEvent| {
             if let Some(text) = background_text(&event) {
                 background.set(text);
             }
+            match event {
+                CoreEvent::OutboxChanged { summary: next } => {
+                    *heard.borrow_mut() = true;
+                    summary.set(Some(next));
+                }
+                CoreEvent::OutboxRejected { operation } => {
+                    if let Some(n) = &notifier {
+                        n.error(rejected_text(&operation));
+                    }
+                }
+                _ => {}
+            }
         }));
     }
+    let navigator = use_navigator();
+    let open_outbox = Callback::from(move |_: MouseEvent| {
+        if let Some(nav) = &navigator {
+            nav.push(&Route::Outbox);
+        }
+    });
+    let offline = offline_title(summary.as_ref(), *online);
+    let outbox_text = summary.as_ref().and_then(status_button_text);
+    let attention = summary.as_ref().is_some_and(|s| attention_count(s) > 0);
     let open = shell.map(|s| s.open_palette.clone()).unwrap_or_default();
     let onclick = {
         let open = open.clone();
@@ -66,14 +111,25 @@ pub fn top_bar() -> Html {
                 <kbd>{ "Ctrl K" }</kbd>
             </button>
             <div class="status" id="status-area" aria-live="polite">
-                <span class={classes!("dot", if *online { "online" } else { "offline" })} />
-                { if *online { "Online" } else { "Offline" } }
+                if let Some(reason) = offline {
+                    <span id="offline-indicator" class="status-pill offline" title={reason.clone()} aria-label={format!("Offline: {reason}")}>
+                        <span class="dot offline" aria-hidden="true" />{ "Offline" }
+                    </span>
+                } else {
+                    <span class="dot online" />{ "Online" }
+                }
                 <span class="status-sep">{ "·" }</span>
                 {
                     match &*background {
                         Some(text) => html! { <span id="background-work" class="background-work"><span class="spinner" aria-hidden="true" />{ text.clone() }</span> },
                         None => html! { "All changes saved on this computer" },
                     }
+                }
+                if let Some(text) = outbox_text {
+                    <button type="button" id="outbox-status" class={classes!("status-pill", "outbox-status", attention.then_some("attention"))}
+                        title="Open the changes waiting to be sent to Whop" onclick={open_outbox}>
+                        { text }
+                    </button>
                 }
             </div>
         </header>

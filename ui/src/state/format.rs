@@ -34,10 +34,58 @@ pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
 }
 
+/// A field name for people: `renewal_period_end` → `renewal period end`.
+pub fn field_label(field: Option<&str>) -> String {
+    field.map(|f| f.replace('_', " ")).unwrap_or_else(|| "—".to_string())
+}
+
+/// A stored value for people: text as it is, nothing as a dash, the rest as compact JSON.
+pub fn value_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "—".to_string(),
+        serde_json::Value::String(s) if s.is_empty() => "(empty)".to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Bool(true) => "yes".to_string(),
+        serde_json::Value::Bool(false) => "no".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The question before a timeline Restore: what the field goes back to.
+pub fn restore_prompt(field: &str, before: &serde_json::Value) -> String {
+    let label = field_label(Some(field));
+    let mut chars = label.chars();
+    let name: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    match before {
+        serde_json::Value::Null => format!("{name} is emptied again, as it was before this change."),
+        value => format!("{name} goes back to “{}”, the value it had before this change.", value_text(value)),
+    }
+}
+
+/// The toast after a Restore.
+pub fn restored_text(field: &str) -> String {
+    format!("Restored the earlier value of {}", field_label(Some(field)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::Duration;
+
+    #[test]
+    fn restore_texts() {
+        assert_eq!(
+            restore_prompt("job_title", &serde_json::json!("CTO")),
+            "Job title goes back to “CTO”, the value it had before this change."
+        );
+        assert_eq!(
+            restore_prompt("city", &serde_json::Value::Null),
+            "City is emptied again, as it was before this change."
+        );
+        assert_eq!(restored_text("email"), "Restored the earlier value of email");
+        assert_eq!(value_text(&serde_json::json!(12)), "12");
+        assert_eq!(field_label(None), "—");
+    }
 
     #[test]
     fn compact_amounts() {

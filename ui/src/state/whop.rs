@@ -172,6 +172,8 @@ pub fn money_text(micros: i64, currency: &str) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusTone {
     Neutral,
+    /// Under way (being sent).
+    Accent,
     Success,
     Warning,
     Danger,
@@ -180,7 +182,7 @@ pub enum StatusTone {
 pub fn membership_tone(status: &str) -> StatusTone {
     match status {
         "active" | "trialing" | "completed" => StatusTone::Success,
-        "past_due" | "unresolved" | "pending" | "drafted" => StatusTone::Warning,
+        "past_due" | "unresolved" | "pending" | "drafted" | "canceling" => StatusTone::Warning,
         "canceled" | "cancelled" | "expired" => StatusTone::Danger,
         _ => StatusTone::Neutral,
     }
@@ -484,7 +486,11 @@ mod tests {
             product: None,
             renewal_period_end: end.map(Into::into),
             cancel_at_period_end: cancel,
+            paused: false,
             created_at: None,
+            deal_id: None,
+            deleted_remotely: false,
+            pending: vec![],
         };
         assert_eq!(membership_term(&m("active", Some("2026-12-01T00:00:00Z"), false)), "renews 2026-12-01");
         assert_eq!(membership_term(&m("active", Some("2026-12-01T00:00:00Z"), true)), "ends 2026-12-01");

@@ -1,0 +1,798 @@
+//! Whop actions as plain data: which actions a membership, payment or promo code offers, the
+//! confirmation dialog's text and inputs, and the checks on what is typed (free days, metadata
+//! JSON, refund amounts, new promo codes) before anything is queued.
+
+use crate::state::whop::money_text;
+use dealdesk_model::money::{MoneyParseError, currency_minor_units, format_decimal_micros, normalize_currency};
+use dealdesk_model::outbox::{CancelMode, NewPromoCode, PromoType, WhopAction, WhopPromoCodeView};
+use dealdesk_model::whop::{WhopMembershipView, WhopPaymentView};
+use std::rc::Rc;
+use yew::Reducible;
+
+/// Limits the core applies to metadata (checked here first for a clear message).
+pub const MAX_METADATA_KEYS: usize = 50;
+pub const MAX_METADATA_BYTES: usize = 16 * 1024;
+/// Free days one action may add.
+pub const MAX_FREE_DAYS: u32 = 365;
+/// A limited discount lasts this many months at most.
+pub const MAX_PROMO_MONTHS: u32 = 36;
+
+/// The sentence every confirmation ends with.
+pub const SENT_WHEN_ONLINE: &str =
+    "Dealdesk records it now and sends it to Whop as soon as it is online; until Whop confirms, it shows as waiting.";
+
+/// Membership statuses after which nothing can be cancelled or paused.
+const ENDED: [&str; 5] = ["canceled", "cancelled", "expired", "completed", "canceling"];
+
+/// One thing a user can do to a Whop object from the CRM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionKind {
+    CancelAtPeriodEnd,
+    CancelNow,
+    Pause,
+    Resume,
+    AddFreeDays,
+    EditMetadata,
+    Refund,
+    DeactivatePromo,
+    CreatePromo,
+}
+
+impl ActionKind {
+    /// The button that offers it.
+    pub fn button_label(self) -> &'static str {
+        match self {
+            ActionKind::CancelAtPeriodEnd => "Cancel at period end",
+            ActionKind::CancelNow => "Cancel now",
+            ActionKind::Pause => "Pause",
+            ActionKind::Resume => "Resume",
+            ActionKind::AddFreeDays => "Add free days",
+            ActionKind::EditMetadata => "Edit metadata",
+            ActionKind::Refund => "Refund",
+            ActionKind::DeactivatePromo => "Deactivate",
+            ActionKind::CreatePromo => "Create promo code",
+        }
+    }
+
+    /// The button's class suffix: `whop-action-<key>`.
+    pub fn key(self) -> &'static str {
+        match self {
+            ActionKind::CancelAtPeriodEnd => "cancel-at-period-end",
+            ActionKind::CancelNow => "cancel-now",
+            ActionKind::Pause => "pause",
+            ActionKind::Resume => "resume",
+            ActionKind::AddFreeDays => "add-free-days",
+            ActionKind::EditMetadata => "edit-metadata",
+            ActionKind::Refund => "refund",
+            ActionKind::DeactivatePromo => "deactivate",
+            ActionKind::CreatePromo => "create-promo",
+        }
+    }
+
+    /// Actions that take something away from the customer or the business.
+    pub fn is_destructive(self) -> bool {
+        matches!(
+            self,
+            ActionKind::CancelAtPeriodEnd | ActionKind::CancelNow | ActionKind::Refund | ActionKind::DeactivatePromo
+        )
+    }
+}
+
+fn ended(m: &WhopMembershipView) -> bool {
+    ENDED.contains(&m.status.as_str())
+}
+
+/// The actions a membership offers, in button order. A membership deleted on Whop offers none.
+pub fn membership_actions(m: &WhopMembershipView) -> Vec<ActionKind> {
+    if m.deleted_remotely {
+        return vec![];
+    }
+    let mut actions = Vec::new();
+    let over = ended(m);
+    if !over && !m.cancel_at_period_end {
+        actions.push(ActionKind::CancelAtPeriodEnd);
+    }
+    if !matches!(m.status.as_str(), "canceled" | "cancelled" | "expired" | "completed") {
+        actions.push(ActionKind::CancelNow);
+    }
+    if m.paused {
+        actions.push(ActionKind::Resume);
+    } else if !over {
+        actions.push(ActionKind::Pause);
+    }
+    if !over {
+        actions.push(ActionKind::AddFreeDays);
+    }
+    actions.push(ActionKind::EditMetadata);
+    actions
+}
+
+/// What is left to refund of a payment (pending refunds counted).
+pub fn refundable_micros(p: &WhopPaymentView) -> i64 {
+    (p.total_micros - p.refunded_micros).max(0)
+}
+
+/// Refund is offered for collected payments with something left.
+pub fn can_refund(p: &WhopPaymentView) -> bool {
+    refundable_micros(p) > 0
+        && !matches!(p.status.as_str(), "failed" | "void" | "uncollectible" | "draft" | "open" | "pending" | "refunded")
+}
+
+/// A promo code can be deactivated once Whop created it and while it is active.
+pub fn can_deactivate(p: &WhopPromoCodeView) -> bool {
+    p.id.is_some() && p.status == "active"
+}
+
+/// Digits after the point a currency's amounts have (2 when the code is unknown).
+fn minor_units(currency: &str) -> u32 {
+    currency_minor_units(&currency.trim().to_ascii_uppercase()).map(u32::from).unwrap_or(2)
+}
+
+/// An amount in major units for an input: `49.00` for USD, `500` for JPY.
+pub fn amount_input(micros: i64, currency: &str) -> String {
+    format_decimal_micros(micros, minor_units(currency) as usize)
+}
+
+fn money_error(error: MoneyParseError) -> String {
+    match error {
+        MoneyParseError::Empty => "Enter an amount".to_string(),
+        MoneyParseError::NotANumber(text) => format!("“{text}” is not an amount like 12.50"),
+        MoneyParseError::TooPrecise(text) | MoneyParseError::TooLarge(text) => {
+            format!("“{text}” is not a usable amount")
+        }
+        MoneyParseError::UnknownCurrency(code) => format!("“{code}” is not a currency code such as USD or EUR"),
+    }
+}
+
+/// Parses an amount of `currency` into micros, refusing more decimals than the currency has.
+pub fn parse_amount(text: &str, currency: &str) -> Result<i64, String> {
+    let micros = dealdesk_model::money::parse_decimal_micros(text).map_err(money_error)?;
+    let minor = minor_units(currency);
+    let step = 10_i64.pow(6 - minor.min(6));
+    if micros % step != 0 {
+        let code = currency.trim().to_ascii_uppercase();
+        return Err(match minor {
+            0 => format!("{code} amounts have no decimals"),
+            1 => format!("{code} amounts have at most 1 decimal"),
+            m => format!("{code} amounts have at most {m} decimals"),
+        });
+    }
+    Ok(micros)
+}
+
+/// A refund amount: more than 0 and at most what remains. The whole remainder is a full refund
+/// (`None`, which refunds whatever is left when Whop gets it).
+pub fn parse_refund(text: &str, remaining_micros: i64, currency: &str) -> Result<Option<i64>, String> {
+    let micros = parse_amount(text, currency)?;
+    if micros <= 0 {
+        return Err("A refund must be more than 0".to_string());
+    }
+    if micros > remaining_micros {
+        return Err(format!("At most {} is left to refund", money_text(remaining_micros, currency)));
+    }
+    Ok(if micros == remaining_micros { None } else { Some(micros) })
+}
+
+/// Free days to add: a whole number from 1 to 365.
+pub fn parse_free_days(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(days) if (1..=MAX_FREE_DAYS).contains(&days) => Ok(days),
+        _ if text.trim().is_empty() => Err(format!("Enter a number of days from 1 to {MAX_FREE_DAYS}")),
+        _ => Err(format!("“{}” is not a whole number of days from 1 to {MAX_FREE_DAYS}", text.trim())),
+    }
+}
+
+/// Membership metadata: a JSON object (`{}` clears it) within Whop's limits.
+pub fn parse_metadata(text: &str) -> Result<serde_json::Value, String> {
+    if text.trim().is_empty() {
+        return Err("Enter a JSON object, such as {\"plan\": \"gold\"}, or {} to clear the metadata".to_string());
+    }
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("Not valid JSON: {e}"))?;
+    let what = match &value {
+        serde_json::Value::Object(map) => {
+            if map.len() > MAX_METADATA_KEYS {
+                return Err(format!("Metadata holds at most {MAX_METADATA_KEYS} keys (this has {})", map.len()));
+            }
+            if value.to_string().len() > MAX_METADATA_BYTES {
+                return Err(format!("Metadata holds at most {} KiB", MAX_METADATA_BYTES / 1024));
+            }
+            return Ok(value);
+        }
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::Bool(_) => "true or false",
+        serde_json::Value::Null => "null",
+    };
+    Err(format!("Metadata must be a JSON object in braces {{…}}, not {what}"))
+}
+
+/// The confirmation dialog of one action, with what the user types into it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionDraft {
+    pub kind: ActionKind,
+    /// The membership, payment or promo code id (the code, for a new promo code).
+    pub target: String,
+    /// What people know it by: the product, the amount, the code.
+    pub label: String,
+    pub days: String,
+    pub metadata: String,
+    pub amount: String,
+    /// Refunds: what is left and its currency.
+    pub remaining_micros: i64,
+    pub currency: String,
+    /// The promo code a CreatePromo draft creates.
+    pub promo: Option<NewPromoCode>,
+    /// What is wrong with the typed input (shown under it).
+    pub error: Option<String>,
+    /// Why the core refused the action (shown in the dialog).
+    pub refusal: Option<String>,
+    /// The action is on its way to the core.
+    pub sending: bool,
+}
+
+impl ActionDraft {
+    fn new(kind: ActionKind, target: String, label: String) -> ActionDraft {
+        ActionDraft {
+            kind,
+            target,
+            label,
+            days: String::new(),
+            metadata: "{}".to_string(),
+            amount: String::new(),
+            remaining_micros: 0,
+            currency: String::new(),
+            promo: None,
+            error: None,
+            refusal: None,
+            sending: false,
+        }
+    }
+
+    pub fn membership(kind: ActionKind, m: &WhopMembershipView) -> ActionDraft {
+        let label = match &m.product {
+            Some(product) if !product.trim().is_empty() => format!("{product} ({})", m.id),
+            _ => format!("membership {}", m.id),
+        };
+        ActionDraft::new(kind, m.id.clone(), label)
+    }
+
+    pub fn refund(p: &WhopPaymentView) -> ActionDraft {
+        let remaining = refundable_micros(p);
+        let mut draft = ActionDraft::new(ActionKind::Refund, p.id.clone(), format!("{} payment {}", p.amount, p.id));
+        draft.remaining_micros = remaining;
+        draft.currency = p.currency.clone();
+        draft.amount = amount_input(remaining, &p.currency);
+        draft
+    }
+
+    pub fn deactivate(p: &WhopPromoCodeView) -> ActionDraft {
+        ActionDraft::new(ActionKind::DeactivatePromo, p.id.clone().unwrap_or_default(), p.code.clone())
+    }
+
+    pub fn create_promo(promo: NewPromoCode) -> ActionDraft {
+        let mut draft = ActionDraft::new(ActionKind::CreatePromo, promo.code.clone(), promo.code.clone());
+        draft.promo = Some(promo);
+        draft
+    }
+
+    pub fn title(&self) -> String {
+        match self.kind {
+            ActionKind::CancelAtPeriodEnd => "Cancel at the end of the period?".to_string(),
+            ActionKind::CancelNow => "Cancel the membership now?".to_string(),
+            ActionKind::Pause => "Pause payments?".to_string(),
+            ActionKind::Resume => "Resume payments?".to_string(),
+            ActionKind::AddFreeDays => "Add free days".to_string(),
+            ActionKind::EditMetadata => "Edit metadata".to_string(),
+            ActionKind::Refund => "Refund payment".to_string(),
+            ActionKind::DeactivatePromo => format!("Deactivate {}?", self.label),
+            ActionKind::CreatePromo => format!("Create promo code {}?", self.label.trim().to_uppercase()),
+        }
+    }
+
+    /// What happens on Whop, for the dialog's first paragraph.
+    pub fn explanation(&self) -> String {
+        let who = &self.label;
+        match self.kind {
+            ActionKind::CancelAtPeriodEnd => format!(
+                "Whop stops renewing {who}: the customer keeps access until the current period ends and is not charged again."
+            ),
+            ActionKind::CancelNow => {
+                format!("Whop cancels {who} right away: the customer loses access now and is not charged again.")
+            }
+            ActionKind::Pause => format!(
+                "Whop pauses payment collection for {who}: no renewal charges are taken until payments are resumed."
+            ),
+            ActionKind::Resume => format!("Whop resumes payment collection for {who}: renewals are charged again."),
+            ActionKind::AddFreeDays => match parse_free_days(&self.days) {
+                Ok(days) => format!(
+                    "Whop moves the next renewal of {who} {days} day{} later, at no charge.",
+                    if days == 1 { "" } else { "s" }
+                ),
+                Err(_) => format!("Whop moves the next renewal of {who} later by the days you give, at no charge."),
+            },
+            ActionKind::EditMetadata => {
+                format!("Whop replaces the metadata of {who} with this JSON object (keys left out are removed).")
+            }
+            ActionKind::Refund => {
+                let remaining = money_text(self.remaining_micros, &self.currency);
+                match parse_refund(&self.amount, self.remaining_micros, &self.currency) {
+                    Ok(None) => format!("Whop refunds all that is left, {remaining}, of {who} to the customer."),
+                    Ok(Some(micros)) => format!(
+                        "Whop refunds {} of {who} to the customer ({remaining} is left to refund).",
+                        money_text(micros, &self.currency)
+                    ),
+                    Err(_) => format!("Whop refunds the amount you give, up to {remaining}, of {who} to the customer."),
+                }
+            }
+            ActionKind::DeactivatePromo => {
+                format!("Whop turns off the promo code {who}: customers can no longer use it at checkout.")
+            }
+            ActionKind::CreatePromo => match &self.promo {
+                Some(promo) => {
+                    format!("Whop creates the promo code {}: {}.", promo.code.trim().to_uppercase(), promo_terms(promo))
+                }
+                None => "Whop creates the promo code.".to_string(),
+            },
+        }
+    }
+
+    pub fn confirm_label(&self) -> &'static str {
+        match self.kind {
+            ActionKind::CancelAtPeriodEnd => "Cancel at period end",
+            ActionKind::CancelNow => "Cancel now",
+            ActionKind::Pause => "Pause payments",
+            ActionKind::Resume => "Resume payments",
+            ActionKind::AddFreeDays => "Add free days",
+            ActionKind::EditMetadata => "Save metadata",
+            ActionKind::Refund => "Refund",
+            ActionKind::DeactivatePromo => "Deactivate",
+            ActionKind::CreatePromo => "Create",
+        }
+    }
+
+    /// The action to queue, or why it cannot be.
+    pub fn to_action(&self) -> Result<WhopAction, String> {
+        let id = self.target.clone();
+        Ok(match self.kind {
+            ActionKind::CancelAtPeriodEnd => {
+                WhopAction::CancelMembership { membership_id: id, mode: CancelMode::AtPeriodEnd }
+            }
+            ActionKind::CancelNow => WhopAction::CancelMembership { membership_id: id, mode: CancelMode::Immediately },
+            ActionKind::Pause => WhopAction::PauseMembership { membership_id: id },
+            ActionKind::Resume => WhopAction::ResumeMembership { membership_id: id },
+            ActionKind::AddFreeDays => {
+                WhopAction::AddFreeDays { membership_id: id, days: parse_free_days(&self.days)? }
+            }
+            ActionKind::EditMetadata => {
+                WhopAction::UpdateMembershipMetadata { membership_id: id, metadata: parse_metadata(&self.metadata)? }
+            }
+            ActionKind::Refund => WhopAction::RefundPayment {
+                payment_id: id,
+                amount_micros: parse_refund(&self.amount, self.remaining_micros, &self.currency)?,
+            },
+            ActionKind::DeactivatePromo => WhopAction::DeactivatePromoCode { promo_code_id: id },
+            ActionKind::CreatePromo => {
+                WhopAction::CreatePromoCode(self.promo.clone().ok_or_else(|| "No promo code to create".to_string())?)
+            }
+        })
+    }
+
+    /// The dialog has an input to type into.
+    pub fn has_input(&self) -> bool {
+        matches!(self.kind, ActionKind::AddFreeDays | ActionKind::EditMetadata | ActionKind::Refund)
+    }
+
+    /// The error under the dialog's input, checked as the user types.
+    fn check_input(&self) -> Option<String> {
+        match self.kind {
+            ActionKind::AddFreeDays => parse_free_days(&self.days).err(),
+            ActionKind::EditMetadata => parse_metadata(&self.metadata).err(),
+            ActionKind::Refund => parse_refund(&self.amount, self.remaining_micros, &self.currency).err(),
+            _ => None,
+        }
+    }
+}
+
+/// The terms of a promo code for people: "20% off for 3 months, new customers only".
+pub fn promo_terms(promo: &NewPromoCode) -> String {
+    let amount = match promo.promo_type {
+        PromoType::Percentage => format!("{}% off", format_decimal_micros(promo.amount_off_micros, 0)),
+        PromoType::FlatAmount => format!("{} off", money_text(promo.amount_off_micros, &promo.currency)),
+    };
+    let duration = match promo.duration_months {
+        Some(1) => " for 1 month".to_string(),
+        Some(months) => format!(" for {months} months"),
+        None => String::new(),
+    };
+    let who = if promo.new_users_only { ", new customers only" } else { "" };
+    format!("{amount}{duration}{who}")
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DraftAction {
+    Days(String),
+    Metadata(String),
+    Amount(String),
+    /// Confirm was pressed: check the inputs and mark it sending, or show why not.
+    Confirm,
+    /// The core refused it.
+    Refused(String),
+}
+
+impl ActionDraft {
+    pub fn apply(&self, action: DraftAction) -> ActionDraft {
+        let mut next = self.clone();
+        if matches!(action, DraftAction::Days(_) | DraftAction::Metadata(_) | DraftAction::Amount(_)) {
+            next.refusal = None;
+        }
+        match action {
+            DraftAction::Days(text) => {
+                next.days = text;
+                next.error = next.check_input();
+            }
+            DraftAction::Metadata(text) => {
+                next.metadata = text;
+                next.error = next.check_input();
+            }
+            DraftAction::Amount(text) => {
+                next.amount = text;
+                next.error = next.check_input();
+            }
+            DraftAction::Confirm => match next.to_action() {
+                Ok(_) => {
+                    next.error = None;
+                    next.refusal = None;
+                    next.sending = true;
+                }
+                Err(message) if next.has_input() => next.error = Some(message),
+                Err(message) => next.refusal = Some(message),
+            },
+            DraftAction::Refused(message) => {
+                next.sending = false;
+                next.refusal = Some(message);
+            }
+        }
+        next
+    }
+}
+
+impl Reducible for ActionDraft {
+    type Action = DraftAction;
+
+    fn reduce(self: Rc<Self>, action: Self::Action) -> Rc<Self> {
+        Rc::new(self.apply(action))
+    }
+}
+
+/// The "New promo code" form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromoForm {
+    pub code: String,
+    pub promo_type: PromoType,
+    pub amount: String,
+    pub currency: String,
+    pub new_users_only: bool,
+    /// Empty: the discount applies forever.
+    pub duration_months: String,
+}
+
+impl Default for PromoForm {
+    fn default() -> Self {
+        PromoForm {
+            code: String::new(),
+            promo_type: PromoType::Percentage,
+            amount: String::new(),
+            currency: "USD".to_string(),
+            new_users_only: false,
+            duration_months: String::new(),
+        }
+    }
+}
+
+/// What is wrong with a promo form, per field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PromoErrors {
+    pub code: Option<String>,
+    pub amount: Option<String>,
+    pub currency: Option<String>,
+    pub duration: Option<String>,
+}
+
+impl PromoErrors {
+    pub fn is_empty(&self) -> bool {
+        self.code.is_none() && self.amount.is_none() && self.currency.is_none() && self.duration.is_none()
+    }
+}
+
+impl PromoForm {
+    /// The promo code to create (amounts in micros: a percentage as micros of a percent, a flat
+    /// amount as micros of the currency), or what to fix.
+    pub fn validate(&self) -> Result<NewPromoCode, PromoErrors> {
+        let mut errors = PromoErrors::default();
+        let code = self.code.trim();
+        if code.is_empty() {
+            errors.code = Some("Enter a code".to_string());
+        } else if code.len() > 64 || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            errors.code = Some("A code is up to 64 letters, digits, _ or -".to_string());
+        }
+        let currency = match normalize_currency(&self.currency) {
+            Ok(code) => Some(code),
+            Err(e) => {
+                errors.currency = Some(money_error(e));
+                None
+            }
+        };
+        let amount = match self.promo_type {
+            PromoType::Percentage => match dealdesk_model::money::parse_decimal_micros(&self.amount) {
+                Ok(micros) if micros > 0 && micros <= 100_000_000 => Some(micros),
+                Ok(_) => {
+                    errors.amount = Some("A percentage is more than 0 and at most 100".to_string());
+                    None
+                }
+                Err(MoneyParseError::Empty) => {
+                    errors.amount = Some("Enter a percentage".to_string());
+                    None
+                }
+                Err(_) => {
+                    errors.amount = Some(format!("“{}” is not a percentage like 20", self.amount.trim()));
+                    None
+                }
+            },
+            PromoType::FlatAmount => match parse_amount(&self.amount, currency.as_deref().unwrap_or("USD")) {
+                Ok(micros) if micros > 0 => Some(micros),
+                Ok(_) => {
+                    errors.amount = Some("The amount off must be more than 0".to_string());
+                    None
+                }
+                Err(message) => {
+                    errors.amount = Some(message);
+                    None
+                }
+            },
+        };
+        let months = self.duration_months.trim();
+        let duration_months = if months.is_empty() {
+            None
+        } else {
+            match months.parse::<u32>() {
+                Ok(m) if (1..=MAX_PROMO_MONTHS).contains(&m) => Some(m),
+                _ => {
+                    errors.duration = Some(format!(
+                        "Enter 1 to {MAX_PROMO_MONTHS} months, or leave it empty for a discount that never ends"
+                    ));
+                    None
+                }
+            }
+        };
+        match (errors.is_empty(), amount, currency) {
+            (true, Some(amount_off_micros), Some(currency)) => Ok(NewPromoCode {
+                code: code.to_uppercase(),
+                promo_type: self.promo_type,
+                amount_off_micros,
+                currency,
+                new_users_only: self.new_users_only,
+                duration_months,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn membership(status: &str, paused: bool, cancel_at_period_end: bool) -> WhopMembershipView {
+        WhopMembershipView {
+            id: "mem_1".into(),
+            status: status.into(),
+            product: Some("Pro".into()),
+            renewal_period_end: Some("2026-12-01T00:00:00Z".into()),
+            cancel_at_period_end,
+            paused,
+            created_at: None,
+            deal_id: None,
+            deleted_remotely: false,
+            pending: vec![],
+        }
+    }
+
+    fn payment(total: i64, refunded: i64, currency: &str) -> WhopPaymentView {
+        WhopPaymentView {
+            id: "pay_1".into(),
+            status: "paid".into(),
+            amount: format!("{} {}", currency.to_uppercase(), format_decimal_micros(total, 2)),
+            refunded: None,
+            total_micros: total,
+            refunded_micros: refunded,
+            currency: currency.into(),
+            product: None,
+            paid_at: None,
+            pending: vec![],
+        }
+    }
+
+    #[test]
+    fn memberships_offer_what_their_state_allows() {
+        use ActionKind::*;
+        assert_eq!(
+            membership_actions(&membership("active", false, false)),
+            [CancelAtPeriodEnd, CancelNow, Pause, AddFreeDays, EditMetadata]
+        );
+        assert_eq!(
+            membership_actions(&membership("active", true, false)),
+            [CancelAtPeriodEnd, CancelNow, Resume, AddFreeDays, EditMetadata]
+        );
+        assert_eq!(membership_actions(&membership("canceling", false, true)), [CancelNow, EditMetadata]);
+        assert_eq!(membership_actions(&membership("canceled", false, false)), [EditMetadata]);
+        let mut gone = membership("active", false, false);
+        gone.deleted_remotely = true;
+        assert!(membership_actions(&gone).is_empty());
+    }
+
+    #[test]
+    fn free_days_are_whole_numbers_up_to_a_year() {
+        assert_eq!(parse_free_days(" 7 "), Ok(7));
+        assert_eq!(parse_free_days("365"), Ok(365));
+        assert!(parse_free_days("0").is_err());
+        assert!(parse_free_days("366").is_err());
+        assert!(parse_free_days("1.5").unwrap_err().contains("whole number"));
+        assert!(parse_free_days("").unwrap_err().contains("1 to 365"));
+    }
+
+    #[test]
+    fn metadata_must_be_a_json_object() {
+        assert_eq!(parse_metadata(r#"{"plan": "gold"}"#), Ok(json!({"plan": "gold"})));
+        assert_eq!(parse_metadata("{}"), Ok(json!({})));
+        assert!(parse_metadata("[1, 2]").unwrap_err().contains("not a list"));
+        assert!(parse_metadata("\"gold\"").unwrap_err().contains("not a string"));
+        assert!(parse_metadata("{plan: gold}").unwrap_err().starts_with("Not valid JSON"));
+        assert!(parse_metadata("  ").is_err());
+        let many: serde_json::Map<_, _> = (0..51).map(|i| (format!("k{i}"), json!(i))).collect();
+        assert!(parse_metadata(&serde_json::Value::Object(many).to_string()).unwrap_err().contains("50 keys"));
+    }
+
+    #[test]
+    fn refunds_are_positive_and_at_most_what_remains() {
+        let p = payment(49_000_000, 9_000_000, "usd");
+        assert!(can_refund(&p));
+        assert_eq!(refundable_micros(&p), 40_000_000);
+        assert_eq!(amount_input(refundable_micros(&p), &p.currency), "40.00");
+        assert_eq!(parse_refund("40", 40_000_000, "usd"), Ok(None));
+        assert_eq!(parse_refund("40.00", 40_000_000, "usd"), Ok(None));
+        assert_eq!(parse_refund("12.5", 40_000_000, "usd"), Ok(Some(12_500_000)));
+        assert_eq!(parse_refund("40.01", 40_000_000, "usd"), Err("At most USD 40.00 is left to refund".into()));
+        assert_eq!(parse_refund("0", 40_000_000, "usd"), Err("A refund must be more than 0".into()));
+        assert_eq!(parse_refund("1.005", 40_000_000, "usd"), Err("USD amounts have at most 2 decimals".into()));
+        assert_eq!(parse_refund("5.5", 40_000_000, "jpy"), Err("JPY amounts have no decimals".into()));
+        assert!(parse_refund("1,000", 40_000_000, "usd").unwrap_err().contains("not an amount"));
+        assert!(!can_refund(&payment(49_000_000, 49_000_000, "usd")));
+        let mut failed = payment(49_000_000, 0, "usd");
+        failed.status = "failed".into();
+        assert!(!can_refund(&failed));
+    }
+
+    #[test]
+    fn a_refund_draft_prefills_the_remainder_and_checks_as_typed() {
+        let draft = ActionDraft::refund(&payment(49_000_000, 9_000_000, "usd"));
+        assert_eq!(draft.amount, "40.00");
+        assert_eq!(
+            draft.to_action(),
+            Ok(WhopAction::RefundPayment { payment_id: "pay_1".into(), amount_micros: None })
+        );
+        assert!(draft.explanation().contains("all that is left, USD 40.00"));
+        let partial = draft.apply(DraftAction::Amount("15".into()));
+        assert_eq!(partial.error, None);
+        assert!(partial.explanation().starts_with("Whop refunds USD 15.00 of"));
+        assert_eq!(
+            partial.to_action(),
+            Ok(WhopAction::RefundPayment { payment_id: "pay_1".into(), amount_micros: Some(15_000_000) })
+        );
+        let too_much = partial.apply(DraftAction::Amount("50".into()));
+        assert_eq!(too_much.error.as_deref(), Some("At most USD 40.00 is left to refund"));
+        let confirmed = too_much.apply(DraftAction::Confirm);
+        assert!(!confirmed.sending);
+        let ok = confirmed.apply(DraftAction::Amount("40".into())).apply(DraftAction::Confirm);
+        assert!(ok.sending && ok.error.is_none());
+        let refused = ok.apply(DraftAction::Refused("payment pay_1 has nothing left to refund".into()));
+        assert!(!refused.sending);
+        assert_eq!(refused.refusal.as_deref(), Some("payment pay_1 has nothing left to refund"));
+        assert_eq!(refused.error, None);
+        // Typing again clears the refusal.
+        assert_eq!(refused.apply(DraftAction::Amount("39".into())).refusal, None);
+    }
+
+    #[test]
+    fn membership_drafts_build_their_actions() {
+        let m = membership("active", false, false);
+        let cancel = ActionDraft::membership(ActionKind::CancelAtPeriodEnd, &m);
+        assert_eq!(
+            cancel.to_action(),
+            Ok(WhopAction::CancelMembership { membership_id: "mem_1".into(), mode: CancelMode::AtPeriodEnd })
+        );
+        assert!(cancel.explanation().contains("Pro (mem_1)"));
+        let days = ActionDraft::membership(ActionKind::AddFreeDays, &m);
+        assert!(days.to_action().is_err());
+        let days = days.apply(DraftAction::Days("14".into()));
+        assert_eq!(days.to_action(), Ok(WhopAction::AddFreeDays { membership_id: "mem_1".into(), days: 14 }));
+        assert!(days.explanation().contains("14 days later"));
+        let meta = ActionDraft::membership(ActionKind::EditMetadata, &m).apply(DraftAction::Metadata("[]".into()));
+        assert!(meta.error.as_deref().is_some_and(|e| e.contains("JSON object")));
+        let meta = meta.apply(DraftAction::Metadata(r#"{"tier": 2}"#.into())).apply(DraftAction::Confirm);
+        assert!(meta.sending);
+        assert_eq!(
+            meta.to_action(),
+            Ok(WhopAction::UpdateMembershipMetadata { membership_id: "mem_1".into(), metadata: json!({"tier": 2}) })
+        );
+        assert!(ActionKind::CancelNow.is_destructive() && !ActionKind::Resume.is_destructive());
+    }
+
+    #[test]
+    fn promo_forms_parse_into_micros() {
+        let form = PromoForm { code: " spring-20 ".into(), amount: "20".into(), ..Default::default() };
+        let promo = form.validate().unwrap();
+        assert_eq!(promo.code, "SPRING-20");
+        assert_eq!(
+            (promo.promo_type, promo.amount_off_micros, promo.currency.as_str()),
+            (PromoType::Percentage, 20_000_000, "USD")
+        );
+        assert_eq!(promo.duration_months, None);
+        assert_eq!(promo_terms(&promo), "20% off");
+
+        let flat = PromoForm {
+            code: "TEN".into(),
+            promo_type: PromoType::FlatAmount,
+            amount: "10.50".into(),
+            currency: "eur".into(),
+            new_users_only: true,
+            duration_months: "3".into(),
+        };
+        let promo = flat.validate().unwrap();
+        assert_eq!(
+            (promo.amount_off_micros, promo.currency.as_str(), promo.duration_months),
+            (10_500_000, "EUR", Some(3))
+        );
+        assert_eq!(promo_terms(&promo), "EUR 10.50 off for 3 months, new customers only");
+        let draft = ActionDraft::create_promo(promo.clone());
+        assert_eq!(draft.to_action(), Ok(WhopAction::CreatePromoCode(promo)));
+        assert_eq!(draft.title(), "Create promo code TEN?");
+
+        let bad = PromoForm {
+            code: "no spaces".into(),
+            amount: "120".into(),
+            currency: "XYZ".into(),
+            duration_months: "0".into(),
+            ..Default::default()
+        };
+        let errors = bad.validate().unwrap_err();
+        assert!(
+            errors.code.is_some() && errors.amount.is_some() && errors.currency.is_some() && errors.duration.is_some()
+        );
+        let words = PromoForm { code: "A".into(), amount: "ten".into(), ..Default::default() }.validate().unwrap_err();
+        assert_eq!(words.amount.as_deref(), Some("“ten” is not a percentage like 20"));
+    }
+
+    #[test]
+    fn promo_codes_deactivate_once_created_and_active() {
+        let mut p = WhopPromoCodeView {
+            id: Some("promo_1".into()),
+            code: "SPRING".into(),
+            status: "active".into(),
+            amount_off: "20%".into(),
+            uses: Some(3),
+            pending: vec![],
+        };
+        assert!(can_deactivate(&p));
+        assert_eq!(
+            ActionDraft::deactivate(&p).to_action(),
+            Ok(WhopAction::DeactivatePromoCode { promo_code_id: "promo_1".into() })
+        );
+        p.status = "inactive".into();
+        assert!(!can_deactivate(&p));
+        p.status = "active".into();
+        p.id = None;
+        assert!(!can_deactivate(&p));
+    }
+}
