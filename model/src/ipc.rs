@@ -5,6 +5,10 @@
 //! called `request`); the UI calls them through one generic `invoke::<C>(request)`.
 
 use crate::import::CsvObject;
+use crate::outbox::{
+    ConflictView, OutboxEntry, OutboxSummary, PendingOperation, ResolveConflict, RestoreFieldValue, WhopAction,
+    WhopPromoCodeView,
+};
 use crate::query::{CompanyQuery, DealQuery, NoteQuery, Page, PersonQuery, SearchQuery, TaskQuery};
 use crate::record::{
     Company, CompanyPatch, CustomFieldDef, Deal, DealPatch, MoveDeal, NewCompany, NewCustomField, NewDeal, NewNote,
@@ -16,11 +20,9 @@ use crate::views::{
     AppInfo, Board, BoardQuery, BulkRequest, BulkResult, CustomFieldPatch, Dashboard, FileWritten, NewSavedView,
     NoteEdit, SavePipeline, SavedView, Settings, TagRequest, TaskPatch,
 };
-use crate::outbox::{
-    ConflictView, OutboxEntry, OutboxSummary, PendingOperation, ResolveConflict, RestoreFieldValue, WhopAction,
-    WhopPromoCodeView,
+use crate::whop::{
+    ProductRevenue, SyncRun, WhopLoginStarted, WhopMembershipView, WhopPersonSummary, WhopSettings, WhopStatus,
 };
-use crate::whop::{ProductRevenue, WhopMembershipView, SyncRun, WhopLoginStarted, WhopPersonSummary, WhopSettings, WhopStatus};
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 

@@ -167,16 +167,34 @@ pub enum CancelMode {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum WhopAction {
-    CancelMembership { membership_id: String, mode: CancelMode },
-    PauseMembership { membership_id: String },
-    ResumeMembership { membership_id: String },
-    AddFreeDays { membership_id: String, days: u32 },
+    CancelMembership {
+        membership_id: String,
+        mode: CancelMode,
+    },
+    PauseMembership {
+        membership_id: String,
+    },
+    ResumeMembership {
+        membership_id: String,
+    },
+    AddFreeDays {
+        membership_id: String,
+        days: u32,
+    },
     /// Replaces the membership's metadata with this JSON object.
-    UpdateMembershipMetadata { membership_id: String, metadata: serde_json::Value },
+    UpdateMembershipMetadata {
+        membership_id: String,
+        metadata: serde_json::Value,
+    },
     /// `amount_micros: None` refunds whatever is left.
-    RefundPayment { payment_id: String, amount_micros: Option<i64> },
+    RefundPayment {
+        payment_id: String,
+        amount_micros: Option<i64>,
+    },
     CreatePromoCode(NewPromoCode),
-    DeactivatePromoCode { promo_code_id: String },
+    DeactivatePromoCode {
+        promo_code_id: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
