@@ -71,9 +71,8 @@ async fn a_change_made_offline_waits_then_clears_when_whop_is_back() -> Result<(
         sandbox.start_listening().await?;
         let start = Instant::now();
         loop {
-            let waiting = session
-                .js("const e = document.querySelector('#outbox-status'); return e ? e.textContent : ''")
-                .await?;
+            let waiting =
+                session.js("const e = document.querySelector('#outbox-status'); return e ? e.textContent : ''").await?;
             if !waiting.as_str().unwrap_or_default().contains("waiting") && !sandbox.writes().is_empty() {
                 break;
             }
