@@ -29,7 +29,8 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_open_by_record ON outbox (record_kind, record_id, id)
     WHERE status IN ('pending', 'in_flight', 'failed', 'conflict');
-CREATE INDEX outbox_by_status ON outbox (status, next_attempt_at, id);
+-- The worker walks waiting operations in id order and stops at the first one it may send.
+CREATE INDEX outbox_by_status ON outbox (status, id);
 
 CREATE TABLE conflict (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -11,6 +11,14 @@ pub fn amount_text(micros: i64, currency: Option<&str>) -> String {
     format!("{} {}", currency.unwrap_or("USD").to_uppercase(), crate::money::format_decimal_micros(micros, 2))
 }
 
+/// A promo code's discount as shown everywhere: `20%` or `USD 5.00`.
+pub fn promo_amount_text(promo_type: crate::outbox::PromoType, micros: i64, currency: Option<&str>) -> String {
+    match promo_type {
+        crate::outbox::PromoType::Percentage => format!("{}%", crate::money::format_decimal_micros(micros, 0)),
+        crate::outbox::PromoType::FlatAmount => amount_text(micros, currency),
+    }
+}
+
 /// A business account the signed-in Whop user can act for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WhopAccount {

@@ -5,9 +5,9 @@
 use super::SyncError;
 use super::outbox::{self, OutboxRow, same_value};
 use crate::store::time;
-use dealdesk_model::outbox::{ConflictKind, ConflictView};
+use dealdesk_model::outbox::{ConflictKind, ConflictView, OutboxStatus};
 use dealdesk_model::{RecordKind, RecordRef};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use sqlx::SqliteConnection;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -136,6 +136,13 @@ pub(crate) async fn record(
     Ok(id)
 }
 
+/// A waiting operation with its field maps parsed once.
+struct ParsedOp<'a> {
+    row: &'a OutboxRow,
+    base: Map<String, Value>,
+    optimistic: Map<String, Value>,
+}
+
 /// Called by the sync for every remote object it writes: compares each field a waiting operation
 /// changes with the value the operation started from. A remote value equal to neither the start
 /// nor any waiting value is a conflict; the first waiting operation on that field stops.
@@ -154,36 +161,42 @@ pub(crate) async fn reconcile(
     let mut recorded = 0;
     for item in remote_items {
         let Some(ops) = item.get("id").and_then(Value::as_str).and_then(|id| open.get(id)) else { continue };
-        // Fields in the order the first operation touches them.
-        let mut fields: Vec<String> = Vec::new();
-        for op in ops {
-            for key in op.map(&op.base).keys() {
-                if !fields.contains(key) {
-                    fields.push(key.clone());
+        // Each operation's maps, parsed once; fields in the order the operations touch them.
+        let parsed: Vec<ParsedOp> = ops
+            .iter()
+            .map(|op| ParsedOp { row: op, base: op.map(&op.base), optimistic: op.map(&op.optimistic) })
+            .collect();
+        let mut fields: Vec<&String> = Vec::new();
+        for op in &parsed {
+            for key in op.base.keys() {
+                if !fields.contains(&key) {
+                    fields.push(key);
                 }
             }
         }
         for field in fields {
-            let touching: Vec<&OutboxRow> = ops.iter().filter(|op| op.map(&op.base).contains_key(&field)).collect();
-            let Some(first) = touching.first() else { continue };
-            let remote = item.get(&field).cloned().unwrap_or(Value::Null);
-            let base = first.map(&first.base).get(&field).cloned().unwrap_or(Value::Null);
-            let caught_up =
-                touching.iter().any(|op| op.map(&op.optimistic).get(&field).is_some_and(|v| same_value(v, &remote)));
+            let touching: Vec<&ParsedOp> = parsed.iter().filter(|op| op.base.contains_key(field)).collect();
+            let (Some(first), Some(last)) = (touching.first(), touching.last()) else { continue };
+            let remote = item.get(field).cloned().unwrap_or(Value::Null);
+            let base = first.base.get(field).cloned().unwrap_or(Value::Null);
+            let caught_up = touching.iter().any(|op| op.optimistic.get(field).is_some_and(|v| same_value(v, &remote)));
             if same_value(&remote, &base) || caught_up {
                 continue;
             }
-            let Some(last) = touching.last() else { continue };
-            let local = last.map(&last.optimistic).get(&field).cloned().unwrap_or(Value::Null);
+            let local = last.optimistic.get(field).cloned().unwrap_or(Value::Null);
             // A failed operation is already rolled back: nothing of mine is left to collide.
-            let Some(holder) = touching.iter().find(|op| op.status != "failed") else { continue };
-            let summary = format!("{}: changed on Whop to {remote} while \"{}\" waited", field, holder.summary);
+            let Some(holder) =
+                touching.iter().map(|op| op.row).find(|row| row.status().ok() != Some(OutboxStatus::Failed))
+            else {
+                continue;
+            };
+            let summary = format!("{field}: changed on Whop to {remote} while \"{}\" waited", holder.summary);
             record(
                 conn,
                 ConflictKind::Field,
                 record_kind,
                 &holder.record_id,
-                Some(&field),
+                Some(field),
                 &local,
                 &remote,
                 Some(holder.id),

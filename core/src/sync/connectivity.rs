@@ -2,7 +2,6 @@
 //! offline, a cheap probe (any HTTP answer from the Whop API host counts) runs with backoff, and
 //! coming back online wakes whoever waits (the outbox worker, the Whop sync).
 
-use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -19,8 +18,6 @@ pub struct NetworkState {
 
 pub struct Connectivity {
     state: watch::Sender<NetworkState>,
-    /// Serialises transitions so two failing requests do not race the flag.
-    transition: Mutex<()>,
 }
 
 impl Default for Connectivity {
@@ -33,7 +30,7 @@ impl Connectivity {
     /// Starts online: the first failed request says otherwise.
     pub fn new() -> Self {
         let (state, _) = watch::channel(NetworkState { online: true, reason: None });
-        Connectivity { state, transition: Mutex::new(()) }
+        Connectivity { state }
     }
 
     pub fn is_online(&self) -> bool {
@@ -48,22 +45,32 @@ impl Connectivity {
         self.state.subscribe()
     }
 
-    /// A request failed to reach the server (connect error, timeout).
+    /// A request could not connect to the server.
     pub fn report_offline(&self, reason: &str) {
-        let _guard = self.transition.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if self.state.borrow().online {
-            tracing::info!(reason, "network: offline");
-        }
-        self.state.send_replace(NetworkState { online: false, reason: Some(reason.chars().take(300).collect()) });
+        let reason: String = reason.chars().take(300).collect();
+        self.state.send_if_modified(|state| {
+            if !state.online && state.reason.as_deref() == Some(reason.as_str()) {
+                return false;
+            }
+            if state.online {
+                tracing::info!(%reason, "network: offline");
+            }
+            *state = NetworkState { online: false, reason: Some(reason) };
+            true
+        });
     }
 
     /// A request got an HTTP answer (any status).
     pub fn report_online(&self) {
-        let _guard = self.transition.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !self.state.borrow().online {
+        // Only a real change wakes the waiters: most answers arrive while already online.
+        self.state.send_if_modified(|state| {
+            if state.online {
+                return false;
+            }
             tracing::info!("network: back online");
-            self.state.send_replace(NetworkState { online: true, reason: None });
-        }
+            *state = NetworkState { online: true, reason: None };
+            true
+        });
     }
 
     /// Waits until online (at once when already online).

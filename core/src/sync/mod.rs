@@ -24,6 +24,7 @@ use dealdesk_model::{RecordKind, UpdateSource};
 use outbox::OutboxRow;
 use serde_json::Value;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -31,6 +32,12 @@ use tokio::sync::Notify;
 pub const MAX_ATTEMPTS: u32 = 10;
 /// How long a worker waits before trying again while Whop is not connected.
 const NOT_CONNECTED_WAIT: Duration = Duration::from_secs(60);
+/// How long the windows' counts wait for more changes before they are taken.
+const COUNT_DELAY: Duration = Duration::from_millis(100);
+/// How often a running drain tells the windows about its progress.
+const EVENT_INTERVAL: Duration = Duration::from_millis(250);
+/// The most operations the panel lists at once (oldest first); the counts cover all of them.
+const LIST_LIMIT: i64 = 500;
 /// The longest a drain sleeps for one backoff before looking again.
 const MAX_SLEEP: Duration = Duration::from_secs(30);
 
@@ -56,17 +63,38 @@ enum Settled {
     Stop(String),
 }
 
+/// Moves an operation to `status` (a discard also finishes it).
+async fn set_status(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    status: OutboxStatus,
+    now: &str,
+) -> Result<(), SyncError> {
+    sqlx::query(
+        "UPDATE outbox SET status = ?1, updated_at = ?2,
+         finished_at = CASE WHEN ?1 = 'discarded' THEN ?2 ELSE finished_at END WHERE id = ?3",
+    )
+    .bind(status.as_str())
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 pub struct Outbox {
     store: Store,
     events: EventBus,
     connectivity: Arc<Connectivity>,
     whop: Arc<Whop>,
     wake: Notify,
+    /// A count for the windows is already on its way.
+    count_scheduled: Arc<AtomicBool>,
 }
 
 impl Outbox {
     pub fn new(store: Store, events: EventBus, connectivity: Arc<Connectivity>, whop: Arc<Whop>) -> Outbox {
-        Outbox { store, events, connectivity, whop, wake: Notify::new() }
+        Outbox { store, events, connectivity, whop, wake: Notify::new(), count_scheduled: Arc::default() }
     }
 
     pub fn connectivity(&self) -> &Arc<Connectivity> {
@@ -80,26 +108,21 @@ impl Outbox {
         let id = outbox::enqueue(&mut tx, &op, source).await?;
         let row = outbox::get(&mut tx, id).await?;
         tx.commit().await?;
-        self.changed().await;
+        self.changed();
         self.wake.notify_one();
         row.entry()
     }
 
-    /// Open operations oldest first; with `include_finished`, done and discarded ones too (the
-    /// newest 500).
+    /// The oldest 500 open operations; with `include_finished`, the newest 500 of all.
     pub async fn list(&self, include_finished: bool) -> Result<Vec<OutboxEntry>, SyncError> {
         let sql = if include_finished {
-            format!("SELECT * FROM (SELECT {} FROM outbox ORDER BY id DESC LIMIT 500) ORDER BY id", outbox::COLUMNS)
+            format!("SELECT * FROM (SELECT {} FROM outbox ORDER BY id DESC LIMIT ?) ORDER BY id", outbox::COLUMNS)
         } else {
-            format!("SELECT {} FROM outbox WHERE status IN {} ORDER BY id", outbox::COLUMNS, outbox::OPEN)
+            format!("SELECT {} FROM outbox WHERE status IN {} ORDER BY id LIMIT ?", outbox::COLUMNS, outbox::OPEN)
         };
-        let rows: Vec<OutboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(self.store.pool()).await?;
+        let rows: Vec<OutboxRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(LIST_LIMIT).fetch_all(self.store.pool()).await?;
         rows.iter().map(OutboxRow::entry).collect()
-    }
-
-    pub async fn get(&self, id: i64) -> Result<OutboxEntry, SyncError> {
-        let mut conn = self.store.pool().acquire().await?;
-        outbox::get(&mut conn, id).await?.entry()
     }
 
     pub async fn summary(&self) -> Result<OutboxSummary, SyncError> {
@@ -107,11 +130,25 @@ impl Outbox {
         outbox::summary(self.store.pool(), state.online, state.reason).await
     }
 
-    async fn changed(&self) {
-        match self.summary().await {
-            Ok(summary) => self.events.emit(CoreEvent::OutboxChanged { summary }),
-            Err(error) => tracing::warn!(%error, "outbox: cannot count"),
+    /// Sends the new counts to the windows. Counting runs in its own task, a moment later, so an
+    /// edit returns without waiting for it and a burst of edits is counted once.
+    fn changed(&self) {
+        if self.count_scheduled.swap(true, Ordering::AcqRel) {
+            return;
         }
+        let (pool, events) = (self.store.pool().clone(), self.events.clone());
+        let (connectivity, scheduled) = (self.connectivity.clone(), self.count_scheduled.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(COUNT_DELAY).await;
+            // Cleared before counting: a change after this point schedules a count of its own.
+            scheduled.store(false, Ordering::Release);
+            let state = connectivity.state();
+            match outbox::summary(&pool, state.online, state.reason).await {
+                Ok(summary) => events.emit(CoreEvent::OutboxChanged { summary }),
+                Err(SyncError::Store(sqlx::Error::PoolClosed)) => {}
+                Err(error) => tracing::warn!(%error, "outbox: cannot count"),
+            }
+        });
     }
 
     /// Sends a failed operation again (with a new idempotency key: Whop remembers the refusal
@@ -150,7 +187,7 @@ impl Outbox {
         }
         let row = outbox::get(&mut tx, id).await?;
         tx.commit().await?;
-        self.changed().await;
+        self.changed();
         self.wake.notify_one();
         row.entry()
     }
@@ -169,11 +206,7 @@ impl Outbox {
             });
         }
         let now = time::format(time::now());
-        sqlx::query("UPDATE outbox SET status = 'discarded', finished_at = ?1, updated_at = ?1 WHERE id = ?2")
-            .bind(&now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        set_status(&mut tx, id, OutboxStatus::Discarded, &now).await?;
         sqlx::query(
             "UPDATE conflict SET resolved_at = ?1, resolution = 'theirs' WHERE outbox_id = ?2 AND resolved_at IS NULL",
         )
@@ -183,7 +216,7 @@ impl Outbox {
         .await?;
         let row = outbox::get(&mut tx, id).await?;
         tx.commit().await?;
-        self.changed().await;
+        self.changed();
         self.wake.notify_one();
         row.entry()
     }
@@ -222,18 +255,6 @@ impl Outbox {
             .unwrap_or_default();
         let remote: Value =
             conflict.remote_value.as_deref().and_then(|v| serde_json::from_str(v).ok()).unwrap_or(Value::Null);
-        let set_status = |status: &'static str| {
-            let now = now.clone();
-            move |op_id: i64| {
-                sqlx::query(
-                    "UPDATE outbox SET status = ?1, updated_at = ?2,
-                     finished_at = CASE WHEN ?1 = 'discarded' THEN ?2 ELSE finished_at END WHERE id = ?3",
-                )
-                .bind(status)
-                .bind(now.clone())
-                .bind(op_id)
-            }
-        };
         match (conflict.kind()?, keep) {
             (ConflictKind::Field, Resolution::Mine) => {
                 // My value goes out; the remote value becomes the new starting point, so the next
@@ -247,23 +268,23 @@ impl Outbox {
                         .bind(op.id)
                         .execute(&mut *tx)
                         .await?;
-                    if op.status == "conflict" {
-                        set_status("pending")(op.id).execute(&mut *tx).await?;
+                    if op.status()? == OutboxStatus::Conflict {
+                        set_status(&mut tx, op.id, OutboxStatus::Pending, &now).await?;
                     }
                 }
             }
             (ConflictKind::Field, Resolution::Theirs) => {
                 let field = conflict.field.clone().unwrap_or_default();
                 for op in record_ops.iter().filter(|op| op.map(&op.base).contains_key(&field)) {
-                    if op.status != "in_flight" {
-                        set_status("discarded")(op.id).execute(&mut *tx).await?;
+                    if op.status()? != OutboxStatus::InFlight {
+                        set_status(&mut tx, op.id, OutboxStatus::Discarded, &now).await?;
                     }
                 }
             }
             (ConflictKind::DeletedRemotely, keep) => {
                 // Nothing can be sent to a deleted object either way.
                 for op in &record_ops {
-                    set_status("discarded")(op.id).execute(&mut *tx).await?;
+                    set_status(&mut tx, op.id, OutboxStatus::Discarded, &now).await?;
                 }
                 if keep == Resolution::Theirs
                     && let Some(record) =
@@ -300,13 +321,14 @@ impl Outbox {
             self.events.emit(CoreEvent::RecordChanged { record, source });
         }
         self.events.emit(CoreEvent::WhopChanged);
-        self.changed().await;
+        self.changed();
         self.wake.notify_one();
         Ok(view)
     }
 
     /// Operations a dead process left in flight go back to pending: they are resent with the same
-    /// idempotency key, so Whop applies each once.
+    /// idempotency key, so Whop applies each once. Run once when a process starts draining (it
+    /// would also take back another live process's operation, which the key makes a replay).
     pub async fn recover(&self) -> Result<u64, SyncError> {
         let done = sqlx::query("UPDATE outbox SET status = 'pending', updated_at = ? WHERE status = 'in_flight'")
             .bind(time::format(time::now()))
@@ -486,34 +508,57 @@ impl Outbox {
         if let Some(record) = record {
             self.events.emit(CoreEvent::RecordChanged { record, source: UpdateSource::Sync });
         }
-        if !matches!(settled, Settled::Later) {
+        Ok(settled)
+    }
+
+    /// Tells the windows what a drain settled (the counts, and Whop data that changed).
+    fn announce(&self, whop_changed: bool) {
+        if whop_changed {
             self.events.emit(CoreEvent::WhopChanged);
         }
-        self.changed().await;
-        Ok(settled)
+        self.changed();
     }
 
     /// Sends due operations until none is left or the network fails. Waits through backoffs
     /// (Retry-After, server errors); with `stop_when_offline`, a network failure ends the drain.
+    /// Call [`Outbox::recover`] once before the first drain of a process.
     pub async fn drain(&self, stop_when_offline: bool) -> Result<DrainReport, SyncError> {
-        self.recover().await?;
         let mut report = DrainReport::default();
+        // Counts and Whop views are announced at most every EVENT_INTERVAL while a long drain
+        // runs (not once per operation), and whenever it pauses or ends.
+        let mut last_announced = std::time::Instant::now();
+        let (mut unannounced, mut whop_changed) = (false, false);
         loop {
+            if unannounced && last_announced.elapsed() >= EVENT_INTERVAL {
+                self.announce(std::mem::take(&mut whop_changed));
+                (unannounced, last_announced) = (false, std::time::Instant::now());
+            }
             match self.claim_next().await? {
-                Some(op) => match self.send(op).await? {
-                    Settled::Sent => report.sent += 1,
-                    Settled::Failed => report.failed += 1,
-                    Settled::Conflict => report.conflicts += 1,
-                    Settled::Later => {}
-                    Settled::Stop(reason) => {
-                        if stop_when_offline {
-                            report.stopped = Some(reason);
-                            break;
+                Some(op) => {
+                    let settled = self.send(op).await?;
+                    unannounced = true;
+                    whop_changed |= !matches!(settled, Settled::Later | Settled::Stop(_));
+                    match settled {
+                        Settled::Sent => report.sent += 1,
+                        Settled::Failed => report.failed += 1,
+                        Settled::Conflict => report.conflicts += 1,
+                        Settled::Later => {}
+                        Settled::Stop(reason) => {
+                            if stop_when_offline {
+                                report.stopped = Some(reason);
+                                break;
+                            }
+                            self.announce(std::mem::take(&mut whop_changed));
+                            unannounced = false;
+                            self.connectivity.wait_online().await;
                         }
-                        self.connectivity.wait_online().await;
                     }
-                },
+                }
                 None => {
+                    if unannounced {
+                        self.announce(std::mem::take(&mut whop_changed));
+                        unannounced = false;
+                    }
                     let Some(due) = self.next_due().await? else { break };
                     let wait = time::parse(&due)
                         .ok()
@@ -527,6 +572,9 @@ impl Outbox {
                 }
             }
         }
+        if unannounced {
+            self.announce(whop_changed);
+        }
         report.remaining = self.open_count().await?;
         Ok(report)
     }
@@ -535,6 +583,9 @@ impl Outbox {
     /// operations, on coming back online, and when the next backoff ends. Runs until the store
     /// closes.
     pub async fn run_worker(self: Arc<Self>) {
+        if let Err(error) = self.recover().await {
+            tracing::warn!(%error, "outbox: cannot take back operations left in flight");
+        }
         let mut network = self.connectivity.subscribe();
         loop {
             if self.store.pool().is_closed() {
@@ -579,7 +630,7 @@ impl Outbox {
         let mut was_online = network.borrow().online;
         while network.changed().await.is_ok() {
             let online = network.borrow_and_update().online;
-            self.changed().await;
+            self.changed();
             if online && !was_online {
                 self.wake.notify_one();
                 let whop = self.whop.clone();
@@ -591,10 +642,5 @@ impl Outbox {
             }
             was_online = online;
         }
-    }
-
-    /// Wakes the worker (a new operation was queued by another path).
-    pub fn wake(&self) {
-        self.wake.notify_one();
     }
 }

@@ -203,13 +203,12 @@ pub(crate) async fn summary(
     })
 }
 
-/// 0.5 s × 2^attempt, at most 5 minutes, ±25% jitter so many clients do not retry in step.
+/// The longest wait between two attempts of one operation.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// The wait before an operation's next attempt: the client's jittered backoff, up to 5 minutes.
 pub(crate) fn backoff(attempt: u32) -> Duration {
-    let base = (0.5 * 2f64.powi(attempt.min(10) as i32)).min(300.0);
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let jitter = 0.75 + 0.5 * (f64::from(nanos % 1000) / 1000.0);
-    Duration::from_secs_f64(base * jitter)
+    crate::whop::client::backoff(attempt, MAX_BACKOFF)
 }
 
 pub(crate) fn later(wait: Duration) -> String {

@@ -10,7 +10,7 @@ use crate::store::time;
 use crate::sync::outbox::{self, NewOperation};
 use dealdesk_model::money::format_decimal_micros;
 use dealdesk_model::outbox::{CancelMode, NewPromoCode, PromoType, WhopAction};
-use dealdesk_model::whop::{WhopIdentity, amount_text};
+use dealdesk_model::whop::{WhopIdentity, amount_text, promo_amount_text};
 use serde_json::{Map, Value, json};
 use sqlx::SqliteConnection;
 
@@ -46,9 +46,9 @@ async fn effective(
     }
     let remote: Value =
         serde_json::from_str(&raw).map_err(|e| invalid(format!("the stored {what} is unreadable: {e}")))?;
-    let open = outbox::open_for(conn, record_kind, &[id.to_string()]).await.map_err(|e| invalid(e.to_string()))?;
+    let open = outbox::open_for(conn, record_kind, &[id.to_string()]).await?;
     let ops = open.get(id).map(Vec::as_slice).unwrap_or_default();
-    let (shown, _) = outbox::overlay(&remote, ops).map_err(|e| invalid(e.to_string()))?;
+    let (shown, _) = outbox::overlay(&remote, ops)?;
     Ok(shown)
 }
 
@@ -60,12 +60,12 @@ fn number(micros: i64) -> Value {
     serde_json::from_str(&format_decimal_micros(micros, 2)).unwrap_or(Value::Null)
 }
 
+/// A membership operation: `request` is (method, path, body).
 fn membership_op(
     id: &str,
     current: &Value,
     action: &'static str,
-    path: String,
-    body: Value,
+    (method, path, body): (&str, String, Value),
     optimistic: Map<String, Value>,
     summary: String,
 ) -> NewOperation {
@@ -74,7 +74,7 @@ fn membership_op(
         action,
         record_kind: "whop_membership",
         record_id: id.to_string(),
-        payload: json!({"method": if action == "membership.update_metadata" { "PATCH" } else { "POST" }, "path": path, "body": body}),
+        payload: json!({"method": method, "path": path, "body": body}),
         base: base_of(current, &optimistic),
         optimistic,
         summary,
@@ -131,8 +131,7 @@ impl Whop {
                     id,
                     &current,
                     "membership.cancel",
-                    format!("/memberships/{id}/cancel"),
-                    json!({"cancellation_mode": mode_text}),
+                    ("POST", format!("/memberships/{id}/cancel"), json!({"cancellation_mode": mode_text})),
                     optimistic,
                     summary,
                 ))
@@ -150,8 +149,7 @@ impl Whop {
                     id,
                     &current,
                     "membership.pause",
-                    format!("/memberships/{id}/pause"),
-                    json!({}),
+                    ("POST", format!("/memberships/{id}/pause"), json!({})),
                     object(&[("payment_collection_paused", json!(true))]),
                     format!("Pause membership {id}"),
                 ))
@@ -165,8 +163,7 @@ impl Whop {
                     id,
                     &current,
                     "membership.resume",
-                    format!("/memberships/{id}/resume"),
-                    json!({}),
+                    ("POST", format!("/memberships/{id}/resume"), json!({})),
                     object(&[("payment_collection_paused", json!(false))]),
                     format!("Resume membership {id}"),
                 ))
@@ -185,8 +182,7 @@ impl Whop {
                     id,
                     &current,
                     "membership.add_free_days",
-                    format!("/memberships/{id}/add_free_days"),
-                    json!({"free_days": days}),
+                    ("POST", format!("/memberships/{id}/add_free_days"), json!({"free_days": days})),
                     object(&[("renewal_period_end", json!(time::format(until)))]),
                     format!("Add {days} free day{} to membership {id}", if *days == 1 { "" } else { "s" }),
                 ))
@@ -206,8 +202,7 @@ impl Whop {
                     id,
                     &current,
                     "membership.update_metadata",
-                    format!("/memberships/{id}"),
-                    json!({"metadata": metadata}),
+                    ("PATCH", format!("/memberships/{id}"), json!({"metadata": metadata})),
                     object(&[("metadata", metadata.clone())]),
                     format!("Update the metadata of membership {id}"),
                 ))
@@ -310,10 +305,7 @@ impl Whop {
             PromoType::Percentage => "percentage",
             PromoType::FlatAmount => "flat_amount",
         };
-        let shown = match new.promo_type {
-            PromoType::Percentage => format!("{}%", format_decimal_micros(new.amount_off_micros, 0)),
-            PromoType::FlatAmount => amount_text(new.amount_off_micros, Some(&currency)),
-        };
+        let shown = promo_amount_text(new.promo_type, new.amount_off_micros, Some(&currency));
         Ok(NewOperation {
             target: TARGET,
             action: "promo_code.create",

@@ -162,7 +162,7 @@ impl ApiClient {
                     let wait = match wait {
                         Some(wait) if wait > MAX_RETRY_AFTER => return Err(error),
                         Some(wait) => wait,
-                        None => backoff(attempt),
+                        None => backoff(attempt, MAX_READ_BACKOFF),
                     };
                     tracing::debug!(%url, attempt, wait_ms = wait.as_millis() as u64, %error, "whop: retrying");
                     tokio::time::sleep(wait).await;
@@ -233,7 +233,7 @@ impl ApiClient {
             429 => {
                 let retry_after_secs = retry_after.map(|d| d.as_secs().max(1)).unwrap_or(1);
                 Attempt::Retry(
-                    retry_after.or(Some(backoff(0))),
+                    retry_after.or(Some(backoff(0, MAX_READ_BACKOFF))),
                     WhopError::RateLimited { url: url.into(), retry_after_secs },
                 )
             }
@@ -260,9 +260,13 @@ impl ApiClient {
     }
 }
 
-/// 0.5 s, 1 s, 2 s, 4 s, 8 s … with ±25% jitter (like the official SDKs).
-fn backoff(attempt: u32) -> Duration {
-    let base = 0.5 * 2f64.powi(attempt.min(4) as i32);
+/// The longest in-request wait between retries of a read (like the official SDKs).
+const MAX_READ_BACKOFF: Duration = Duration::from_secs(8);
+
+/// 0.5 s, 1 s, 2 s, 4 s … up to `max`, with ±25% jitter so many clients do not retry in step.
+/// Reads retry within the request (up to 8 s); the outbox retries writes durably (up to minutes).
+pub(crate) fn backoff(attempt: u32, max: Duration) -> Duration {
+    let base = (0.5 * 2f64.powi(attempt.min(20) as i32)).min(max.as_secs_f64());
     let nanos =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let jitter = 0.75 + 0.5 * (f64::from(nanos % 1000) / 1000.0);

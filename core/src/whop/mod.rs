@@ -23,12 +23,12 @@ use crate::store::{Store, time};
 use crate::sync::connectivity::Connectivity;
 use client::ApiClient;
 use dealdesk_model::ipc::CoreEvent;
-use dealdesk_model::outbox::WhopPromoCodeView;
-use dealdesk_model::whop::amount_text;
+use dealdesk_model::outbox::{PromoType, WhopPromoCodeView};
 use dealdesk_model::whop::{
     ProductRevenue, ResourceCount, ResourceState, SyncProgress, SyncRun, WhopAccount, WhopIdentity, WhopMembershipView,
     WhopPaymentView, WhopPersonSummary, WhopSettings, WhopStatus, WhopTotals,
 };
+use dealdesk_model::whop::{amount_text, promo_amount_text};
 use dealdesk_model::{RecordKind, RecordRef, TimelineEvent, TimelineEventKind, UpdateSource};
 use oauth::{Auth, LoginStart};
 use serde_json::Value;
@@ -678,14 +678,13 @@ impl Whop {
             let remote: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
             let (shown, pending) = crate::sync::outbox::overlay(&remote, &open.remove(&id).unwrap_or_default())?;
             let currency = resources::text(&shown, "currency");
-            let amount_off =
-                match (resources::text(&shown, "promo_type").as_deref(), resources::money(&shown, "amount_off")) {
-                    (Some("percentage"), Some(micros)) => {
-                        format!("{}%", dealdesk_model::money::format_decimal_micros(micros, 0))
-                    }
-                    (_, Some(micros)) => amount_text(micros, currency.as_deref()),
-                    (_, None) => String::new(),
-                };
+            let promo_type = match resources::text(&shown, "promo_type").as_deref() {
+                Some("percentage") => PromoType::Percentage,
+                _ => PromoType::FlatAmount,
+            };
+            let amount_off = resources::money(&shown, "amount_off")
+                .map(|micros| promo_amount_text(promo_type, micros, currency.as_deref()))
+                .unwrap_or_default();
             views.push(WhopPromoCodeView {
                 code: resources::text(&shown, "code").unwrap_or_default(),
                 status: resources::text(&shown, "status").unwrap_or_else(|| "unknown".into()),

@@ -158,6 +158,9 @@ pub fn outbox_page() -> Html {
                         </tbody>
                     </table>
                 }
+                if let Some(note) = view.partial_list_note() {
+                    <p class="muted" id="outbox-partial">{ note }</p>
+                }
             </>
         },
     };

@@ -183,6 +183,14 @@ impl OutboxView {
         next
     }
 
+    /// "Showing the oldest 500 of 10,000": the core lists at most 500 open operations at once.
+    pub fn partial_list_note(&self) -> Option<String> {
+        let (Some(Ok(entries)), Some(summary)) = (&self.entries, &self.summary) else { return None };
+        let open = summary.waiting + summary.failed;
+        (!self.show_finished && (entries.len() as u64) < open)
+            .then(|| format!("Showing the oldest {} of {open}.", entries.len()))
+    }
+
     /// Nothing waits, nothing was refused, nothing conflicts: "Everything is sent."
     pub fn everything_sent(&self) -> bool {
         matches!(&self.entries, Some(Ok(e)) if e.iter().all(|e| !e.status.is_open()))
@@ -352,5 +360,32 @@ mod tests {
         assert!(!v.everything_sent());
         v = v.apply(OutboxAction::Conflicts(Ok(vec![conflict(1, None)])));
         assert!(!v.everything_sent());
+    }
+
+    #[test]
+    fn a_long_outbox_says_how_much_is_listed() {
+        let entry = |id| OutboxEntry {
+            id,
+            target: "whop".into(),
+            action: "membership.pause".into(),
+            record_kind: "whop_membership".into(),
+            record_id: format!("mem_{id}"),
+            summary: "Pause".into(),
+            status: OutboxStatus::Pending,
+            attempts: 0,
+            created_at: String::new(),
+            next_attempt_at: None,
+            last_error: None,
+            finished_at: None,
+            idempotency_key: String::new(),
+            payload: serde_json::Value::Null,
+        };
+        let summary = |waiting| OutboxSummary { waiting, online: true, ..Default::default() };
+        let view = OutboxView::default()
+            .apply(OutboxAction::Entries { finished: false, result: Ok(vec![entry(1), entry(2)]) })
+            .apply(OutboxAction::Summary(summary(2)));
+        assert_eq!(view.partial_list_note(), None);
+        let view = view.apply(OutboxAction::Summary(summary(10_000)));
+        assert_eq!(view.partial_list_note().as_deref(), Some("Showing the oldest 2 of 10000."));
     }
 }

@@ -396,10 +396,10 @@ impl ActionDraft {
 
 /// The terms of a promo code for people: "20% off for 3 months, new customers only".
 pub fn promo_terms(promo: &NewPromoCode) -> String {
-    let amount = match promo.promo_type {
-        PromoType::Percentage => format!("{}% off", format_decimal_micros(promo.amount_off_micros, 0)),
-        PromoType::FlatAmount => format!("{} off", money_text(promo.amount_off_micros, &promo.currency)),
-    };
+    let amount = format!(
+        "{} off",
+        dealdesk_model::whop::promo_amount_text(promo.promo_type, promo.amount_off_micros, Some(&promo.currency))
+    );
     let duration = match promo.duration_months {
         Some(1) => " for 1 month".to_string(),
         Some(months) => format!(" for {months} months"),

@@ -67,6 +67,7 @@ pub async fn run(app: &App, command: OutboxCommand) -> anyhow::Result<()> {
             }
         }
         OutboxCommand::Drain { json } => {
+            outbox.recover().await?;
             let report = outbox.drain(true).await?;
             if json {
                 output::json(&report)?;
