@@ -1,5 +1,7 @@
 //! [`App`]: owns the store and the event bus; the one object the shell and the CLI construct.
 
+use crate::ai::config::AiEnv;
+use crate::ai::{Ai, AiError};
 use crate::crm::csv::ExportError;
 use crate::crm::{Crm, CrmError};
 use crate::secrets::{KeyringStore, SecretStore};
@@ -33,6 +35,8 @@ pub enum AppError {
     Whop(#[from] WhopError),
     #[error(transparent)]
     Sync(#[from] SyncError),
+    #[error(transparent)]
+    Ai(#[from] AiError),
 }
 
 impl From<&AppError> for dealdesk_model::ApiError {
@@ -41,6 +45,7 @@ impl From<&AppError> for dealdesk_model::ApiError {
             AppError::Crm(crm) => crm.into(),
             AppError::Whop(whop) => whop.into(),
             AppError::Sync(sync) => sync.into(),
+            AppError::Ai(ai) => ai.into(),
             other => dealdesk_model::ApiError::new(dealdesk_model::ErrorCode::Internal, other.to_string()),
         }
     }
@@ -111,6 +116,8 @@ pub struct AppOptions {
     pub secrets: Option<Arc<dyn SecretStore>>,
     /// Default: [`WhopConfig::from_env`].
     pub whop: Option<WhopConfig>,
+    /// Default: [`AiEnv::from_env`].
+    pub ai: Option<AiEnv>,
 }
 
 pub struct App {
@@ -118,6 +125,7 @@ pub struct App {
     events: EventBus,
     crm: Crm,
     whop: Arc<Whop>,
+    ai: Arc<Ai>,
     outbox: Arc<Outbox>,
     data_dir: PathBuf,
 }
@@ -144,12 +152,18 @@ impl App {
             store.clone(),
             events.clone(),
             whop_config,
-            secrets,
+            secrets.clone(),
             format!("whop-tokens:{install_id}"),
             connectivity.clone(),
         )?);
-        let outbox = Arc::new(Outbox::new(store.clone(), events.clone(), connectivity, whop.clone()));
-        Ok(App { store, events, crm, whop, outbox, data_dir: data_dir.to_path_buf() })
+        let ai_env = match options.ai {
+            Some(env) => env,
+            None => AiEnv::from_env()?,
+        };
+        let ai = Arc::new(Ai::new(store.clone(), events.clone(), crm.clone(), whop.clone(), secrets, &install_id, ai_env));
+        ai.prepare().await?;
+        let outbox = Arc::new(Outbox::new(store.clone(), events.clone(), connectivity, whop.clone(), ai.clone()));
+        Ok(App { store, events, crm, whop, ai, outbox, data_dir: data_dir.to_path_buf() })
     }
 
     pub fn crm(&self) -> &Crm {
@@ -158,6 +172,23 @@ impl App {
 
     pub fn whop(&self) -> &Arc<Whop> {
         &self.whop
+    }
+
+    pub fn ai(&self) -> &Arc<Ai> {
+        &self.ai
+    }
+
+    /// Runs an AI action on a record; an offline run is queued and the outbox worker woken.
+    pub async fn ai_run(
+        &self,
+        request: &dealdesk_model::ai::AiRunRequest,
+        source: UpdateSource,
+    ) -> Result<dealdesk_model::ai::AiRunOutcome, AppError> {
+        let outcome = self.ai.run(request, source).await?;
+        if matches!(outcome, dealdesk_model::ai::AiRunOutcome::Queued { .. }) {
+            self.outbox.poke();
+        }
+        Ok(outcome)
     }
 
     /// Operations waiting for the network, conflicts and connectivity.

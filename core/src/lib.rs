@@ -4,10 +4,12 @@
 //! [`store::Store`] and hands out the capability services ([`crm::Crm`], later Whop, AI, e-sign).
 //! This crate never depends on Tauri, GTK, WebKit or Yew (checked by `xtask/tests/invariants.rs`).
 
+pub mod ai;
 pub mod app;
 pub mod browser;
 pub mod crm;
 mod exports;
+mod net;
 pub mod sample;
 pub mod secrets;
 pub mod store;

@@ -4,6 +4,11 @@
 //! The shell registers one Tauri command per type (named [`Command::NAME`], taking one argument
 //! called `request`); the UI calls them through one generic `invoke::<C>(request)`.
 
+use crate::ai::{
+    AiConnectionTest, AiInsights, AiRunOutcome, AiRunRequest, AiStatus, AiUsageReport, MergeField, MergeFieldsRequest,
+    PromptPreview, PromptPreviewRequest, PromptTemplate, SaveAiSettings, SavePromptTemplate,
+};
+use crate::automation::{RunWorkflow, RunsQuery, SaveWorkflow, Workflow, WorkflowRun};
 use crate::import::CsvObject;
 use crate::outbox::{
     ConflictView, OutboxEntry, OutboxSummary, PendingOperation, ResolveConflict, RestoreFieldValue, WhopAction,
@@ -72,6 +77,12 @@ pub enum CoreEvent {
     OutboxRejected {
         operation: PendingOperation,
     },
+    /// An AI result arrived for a record (or the usage log grew): reload AI cards and usage.
+    AiChanged {
+        record: Option<RecordRef>,
+    },
+    /// Workflows or their run history changed.
+    WorkflowsChanged,
 }
 
 macro_rules! commands {
@@ -175,6 +186,33 @@ commands! {
     ConflictResolve = "conflict_resolve": ResolveConflict => ConflictView;
     /// Puts back the value a field had before one change of the record's history.
     RestoreField = "restore_field_value": RestoreFieldValue => ();
+    /// Settings → AI: saved and effective settings, the key's state, this month's spend.
+    AiGetStatus = "ai_status": () => AiStatus;
+    AiSaveSettings = "ai_save_settings": SaveAiSettings => AiStatus;
+    /// Sends a tiny request with the effective settings.
+    AiTestConnection = "ai_test_connection": () => AiConnectionTest;
+    /// Runs an action on a record now, or queues it when offline.
+    AiRun = "ai_run": AiRunRequest => AiRunOutcome;
+    /// A record's sentiment, lead score, unread texts and drafts, and queued runs.
+    AiGetInsights = "ai_insights": RecordRef => AiInsights;
+    /// Marks a text or draft result as used or dismissed.
+    AiDismissResult = "ai_dismiss_result": i64 => ();
+    AiGetUsage = "ai_usage": () => AiUsageReport;
+    /// The newest version of each template.
+    PromptTemplatesList = "prompt_templates": () => Vec<PromptTemplate>;
+    /// Every version of one template, newest first.
+    PromptTemplateVersions = "prompt_template_versions": Uuid => Vec<PromptTemplate>;
+    PromptTemplateSave = "prompt_template_save": SavePromptTemplate => PromptTemplate;
+    /// Makes a template the one its action uses.
+    PromptTemplateActivate = "prompt_template_activate": Uuid => PromptTemplate;
+    PromptTemplatePreview = "prompt_preview": PromptPreviewRequest => PromptPreview;
+    PromptMergeFields = "prompt_merge_fields": MergeFieldsRequest => Vec<MergeField>;
+    WorkflowsList = "workflows_list": () => Vec<Workflow>;
+    WorkflowSave = "workflow_save": SaveWorkflow => Workflow;
+    WorkflowDelete = "workflow_delete": Uuid => ();
+    /// Runs a workflow now and answers with the finished (or waiting) run.
+    WorkflowRunNow = "workflow_run": RunWorkflow => WorkflowRun;
+    WorkflowRuns = "workflow_runs": RunsQuery => Vec<WorkflowRun>;
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 //!
 //! This crate does no I/O and must keep building for `wasm32-unknown-unknown`.
 
+pub mod ai;
+pub mod automation;
 pub mod error;
 pub mod import;
 pub mod ipc;

@@ -38,6 +38,26 @@ impl RecordKind {
     pub fn parse(text: &str) -> Option<RecordKind> {
         RecordKind::ALL.into_iter().find(|k| k.as_str() == text)
     }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RecordKind::Person => "Person",
+            RecordKind::Company => "Company",
+            RecordKind::Deal => "Deal",
+            RecordKind::Note => "Note",
+            RecordKind::Task => "Task",
+        }
+    }
+
+    pub fn plural_label(self) -> &'static str {
+        match self {
+            RecordKind::Person => "people",
+            RecordKind::Company => "companies",
+            RecordKind::Deal => "deals",
+            RecordKind::Note => "notes",
+            RecordKind::Task => "tasks",
+        }
+    }
 }
 
 impl fmt::Display for RecordKind {
@@ -66,6 +86,8 @@ pub enum UpdateSource {
     Import,
     /// The Whop sync.
     Sync,
+    /// A workflow step (workflows never fire on their own writes).
+    Workflow,
 }
 
 impl UpdateSource {
@@ -75,11 +97,12 @@ impl UpdateSource {
             UpdateSource::Cli => "cli",
             UpdateSource::Import => "import",
             UpdateSource::Sync => "sync",
+            UpdateSource::Workflow => "workflow",
         }
     }
 
     pub fn parse(text: &str) -> Option<UpdateSource> {
-        [UpdateSource::Ui, UpdateSource::Cli, UpdateSource::Import, UpdateSource::Sync]
+        [UpdateSource::Ui, UpdateSource::Cli, UpdateSource::Import, UpdateSource::Sync, UpdateSource::Workflow]
             .into_iter()
             .find(|s| s.as_str() == text)
     }

@@ -209,7 +209,9 @@ impl<O: TableObject> RecordTable<O> {
                     | CoreEvent::WhopChanged
                     | CoreEvent::WhopLoginFailed { .. }
                     | CoreEvent::OutboxChanged { .. }
-                    | CoreEvent::OutboxRejected { .. } => false,
+                    | CoreEvent::OutboxRejected { .. }
+                    | CoreEvent::AiChanged { .. }
+                    | CoreEvent::WorkflowsChanged => false,
                 };
                 if touched {
                     on_change.emit(());

@@ -66,32 +66,11 @@ impl Crm {
     }
 
     pub async fn settings(&self) -> Result<Settings, CrmError> {
-        let value: Option<String> = sqlx::query_scalar("SELECT value FROM setting WHERE key = ?")
-            .bind(SETTINGS_KEY)
-            .fetch_optional(self.store.pool())
-            .await?;
-        match value {
-            None => Ok(Settings::default()),
-            // Settings written by a newer version may carry fields this one does not know: fall back
-            // field by field rather than refuse to start.
-            Some(json) => Ok(serde_json::from_str(&json).unwrap_or_else(|error| {
-                tracing::warn!(%error, "unreadable settings; using defaults");
-                Settings::default()
-            })),
-        }
+        Ok(self.store.setting(SETTINGS_KEY).await?.unwrap_or_default())
     }
 
     pub async fn save_settings(&self, settings: Settings) -> Result<Settings, CrmError> {
-        let value = serde_json::to_string(&settings).map_err(|e| CrmError::Corrupt(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO setting (key, value, updated_at) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        )
-        .bind(SETTINGS_KEY)
-        .bind(value)
-        .bind(time::format(time::now()))
-        .execute(self.store.pool())
-        .await?;
+        self.store.set_setting(SETTINGS_KEY, &settings).await?;
         self.events.emit(CoreEvent::ConfigChanged);
         Ok(settings)
     }

@@ -59,6 +59,35 @@ impl Store {
         Ok(Store { pool, clock, path })
     }
 
+    /// A value of the `setting` table, `None` when missing. A value this version cannot read (one
+    /// written by a newer version, say) is logged and treated as missing, so the default applies.
+    pub async fn setting<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, sqlx::Error> {
+        let value: Option<String> =
+            sqlx::query_scalar("SELECT value FROM setting WHERE key = ?").bind(key).fetch_optional(&self.pool).await?;
+        Ok(value.and_then(|json| match serde_json::from_str(&json) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                tracing::warn!(key, %error, "unreadable setting; using the default");
+                None
+            }
+        }))
+    }
+
+    /// Stores a value in the `setting` table (as JSON).
+    pub async fn set_setting(&self, key: &str, value: &impl serde::Serialize) -> Result<(), sqlx::Error> {
+        let json = serde_json::to_string(value).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        sqlx::query(
+            "INSERT INTO setting (key, value, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(key)
+        .bind(json)
+        .bind(time::format(time::now()))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }

@@ -63,6 +63,75 @@ enum Settled {
     Stop(String),
 }
 
+/// How long a queued AI run waits before trying again while its provider cannot be reached.
+const AI_UNREACHABLE_WAIT: Duration = Duration::from_secs(30);
+
+/// What the remote made of one operation, whatever the target.
+enum Delivery {
+    Confirmed(Confirmed),
+    /// Try again after `wait`. `stop` ends the drain (offline, not connected); an attempt that is
+    /// not `counted` does not bring the operation closer to failing.
+    Retry { wait: Duration, message: String, stop: bool, counted: bool },
+    /// Refused: sending it again would not help.
+    Rejected(String),
+    /// The remote object is gone.
+    NotFound(String),
+}
+
+enum Confirmed {
+    /// Whop's answer: the changed object.
+    Whop(Value),
+    /// The model's validated answer, stored when the operation settles.
+    Ai(crate::ai::QueuedRun, crate::ai::Executed),
+}
+
+impl Delivery {
+    fn from_whop(outcome: WriteOutcome, attempts: u32) -> Delivery {
+        use crate::whop::WhopError;
+        match outcome {
+            WriteOutcome::Confirmed(object) => Delivery::Confirmed(Confirmed::Whop(object)),
+            WriteOutcome::Rejected(error) => Delivery::Rejected(error.to_string()),
+            WriteOutcome::NotFound(error) => Delivery::NotFound(error.to_string()),
+            WriteOutcome::Retry { wait, error } => {
+                let message = error.to_string();
+                let backoff = outbox::backoff(attempts.saturating_sub(1));
+                match error {
+                    WhopError::Network { .. } => Delivery::Retry { wait: backoff, message, stop: true, counted: false },
+                    WhopError::NotConnected
+                    | WhopError::SessionEnded(_)
+                    | WhopError::Disabled
+                    | WhopError::Secret(_)
+                    | WhopError::Api { status: 401, .. } => {
+                        Delivery::Retry { wait: NOT_CONNECTED_WAIT, message, stop: true, counted: false }
+                    }
+                    _ => Delivery::Retry { wait: wait.unwrap_or(backoff), message, stop: false, counted: true },
+                }
+            }
+        }
+    }
+
+    /// An unreachable AI provider does not stop the drain: Whop operations may still go out.
+    fn from_ai(outcome: Result<(crate::ai::QueuedRun, crate::ai::Executed), crate::ai::AiError>, attempts: u32) -> Delivery {
+        use crate::ai::AiError;
+        match outcome {
+            Ok((run, executed)) => Delivery::Confirmed(Confirmed::Ai(run, executed)),
+            Err(error @ AiError::Network { .. }) => {
+                Delivery::Retry { wait: AI_UNREACHABLE_WAIT, message: error.to_string(), stop: false, counted: false }
+            }
+            Err(error @ (AiError::Disabled | AiError::NoApiKey { .. } | AiError::Secret(_))) => {
+                Delivery::Retry { wait: NOT_CONNECTED_WAIT, message: error.to_string(), stop: false, counted: false }
+            }
+            Err(error) if error.is_transient() => Delivery::Retry {
+                wait: outbox::backoff(attempts.saturating_sub(1)),
+                message: error.to_string(),
+                stop: false,
+                counted: true,
+            },
+            Err(error) => Delivery::Rejected(error.to_string()),
+        }
+    }
+}
+
 /// Moves an operation to `status` (a discard also finishes it).
 async fn set_status(
     conn: &mut sqlx::SqliteConnection,
@@ -87,14 +156,27 @@ pub struct Outbox {
     events: EventBus,
     connectivity: Arc<Connectivity>,
     whop: Arc<Whop>,
+    ai: Arc<crate::ai::Ai>,
     wake: Notify,
     /// A count for the windows is already on its way.
     count_scheduled: Arc<AtomicBool>,
 }
 
 impl Outbox {
-    pub fn new(store: Store, events: EventBus, connectivity: Arc<Connectivity>, whop: Arc<Whop>) -> Outbox {
-        Outbox { store, events, connectivity, whop, wake: Notify::new(), count_scheduled: Arc::default() }
+    pub fn new(
+        store: Store,
+        events: EventBus,
+        connectivity: Arc<Connectivity>,
+        whop: Arc<Whop>,
+        ai: Arc<crate::ai::Ai>,
+    ) -> Outbox {
+        Outbox { store, events, connectivity, whop, ai, wake: Notify::new(), count_scheduled: Arc::default() }
+    }
+
+    /// Wakes the worker and recounts: an operation was queued outside [`Outbox`] (an AI run).
+    pub fn poke(&self) {
+        self.changed();
+        self.wake.notify_one();
     }
 
     pub fn connectivity(&self) -> &Arc<Connectivity> {
@@ -390,15 +472,19 @@ impl Outbox {
     /// Sends one claimed operation and records the outcome.
     async fn send(&self, op: OutboxRow) -> Result<Settled, SyncError> {
         let payload = op.payload()?;
-        let outcome = match op.target.as_str() {
-            crate::whop::actions::TARGET => self.whop.deliver(&payload, &op.idempotency_key).await,
-            other => WriteOutcome::Rejected(crate::whop::WhopError::Outbox(format!("unknown target {other}"))),
+        let attempts = op.attempts.max(0) as u32;
+        let delivery = match op.target.as_str() {
+            crate::whop::actions::TARGET => {
+                Delivery::from_whop(self.whop.deliver(&payload, &op.idempotency_key).await, attempts)
+            }
+            crate::ai::TARGET => Delivery::from_ai(self.ai.run_queued(&payload).await, attempts),
+            other => Delivery::Rejected(format!("unknown outbox target {other}")),
         };
         let now = time::format(time::now());
-        let attempts = op.attempts.max(0) as u32;
         let mut tx = self.store.begin_write().await?;
-        let settled = match outcome {
-            WriteOutcome::Confirmed(object) => {
+        let mut ai_record = None;
+        let settled = match delivery {
+            Delivery::Confirmed(confirmed) => {
                 sqlx::query(
                     "UPDATE outbox SET status = 'done', finished_at = ?1, updated_at = ?1, last_error = NULL WHERE id = ?2",
                 )
@@ -406,48 +492,33 @@ impl Outbox {
                 .bind(op.id)
                 .execute(&mut *tx)
                 .await?;
-                let ctx = WriteCtx::new(self.store.clock(), UpdateSource::Sync);
-                crate::whop::sync::apply_confirmed(&mut tx, &ctx, &op.record_kind, &object).await?;
-                if op.action == "promo_code.create"
-                    && let Some(real_id) = object.get("id").and_then(Value::as_str)
-                {
-                    // Later operations on the new code name it by its Whop id from now on.
-                    sqlx::query("UPDATE outbox SET record_id = ? WHERE record_kind = 'whop_promo_code' AND record_id = ? AND id != ?")
-                        .bind(real_id)
-                        .bind(&op.record_id)
-                        .bind(op.id)
-                        .execute(&mut *tx)
-                        .await?;
+                match confirmed {
+                    Confirmed::Whop(object) => self.settle_whop(&mut tx, &op, &object).await?,
+                    Confirmed::Ai(run, executed) => {
+                        crate::ai::insert_result(
+                            &mut tx,
+                            run.record,
+                            &executed.output,
+                            &executed.model,
+                            Some(executed.call.id),
+                            run.workflow_run,
+                        )
+                        .await
+                        .map_err(|e| SyncError::InvalidAction(e.to_string()))?;
+                        ai_record = Some(run.record);
+                    }
                 }
                 Settled::Sent
             }
-            WriteOutcome::Retry { wait, error } => {
-                let message = error.to_string();
-                let (status, next, stop, counted) = match &error {
-                    crate::whop::WhopError::Network { .. } => {
-                        ("pending", outbox::later(outbox::backoff(attempts.saturating_sub(1))), true, false)
-                    }
-                    crate::whop::WhopError::NotConnected
-                    | crate::whop::WhopError::SessionEnded(_)
-                    | crate::whop::WhopError::Disabled
-                    | crate::whop::WhopError::Secret(_)
-                    | crate::whop::WhopError::Api { status: 401, .. } => {
-                        ("pending", outbox::later(NOT_CONNECTED_WAIT), true, false)
-                    }
-                    _ if attempts >= MAX_ATTEMPTS => ("failed", now.clone(), false, true),
-                    _ => (
-                        "pending",
-                        outbox::later(wait.unwrap_or_else(|| outbox::backoff(attempts.saturating_sub(1)))),
-                        false,
-                        true,
-                    ),
-                };
+            Delivery::Retry { wait, message, stop, counted } => {
+                let failed = counted && attempts >= MAX_ATTEMPTS;
+                let status = if failed { "failed" } else { "pending" };
                 sqlx::query(
                     "UPDATE outbox SET status = ?1, next_attempt_at = ?2, last_error = ?3, updated_at = ?4,
                      attempts = attempts - ?5, finished_at = CASE WHEN ?1 = 'failed' THEN ?4 END WHERE id = ?6",
                 )
                 .bind(status)
-                .bind(&next)
+                .bind(if failed { now.clone() } else { outbox::later(wait) })
                 .bind(&message)
                 .bind(&now)
                 .bind(i64::from(!counted))
@@ -455,14 +526,13 @@ impl Outbox {
                 .execute(&mut *tx)
                 .await?;
                 tracing::debug!(id = op.id, %message, status, "outbox: not sent");
-                match (status, stop) {
-                    ("failed", _) => Settled::Failed,
+                match (failed, stop) {
+                    (true, _) => Settled::Failed,
                     (_, true) => Settled::Stop(message),
                     _ => Settled::Later,
                 }
             }
-            WriteOutcome::Rejected(error) => {
-                let message = error.to_string();
+            Delivery::Rejected(message) => {
                 sqlx::query(
                     "UPDATE outbox SET status = 'failed', last_error = ?1, finished_at = ?2, updated_at = ?2 WHERE id = ?3",
                 )
@@ -471,11 +541,10 @@ impl Outbox {
                 .bind(op.id)
                 .execute(&mut *tx)
                 .await?;
-                tracing::info!(id = op.id, %message, "outbox: Whop refused an operation; its local effect is rolled back");
+                tracing::info!(id = op.id, %message, "outbox: the remote refused an operation; its local effect is rolled back");
                 Settled::Failed
             }
-            WriteOutcome::NotFound(error) => {
-                let message = error.to_string();
+            Delivery::NotFound(message) => {
                 sqlx::query("UPDATE outbox SET status = 'conflict', last_error = ?1, updated_at = ?2 WHERE id = ?3")
                     .bind(&message)
                     .bind(&now)
@@ -508,7 +577,28 @@ impl Outbox {
         if let Some(record) = record {
             self.events.emit(CoreEvent::RecordChanged { record, source: UpdateSource::Sync });
         }
+        if op.target == crate::ai::TARGET {
+            self.events.emit(CoreEvent::AiChanged { record: ai_record });
+        }
         Ok(settled)
+    }
+
+    /// Writes Whop's answer to a confirmed write into the mirror, in the settling transaction.
+    async fn settle_whop(&self, tx: &mut sqlx::SqliteConnection, op: &OutboxRow, object: &Value) -> Result<(), SyncError> {
+        let ctx = WriteCtx::new(self.store.clock(), UpdateSource::Sync);
+        crate::whop::sync::apply_confirmed(&mut *tx, &ctx, &op.record_kind, object).await?;
+        if op.action == "promo_code.create"
+            && let Some(real_id) = object.get("id").and_then(Value::as_str)
+        {
+            // Later operations on the new code name it by its Whop id from now on.
+            sqlx::query("UPDATE outbox SET record_id = ? WHERE record_kind = 'whop_promo_code' AND record_id = ? AND id != ?")
+                .bind(real_id)
+                .bind(&op.record_id)
+                .bind(op.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Tells the windows what a drain settled (the counts, and Whop data that changed).

@@ -208,7 +208,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 /// The wait before an operation's next attempt: the client's jittered backoff, up to 5 minutes.
 pub(crate) fn backoff(attempt: u32) -> Duration {
-    crate::whop::client::backoff(attempt, MAX_BACKOFF)
+    crate::net::backoff(attempt, MAX_BACKOFF)
 }
 
 pub(crate) fn later(wait: Duration) -> String {

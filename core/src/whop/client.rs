@@ -6,10 +6,11 @@
 use super::config::{API_VERSION_DATE, WhopConfig};
 use super::error::WhopError;
 use super::oauth::Auth;
+use crate::net::{RateLimiter, backoff, describe_reqwest, retry_after};
 use crate::sync::connectivity::Connectivity;
 use serde_json::Value;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Longest `Retry-After` the client waits for by itself; longer waits are reported instead.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
@@ -27,21 +28,9 @@ pub struct ApiClient {
     config: WhopConfig,
     auth: Arc<Auth>,
     connectivity: Arc<Connectivity>,
-    /// When the next request may start (client-side rate limit).
-    next_slot: tokio::sync::Mutex<Instant>,
+    limiter: RateLimiter,
 }
 
-/// A readable cause for a reqwest failure (its Display hides the interesting part in `source`).
-pub(crate) fn describe_reqwest(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
 
 /// What one write attempt came to. Writes are not retried here: the outbox retries them durably,
 /// with the same idempotency key, across restarts.
@@ -81,7 +70,8 @@ impl ApiClient {
         auth: Arc<Auth>,
         connectivity: Arc<Connectivity>,
     ) -> ApiClient {
-        ApiClient { http, config, auth, connectivity, next_slot: tokio::sync::Mutex::new(Instant::now()) }
+        let limiter = RateLimiter::per_second(config.max_requests_per_second);
+        ApiClient { http, config, auth, connectivity, limiter }
     }
 
     /// One write (with one token refresh on a 401), sent with its `Idempotency-Key`.
@@ -93,7 +83,7 @@ impl ApiClient {
         };
         let mut refreshed = false;
         loop {
-            self.wait_for_slot().await;
+            self.limiter.wait().await;
             match self.attempt(&request.method, url.clone(), token.clone(), Some(&request)).await {
                 Attempt::Done(value) => return WriteOutcome::Confirmed(value),
                 Attempt::Retry(wait, error) => return WriteOutcome::Retry { wait, error },
@@ -143,7 +133,7 @@ impl ApiClient {
         let mut refreshed = false;
         let mut attempt = 0u32;
         loop {
-            self.wait_for_slot().await;
+            self.limiter.wait().await;
             match self.attempt(&reqwest::Method::GET, url.clone(), token.clone(), None).await {
                 Attempt::Done(value) => return Ok(value),
                 Attempt::Fail(error) => return Err(error),
@@ -243,51 +233,12 @@ impl ApiClient {
             _ => Attempt::Fail(WhopError::Api { status, url: url.into(), kind, message }),
         }
     }
-
-    async fn wait_for_slot(&self) {
-        let Some(rps) = self.config.max_requests_per_second else {
-            return;
-        };
-        let interval = Duration::from_secs_f64(1.0 / rps);
-        let start = {
-            let mut next = self.next_slot.lock().await;
-            let now = Instant::now();
-            let start = (*next).max(now);
-            *next = start + interval;
-            start
-        };
-        tokio::time::sleep_until(start.into()).await;
-    }
 }
 
 /// The longest in-request wait between retries of a read (like the official SDKs).
 const MAX_READ_BACKOFF: Duration = Duration::from_secs(8);
 
-/// 0.5 s, 1 s, 2 s, 4 s … up to `max`, with ±25% jitter so many clients do not retry in step.
-/// Reads retry within the request (up to 8 s); the outbox retries writes durably (up to minutes).
-pub(crate) fn backoff(attempt: u32, max: Duration) -> Duration {
-    let base = (0.5 * 2f64.powi(attempt.min(20) as i32)).min(max.as_secs_f64());
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let jitter = 0.75 + 0.5 * (f64::from(nanos % 1000) / 1000.0);
-    Duration::from_secs_f64(base * jitter)
-}
 
-/// `Retry-After` in seconds or as an HTTP date, or `retry-after-ms`.
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    if let Some(ms) =
-        headers.get("retry-after-ms").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok())
-    {
-        return (ms.is_finite() && ms >= 0.0).then(|| Duration::from_secs_f64(ms / 1000.0));
-    }
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = at.timestamp() - chrono::Utc::now().timestamp();
-    Some(Duration::from_secs(wait.max(0) as u64))
-}
 
 /// Whop's v1 error body `{"error":{"type","message",…}}`, or whatever text came.
 fn error_body(bytes: &[u8]) -> (Option<String>, String) {
@@ -343,15 +294,6 @@ mod tests {
         assert!(parse_page(json!({"data":[{"name":"no id"}]}), "u").is_err());
         let last = parse_page(json!({"data":[],"page_info":{"end_cursor":null,"has_next_page":false}}), "u").unwrap();
         assert!(!last.has_next_page && last.end_cursor.is_none());
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_milliseconds() {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("retry-after", "3".parse().unwrap());
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
-        headers.insert("retry-after-ms", "250".parse().unwrap());
-        assert_eq!(retry_after(&headers), Some(Duration::from_millis(250)));
     }
 
     #[test]

@@ -183,25 +183,11 @@ impl Whop {
     }
 
     async fn setting<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, WhopError> {
-        let value: Option<String> = sqlx::query_scalar("SELECT value FROM setting WHERE key = ?")
-            .bind(key)
-            .fetch_optional(self.store.pool())
-            .await?;
-        Ok(value.and_then(|v| serde_json::from_str(&v).ok()))
+        Ok(self.store.setting(key).await?)
     }
 
     async fn set_setting(&self, key: &str, value: &impl serde::Serialize) -> Result<(), WhopError> {
-        let json = serde_json::to_string(value).map_err(|e| WhopError::Config(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO setting (key, value, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (key) DO UPDATE SET value = ?2, updated_at = ?3",
-        )
-        .bind(key)
-        .bind(json)
-        .bind(time::format(time::now()))
-        .execute(self.store.pool())
-        .await?;
-        Ok(())
+        Ok(self.store.set_setting(key, value).await?)
     }
 
     pub async fn settings(&self) -> Result<WhopSettings, WhopError> {
@@ -364,7 +350,7 @@ impl Whop {
             .bearer_auth(token)
             .send()
             .await
-            .map_err(|e| WhopError::Network { url: url.clone(), message: client::describe_reqwest(&e) })?;
+            .map_err(|e| WhopError::Network { url: url.clone(), message: crate::net::describe_reqwest(&e) })?;
         let status = response.status().as_u16();
         let body: Value =
             response.json().await.map_err(|e| WhopError::Decode { url: url.clone(), message: e.to_string() })?;

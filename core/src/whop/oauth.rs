@@ -271,7 +271,7 @@ impl Auth {
                         "whop: revoke refused; deleting the tokens locally anyway"
                     ),
                     Err(error) => {
-                        tracing::warn!(error = %super::client::describe_reqwest(&error), "whop: revoke failed; deleting the tokens locally anyway")
+                        tracing::warn!(error = %crate::net::describe_reqwest(&error), "whop: revoke failed; deleting the tokens locally anyway")
                     }
                 }
             }
@@ -352,10 +352,10 @@ pub(crate) async fn send_oauth_request(
     } else {
         builder.body(body)
     };
-    let response = builder.send().await.map_err(|e| OAuthTransportError(super::client::describe_reqwest(&e)))?;
+    let response = builder.send().await.map_err(|e| OAuthTransportError(crate::net::describe_reqwest(&e)))?;
     let status = response.status();
     let headers = response.headers().clone();
-    let bytes = response.bytes().await.map_err(|e| OAuthTransportError(super::client::describe_reqwest(&e)))?;
+    let bytes = response.bytes().await.map_err(|e| OAuthTransportError(crate::net::describe_reqwest(&e)))?;
     let mut out = oauth2::http::Response::builder().status(status.as_u16());
     for (name, value) in &headers {
         out = out.header(name.as_str(), value.as_bytes());

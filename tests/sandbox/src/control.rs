@@ -19,6 +19,7 @@ pub fn routes() -> Router<AppState> {
         .route("/stats/reset", post(reset_stats))
         .route("/counts", get(counts))
         .route("/writes", get(writes))
+        .route("/ai/requests", get(ai_requests).delete(clear_ai_requests))
 }
 
 async fn add_fault(State(s): State<AppState>, Json(fault): Json<Fault>) -> impl IntoResponse {
@@ -64,4 +65,14 @@ async fn counts(State(s): State<AppState>) -> impl IntoResponse {
 async fn writes(State(s): State<AppState>) -> impl IntoResponse {
     let w = s.writes();
     Json(json!({ "writes": w.log(), "replays": w.replays() }))
+}
+
+/// The AI request log (`{"requests":[AiRequestRecord…]}`), for harnesses in other processes.
+async fn ai_requests(State(s): State<AppState>) -> impl IntoResponse {
+    Json(json!({ "requests": s.ai_log().records() }))
+}
+
+async fn clear_ai_requests(State(s): State<AppState>) -> impl IntoResponse {
+    s.ai_log().clear();
+    Json(json!({}))
 }

@@ -1,4 +1,5 @@
-//! Fault injection and request accounting, as one middleware in front of every route.
+//! Fault injection and request accounting, as one middleware in front of every route. Requests to the
+//! AI routes are also logged here, so the log sees faulted requests too.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -7,6 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::ai::{self, Provider};
 use crate::{AppState, FaultKind};
 
 /// Large enough for a 100-item page of any resource; bodies are built by this crate.
@@ -54,10 +56,42 @@ pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Respo
         return next.run(req).await;
     }
     s.count_request(&path);
-    let Some(fault) = s.take_fault(&path) else {
+    let Some(provider) = Provider::of(&path, req.headers()) else {
+        return apply(&s, &path, None, req, next).await;
+    };
+    // AI requests are logged whatever happens to them, faults and refusals included.
+    let (req, pending) = match ai::arrive(&s, provider, req).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    let resp = apply(&s, &path, Some(provider), req, next).await;
+    ai::depart(pending, resp)
+}
+
+/// Answers `req`, through the first pending fault for `path` if there is one. `provider` is who the
+/// path imitates (`None` for Whop), which decides the shape of error bodies.
+async fn apply(s: &AppState, path: &str, provider: Option<Provider>, mut req: Request, next: Next) -> Response {
+    let Some(fault) = s.take_fault(path) else {
         return next.run(req).await;
     };
     tracing::debug!(%path, kind = ?fault.kind, "applying fault");
+    if let Some(provider) = provider {
+        let request_id = req.extensions().get::<ai::RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        if let Some(mut resp) = ai::fault_error(fault.kind, provider, &request_id) {
+            let retry_after = match fault.kind {
+                FaultKind::RateLimit => Some(fault.retry_after_secs.unwrap_or(1)),
+                _ => fault.retry_after_secs,
+            };
+            if let Some(secs) = retry_after {
+                resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                // OpenAI's SDK prefers the ms header; Anthropic's reads it too.
+                if provider == Provider::OpenAi {
+                    resp.headers_mut().insert("retry-after-ms", HeaderValue::from(secs.saturating_mul(1000)));
+                }
+            }
+            return resp;
+        }
+    }
     match fault.kind {
         FaultKind::RateLimit => {
             let secs = fault.retry_after_secs.unwrap_or(1);
@@ -74,6 +108,24 @@ pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Respo
             axum::Json(json!({"error":{"type":"internal_server_error","message":"An unexpected error occurred"}})),
         )
             .into_response(),
+        FaultKind::Overloaded => {
+            let mut resp = (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(json!({"error":{"type":"service_unavailable","message":"The service is overloaded"}})),
+            )
+                .into_response();
+            if let Some(secs) = fault.retry_after_secs {
+                resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            resp
+        }
+        FaultKind::MalformedOutput => {
+            // Only the AI handlers know what "the requested format" is; Whop routes answer normally.
+            if provider.is_some() {
+                req.extensions_mut().insert(ai::Malformed);
+            }
+            next.run(req).await
+        }
         FaultKind::Slow => {
             tokio::time::sleep(std::time::Duration::from_millis(fault.delay_ms.unwrap_or(1000))).await;
             next.run(req).await

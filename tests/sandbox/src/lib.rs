@@ -5,8 +5,11 @@
 //! It also takes Whop's writes (cancel, pause, refund, promo codes…) with `Idempotency-Key` replay and
 //! logs every applied write, so tests can assert that a retried write landed exactly once; and it can
 //! stop and restart listening on the same port with its data intact, to test offline behaviour.
+//! Beside Whop it imitates OpenAI's Chat Completions and Anthropic's Messages API under `/v1`, with
+//! deterministic answers computed from the prompt, so the AI features can be tested offline (see `ai`).
 //! Tests use it in-process through [`Sandbox`]; other processes drive it via `/_sandbox/*` endpoints.
 
+mod ai;
 mod api;
 mod control;
 mod data;
@@ -25,6 +28,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::ai::AiLog;
+pub use crate::ai::AiRequestRecord;
 use crate::data::{Data, Record};
 use crate::listen::{bind, serve};
 use crate::oauth::OAuthState;
@@ -44,6 +49,8 @@ pub struct SandboxConfig {
     /// Skip the consent page: `/oauth/authorize` redirects with a code straight away.
     pub auto_approve: bool,
     pub access_token_ttl_secs: i64,
+    /// The key the AI routes accept: `Authorization: Bearer` on OpenAI's, `x-api-key` on Anthropic's.
+    pub ai_api_key: String,
 }
 
 impl Default for SandboxConfig {
@@ -64,6 +71,7 @@ impl SandboxConfig {
             client_id: DEFAULT_CLIENT_ID.into(),
             auto_approve: false,
             access_token_ttl_secs: 3600,
+            ai_api_key: SANDBOX_AI_KEY.into(),
         }
     }
 }
@@ -71,6 +79,8 @@ impl SandboxConfig {
 pub const DEFAULT_CLIENT_ID: &str = "app_dealdesk_sandbox";
 /// The custom-scheme redirect the desktop app registers (loopback redirects are accepted too).
 pub const APP_REDIRECT_URI: &str = "dealdesk://oauth/whop/callback";
+/// The AI API key a sandbox accepts unless configured otherwise.
+pub const SANDBOX_AI_KEY: &str = "sk-sandbox";
 
 fn one() -> u32 {
     1
@@ -80,7 +90,8 @@ fn one() -> u32 {
 #[derive(Deserialize, Serialize, Clone, Debug)]
 pub struct Fault {
     pub kind: FaultKind,
-    /// Only requests whose path starts with this; `None` = all `/api/v1` and `/oauth/token` requests.
+    /// Only requests whose path starts with this; `None` = all `/api/v1` and `/oauth/token` requests
+    /// (never the AI routes: a fault for those names them, e.g. `/v1/` or `/v1/messages`).
     #[serde(default)]
     pub path_prefix: Option<String>,
     #[serde(default = "one")]
@@ -101,9 +112,11 @@ impl Fault {
 #[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
-    /// 429 with `Retry-After` (default 1 s) and a v1 error body.
+    /// 429 with `Retry-After` (default 1 s) and a v1 error body (on AI routes the provider's
+    /// `rate_limit_error` shape, plus `retry-after-ms` for OpenAI).
     RateLimit,
-    /// 500 with a v1 error body.
+    /// 500 with a v1 error body (on AI routes the provider's shape: OpenAI `server_error`, Anthropic
+    /// `api_error`).
     ServerError,
     /// Sleeps `delay_ms` (default 1000) and then answers normally.
     Slow,
@@ -113,6 +126,15 @@ pub enum FaultKind {
     ExtraFields,
     /// Normal answer, but optional fields are left out (keeps id, created_at, updated_at, status).
     MissingOptional,
+    /// The provider cannot take the request right now: Anthropic's 529 `overloaded_error` on
+    /// `/v1/messages`, 503 elsewhere (OpenAI's shape on the other AI routes, a v1 body on Whop's).
+    /// `retry_after_secs`, if set, is sent as `Retry-After`.
+    Overloaded,
+    /// AI routes only (a normal answer elsewhere): 200, but the model ignored the requested format. A
+    /// structured answer breaks its schema (sentiment `{"label":"ecstatic","score":2.5}`, lead score
+    /// `{"score":250}`, email `{"subject":42}`, anything else `{"x_sandbox_unexpected":true}`), JSON
+    /// mode gets prose, and a text answer is empty.
+    MalformedOutput,
 }
 
 #[derive(Deserialize, Serialize, Default, Clone, Debug)]
@@ -161,6 +183,10 @@ pub(crate) struct Shared {
     token_counter: AtomicU64,
     /// Mixed into token hashes so two sandboxes in one process never hand out the same token.
     token_salt: u64,
+    /// When the sandbox started: the AI request log's time base.
+    started: std::time::Instant,
+    ai_log: Mutex<AiLog>,
+    ai_ids: AtomicU64,
 }
 
 pub(crate) type AppState = Arc<Shared>;
@@ -202,6 +228,21 @@ impl Shared {
     /// clock was moved backwards, so updated_at and new objects' created_at keep increasing.
     pub(crate) fn write_time(&self, data: &Data) -> i64 {
         self.now_ms_given(data.latest_ms).max(data.latest_ms + 1)
+    }
+
+    pub(crate) fn ai_log(&self) -> MutexGuard<'_, AiLog> {
+        lock(&self.ai_log)
+    }
+
+    /// Monotonic ms since the sandbox started.
+    pub(crate) fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// `prefix` + a fresh id, for request, completion, message and tool-call ids on the AI routes.
+    pub(crate) fn next_ai_id(&self, prefix: &str) -> String {
+        let n = self.ai_ids.fetch_add(1, Ordering::Relaxed);
+        rng::make_id(prefix, self.config.seed, self.token_salt ^ 0xa1, n)
     }
 
     pub(crate) fn next_token_number(&self) -> u64 {
@@ -291,6 +332,9 @@ impl Sandbox {
             clock_offset_ms: AtomicI64::new(0),
             token_counter: AtomicU64::new(0),
             token_salt: rng::mix(wall_nanos ^ u64::from(addr.port())),
+            started: std::time::Instant::now(),
+            ai_log: Mutex::new(AiLog::default()),
+            ai_ids: AtomicU64::new(0),
         });
         let (stop, task) = serve(shared.clone(), listener);
         tracing::info!(%addr, "sandbox listening");
@@ -298,8 +342,8 @@ impl Sandbox {
     }
 
     /// Stops accepting and closes every connection (idle keep-alive ones included), waiting until the
-    /// server task has ended, so the next request to this port is refused. Data, tokens, faults and
-    /// the write log stay; `start_listening` serves them again on the same port.
+    /// server task has ended, so the next request to this port is refused. Data, tokens, faults, the
+    /// write log and the AI request log stay; `start_listening` serves them again on the same port.
     pub async fn stop_listening(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -356,6 +400,30 @@ impl Sandbox {
     /// `http://127.0.0.1:PORT/oauth`
     pub fn oauth_url(&self) -> String {
         format!("http://{}/oauth", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/v1`, the base URL for OpenAI clients (they append `/chat/completions`).
+    pub fn openai_base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT`, the base URL for Anthropic clients (they append `/v1/messages`).
+    pub fn anthropic_base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The key the AI routes accept (`SandboxConfig::ai_api_key`).
+    pub fn ai_api_key(&self) -> &str {
+        &self.shared.config.ai_api_key
+    }
+
+    /// Every request to an AI route so far, in arrival order, refused and faulted ones included.
+    pub fn ai_requests(&self) -> Vec<AiRequestRecord> {
+        self.shared.ai_log().records()
+    }
+
+    pub fn clear_ai_requests(&self) {
+        self.shared.ai_log().clear();
     }
 
     pub fn inject(&self, fault: Fault) {
@@ -469,6 +537,7 @@ fn router(shared: AppState) -> axum::Router {
     axum::Router::new()
         .nest("/oauth", oauth::routes())
         .nest("/api/v1", api::routes().merge(writes::routes()))
+        .nest("/v1", ai::routes())
         .nest("/_sandbox", control::routes())
         .layer(axum::middleware::from_fn_with_state(shared.clone(), faults::layer))
         .with_state(shared)

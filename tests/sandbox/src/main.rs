@@ -1,13 +1,14 @@
-//! dealdesk-sandbox: a local stand-in for Whop's OAuth endpoints and API v1, for the demo mode and for
-//! tests in other processes. Prints its URLs, then serves until SIGINT/SIGTERM.
+//! dealdesk-sandbox: a local stand-in for Whop's OAuth endpoints and API v1 (and for OpenAI's and
+//! Anthropic's APIs), for the demo mode and for tests in other processes. Prints its URLs, then serves
+//! until SIGINT/SIGTERM.
 
 use std::io::Write;
 
 use clap::Parser;
-use dealdesk_sandbox::{Mutation, Sandbox, SandboxConfig};
+use dealdesk_sandbox::{Mutation, SANDBOX_AI_KEY, Sandbox, SandboxConfig};
 
 #[derive(Parser, Debug)]
-#[command(name = "dealdesk-sandbox", about = "Local stand-in for Whop OAuth + API v1")]
+#[command(name = "dealdesk-sandbox", about = "Local stand-in for Whop OAuth + API v1, OpenAI and Anthropic")]
 struct Args {
     /// Port on 127.0.0.1 (0 = pick a free one).
     #[arg(long, default_value_t = 0)]
@@ -28,6 +29,9 @@ struct Args {
     /// Apply a small mutation (1 member, 3 payments, 1 cancellation) every SECS seconds.
     #[arg(long, value_name = "SECS")]
     mutate_every: Option<u64>,
+    /// The key the OpenAI- and Anthropic-style routes accept (Bearer / x-api-key).
+    #[arg(long, default_value = SANDBOX_AI_KEY)]
+    ai_api_key: String,
 }
 
 #[tokio::main]
@@ -46,6 +50,7 @@ async fn main() -> anyhow::Result<()> {
     config.port = args.port;
     config.seed = args.seed;
     config.auto_approve = args.auto_approve;
+    config.ai_api_key = args.ai_api_key;
     if let Some(n) = args.memberships {
         config.memberships = n;
     }
@@ -94,6 +99,9 @@ fn announce(sandbox: &Sandbox, client_id: &str) -> anyhow::Result<()> {
     println!("api: {}", sandbox.api_url());
     println!("oauth: {}", sandbox.oauth_url());
     println!("client_id: {client_id}");
+    println!("openai: {}", sandbox.openai_base_url());
+    println!("anthropic: {}", sandbox.anthropic_base_url());
+    println!("ai_key: {}", sandbox.ai_api_key());
     println!("ready");
     std::io::stdout().flush()?;
     Ok(())

@@ -142,13 +142,25 @@ pub fn skeleton(props: &SkeletonProps) -> Html {
 pub struct TabsHostProps {
     /// `(key, label)` per child, in order.
     pub tabs: Vec<(AttrValue, AttrValue)>,
+    /// The tab open at first (and whenever this changes); the first tab when absent.
+    #[prop_or_default]
+    pub initial: Option<AttrValue>,
     pub children: Children,
 }
 
 /// Tabs over its children: shows the child of the active tab.
 #[function_component(TabsHost)]
 pub fn tabs_host(props: &TabsHostProps) -> Html {
-    let active = use_state(|| props.tabs.first().map(|t| t.0.clone()).unwrap_or_default());
+    let first = props.initial.clone().or_else(|| props.tabs.first().map(|t| t.0.clone())).unwrap_or_default();
+    let active = use_state(|| first.clone());
+    {
+        let active = active.clone();
+        use_effect_with(props.initial.clone(), move |initial| {
+            if let Some(tab) = initial {
+                active.set(tab.clone());
+            }
+        });
+    }
     let index = props.tabs.iter().position(|t| t.0 == *active).unwrap_or(0);
     let on_select = {
         let active = active.clone();

@@ -1,5 +1,5 @@
 use crate::ipc::{EventSubscription, listen_core_events};
-use dealdesk_model::RecordKind;
+use dealdesk_model::{RecordKind, RecordRef};
 use dealdesk_model::ipc::CoreEvent;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -62,7 +62,9 @@ pub fn use_changes_of(kind: RecordKind) -> u64 {
             | CoreEvent::WhopChanged
             | CoreEvent::WhopLoginFailed { .. }
             | CoreEvent::OutboxChanged { .. }
-            | CoreEvent::OutboxRejected { .. } => false,
+            | CoreEvent::OutboxRejected { .. }
+            | CoreEvent::AiChanged { .. }
+            | CoreEvent::WorkflowsChanged => false,
         };
         if touched {
             bump.dispatch(());
@@ -97,9 +99,46 @@ pub fn use_whop_data_changes(records: Option<RecordKind>) -> u64 {
             CoreEvent::WhopChanged | CoreEvent::OutboxChanged { .. } | CoreEvent::OutboxRejected { .. } => true,
             CoreEvent::RecordChanged { record, .. } => Some(record.kind) == records,
             CoreEvent::RecordsChanged { kind, .. } => Some(kind) == records,
-            CoreEvent::ConfigChanged | CoreEvent::WhopSync { .. } | CoreEvent::WhopLoginFailed { .. } => false,
+            CoreEvent::ConfigChanged
+            | CoreEvent::WhopSync { .. }
+            | CoreEvent::WhopLoginFailed { .. }
+            | CoreEvent::AiChanged { .. }
+            | CoreEvent::WorkflowsChanged => false,
         };
         if touched {
+            bump.dispatch(());
+        }
+    }));
+    version.0
+}
+
+/// Bumps the returned counter when AI results or usage change: for one record (an `AiChanged`
+/// naming it, or naming none), or for any record when `record` is `None`. With `outbox`, also
+/// when the outbox moves (queued AI runs going out).
+#[hook]
+pub fn use_ai_changes(record: Option<RecordRef>, outbox: bool) -> u64 {
+    let version = use_reducer(Counter::default);
+    let bump = version.dispatcher();
+    use_core_events(Callback::from(move |event: CoreEvent| {
+        let touched = match event {
+            CoreEvent::AiChanged { record: changed } => record.is_none() || changed.is_none() || changed == record,
+            CoreEvent::OutboxChanged { .. } | CoreEvent::OutboxRejected { .. } => outbox,
+            _ => false,
+        };
+        if touched {
+            bump.dispatch(());
+        }
+    }));
+    version.0
+}
+
+/// Bumps the returned counter when workflows or their run history change.
+#[hook]
+pub fn use_workflows_changes() -> u64 {
+    let version = use_reducer(Counter::default);
+    let bump = version.dispatcher();
+    use_core_events(Callback::from(move |event: CoreEvent| {
+        if event == CoreEvent::WorkflowsChanged {
             bump.dispatch(());
         }
     }));

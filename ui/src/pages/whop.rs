@@ -81,7 +81,7 @@ fn reload(dispatch: UseReducerDispatcher<WhopView>) {
 }
 
 /// Writes text to the clipboard; false when the webview offers no clipboard.
-async fn copy_to_clipboard(text: &str) -> bool {
+pub async fn copy_to_clipboard(text: &str) -> bool {
     let Some(window) = web_sys::window() else { return false };
     let navigator = window.navigator();
     let Ok(clipboard) = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard")) else { return false };
@@ -141,7 +141,9 @@ pub fn whop_panel() -> Html {
             | CoreEvent::RecordsChanged { .. }
             | CoreEvent::ConfigChanged
             | CoreEvent::OutboxChanged { .. }
-            | CoreEvent::OutboxRejected { .. } => {}
+            | CoreEvent::OutboxRejected { .. }
+            | CoreEvent::AiChanged { .. }
+            | CoreEvent::WorkflowsChanged => {}
         }));
     }
 

@@ -1,8 +1,8 @@
-//! Picks a person or a company by typing part of its name (full-text search in the core).
+//! Picks a person, a company or a deal by typing part of its name (full-text search in the core).
 
 use crate::ipc::invoke;
-use dealdesk_model::ipc::{ListCompanies, ListPeople};
-use dealdesk_model::{CompanyQuery, PersonQuery, RecordKind};
+use dealdesk_model::ipc::{ListCompanies, ListDeals, ListPeople};
+use dealdesk_model::{CompanyQuery, DealQuery, PersonQuery, RecordKind};
 use uuid::Uuid;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -11,7 +11,7 @@ use yew::prelude::*;
 pub struct PickerProps {
     pub id: AttrValue,
     pub label: AttrValue,
-    /// Person or company.
+    /// Person, company or deal.
     pub kind: RecordKind,
     pub value: Option<(Uuid, String)>,
     pub on_change: Callback<Option<(Uuid, String)>>,
@@ -25,6 +25,10 @@ async fn suggestions(kind: RecordKind, text: String) -> Vec<(Uuid, String)> {
         RecordKind::Company => invoke::<ListCompanies>(&CompanyQuery { text, limit: Some(8), ..Default::default() })
             .await
             .map(|p| p.items.into_iter().map(|c| (c.id, c.name)).collect())
+            .unwrap_or_default(),
+        RecordKind::Deal => invoke::<ListDeals>(&DealQuery { text, limit: Some(8), ..Default::default() })
+            .await
+            .map(|p| p.items.into_iter().map(|d| (d.id, d.name)).collect())
             .unwrap_or_default(),
         _ => invoke::<ListPeople>(&PersonQuery { text, limit: Some(8), ..Default::default() })
             .await

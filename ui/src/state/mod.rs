@@ -1,5 +1,7 @@
 //! View state as plain data with pure transitions: unit-tested natively, no browser needed.
 
+pub mod ai;
+pub mod automation;
 pub mod board;
 pub mod charts;
 pub mod form;

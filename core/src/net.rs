@@ -1,0 +1,105 @@
+//! HTTP helpers every remote client shares (Whop, the AI providers, later e-sign): the jittered
+//! backoff, `Retry-After`, a client-side rate limit, and readable transport errors.
+
+use std::time::{Duration, Instant};
+
+/// A readable cause for a reqwest failure (its Display hides the interesting part in `source`).
+pub(crate) fn describe_reqwest(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// 0.5 s, 1 s, 2 s, 4 s … up to `max`, with ±25% jitter so many clients do not retry in step.
+/// Reads retry within the request (up to 8 s); the outbox retries writes durably (up to minutes).
+pub(crate) fn backoff(attempt: u32, max: Duration) -> Duration {
+    let base = (0.5 * 2f64.powi(attempt.min(20) as i32)).min(max.as_secs_f64());
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let jitter = 0.75 + 0.5 * (f64::from(nanos % 1000) / 1000.0);
+    Duration::from_secs_f64(base * jitter)
+}
+
+/// `Retry-After` in seconds or as an HTTP date, or `retry-after-ms`.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    if let Some(ms) =
+        headers.get("retry-after-ms").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok())
+    {
+        return (ms.is_finite() && ms >= 0.0).then(|| Duration::from_secs_f64(ms / 1000.0));
+    }
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = at.timestamp() - chrono::Utc::now().timestamp();
+    Some(Duration::from_secs(wait.max(0) as u64))
+}
+
+/// Spaces requests evenly: each caller waits for its own slot, `interval` after the previous one.
+pub(crate) struct RateLimiter {
+    interval: Option<Duration>,
+    next_slot: tokio::sync::Mutex<Instant>,
+}
+
+impl RateLimiter {
+    /// `None` (or a non-positive rate) means no limit.
+    pub fn per_second(rate: Option<f64>) -> RateLimiter {
+        let interval = rate.filter(|r| r.is_finite() && *r > 0.0).map(|r| Duration::from_secs_f64(1.0 / r));
+        RateLimiter { interval, next_slot: tokio::sync::Mutex::new(Instant::now()) }
+    }
+
+    pub fn per_minute(rate: u32) -> RateLimiter {
+        Self::per_second((rate > 0).then(|| f64::from(rate) / 60.0))
+    }
+
+    pub async fn wait(&self) {
+        let Some(interval) = self.interval else {
+            return;
+        };
+        let start = {
+            let mut next = self.next_slot.lock().await;
+            let now = Instant::now();
+            let start = (*next).max(now);
+            *next = start + interval;
+            start
+        };
+        tokio::time::sleep_until(start.into()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_milliseconds() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("retry-after", "3".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
+        headers.insert("retry-after-ms", "250".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_millis(250)));
+    }
+
+    #[tokio::test]
+    async fn the_limiter_spaces_requests() {
+        let limiter = RateLimiter::per_second(Some(20.0));
+        let start = Instant::now();
+        for _ in 0..5 {
+            limiter.wait().await;
+        }
+        // Four gaps of 50 ms after the first slot.
+        assert!(start.elapsed() >= Duration::from_millis(195));
+        let unlimited = RateLimiter::per_minute(0);
+        let start = Instant::now();
+        for _ in 0..100 {
+            unlimited.wait().await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(100));
+    }
+}

@@ -1,0 +1,271 @@
+//! Workflows: a trigger, then steps run in order, with a run history of each step's input,
+//! output and error.
+
+use crate::ai::AiAction;
+use crate::record::{RecordKind, RecordRef};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// What starts a workflow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Trigger {
+    RecordCreated { kind: RecordKind },
+    /// Any change of the kind, or of one field when `field` is set.
+    RecordUpdated {
+        kind: RecordKind,
+        #[serde(default)]
+        field: Option<String>,
+    },
+    /// A deal entered a stage (any stage when `stage` is `None`; matched by name).
+    DealStageChanged {
+        #[serde(default)]
+        stage: Option<String>,
+    },
+    /// A Whop membership became active (or trialing); runs on the member's person.
+    WhopMembershipActivated,
+    /// A Whop membership was cancelled; runs on the member's person.
+    WhopMembershipCancelled,
+    /// A Whop payment succeeded; runs on the payer's person.
+    WhopPaymentSucceeded,
+    /// Every `every_minutes`, on each record of `kind` changed since the previous run (at most 100).
+    Schedule { every_minutes: u32, kind: RecordKind },
+    /// From the Automations screen, a record page or `dealdesk-cli workflows run`.
+    Manual,
+}
+
+impl Trigger {
+    pub fn describe(&self) -> String {
+        match self {
+            Trigger::RecordCreated { kind } => format!("{} created", kind.label()),
+            Trigger::RecordUpdated { kind, field: Some(field) } => format!("{} {field} changed", kind.label()),
+            Trigger::RecordUpdated { kind, field: None } => format!("{} updated", kind.label()),
+            Trigger::DealStageChanged { stage: Some(stage) } => format!("Deal moved to {stage}"),
+            Trigger::DealStageChanged { stage: None } => "Deal stage changed".into(),
+            Trigger::WhopMembershipActivated => "Whop membership became active".into(),
+            Trigger::WhopMembershipCancelled => "Whop membership cancelled".into(),
+            Trigger::WhopPaymentSucceeded => "Whop payment succeeded".into(),
+            Trigger::Schedule { every_minutes, kind } => {
+                format!("Every {every_minutes} min, on changed {}", kind.plural_label())
+            }
+            Trigger::Manual => "Manual".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompareOp {
+    Gte,
+    Gt,
+    Lte,
+    Lt,
+    Eq,
+    Ne,
+}
+
+impl CompareOp {
+    pub const ALL: [CompareOp; 6] = [CompareOp::Gte, CompareOp::Gt, CompareOp::Lte, CompareOp::Lt, CompareOp::Eq, CompareOp::Ne];
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::Gte => "≥",
+            CompareOp::Gt => ">",
+            CompareOp::Lte => "≤",
+            CompareOp::Lt => "<",
+            CompareOp::Eq => "=",
+            CompareOp::Ne => "≠",
+        }
+    }
+
+    pub fn holds(self, left: f64, right: f64) -> bool {
+        match self {
+            CompareOp::Gte => left >= right,
+            CompareOp::Gt => left > right,
+            CompareOp::Lte => left <= right,
+            CompareOp::Lt => left < right,
+            CompareOp::Eq => (left - right).abs() < f64::EPSILON,
+            CompareOp::Ne => (left - right).abs() >= f64::EPSILON,
+        }
+    }
+}
+
+/// A number a condition can test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConditionValue {
+    /// The record's lead score (0–100), from this run or earlier.
+    LeadScore,
+    /// The record's sentiment score (-1 to 1).
+    SentimentScore,
+    /// A deal's amount in its currency's units.
+    DealAmount,
+}
+
+impl ConditionValue {
+    pub fn label(self) -> &'static str {
+        match self {
+            ConditionValue::LeadScore => "lead score",
+            ConditionValue::SentimentScore => "sentiment score",
+            ConditionValue::DealAmount => "deal amount",
+        }
+    }
+}
+
+/// One step. A failed condition ends the run (status "stopped").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum WorkflowStep {
+    Ai {
+        action: AiAction,
+        #[serde(default)]
+        instructions: Option<String>,
+    },
+    Condition {
+        value: ConditionValue,
+        op: CompareOp,
+        threshold: f64,
+    },
+    /// A task linked to the record, due in `due_in_days` (none when `None`).
+    CreateTask {
+        title: String,
+        #[serde(default)]
+        due_in_days: Option<u32>,
+    },
+    /// Sets a field (a standard field by name, or a custom field by key) to a text value.
+    UpdateField { field: String, value: String },
+    AddTag { tag: String },
+    /// Moves a deal to the stage of that name in its pipeline.
+    MoveStage { stage: String },
+}
+
+impl WorkflowStep {
+    pub fn describe(&self) -> String {
+        match self {
+            WorkflowStep::Ai { action, .. } => action.label().to_string(),
+            WorkflowStep::Condition { value, op, threshold } => {
+                format!("If {} {} {threshold}", value.label(), op.symbol())
+            }
+            WorkflowStep::CreateTask { title, due_in_days: Some(days) } => {
+                format!("Create task \"{title}\" due in {days} d")
+            }
+            WorkflowStep::CreateTask { title, due_in_days: None } => format!("Create task \"{title}\""),
+            WorkflowStep::UpdateField { field, value } => format!("Set {field} to \"{value}\""),
+            WorkflowStep::AddTag { tag } => format!("Add tag \"{tag}\""),
+            WorkflowStep::MoveStage { stage } => format!("Move to stage \"{stage}\""),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Workflow {
+    pub id: Uuid,
+    pub name: String,
+    pub enabled: bool,
+    pub trigger: Trigger,
+    pub steps: Vec<WorkflowStep>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub last_run: Option<WorkflowRunSummary>,
+}
+
+/// Creates (`id: None`) or replaces a workflow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SaveWorkflow {
+    pub id: Option<Uuid>,
+    pub name: String,
+    pub enabled: bool,
+    pub trigger: Trigger,
+    pub steps: Vec<WorkflowStep>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Queued,
+    Running,
+    /// An AI step waits for the network (queued in the outbox); the run goes on when it is back.
+    Waiting,
+    Succeeded,
+    /// A condition did not hold.
+    Stopped,
+    Failed,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Waiting => "waiting",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Stopped => "stopped",
+            RunStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RunStatus> {
+        Some(match text {
+            "queued" => RunStatus::Queued,
+            "running" => RunStatus::Running,
+            "waiting" => RunStatus::Waiting,
+            "succeeded" => RunStatus::Succeeded,
+            "stopped" => RunStatus::Stopped,
+            "failed" => RunStatus::Failed,
+            _ => return None,
+        })
+    }
+
+    pub fn is_finished(self) -> bool {
+        matches!(self, RunStatus::Succeeded | RunStatus::Stopped | RunStatus::Failed)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRun {
+    pub index: u32,
+    pub label: String,
+    pub status: RunStatus,
+    pub input: Value,
+    pub output: Value,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowRunSummary {
+    pub id: i64,
+    pub status: RunStatus,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowRun {
+    pub id: i64,
+    pub workflow_id: Uuid,
+    pub workflow_name: String,
+    /// What fired it, in words.
+    pub trigger: String,
+    pub record: Option<RecordRef>,
+    pub status: RunStatus,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub error: Option<String>,
+    pub steps: Vec<StepRun>,
+}
+
+/// Runs a workflow by hand, on a record when its steps need one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunWorkflow {
+    pub workflow: Uuid,
+    pub record: Option<RecordRef>,
+}
+
+/// The run history, newest first; of one workflow when `workflow` is set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunsQuery {
+    pub workflow: Option<Uuid>,
+    pub limit: u32,
+}
