@@ -138,6 +138,8 @@ CREATE TABLE workflow_run (
     record_kind   TEXT,
     record_id     TEXT,
     status        TEXT NOT NULL CHECK (status IN ('queued', 'running', 'waiting', 'succeeded', 'stopped', 'failed')),
+    -- the workflow's steps when the run was queued (an edit does not change runs in progress)
+    definition    TEXT NOT NULL CHECK (json_valid(definition)),
     -- the step to run next (steps before it are done)
     next_step     INTEGER NOT NULL DEFAULT 0,
     steps         TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(steps)),

@@ -44,9 +44,12 @@ async fn main() {
         WhopConfig::for_server(&sandbox.api_url(), &sandbox.oauth_url(), dealdesk_sandbox::DEFAULT_CLIENT_ID);
     // Loopback: measure Dealdesk, not the politeness delay (the default limit is 10 requests/s).
     whop.max_requests_per_second = None;
-    let app = App::open_with(dir.path(), AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: Some(whop) })
-        .await
-        .unwrap();
+    let app = App::open_with(
+        dir.path(),
+        AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: Some(whop), ai: None },
+    )
+    .await
+    .unwrap();
     let start = app.whop().start_login("dealdesk://oauth/whop/callback").await.unwrap();
     let link = sandbox.approve_in_browser(&start.authorize_url).await.unwrap();
     app.whop().handle_deep_link(&link).await.unwrap();

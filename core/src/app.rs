@@ -1,7 +1,8 @@
 //! [`App`]: owns the store and the event bus; the one object the shell and the CLI construct.
 
 use crate::ai::config::AiEnv;
-use crate::ai::{Ai, AiError};
+use crate::ai::{Ai, AiError, AiParts};
+use crate::automation::{Automation, AutomationError};
 use crate::crm::csv::ExportError;
 use crate::crm::{Crm, CrmError};
 use crate::secrets::{KeyringStore, SecretStore};
@@ -37,6 +38,8 @@ pub enum AppError {
     Sync(#[from] SyncError),
     #[error(transparent)]
     Ai(#[from] AiError),
+    #[error(transparent)]
+    Automation(#[from] AutomationError),
 }
 
 impl From<&AppError> for dealdesk_model::ApiError {
@@ -46,6 +49,7 @@ impl From<&AppError> for dealdesk_model::ApiError {
             AppError::Whop(whop) => whop.into(),
             AppError::Sync(sync) => sync.into(),
             AppError::Ai(ai) => ai.into(),
+            AppError::Automation(automation) => automation.into(),
             other => dealdesk_model::ApiError::new(dealdesk_model::ErrorCode::Internal, other.to_string()),
         }
     }
@@ -126,6 +130,7 @@ pub struct App {
     crm: Crm,
     whop: Arc<Whop>,
     ai: Arc<Ai>,
+    automation: Arc<Automation>,
     outbox: Arc<Outbox>,
     data_dir: PathBuf,
 }
@@ -160,10 +165,23 @@ impl App {
             Some(env) => env,
             None => AiEnv::from_env()?,
         };
-        let ai = Arc::new(Ai::new(store.clone(), events.clone(), crm.clone(), whop.clone(), secrets, &install_id, ai_env));
+        let outbox_wake = Arc::new(tokio::sync::Notify::new());
+        let ai = Arc::new(Ai::new(AiParts {
+            store: store.clone(),
+            events: events.clone(),
+            crm: crm.clone(),
+            whop: whop.clone(),
+            secrets,
+            install_id: install_id.clone(),
+            env: ai_env,
+            outbox_wake: outbox_wake.clone(),
+        }));
         ai.prepare().await?;
-        let outbox = Arc::new(Outbox::new(store.clone(), events.clone(), connectivity, whop.clone(), ai.clone()));
-        Ok(App { store, events, crm, whop, ai, outbox, data_dir: data_dir.to_path_buf() })
+        let automation = Arc::new(Automation::new(store.clone(), events.clone(), crm.clone(), ai.clone()));
+        automation.prepare().await?;
+        let outbox =
+            Arc::new(Outbox::new(store.clone(), events.clone(), connectivity, whop.clone(), ai.clone(), outbox_wake));
+        Ok(App { store, events, crm, whop, ai, automation, outbox, data_dir: data_dir.to_path_buf() })
     }
 
     pub fn crm(&self) -> &Crm {
@@ -176,6 +194,27 @@ impl App {
 
     pub fn ai(&self) -> &Arc<Ai> {
         &self.ai
+    }
+
+    pub fn automation(&self) -> &Arc<Automation> {
+        &self.automation
+    }
+
+    /// Starts the workflow engine on the current tokio runtime (the desktop app).
+    pub fn spawn_automation(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(self.automation.clone().run_engine())
+    }
+
+    /// Runs a workflow by hand; an AI step that went to the outbox wakes its worker.
+    pub async fn run_workflow(
+        &self,
+        request: &dealdesk_model::automation::RunWorkflow,
+    ) -> Result<dealdesk_model::automation::WorkflowRun, AppError> {
+        let run = self.automation.run_now(request.workflow, request.record).await?;
+        if run.status == dealdesk_model::automation::RunStatus::Waiting {
+            self.outbox.poke();
+        }
+        Ok(run)
     }
 
     /// Runs an AI action on a record; an offline run is queued and the outbox worker woken.

@@ -6,6 +6,7 @@
 
 pub mod ai;
 pub mod app;
+pub mod automation;
 pub mod browser;
 pub mod crm;
 mod exports;

@@ -70,7 +70,8 @@ pub enum AiAction {
 }
 
 impl AiAction {
-    pub const ALL: [AiAction; 4] = [AiAction::GenerateText, AiAction::Sentiment, AiAction::ScoreLead, AiAction::DraftEmail];
+    pub const ALL: [AiAction; 4] =
+        [AiAction::GenerateText, AiAction::Sentiment, AiAction::ScoreLead, AiAction::DraftEmail];
 
     /// The CLI's and the database's name.
     pub fn as_str(self) -> &'static str {
@@ -230,12 +231,24 @@ impl SentimentLabel {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum AiOutput {
-    Text { text: String },
+    Text {
+        text: String,
+    },
     /// `score` from -1 (negative) to 1 (positive).
-    Sentiment { label: SentimentLabel, score: f64, summary: String },
+    Sentiment {
+        label: SentimentLabel,
+        score: f64,
+        summary: String,
+    },
     /// 0–100 with the reasons the model gave.
-    LeadScore { score: u8, reasons: Vec<String> },
-    EmailDraft { subject: String, body: String },
+    LeadScore {
+        score: u8,
+        reasons: Vec<String>,
+    },
+    EmailDraft {
+        subject: String,
+        body: String,
+    },
 }
 
 impl AiOutput {
@@ -272,16 +285,35 @@ pub struct AiResult {
     pub workflow_run: Option<i64>,
 }
 
+/// Opens a draft result in the mail client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenDraftInMail {
+    pub result: i64,
+    /// The address (the person's email, or the deal contact's); `None` leaves "To" empty.
+    pub to: Option<String>,
+    /// The subject and body as the user edited them.
+    pub subject: String,
+    pub body: String,
+}
+
 /// How `ai_run` ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum AiRunOutcome {
-    Done { result: AiResult, call: AiCallView },
+    Done {
+        result: Box<AiResult>,
+        call: Box<AiCallView>,
+    },
     /// Offline: queued in the outbox; the result appears on the record when it has run.
-    Queued { operation: PendingOperation },
+    Queued {
+        operation: PendingOperation,
+    },
     /// This month's spend is past the budget: ask the user, then send again with
     /// `allow_over_budget`.
-    OverBudget { month_cost_micros: i64, budget_micros: i64 },
+    OverBudget {
+        month_cost_micros: i64,
+        budget_micros: i64,
+    },
 }
 
 /// The AI card of a record page.
@@ -416,7 +448,7 @@ pub struct PromptPreview {
     pub estimated_tokens: u64,
 }
 
-/// A merge field the editor offers, with the chosen record's value when there is one.
+/// A merge field the editor offers (the live preview shows the values on a chosen record).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MergeField {
     /// `person.first_name`, `timeline`, `notes`, `instructions`, …

@@ -11,7 +11,9 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum Trigger {
-    RecordCreated { kind: RecordKind },
+    RecordCreated {
+        kind: RecordKind,
+    },
     /// Any change of the kind, or of one field when `field` is set.
     RecordUpdated {
         kind: RecordKind,
@@ -30,7 +32,10 @@ pub enum Trigger {
     /// A Whop payment succeeded; runs on the payer's person.
     WhopPaymentSucceeded,
     /// Every `every_minutes`, on each record of `kind` changed since the previous run (at most 100).
-    Schedule { every_minutes: u32, kind: RecordKind },
+    Schedule {
+        every_minutes: u32,
+        kind: RecordKind,
+    },
     /// From the Automations screen, a record page or `dealdesk-cli workflows run`.
     Manual,
 }
@@ -66,7 +71,24 @@ pub enum CompareOp {
 }
 
 impl CompareOp {
-    pub const ALL: [CompareOp; 6] = [CompareOp::Gte, CompareOp::Gt, CompareOp::Lte, CompareOp::Lt, CompareOp::Eq, CompareOp::Ne];
+    pub const ALL: [CompareOp; 6] =
+        [CompareOp::Gte, CompareOp::Gt, CompareOp::Lte, CompareOp::Lt, CompareOp::Eq, CompareOp::Ne];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompareOp::Gte => "gte",
+            CompareOp::Gt => "gt",
+            CompareOp::Lte => "lte",
+            CompareOp::Lt => "lt",
+            CompareOp::Eq => "eq",
+            CompareOp::Ne => "ne",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CompareOp> {
+        CompareOp::ALL.into_iter().find(|op| op.as_str() == text)
+    }
 
     pub fn symbol(self) -> &'static str {
         match self {
@@ -104,6 +126,22 @@ pub enum ConditionValue {
 }
 
 impl ConditionValue {
+    pub const ALL: [ConditionValue; 3] =
+        [ConditionValue::LeadScore, ConditionValue::SentimentScore, ConditionValue::DealAmount];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConditionValue::LeadScore => "lead_score",
+            ConditionValue::SentimentScore => "sentiment_score",
+            ConditionValue::DealAmount => "deal_amount",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ConditionValue> {
+        ConditionValue::ALL.into_iter().find(|v| v.as_str() == text)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             ConditionValue::LeadScore => "lead score",
@@ -134,10 +172,17 @@ pub enum WorkflowStep {
         due_in_days: Option<u32>,
     },
     /// Sets a field (a standard field by name, or a custom field by key) to a text value.
-    UpdateField { field: String, value: String },
-    AddTag { tag: String },
+    UpdateField {
+        field: String,
+        value: String,
+    },
+    AddTag {
+        tag: String,
+    },
     /// Moves a deal to the stage of that name in its pipeline.
-    MoveStage { stage: String },
+    MoveStage {
+        stage: String,
+    },
 }
 
 impl WorkflowStep {
@@ -261,6 +306,17 @@ pub struct WorkflowRun {
 pub struct RunWorkflow {
     pub workflow: Uuid,
     pub record: Option<RecordRef>,
+}
+
+impl WorkflowStep {
+    /// The record kind a manual run needs: a deal when a step only works on deals, else a person.
+    pub fn record_kind_for(steps: &[WorkflowStep]) -> RecordKind {
+        let deal_only = steps.iter().any(|s| {
+            matches!(s, WorkflowStep::MoveStage { .. })
+                || matches!(s, WorkflowStep::Condition { value: ConditionValue::DealAmount, .. })
+        });
+        if deal_only { RecordKind::Deal } else { RecordKind::Person }
+    }
 }
 
 /// The run history, newest first; of one workflow when `workflow` is set.

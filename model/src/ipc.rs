@@ -6,7 +6,7 @@
 
 use crate::ai::{
     AiConnectionTest, AiInsights, AiRunOutcome, AiRunRequest, AiStatus, AiUsageReport, MergeField, MergeFieldsRequest,
-    PromptPreview, PromptPreviewRequest, PromptTemplate, SaveAiSettings, SavePromptTemplate,
+    OpenDraftInMail, PromptPreview, PromptPreviewRequest, PromptTemplate, SaveAiSettings, SavePromptTemplate,
 };
 use crate::automation::{RunWorkflow, RunsQuery, SaveWorkflow, Workflow, WorkflowRun};
 use crate::import::CsvObject;
@@ -197,6 +197,10 @@ commands! {
     AiGetInsights = "ai_insights": RecordRef => AiInsights;
     /// Marks a text or draft result as used or dismissed.
     AiDismissResult = "ai_dismiss_result": i64 => ();
+    /// Saves a generated text as a note on its record and marks it used, in one step.
+    AiSaveResultAsNote = "ai_save_result_as_note": i64 => Note;
+    /// Opens an email draft in the user's mail client (a `mailto:` link to the address given).
+    AiOpenDraftInMail = "ai_open_draft_in_mail": OpenDraftInMail => ();
     AiGetUsage = "ai_usage": () => AiUsageReport;
     /// The newest version of each template.
     PromptTemplatesList = "prompt_templates": () => Vec<PromptTemplate>;

@@ -127,6 +127,26 @@ commands! {
     conflicts_list: ipc::ConflictsList => |app, _unit| app.outbox().conflicts(false).await;
     conflict_resolve: ipc::ConflictResolve => |app, request| app.outbox().resolve(request.id, request.keep, SOURCE).await;
     restore_field_value: ipc::RestoreField => |app, request| app.restore_field_value(request, SOURCE).await;
+    ai_status: ipc::AiGetStatus => |app, _unit| app.ai().status().await;
+    ai_save_settings: ipc::AiSaveSettings => |app, save| app.ai().save_settings(save).await;
+    ai_test_connection: ipc::AiTestConnection => |app, _unit| app.ai().test_connection().await;
+    ai_run: ipc::AiRun => |app, request| app.ai_run(&request, SOURCE).await;
+    ai_insights: ipc::AiGetInsights => |app, record| app.ai().insights(record).await;
+    ai_dismiss_result: ipc::AiDismissResult => |app, id| app.ai().dismiss(id).await;
+    ai_save_result_as_note: ipc::AiSaveResultAsNote => |app, id| app.ai().save_as_note(id, SOURCE).await;
+    ai_open_draft_in_mail: ipc::AiOpenDraftInMail => |app, request| app.ai().open_draft_in_mail(&request);
+    ai_usage: ipc::AiGetUsage => |app, _unit| app.ai().usage().await;
+    prompt_templates: ipc::PromptTemplatesList => |app, _unit| app.ai().templates().await;
+    prompt_template_versions: ipc::PromptTemplateVersions => |app, id| app.ai().template_versions(id).await;
+    prompt_template_save: ipc::PromptTemplateSave => |app, save| app.ai().save_template(&save).await;
+    prompt_template_activate: ipc::PromptTemplateActivate => |app, id| app.ai().activate_template(id).await;
+    prompt_preview: ipc::PromptTemplatePreview => |app, request| app.ai().preview(&request).await;
+    prompt_merge_fields: ipc::PromptMergeFields => |app, request| app.ai().merge_fields(request.kind).await;
+    workflows_list: ipc::WorkflowsList => |app, _unit| app.automation().list().await;
+    workflow_save: ipc::WorkflowSave => |app, save| app.automation().save(&save).await;
+    workflow_delete: ipc::WorkflowDelete => |app, id| app.automation().delete(id).await;
+    workflow_run: ipc::WorkflowRunNow => |app, request| app.run_workflow(&request).await;
+    workflow_runs: ipc::WorkflowRuns => |app, query| app.automation().runs(query.workflow, query.limit).await;
 }
 
 #[cfg(test)]

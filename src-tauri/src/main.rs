@@ -152,6 +152,7 @@ fn main() -> anyhow::Result<()> {
                 app.watch_external_changes(EXTERNAL_CHANGES_POLL);
                 app.spawn_whop_scheduler();
                 app.spawn_offline_tasks();
+                app.spawn_automation();
             }
             tauri_app.manage(app);
             open_window(tauri_app, None)?;

@@ -54,6 +54,9 @@ pub enum Route {
     Outbox,
     #[at("/settings")]
     Settings,
+    /// Settings opened on one tab (`/settings/ai`).
+    #[at("/settings/:tab")]
+    SettingsTab { tab: String },
     /// Every design-system component, for docs/design-system.md.
     #[at("/design")]
     Design,
@@ -105,11 +108,12 @@ fn switch(route: Route) -> Html {
         Route::Board => html! { <pages::board::BoardPage /> },
         Route::Tasks => html! { <pages::tasks::TasksPage /> },
         Route::Notes => html! { <pages::notes::NotesPage /> },
-        Route::Automations => html! { <pages::placeholder::Placeholder screen={Screen::Automations} /> },
+        Route::Automations => html! { <pages::automations::AutomationsPage /> },
         Route::Contracts => html! { <pages::placeholder::Placeholder screen={Screen::Contracts} /> },
         Route::Whop => html! { <pages::whop::WhopPage /> },
         Route::Outbox => html! { <pages::outbox::OutboxPage /> },
         Route::Settings => html! { <pages::settings::SettingsPage /> },
+        Route::SettingsTab { tab } => html! { <pages::settings::SettingsPage tab={AttrValue::from(tab)} /> },
         Route::Design => html! { <pages::gallery::Gallery /> },
         Route::NotFound => html! {
             <section class="page"><div class="empty">{ "This screen does not exist." }</div></section>

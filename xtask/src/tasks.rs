@@ -96,6 +96,9 @@ struct DemoSandbox {
     api_url: String,
     oauth_url: String,
     client_id: String,
+    /// The sandbox's OpenAI-compatible endpoint and key (the demo's AI provider).
+    openai_url: String,
+    ai_key: String,
 }
 
 impl DemoSandbox {
@@ -110,6 +113,7 @@ impl DemoSandbox {
             .with_context(|| format!("cannot start {}", binary.display()))?;
         let stdout = child.stdout.take().context("sandbox stdout")?;
         let (mut api_url, mut oauth_url, mut client_id) = (String::new(), String::new(), String::new());
+        let (mut openai_url, mut ai_key) = (String::new(), String::new());
         for line in std::io::BufReader::new(stdout).lines() {
             let line = line?;
             if let Some(v) = line.strip_prefix("api: ") {
@@ -118,6 +122,10 @@ impl DemoSandbox {
                 oauth_url = v.trim().to_string();
             } else if let Some(v) = line.strip_prefix("client_id: ") {
                 client_id = v.trim().to_string();
+            } else if let Some(v) = line.strip_prefix("openai: ") {
+                openai_url = v.trim().to_string();
+            } else if let Some(v) = line.strip_prefix("ai_key: ") {
+                ai_key = v.trim().to_string();
             } else if line.trim() == "ready" {
                 break;
             }
@@ -126,7 +134,8 @@ impl DemoSandbox {
             bail!("the sandbox did not print its URLs");
         }
         eprintln!("demo: Whop sandbox at {api_url} (OAuth {oauth_url}); click Connect Whop in the app");
-        Ok(DemoSandbox { child, api_url, oauth_url, client_id })
+        eprintln!("demo: AI actions answer from the sandbox's OpenAI-compatible endpoint {openai_url}");
+        Ok(DemoSandbox { child, api_url, oauth_url, client_id, openai_url, ai_key })
     }
 }
 
@@ -167,6 +176,12 @@ pub fn run(
             cmd.env("DEALDESK_WHOP_API_URL", &s.api_url)
                 .env("DEALDESK_WHOP_OAUTH_URL", &s.oauth_url)
                 .env("DEALDESK_WHOP_CLIENT_ID", &s.client_id);
+            if !s.openai_url.is_empty() {
+                cmd.env("DEALDESK_AI_PROVIDER", "openai")
+                    .env("DEALDESK_AI_BASE_URL", &s.openai_url)
+                    .env("DEALDESK_AI_MODEL", "sandbox-gpt")
+                    .env("DEALDESK_AI_API_KEY", &s.ai_key);
+            }
         }
     };
     let mut app_args: Vec<String> = Vec::new();
@@ -229,6 +244,7 @@ pub fn bench(root: &Path, core: bool, ui: bool, args: &[String]) -> Result<()> {
         run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "crm", "--"]).args(args))?;
         run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "whop", "--"]).args(args))?;
         run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "outbox", "--"]).args(args))?;
+        run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "ai", "--"]).args(args))?;
     }
     if ui {
         setup::all(root)?;

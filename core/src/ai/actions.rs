@@ -17,7 +17,8 @@ fn schema_object(properties: Vec<(&str, Value)>) -> Value {
     let required: Vec<Value> = properties.iter().map(|(name, _)| Value::from(*name)).collect();
     let mut object = Map::new();
     object.insert("type".into(), Value::from("object"));
-    object.insert("properties".into(), Value::Object(properties.into_iter().map(|(k, v)| (k.to_string(), v)).collect()));
+    object
+        .insert("properties".into(), Value::Object(properties.into_iter().map(|(k, v)| (k.to_string(), v)).collect()));
     object.insert("required".into(), Value::Array(required));
     object.insert("additionalProperties".into(), Value::Bool(false));
     Value::Object(object)
@@ -41,10 +42,7 @@ pub fn output_schema(action: AiAction) -> Option<OutputSchema> {
             "sentiment",
             "The sentiment of the customer's communication in the record",
             schema_object(vec![
-                (
-                    "label",
-                    typed("string", vec![("enum", Value::from(vec!["positive", "neutral", "negative"]))]),
-                ),
+                ("label", typed("string", vec![("enum", Value::from(vec!["positive", "neutral", "negative"]))])),
                 ("score", typed("number", vec![("minimum", Value::from(-1)), ("maximum", Value::from(1))])),
                 ("summary", typed("string", vec![])),
             ]),
@@ -217,7 +215,8 @@ pub fn builtin_templates() -> Vec<BuiltinTemplate> {
             name: "Account brief",
             system: system("Write concise, factual text for a salesperson. Plain text, no Markdown headings."),
             user: "Write a short brief (at most 120 words) about this {{record.kind}}: who they are, where the \
-relationship stands and the next sensible step. Today is {{today}}.\n\n".into(),
+relationship stands and the next sensible step. Today is {{today}}.\n\n"
+                .into(),
         },
         BuiltinTemplate {
             id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0002),
@@ -225,7 +224,8 @@ relationship stands and the next sensible step. Today is {{today}}.\n\n".into(),
             name: "Customer sentiment",
             system: system("Judge the customer's sentiment from their words and behaviour in the data."),
             user: "How does this {{record.kind}} feel about us? Answer with a label, a score from -1 (very \
-negative) to 1 (very positive) and a one-sentence summary.\n\n".into(),
+negative) to 1 (very positive) and a one-sentence summary.\n\n"
+                .into(),
         },
         BuiltinTemplate {
             id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0003),
@@ -233,7 +233,8 @@ negative) to 1 (very positive) and a one-sentence summary.\n\n".into(),
             name: "Lead score",
             system: system("Score leads for a business that sells digital products and memberships on Whop."),
             user: "Score how likely this {{record.kind}} is to buy or upgrade, from 0 to 100, and give one to \
-five short reasons drawn from the data.\n\n".into(),
+five short reasons drawn from the data.\n\n"
+                .into(),
         },
         BuiltinTemplate {
             id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0004),
@@ -241,7 +242,8 @@ five short reasons drawn from the data.\n\n".into(),
             name: "Follow-up email",
             system: system("Draft friendly, brief sales emails in plain text. Sign off as \"the team\"."),
             user: "Draft a follow-up email to {{person.first_name}} about where things stand. Keep it under \
-150 words.\n\n".into(),
+150 words.\n\n"
+                .into(),
         },
     ]
     .into_iter()
@@ -268,14 +270,24 @@ mod tests {
             AiOutput::LeadScore { score: 82, reasons: vec!["asked for pricing".into()] }
         );
         assert!(matches!(
-            validate(AiAction::Sentiment, &json("```json\n{\"label\":\"positive\",\"score\":0.5,\"summary\":\"ok\"}\n```"), false),
+            validate(
+                AiAction::Sentiment,
+                &json("```json\n{\"label\":\"positive\",\"score\":0.5,\"summary\":\"ok\"}\n```"),
+                false
+            ),
             Ok(AiOutput::Sentiment { label: SentimentLabel::Positive, .. })
         ));
         assert!(matches!(
-            validate(AiAction::DraftEmail, &AnswerContent::Json(serde_json::json!({"subject":"Hi","body":"Hello"})), false),
+            validate(
+                AiAction::DraftEmail,
+                &AnswerContent::Json(serde_json::json!({"subject":"Hi","body":"Hello"})),
+                false
+            ),
             Ok(AiOutput::EmailDraft { .. })
         ));
-        assert!(matches!(validate(AiAction::GenerateText, &json(" hello "), false), Ok(AiOutput::Text { text }) if text == "hello"));
+        assert!(
+            matches!(validate(AiAction::GenerateText, &json(" hello "), false), Ok(AiOutput::Text { text }) if text == "hello")
+        );
     }
 
     #[test]

@@ -19,13 +19,21 @@ pub struct AnthropicProvider {
 
 impl AnthropicProvider {
     pub fn new(base_url: &str, api_key: String) -> AnthropicProvider {
-        AnthropicProvider { base_url: base_url.trim_end_matches('/').to_string(), api_key, forced_tool: AtomicBool::new(false) }
+        AnthropicProvider {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            api_key,
+            forced_tool: AtomicBool::new(false),
+        }
     }
 
     /// The messages URL: the base is the host (`https://api.anthropic.com`), as in Anthropic's SDKs;
     /// a base that already ends in `/v1` is accepted too.
     fn url(&self) -> String {
-        if self.base_url.ends_with("/v1") { join(&self.base_url, "messages") } else { join(&self.base_url, "v1/messages") }
+        if self.base_url.ends_with("/v1") {
+            join(&self.base_url, "messages")
+        } else {
+            join(&self.base_url, "v1/messages")
+        }
     }
 }
 
@@ -47,7 +55,10 @@ impl AiProvider for AnthropicProvider {
         }
         body.insert(
             "messages".into(),
-            Value::Array(vec![object(vec![("role", Value::from("user")), ("content", Value::from(call.user.as_str()))])]),
+            Value::Array(vec![object(vec![
+                ("role", Value::from("user")),
+                ("content", Value::from(call.user.as_str())),
+            ])]),
         );
         if let Some(schema) = &call.schema {
             if self.forced_tool.load(Ordering::Relaxed) {
@@ -127,7 +138,11 @@ mod tests {
             model: "claude".into(),
             system: "sys".into(),
             user: "hi".into(),
-            schema: Some(OutputSchema { name: "sentiment", description: "d", schema: serde_json::json!({"type":"object"}) }),
+            schema: Some(OutputSchema {
+                name: "sentiment",
+                description: "d",
+                schema: serde_json::json!({"type":"object"}),
+            }),
             max_tokens: 50,
         }
     }

@@ -74,7 +74,9 @@ impl AiClient {
         }
         let response = match builder.send().await {
             Ok(response) => response,
-            Err(e) if e.is_timeout() => return Attempt::Retry(None, AiError::Timeout { seconds: self.timeout.as_secs() }),
+            Err(e) if e.is_timeout() => {
+                return Attempt::Retry(None, AiError::Timeout { seconds: self.timeout.as_secs() });
+            }
             Err(e) => return Attempt::Fail(AiError::Network { url: request.url, message: describe_reqwest(&e) }),
         };
         let status = response.status().as_u16();

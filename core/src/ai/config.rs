@@ -26,12 +26,13 @@ pub struct AiEnv {
 impl AiEnv {
     pub fn from_env() -> Result<AiEnv, AiError> {
         let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-        let provider = match var(PROVIDER_ENV) {
-            Some(text) => Some(AiProviderKind::parse(&text).ok_or_else(|| {
-                AiError::Config(format!("{PROVIDER_ENV} must be openai or anthropic, not {text:?}"))
-            })?),
-            None => None,
-        };
+        let provider =
+            match var(PROVIDER_ENV) {
+                Some(text) => Some(AiProviderKind::parse(&text).ok_or_else(|| {
+                    AiError::Config(format!("{PROVIDER_ENV} must be openai or anthropic, not {text:?}"))
+                })?),
+                None => None,
+            };
         let base_url = match var(BASE_URL_ENV) {
             Some(url) => Some(checked_base_url(&url).map_err(|e| AiError::Config(format!("{BASE_URL_ENV}: {e}")))?),
             None => None,
@@ -93,13 +94,17 @@ pub fn checked_base_url(text: &str) -> Result<String, String> {
     let local = match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unique_local(),
-        Some(url::Host::Domain(host)) => host == "localhost" || host.ends_with(".local") || host.ends_with(".localhost"),
+        Some(url::Host::Domain(host)) => {
+            host == "localhost" || host.ends_with(".local") || host.ends_with(".localhost")
+        }
         None => false,
     };
     match url.scheme() {
         "https" => {}
         "http" if local => {}
-        "http" => return Err(format!("must be https (plain http is only for this machine or the local network): {text:?}")),
+        "http" => {
+            return Err(format!("must be https (plain http is only for this machine or the local network): {text:?}"));
+        }
         other => return Err(format!("must be an http(s) URL, not {other}: {text:?}")),
     }
     if url.query().is_some() || url.fragment().is_some() {
@@ -171,7 +176,10 @@ mod tests {
             api_key: None,
         };
         let effective = env.apply(&saved);
-        assert_eq!((effective.base_url.as_str(), effective.model.as_str(), effective.enabled), ("http://127.0.0.1:9/v1", "llama3", false));
+        assert_eq!(
+            (effective.base_url.as_str(), effective.model.as_str(), effective.enabled),
+            ("http://127.0.0.1:9/v1", "llama3", false)
+        );
         assert_eq!(env.overrides(), vec![ENABLED_ENV, PROVIDER_ENV, BASE_URL_ENV, MODEL_ENV]);
     }
 

@@ -69,6 +69,22 @@ pub struct Ai {
     http: reqwest::Client,
     env: AiEnv,
     engine: Mutex<Option<Arc<Engine>>>,
+    /// Wakes the outbox worker when a run is queued.
+    outbox_wake: Arc<tokio::sync::Notify>,
+}
+
+/// What [`Ai`] is built from (the app's services, where the key is kept, the environment).
+pub struct AiParts {
+    pub store: Store,
+    pub events: EventBus,
+    pub crm: Crm,
+    pub whop: Arc<Whop>,
+    pub secrets: Arc<dyn SecretStore>,
+    /// Names the keyring entries of this data folder.
+    pub install_id: String,
+    pub env: AiEnv,
+    /// Wakes the outbox worker when a run is queued.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Records AI actions run on.
@@ -80,15 +96,8 @@ fn check_kind(record: RecordRef) -> Result<(), AiError> {
 }
 
 impl Ai {
-    pub fn new(
-        store: Store,
-        events: EventBus,
-        crm: Crm,
-        whop: Arc<Whop>,
-        secrets: Arc<dyn SecretStore>,
-        install_id: &str,
-        env: AiEnv,
-    ) -> Ai {
+    pub fn new(parts: AiParts) -> Ai {
+        let AiParts { store, events, crm, whop, secrets, install_id, env, outbox_wake } = parts;
         let http = whop.http().clone();
         Ai {
             store,
@@ -100,6 +109,7 @@ impl Ai {
             http,
             env,
             engine: Mutex::new(None),
+            outbox_wake,
         }
     }
 
@@ -145,7 +155,8 @@ impl Ai {
 
     pub async fn save_settings(&self, save: SaveAiSettings) -> Result<AiStatus, AiError> {
         let settings = config::validate(&save.settings)?;
-        let entry = self.key_entry(settings.provider);
+        // The key belongs to the provider in force (the environment may name another).
+        let entry = self.key_entry(self.env.apply(&settings).provider);
         if save.clear_api_key {
             self.secrets.delete(&entry)?;
         }
@@ -341,10 +352,8 @@ impl Ai {
         let timeline: Vec<String> = events.iter().take(prompt::MAX_TIMELINE_LINES).map(prompt::timeline_line).collect();
         context.values.insert("timeline".into(), timeline.join("\n"));
 
-        let notes = self
-            .crm
-            .list_notes(&NoteQuery { text: None, record: Some(record), limit: Some(10), offset: None })
-            .await?;
+        let notes =
+            self.crm.list_notes(&NoteQuery { text: None, record: Some(record), limit: Some(10), offset: None }).await?;
         let mut notes_text = String::new();
         for note in &notes.items {
             let quoted = prompt::quote(&note.body, prompt::MAX_FIELD);
@@ -368,7 +377,12 @@ impl Ai {
         let mut unknown = system.unknown;
         unknown.extend(user.unknown.into_iter().filter(|u| !unknown.contains(u)).collect::<Vec<_>>());
         let chars = system.text.chars().count() + user.text.chars().count();
-        Ok(PromptPreview { system: system.text, user: user.text, unknown_fields: unknown, estimated_tokens: chars.div_ceil(4) as u64 })
+        Ok(PromptPreview {
+            system: system.text,
+            user: user.text,
+            unknown_fields: unknown,
+            estimated_tokens: chars.div_ceil(4) as u64,
+        })
     }
 
     pub async fn merge_fields(&self, kind: RecordKind) -> Result<Vec<MergeField>, AiError> {
@@ -402,7 +416,7 @@ impl Ai {
         match self.execute(&engine, request.action, request.record, instructions, None).await {
             Ok(executed) => {
                 let result = self.store_result(request.record, &executed, None).await?;
-                Ok(AiRunOutcome::Done { result, call: executed.call })
+                Ok(AiRunOutcome::Done { result: Box::new(result), call: Box::new(executed.call) })
             }
             Err(error) if error.is_offline() => {
                 let operation = self.enqueue(request.action, request.record, instructions, None, source).await?;
@@ -464,8 +478,11 @@ impl Ai {
             Err(error) => Err(error),
         };
         if let Err(error) = &outcome {
-            log.outcome =
-                if matches!(error, AiError::InvalidOutput(_)) { AiCallOutcome::InvalidOutput } else { AiCallOutcome::Error };
+            log.outcome = if matches!(error, AiError::InvalidOutput(_)) {
+                AiCallOutcome::InvalidOutput
+            } else {
+                AiCallOutcome::Error
+            };
             log.error = Some(error.to_string());
         }
         // A call that never reached the provider (offline) costs nothing and is not a call.
@@ -503,7 +520,9 @@ impl Ai {
         workflow_run: Option<i64>,
     ) -> Result<AiResult, AiError> {
         let mut conn = self.store.pool().acquire().await?;
-        let result = insert_result(&mut conn, record, &executed.output, &executed.model, Some(executed.call.id), workflow_run).await?;
+        let result =
+            insert_result(&mut conn, record, &executed.output, &executed.model, Some(executed.call.id), workflow_run)
+                .await?;
         self.events.emit(CoreEvent::AiChanged { record: Some(record) });
         Ok(result)
     }
@@ -533,6 +552,7 @@ impl Ai {
         let row = crate::sync::outbox::get(&mut tx, id).await?;
         tx.commit().await?;
         tracing::info!(id, action = action.as_str(), "ai: the provider is unreachable; the run waits in the outbox");
+        self.outbox_wake.notify_one();
         self.events.emit(CoreEvent::AiChanged { record: Some(record) });
         Ok(row.pending_operation()?)
     }
@@ -543,7 +563,8 @@ impl Ai {
         let run: QueuedRun = serde_json::from_value(payload.clone())
             .map_err(|e| AiError::Invalid(format!("a queued AI run is unreadable: {e}")))?;
         let engine = self.engine().await?;
-        let executed = self.execute(&engine, run.action, run.record, run.instructions.as_deref(), run.workflow_run).await?;
+        let executed =
+            self.execute(&engine, run.action, run.record, run.instructions.as_deref(), run.workflow_run).await?;
         Ok((run, executed))
     }
 
@@ -568,7 +589,9 @@ impl Ai {
             }
         }
         match self.execute(&engine, action, record, instructions, Some(workflow_run)).await {
-            Ok(executed) => Ok(WorkflowAiOutcome::Done(self.store_result(record, &executed, Some(workflow_run)).await?)),
+            Ok(executed) => {
+                Ok(WorkflowAiOutcome::Done(self.store_result(record, &executed, Some(workflow_run)).await?))
+            }
             Err(error) if error.is_offline() => {
                 let operation =
                     self.enqueue(action, record, instructions, Some(workflow_run), UpdateSource::Workflow).await?;
@@ -590,8 +613,10 @@ impl Ai {
             .bind(record.id.to_string())
             .bind(action.as_str())
         };
-        let sentiment = latest(AiAction::Sentiment).fetch_optional(pool).await?.map(ResultRow::into_result).transpose()?;
-        let lead_score = latest(AiAction::ScoreLead).fetch_optional(pool).await?.map(ResultRow::into_result).transpose()?;
+        let sentiment =
+            latest(AiAction::Sentiment).fetch_optional(pool).await?.map(ResultRow::into_result).transpose()?;
+        let lead_score =
+            latest(AiAction::ScoreLead).fetch_optional(pool).await?.map(ResultRow::into_result).transpose()?;
         let unread: Vec<ResultRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {RESULT_COLUMNS} FROM ai_result WHERE record_kind = ? AND record_id = ?
                AND action IN ('generate-text', 'draft-email') AND dismissed_at IS NULL ORDER BY id DESC LIMIT 10"
@@ -636,7 +661,8 @@ impl Ai {
         let Some((kind, record_id)) = row else {
             return Err(AiError::Invalid(format!("no AI result #{id}")));
         };
-        let record = RecordKind::parse(&kind).zip(Uuid::parse_str(&record_id).ok()).map(|(kind, id)| RecordRef { kind, id });
+        let record =
+            RecordKind::parse(&kind).zip(Uuid::parse_str(&record_id).ok()).map(|(kind, id)| RecordRef { kind, id });
         self.events.emit(CoreEvent::AiChanged { record });
         Ok(())
     }
@@ -668,12 +694,73 @@ impl Ai {
     }
 
     pub async fn save_template(&self, save: &SavePromptTemplate) -> Result<PromptTemplate, AiError> {
-        templates::save(self.store.pool(), save).await
+        let template = templates::save(self.store.pool(), save).await?;
+        self.events.emit(CoreEvent::AiChanged { record: None });
+        Ok(template)
     }
 
     pub async fn activate_template(&self, id: Uuid) -> Result<PromptTemplate, AiError> {
-        templates::activate(self.store.pool(), id).await
+        let template = templates::activate(self.store.pool(), id).await?;
+        self.events.emit(CoreEvent::AiChanged { record: None });
+        Ok(template)
     }
+
+    /// Saves a generated text (or an email draft) as a note on its record and marks it used.
+    pub async fn save_as_note(&self, id: i64, source: UpdateSource) -> Result<dealdesk_model::Note, AiError> {
+        let row: Option<ResultRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {RESULT_COLUMNS} FROM ai_result WHERE id = ? AND dismissed_at IS NULL"
+        )))
+        .bind(id)
+        .fetch_optional(self.store.pool())
+        .await?;
+        let result =
+            row.ok_or_else(|| AiError::Invalid(format!("AI result #{id} is gone or already used")))?.into_result()?;
+        let body = match &result.output {
+            AiOutput::Text { text } => text.clone(),
+            AiOutput::EmailDraft { subject, body } => format!("Email draft: {subject}\n\n{body}"),
+            other => return Err(AiError::Invalid(format!("a {} is stored on the record already", other.headline()))),
+        };
+        // Marked used first: a second click finds it used instead of writing a second note.
+        self.dismiss(id).await?;
+        let note = self.crm.add_note(dealdesk_model::NewNote { body, targets: vec![result.record] }, source).await?;
+        Ok(note)
+    }
+
+    /// Opens a draft in the mail client through a `mailto:` link.
+    pub fn open_draft_in_mail(&self, request: &dealdesk_model::ai::OpenDraftInMail) -> Result<(), AiError> {
+        let url = mailto(request.to.as_deref(), &request.subject, &request.body)?;
+        crate::browser::open_in_browser(&url);
+        Ok(())
+    }
+}
+
+/// A `mailto:` link. The address is checked (a `?` or newline in it could add recipients or
+/// headers); subject and body are percent-encoded, and the body is cut where mail clients stop
+/// reading long links.
+pub fn mailto(to: Option<&str>, subject: &str, body: &str) -> Result<String, AiError> {
+    const MAX_BODY: usize = 6_000;
+    let to = to.map(str::trim).filter(|t| !t.is_empty()).unwrap_or_default();
+    let valid = to.is_empty()
+        || (to.len() <= 254
+            && to.matches('@').count() == 1
+            && !to.starts_with('@')
+            && !to.ends_with('@')
+            && to.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '?' | '&' | '%' | '<' | '>' | ',' | ';' | '"')));
+    if !valid {
+        return Err(AiError::Invalid(format!("{to:?} is not an email address")));
+    }
+    let encode = |text: &str| {
+        let mut out = String::with_capacity(text.len() * 3);
+        for byte in text.bytes() {
+            match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+                other => out.push_str(&format!("%{other:02X}")),
+            }
+        }
+        out
+    };
+    let body: String = body.replace("\r\n", "\n").replace('\n', "\r\n").chars().take(MAX_BODY).collect();
+    Ok(format!("mailto:{to}?subject={}&body={}", encode(subject), encode(&body)))
 }
 
 /// What a workflow's AI step came to.
@@ -746,4 +833,19 @@ pub(crate) async fn insert_result(
     .fetch_one(conn)
     .await?;
     row.into_result()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mailto_links_encode_and_refuse_header_injection() {
+        let url = mailto(Some("ada@example.com"), "Hi & bye", "Line 1\nLine 2 ?&=").unwrap();
+        assert_eq!(url, "mailto:ada@example.com?subject=Hi%20%26%20bye&body=Line%201%0D%0ALine%202%20%3F%26%3D");
+        assert!(mailto(None, "s", "b").unwrap().starts_with("mailto:?subject=s"));
+        for bad in ["a@b.c?cc=evil@x.y", "a@b.c\nBcc: x@y.z", "nobody", "a@b@c", "a@b.c,evil@x.y"] {
+            assert!(mailto(Some(bad), "s", "b").is_err(), "{bad}");
+        }
+    }
 }

@@ -131,7 +131,8 @@ mod tests {
             .unwrap();
         assert_eq!(answer.content, AnswerContent::Text("hello".into()));
         assert_eq!((answer.tokens_in, answer.tokens_out, answer.truncated), (7, 2, false));
-        let refused = provider.parse_answer(&serde_json::json!({"choices":[{"message":{"content":null,"refusal":"no"}}]}));
+        let refused =
+            provider.parse_answer(&serde_json::json!({"choices":[{"message":{"content":null,"refusal":"no"}}]}));
         assert!(matches!(refused, Err(AiError::Refused(_))));
         assert!(matches!(provider.parse_answer(&serde_json::json!({"choices":[]})), Err(AiError::Decode(_))));
     }

@@ -88,7 +88,8 @@ impl PromptContext {
 }
 
 /// Internal fields a prompt does not need.
-const SKIPPED: &[&str] = &["id", "pipeline_id", "stage_id", "company_id", "contact_id", "avatar_url", "position", "origin"];
+const SKIPPED: &[&str] =
+    &["id", "pipeline_id", "stage_id", "company_id", "contact_id", "avatar_url", "position", "origin"];
 
 /// A field's text: strings, numbers, booleans, money (`{micros, currency}`), tag lists.
 fn scalar(value: &Value) -> Option<String> {
@@ -126,7 +127,10 @@ pub fn timeline_line(event: &TimelineEvent) -> String {
         TimelineEventKind::NoteAdded { excerpt, .. } => format!("note: {excerpt}"),
         TimelineEventKind::TaskAdded { title, .. } => format!("task: {title}"),
         TimelineEventKind::WhopPayment { amount, status, product, .. } => {
-            format!("Whop payment {amount} {status}{}", product.as_deref().map(|p| format!(" for {p}")).unwrap_or_default())
+            format!(
+                "Whop payment {amount} {status}{}",
+                product.as_deref().map(|p| format!(" for {p}")).unwrap_or_default()
+            )
         }
         TimelineEventKind::WhopRefund { amount, status, .. } => format!("Whop refund {amount} {status}"),
     };
@@ -196,9 +200,40 @@ pub fn merge_fields(kind: RecordKind, custom_keys: &[(RecordKind, String, String
         field("today".into(), "Today's date"),
     ];
     let standard: &[(RecordKind, &[&str])] = &[
-        (RecordKind::Person, &["first_name", "last_name", "email", "phone", "job_title", "city", "linkedin_url", "company_name", "tags", "created_at"]),
-        (RecordKind::Company, &["name", "domain", "employees", "arr", "address", "linkedin_url", "icp", "tags", "created_at"]),
-        (RecordKind::Deal, &["name", "amount", "close_date", "stage_name", "probability", "status", "lost_reason", "contact_name", "company_name", "created_at"]),
+        (
+            RecordKind::Person,
+            &[
+                "first_name",
+                "last_name",
+                "email",
+                "phone",
+                "job_title",
+                "city",
+                "linkedin_url",
+                "company_name",
+                "tags",
+                "created_at",
+            ],
+        ),
+        (
+            RecordKind::Company,
+            &["name", "domain", "employees", "arr", "address", "linkedin_url", "icp", "tags", "created_at"],
+        ),
+        (
+            RecordKind::Deal,
+            &[
+                "name",
+                "amount",
+                "close_date",
+                "stage_name",
+                "probability",
+                "status",
+                "lost_reason",
+                "contact_name",
+                "company_name",
+                "created_at",
+            ],
+        ),
     ];
     // A deal's contact and company, and a person's company, are merged in too.
     let kinds: &[RecordKind] = match kind {

@@ -76,10 +76,7 @@ pub trait AiProvider: Send + Sync {
 pub(crate) fn error_body(bytes: &[u8]) -> (Option<String>, String) {
     let parsed: Option<Value> = serde_json::from_slice(bytes).ok();
     let error = parsed.as_ref().and_then(|v| v.get("error"));
-    let kind = error
-        .and_then(|e| e.get("type").or_else(|| e.get("code")))
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let kind = error.and_then(|e| e.get("type").or_else(|| e.get("code"))).and_then(Value::as_str).map(str::to_string);
     let message = error
         .and_then(|e| e.get("message"))
         .or_else(|| error.filter(|e| e.is_string()))

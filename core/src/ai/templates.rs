@@ -15,7 +15,8 @@ const COLUMNS: &str = "id, version, action, name, system, user, builtin, created
 
 fn template(row: Row, active: &[(String, String)]) -> Result<PromptTemplate, AiError> {
     let (id, version, action, name, system, user, builtin, created_at) = row;
-    let action = AiAction::parse(&action).ok_or_else(|| AiError::Invalid(format!("stored template action {action:?}")))?;
+    let action =
+        AiAction::parse(&action).ok_or_else(|| AiError::Invalid(format!("stored template action {action:?}")))?;
     let is_active = active.iter().any(|(a, t)| a == action.as_str() && *t == id);
     Ok(PromptTemplate {
         id: Uuid::parse_str(&id).map_err(|e| AiError::Invalid(format!("stored template id {id:?}: {e}")))?,
@@ -76,11 +77,12 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<PromptTemplate>, AiError> {
 }
 
 pub async fn versions(pool: &SqlitePool, id: Uuid) -> Result<Vec<PromptTemplate>, AiError> {
-    let rows: Vec<Row> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM prompt_template WHERE id = ? ORDER BY version DESC")))
-            .bind(id.to_string())
-            .fetch_all(pool)
-            .await?;
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM prompt_template WHERE id = ? ORDER BY version DESC"
+    )))
+    .bind(id.to_string())
+    .fetch_all(pool)
+    .await?;
     if rows.is_empty() {
         return Err(AiError::UnknownTemplate(id));
     }
@@ -99,9 +101,9 @@ pub async fn active(pool: &SqlitePool, action: AiAction) -> Result<PromptTemplat
         .bind(action.as_str())
         .fetch_optional(pool)
         .await?;
-    let id = id.and_then(|id| Uuid::parse_str(&id).ok()).ok_or_else(|| {
-        AiError::Invalid(format!("no template is active for {}", action.as_str()))
-    })?;
+    let id = id
+        .and_then(|id| Uuid::parse_str(&id).ok())
+        .ok_or_else(|| AiError::Invalid(format!("no template is active for {}", action.as_str())))?;
     latest(pool, id).await
 }
 
@@ -126,12 +128,11 @@ pub async fn save(pool: &SqlitePool, save: &SavePromptTemplate) -> Result<Prompt
     let (id, version) = match save.id {
         None => (Uuid::now_v7(), 1),
         Some(id) => {
-            let current: Option<(i64, String)> = sqlx::query_as(
-                "SELECT max(version), action FROM prompt_template WHERE id = ? GROUP BY id",
-            )
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
+            let current: Option<(i64, String)> =
+                sqlx::query_as("SELECT max(version), action FROM prompt_template WHERE id = ? GROUP BY id")
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
             let Some((version, action)) = current else {
                 return Err(AiError::UnknownTemplate(id));
             };

@@ -2,11 +2,9 @@
 //! outcome), the dashboard's numbers, and the monthly budget.
 
 use super::AiError;
-use chrono::Datelike;
 use crate::store::time;
-use dealdesk_model::ai::{
-    AiAction, AiCallOutcome, AiCallView, AiProviderKind, AiUsageReport, AiUsageRow, ModelPrice,
-};
+use chrono::Datelike;
+use dealdesk_model::ai::{AiAction, AiCallOutcome, AiCallView, AiProviderKind, AiUsageReport, AiUsageRow, ModelPrice};
 use dealdesk_model::{RecordKind, RecordRef};
 use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
@@ -16,7 +14,9 @@ pub fn price_for<'a>(prices: &'a [ModelPrice], model: &str) -> Option<&'a ModelP
     prices.iter().find(|p| p.model == model).or_else(|| {
         prices
             .iter()
-            .filter_map(|p| p.model.strip_suffix('*').filter(|prefix| model.starts_with(prefix)).map(|prefix| (prefix.len(), p)))
+            .filter_map(|p| {
+                p.model.strip_suffix('*').filter(|prefix| model.starts_with(prefix)).map(|prefix| (prefix.len(), p))
+            })
             .max_by_key(|(len, _)| *len)
             .map(|(_, p)| p)
     })
@@ -88,13 +88,27 @@ pub async fn month_cost(pool: &SqlitePool) -> Result<i64, AiError> {
     Ok(cost.unwrap_or(0))
 }
 
-type CallRow = (i64, String, String, String, String, Option<String>, Option<String>, i64, i64, i64, i64, String, Option<String>);
+type CallRow =
+    (i64, String, String, String, String, Option<String>, Option<String>, i64, i64, i64, i64, String, Option<String>);
 
-const CALL_COLUMNS: &str =
-    "id, at, provider, model, action, record_kind, record_id, tokens_in, tokens_out, cost_micros, latency_ms, outcome, error";
+const CALL_COLUMNS: &str = "id, at, provider, model, action, record_kind, record_id, tokens_in, tokens_out, cost_micros, latency_ms, outcome, error";
 
 fn call_view(row: CallRow) -> Option<AiCallView> {
-    let (id, at, provider, model, action, kind, record_id, tokens_in, tokens_out, cost_micros, latency_ms, outcome, error) = row;
+    let (
+        id,
+        at,
+        provider,
+        model,
+        action,
+        kind,
+        record_id,
+        tokens_in,
+        tokens_out,
+        cost_micros,
+        latency_ms,
+        outcome,
+        error,
+    ) = row;
     let record = match (kind.as_deref().and_then(RecordKind::parse), record_id.and_then(|r| Uuid::parse_str(&r).ok())) {
         (Some(kind), Some(id)) => Some(RecordRef { kind, id }),
         _ => None,
@@ -157,7 +171,9 @@ pub async fn report(pool: &SqlitePool, budget_micros: Option<i64>) -> Result<AiU
         })
         .collect();
     let calls = |filter: &str, order: &str| {
-        format!("SELECT {CALL_COLUMNS} FROM ai_call WHERE at >= ? AND action != 'test' {filter} ORDER BY {order} LIMIT 10")
+        format!(
+            "SELECT {CALL_COLUMNS} FROM ai_call WHERE at >= ? AND action != 'test' {filter} ORDER BY {order} LIMIT 10"
+        )
     };
     let slowest: Vec<CallRow> =
         sqlx::query_as(sqlx::AssertSqlSafe(calls("", "latency_ms DESC"))).bind(&since).fetch_all(pool).await?;

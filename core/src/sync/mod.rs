@@ -71,7 +71,12 @@ enum Delivery {
     Confirmed(Confirmed),
     /// Try again after `wait`. `stop` ends the drain (offline, not connected); an attempt that is
     /// not `counted` does not bring the operation closer to failing.
-    Retry { wait: Duration, message: String, stop: bool, counted: bool },
+    Retry {
+        wait: Duration,
+        message: String,
+        stop: bool,
+        counted: bool,
+    },
     /// Refused: sending it again would not help.
     Rejected(String),
     /// The remote object is gone.
@@ -82,7 +87,7 @@ enum Confirmed {
     /// Whop's answer: the changed object.
     Whop(Value),
     /// The model's validated answer, stored when the operation settles.
-    Ai(crate::ai::QueuedRun, crate::ai::Executed),
+    Ai(Box<(crate::ai::QueuedRun, crate::ai::Executed)>),
 }
 
 impl Delivery {
@@ -110,13 +115,18 @@ impl Delivery {
         }
     }
 
-    /// An unreachable AI provider does not stop the drain: Whop operations may still go out.
-    fn from_ai(outcome: Result<(crate::ai::QueuedRun, crate::ai::Executed), crate::ai::AiError>, attempts: u32) -> Delivery {
+    /// An unreachable AI provider does not make the app offline: Whop operations still go out.
+    fn from_ai(
+        outcome: Result<(crate::ai::QueuedRun, crate::ai::Executed), crate::ai::AiError>,
+        attempts: u32,
+    ) -> Delivery {
         use crate::ai::AiError;
         match outcome {
-            Ok((run, executed)) => Delivery::Confirmed(Confirmed::Ai(run, executed)),
+            Ok(answer) => Delivery::Confirmed(Confirmed::Ai(Box::new(answer))),
+            // The drain ends here (a CLI drain returns; the worker starts again at once and sends
+            // what else is due, since this operation now waits 30 s).
             Err(error @ AiError::Network { .. }) => {
-                Delivery::Retry { wait: AI_UNREACHABLE_WAIT, message: error.to_string(), stop: false, counted: false }
+                Delivery::Retry { wait: AI_UNREACHABLE_WAIT, message: error.to_string(), stop: true, counted: false }
             }
             Err(error @ (AiError::Disabled | AiError::NoApiKey { .. } | AiError::Secret(_))) => {
                 Delivery::Retry { wait: NOT_CONNECTED_WAIT, message: error.to_string(), stop: false, counted: false }
@@ -157,7 +167,8 @@ pub struct Outbox {
     connectivity: Arc<Connectivity>,
     whop: Arc<Whop>,
     ai: Arc<crate::ai::Ai>,
-    wake: Notify,
+    /// Shared with [`crate::ai::Ai`], which queues offline runs.
+    wake: Arc<Notify>,
     /// A count for the windows is already on its way.
     count_scheduled: Arc<AtomicBool>,
 }
@@ -169,8 +180,9 @@ impl Outbox {
         connectivity: Arc<Connectivity>,
         whop: Arc<Whop>,
         ai: Arc<crate::ai::Ai>,
+        wake: Arc<Notify>,
     ) -> Outbox {
-        Outbox { store, events, connectivity, whop, ai, wake: Notify::new(), count_scheduled: Arc::default() }
+        Outbox { store, events, connectivity, whop, ai, wake, count_scheduled: Arc::default() }
     }
 
     /// Wakes the worker and recounts: an operation was queued outside [`Outbox`] (an AI run).
@@ -494,7 +506,8 @@ impl Outbox {
                 .await?;
                 match confirmed {
                     Confirmed::Whop(object) => self.settle_whop(&mut tx, &op, &object).await?,
-                    Confirmed::Ai(run, executed) => {
+                    Confirmed::Ai(answer) => {
+                        let (run, executed) = *answer;
                         crate::ai::insert_result(
                             &mut tx,
                             run.record,
@@ -584,19 +597,26 @@ impl Outbox {
     }
 
     /// Writes Whop's answer to a confirmed write into the mirror, in the settling transaction.
-    async fn settle_whop(&self, tx: &mut sqlx::SqliteConnection, op: &OutboxRow, object: &Value) -> Result<(), SyncError> {
+    async fn settle_whop(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        op: &OutboxRow,
+        object: &Value,
+    ) -> Result<(), SyncError> {
         let ctx = WriteCtx::new(self.store.clock(), UpdateSource::Sync);
         crate::whop::sync::apply_confirmed(&mut *tx, &ctx, &op.record_kind, object).await?;
         if op.action == "promo_code.create"
             && let Some(real_id) = object.get("id").and_then(Value::as_str)
         {
             // Later operations on the new code name it by its Whop id from now on.
-            sqlx::query("UPDATE outbox SET record_id = ? WHERE record_kind = 'whop_promo_code' AND record_id = ? AND id != ?")
-                .bind(real_id)
-                .bind(&op.record_id)
-                .bind(op.id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE outbox SET record_id = ? WHERE record_kind = 'whop_promo_code' AND record_id = ? AND id != ?",
+            )
+            .bind(real_id)
+            .bind(&op.record_id)
+            .bind(op.id)
+            .execute(&mut *tx)
+            .await?;
         }
         Ok(())
     }

@@ -31,7 +31,6 @@ pub struct ApiClient {
     limiter: RateLimiter,
 }
 
-
 /// What one write attempt came to. Writes are not retried here: the outbox retries them durably,
 /// with the same idempotency key, across restarts.
 #[derive(Debug)]
@@ -237,8 +236,6 @@ impl ApiClient {
 
 /// The longest in-request wait between retries of a read (like the official SDKs).
 const MAX_READ_BACKOFF: Duration = Duration::from_secs(8);
-
-
 
 /// Whop's v1 error body `{"error":{"type","message",…}}`, or whatever text came.
 fn error_body(bytes: &[u8]) -> (Option<String>, String) {

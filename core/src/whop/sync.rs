@@ -262,6 +262,8 @@ async fn upsert_items(
         return Ok((outcome, high_water));
     }
 
+    let changed_items: Vec<&Value> = changed.iter().map(|(item, ..)| *item).collect();
+    let before = crate::automation::whop_events::before(conn, resource.name(), table, &changed_items).await?;
     let columns = resource.columns();
     let mut qb = QueryBuilder::<Sqlite>::new(format!(
         "INSERT INTO {table} (id, {}, created_at, remote_updated_at, synced_at, raw) ",
@@ -288,7 +290,7 @@ async fn upsert_items(
     qb.push("id = id");
     qb.build().execute(&mut *conn).await?;
 
-    let changed: Vec<&Value> = changed.into_iter().map(|(item, ..)| item).collect();
+    let changed = changed_items;
     if let Some(record_kind) = resource.outbox_kind() {
         crate::sync::conflicts::reconcile(conn, record_kind, &changed).await?;
     }
@@ -306,6 +308,7 @@ async fn upsert_items(
         }
         _ => {}
     }
+    crate::automation::whop_events::record(conn, resource.name(), before, &changed, &ctx.now).await?;
     Ok((outcome, high_water))
 }
 

@@ -92,7 +92,7 @@ pub fn tabs(props: &TabsProps) -> Html {
                 let on_select = props.on_select.clone();
                 let k = key.clone();
                 html! {
-                    <button type="button" role="tab" class={classes!("tab", (*key == props.active).then_some("active"))}
+                    <button type="button" role="tab" class={classes!("tab", (*key == props.active).then_some("active"))} data-tab={key.clone()}
                         aria-selected={(*key == props.active).to_string()} onclick={Callback::from(move |_| on_select.emit(k.clone()))}>
                         { label.clone() }
                     </button>
@@ -152,7 +152,7 @@ pub struct TabsHostProps {
 #[function_component(TabsHost)]
 pub fn tabs_host(props: &TabsHostProps) -> Html {
     let first = props.initial.clone().or_else(|| props.tabs.first().map(|t| t.0.clone())).unwrap_or_default();
-    let active = use_state(|| first.clone());
+    let active = use_state(move || first);
     {
         let active = active.clone();
         use_effect_with(props.initial.clone(), move |initial| {

@@ -1,6 +1,6 @@
 use crate::ipc::{EventSubscription, listen_core_events};
-use dealdesk_model::{RecordKind, RecordRef};
 use dealdesk_model::ipc::CoreEvent;
+use dealdesk_model::{RecordKind, RecordRef};
 use std::cell::Cell;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -123,7 +123,13 @@ pub fn use_ai_changes(record: Option<RecordRef>, outbox: bool) -> u64 {
         let touched = match event {
             CoreEvent::AiChanged { record: changed } => record.is_none() || changed.is_none() || changed == record,
             CoreEvent::OutboxChanged { .. } | CoreEvent::OutboxRejected { .. } => outbox,
-            _ => false,
+            CoreEvent::RecordChanged { .. }
+            | CoreEvent::RecordsChanged { .. }
+            | CoreEvent::ConfigChanged
+            | CoreEvent::WhopSync { .. }
+            | CoreEvent::WhopChanged
+            | CoreEvent::WhopLoginFailed { .. }
+            | CoreEvent::WorkflowsChanged => false,
         };
         if touched {
             bump.dispatch(());

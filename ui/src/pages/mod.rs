@@ -1,5 +1,8 @@
 //! One module per screen.
 
+pub mod ai;
+pub mod ai_settings;
+pub mod automations;
 pub mod board;
 pub mod companies;
 pub mod dashboard;
@@ -9,6 +12,7 @@ pub mod notes;
 pub mod outbox;
 pub mod people;
 pub mod placeholder;
+pub mod prompts;
 pub mod record;
 pub mod settings;
 pub mod tasks;

@@ -1,6 +1,6 @@
-//! "Changes waiting" (/outbox): the operations waiting for the network or refused by Whop, with
-//! Retry and Discard, and the conflicts to resolve. The conflict list is shared with the record
-//! pages' `#record-conflicts` banner.
+//! "Changes waiting" (/outbox): the operations waiting for the network (changes to Whop, queued
+//! AI runs) or refused, with Retry and Discard, and the conflicts to resolve. The conflict list is
+//! shared with the record pages' `#record-conflicts` banner.
 
 use crate::app::Route;
 use crate::components::controls::{Button, Checkbox, Tone};
@@ -10,9 +10,10 @@ use crate::components::overlay::ConfirmDialog;
 use crate::components::toasts::use_notifier;
 use crate::ipc::invoke;
 use crate::pages::whop::tone;
+use crate::state::ai::record_text;
 use crate::state::outbox::{
     OutboxAction, OutboxView, can_discard, can_retry, conflict_explanation, conflict_kind_label, conflicts_of,
-    field_label, record_noun, status_label, value_text,
+    discard_text, discard_title, entry_record, field_label, offline_note, record_noun, status_label, value_text,
 };
 use crate::state::whop::short_time;
 use dealdesk_model::RecordRef;
@@ -142,10 +143,10 @@ pub fn outbox_page() -> Html {
             <>
                 if view.everything_sent() {
                     <EmptyState title="Everything is sent." hint={
-                        AttrValue::from("Changes to Whop made here wait in this list while Dealdesk is offline.")
+                        AttrValue::from("Changes to Whop and AI runs made while Dealdesk is offline wait in this list.")
                     } />
                 } else if entries.is_empty() {
-                    <div class="muted">{ "No changes waiting to be sent." }</div>
+                    <div class="muted">{ "Nothing is waiting to go out." }</div>
                 }
                 if !entries.is_empty() {
                     <table class="whop-table outbox-table" id="outbox-table">
@@ -183,7 +184,8 @@ pub fn outbox_page() -> Html {
                 <div class="banner warning" id="outbox-offline" role="status">
                     { "Dealdesk is offline" }
                     if let Some(reason) = &s.offline_reason { { format!(" ({reason})") } }
-                    { ". These changes are sent to Whop when the network is back." }
+                    { ". " }
+                    { offline_note(match &view.entries { Some(Ok(entries)) => entries, _ => &[] }) }
                 </div>
             }
             { entries }
@@ -192,10 +194,10 @@ pub fn outbox_page() -> Html {
                 { conflicts }
             </section>
             if let Some(entry) = &*discarding {
-                <ConfirmDialog title="Discard this change?" id="outbox-discard-dialog" confirm_id="outbox-discard-confirm"
+                <ConfirmDialog title={discard_title(entry)} id="outbox-discard-dialog" confirm_id="outbox-discard-confirm"
                     confirm_label="Discard" danger=true error={(*discard_error).clone().map(AttrValue::from)}
                     on_confirm={discard} on_close={{ let d = discarding.clone(); Callback::from(move |_| d.set(None)) }}>
-                    <p class="dialog-lead">{ format!("“{}” will not be sent to Whop, and what it changed here goes back to how it was.", entry.summary) }</p>
+                    <p class="dialog-lead">{ discard_text(entry) }</p>
                 </ConfirmDialog>
             }
         </section>
@@ -208,8 +210,14 @@ fn outbox_row(e: &OutboxEntry, retry: &Callback<i64>, discard: &Callback<OutboxE
     let retry = retry.clone();
     let discard = discard.clone();
     let entry = e.clone();
+    // An AI run is about a CRM record: named shortly and linked; a Whop object by its Whop id.
+    let record = entry_record(e);
+    let record_name = match record {
+        Some(r) => record_text(&r),
+        None => format!("{} {}", record_noun(&e.record_kind), e.record_id),
+    };
     html! {
-        <tr class="outbox-row" key={e.id.to_string()} data-id={e.id.to_string()} data-status={e.status.as_str()}>
+        <tr class="outbox-row" key={e.id.to_string()} data-id={e.id.to_string()} data-status={e.status.as_str()} data-target={e.target.clone()}>
             <td>
                 <Badge text={label} tone={tone(t)} />
                 if let Some(next) = e.next_attempt_at.as_deref().filter(|_| e.status.is_open()) {
@@ -218,7 +226,12 @@ fn outbox_row(e: &OutboxEntry, retry: &Callback<i64>, discard: &Callback<OutboxE
             </td>
             <td class="outbox-summary">
                 { e.summary.clone() }
-                <div class="muted outbox-record">{ format!("{} {}", record_noun(&e.record_kind), e.record_id) }</div>
+                <div class="muted outbox-record">
+                    { match record.and_then(crate::shell::record_route) {
+                        Some(route) => html! { <Link<Route> to={route}>{ record_name }</Link<Route>> },
+                        None => html! { { record_name } },
+                    } }
+                </div>
             </td>
             <td class="num">{ e.attempts }</td>
             <td class="outbox-created">{ short_time(&e.created_at) }</td>

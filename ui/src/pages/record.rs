@@ -1,5 +1,6 @@
 //! Record pages for a person, a company and a deal: editable fields (custom fields too), tags,
-//! related records, the timeline, notes (markdown) and tasks, and places for Whop and contracts.
+//! related records, the AI card, the timeline, notes (markdown) and tasks, and places for Whop and
+//! contracts.
 
 use crate::app::Route;
 use crate::components::controls::{Button, Checkbox, DatePicker, Input, Select, TextArea, Tone};
@@ -8,6 +9,7 @@ use crate::components::hooks::use_changes_of;
 use crate::components::overlay::ConfirmDialog;
 use crate::components::toasts::{Notifier, use_notifier};
 use crate::ipc::invoke;
+use crate::pages::ai::AiCard;
 use crate::pages::outbox::RecordConflicts;
 use crate::pages::whop::{WhopPersonCard, whop_badge};
 use crate::pages::whop_actions::WhopDealMembership;
@@ -644,6 +646,7 @@ pub fn person_page(props: &RecordProps) -> Html {
                             <TagsEditor {record} tags={p.tags.clone()} />
                         </div>
                     </Card>
+                    <AiCard key={id.to_string()} {record} email={p.email.clone()} />
                     <Card title={AttrValue::from("Deals")}>
                         if deals.is_empty() { <div class="muted">{ "Not the contact of any deal." }</div> }
                         { for deals.iter().map(related_deal) }
@@ -749,6 +752,7 @@ pub fn company_page(props: &RecordProps) -> Html {
                             <TagsEditor {record} tags={c.tags.clone()} />
                         </div>
                     </Card>
+                    <AiCard key={id.to_string()} {record} />
                     <Card title={AttrValue::from(format!("People ({})", people.len()))}>
                         if people.is_empty() { <div class="muted">{ "Nobody here yet." }</div> }
                         { for people.iter().map(|p| html! {
@@ -921,6 +925,7 @@ pub fn deal_page(props: &RecordProps) -> Html {
                             <TagsEditor {record} tags={d.tags.clone()} />
                         </div>
                     </Card>
+                    <AiCard key={id.to_string()} {record} contact={d.contact_id} />
                     if d.status == DealStatus::Open && !from_whop {
                         <Card title={AttrValue::from("Lost?")}>
                             <div class="inline-form">

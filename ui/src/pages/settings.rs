@@ -1,5 +1,5 @@
 //! Settings: pipelines and stages, custom fields, theme, the data folder with backup and export,
-//! and integrations (Whop).
+//! integrations (Whop), and AI (provider, usage, prompt templates).
 
 use crate::components::controls::{Button, Checkbox, Input, Select, Tone};
 use crate::components::display::{Card, IconText, TabsHost};
@@ -16,23 +16,32 @@ use dealdesk_model::{
 };
 use yew::prelude::*;
 
+#[derive(Properties, PartialEq)]
+pub struct SettingsProps {
+    /// The tab to open (`ai`, `integrations`, …); the first when absent.
+    #[prop_or_default]
+    pub tab: Option<AttrValue>,
+}
+
 #[function_component(SettingsPage)]
-pub fn settings_page() -> Html {
+pub fn settings_page(props: &SettingsProps) -> Html {
     html! {
         <section class="page" id="settings-page">
             <header class="page-header"><h1>{ "Settings" }</h1></header>
-            <TabsHost tabs={vec![
+            <TabsHost initial={props.tab.clone()} tabs={vec![
                 (AttrValue::from("pipelines"), AttrValue::from("Pipelines")),
                 (AttrValue::from("fields"), AttrValue::from("Custom fields")),
                 (AttrValue::from("appearance"), AttrValue::from("Appearance")),
                 (AttrValue::from("data"), AttrValue::from("Data")),
                 (AttrValue::from("integrations"), AttrValue::from("Integrations")),
+                (AttrValue::from("ai"), AttrValue::from("AI")),
             ]}>
                 <PipelinesEditor />
                 <CustomFieldsEditor />
                 <Appearance />
                 <DataSettings />
                 <crate::pages::whop::WhopPanel />
+                <crate::pages::ai_settings::AiSettingsTab />
             </TabsHost>
         </section>
     }

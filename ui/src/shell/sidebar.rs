@@ -32,6 +32,7 @@ pub fn sidebar() -> Html {
         (Some(Route::Home | Route::People | Route::Person { .. }), Screen::People) => true,
         (Some(Route::Company { .. }), Screen::Companies) => true,
         (Some(Route::Deal { .. }), Screen::Deals) => true,
+        (Some(Route::SettingsTab { .. }), Screen::Settings) => true,
         (Some(route), s) => *route == Route::of(s),
         _ => false,
     };

@@ -1,6 +1,6 @@
 //! The top bar: global search (opens the palette) and the status area: connectivity, background
-//! work, and the changes waiting for the network (a button to the outbox page). Whop's refusals
-//! of queued changes arrive here as toasts, whichever screen is open.
+//! work, and the changes waiting for the network (a button to the outbox page). Refusals of
+//! queued operations (by Whop or the AI provider) arrive here as toasts, whichever screen is open.
 
 use super::ShellHandle;
 use crate::app::Route;
@@ -127,7 +127,7 @@ pub fn top_bar() -> Html {
                 }
                 if let Some(text) = outbox_text {
                     <button type="button" id="outbox-status" class={classes!("status-pill", "outbox-status", attention.then_some("attention"))}
-                        title="Open the changes waiting to be sent to Whop" onclick={open_outbox}>
+                        title="Open what waits for the network: changes to Whop, queued AI runs" onclick={open_outbox}>
                         { text }
                     </button>
                 }

@@ -1,13 +1,12 @@
 //! AI automations as plain data: money in micros of USD, lead score and sentiment badges, the
-//! record page's AI card (running, queued, over budget, unread texts and drafts), the `mailto:`
-//! link of a draft, Settings → AI's form and its checks, usage report rows, prompt templates and
-//! the `{{merge field}}` autocomplete.
+//! record page's AI card (running, queued, over budget, unread texts and drafts), Settings → AI's
+//! form and its checks, usage report rows, prompt templates and the `{{merge field}}` autocomplete.
 
 use crate::state::whop::StatusTone;
 use dealdesk_model::ai::{
-    AiAction, AiCallView, AiConnectionTest, AiInsights, AiOutput, AiProviderKind, AiResult, AiRunOutcome,
-    AiRunRequest, AiSettings, AiStatus, AiUsageRow, MergeField, ModelPrice, PromptTemplate, SaveAiSettings,
-    SavePromptTemplate, SentimentLabel,
+    AiAction, AiCallView, AiConnectionTest, AiInsights, AiOutput, AiProviderKind, AiResult, AiRunOutcome, AiRunRequest,
+    AiSettings, AiStatus, AiUsageRow, MergeField, ModelPrice, PromptTemplate, SaveAiSettings, SavePromptTemplate,
+    SentimentLabel,
 };
 use dealdesk_model::money::{MoneyParseError, format_decimal_micros, parse_decimal_micros};
 use dealdesk_model::outbox::PendingOperation;
@@ -122,43 +121,11 @@ pub fn tokens_text(tokens_in: u64, tokens_out: u64) -> String {
 
 /// The question before running past the monthly budget.
 pub fn over_budget_question(month_cost_micros: i64, budget_micros: i64) -> String {
-    format!(
-        "This month's AI spend is {} of a {} budget. Run anyway?",
-        usd(month_cost_micros),
-        usd(budget_micros)
-    )
+    format!("This month's AI spend is {} of a {} budget. Run anyway?", usd(month_cost_micros), usd(budget_micros))
 }
 
 /// What the card says after an action was queued.
 pub const QUEUED_TEXT: &str = "Queued until back online";
-
-// ---------------------------------------------------------------------------------------------
-// mailto: links
-
-/// Percent-encodes everything but RFC 3986's unreserved characters (and `keep`).
-fn percent_encode(text: &str, keep: &[u8]) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) || keep.contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-/// Line breaks as CRLF, as RFC 6068 wants them in a `mailto:` body.
-fn crlf(text: &str) -> String {
-    text.replace("\r\n", "\n").replace('\r', "\n").replace('\n', "\r\n")
-}
-
-/// A `mailto:` link that opens the mail client on a draft: to the address when known, subject and
-/// body URL-encoded.
-pub fn mailto(email: Option<&str>, subject: &str, body: &str) -> String {
-    let to = email.map(str::trim).filter(|e| !e.is_empty()).map(|e| percent_encode(e, b"@")).unwrap_or_default();
-    format!("mailto:{to}?subject={}&body={}", percent_encode(subject, b""), percent_encode(&crlf(body), b""))
-}
 
 // ---------------------------------------------------------------------------------------------
 // The record page's AI card
@@ -211,7 +178,8 @@ pub struct AiCard {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum CardAction {
-    Insights(Result<AiInsights, String>),
+    /// Boxed: the insights are far larger than the other actions.
+    Insights(Result<Box<AiInsights>, String>),
     Instructions(String),
     /// A request went out (also the confirmed re-send).
     Started(AiAction),
@@ -224,6 +192,8 @@ pub enum CardAction {
     /// Saved as a note or dismissed: off the unread list.
     ResultGone(i64),
     ResultFailed(i64, String),
+    /// A command about the card failed (also toasted), e.g. opening a draft in the mail client.
+    Error(String),
     DismissError,
 }
 
@@ -254,9 +224,9 @@ impl AiCard {
     /// A draft's subject and body as shown: edited here, else as the model wrote it.
     pub fn draft_text(&self, result: &AiResult) -> Option<(String, String)> {
         match &result.output {
-            AiOutput::EmailDraft { subject, body } => Some(
-                self.drafts.get(&result.id).cloned().unwrap_or_else(|| (subject.clone(), body.clone())),
-            ),
+            AiOutput::EmailDraft { subject, body } => {
+                Some(self.drafts.get(&result.id).cloned().unwrap_or_else(|| (subject.clone(), body.clone())))
+            }
             _ => None,
         }
     }
@@ -288,7 +258,7 @@ impl AiCard {
             CardAction::Insights(Ok(insights)) => {
                 next.drafts.retain(|id, _| insights.unread.iter().any(|r| r.id == *id));
                 next.busy.retain(|id| insights.unread.iter().any(|r| r.id == *id));
-                next.insights = Some(Ok(insights));
+                next.insights = Some(Ok(*insights));
             }
             CardAction::Insights(Err(message)) => {
                 // Keep what is on screen when a reload fails; say so when there is nothing.
@@ -307,7 +277,7 @@ impl AiCard {
                 match outcome {
                     Ok(AiRunOutcome::Done { result, call }) => {
                         next.merge_result(&result);
-                        next.last = Some(LastRun::Done { result: Box::new(result), call: Box::new(call) });
+                        next.last = Some(LastRun::Done { result, call });
                     }
                     Ok(AiRunOutcome::Queued { operation }) => {
                         if let Some(Ok(insights)) = &mut next.insights
@@ -358,6 +328,7 @@ impl AiCard {
                 next.busy.remove(&id);
                 next.error = Some(message);
             }
+            CardAction::Error(message) => next.error = Some(message),
             CardAction::DismissError => next.error = None,
         }
         next
@@ -491,14 +462,13 @@ impl AiSettingsForm {
     }
 
     /// The save request, or what to fix first.
-    pub fn validate(&self) -> Result<SaveAiSettings, AiSettingsErrors> {
+    pub fn validate(&self) -> Result<SaveAiSettings, Box<AiSettingsErrors>> {
         let mut errors = AiSettingsErrors::default();
         let base_url = self.base_url.trim().trim_end_matches('/').to_string();
         let lower = base_url.to_ascii_lowercase();
         let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
         if base_url.is_empty() {
-            errors.base_url =
-                Some(format!("Enter the provider's base URL, e.g. {}", self.provider.default_base_url()));
+            errors.base_url = Some(format!("Enter the provider's base URL, e.g. {}", self.provider.default_base_url()));
         } else if base_url.chars().any(char::is_whitespace) {
             errors.base_url = Some("The base URL cannot contain spaces".to_string());
         } else if rest.is_none() {
@@ -588,8 +558,81 @@ impl AiSettingsForm {
                 api_key: Some(api_key).filter(|k| !k.is_empty() && !self.clear_api_key),
                 clear_api_key: self.clear_api_key,
             }),
-            _ => Err(errors),
+            _ => Err(Box::new(errors)),
         }
+    }
+}
+
+/// One change in Settings → AI.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormEdit {
+    Enabled(bool),
+    Provider(AiProviderKind),
+    BaseUrl(String),
+    Model(String),
+    ApiKey(String),
+    ClearKey(bool),
+    MaxRequestsPerMinute(String),
+    TimeoutSecs(String),
+    MaxOutputTokens(String),
+    Budget(String),
+    PriceModel(usize, String),
+    PriceInput(usize, String),
+    PriceOutput(usize, String),
+    AddPrice,
+    RemovePrice(usize),
+}
+
+impl AiSettingsForm {
+    pub fn edit(&self, edit: FormEdit) -> AiSettingsForm {
+        if let FormEdit::Provider(provider) = edit {
+            return self.with_provider(provider);
+        }
+        let mut next = self.clone();
+        match edit {
+            FormEdit::Provider(_) => {}
+            FormEdit::Enabled(on) => next.enabled = on,
+            FormEdit::BaseUrl(text) => next.base_url = text,
+            FormEdit::Model(text) => next.model = text,
+            FormEdit::ApiKey(text) => {
+                if !text.is_empty() {
+                    next.clear_api_key = false;
+                }
+                next.api_key = text;
+            }
+            FormEdit::ClearKey(clear) => {
+                next.clear_api_key = clear;
+                if clear {
+                    next.api_key.clear();
+                }
+            }
+            FormEdit::MaxRequestsPerMinute(text) => next.max_requests_per_minute = text,
+            FormEdit::TimeoutSecs(text) => next.timeout_secs = text,
+            FormEdit::MaxOutputTokens(text) => next.max_output_tokens = text,
+            FormEdit::Budget(text) => next.budget = text,
+            FormEdit::PriceModel(i, text) => {
+                if let Some(row) = next.prices.get_mut(i) {
+                    row.model = text;
+                }
+            }
+            FormEdit::PriceInput(i, text) => {
+                if let Some(row) = next.prices.get_mut(i) {
+                    row.input = text;
+                }
+            }
+            FormEdit::PriceOutput(i, text) => {
+                if let Some(row) = next.prices.get_mut(i) {
+                    row.output = text;
+                }
+            }
+            FormEdit::AddPrice => next.prices.push(PriceRow::default()),
+            FormEdit::RemovePrice(i) => {
+                if i < next.prices.len() {
+                    next.prices.remove(i);
+                }
+            }
+        }
+        next
     }
 }
 
@@ -653,8 +696,10 @@ pub struct AiSettingsView {
 pub enum SettingsAction {
     /// Boxed: the status is much larger than the other actions.
     Loaded(Result<Box<AiStatus>, String>),
-    Edit(Box<AiSettingsForm>),
-    Invalid(AiSettingsErrors),
+    Edit(FormEdit),
+    /// Back to what is saved.
+    Discard,
+    Invalid(Box<AiSettingsErrors>),
     Saving,
     Saved(Box<AiStatus>),
     SaveFailed(String),
@@ -683,12 +728,23 @@ impl AiSettingsView {
                 next.load_error = None;
             }
             SettingsAction::Loaded(Err(message)) => next.load_error = Some(message),
-            SettingsAction::Edit(form) => {
-                next.form = Some(*form);
+            SettingsAction::Edit(edit) => {
+                if let Some(form) = &self.form {
+                    let form = form.edit(edit);
+                    // Messages clear as the user fixes things; Save checks again.
+                    if !next.errors.is_empty() {
+                        next.errors = form.validate().err().map(|e| *e).unwrap_or_default();
+                    }
+                    next.form = Some(form);
+                }
+                next.save_error = None;
+            }
+            SettingsAction::Discard => {
+                next.form = self.status.as_ref().map(|s| AiSettingsForm::of(&s.settings));
                 next.errors = AiSettingsErrors::default();
                 next.save_error = None;
             }
-            SettingsAction::Invalid(errors) => next.errors = errors,
+            SettingsAction::Invalid(errors) => next.errors = *errors,
             SettingsAction::Saving => {
                 next.saving = true;
                 next.errors = AiSettingsErrors::default();
@@ -764,7 +820,9 @@ pub fn calls_per_day(rows: &[AiUsageRow]) -> Vec<(String, f64, String)> {
 
 /// The cost-per-day chart's data.
 pub fn cost_per_day(rows: &[AiUsageRow]) -> Vec<(String, f64, String)> {
-    rows.iter().map(|r| (day_label(&r.key), r.cost_micros as f64, format!("{} on {}", usd(r.cost_micros), r.key))).collect()
+    rows.iter()
+        .map(|r| (day_label(&r.key), r.cost_micros as f64, format!("{} on {}", usd(r.cost_micros), r.key)))
+        .collect()
 }
 
 /// An action's key in the usage report as its label.
@@ -787,7 +845,9 @@ pub fn group_templates(templates: &[PromptTemplate]) -> Vec<(AiAction, Vec<Promp
         .into_iter()
         .map(|action| {
             let mut list: Vec<PromptTemplate> = templates.iter().filter(|t| t.action == action).cloned().collect();
-            list.sort_by(|a, b| b.active.cmp(&a.active).then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase())));
+            list.sort_by(|a, b| {
+                b.active.cmp(&a.active).then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+            });
             (action, list)
         })
         .collect()
@@ -1079,18 +1139,8 @@ mod tests {
     }
 
     #[test]
-    fn mailto_links_encode_subject_and_body() {
-        assert_eq!(
-            mailto(Some(" ada@example.com "), "Hi & welcome", "Line 1\nLine 2 — ok?"),
-            "mailto:ada@example.com?subject=Hi%20%26%20welcome&body=Line%201%0D%0ALine%202%20%E2%80%94%20ok%3F"
-        );
-        assert_eq!(mailto(None, "a+b=c", ""), "mailto:?subject=a%2Bb%3Dc&body=");
-        assert_eq!(mailto(Some("x+tag@ex.com"), "s", "b"), "mailto:x%2Btag@ex.com?subject=s&body=b");
-    }
-
-    #[test]
     fn a_run_ends_done_queued_over_budget_or_failed() {
-        let card = AiCard::default().apply(CardAction::Insights(Ok(insights())));
+        let card = AiCard::default().apply(CardAction::Insights(Ok(Box::new(insights()))));
         assert!(card.can_run());
         let card = card.apply(CardAction::Instructions("  be brief ".into()));
         let request = card.request(AiAction::ScoreLead, record());
@@ -1105,7 +1155,7 @@ mod tests {
         let score = result(1, AiOutput::LeadScore { score: 82, reasons: vec!["CTO".into()] });
         let done = running.apply(CardAction::Finished(
             request.clone(),
-            Ok(AiRunOutcome::Done { result: score.clone(), call: call(AiAction::ScoreLead) }),
+            Ok(AiRunOutcome::Done { result: Box::new(score.clone()), call: Box::new(call(AiAction::ScoreLead)) }),
         ));
         assert!(done.can_run());
         assert_eq!(done.insights.clone().unwrap().unwrap().lead_score, Some(score));
@@ -1151,26 +1201,36 @@ mod tests {
         let text = result(4, AiOutput::Text { text: "Summary".into() });
         let mut i = insights();
         i.unread = vec![draft.clone(), text.clone()];
-        let card = AiCard::default().apply(CardAction::Insights(Ok(i.clone())));
+        let card = AiCard::default().apply(CardAction::Insights(Ok(Box::new(i.clone()))));
         assert_eq!(card.draft_text(&draft), Some(("Hello".into(), "Body".into())));
         assert_eq!(card.draft_text(&text), None);
         let card = card.apply(CardAction::Subject(5, "Hi".into())).apply(CardAction::Body(5, "New body".into()));
         assert_eq!(card.draft_text(&draft), Some(("Hi".into(), "New body".into())));
         // A reload keeps the edits of drafts still unread.
-        let card = card.apply(CardAction::Insights(Ok(i)));
+        let card = card.apply(CardAction::Insights(Ok(Box::new(i))));
         assert_eq!(card.draft_text(&draft), Some(("Hi".into(), "New body".into())));
+        // Opening it in the mail client failed: the card says why and the draft stays as edited.
+        let refused =
+            card.apply(CardAction::Error("Cannot open the mail client: \"a@\" is not an email address".into()));
+        assert_eq!(refused.error.as_deref(), Some("Cannot open the mail client: \"a@\" is not an email address"));
+        assert_eq!(refused.draft_text(&draft), Some(("Hi".into(), "New body".into())));
+        assert_eq!(refused.apply(CardAction::DismissError).error, None);
+        // Saving a text as a note failed: it stays unread and can be tried again.
+        let failed = card.apply(CardAction::ResultBusy(4)).apply(CardAction::ResultFailed(4, "Cannot save".into()));
+        assert!(failed.busy.is_empty() && failed.unread().len() == 2);
+        assert_eq!(failed.error.as_deref(), Some("Cannot save"));
         let card = card.apply(CardAction::ResultBusy(5)).apply(CardAction::ResultGone(5));
         assert_eq!(card.unread(), std::slice::from_ref(&text));
         assert!(card.drafts.is_empty() && card.busy.is_empty());
         // A result that waits in the unread list is not repeated in full above it.
         let done = card.apply(CardAction::Finished(
             card.request(AiAction::GenerateText, record()),
-            Ok(AiRunOutcome::Done { result: text.clone(), call: call(AiAction::GenerateText) }),
+            Ok(AiRunOutcome::Done { result: Box::new(text.clone()), call: Box::new(call(AiAction::GenerateText)) }),
         ));
         assert!(!done.last_shown_in_full());
         assert_eq!(done.unread().len(), 1);
         // AI off: nothing runs.
-        let off = AiCard::default().apply(CardAction::Insights(Ok(AiInsights::default())));
+        let off = AiCard::default().apply(CardAction::Insights(Ok(Box::default())));
         assert!(!off.can_run());
         // A failed reload keeps what is shown.
         let kept = done.apply(CardAction::Insights(Err("gone".into())));
@@ -1183,11 +1243,13 @@ mod tests {
 
     #[test]
     fn settings_round_trip_through_the_form() {
-        let mut settings = AiSettings::default();
-        settings.monthly_budget_micros = Some(25_000_000);
+        let settings = AiSettings { monthly_budget_micros: Some(25_000_000), ..Default::default() };
         let form = AiSettingsForm::of(&settings);
         assert_eq!(form.budget, "25.00");
-        assert_eq!(form.prices[0], PriceRow { model: "gpt-4o-mini*".into(), input: "0.15".into(), output: "0.60".into() });
+        assert_eq!(
+            form.prices[0],
+            PriceRow { model: "gpt-4o-mini*".into(), input: "0.15".into(), output: "0.60".into() }
+        );
         let save = form.validate().unwrap();
         assert_eq!(save.settings, settings);
         assert_eq!((save.api_key, save.clear_api_key), (None, false));
@@ -1200,6 +1262,35 @@ mod tests {
         assert_eq!((save.api_key, save.clear_api_key), (None, true));
         assert_eq!(key_text(true, &clear), "The stored key is removed when you save.");
         assert_eq!(key_text(true, &form), "A key is stored in the OS keyring.");
+    }
+
+    #[test]
+    fn form_edits_touch_one_field() {
+        let f = form()
+            .edit(FormEdit::AddPrice)
+            .edit(FormEdit::PriceModel(6, "llama3*".into()))
+            .edit(FormEdit::PriceInput(6, "0".into()))
+            .edit(FormEdit::PriceOutput(6, "0".into()))
+            .edit(FormEdit::RemovePrice(0))
+            .edit(FormEdit::Budget("5".into()))
+            .edit(FormEdit::Provider(AiProviderKind::Anthropic));
+        assert_eq!(f.prices.len(), 6);
+        assert_eq!(f.prices[5], PriceRow { model: "llama3*".into(), input: "0".into(), output: "0".into() });
+        assert_eq!(f.model, "claude-3-5-haiku-latest");
+        assert_eq!(f.validate().unwrap().settings.monthly_budget_micros, Some(5_000_000));
+        let key = f.edit(FormEdit::ClearKey(true));
+        assert!(key.clear_api_key);
+        let typed = key.edit(FormEdit::ApiKey("sk-new".into()));
+        assert!(!typed.clear_api_key);
+        assert_eq!(typed.edit(FormEdit::ClearKey(true)).api_key, "");
+        assert_eq!(f.edit(FormEdit::RemovePrice(99)), f);
+        // Fixing a field clears its message.
+        let v = AiSettingsView { form: Some(form()), ..Default::default() }
+            .apply(SettingsAction::Edit(FormEdit::TimeoutSecs("0".into())));
+        let v = v.apply(SettingsAction::Invalid(v.form.as_ref().unwrap().validate().unwrap_err()));
+        assert!(v.errors.timeout_secs.is_some());
+        let v = v.apply(SettingsAction::Edit(FormEdit::TimeoutSecs("30".into())));
+        assert!(v.errors.is_empty());
     }
 
     #[test]
@@ -1280,9 +1371,10 @@ mod tests {
         assert_eq!(v.form.as_ref().unwrap().model, "a");
         let v = v.apply(SettingsAction::Loaded(Ok(Box::new(status("b")))));
         assert_eq!(v.form.as_ref().unwrap().model, "b");
-        let edited = AiSettingsForm { model: "mine".into(), ..v.form.clone().unwrap() };
-        let v = v.apply(SettingsAction::Edit(Box::new(edited)));
+        let v = v.apply(SettingsAction::Edit(FormEdit::Model("mine".into())));
         assert!(v.dirty());
+        let undone = v.apply(SettingsAction::Discard);
+        assert!(!undone.dirty());
         let v = v.apply(SettingsAction::Loaded(Ok(Box::new(status("c")))));
         assert_eq!(v.form.as_ref().unwrap().model, "mine");
         let v = v.apply(SettingsAction::Saving).apply(SettingsAction::Saved(Box::new(status("mine"))));

@@ -114,8 +114,14 @@ pub enum StepKind {
 }
 
 impl StepKind {
-    pub const ALL: [StepKind; 6] =
-        [StepKind::Ai, StepKind::Condition, StepKind::CreateTask, StepKind::UpdateField, StepKind::AddTag, StepKind::MoveStage];
+    pub const ALL: [StepKind; 6] = [
+        StepKind::Ai,
+        StepKind::Condition,
+        StepKind::CreateTask,
+        StepKind::UpdateField,
+        StepKind::AddTag,
+        StepKind::MoveStage,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -153,39 +159,6 @@ impl StepKind {
             WorkflowStep::MoveStage { .. } => StepKind::MoveStage,
         }
     }
-}
-
-/// Every value a condition can test (the model lists none).
-pub const CONDITION_VALUES: [ConditionValue; 3] =
-    [ConditionValue::LeadScore, ConditionValue::SentimentScore, ConditionValue::DealAmount];
-
-/// A condition value's select value (the wire name).
-pub fn condition_key(value: ConditionValue) -> &'static str {
-    match value {
-        ConditionValue::LeadScore => "lead_score",
-        ConditionValue::SentimentScore => "sentiment_score",
-        ConditionValue::DealAmount => "deal_amount",
-    }
-}
-
-pub fn parse_condition(text: &str) -> Option<ConditionValue> {
-    CONDITION_VALUES.into_iter().find(|v| condition_key(*v) == text)
-}
-
-/// A comparison's select value (the wire name).
-pub fn op_key(op: CompareOp) -> &'static str {
-    match op {
-        CompareOp::Gte => "gte",
-        CompareOp::Gt => "gt",
-        CompareOp::Lte => "lte",
-        CompareOp::Lt => "lt",
-        CompareOp::Eq => "eq",
-        CompareOp::Ne => "ne",
-    }
-}
-
-pub fn parse_op(text: &str) -> Option<CompareOp> {
-    CompareOp::ALL.into_iter().find(|op| op_key(*op) == text)
 }
 
 /// The range a condition's threshold must fall in, as text for the message.
@@ -272,9 +245,7 @@ impl TriggerDraft {
                         if minutes.is_empty() {
                             format!("Enter how often to run, in minutes from 1 to {MAX_EVERY_MINUTES} (a week)")
                         } else {
-                            format!(
-                                "“{minutes}” is not a number of minutes from 1 to {MAX_EVERY_MINUTES} (a week)"
-                            )
+                            format!("“{minutes}” is not a number of minutes from 1 to {MAX_EVERY_MINUTES} (a week)")
                         }
                     })?;
                 Trigger::Schedule { every_minutes, kind: self.record_kind }
@@ -361,11 +332,8 @@ impl StepDraft {
             StepKind::Condition => {
                 let (min, max, what) = threshold_range(self.value);
                 let text = self.threshold.trim();
-                let threshold = text
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|t| t.is_finite() && *t >= min && *t <= max)
-                    .ok_or_else(|| {
+                let threshold =
+                    text.parse::<f64>().ok().filter(|t| t.is_finite() && *t >= min && *t <= max).ok_or_else(|| {
                         if text.is_empty() {
                             format!("enter a threshold: {what}")
                         } else {
@@ -436,7 +404,12 @@ impl WorkflowErrors {
     }
 
     pub fn messages(&self) -> Vec<String> {
-        [&self.name, &self.trigger, &self.steps].into_iter().flatten().cloned().chain(self.step.values().cloned()).collect()
+        [&self.name, &self.trigger, &self.steps]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .chain(self.step.values().cloned())
+            .collect()
     }
 }
 
@@ -454,12 +427,9 @@ pub fn trigger_record_kind(trigger: &Trigger) -> Option<RecordKind> {
     }
 }
 
-/// Steps that only make sense on a deal.
+/// A step that only works on deals (the model's rule for the record a run needs).
 fn deal_only(step: &WorkflowStep) -> bool {
-    matches!(
-        step,
-        WorkflowStep::MoveStage { .. } | WorkflowStep::Condition { value: ConditionValue::DealAmount, .. }
-    )
+    WorkflowStep::record_kind_for(std::slice::from_ref(step)) == RecordKind::Deal
 }
 
 /// The workflow as edited.
@@ -642,12 +612,10 @@ pub fn needs_record(steps: &[WorkflowStep]) -> bool {
     steps.iter().any(|s| !matches!(s, WorkflowStep::CreateTask { .. }))
 }
 
-/// The kind of record Run now asks for: the trigger's, else a deal when a step needs one, else a
-/// person.
+/// The kind of record Run now asks for: the trigger's, else what the steps need (the model's
+/// `WorkflowStep::record_kind_for`: a deal when a step only works on deals, else a person).
 pub fn run_record_kind(w: &Workflow) -> RecordKind {
-    trigger_record_kind(&w.trigger).unwrap_or_else(|| {
-        if w.steps.iter().any(deal_only) { RecordKind::Deal } else { RecordKind::Person }
-    })
+    trigger_record_kind(&w.trigger).unwrap_or_else(|| WorkflowStep::record_kind_for(&w.steps))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -817,10 +785,24 @@ impl AutomationsView {
         }
     }
 
+    /// An editor without changes follows its workflow when the list brings a newer version.
+    fn follow_saved(&mut self, before: &AutomationsView) {
+        let Some(id) = self.editor.as_ref().and_then(|d| d.id) else { return };
+        if before.dirty() {
+            return;
+        }
+        if let Some(w) = self.workflow(id) {
+            self.editor = Some(WorkflowDraft::of(w));
+        }
+    }
+
     pub fn apply(&self, action: AutomationsAction) -> AutomationsView {
         let mut next = self.clone();
         match action {
-            AutomationsAction::Workflows(result) => next.workflows = Some(result),
+            AutomationsAction::Workflows(result) => {
+                next.workflows = Some(result);
+                next.follow_saved(self);
+            }
             AutomationsAction::Runs(result) => next.runs = Some(result),
             AutomationsAction::RunsOf(filter) => {
                 next.runs_of = filter;
@@ -877,6 +859,7 @@ impl AutomationsView {
                         None => list.push(*w),
                     }
                 }
+                next.follow_saved(self);
             }
             AutomationsAction::Deleted(id) => {
                 if let Some(Ok(list)) = &mut next.workflows {
@@ -972,12 +955,6 @@ mod tests {
         for kind in StepKind::ALL {
             assert_eq!(StepKind::parse(kind.as_str()), Some(kind));
         }
-        for value in CONDITION_VALUES {
-            assert_eq!(parse_condition(condition_key(value)), Some(value));
-        }
-        for op in CompareOp::ALL {
-            assert_eq!(parse_op(op_key(op)), Some(op));
-        }
     }
 
     #[test]
@@ -988,7 +965,10 @@ mod tests {
             .apply(WorkflowEdit::AddStep(StepKind::Condition))
             .apply(WorkflowEdit::AddStep(StepKind::AddTag))
             .apply(WorkflowEdit::Step(2, StepEdit::Tag("hot".into())));
-        assert_eq!(d.steps.iter().map(|s| s.kind).collect::<Vec<_>>(), [StepKind::Ai, StepKind::Condition, StepKind::AddTag]);
+        assert_eq!(
+            d.steps.iter().map(|s| s.kind).collect::<Vec<_>>(),
+            [StepKind::Ai, StepKind::Condition, StepKind::AddTag]
+        );
         let moved = d.apply(WorkflowEdit::MoveUp(2)).apply(WorkflowEdit::MoveDown(0));
         assert_eq!(
             moved.steps.iter().map(|s| s.kind).collect::<Vec<_>>(),
@@ -1015,7 +995,9 @@ mod tests {
         let c = d.apply(WorkflowEdit::Step(1, StepEdit::Value(ConditionValue::SentimentScore)));
         assert_eq!(c.steps[1].threshold, "0");
         // Switching a step's kind keeps what was typed for the other kind.
-        let k = d.apply(WorkflowEdit::Step(2, StepEdit::Kind(StepKind::MoveStage))).apply(WorkflowEdit::Step(2, StepEdit::Kind(StepKind::AddTag)));
+        let k = d
+            .apply(WorkflowEdit::Step(2, StepEdit::Kind(StepKind::MoveStage)))
+            .apply(WorkflowEdit::Step(2, StepEdit::Kind(StepKind::AddTag)));
         assert_eq!(k.steps[2].tag, "hot");
     }
 
@@ -1051,10 +1033,17 @@ mod tests {
             .apply(WorkflowEdit::Step(4, StepEdit::Tag("hot".into())))
             .apply(WorkflowEdit::Step(5, StepEdit::Stage("Won".into())));
         let e = d.validate().unwrap_err();
-        assert_eq!(e.messages(), vec!["Step 6 (Move deal stage): only deals have this, and the workflow runs on people"]);
+        assert_eq!(
+            e.messages(),
+            vec!["Step 6 (Move deal stage): only deals have this, and the workflow runs on people"]
+        );
         let ok = d.apply(WorkflowEdit::TriggerRecordKind(RecordKind::Deal)).validate().unwrap();
         assert_eq!(ok.trigger, Trigger::Schedule { every_minutes: 15, kind: RecordKind::Deal });
-        let sentiment = StepDraft { value: ConditionValue::SentimentScore, threshold: "-0.5".into(), ..StepDraft::new(StepKind::Condition) };
+        let sentiment = StepDraft {
+            value: ConditionValue::SentimentScore,
+            threshold: "-0.5".into(),
+            ..StepDraft::new(StepKind::Condition)
+        };
         assert!(sentiment.to_step().is_ok());
         let nan = StepDraft { threshold: "NaN".into(), ..sentiment.clone() };
         assert!(nan.to_step().is_err());
@@ -1069,7 +1058,10 @@ mod tests {
         let w = workflow(Trigger::Manual, full_steps());
         assert!(needs_record(&w.steps));
         assert_eq!(run_record_kind(&w), RecordKind::Person);
-        let tasks = workflow(Trigger::Manual, vec![WorkflowStep::CreateTask { title: "Weekly review".into(), due_in_days: None }]);
+        let tasks = workflow(
+            Trigger::Manual,
+            vec![WorkflowStep::CreateTask { title: "Weekly review".into(), due_in_days: None }],
+        );
         assert!(!needs_record(&tasks.steps));
         let deal = workflow(Trigger::Manual, vec![WorkflowStep::MoveStage { stage: "Won".into() }]);
         assert_eq!(run_record_kind(&deal), RecordKind::Deal);
@@ -1148,11 +1140,18 @@ mod tests {
         let v = v.apply(AutomationsAction::Edit(WorkflowEdit::Name("Renamed".into())));
         assert!(v.dirty());
         let invalid = v.apply(AutomationsAction::Edit(WorkflowEdit::Name("".into())));
-        let invalid = invalid.apply(AutomationsAction::Invalid(invalid.editor.as_ref().unwrap().validate().unwrap_err()));
+        let invalid =
+            invalid.apply(AutomationsAction::Invalid(invalid.editor.as_ref().unwrap().validate().unwrap_err()));
         assert!(invalid.errors.name.is_some());
         // Fixing the problem clears its message.
         let fixed = invalid.apply(AutomationsAction::Edit(WorkflowEdit::Name("Back".into())));
         assert!(fixed.errors.is_empty());
+        // The switch in the list moves an editor without changes along, not one with changes.
+        let off = Workflow { enabled: false, ..w.clone() };
+        let clean = v.apply(AutomationsAction::Edit(WorkflowEdit::Name("Hot leads".into())));
+        assert!(!clean.dirty());
+        assert!(!clean.apply(AutomationsAction::Updated(Box::new(off.clone()))).editor.unwrap().enabled);
+        assert!(v.apply(AutomationsAction::Updated(Box::new(off))).editor.unwrap().enabled);
         let saved = Workflow { name: "Renamed".into(), ..w.clone() };
         let v = v.apply(AutomationsAction::Saving).apply(AutomationsAction::Saved(Box::new(saved.clone())));
         assert!(!v.saving && !v.dirty());

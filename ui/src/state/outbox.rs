@@ -1,10 +1,12 @@
 //! Offline work as plain data: the status area's text, the outbox page's rows and conflicts, the
-//! pending marks beside Whop records, and the messages about them.
+//! pending marks beside Whop records and queued AI runs, and the messages about them. The outbox
+//! holds operations for several targets (`whop`: changes to Whop; `ai`: runs waiting for the AI
+//! provider), so the texts say where each one goes.
 
 pub use crate::state::format::field_label;
 use crate::state::whop::StatusTone;
-use dealdesk_model::RecordRef;
 use dealdesk_model::outbox::{ConflictKind, ConflictView, OutboxEntry, OutboxStatus, OutboxSummary, PendingOperation};
+use dealdesk_model::{RecordKind, RecordRef};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -36,13 +38,13 @@ pub fn status_button_text(summary: &OutboxSummary) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
-/// The tooltip of the Offline pill, or `None` while online: the core's reason (Whop cannot be
-/// reached) first, then the webview's own view of the network.
+/// The tooltip of the Offline pill, or `None` while online: the core's reason first, then the
+/// webview's own view of the network.
 pub fn offline_title(summary: Option<&OutboxSummary>, navigator_online: bool) -> Option<String> {
     let core_offline = summary.is_some_and(|s| !s.online);
     if core_offline {
         let reason = summary.and_then(|s| s.offline_reason.clone()).filter(|r| !r.trim().is_empty());
-        return Some(reason.unwrap_or_else(|| "Whop cannot be reached".to_string()));
+        return Some(reason.unwrap_or_else(|| "Waiting for the network".to_string()));
     }
     (!navigator_online).then(|| "This computer has no network connection".to_string())
 }
@@ -69,8 +71,8 @@ pub fn can_discard(status: OutboxStatus) -> bool {
     matches!(status, OutboxStatus::Pending | OutboxStatus::Failed | OutboxStatus::Conflict)
 }
 
-/// The mark beside a Whop record with an operation that has not reached Whop: its text, tone, and
-/// whether it is an error. `None` for finished operations.
+/// The mark beside a record with an operation that has not gone out (a Whop change, a queued AI
+/// run): its text, tone, and whether it is an error. `None` for finished operations.
 pub fn pending_label(op: &PendingOperation) -> Option<(String, StatusTone, bool)> {
     Some(match op.status {
         OutboxStatus::Pending => ("Waiting to send".to_string(), StatusTone::Warning, false),
@@ -87,17 +89,83 @@ pub fn pending_label(op: &PendingOperation) -> Option<(String, StatusTone, bool)
     })
 }
 
-/// The toast when Whop refuses an operation.
+/// The toast when the remote (Whop, the AI provider) refuses an operation. The event does not say
+/// which target it was for, so the text names none; the error is the remote's own.
 pub fn rejected_text(op: &PendingOperation) -> String {
     match op.last_error.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-        Some(error) => format!("Whop refused “{}”: {error}. The change was rolled back.", op.summary),
-        None => format!("Whop refused “{}”. The change was rolled back.", op.summary),
+        Some(error) => format!("“{}” was refused: {error}. Anything it showed here was undone.", op.summary),
+        None => format!("“{}” was refused. Anything it showed here was undone.", op.summary),
+    }
+}
+
+/// An outbox operation's target (`OutboxEntry.target`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A change to Whop.
+    Whop,
+    /// An AI run waiting for the provider.
+    Ai,
+    /// A target this window does not know yet.
+    Other,
+}
+
+impl Target {
+    pub fn of(target: &str) -> Target {
+        match target {
+            "whop" => Target::Whop,
+            "ai" => Target::Ai,
+            _ => Target::Other,
+        }
+    }
+
+    /// When a waiting operation of this target goes out.
+    pub fn when_text(self) -> &'static str {
+        match self {
+            Target::Whop => "it is sent to Whop when the network is back",
+            Target::Ai => "it runs when the AI provider can be reached",
+            Target::Other => "it goes out when the network is back",
+        }
     }
 }
 
 /// The toast after an action was queued.
 pub fn queued_text(entry: &OutboxEntry) -> String {
-    format!("“{}” is queued; it goes to Whop when Dealdesk is online.", entry.summary)
+    format!("“{}” is queued; {}.", entry.summary, Target::of(&entry.target).when_text())
+}
+
+/// The offline banner's second sentence: where the waiting operations go, per target.
+pub fn offline_note(entries: &[OutboxEntry]) -> String {
+    let waiting = |target| entries.iter().any(|e| e.status.is_open() && Target::of(&e.target) == target);
+    match (waiting(Target::Whop), waiting(Target::Ai), waiting(Target::Other)) {
+        (true, false, false) => "These changes are sent to Whop when the network is back.".to_string(),
+        (false, true, false) => "These AI runs start when the AI provider can be reached.".to_string(),
+        (true, true, false) => {
+            "Changes to Whop are sent when the network is back; AI runs start when the AI provider can be reached."
+                .to_string()
+        }
+        _ => "What waits here goes out when the network is back.".to_string(),
+    }
+}
+
+/// The discard dialog's title.
+pub fn discard_title(entry: &OutboxEntry) -> &'static str {
+    match Target::of(&entry.target) {
+        Target::Ai => "Discard this AI run?",
+        Target::Whop | Target::Other => "Discard this change?",
+    }
+}
+
+/// What discarding an operation does, in one sentence.
+pub fn discard_text(entry: &OutboxEntry) -> String {
+    match Target::of(&entry.target) {
+        Target::Whop => {
+            format!("“{}” will not be sent to Whop, and what it changed here goes back to how it was.", entry.summary)
+        }
+        Target::Ai => format!("“{}” will not run, and no result is added to the record.", entry.summary),
+        Target::Other => {
+            format!("“{}” will not be sent, and what it changed here goes back to how it was.", entry.summary)
+        }
+    }
 }
 
 /// A conflict kind in two words.
@@ -124,14 +192,25 @@ pub fn conflict_explanation(kind: ConflictKind) -> &'static str {
     }
 }
 
-/// The kind of Whop object a conflict or operation is about.
+/// The kind of record a conflict or operation is about: a Whop object, or a CRM record (an AI
+/// run's).
 pub fn record_noun(record_kind: &str) -> String {
     match record_kind {
         "whop_membership" => "Membership".to_string(),
         "whop_payment" => "Payment".to_string(),
         "whop_promo_code" => "Promo code".to_string(),
-        other => other.replace('_', " "),
+        other => match RecordKind::parse(other) {
+            Some(kind) => kind.label().to_string(),
+            None => other.replace('_', " "),
+        },
     }
+}
+
+/// The CRM record an operation is about (an AI run's person, company or deal), to link to.
+pub fn entry_record(entry: &OutboxEntry) -> Option<RecordRef> {
+    let kind = RecordKind::parse(&entry.record_kind)?;
+    let id = uuid::Uuid::parse_str(&entry.record_id).ok()?;
+    Some(RecordRef { kind, id })
 }
 
 pub use crate::state::format::value_text;
@@ -209,8 +288,7 @@ impl Reducible for OutboxView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dealdesk_model::RecordKind;
-    use serde_json::json;
+    use serde_json::{Map, Value};
 
     fn summary(waiting: u64, failed: u64, conflicts: u64, online: bool) -> OutboxSummary {
         OutboxSummary { waiting, failed, conflicts, online, offline_reason: None }
@@ -240,7 +318,7 @@ mod tests {
             last_error: None,
             finished_at: None,
             idempotency_key: "k".into(),
-            payload: json!({}),
+            payload: Value::Object(Map::new()),
         }
     }
 
@@ -252,8 +330,8 @@ mod tests {
             record_id: "mem_1".into(),
             crm_record: record,
             field: Some("renewal_period_end".into()),
-            local_value: json!("2026-12-08T00:00:00Z"),
-            remote_value: json!("2026-12-01T00:00:00Z"),
+            local_value: Value::from("2026-12-08T00:00:00Z"),
+            remote_value: Value::from("2026-12-01T00:00:00Z"),
             outbox_id: Some(7),
             summary: "Add 7 free days to membership mem_1".into(),
             created_at: "2026-11-27T10:00:00Z".into(),
@@ -281,7 +359,7 @@ mod tests {
         assert_eq!(offline_title(None, true), None);
         assert_eq!(offline_title(Some(&summary(0, 0, 0, true)), true), None);
         let mut s = summary(0, 0, 0, false);
-        assert_eq!(offline_title(Some(&s), true).as_deref(), Some("Whop cannot be reached"));
+        assert_eq!(offline_title(Some(&s), true).as_deref(), Some("Waiting for the network"));
         s.offline_reason = Some("connection refused".into());
         assert_eq!(offline_title(Some(&s), true).as_deref(), Some("connection refused"));
         assert_eq!(
@@ -300,12 +378,57 @@ mod tests {
         assert_eq!(pending_label(&op(OutboxStatus::Done, None)), None);
         assert_eq!(
             rejected_text(&op(OutboxStatus::Failed, Some("not found"))),
-            "Whop refused “Cancel membership mem_1 now”: not found. The change was rolled back."
+            "“Cancel membership mem_1 now” was refused: not found. Anything it showed here was undone."
         );
         assert_eq!(
             rejected_text(&op(OutboxStatus::Failed, None)),
-            "Whop refused “Cancel membership mem_1 now”. The change was rolled back."
+            "“Cancel membership mem_1 now” was refused. Anything it showed here was undone."
         );
+    }
+
+    fn ai_entry(id: i64, status: OutboxStatus) -> OutboxEntry {
+        OutboxEntry {
+            target: "ai".into(),
+            action: "score-lead".into(),
+            record_kind: "person".into(),
+            record_id: uuid::Uuid::from_u128(9).to_string(),
+            summary: "AI: Score lead".into(),
+            ..entry(id, status)
+        }
+    }
+
+    #[test]
+    fn texts_say_where_each_target_goes() {
+        let whop = entry(1, OutboxStatus::Pending);
+        let ai = ai_entry(2, OutboxStatus::Pending);
+        let other =
+            OutboxEntry { target: "esign".into(), summary: "Send contract".into(), ..entry(3, OutboxStatus::Pending) };
+        assert_eq!(
+            queued_text(&whop),
+            "“Cancel membership mem_1 now” is queued; it is sent to Whop when the network is back."
+        );
+        assert_eq!(queued_text(&ai), "“AI: Score lead” is queued; it runs when the AI provider can be reached.");
+        assert_eq!(queued_text(&other), "“Send contract” is queued; it goes out when the network is back.");
+        assert!(discard_text(&whop).contains("will not be sent to Whop"));
+        assert_eq!(discard_text(&ai), "“AI: Score lead” will not run, and no result is added to the record.");
+        assert!(!discard_text(&other).contains("Whop"));
+        assert_eq!((discard_title(&whop), discard_title(&ai)), ("Discard this change?", "Discard this AI run?"));
+        assert_eq!(
+            offline_note(std::slice::from_ref(&whop)),
+            "These changes are sent to Whop when the network is back."
+        );
+        assert_eq!(offline_note(std::slice::from_ref(&ai)), "These AI runs start when the AI provider can be reached.");
+        assert!(
+            offline_note(&[whop.clone(), ai.clone()]).contains("AI runs start when the AI provider can be reached")
+        );
+        assert_eq!(offline_note(&[]), "What waits here goes out when the network is back.");
+        // Finished operations do not count.
+        let done = ai_entry(4, OutboxStatus::Done);
+        assert_eq!(offline_note(&[whop.clone(), done]), offline_note(std::slice::from_ref(&whop)));
+        // An AI run links to its record; a Whop object is not a CRM record.
+        assert_eq!(entry_record(&ai), Some(RecordRef { kind: RecordKind::Person, id: uuid::Uuid::from_u128(9) }));
+        assert_eq!(entry_record(&whop), None);
+        assert_eq!(record_noun(&ai.record_kind), "Person");
     }
 
     #[test]
@@ -319,12 +442,15 @@ mod tests {
 
     #[test]
     fn values_and_fields_read_plainly() {
-        assert_eq!(value_text(&json!(null)), "—");
-        assert_eq!(value_text(&json!("gold")), "gold");
-        assert_eq!(value_text(&json!(true)), "yes");
-        assert_eq!(value_text(&json!({"a": 1})), "{\"a\":1}");
+        assert_eq!(value_text(&Value::Null), "—");
+        assert_eq!(value_text(&Value::from("gold")), "gold");
+        assert_eq!(value_text(&Value::from(true)), "yes");
+        let object: Map<String, Value> = [("a".to_string(), Value::from(1))].into_iter().collect();
+        assert_eq!(value_text(&Value::Object(object)), "{\"a\":1}");
         assert_eq!(field_label(Some("renewal_period_end")), "renewal period end");
         assert_eq!(record_noun("whop_payment"), "Payment");
+        assert_eq!(record_noun("deal"), "Deal");
+        assert_eq!(record_noun("esign_envelope"), "esign envelope");
         for kind in [ConflictKind::Field, ConflictKind::DeletedRemotely, ConflictKind::DeletedLocally] {
             assert!(conflict_explanation(kind).ends_with('.'));
         }

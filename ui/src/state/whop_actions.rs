@@ -582,7 +582,12 @@ impl PromoForm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Map, Value};
+
+    /// A JSON object of these keys and values.
+    fn object(pairs: &[(&str, Value)]) -> Value {
+        Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<Map<_, _>>())
+    }
 
     fn membership(status: &str, paused: bool, cancel_at_period_end: bool) -> WhopMembershipView {
         WhopMembershipView {
@@ -644,14 +649,14 @@ mod tests {
 
     #[test]
     fn metadata_must_be_a_json_object() {
-        assert_eq!(parse_metadata(r#"{"plan": "gold"}"#), Ok(json!({"plan": "gold"})));
-        assert_eq!(parse_metadata("{}"), Ok(json!({})));
+        assert_eq!(parse_metadata(r#"{"plan": "gold"}"#), Ok(object(&[("plan", Value::from("gold"))])));
+        assert_eq!(parse_metadata("{}"), Ok(object(&[])));
         assert!(parse_metadata("[1, 2]").unwrap_err().contains("not a list"));
         assert!(parse_metadata("\"gold\"").unwrap_err().contains("not a string"));
         assert!(parse_metadata("{plan: gold}").unwrap_err().starts_with("Not valid JSON"));
         assert!(parse_metadata("  ").is_err());
-        let many: serde_json::Map<_, _> = (0..51).map(|i| (format!("k{i}"), json!(i))).collect();
-        assert!(parse_metadata(&serde_json::Value::Object(many).to_string()).unwrap_err().contains("50 keys"));
+        let many: Map<_, _> = (0..51).map(|i| (format!("k{i}"), Value::from(i))).collect();
+        assert!(parse_metadata(&Value::Object(many).to_string()).unwrap_err().contains("50 keys"));
     }
 
     #[test]
@@ -724,7 +729,10 @@ mod tests {
         assert!(meta.sending);
         assert_eq!(
             meta.to_action(),
-            Ok(WhopAction::UpdateMembershipMetadata { membership_id: "mem_1".into(), metadata: json!({"tier": 2}) })
+            Ok(WhopAction::UpdateMembershipMetadata {
+                membership_id: "mem_1".into(),
+                metadata: object(&[("tier", Value::from(2))])
+            })
         );
         assert!(ActionKind::CancelNow.is_destructive() && !ActionKind::Resume.is_destructive());
     }

@@ -3,6 +3,7 @@
 //! Human tables by default, JSON with `--json`. Bad input exits non-zero with one line on stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod ai;
 mod outbox;
 mod output;
 mod whop;
@@ -101,6 +102,12 @@ enum Command {
     /// Conflicts between local and remote changes: list, resolve
     #[command(subcommand)]
     Conflicts(outbox::ConflictsCommand),
+    /// AI actions on records (generate text, sentiment, lead score, email draft), usage and cost
+    #[command(subcommand)]
+    Ai(ai::AiCommand),
+    /// Workflows: list, run, run history
+    #[command(subcommand)]
+    Workflows(ai::WorkflowsCommand),
 }
 
 #[derive(Subcommand)]
@@ -296,6 +303,8 @@ async fn dispatch(app: &App, command: Command) -> anyhow::Result<()> {
         Command::Whop(command) => whop::run(app, command).await?,
         Command::Outbox(command) => outbox::run(app, command).await?,
         Command::Conflicts(command) => outbox::run_conflicts(app, command).await?,
+        Command::Ai(command) => ai::run(app, command).await?,
+        Command::Workflows(command) => ai::run_workflows(app, command).await?,
         Command::People(PeopleCommand::Add { first_name, last_name, email, phone, job_title, company, json }) => {
             let company_id = match company {
                 Some(text) => Some(crm.resolve_company(&text).await?.id),
