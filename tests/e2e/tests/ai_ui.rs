@@ -95,7 +95,7 @@ async fn score_a_lead_from_a_person_page_build_a_workflow_and_see_usage() -> Res
         // Usage and cost in Settings → AI.
         session.go("Settings").await?;
         session.find("button.tab[data-tab=\"ai\"]").await?.click().await?;
-        session.wait_for_text("#ai-usage", "score-lead").await?;
+        session.wait_for_text("#ai-usage-actions", "Score lead").await?;
         session.screenshot(&screenshot_path("ai-settings.png")).await?;
         Ok(())
     }
