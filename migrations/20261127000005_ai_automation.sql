@@ -1,6 +1,9 @@
 -- no-transaction
 -- AI automations and workflows (issue 6). See docs/ai-and-automations.md.
 --
+-- Every statement can run again: sqlx records a no-transaction migration after it ran, so a crash
+-- in between runs it twice (the rebuild copies the same rows; the new tables already exist).
+--
 -- Two CHECK constraints grow (the outbox takes AI jobs and e-sign sends; writes can come from a
 -- workflow). SQLite cannot alter a CHECK, so both tables are rebuilt the documented way: foreign
 -- keys off (outside a transaction, hence `no-transaction`), then one transaction that copies,
@@ -64,7 +67,7 @@ CREATE INDEX outbox_open_by_record ON outbox (record_kind, record_id, id)
 CREATE INDEX outbox_by_status ON outbox (status, id);
 
 -- Every call to a model: the usage and cost log.
-CREATE TABLE ai_call (
+CREATE TABLE IF NOT EXISTS ai_call (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     at              TEXT NOT NULL,
     provider        TEXT NOT NULL CHECK (provider IN ('openai', 'anthropic')),
@@ -80,11 +83,11 @@ CREATE TABLE ai_call (
     outcome         TEXT NOT NULL CHECK (outcome IN ('ok', 'invalid_output', 'error')),
     error           TEXT
 );
-CREATE INDEX ai_call_by_at ON ai_call (at);
+CREATE INDEX IF NOT EXISTS ai_call_by_at ON ai_call (at);
 
 -- Validated answers. Sentiment and lead scores are the record's current values (the newest one);
 -- texts and drafts wait until the user uses or dismisses them.
-CREATE TABLE ai_result (
+CREATE TABLE IF NOT EXISTS ai_result (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     created_at      TEXT NOT NULL,
     action          TEXT NOT NULL CHECK (action IN ('generate-text', 'sentiment', 'score-lead', 'draft-email')),
@@ -96,10 +99,10 @@ CREATE TABLE ai_result (
     workflow_run_id INTEGER,
     dismissed_at    TEXT
 );
-CREATE INDEX ai_result_by_record ON ai_result (record_kind, record_id, action, id);
+CREATE INDEX IF NOT EXISTS ai_result_by_record ON ai_result (record_kind, record_id, action, id);
 
 -- Prompt templates, versioned: an edit adds a version, the old one stays.
-CREATE TABLE prompt_template (
+CREATE TABLE IF NOT EXISTS prompt_template (
     id         TEXT NOT NULL,
     version    INTEGER NOT NULL CHECK (version >= 1),
     action     TEXT NOT NULL CHECK (action IN ('generate-text', 'sentiment', 'score-lead', 'draft-email')),
@@ -111,12 +114,12 @@ CREATE TABLE prompt_template (
     PRIMARY KEY (id, version)
 );
 -- Which template each action uses (its newest version).
-CREATE TABLE prompt_template_active (
+CREATE TABLE IF NOT EXISTS prompt_template_active (
     action      TEXT PRIMARY KEY,
     template_id TEXT NOT NULL
 );
 
-CREATE TABLE workflow (
+CREATE TABLE IF NOT EXISTS workflow (
     id         TEXT PRIMARY KEY,
     name       TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) > 0),
     enabled    INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
@@ -124,13 +127,14 @@ CREATE TABLE workflow (
     enabled_at TEXT,
     trigger    TEXT NOT NULL CHECK (json_valid(trigger)),
     steps      TEXT NOT NULL CHECK (json_valid(steps)),
-    -- schedule triggers: when the last scheduled run happened
+    -- schedule triggers: when the last scheduled run happened, and the change log read up to then
     last_scheduled_at TEXT,
+    schedule_seq      INTEGER,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
 
-CREATE TABLE workflow_run (
+CREATE TABLE IF NOT EXISTS workflow_run (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     workflow_id   TEXT NOT NULL,
     workflow_name TEXT NOT NULL,
@@ -149,12 +153,12 @@ CREATE TABLE workflow_run (
     -- one run per workflow and triggering event
     event_key     TEXT UNIQUE
 );
-CREATE INDEX workflow_run_by_workflow ON workflow_run (workflow_id, id);
-CREATE INDEX workflow_run_open ON workflow_run (status, id) WHERE status IN ('queued', 'running');
+CREATE INDEX IF NOT EXISTS workflow_run_by_workflow ON workflow_run (workflow_id, id);
+CREATE INDEX IF NOT EXISTS workflow_run_open ON workflow_run (status, id) WHERE status IN ('queued', 'running');
 
 -- Whop events the sync noticed (a membership turned active or cancelled, a payment succeeded),
 -- written in the sync's transaction; the workflow engine reads them in order.
-CREATE TABLE automation_event (
+CREATE TABLE IF NOT EXISTS automation_event (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     at          TEXT NOT NULL,
     kind        TEXT NOT NULL CHECK (kind IN ('whop_membership_activated', 'whop_membership_cancelled',

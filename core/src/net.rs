@@ -41,6 +41,25 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Durati
     Some(Duration::from_secs(wait.max(0) as u64))
 }
 
+/// An API error body: `{"error":{"type" (or "code"),"message"}}` (Whop v1, OpenAI, Anthropic,
+/// Ollama's /v1, llama.cpp), `{"error":"text"}`, `{"message":…}`, or the start of whatever came.
+pub(crate) fn error_body(bytes: &[u8]) -> (Option<String>, String) {
+    let parsed: Option<serde_json::Value> = serde_json::from_slice(bytes).ok();
+    let error = parsed.as_ref().and_then(|v| v.get("error"));
+    let kind = error
+        .and_then(|e| e.get("type").or_else(|| e.get("code")))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string);
+    let message = error
+        .and_then(|e| e.get("message"))
+        .or_else(|| error.filter(|e| e.is_string()))
+        .or_else(|| parsed.as_ref().and_then(|v| v.get("message")))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).trim().to_string());
+    (kind, message)
+}
+
 /// Spaces requests evenly: each caller waits for its own slot, `interval` after the previous one.
 pub(crate) struct RateLimiter {
     interval: Option<Duration>,
@@ -84,6 +103,19 @@ mod tests {
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
         headers.insert("retry-after-ms", "250".parse().unwrap());
         assert_eq!(retry_after(&headers), Some(Duration::from_millis(250)));
+    }
+
+    #[test]
+    fn error_bodies_give_type_and_message() {
+        let (kind, message) = error_body(br#"{"error":{"type":"not_found","message":"No such payment"}}"#);
+        assert_eq!(kind.as_deref(), Some("not_found"));
+        assert_eq!(message, "No such payment");
+        assert_eq!(
+            error_body(br#"{"error":{"code":"invalid_api_key","message":"x"}}"#).0.as_deref(),
+            Some("invalid_api_key")
+        );
+        assert_eq!(error_body(br#"{"error":"model not found"}"#).1, "model not found");
+        assert_eq!(error_body(b"<html>oops").1, "<html>oops");
     }
 
     #[tokio::test]

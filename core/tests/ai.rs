@@ -145,6 +145,12 @@ async fn each_action_works_in_both_wire_formats_and_is_logged_with_its_cost() {
         assert_eq!(insights.unread.len(), 2);
         app.ai().dismiss(insights.unread[0].id).await.unwrap();
         assert_eq!(app.ai().insights(record).await.unwrap().unread.len(), 1);
+        // Saving the text as a note uses it up: a second save writes no second note.
+        let text_id = insights.unread[1].id;
+        let note = app.ai().save_as_note(text_id, UI).await.unwrap();
+        assert!(note.body.starts_with("Sandbox reply "));
+        assert!(app.ai().save_as_note(text_id, UI).await.is_err());
+        assert!(app.ai().insights(record).await.unwrap().unread.is_empty());
 
         // Every call is logged with the provider's token counts and the price table's cost:
         // sandbox-* costs $1/M in and $2/M out, so a call costs tokens_in + 2 × tokens_out micros.

@@ -122,7 +122,10 @@ async fn record_stage_and_schedule_triggers_fire_and_workflows_never_fire_on_the
         .save(&workflow(
             "Nightly company review",
             Trigger::Schedule { every_minutes: 60, kind: RecordKind::Company },
-            vec![WorkflowStep::AddTag { tag: "reviewed".into() }],
+            vec![
+                WorkflowStep::AddTag { tag: "reviewed".into() },
+                WorkflowStep::UpdateField { field: "address".into(), value: "Reviewed".into() },
+            ],
         ))
         .await
         .unwrap();
@@ -201,6 +204,26 @@ async fn record_stage_and_schedule_triggers_fire_and_workflows_never_fire_on_the
     assert_eq!(tags(&app, company).await, vec!["reviewed".to_string()]);
     automation.process().await.unwrap();
     assert_eq!(runs_of(&app, "Nightly company review").await.len(), 1, "once per period");
+    // Due again: its own writes (the tag, the address) are not changes it runs on.
+    sqlx::query("UPDATE workflow SET last_scheduled_at = '2000-01-01T00:00:00.000000000Z' WHERE name = 'Nightly company review'")
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+    automation.process().await.unwrap();
+    assert_eq!(runs_of(&app, "Nightly company review").await.len(), 1, "no loop on its own writes");
+
+    // A run a crash left "running" goes on from its saved step when an engine starts.
+    let stuck = runs_of(&app, "Tag new people").await[0].id;
+    sqlx::query("UPDATE workflow_run SET status = 'running', next_step = 0, steps = '[]' WHERE id = ?")
+        .bind(stuck)
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+    automation.process().await.unwrap();
+    assert_eq!(automation.run(stuck).await.unwrap().status, RunStatus::Running, "a pass never takes another's run");
+    assert_eq!(automation.recover().await.unwrap(), 1);
+    automation.process().await.unwrap();
+    assert_eq!(automation.run(stuck).await.unwrap().status, RunStatus::Succeeded);
     sandbox.shutdown().await;
 }
 
@@ -268,6 +291,8 @@ async fn whop_events_from_a_sync_fire_workflows_but_the_initial_import_does_not(
     let app = open(&sandbox, dir.path()).await;
     let automation = app.automation();
     for (name, trigger, tag) in [
+        // The sync's own record changes fire only the Whop triggers, never this one.
+        ("Every new person", Trigger::RecordCreated { kind: RecordKind::Person }, "new-person"),
         ("Welcome", Trigger::WhopMembershipActivated, "whop-active"),
         ("Thank payers", Trigger::WhopPaymentSucceeded, "paid"),
         ("Win back", Trigger::WhopMembershipCancelled, "churned"),
@@ -309,6 +334,7 @@ async fn whop_events_from_a_sync_fire_workflows_but_the_initial_import_does_not(
         assert_eq!(run.status, RunStatus::Succeeded);
         assert!(tags(&app, run.record.unwrap()).await.contains(&"churned".to_string()));
     }
+    assert!(runs_of(&app, "Every new person").await.is_empty(), "the sync's people fire Whop triggers only");
     // A sync with nothing new raises nothing more.
     app.whop().sync(&|_| {}).await.unwrap();
     automation.process().await.unwrap();

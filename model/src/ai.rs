@@ -180,11 +180,22 @@ pub struct AiStatus {
 }
 
 /// Saves Settings → AI; `api_key` replaces the stored key when given, `clear_api_key` removes it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct SaveAiSettings {
     pub settings: AiSettings,
     pub api_key: Option<String>,
     pub clear_api_key: bool,
+}
+
+/// Debug output (logs, panics) never shows the key.
+impl std::fmt::Debug for SaveAiSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SaveAiSettings")
+            .field("settings", &self.settings)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<set>"))
+            .field("clear_api_key", &self.clear_api_key)
+            .finish()
+    }
 }
 
 /// What "Test connection" found.

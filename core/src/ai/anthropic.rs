@@ -3,7 +3,8 @@
 //! forced tool call instead (`tool_choice: {type: tool}`), whose `input` is the answer.
 
 use super::AiError;
-use super::provider::{AiProvider, AnswerContent, ModelAnswer, ModelCall, WireRequest, error_body, join, token_count};
+use super::provider::{AiProvider, AnswerContent, ModelAnswer, ModelCall, WireRequest, join, token_count};
+use crate::net::error_body;
 use dealdesk_model::ai::AiProviderKind;
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};

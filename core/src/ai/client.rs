@@ -77,14 +77,21 @@ impl AiClient {
             Err(e) if e.is_timeout() => {
                 return Attempt::Retry(None, AiError::Timeout { seconds: self.timeout.as_secs() });
             }
-            Err(e) => return Attempt::Fail(AiError::Network { url: request.url, message: describe_reqwest(&e) }),
+            // No connection (no network, the server down, a name that does not resolve): offline.
+            Err(e) if e.is_connect() => {
+                return Attempt::Fail(AiError::Network { url: request.url, message: describe_reqwest(&e) });
+            }
+            // The request itself is wrong (a key with characters a header cannot hold, say).
+            Err(e) if e.is_builder() => {
+                return Attempt::Fail(AiError::Config(format!("cannot build the request: {}", describe_reqwest(&e))));
+            }
+            Err(e) => return Attempt::Retry(None, AiError::Decode(describe_reqwest(&e))),
         };
         let status = response.status().as_u16();
         let wait = retry_after(response.headers());
         let should_retry = response.headers().get("x-should-retry").and_then(|v| v.to_str().ok()).map(|v| v == "true");
-        let bytes = match read_limited(response).await {
+        let bytes = match read_limited(response, self.timeout).await {
             Ok(bytes) => bytes,
-            Err(error @ AiError::Timeout { .. }) => return Attempt::Retry(None, error),
             Err(error) => return Attempt::Retry(None, error),
         };
         if (200..300).contains(&status) {
@@ -105,7 +112,7 @@ impl AiClient {
 }
 
 /// Reads a body up to [`MAX_BODY`].
-async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, AiError> {
+async fn read_limited(mut response: reqwest::Response, timeout: Duration) -> Result<Vec<u8>, AiError> {
     let mut bytes = Vec::new();
     loop {
         match response.chunk().await {
@@ -116,7 +123,7 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, AiErro
                 bytes.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(bytes),
-            Err(e) if e.is_timeout() => return Err(AiError::Timeout { seconds: 0 }),
+            Err(e) if e.is_timeout() => return Err(AiError::Timeout { seconds: timeout.as_secs() }),
             Err(e) => return Err(AiError::Decode(describe_reqwest(&e))),
         }
     }

@@ -14,13 +14,36 @@ pub const API_KEY_ENV: &str = "DEALDESK_AI_API_KEY";
 pub(crate) const SETTING_KEY: &str = "ai";
 
 /// The environment's overrides, read once when the app starts.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct AiEnv {
     pub disabled: bool,
     pub provider: Option<AiProviderKind>,
     pub base_url: Option<String>,
     pub model: Option<String>,
     pub api_key: Option<String>,
+}
+
+/// Debug output never shows the key.
+impl std::fmt::Debug for AiEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AiEnv")
+            .field("disabled", &self.disabled)
+            .field("provider", &self.provider)
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
+/// An API key as pasted: trimmed, without spaces or control characters (which a header cannot
+/// carry), at most 500 characters.
+pub fn checked_api_key(key: &str) -> Result<String, String> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 500 || key.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err("the API key is empty, too long, or has spaces or control characters".into());
+    }
+    Ok(key.to_string())
 }
 
 impl AiEnv {
@@ -43,7 +66,10 @@ impl AiEnv {
             provider,
             base_url,
             model: var(MODEL_ENV),
-            api_key: var(API_KEY_ENV),
+            api_key: match var(API_KEY_ENV) {
+                Some(key) => Some(checked_api_key(&key).map_err(|e| AiError::Config(format!("{API_KEY_ENV}: {e}")))?),
+                None => None,
+            },
         })
     }
 
@@ -91,6 +117,10 @@ impl AiEnv {
 /// llama.cpp or Ollama box), where an API key does not cross the internet in the clear.
 pub fn checked_base_url(text: &str) -> Result<String, String> {
     let url = url::Url::parse(text.trim()).map_err(|e| format!("not a URL ({e}): {text:?}"))?;
+    // Credentials in a URL would be stored, shown and logged with it: the key has its own place.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not carry a user name or password (paste the API key in its own field)".into());
+    }
     let local = match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unique_local(),
@@ -158,6 +188,7 @@ mod tests {
         assert!(checked_base_url("http://example.com/v1").is_err());
         assert!(checked_base_url("ftp://127.0.0.1").is_err());
         assert!(checked_base_url("https://x/v1?key=1").is_err());
+        assert!(checked_base_url("https://user:sk-secret@api.example.com/v1").is_err());
         assert!(checked_base_url("nonsense").is_err());
     }
 

@@ -23,6 +23,12 @@ pub enum AiError {
     InvalidOutput(String),
     #[error("the model refused: {0}")]
     Refused(String),
+    #[error(
+        "this month's AI spend (${:.4}) has reached the budget (${:.4}): raise it in Settings → AI",
+        *spent_micros as f64 / 1e6,
+        *budget_micros as f64 / 1e6
+    )]
+    OverBudget { spent_micros: i64, budget_micros: i64 },
     #[error("no prompt template {0}")]
     UnknownTemplate(uuid::Uuid),
     #[error("no workflow {0}")]
@@ -56,7 +62,9 @@ impl From<&AiError> for dealdesk_model::ApiError {
         let code = match error {
             AiError::Crm(crm) => return crm.into(),
             AiError::Sync(sync) => return sync.into(),
-            AiError::Config(_) | AiError::Invalid(_) | AiError::NoApiKey { .. } => ErrorCode::Validation,
+            AiError::Config(_) | AiError::Invalid(_) | AiError::NoApiKey { .. } | AiError::OverBudget { .. } => {
+                ErrorCode::Validation
+            }
             AiError::UnknownTemplate(_) | AiError::UnknownWorkflow(_) => ErrorCode::NotFound,
             AiError::Disabled => ErrorCode::Conflict,
             _ => ErrorCode::Internal,

@@ -160,11 +160,9 @@ impl Ai {
         if save.clear_api_key {
             self.secrets.delete(&entry)?;
         }
-        if let Some(key) = save.api_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-            if key.len() > 500 || key.chars().any(|c| c.is_control() || c.is_whitespace()) {
-                return Err(AiError::Invalid("The API key has spaces or control characters: paste it again".into()));
-            }
-            self.secrets.set(&entry, key)?;
+        if let Some(key) = save.api_key.as_deref().filter(|k| !k.trim().is_empty()) {
+            let key = config::checked_api_key(key).map_err(|e| AiError::Invalid(format!("{e}: paste it again")))?;
+            self.secrets.set(&entry, &key)?;
         }
         self.store.set_setting(config::SETTING_KEY, &settings).await?;
         self.lock_engine().take();
@@ -318,7 +316,7 @@ impl Ai {
         };
         // `add_record` quoted each value already; the blocks are joined lines of quoted values.
         context.values.insert("record".into(), lines);
-        context.values.insert("related".into(), related.join("\n"));
+        context.values.insert("related".into(), prompt::bounded_lines(&related, prompt::MAX_BLOCK));
 
         let mut whop_lines = Vec::new();
         if let Some(person) = person_for_whop
@@ -342,7 +340,7 @@ impl Ai {
                 whop_lines.push(prompt::quote(&format!("lifetime value: {}", summary.lifetime_value.join(", ")), 300));
             }
         }
-        context.values.insert("whop".into(), whop_lines.join("\n"));
+        context.values.insert("whop".into(), prompt::bounded_lines(&whop_lines, prompt::MAX_BLOCK));
 
         let mut events = self.crm.timeline(record).await?;
         if let Ok(whop_events) = self.whop.timeline_events(record, 50).await {
@@ -445,6 +443,14 @@ impl Ai {
             schema: actions::output_schema(action),
             max_tokens: engine.settings.max_output_tokens,
         };
+        let length = call.system.chars().count() + call.user.chars().count();
+        if length > prompt::MAX_PROMPT {
+            return Err(AiError::Invalid(format!(
+                "the prompt would be {length} characters (at most {}): shorten the \"{}\" template",
+                prompt::MAX_PROMPT,
+                template.name
+            )));
+        }
         let started = Instant::now();
         let answer = engine.client.complete(engine.provider.as_ref(), &call).await;
         let latency_ms = started.elapsed().as_millis() as u64;
@@ -492,7 +498,8 @@ impl Ai {
         let id = usage::log_call(&mut *self.store.pool().acquire().await?, &log).await?;
         self.events.emit(CoreEvent::AiChanged { record: None });
         let output = outcome?;
-        tracing::info!(action = action.as_str(), record = %record.id, call = id, "ai: {}", output.headline());
+        // Never the answer itself at info level: it is customer data.
+        tracing::info!(action = action.as_str(), call = id, "ai: call done");
         Ok(Executed {
             output,
             model: log.model.clone(),
@@ -563,6 +570,9 @@ impl Ai {
         let run: QueuedRun = serde_json::from_value(payload.clone())
             .map_err(|e| AiError::Invalid(format!("a queued AI run is unreadable: {e}")))?;
         let engine = self.engine().await?;
+        if run.workflow_run.is_some() {
+            self.check_workflow_budget(&engine).await?;
+        }
         let executed =
             self.execute(&engine, run.action, run.record, run.instructions.as_deref(), run.workflow_run).await?;
         Ok((run, executed))
@@ -579,15 +589,7 @@ impl Ai {
     ) -> Result<WorkflowAiOutcome, AiError> {
         check_kind(record)?;
         let engine = self.engine().await?;
-        if let Some(budget) = engine.settings.monthly_budget_micros {
-            let spent = usage::month_cost(self.store.pool()).await?;
-            if spent >= budget {
-                return Err(AiError::Invalid(format!(
-                    "this month's AI budget is used up ({} of {} USD micros); raise it in Settings → AI",
-                    spent, budget
-                )));
-            }
-        }
+        self.check_workflow_budget(&engine).await?;
         match self.execute(&engine, action, record, instructions, Some(workflow_run)).await {
             Ok(executed) => {
                 Ok(WorkflowAiOutcome::Done(self.store_result(record, &executed, Some(workflow_run)).await?))
@@ -599,6 +601,17 @@ impl Ai {
             }
             Err(error) => Err(error),
         }
+    }
+
+    /// Workflows do not ask: past the monthly budget their AI steps fail.
+    async fn check_workflow_budget(&self, engine: &Engine) -> Result<(), AiError> {
+        if let Some(budget) = engine.settings.monthly_budget_micros {
+            let spent = usage::month_cost(self.store.pool()).await?;
+            if spent >= budget {
+                return Err(AiError::OverBudget { spent_micros: spent, budget_micros: budget });
+            }
+        }
+        Ok(())
     }
 
     pub async fn insights(&self, record: RecordRef) -> Result<AiInsights, AiError> {
@@ -705,25 +718,35 @@ impl Ai {
         Ok(template)
     }
 
-    /// Saves a generated text (or an email draft) as a note on its record and marks it used.
+    /// Saves a generated text (or an email draft) as a note on its record and marks it used. The
+    /// result is claimed first (a second click finds it used and writes no second note); if the
+    /// note cannot be written, the claim is undone, so the text is never lost.
     pub async fn save_as_note(&self, id: i64, source: UpdateSource) -> Result<dealdesk_model::Note, AiError> {
-        let row: Option<ResultRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {RESULT_COLUMNS} FROM ai_result WHERE id = ? AND dismissed_at IS NULL"
+        let claimed: Option<ResultRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "UPDATE ai_result SET dismissed_at = ? WHERE id = ? AND dismissed_at IS NULL
+               AND action IN ('generate-text', 'draft-email') RETURNING {RESULT_COLUMNS}"
         )))
+        .bind(time::format(time::now()))
         .bind(id)
         .fetch_optional(self.store.pool())
         .await?;
-        let result =
-            row.ok_or_else(|| AiError::Invalid(format!("AI result #{id} is gone or already used")))?.into_result()?;
+        let result = claimed
+            .ok_or_else(|| AiError::Invalid(format!("AI result #{id} is gone, already used, or not a text")))?
+            .into_result()?;
         let body = match &result.output {
-            AiOutput::Text { text } => text.clone(),
             AiOutput::EmailDraft { subject, body } => format!("Email draft: {subject}\n\n{body}"),
-            other => return Err(AiError::Invalid(format!("a {} is stored on the record already", other.headline()))),
+            AiOutput::Text { text } => text.clone(),
+            other => other.headline(),
         };
-        // Marked used first: a second click finds it used instead of writing a second note.
-        self.dismiss(id).await?;
-        let note = self.crm.add_note(dealdesk_model::NewNote { body, targets: vec![result.record] }, source).await?;
-        Ok(note)
+        let note = self.crm.add_note(dealdesk_model::NewNote { body, targets: vec![result.record] }, source).await;
+        if note.is_err() {
+            sqlx::query("UPDATE ai_result SET dismissed_at = NULL WHERE id = ?")
+                .bind(id)
+                .execute(self.store.pool())
+                .await?;
+        }
+        self.events.emit(CoreEvent::AiChanged { record: Some(result.record) });
+        Ok(note?)
     }
 
     /// Opens a draft in the mail client through a `mailto:` link.

@@ -72,20 +72,6 @@ pub trait AiProvider: Send + Sync {
     }
 }
 
-/// `{"error":{"type","message"}}` (OpenAI, Anthropic, Ollama's /v1, llama.cpp), or the text.
-pub(crate) fn error_body(bytes: &[u8]) -> (Option<String>, String) {
-    let parsed: Option<Value> = serde_json::from_slice(bytes).ok();
-    let error = parsed.as_ref().and_then(|v| v.get("error"));
-    let kind = error.and_then(|e| e.get("type").or_else(|| e.get("code"))).and_then(Value::as_str).map(str::to_string);
-    let message = error
-        .and_then(|e| e.get("message"))
-        .or_else(|| error.filter(|e| e.is_string()))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).trim().to_string());
-    (kind, message)
-}
-
 pub(crate) fn token_count(value: Option<&Value>) -> u64 {
     value.and_then(Value::as_u64).unwrap_or(0)
 }

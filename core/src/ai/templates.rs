@@ -124,7 +124,8 @@ fn check(save: &SavePromptTemplate) -> Result<(), AiError> {
 /// change (its versions would answer different schemas).
 pub async fn save(pool: &SqlitePool, save: &SavePromptTemplate) -> Result<PromptTemplate, AiError> {
     check(save)?;
-    let mut tx = pool.begin().await?;
+    // A write transaction from the start: two saves of one template would read the same version.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let (id, version) = match save.id {
         None => (Uuid::now_v7(), 1),
         Some(id) => {

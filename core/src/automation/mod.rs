@@ -26,7 +26,6 @@ use dealdesk_model::automation::{
 use dealdesk_model::ipc::CoreEvent;
 use dealdesk_model::{CompanyPatch, DealPatch, MoveDeal, NewTask, PersonPatch, RecordKind, RecordRef, UpdateSource};
 use serde_json::{Map, Value};
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -296,8 +295,10 @@ impl Automation {
     async fn insert(&self, id: Uuid, save: &SaveWorkflow) -> Result<(), AutomationError> {
         let now = time::format(time::now());
         sqlx::query(
-            "INSERT INTO workflow (id, name, enabled, enabled_at, trigger, steps, last_scheduled_at, created_at, updated_at)
-             VALUES (?1, ?2, ?3, CASE WHEN ?3 THEN ?4 END, ?5, ?6, ?4, ?4, ?4) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO workflow (id, name, enabled, enabled_at, trigger, steps, last_scheduled_at, schedule_seq,
+                                   created_at, updated_at)
+             VALUES (?1, ?2, ?3, CASE WHEN ?3 THEN ?4 END, ?5, ?6, ?4, (SELECT coalesce(max(seq), 0) FROM change_log), ?4, ?4)
+             ON CONFLICT (id) DO NOTHING",
         )
         .bind(id.to_string())
         .bind(save.name.trim())
@@ -378,6 +379,8 @@ impl Automation {
                     "UPDATE workflow SET name = ?1, trigger = ?3, steps = ?4, updated_at = ?5,
                         enabled_at = CASE WHEN ?2 AND NOT enabled THEN ?5 WHEN ?2 THEN enabled_at END,
                         last_scheduled_at = CASE WHEN ?2 AND NOT enabled THEN ?5 ELSE last_scheduled_at END,
+                        schedule_seq = CASE WHEN ?2 AND NOT enabled THEN (SELECT coalesce(max(seq), 0) FROM change_log)
+                                            ELSE schedule_seq END,
                         enabled = ?2
                      WHERE id = ?6",
                 )
@@ -433,22 +436,26 @@ impl Automation {
     }
 
     /// Queues a run in the caller's connection; `None` when this event already queued one.
+    /// Queues a run in the caller's connection; `None` when this event already queued one. A
+    /// manual run is queued as `running`, so no engine pass can claim it while its caller runs it.
     async fn queue(
         conn: &mut sqlx::SqliteConnection,
         workflow: &Workflow,
         trigger: &str,
         record: Option<RecordRef>,
         event_key: Option<&str>,
+        status: RunStatus,
     ) -> Result<Option<i64>, AutomationError> {
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO workflow_run (workflow_id, workflow_name, trigger, record_kind, record_id, status, definition, started_at, event_key)
-             VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?) ON CONFLICT (event_key) DO NOTHING RETURNING id",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_key) DO NOTHING RETURNING id",
         )
         .bind(workflow.id.to_string())
         .bind(&workflow.name)
         .bind(trigger)
         .bind(record.map(|r| r.kind.as_str()))
         .bind(record.map(|r| r.id.to_string()))
+        .bind(status.as_str())
         .bind(to_json(&workflow.steps)?)
         .bind(time::format(time::now()))
         .bind(event_key)
@@ -468,12 +475,26 @@ impl Automation {
             )));
         }
         let mut conn = self.store.pool().acquire().await?;
-        let id = Self::queue(&mut conn, &workflow, "Manual", record, None)
+        let id = Self::queue(&mut conn, &workflow, "Manual", record, None, RunStatus::Running)
             .await?
             .ok_or_else(|| AutomationError::Corrupt("a manual run was not queued".into()))?;
         drop(conn);
-        self.execute(id).await?;
+        self.execute_or_fail(id).await?;
+        self.events.emit(CoreEvent::WorkflowsChanged);
         self.run(id).await
+    }
+
+    /// Puts runs a stopped process left `running` back in the queue, to go on from the step after
+    /// the last one saved (the step in progress then runs again: steps are at least once). Run
+    /// once when a process starts its engine.
+    pub async fn recover(&self) -> Result<u64, AutomationError> {
+        let done = sqlx::query("UPDATE workflow_run SET status = 'queued' WHERE status = 'running'")
+            .execute(self.store.pool())
+            .await?;
+        if done.rows_affected() > 0 {
+            tracing::info!(runs = done.rows_affected(), "automation: resuming runs a stopped process left running");
+        }
+        Ok(done.rows_affected())
     }
 
     /// Reads new events and queues the runs they trigger; runs due schedules.
@@ -491,149 +512,79 @@ impl Automation {
             }
             list
         };
-        let mut cursor: Cursor = self.store.setting(CURSOR_SETTING).await?.unwrap_or_default();
         let mut queued = 0;
         loop {
-            let (events, next) = self.read_events(cursor).await?;
+            // The cursor is read and moved inside one write transaction, so two processes never
+            // move it backwards; the runs' unique event keys stop a second queueing of one event.
+            let mut tx = self.store.begin_write().await?;
+            let cursor: Cursor = read_setting(&mut tx, CURSOR_SETTING).await?.unwrap_or_default();
+            let (events, next) = read_events(&mut tx, cursor).await?;
             if next.change_seq == cursor.change_seq && next.event_id == cursor.event_id {
                 break;
             }
-            let mut tx = self.store.begin_write().await?;
-            // A workflow fires once per record per pass, however many fields one edit changed.
-            let mut fired: HashSet<(Uuid, RecordRef)> = HashSet::new();
             for event in &events {
                 for (workflow, enabled_at) in &workflows {
                     if event.at < *enabled_at || !matches(&workflow.trigger, event) {
                         continue;
                     }
-                    if !fired.insert((workflow.id, event.record)) {
-                        continue;
-                    }
+                    // One edit of several fields is one event: its change-log rows share `at`.
                     let key = format!("{}:{}", workflow.id, event.key);
                     let trigger = workflow.trigger.describe();
-                    if Self::queue(&mut tx, workflow, &trigger, Some(event.record), Some(&key)).await?.is_some() {
+                    let record = Some(event.record);
+                    if Self::queue(&mut tx, workflow, &trigger, record, Some(&key), RunStatus::Queued).await?.is_some()
+                    {
                         queued += 1;
                     }
                 }
             }
-            let json = to_json(&next)?;
-            sqlx::query(
-                "INSERT INTO setting (key, value, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            )
-            .bind(CURSOR_SETTING)
-            .bind(json)
-            .bind(time::format(time::now()))
-            .execute(&mut *tx)
-            .await?;
+            crate::store::set_setting_in(&mut tx, CURSOR_SETTING, &next).await?;
             tx.commit().await?;
-            cursor = next;
         }
         queued += self.schedule(&workflows).await?;
         Ok(queued)
     }
 
-    async fn read_events(&self, cursor: Cursor) -> Result<(Vec<Event>, Cursor), AutomationError> {
-        let rows: Vec<ChangeRow> = sqlx::query_as(
-            "SELECT seq, at, record_kind, record_id, op, field, new_value, source FROM change_log
-             WHERE seq > ? ORDER BY seq LIMIT ?",
-        )
-        .bind(cursor.change_seq)
-        .bind(BATCH)
-        .fetch_all(self.store.pool())
-        .await?;
-        let mut next = cursor;
-        let mut events = Vec::new();
-        let mut stage_names: Option<std::collections::HashMap<String, String>> = None;
-        for (seq, at, kind, record_id, op, field, new_value, source) in rows {
-            next.change_seq = seq;
-            if matches!(source.as_str(), "workflow" | "import") {
-                continue;
-            }
-            let (Some(kind), Ok(id)) = (RecordKind::parse(&kind), Uuid::parse_str(&record_id)) else { continue };
-            let what = match (op.as_str(), field.as_deref()) {
-                ("create", _) => EventKind::Created,
-                ("update", Some("stage_id")) if kind == RecordKind::Deal => {
-                    if stage_names.is_none() {
-                        let names: Vec<(String, String)> =
-                            sqlx::query_as("SELECT id, name FROM stage").fetch_all(self.store.pool()).await?;
-                        stage_names = Some(names.into_iter().collect());
-                    }
-                    let stage_id: Option<String> = new_value.as_deref().and_then(|v| serde_json::from_str(v).ok());
-                    let stage = stage_id
-                        .and_then(|id| stage_names.as_ref().and_then(|names| names.get(&id).cloned()))
-                        .unwrap_or_default();
-                    EventKind::StageChanged { stage }
-                }
-                ("update", Some(field)) => EventKind::Updated { field: field.to_string() },
-                _ => continue,
-            };
-            events.push(Event { key: format!("c{seq}"), at, record: RecordRef { kind, id }, what });
-        }
-        let whop: Vec<(i64, String, String, String, String)> = sqlx::query_as(
-            "SELECT id, at, kind, record_kind, record_id FROM automation_event WHERE id > ? ORDER BY id LIMIT ?",
-        )
-        .bind(cursor.event_id)
-        .bind(BATCH)
-        .fetch_all(self.store.pool())
-        .await?;
-        for (id, at, kind, record_kind, record_id) in whop {
-            next.event_id = id;
-            let what = match kind.as_str() {
-                "whop_membership_activated" => EventKind::Whop("whop_membership_activated"),
-                "whop_membership_cancelled" => EventKind::Whop("whop_membership_cancelled"),
-                "whop_payment_succeeded" => EventKind::Whop("whop_payment_succeeded"),
-                _ => continue,
-            };
-            let (Some(kind), Ok(record)) = (RecordKind::parse(&record_kind), Uuid::parse_str(&record_id)) else {
-                continue;
-            };
-            events.push(Event { key: format!("w{id}"), at, record: RecordRef { kind, id: record }, what });
-        }
-        Ok((events, next))
-    }
-
-    /// Queues a run per record changed since the last scheduled run, for each due schedule.
+    /// Queues a run per record changed since the schedule's previous run (by the window, the CLI
+    /// or a script: not by workflows, imports or the Whop sync), for each due schedule.
     async fn schedule(&self, workflows: &[(Workflow, String)]) -> Result<u64, AutomationError> {
         let now = time::now();
         let mut queued = 0;
         for (workflow, _) in workflows {
             let Trigger::Schedule { every_minutes, kind } = workflow.trigger else { continue };
-            let last: Option<String> = sqlx::query_scalar("SELECT last_scheduled_at FROM workflow WHERE id = ?")
-                .bind(workflow.id.to_string())
-                .fetch_one(self.store.pool())
-                .await?;
+            let mut tx = self.store.begin_write().await?;
+            let (last, since_seq): (Option<String>, Option<i64>) =
+                sqlx::query_as("SELECT last_scheduled_at, schedule_seq FROM workflow WHERE id = ?")
+                    .bind(workflow.id.to_string())
+                    .fetch_one(&mut *tx)
+                    .await?;
             let last_at = last.as_deref().and_then(|l| time::parse(l).ok());
             if last_at.is_some_and(|l| now - l < chrono::Duration::minutes(i64::from(every_minutes))) {
                 continue;
             }
-            let since = last.unwrap_or_default();
-            let table = match kind {
-                RecordKind::Person => "person",
-                RecordKind::Company => "company",
-                RecordKind::Deal => "deal",
-                RecordKind::Note => "note",
-                RecordKind::Task => "task",
-            };
-            let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT id FROM {table} WHERE deleted_at IS NULL AND updated_at > ? ORDER BY updated_at DESC LIMIT ?"
-            )))
-            .bind(&since)
+            let newest: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM change_log").fetch_one(&mut *tx).await?;
+            let ids: Vec<String> = sqlx::query_scalar(
+                "SELECT record_id FROM change_log WHERE seq > ? AND record_kind = ?
+                   AND source NOT IN ('workflow', 'import', 'sync')
+                 GROUP BY record_id ORDER BY max(seq) DESC LIMIT ?",
+            )
+            .bind(since_seq.unwrap_or(0))
+            .bind(kind.as_str())
             .bind(SCHEDULE_LIMIT)
-            .fetch_all(self.store.pool())
+            .fetch_all(&mut *tx)
             .await?;
             let stamp = time::format(now);
-            let mut tx = self.store.begin_write().await?;
             for id in ids {
                 let Ok(id) = Uuid::parse_str(&id) else { continue };
                 let key = format!("{}:s{stamp}:{id}", workflow.id);
                 let trigger = workflow.trigger.describe();
-                if Self::queue(&mut tx, workflow, &trigger, Some(RecordRef { kind, id }), Some(&key)).await?.is_some() {
+                let record = Some(RecordRef { kind, id });
+                if Self::queue(&mut tx, workflow, &trigger, record, Some(&key), RunStatus::Queued).await?.is_some() {
                     queued += 1;
                 }
             }
-            sqlx::query("UPDATE workflow SET last_scheduled_at = ? WHERE id = ?")
+            sqlx::query("UPDATE workflow SET last_scheduled_at = ?, schedule_seq = ? WHERE id = ?")
                 .bind(&stamp)
+                .bind(newest.unwrap_or(0))
                 .bind(workflow.id.to_string())
                 .execute(&mut *tx)
                 .await?;
@@ -656,7 +607,7 @@ impl Automation {
             .fetch_optional(self.store.pool())
             .await?;
             let Some(id) = next else { break };
-            self.execute(id).await?;
+            self.execute_or_fail(id).await?;
             moved += 1;
         }
         if moved > 0 {
@@ -665,10 +616,34 @@ impl Automation {
         Ok(moved)
     }
 
+    /// Runs a claimed run; an error that is not the store's (a corrupt definition, say) fails
+    /// that run instead of stopping the engine.
+    async fn execute_or_fail(&self, id: i64) -> Result<(), AutomationError> {
+        match self.execute(id).await {
+            Ok(()) => Ok(()),
+            Err(error @ AutomationError::Store(_)) => Err(error),
+            Err(error) => {
+                tracing::warn!(run = id, %error, "automation: run failed");
+                sqlx::query("UPDATE workflow_run SET status = 'failed', error = ?, finished_at = ? WHERE id = ?")
+                    .bind(error.to_string())
+                    .bind(time::format(time::now()))
+                    .bind(id)
+                    .execute(self.store.pool())
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
     /// Resumes runs whose AI step finished in the outbox (or fails them if it was refused).
     async fn resume_waiting(&self) -> Result<u64, AutomationError> {
+        // Only runs whose operation is settled (or gone), so a long queue of waiting runs never
+        // hides one that can go on.
         let rows: Vec<RunRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {RUN_COLUMNS} FROM workflow_run WHERE status = 'waiting' ORDER BY id LIMIT 100"
+            "SELECT {RUN_COLUMNS} FROM workflow_run r WHERE r.status = 'waiting' AND NOT EXISTS (
+                SELECT 1 FROM outbox o WHERE o.id = json_extract(r.steps, '$[#-1].output.outbox_id')
+                  AND o.status IN ('pending', 'in_flight'))
+             ORDER BY r.id LIMIT 100"
         )))
         .fetch_all(self.store.pool())
         .await?;
@@ -683,7 +658,7 @@ impl Automation {
                     .fetch_optional(self.store.pool())
                     .await?;
             let (status, last_error) = state.unwrap_or(("discarded".into(), None));
-            match status.as_str() {
+            let (run_status, next_step, error) = match status.as_str() {
                 "done" => {
                     let output: Option<String> = sqlx::query_scalar(
                         "SELECT output FROM ai_result WHERE workflow_run_id = ? ORDER BY id DESC LIMIT 1",
@@ -693,18 +668,30 @@ impl Automation {
                     .await?;
                     step.status = RunStatus::Succeeded;
                     step.output = output.and_then(|o| serde_json::from_str(&o).ok()).unwrap_or(Value::Null);
-                    self.save_progress(row.id, RunStatus::Queued, row.next_step + 1, &steps, None).await?;
-                    moved += 1;
+                    (RunStatus::Queued, row.next_step + 1, None)
                 }
-                "failed" | "discarded" => {
+                "failed" | "discarded" | "conflict" => {
                     let message = last_error.unwrap_or_else(|| format!("the queued AI run was {status}"));
                     step.status = RunStatus::Failed;
                     step.error = Some(message.clone());
-                    self.save_progress(row.id, RunStatus::Failed, row.next_step, &steps, Some(&message)).await?;
-                    moved += 1;
+                    (RunStatus::Failed, row.next_step, Some(message))
                 }
-                _ => {}
-            }
+                _ => continue,
+            };
+            // Only from `waiting`: another process may have resumed it already.
+            let done = sqlx::query(
+                "UPDATE workflow_run SET status = ?1, next_step = ?2, steps = ?3, error = ?4,
+                    finished_at = CASE WHEN ?1 = 'failed' THEN ?5 END WHERE id = ?6 AND status = 'waiting'",
+            )
+            .bind(run_status.as_str())
+            .bind(next_step)
+            .bind(to_json(&steps)?)
+            .bind(error)
+            .bind(time::format(time::now()))
+            .bind(row.id)
+            .execute(self.store.pool())
+            .await?;
+            moved += done.rows_affected();
         }
         Ok(moved)
     }
@@ -921,6 +908,9 @@ impl Automation {
 
     /// The engine in the desktop app: a pass whenever records or Whop data change, and every 15 s.
     pub async fn run_engine(self: Arc<Self>) {
+        if let Err(error) = self.recover().await {
+            tracing::warn!(%error, "automation: cannot resume interrupted runs");
+        }
         let mut events = self.events.subscribe();
         loop {
             if self.store.pool().is_closed() {
@@ -956,6 +946,86 @@ impl Automation {
             }
         }
     }
+}
+
+async fn read_setting<T: serde::de::DeserializeOwned>(
+    conn: &mut sqlx::SqliteConnection,
+    key: &str,
+) -> Result<Option<T>, AutomationError> {
+    let value: Option<String> =
+        sqlx::query_scalar("SELECT value FROM setting WHERE key = ?").bind(key).fetch_optional(&mut *conn).await?;
+    Ok(value.and_then(|v| serde_json::from_str(&v).ok()))
+}
+
+/// The events after `cursor` (at most a batch of each source) and the cursor past them. Writes by
+/// workflows, CSV imports and the Whop sync are skipped: the sync's changes fire the Whop
+/// triggers, through `automation_event`.
+async fn read_events(
+    conn: &mut sqlx::SqliteConnection,
+    cursor: Cursor,
+) -> Result<(Vec<Event>, Cursor), AutomationError> {
+    let rows: Vec<ChangeRow> = sqlx::query_as(
+        "SELECT seq, at, record_kind, record_id, op, field, new_value, source FROM change_log
+         WHERE seq > ? ORDER BY seq LIMIT ?",
+    )
+    .bind(cursor.change_seq)
+    .bind(BATCH)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut next = cursor;
+    let mut events = Vec::new();
+    let mut stage_names: Option<std::collections::HashMap<String, String>> = None;
+    for (seq, at, kind, record_id, op, field, new_value, source) in rows {
+        next.change_seq = seq;
+        if matches!(source.as_str(), "workflow" | "import" | "sync") {
+            continue;
+        }
+        let (Some(kind), Ok(id)) = (RecordKind::parse(&kind), Uuid::parse_str(&record_id)) else { continue };
+        let what = match (op.as_str(), field.as_deref()) {
+            ("create", _) => EventKind::Created,
+            ("update", Some("stage_id")) if kind == RecordKind::Deal => {
+                if stage_names.is_none() {
+                    let names: Vec<(String, String)> =
+                        sqlx::query_as("SELECT id, name FROM stage").fetch_all(&mut *conn).await?;
+                    stage_names = Some(names.into_iter().collect());
+                }
+                let stage_id: Option<String> = new_value.as_deref().and_then(|v| serde_json::from_str(v).ok());
+                let stage = stage_id
+                    .and_then(|id| stage_names.as_ref().and_then(|names| names.get(&id).cloned()))
+                    .unwrap_or_default();
+                EventKind::StageChanged { stage }
+            }
+            ("update", Some(field)) => EventKind::Updated { field: field.to_string() },
+            _ => continue,
+        };
+        // One edit writes one row per field, all with the edit's time: one event.
+        let key = match &what {
+            EventKind::Created => format!("c{seq}"),
+            _ => format!("u{kind}:{id}:{at}"),
+        };
+        events.push(Event { key, at, record: RecordRef { kind, id }, what });
+    }
+    let whop: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, at, kind, record_kind, record_id FROM automation_event WHERE id > ? ORDER BY id LIMIT ?",
+    )
+    .bind(cursor.event_id)
+    .bind(BATCH)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (id, at, kind, record_kind, record_id) in whop {
+        next.event_id = id;
+        let what = match kind.as_str() {
+            "whop_membership_activated" => EventKind::Whop("whop_membership_activated"),
+            "whop_membership_cancelled" => EventKind::Whop("whop_membership_cancelled"),
+            "whop_payment_succeeded" => EventKind::Whop("whop_payment_succeeded"),
+            _ => continue,
+        };
+        let (Some(kind), Ok(record)) = (RecordKind::parse(&record_kind), Uuid::parse_str(&record_id)) else {
+            continue;
+        };
+        events.push(Event { key: format!("w{id}"), at, record: RecordRef { kind, id: record }, what });
+    }
+    Ok((events, next))
 }
 
 /// `{field: value}`, or `{custom: {key: value}}` for `custom.key`.

@@ -25,6 +25,25 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// Stores a value in the `setting` table (as JSON), in the caller's transaction.
+pub async fn set_setting_in(
+    conn: &mut sqlx::SqliteConnection,
+    key: &str,
+    value: &impl serde::Serialize,
+) -> Result<(), sqlx::Error> {
+    let json = serde_json::to_string(value).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(
+        "INSERT INTO setting (key, value, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+    )
+    .bind(key)
+    .bind(json)
+    .bind(time::format(time::now()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
     pub async fn open(data_dir: &Path) -> Result<Store, StoreError> {
@@ -75,17 +94,7 @@ impl Store {
 
     /// Stores a value in the `setting` table (as JSON).
     pub async fn set_setting(&self, key: &str, value: &impl serde::Serialize) -> Result<(), sqlx::Error> {
-        let json = serde_json::to_string(value).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        sqlx::query(
-            "INSERT INTO setting (key, value, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        )
-        .bind(key)
-        .bind(json)
-        .bind(time::format(time::now()))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        set_setting_in(&mut *self.pool.acquire().await?, key, value).await
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -437,7 +437,8 @@ impl Outbox {
         Ok(done.rows_affected())
     }
 
-    /// Takes the oldest operation that is due and whose record has nothing open before it.
+    /// Takes the oldest operation that is due and whose record has nothing open before it. AI runs
+    /// have no order between them: a refused one does not hold the record's later runs back.
     async fn claim_next(&self) -> Result<Option<OutboxRow>, SyncError> {
         let now = time::format(time::now());
         let row: Option<OutboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -445,8 +446,8 @@ impl Outbox {
              WHERE id = (
                 SELECT o.id FROM outbox o
                 WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
-                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.record_kind = o.record_kind
-                                  AND p.record_id = o.record_id AND p.id < o.id AND p.status IN {})
+                  AND (o.target = 'ai' OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.record_kind = o.record_kind
+                                  AND p.record_id = o.record_id AND p.id < o.id AND p.status IN {}))
                 ORDER BY o.id LIMIT 1)
              RETURNING {}",
             outbox::OPEN,
@@ -462,8 +463,8 @@ impl Outbox {
     async fn next_due(&self) -> Result<Option<String>, SyncError> {
         let at: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT min(o.next_attempt_at) FROM outbox o WHERE o.status = 'pending'
-               AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.record_kind = o.record_kind
-                               AND p.record_id = o.record_id AND p.id < o.id AND p.status IN {})",
+               AND (o.target = 'ai' OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.record_kind = o.record_kind
+                               AND p.record_id = o.record_id AND p.id < o.id AND p.status IN {}))",
             outbox::OPEN
         )))
         .fetch_one(self.store.pool())
@@ -494,6 +495,14 @@ impl Outbox {
         };
         let now = time::format(time::now());
         let mut tx = self.store.begin_write().await?;
+        // Another process may have taken the operation back meanwhile (a drain starting recovers
+        // in-flight operations): then that process settles it, and this answer is dropped.
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM outbox WHERE id = ?").bind(op.id).fetch_optional(&mut *tx).await?;
+        if status.as_deref() != Some(OutboxStatus::InFlight.as_str()) {
+            tracing::info!(id = op.id, ?status, "outbox: the operation was taken back while sending; not settling it");
+            return Ok(Settled::Later);
+        }
         let mut ai_record = None;
         let settled = match delivery {
             Delivery::Confirmed(confirmed) => {

@@ -6,7 +6,7 @@
 use super::config::{API_VERSION_DATE, WhopConfig};
 use super::error::WhopError;
 use super::oauth::Auth;
-use crate::net::{RateLimiter, backoff, describe_reqwest, retry_after};
+use crate::net::{RateLimiter, backoff, describe_reqwest, error_body, retry_after};
 use crate::sync::connectivity::Connectivity;
 use serde_json::Value;
 use std::sync::Arc;
@@ -237,20 +237,6 @@ impl ApiClient {
 /// The longest in-request wait between retries of a read (like the official SDKs).
 const MAX_READ_BACKOFF: Duration = Duration::from_secs(8);
 
-/// Whop's v1 error body `{"error":{"type","message",…}}`, or whatever text came.
-fn error_body(bytes: &[u8]) -> (Option<String>, String) {
-    let parsed: Option<Value> = serde_json::from_slice(bytes).ok();
-    let error = parsed.as_ref().and_then(|v| v.get("error"));
-    let kind = error.and_then(|e| e.get("type")).and_then(Value::as_str).map(str::to_string);
-    let message = error
-        .and_then(|e| e.get("message"))
-        .or_else(|| parsed.as_ref().and_then(|v| v.get("message")))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned());
-    (kind, message)
-}
-
 fn parse_page(body: Value, url: &str) -> Result<ListPage, WhopError> {
     let decode = |message: &str| WhopError::Decode { url: url.into(), message: message.into() };
     let Value::Object(mut body) = body else {
@@ -291,13 +277,5 @@ mod tests {
         assert!(parse_page(json!({"data":[{"name":"no id"}]}), "u").is_err());
         let last = parse_page(json!({"data":[],"page_info":{"end_cursor":null,"has_next_page":false}}), "u").unwrap();
         assert!(!last.has_next_page && last.end_cursor.is_none());
-    }
-
-    #[test]
-    fn error_bodies_give_type_and_message() {
-        let (kind, message) = error_body(br#"{"error":{"type":"not_found","message":"No such payment"}}"#);
-        assert_eq!(kind.as_deref(), Some("not_found"));
-        assert_eq!(message, "No such payment");
-        assert_eq!(error_body(b"<html>oops").1, "<html>oops");
     }
 }

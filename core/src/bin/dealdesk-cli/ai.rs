@@ -70,6 +70,16 @@ pub enum WorkflowsCommand {
     },
 }
 
+/// One workflow engine pass (after a sync or a drain), so the CLI fires workflows whether or not
+/// the app is open. A failure is reported, not fatal: the command's own work is done.
+pub async fn process_workflows(app: &App) {
+    match app.automation().process().await {
+        Ok(0) => {}
+        Ok(runs) => tracing::info!(runs, "workflows ran"),
+        Err(error) => eprintln!("workflows: {error}"),
+    }
+}
+
 fn dollars(micros: i64) -> String {
     format!("${:.4}", micros as f64 / 1_000_000.0)
 }

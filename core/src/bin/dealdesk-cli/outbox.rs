@@ -69,6 +69,8 @@ pub async fn run(app: &App, command: OutboxCommand) -> anyhow::Result<()> {
         OutboxCommand::Drain { json } => {
             outbox.recover().await?;
             let report = outbox.drain(true).await?;
+            // Workflow runs waiting on an AI step that just ran go on.
+            crate::ai::process_workflows(app).await;
             if json {
                 output::json(&report)?;
             } else {

@@ -176,7 +176,11 @@ pub async fn run(app: &App, command: WhopCommand) -> anyhow::Result<()> {
                 }
             };
             match whop.sync(&show).await {
-                Ok(run) => print_run(&run, json)?,
+                Ok(run) => {
+                    print_run(&run, json)?;
+                    // Workflows the sync's Whop events trigger run now, app open or not.
+                    crate::ai::process_workflows(app).await;
+                }
                 Err(error @ (WhopError::NotConnected | WhopError::Disabled)) => return Err(error.into()),
                 Err(error) if once => return Err(error.into()),
                 Err(error) => eprintln!("sync failed: {error} (next try on the interval)"),
