@@ -71,7 +71,7 @@ pub fn bounded_lines(lines: &[String], limit: usize) -> String {
     for line in lines {
         let n = line.chars().count() + 1;
         if count + n > limit {
-            out.push_str("…");
+            out.push('…');
             break;
         }
         if !out.is_empty() {
