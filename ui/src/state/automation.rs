@@ -1117,12 +1117,14 @@ mod tests {
         assert_eq!(pretty_json(&Value::Null), "null");
         assert_eq!(pretty_json(&Value::from(vec![Value::Null; 0])), "[]");
         assert_eq!(pretty_json(&Value::Object(Map::new())), "{}");
+        // Keys inserted in sorted order: the output is the same whether or not serde_json keeps
+        // insertion order (a feature another crate of the workspace may switch on).
         let mut inner = Map::new();
-        inner.insert("score".into(), Value::from(82));
         inner.insert("reasons".into(), Value::from(vec!["CTO", "budget \"ok\""]));
+        inner.insert("score".into(), Value::from(82));
         let mut outer = Map::new();
-        outer.insert("ok".into(), Value::Bool(true));
         outer.insert("lead".into(), Value::Object(inner));
+        outer.insert("ok".into(), Value::Bool(true));
         outer.insert("ratio".into(), Value::Number(Number::from_f64(0.5).unwrap()));
         outer.insert("text".into(), Value::from("a\nb\t\u{1}\\"));
         assert_eq!(
