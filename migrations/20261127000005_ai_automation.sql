@@ -84,6 +84,23 @@ CREATE TABLE IF NOT EXISTS ai_call (
     error           TEXT
 );
 CREATE INDEX IF NOT EXISTS ai_call_by_at ON ai_call (at);
+-- The dashboard's slowest and failed calls.
+CREATE INDEX IF NOT EXISTS ai_call_by_latency ON ai_call (latency_ms);
+CREATE INDEX IF NOT EXISTS ai_call_failed ON ai_call (id) WHERE outcome != 'ok';
+
+-- Calls, tokens and cost per day, action and model, kept with each logged call: the dashboard and
+-- the budget check read these few rows, not every call.
+CREATE TABLE IF NOT EXISTS ai_usage_day (
+    day         TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    model       TEXT NOT NULL,
+    calls       INTEGER NOT NULL DEFAULT 0,
+    failed      INTEGER NOT NULL DEFAULT 0,
+    tokens_in   INTEGER NOT NULL DEFAULT 0,
+    tokens_out  INTEGER NOT NULL DEFAULT 0,
+    cost_micros INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, action, model)
+);
 
 -- Validated answers. Sentiment and lead scores are the record's current values (the newest one);
 -- texts and drafts wait until the user uses or dismisses them.

@@ -16,27 +16,11 @@ use dealdesk_model::automation::{SaveWorkflow, Trigger, WorkflowStep};
 use dealdesk_model::{NewNote, NewPerson, PersonPatch, RecordKind, RecordRef, UpdateSource};
 use dealdesk_sandbox::{Sandbox, SandboxConfig};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> f64 {
-    samples.sort_unstable();
-    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[i].as_secs_f64() * 1000.0
-}
-
-fn row(name: &str, samples: &mut [Duration]) {
-    println!(
-        "| {name} | {:.2} | {:.2} | {:.2} |",
-        percentile(samples, 0.5),
-        percentile(samples, 0.95),
-        percentile(samples, 0.99)
-    );
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::{arg, row};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -142,6 +126,17 @@ async fn main() {
         .await
         .unwrap();
     }
+    // The daily totals `log_call` keeps alongside each call.
+    sqlx::query(
+        "INSERT INTO ai_usage_day (day, action, model, calls, failed, tokens_in, tokens_out, cost_micros)
+         SELECT substr(at, 1, 10), action, model, count(*), sum(outcome != 'ok'), sum(tokens_in), sum(tokens_out),
+                sum(cost_micros) FROM ai_call WHERE true GROUP BY 1, 2, 3
+         ON CONFLICT (day, action, model) DO UPDATE SET calls = excluded.calls, failed = excluded.failed,
+            tokens_in = excluded.tokens_in, tokens_out = excluded.tokens_out, cost_micros = excluded.cost_micros",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     eprintln!("ai bench: {calls} calls logged in {:.1} s", filled.elapsed().as_secs_f64());
     let mut report = Vec::new();
@@ -178,9 +173,13 @@ async fn main() {
         .collect();
     let ids = app.crm().create_people(new_people, ui).await.unwrap();
     let t = Instant::now();
-    let moved = app.automation().process().await.unwrap();
+    app.automation().process().await.unwrap();
     let engine = t.elapsed();
-    assert_eq!(moved as usize, records);
+    let done: i64 = sqlx::query_scalar("SELECT count(*) FROM workflow_run WHERE status = 'succeeded'")
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(done as usize, records);
     // Raw: the same tags written directly through the CRM, without the engine.
     let more = (0..records)
         .map(|i| NewPerson { first_name: format!("Q{i}"), last_name: "Bench".into(), ..Default::default() })

@@ -12,27 +12,11 @@ use dealdesk_model::outbox::WhopAction;
 use dealdesk_model::{PersonPatch, PersonQuery, UpdateSource};
 use dealdesk_sandbox::{Sandbox, SandboxConfig};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> f64 {
-    samples.sort_unstable();
-    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[i].as_secs_f64() * 1000.0
-}
-
-fn row(name: &str, samples: &mut [Duration]) {
-    println!(
-        "| {name} | {:.2} | {:.2} | {:.2} |",
-        percentile(samples, 0.5),
-        percentile(samples, 0.95),
-        percentile(samples, 0.99)
-    );
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::{arg, row};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {

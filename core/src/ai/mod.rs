@@ -224,36 +224,15 @@ impl Ai {
         let started = Instant::now();
         let answer = engine.client.complete(engine.provider.as_ref(), &call).await;
         let latency_ms = started.elapsed().as_millis() as u64;
-        let mut record = CallRecord {
-            provider: engine.settings.provider,
-            model: engine.settings.model.clone(),
-            action: None,
-            record: None,
-            workflow_run: None,
-            tokens_in: 0,
-            tokens_out: 0,
-            cost_micros: 0,
-            latency_ms,
-            outcome: AiCallOutcome::Ok,
-            error: None,
-        };
+        let mut record = CallRecord::new(&engine.settings, None, None, None, latency_ms, answer.as_ref().ok());
         let result = match &answer {
-            Ok(answer) => {
-                record.tokens_in = answer.tokens_in;
-                record.tokens_out = answer.tokens_out;
-                record.cost_micros = usage::cost_micros(
-                    usage::price_for(&engine.settings.prices, &engine.settings.model),
-                    answer.tokens_in,
-                    answer.tokens_out,
-                );
-                AiConnectionTest {
-                    ok: true,
-                    provider: engine.settings.provider,
-                    model: engine.settings.model.clone(),
-                    latency_ms,
-                    message: format!("Connected: {} answered in {latency_ms} ms", engine.settings.model),
-                }
-            }
+            Ok(_) => AiConnectionTest {
+                ok: true,
+                provider: engine.settings.provider,
+                model: engine.settings.model.clone(),
+                latency_ms,
+                message: format!("Connected: {} answered in {latency_ms} ms", engine.settings.model),
+            },
             Err(error) => {
                 record.outcome = AiCallOutcome::Error;
                 record.error = Some(error.to_string());
@@ -266,7 +245,7 @@ impl Ai {
                 }
             }
         };
-        usage::log_call(&mut *self.store.pool().acquire().await?, &record).await?;
+        usage::log_call(self.store.pool(), &record).await?;
         Ok(result)
     }
 
@@ -454,35 +433,15 @@ impl Ai {
         let started = Instant::now();
         let answer = engine.client.complete(engine.provider.as_ref(), &call).await;
         let latency_ms = started.elapsed().as_millis() as u64;
-        let mut log = CallRecord {
-            provider: engine.settings.provider,
-            model: engine.settings.model.clone(),
-            action: Some(action),
-            record: Some(record),
+        let mut log = CallRecord::new(
+            &engine.settings,
+            Some(action),
+            Some(record),
             workflow_run,
-            tokens_in: 0,
-            tokens_out: 0,
-            cost_micros: 0,
             latency_ms,
-            outcome: AiCallOutcome::Ok,
-            error: None,
-        };
-        let outcome = match answer {
-            Ok(answer) => {
-                log.tokens_in = answer.tokens_in;
-                log.tokens_out = answer.tokens_out;
-                log.cost_micros = usage::cost_micros(
-                    usage::price_for(&engine.settings.prices, &engine.settings.model),
-                    answer.tokens_in,
-                    answer.tokens_out,
-                );
-                if !answer.model.is_empty() {
-                    log.model = answer.model.clone();
-                }
-                actions::validate(action, &answer.content, answer.truncated)
-            }
-            Err(error) => Err(error),
-        };
+            answer.as_ref().ok(),
+        );
+        let outcome = answer.and_then(|answer| actions::validate(action, &answer.content, answer.truncated));
         if let Err(error) = &outcome {
             log.outcome = if matches!(error, AiError::InvalidOutput(_)) {
                 AiCallOutcome::InvalidOutput
@@ -495,7 +454,7 @@ impl Ai {
         if outcome.as_ref().is_err_and(AiError::is_offline) {
             return Err(outcome.err().unwrap_or(AiError::Disabled));
         }
-        let id = usage::log_call(&mut *self.store.pool().acquire().await?, &log).await?;
+        let id = usage::log_call(self.store.pool(), &log).await?;
         self.events.emit(CoreEvent::AiChanged { record: None });
         let output = outcome?;
         // Never the answer itself at info level: it is customer data.

@@ -2,11 +2,13 @@
 //! outcome), the dashboard's numbers, and the monthly budget.
 
 use super::AiError;
+use super::provider::ModelAnswer;
 use crate::store::time;
 use chrono::Datelike;
+use dealdesk_model::ai::AiSettings;
 use dealdesk_model::ai::{AiAction, AiCallOutcome, AiCallView, AiProviderKind, AiUsageReport, AiUsageRow, ModelPrice};
 use dealdesk_model::{RecordKind, RecordRef};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqlitePool;
 use uuid::Uuid;
 
 /// The price that applies to `model`: an exact name first, then the longest matching `prefix*`.
@@ -49,13 +51,46 @@ pub struct CallRecord {
     pub error: Option<String>,
 }
 
-pub async fn log_call(conn: &mut SqliteConnection, call: &CallRecord) -> Result<i64, AiError> {
+impl CallRecord {
+    /// A call as it ended: tokens, cost (from the price table) and the model that answered come
+    /// from the answer when there is one; the outcome starts as `Ok`.
+    pub fn new(
+        settings: &AiSettings,
+        action: Option<AiAction>,
+        record: Option<RecordRef>,
+        workflow_run: Option<i64>,
+        latency_ms: u64,
+        answer: Option<&ModelAnswer>,
+    ) -> CallRecord {
+        let (tokens_in, tokens_out) = answer.map(|a| (a.tokens_in, a.tokens_out)).unwrap_or((0, 0));
+        let model = answer.map(|a| a.model.clone()).filter(|m| !m.is_empty()).unwrap_or_else(|| settings.model.clone());
+        CallRecord {
+            provider: settings.provider,
+            cost_micros: cost_micros(price_for(&settings.prices, &settings.model), tokens_in, tokens_out),
+            model,
+            action,
+            record,
+            workflow_run,
+            tokens_in,
+            tokens_out,
+            latency_ms,
+            outcome: AiCallOutcome::Ok,
+            error: None,
+        }
+    }
+}
+
+/// Logs a call and adds it to its day's totals, in one transaction (the dashboard and the budget
+/// read the totals: a handful of rows a day instead of every call).
+pub async fn log_call(pool: &SqlitePool, call: &CallRecord) -> Result<i64, AiError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let now = time::now();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO ai_call (at, provider, model, action, record_kind, record_id, workflow_run_id, tokens_in,
                               tokens_out, cost_micros, latency_ms, outcome, error)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
-    .bind(time::format(time::now()))
+    .bind(time::format(now))
     .bind(call.provider.as_str())
     .bind(&call.model)
     .bind(call.action.map(AiAction::as_str).unwrap_or("test"))
@@ -68,20 +103,36 @@ pub async fn log_call(conn: &mut SqliteConnection, call: &CallRecord) -> Result<
     .bind(call.latency_ms as i64)
     .bind(call.outcome.as_str())
     .bind(&call.error)
-    .fetch_one(conn)
+    .fetch_one(&mut *tx)
     .await?;
+    sqlx::query(
+        "INSERT INTO ai_usage_day (day, action, model, calls, failed, tokens_in, tokens_out, cost_micros)
+         VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7)
+         ON CONFLICT (day, action, model) DO UPDATE SET calls = calls + 1, failed = failed + ?4,
+            tokens_in = tokens_in + ?5, tokens_out = tokens_out + ?6, cost_micros = cost_micros + ?7",
+    )
+    .bind(now.format("%Y-%m-%d").to_string())
+    .bind(call.action.map(AiAction::as_str).unwrap_or("test"))
+    .bind(&call.model)
+    .bind(i64::from(call.outcome != AiCallOutcome::Ok))
+    .bind(call.tokens_in as i64)
+    .bind(call.tokens_out as i64)
+    .bind(call.cost_micros)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
     Ok(id)
 }
 
-/// The first instant of this month (UTC), as stored.
+/// This month's first day (UTC), as the daily totals name days.
 fn month_start() -> String {
-    let now = time::now();
-    let start = now.date_naive().with_day0(0).unwrap_or(now.date_naive());
-    time::format(start.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+    let today = time::now().date_naive();
+    today.with_day0(0).unwrap_or(today).format("%Y-%m-%d").to_string()
 }
 
+/// This month's spend, from the daily totals (at most 31 days × actions × models rows).
 pub async fn month_cost(pool: &SqlitePool) -> Result<i64, AiError> {
-    let cost: Option<i64> = sqlx::query_scalar("SELECT sum(cost_micros) FROM ai_call WHERE at >= ?")
+    let cost: Option<i64> = sqlx::query_scalar("SELECT sum(cost_micros) FROM ai_usage_day WHERE day >= ?")
         .bind(month_start())
         .fetch_one(pool)
         .await?;
@@ -141,12 +192,12 @@ fn usage_row(key: String, calls: i64, failed: i64, tokens_in: i64, tokens_out: i
     }
 }
 
-const SUMS: &str = "count(*), coalesce(sum(outcome != 'ok'), 0), coalesce(sum(tokens_in), 0), \
+const SUMS: &str = "coalesce(sum(calls), 0), coalesce(sum(failed), 0), coalesce(sum(tokens_in), 0), \
                     coalesce(sum(tokens_out), 0), coalesce(sum(cost_micros), 0)";
 
 async fn grouped(pool: &SqlitePool, key: &str, since: &str) -> Result<Vec<AiUsageRow>, AiError> {
     let rows: Vec<(String, i64, i64, i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {key} AS k, {SUMS} FROM ai_call WHERE at >= ? GROUP BY k ORDER BY k"
+        "SELECT {key} AS k, {SUMS} FROM ai_usage_day WHERE day >= ? GROUP BY k ORDER BY k"
     )))
     .bind(since)
     .fetch_all(pool)
@@ -159,11 +210,12 @@ async fn grouped(pool: &SqlitePool, key: &str, since: &str) -> Result<Vec<AiUsag
 pub async fn report(pool: &SqlitePool, budget_micros: Option<i64>) -> Result<AiUsageReport, AiError> {
     let today = time::now().date_naive();
     let first_day = today - chrono::Days::new(29);
+    let since_day = first_day.format("%Y-%m-%d").to_string();
     let since = time::format(first_day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
     let (c, f, i, o, cost): (i64, i64, i64, i64, i64) =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {SUMS} FROM ai_call"))).fetch_one(pool).await?;
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {SUMS} FROM ai_usage_day"))).fetch_one(pool).await?;
     let total = usage_row("all".into(), c, f, i, o, cost);
-    let by_day = grouped(pool, "substr(at, 1, 10)", &since).await?;
+    let by_day = grouped(pool, "day", &since_day).await?;
     let per_day = (0..30)
         .map(|offset| {
             let day = (first_day + chrono::Days::new(offset)).format("%Y-%m-%d").to_string();
@@ -187,8 +239,8 @@ pub async fn report(pool: &SqlitePool, budget_micros: Option<i64>) -> Result<AiU
         budget_micros,
         total,
         per_day,
-        per_action: grouped(pool, "action", &since).await?,
-        per_model: grouped(pool, "model", &since).await?,
+        per_action: grouped(pool, "action", &since_day).await?.into_iter().filter(|r| r.key != "test").collect(),
+        per_model: grouped(pool, "model", &since_day).await?,
         slowest: slowest.into_iter().filter_map(call_view).collect(),
         failed: failed.into_iter().filter_map(call_view).collect(),
     })
