@@ -428,6 +428,23 @@ async fn the_api_key_lives_in_the_secret_store_and_the_connection_test_reports()
     let status = app.ai().save_settings(right).await.unwrap();
     assert!(status.has_api_key);
     assert!(app.ai().test_connection().await.unwrap().ok);
+    // The key belongs to that server: another base URL (a local server, a proxy) does not get it.
+    let other = App::open_with(
+        dir.path(),
+        AppOptions {
+            secrets: Some(secrets.clone()),
+            whop: None,
+            ai: Some(AiEnv {
+                api_key: None,
+                base_url: Some("http://127.0.0.1:9".into()),
+                ..env_for(&sandbox, AiProviderKind::Anthropic)
+            }),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(!other.ai().status().await.unwrap().has_api_key);
+    other.close().await;
     // The key is in the secret store only: not in the database file.
     assert_eq!(secrets.keys().len(), 1);
     let settings_json: String =

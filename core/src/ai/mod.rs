@@ -118,8 +118,13 @@ impl Ai {
         templates::seed(self.store.pool()).await
     }
 
-    fn key_entry(&self, provider: AiProviderKind) -> String {
-        format!("{}:{}", self.key_prefix, provider.as_str())
+    /// A key belongs to a provider at one server (scheme, host and port): pointing the base URL
+    /// at another server (a local llama.cpp, a proxy) never sends it the key saved for OpenAI.
+    fn key_entry(&self, settings: &AiSettings) -> String {
+        let origin = url::Url::parse(&settings.base_url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_else(|_| settings.base_url.clone());
+        format!("{}:{}:{origin}", self.key_prefix, settings.provider.as_str())
     }
 
     pub async fn settings(&self) -> Result<AiSettings, AiError> {
@@ -131,11 +136,12 @@ impl Ai {
         Ok(self.env.apply(&self.settings().await?))
     }
 
-    fn api_key(&self, provider: AiProviderKind) -> Result<Option<String>, AiError> {
+    /// The key for the effective settings: `DEALDESK_AI_API_KEY`, else the keyring's.
+    fn api_key(&self, effective: &AiSettings) -> Result<Option<String>, AiError> {
         if let Some(key) = &self.env.api_key {
             return Ok(Some(key.clone()));
         }
-        Ok(self.secrets.get(&self.key_entry(provider))?)
+        Ok(self.secrets.get(&self.key_entry(effective))?)
     }
 
     pub async fn status(&self) -> Result<AiStatus, AiError> {
@@ -143,7 +149,7 @@ impl Ai {
         let effective = self.env.apply(&settings);
         let month_cost_micros = usage::month_cost(self.store.pool()).await?;
         Ok(AiStatus {
-            has_api_key: self.api_key(effective.provider)?.is_some(),
+            has_api_key: self.api_key(&effective)?.is_some(),
             over_budget: effective.monthly_budget_micros.is_some_and(|b| month_cost_micros >= b),
             env_overrides: self.env.overrides(),
             disabled_by_env: self.env.disabled,
@@ -155,8 +161,8 @@ impl Ai {
 
     pub async fn save_settings(&self, save: SaveAiSettings) -> Result<AiStatus, AiError> {
         let settings = config::validate(&save.settings)?;
-        // The key belongs to the provider in force (the environment may name another).
-        let entry = self.key_entry(self.env.apply(&settings).provider);
+        // The key belongs to the provider and server in force (the environment may name others).
+        let entry = self.key_entry(&self.env.apply(&settings));
         if save.clear_api_key {
             self.secrets.delete(&entry)?;
         }
@@ -181,7 +187,7 @@ impl Ai {
         if !settings.enabled {
             return Err(AiError::Disabled);
         }
-        let api_key = self.api_key(settings.provider)?;
+        let api_key = self.api_key(&settings)?;
         if let Some(engine) = self.lock_engine().as_ref()
             && engine.settings == settings
             && engine.api_key == api_key
