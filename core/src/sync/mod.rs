@@ -185,7 +185,7 @@ impl Outbox {
         Outbox { store, events, connectivity, whop, ai, wake, count_scheduled: Arc::default() }
     }
 
-    /// Wakes the worker and recounts: an operation was queued outside [`Outbox`] (an AI run).
+    /// Wakes the worker and recounts (after queuing, retrying or resolving an operation).
     pub fn poke(&self) {
         self.changed();
         self.wake.notify_one();
@@ -202,8 +202,7 @@ impl Outbox {
         let id = outbox::enqueue(&mut tx, &op, source).await?;
         let row = outbox::get(&mut tx, id).await?;
         tx.commit().await?;
-        self.changed();
-        self.wake.notify_one();
+        self.poke();
         row.entry()
     }
 
@@ -281,8 +280,7 @@ impl Outbox {
         }
         let row = outbox::get(&mut tx, id).await?;
         tx.commit().await?;
-        self.changed();
-        self.wake.notify_one();
+        self.poke();
         row.entry()
     }
 
@@ -310,8 +308,7 @@ impl Outbox {
         .await?;
         let row = outbox::get(&mut tx, id).await?;
         tx.commit().await?;
-        self.changed();
-        self.wake.notify_one();
+        self.poke();
         row.entry()
     }
 
@@ -415,8 +412,7 @@ impl Outbox {
             self.events.emit(CoreEvent::RecordChanged { record, source });
         }
         self.events.emit(CoreEvent::WhopChanged);
-        self.changed();
-        self.wake.notify_one();
+        self.poke();
         Ok(view)
     }
 

@@ -47,43 +47,45 @@ pub fn use_core_events(on_event: Callback<CoreEvent>) {
     });
 }
 
-/// Bumps the returned counter whenever the core reports a change to records of `kind` (from this
-/// window, another one, or the CLI via the shell), so a view can reload without a manual refresh.
+/// Bumps the returned counter for every core event `touches` accepts: the shell each "reload when
+/// X changed" hook below shares.
 #[hook]
-pub fn use_changes_of(kind: RecordKind) -> u64 {
+fn use_changes_matching<F>(touches: F) -> u64
+where
+    F: Fn(&CoreEvent) -> bool + 'static,
+{
     let version = use_reducer(Counter::default);
     let bump = version.dispatcher();
     use_core_events(Callback::from(move |event: CoreEvent| {
-        let touched = match event {
-            CoreEvent::RecordChanged { record, .. } => record.kind == kind,
-            CoreEvent::RecordsChanged { kind: changed, .. } => changed == kind,
-            CoreEvent::ConfigChanged
-            | CoreEvent::WhopSync { .. }
-            | CoreEvent::WhopChanged
-            | CoreEvent::WhopLoginFailed { .. }
-            | CoreEvent::OutboxChanged { .. }
-            | CoreEvent::OutboxRejected { .. }
-            | CoreEvent::AiChanged { .. }
-            | CoreEvent::WorkflowsChanged => false,
-        };
-        if touched {
+        if touches(&event) {
             bump.dispatch(());
         }
     }));
     version.0
 }
 
+/// Bumps the returned counter whenever the core reports a change to records of `kind` (from this
+/// window, another one, or the CLI via the shell), so a view can reload without a manual refresh.
+#[hook]
+pub fn use_changes_of(kind: RecordKind) -> u64 {
+    use_changes_matching(move |event: &CoreEvent| match *event {
+        CoreEvent::RecordChanged { record, .. } => record.kind == kind,
+        CoreEvent::RecordsChanged { kind: changed, .. } => changed == kind,
+        CoreEvent::ConfigChanged
+        | CoreEvent::WhopSync { .. }
+        | CoreEvent::WhopChanged
+        | CoreEvent::WhopLoginFailed { .. }
+        | CoreEvent::OutboxChanged { .. }
+        | CoreEvent::OutboxRejected { .. }
+        | CoreEvent::AiChanged { .. }
+        | CoreEvent::WorkflowsChanged => false,
+    })
+}
+
 /// Bumps the returned counter whenever the Whop connection, settings or sync history change.
 #[hook]
 pub fn use_whop_changes() -> u64 {
-    let version = use_reducer(Counter::default);
-    let bump = version.dispatcher();
-    use_core_events(Callback::from(move |event: CoreEvent| {
-        if event == CoreEvent::WhopChanged {
-            bump.dispatch(());
-        }
-    }));
-    version.0
+    use_changes_matching(|event: &CoreEvent| *event == CoreEvent::WhopChanged)
 }
 
 /// Bumps the returned counter when Whop data as the window shows it may have moved: the Whop
@@ -92,24 +94,16 @@ pub fn use_whop_changes() -> u64 {
 /// subscription for all of them.
 #[hook]
 pub fn use_whop_data_changes(records: Option<RecordKind>) -> u64 {
-    let version = use_reducer(Counter::default);
-    let bump = version.dispatcher();
-    use_core_events(Callback::from(move |event: CoreEvent| {
-        let touched = match event {
-            CoreEvent::WhopChanged | CoreEvent::OutboxChanged { .. } | CoreEvent::OutboxRejected { .. } => true,
-            CoreEvent::RecordChanged { record, .. } => Some(record.kind) == records,
-            CoreEvent::RecordsChanged { kind, .. } => Some(kind) == records,
-            CoreEvent::ConfigChanged
-            | CoreEvent::WhopSync { .. }
-            | CoreEvent::WhopLoginFailed { .. }
-            | CoreEvent::AiChanged { .. }
-            | CoreEvent::WorkflowsChanged => false,
-        };
-        if touched {
-            bump.dispatch(());
-        }
-    }));
-    version.0
+    use_changes_matching(move |event: &CoreEvent| match *event {
+        CoreEvent::WhopChanged | CoreEvent::OutboxChanged { .. } | CoreEvent::OutboxRejected { .. } => true,
+        CoreEvent::RecordChanged { record, .. } => Some(record.kind) == records,
+        CoreEvent::RecordsChanged { kind, .. } => Some(kind) == records,
+        CoreEvent::ConfigChanged
+        | CoreEvent::WhopSync { .. }
+        | CoreEvent::WhopLoginFailed { .. }
+        | CoreEvent::AiChanged { .. }
+        | CoreEvent::WorkflowsChanged => false,
+    })
 }
 
 /// Bumps the returned counter when AI results or usage change: for one record (an `AiChanged`
@@ -117,36 +111,21 @@ pub fn use_whop_data_changes(records: Option<RecordKind>) -> u64 {
 /// when the outbox moves (queued AI runs going out).
 #[hook]
 pub fn use_ai_changes(record: Option<RecordRef>, outbox: bool) -> u64 {
-    let version = use_reducer(Counter::default);
-    let bump = version.dispatcher();
-    use_core_events(Callback::from(move |event: CoreEvent| {
-        let touched = match event {
-            CoreEvent::AiChanged { record: changed } => record.is_none() || changed.is_none() || changed == record,
-            CoreEvent::OutboxChanged { .. } | CoreEvent::OutboxRejected { .. } => outbox,
-            CoreEvent::RecordChanged { .. }
-            | CoreEvent::RecordsChanged { .. }
-            | CoreEvent::ConfigChanged
-            | CoreEvent::WhopSync { .. }
-            | CoreEvent::WhopChanged
-            | CoreEvent::WhopLoginFailed { .. }
-            | CoreEvent::WorkflowsChanged => false,
-        };
-        if touched {
-            bump.dispatch(());
-        }
-    }));
-    version.0
+    use_changes_matching(move |event: &CoreEvent| match *event {
+        CoreEvent::AiChanged { record: changed } => record.is_none() || changed.is_none() || changed == record,
+        CoreEvent::OutboxChanged { .. } | CoreEvent::OutboxRejected { .. } => outbox,
+        CoreEvent::RecordChanged { .. }
+        | CoreEvent::RecordsChanged { .. }
+        | CoreEvent::ConfigChanged
+        | CoreEvent::WhopSync { .. }
+        | CoreEvent::WhopChanged
+        | CoreEvent::WhopLoginFailed { .. }
+        | CoreEvent::WorkflowsChanged => false,
+    })
 }
 
 /// Bumps the returned counter when workflows or their run history change.
 #[hook]
 pub fn use_workflows_changes() -> u64 {
-    let version = use_reducer(Counter::default);
-    let bump = version.dispatcher();
-    use_core_events(Callback::from(move |event: CoreEvent| {
-        if event == CoreEvent::WorkflowsChanged {
-            bump.dispatch(());
-        }
-    }));
-    version.0
+    use_changes_matching(|event: &CoreEvent| *event == CoreEvent::WorkflowsChanged)
 }
