@@ -105,17 +105,57 @@ impl Session {
         if !app.is_file() {
             bail!("{APP_ENV}={} is not a file", app.display());
         }
+        // The app is single-instance: a start while an earlier test's window is still closing
+        // would hand its arguments to that window and exit, and the session would never open.
+        stop_app_instances(&app);
+        let mut last_error = None;
+        for attempt in 1..=SESSION_ATTEMPTS {
+            match Self::open(&app, data_dir.path(), env).await {
+                Ok((driver, tauri_driver)) => return Ok(Session { driver, data_dir, tauri_driver }),
+                Err(error) => {
+                    eprintln!("opening a WebDriver session, attempt {attempt} of {SESSION_ATTEMPTS}: {error:#}");
+                    stop_app_instances(&app);
+                    last_error = Some(error);
+                }
+            }
+        }
+        Err(last_error.unwrap_or_else(|| anyhow::anyhow!("no attempt to open a session was made")))
+    }
+
+    /// One attempt: a fresh tauri-driver and a session on it, bounded in time (a start that
+    /// hangs is retried rather than waited on for thirtyfour's two minutes).
+    async fn open(app: &Path, data_dir: &Path, env: &[(&str, String)]) -> Result<(WebDriver, Child)> {
         let (port, native_port) = (free_port()?, free_port()?);
+        let log_path = std::env::temp_dir().join(format!("dealdesk-e2e-tauri-driver-{port}.log"));
+        let log = std::fs::File::create(&log_path).context("creating the tauri-driver log")?;
         let tauri_driver = Command::new(tool("tauri-driver")?)
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             // tauri-driver → WebKitWebDriver → the app: the environment is inherited down the chain.
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .context("starting tauri-driver")?;
         // Owns the driver from here on, so an early error below still stops it.
         let mut guard = DriverGuard(Some(tauri_driver));
+        let result = Self::connect(app, data_dir, port, native_port).await;
+        let driver = match result {
+            Ok(driver) => driver,
+            Err(error) => {
+                drop(guard);
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                let _ = std::fs::remove_file(&log_path);
+                let tail: String =
+                    log.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+                return Err(error.context(format!("tauri-driver said:\n{tail}")));
+            }
+        };
+        let _ = std::fs::remove_file(&log_path);
+        let tauri_driver = guard.0.take().context("tauri-driver handle")?;
+        Ok((driver, tauri_driver))
+    }
+
+    async fn connect(app: &Path, data_dir: &Path, port: u16, native_port: u16) -> Result<WebDriver> {
         // tauri-driver listens at once, but forwards to WebKitWebDriver, which takes a moment.
         wait_for_port(port, Duration::from_secs(20))?;
         wait_for_port(native_port, Duration::from_secs(20))?;
@@ -125,14 +165,14 @@ impl Session {
             "tauri:options".into(),
             serde_json::json!({
                 "application": app,
-                "args": ["--data-dir", data_dir.path()],
+                "args": ["--data-dir", data_dir],
             }),
         );
-        let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), thirtyfour::Capabilities::from(caps))
-            .await
-            .context("opening a WebDriver session")?;
-        let tauri_driver = guard.0.take().context("tauri-driver handle")?;
-        Ok(Session { driver, data_dir, tauri_driver })
+        let opening = WebDriver::new(format!("http://127.0.0.1:{port}"), thirtyfour::Capabilities::from(caps));
+        match tokio::time::timeout(SESSION_TIMEOUT, opening).await {
+            Ok(driver) => driver.context("opening a WebDriver session"),
+            Err(_) => bail!("the WebDriver session did not open within {SESSION_TIMEOUT:?}"),
+        }
     }
 
     pub fn data_path(&self) -> &Path {
@@ -281,7 +321,49 @@ impl Session {
 
     fn stop_driver(&mut self) {
         stop(&mut self.tauri_driver);
+        if let Ok(app) = Self::app_binary() {
+            stop_app_instances(&app);
+        }
     }
+}
+
+/// How long one attempt to open a session may take (the app starts in a few seconds).
+const SESSION_TIMEOUT: Duration = Duration::from_secs(60);
+const SESSION_ATTEMPTS: u32 = 2;
+
+/// Waits (up to 10 s) for running instances of the app binary to exit, then kills what is left.
+/// The suite runs one test at a time, so any instance found belongs to a finished test.
+fn stop_app_instances(app: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let running = app_instances(app);
+        if running.is_empty() {
+            return;
+        }
+        if Instant::now() >= deadline {
+            eprintln!("app instances still running after their session ended; killing {running:?}");
+            for pid in running {
+                let _ = Command::new("kill").arg("-KILL").arg(pid.to_string()).status();
+            }
+            std::thread::sleep(Duration::from_millis(200));
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The process ids whose executable is `app` (Linux: read from /proc).
+fn app_instances(app: &Path) -> Vec<u32> {
+    let Ok(app) = app.canonicalize() else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|entry| entry.ok())
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let exe = std::fs::read_link(entry.path().join("exe")).ok()?;
+            (exe == app && pid != std::process::id()).then_some(pid)
+        })
+        .collect()
 }
 
 /// Stops tauri-driver with SIGTERM (SIGKILL would leave WebKitWebDriver running), then SIGKILL.
