@@ -38,7 +38,7 @@ async fn main() {
     };
     let app = App::open_with(
         dir.path(),
-        AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: None, ai: Some(env) },
+        AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: None, ai: Some(env), esign: None },
     )
     .await
     .unwrap();

@@ -30,7 +30,7 @@ async fn main() {
     whop.max_requests_per_second = None;
     let app = App::open_with(
         dir.path(),
-        AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: Some(whop), ai: None },
+        AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: Some(whop), ai: None, esign: None },
     )
     .await
     .unwrap();

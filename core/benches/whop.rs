@@ -32,9 +32,12 @@ async fn open(dir: &std::path::Path, sandbox: &Sandbox) -> App {
         WhopConfig::for_server(&sandbox.api_url(), &sandbox.oauth_url(), dealdesk_sandbox::DEFAULT_CLIENT_ID);
     // Loopback: measure Dealdesk, not the politeness delay (the default limit is 10 requests/s).
     whop.max_requests_per_second = None;
-    App::open_with(dir, AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: Some(whop), ai: None })
-        .await
-        .unwrap()
+    App::open_with(
+        dir,
+        AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: Some(whop), ai: None, esign: None },
+    )
+    .await
+    .unwrap()
 }
 
 async fn login(app: &App, sandbox: &Sandbox) {

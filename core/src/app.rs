@@ -5,6 +5,7 @@ use crate::ai::{Ai, AiError, AiParts};
 use crate::automation::{Automation, AutomationError};
 use crate::crm::csv::ExportError;
 use crate::crm::{Crm, CrmError};
+use crate::esign::{Esign, EsignEnv, EsignError, EsignParts};
 use crate::secrets::{KeyringStore, SecretStore};
 use crate::store::{DATABASE_FILE, Store, StoreError};
 use crate::sync::connectivity::Connectivity;
@@ -40,6 +41,8 @@ pub enum AppError {
     Ai(#[from] AiError),
     #[error(transparent)]
     Automation(#[from] AutomationError),
+    #[error(transparent)]
+    Esign(#[from] EsignError),
 }
 
 impl From<&AppError> for dealdesk_model::ApiError {
@@ -50,6 +53,7 @@ impl From<&AppError> for dealdesk_model::ApiError {
             AppError::Sync(sync) => sync.into(),
             AppError::Ai(ai) => ai.into(),
             AppError::Automation(automation) => automation.into(),
+            AppError::Esign(esign) => esign.into(),
             other => dealdesk_model::ApiError::new(dealdesk_model::ErrorCode::Internal, other.to_string()),
         }
     }
@@ -122,6 +126,8 @@ pub struct AppOptions {
     pub whop: Option<WhopConfig>,
     /// Default: [`AiEnv::from_env`].
     pub ai: Option<AiEnv>,
+    /// Default: [`EsignEnv::from_env`].
+    pub esign: Option<EsignEnv>,
 }
 
 pub struct App {
@@ -131,6 +137,7 @@ pub struct App {
     whop: Arc<Whop>,
     ai: Arc<Ai>,
     automation: Arc<Automation>,
+    esign: Arc<Esign>,
     outbox: Arc<Outbox>,
     data_dir: PathBuf,
 }
@@ -171,17 +178,34 @@ impl App {
             events: events.clone(),
             crm: crm.clone(),
             whop: whop.clone(),
-            secrets,
+            secrets: secrets.clone(),
             install_id: install_id.clone(),
             env: ai_env,
             outbox_wake: outbox_wake.clone(),
         }));
         ai.prepare().await?;
+        let esign = Arc::new(Esign::new(EsignParts {
+            store: store.clone(),
+            events: events.clone(),
+            crm: crm.clone(),
+            secrets,
+            install_id: install_id.clone(),
+            env: options.esign.unwrap_or_else(EsignEnv::from_env),
+            outbox_wake: outbox_wake.clone(),
+        }));
+        esign.prepare().await?;
         let automation = Arc::new(Automation::new(store.clone(), events.clone(), crm.clone(), ai.clone()));
         automation.prepare().await?;
-        let outbox =
-            Arc::new(Outbox::new(store.clone(), events.clone(), connectivity, whop.clone(), ai.clone(), outbox_wake));
-        Ok(App { store, events, crm, whop, ai, automation, outbox, data_dir: data_dir.to_path_buf() })
+        let outbox = Arc::new(Outbox::new(crate::sync::OutboxParts {
+            store: store.clone(),
+            events: events.clone(),
+            connectivity,
+            whop: whop.clone(),
+            ai: ai.clone(),
+            esign: esign.clone(),
+            wake: outbox_wake,
+        }));
+        Ok(App { store, events, crm, whop, ai, automation, esign, outbox, data_dir: data_dir.to_path_buf() })
     }
 
     pub fn crm(&self) -> &Crm {
@@ -198,6 +222,75 @@ impl App {
 
     pub fn automation(&self) -> &Arc<Automation> {
         &self.automation
+    }
+
+    pub fn esign(&self) -> &Arc<Esign> {
+        &self.esign
+    }
+
+    /// Starts the contract status poller on the current tokio runtime (the desktop app): it checks
+    /// open contracts when their interval has passed (15 minutes by default).
+    pub fn spawn_esign_poller(&self) -> tokio::task::JoinHandle<()> {
+        let esign = self.esign.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            loop {
+                if let Err(error) = esign.poll(false).await {
+                    tracing::info!(%error, "contracts: the status check did not run");
+                }
+                if esign.is_closed() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_secs(15)).await;
+            }
+        })
+    }
+
+    /// Sends a contract (queued in the outbox; the worker is woken).
+    pub async fn send_contract(
+        &self,
+        request: &dealdesk_model::contract::SendContract,
+        source: UpdateSource,
+    ) -> Result<dealdesk_model::contract::Contract, AppError> {
+        let contract = self.esign.send(request, source).await?;
+        self.outbox.poke();
+        Ok(contract)
+    }
+
+    /// Voids a contract (a sent one through the outbox; the worker is woken).
+    pub async fn void_contract(
+        &self,
+        id: uuid::Uuid,
+        reason: &str,
+        source: UpdateSource,
+    ) -> Result<dealdesk_model::contract::Contract, AppError> {
+        let contract = self.esign.void(id, reason, source).await?;
+        self.outbox.poke();
+        Ok(contract)
+    }
+
+    /// Writes a contract's signed PDF (or its draft) to the downloads folder: the only plaintext
+    /// copy Dealdesk ever writes, and only when asked.
+    pub async fn export_contract_pdf(&self, id: uuid::Uuid) -> Result<FileWritten, AppError> {
+        let (name, bytes) = self.esign.pdf(id).await?;
+        let dir = dirs::download_dir().unwrap_or_else(|| self.data_dir.join("exports"));
+        crate::exports::create_dir(&dir)?;
+        let path = dir.join(&name);
+        let temp = dir.join(format!(".{name}.part"));
+        std::fs::write(&temp, &bytes).map_err(|source| AppError::Write { path: temp.clone(), source })?;
+        std::fs::rename(&temp, &path).map_err(|source| AppError::Write { path: path.clone(), source })?;
+        tracing::info!(path = %path.display(), "contracts: exported a PDF at the user's request");
+        Ok(FileWritten { path: path.display().to_string(), bytes: bytes.len() as u64, rows: None })
+    }
+
+    /// A `dealdesk://` link: the OAuth redirect of Whop or DocuSign, told apart by its path.
+    pub async fn handle_deep_link(&self, link: &str) -> Result<(), AppError> {
+        if link.trim().starts_with(&format!("dealdesk://{}", crate::esign::docusign::DEEP_LINK_PATH)) {
+            self.esign.handle_deep_link(link).await?;
+        } else {
+            self.whop.handle_deep_link(link).await?;
+        }
+        Ok(())
     }
 
     /// Starts the workflow engine on the current tokio runtime (the desktop app).

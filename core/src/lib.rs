@@ -9,6 +9,7 @@ pub mod app;
 pub mod automation;
 pub mod browser;
 pub mod crm;
+pub mod esign;
 mod exports;
 mod net;
 pub mod sample;

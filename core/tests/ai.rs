@@ -42,6 +42,7 @@ async fn open(sandbox: &Sandbox, dir: &std::path::Path, provider: AiProviderKind
             secrets: Some(Arc::new(MemoryStore::new())),
             whop: Some(whop),
             ai: Some(env_for(sandbox, provider)),
+            esign: None,
         },
     )
     .await
@@ -246,6 +247,7 @@ async fn retries_follow_the_sdks_and_the_rate_limit_spaces_requests() {
             secrets: Some(Arc::new(MemoryStore::new())),
             whop: None,
             ai: Some(AiEnv { api_key: Some("sk-wrong".into()), ..env_for(&sandbox, AiProviderKind::OpenAi) }),
+            esign: None,
         },
     )
     .await
@@ -405,9 +407,12 @@ async fn the_api_key_lives_in_the_secret_store_and_the_connection_test_reports()
     let dir = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemoryStore::new());
     let env = AiEnv { api_key: None, ..env_for(&sandbox, AiProviderKind::Anthropic) };
-    let app = App::open_with(dir.path(), AppOptions { secrets: Some(secrets.clone()), whop: None, ai: Some(env) })
-        .await
-        .unwrap();
+    let app = App::open_with(
+        dir.path(),
+        AppOptions { secrets: Some(secrets.clone()), whop: None, ai: Some(env), esign: None },
+    )
+    .await
+    .unwrap();
     let status = app.ai().status().await.unwrap();
     assert!(!status.has_api_key);
     assert_eq!(status.env_overrides, vec!["DEALDESK_AI_PROVIDER", "DEALDESK_AI_BASE_URL", "DEALDESK_AI_MODEL"]);
@@ -439,6 +444,7 @@ async fn the_api_key_lives_in_the_secret_store_and_the_connection_test_reports()
                 base_url: Some("http://127.0.0.1:9".into()),
                 ..env_for(&sandbox, AiProviderKind::Anthropic)
             }),
+            esign: None,
         },
     )
     .await

@@ -36,9 +36,12 @@ async fn open(sandbox: &Sandbox, dir: &std::path::Path) -> App {
         model: Some("sandbox-gpt".into()),
         api_key: Some(dealdesk_sandbox::SANDBOX_AI_KEY.into()),
     };
-    App::open_with(dir, AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: Some(whop), ai: Some(ai) })
-        .await
-        .unwrap()
+    App::open_with(
+        dir,
+        AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: Some(whop), ai: Some(ai), esign: None },
+    )
+    .await
+    .unwrap()
 }
 
 fn workflow(name: &str, trigger: Trigger, steps: Vec<WorkflowStep>) -> SaveWorkflow {

@@ -21,7 +21,7 @@ fn config_for(sandbox: &Sandbox) -> WhopConfig {
 }
 
 async fn open(dir: &std::path::Path, config: WhopConfig, secrets: Arc<dyn SecretStore>) -> App {
-    App::open_with(dir, AppOptions { secrets: Some(secrets), whop: Some(config), ai: None }).await.unwrap()
+    App::open_with(dir, AppOptions { secrets: Some(secrets), whop: Some(config), ai: None, esign: None }).await.unwrap()
 }
 
 fn http() -> reqwest::Client {

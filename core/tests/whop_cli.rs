@@ -70,8 +70,12 @@ fn json(output: &Output) -> serde_json::Value {
 
 /// The data folder's database, to read what the CLI wrote (no keyring, no Whop server needed).
 async fn open_database(dir: &Path) -> App {
-    let options =
-        AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: Some(WhopConfig::default()), ai: None };
+    let options = AppOptions {
+        secrets: Some(Arc::new(MemoryStore::new())),
+        whop: Some(WhopConfig::default()),
+        ai: None,
+        esign: None,
+    };
     App::open_with(dir, options).await.unwrap()
 }
 
@@ -282,6 +286,7 @@ async fn kill_9_during_sync_then_rerun_equals_a_clean_sync() {
                 c
             }),
             ai: None,
+            esign: None,
         },
     )
     .await

@@ -9,6 +9,10 @@ use crate::ai::{
     OpenDraftInMail, PromptPreview, PromptPreviewRequest, PromptTemplate, SaveAiSettings, SavePromptTemplate,
 };
 use crate::automation::{RunWorkflow, RunsQuery, SaveWorkflow, Workflow, WorkflowRun};
+use crate::contract::{
+    Contract, ContractField, ContractPdf, ContractPreview, ContractPreviewRequest, ContractTemplate, EsignStatus,
+    SaveContractTemplate, SaveEsignSettings, SendContract,
+};
 use crate::import::CsvObject;
 use crate::outbox::{
     ConflictView, OutboxEntry, OutboxSummary, PendingOperation, ResolveConflict, RestoreFieldValue, WhopAction,
@@ -83,6 +87,10 @@ pub enum CoreEvent {
     },
     /// Workflows or their run history changed.
     WorkflowsChanged,
+    /// A contract changed (sent, signed, voided…), or the e-sign settings did (`deal` is `None`).
+    ContractsChanged {
+        deal: Option<Uuid>,
+    },
 }
 
 macro_rules! commands {
@@ -217,6 +225,30 @@ commands! {
     /// Runs a workflow now and answers with the finished (or waiting) run.
     WorkflowRunNow = "workflow_run": RunWorkflow => WorkflowRun;
     WorkflowRuns = "workflow_runs": RunsQuery => Vec<WorkflowRun>;
+    /// Settings → Contracts: switches, connections, polling.
+    EsignGetStatus = "esign_status": () => EsignStatus;
+    EsignSaveSettings = "esign_save_settings": SaveEsignSettings => EsignStatus;
+    /// Starts Connect DocuSign (PKCE); completes when `dealdesk://oauth/docusign/callback` comes back.
+    EsignConnectDocuSign = "esign_connect_docusign": () => WhopLoginStarted;
+    EsignDisconnectDocuSign = "esign_disconnect_docusign": () => ();
+    ContractTemplatesList = "contract_templates": () => Vec<ContractTemplate>;
+    ContractTemplateSave = "contract_template_save": SaveContractTemplate => ContractTemplate;
+    ContractTemplateDelete = "contract_template_delete": Uuid => ();
+    /// Renders a template on a deal (SVG pages), or says what is missing.
+    ContractPreviewRender = "contract_preview": ContractPreviewRequest => ContractPreview;
+    /// The merge fields and their values on a deal (the editor's completion list).
+    ContractFields = "contract_fields": Uuid => Vec<ContractField>;
+    /// Renders, stores (encrypted) and queues the contract; it goes out when the network allows.
+    ContractSend = "contract_send": SendContract => Contract;
+    /// A deal's contracts, newest first.
+    ContractsForDeal = "contracts_for_deal": Uuid => Vec<Contract>;
+    /// Asks the provider for this contract's status now.
+    ContractRefresh = "contract_refresh": Uuid => Contract;
+    ContractVoid = "contract_void": (Uuid, String) => Contract;
+    /// The signed PDF (or the sent draft before completion), decrypted in memory.
+    ContractOpenPdf = "contract_pdf": Uuid => ContractPdf;
+    /// Writes the signed PDF to the user's downloads folder (the only plaintext copy on disk).
+    ContractExportPdf = "contract_export_pdf": Uuid => FileWritten;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 pub mod ai;
 pub mod automation;
+pub mod contract;
 pub mod error;
 pub mod import;
 pub mod ipc;

@@ -147,6 +147,23 @@ commands! {
     workflow_delete: ipc::WorkflowDelete => |app, id| app.automation().delete(id).await;
     workflow_run: ipc::WorkflowRunNow => |app, request| app.run_workflow(&request).await;
     workflow_runs: ipc::WorkflowRuns => |app, query| app.automation().runs(query.workflow, query.limit).await;
+    esign_status: ipc::EsignGetStatus => |app, _unit| app.esign().status().await;
+    esign_save_settings: ipc::EsignSaveSettings => |app, save| app.esign().save_settings(save).await;
+    esign_connect_docusign: ipc::EsignConnectDocuSign => |app, _unit| app.esign().start_docusign_app_login().await.inspect(|started| {
+        dealdesk_core::browser::open_in_browser(&started.authorize_url);
+    });
+    esign_disconnect_docusign: ipc::EsignDisconnectDocuSign => |app, _unit| app.esign().docusign_logout().await;
+    contract_templates: ipc::ContractTemplatesList => |app, _unit| app.esign().templates().await;
+    contract_template_save: ipc::ContractTemplateSave => |app, save| app.esign().save_template(&save).await;
+    contract_template_delete: ipc::ContractTemplateDelete => |app, id| app.esign().delete_template(id).await;
+    contract_preview: ipc::ContractPreviewRender => |app, request| app.esign().preview(&request).await;
+    contract_fields: ipc::ContractFields => |app, deal| app.esign().fields(deal).await;
+    contract_send: ipc::ContractSend => |app, request| app.send_contract(&request, SOURCE).await;
+    contracts_for_deal: ipc::ContractsForDeal => |app, deal| app.esign().for_deal(deal).await;
+    contract_refresh: ipc::ContractRefresh => |app, id| app.esign().refresh(id).await;
+    contract_void: ipc::ContractVoid => |app, (id, reason)| app.void_contract(id, &reason, SOURCE).await;
+    contract_pdf: ipc::ContractOpenPdf => |app, id| app.esign().open_pdf(id).await;
+    contract_export_pdf: ipc::ContractExportPdf => |app, id| app.export_contract_pdf(id).await;
 }
 
 #[cfg(test)]

@@ -93,7 +93,7 @@ fn deliver_links(handle: &tauri::AppHandle, urls: Vec<String>) {
     tauri::async_runtime::spawn(async move {
         for url in urls {
             if let Some(app) = handle.try_state::<App>() {
-                let _ = app.whop().handle_deep_link(&url).await;
+                let _ = app.handle_deep_link(&url).await;
             }
         }
     });
@@ -153,6 +153,7 @@ fn main() -> anyhow::Result<()> {
                 app.spawn_whop_scheduler();
                 app.spawn_offline_tasks();
                 app.spawn_automation();
+                app.spawn_esign_poller();
             }
             tauri_app.manage(app);
             open_window(tauri_app, None)?;

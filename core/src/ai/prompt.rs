@@ -49,7 +49,7 @@ pub fn quote(text: &str, limit: usize) -> String {
 
 /// Unicode format (Cf) characters and variation selectors: invisible, and able to hide or reorder
 /// text a reader of the record never sees.
-fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}' | '\u{08E2}' | '\u{180E}'
         | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}'

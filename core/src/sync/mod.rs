@@ -88,6 +88,8 @@ enum Confirmed {
     Whop(Value),
     /// The model's validated answer, stored when the operation settles.
     Ai(Box<(crate::ai::QueuedRun, crate::ai::Executed)>),
+    /// The e-sign provider took the contract (or the void).
+    Esign(Box<crate::esign::Delivered>),
 }
 
 impl Delivery {
@@ -142,6 +144,42 @@ impl Delivery {
     }
 }
 
+impl Delivery {
+    /// Like AI: an unreachable e-sign provider waits without making the app offline.
+    fn from_esign(outcome: Result<crate::esign::Delivered, crate::esign::EsignError>, attempts: u32) -> Delivery {
+        use crate::esign::EsignError;
+        match outcome {
+            Ok(delivered) => Delivery::Confirmed(Confirmed::Esign(Box::new(delivered))),
+            Err(error @ EsignError::Network { .. }) => {
+                Delivery::Retry { wait: AI_UNREACHABLE_WAIT, message: error.to_string(), stop: true, counted: false }
+            }
+            Err(error @ (EsignError::Disabled | EsignError::NotConnected { .. } | EsignError::Secret(_))) => {
+                Delivery::Retry { wait: NOT_CONNECTED_WAIT, message: error.to_string(), stop: false, counted: false }
+            }
+            Err(error) if error.is_transient() => {
+                let wait = match &error {
+                    EsignError::Api { retry_after: Some(wait), .. } => *wait,
+                    _ => outbox::backoff(attempts.saturating_sub(1)),
+                };
+                Delivery::Retry { wait, message: error.to_string(), stop: false, counted: true }
+            }
+            Err(error) => Delivery::Rejected(error.to_string()),
+        }
+    }
+}
+
+/// What the outbox is built from.
+pub struct OutboxParts {
+    pub store: Store,
+    pub events: EventBus,
+    pub connectivity: Arc<Connectivity>,
+    pub whop: Arc<Whop>,
+    pub ai: Arc<crate::ai::Ai>,
+    pub esign: Arc<crate::esign::Esign>,
+    /// Shared with the services that queue operations.
+    pub wake: Arc<Notify>,
+}
+
 /// Moves an operation to `status` (a discard also finishes it).
 async fn set_status(
     conn: &mut sqlx::SqliteConnection,
@@ -167,6 +205,7 @@ pub struct Outbox {
     connectivity: Arc<Connectivity>,
     whop: Arc<Whop>,
     ai: Arc<crate::ai::Ai>,
+    esign: Arc<crate::esign::Esign>,
     /// Shared with [`crate::ai::Ai`], which queues offline runs.
     wake: Arc<Notify>,
     /// A count for the windows is already on its way.
@@ -174,15 +213,9 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    pub fn new(
-        store: Store,
-        events: EventBus,
-        connectivity: Arc<Connectivity>,
-        whop: Arc<Whop>,
-        ai: Arc<crate::ai::Ai>,
-        wake: Arc<Notify>,
-    ) -> Outbox {
-        Outbox { store, events, connectivity, whop, ai, wake, count_scheduled: Arc::default() }
+    pub fn new(parts: OutboxParts) -> Outbox {
+        let OutboxParts { store, events, connectivity, whop, ai, esign, wake } = parts;
+        Outbox { store, events, connectivity, whop, ai, esign, wake, count_scheduled: Arc::default() }
     }
 
     /// Wakes the worker and recounts (after queuing, retrying or resolving an operation).
@@ -487,6 +520,7 @@ impl Outbox {
                 Delivery::from_whop(self.whop.deliver(&payload, &op.idempotency_key).await, attempts)
             }
             crate::ai::TARGET => Delivery::from_ai(self.ai.run_queued(&payload).await, attempts),
+            crate::esign::TARGET => Delivery::from_esign(self.esign.deliver(&payload, attempts).await, attempts),
             other => Delivery::Rejected(format!("unknown outbox target {other}")),
         };
         let now = time::format(time::now());
@@ -500,6 +534,7 @@ impl Outbox {
             return Ok(Settled::Later);
         }
         let mut ai_record = None;
+        let mut contract_deal = None;
         let settled = match delivery {
             Delivery::Confirmed(confirmed) => {
                 sqlx::query(
@@ -524,6 +559,13 @@ impl Outbox {
                         .await
                         .map_err(|e| SyncError::InvalidAction(e.to_string()))?;
                         ai_record = Some(run.record);
+                    }
+                    Confirmed::Esign(delivered) => {
+                        contract_deal = Some(
+                            crate::esign::settle(&mut tx, &delivered)
+                                .await
+                                .map_err(|e| SyncError::InvalidAction(e.to_string()))?,
+                        );
                     }
                 }
                 Settled::Sent
@@ -559,6 +601,12 @@ impl Outbox {
                 .bind(op.id)
                 .execute(&mut *tx)
                 .await?;
+                if op.target == crate::esign::TARGET && op.action == "contract.send" {
+                    crate::esign::mark_failed(&mut tx, &op.record_id, &message)
+                        .await
+                        .map_err(|e| SyncError::InvalidAction(e.to_string()))?;
+                    contract_deal = Some(None);
+                }
                 tracing::info!(id = op.id, %message, "outbox: the remote refused an operation; its local effect is rolled back");
                 Settled::Failed
             }
@@ -597,6 +645,9 @@ impl Outbox {
         }
         if op.target == crate::ai::TARGET {
             self.events.emit(CoreEvent::AiChanged { record: ai_record });
+        }
+        if let Some(deal) = contract_deal {
+            self.events.emit(CoreEvent::ContractsChanged { deal });
         }
         Ok(settled)
     }

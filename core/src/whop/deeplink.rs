@@ -26,6 +26,11 @@ impl Callback {
 
 /// Parses a `dealdesk://oauth/whop/callback?code=…&state=…` deep link.
 pub fn parse_deep_link(link: &str) -> Result<Callback, DeepLinkError> {
+    parse_deep_link_at(link, "oauth/whop/callback")
+}
+
+/// Parses a `dealdesk://{path}?code=…&state=…` deep link (each provider has its own path).
+pub fn parse_deep_link_at(link: &str, expected_path: &str) -> Result<Callback, DeepLinkError> {
     let link = link.trim();
     if link.len() > MAX_LINK_BYTES {
         return Err(DeepLinkError::TooLong(link.len()));
@@ -35,7 +40,7 @@ pub fn parse_deep_link(link: &str) -> Result<Callback, DeepLinkError> {
         return Err(DeepLinkError::WrongScheme(url.scheme().chars().take(20).collect()));
     }
     let path = format!("{}{}", url.host_str().unwrap_or_default(), url.path());
-    if path != "oauth/whop/callback" || url.fragment().is_some() || !url.username().is_empty() || url.port().is_some() {
+    if path != expected_path || url.fragment().is_some() || !url.username().is_empty() || url.port().is_some() {
         return Err(DeepLinkError::UnknownPath(path.chars().take(80).collect()));
     }
     parse_query(url.query().unwrap_or_default())

@@ -16,7 +16,7 @@ async fn prepare(dir: &std::path::Path, sandbox: &Sandbox) -> Result<(String, St
     let mut config =
         WhopConfig::for_server(&sandbox.api_url(), &sandbox.oauth_url(), dealdesk_sandbox::DEFAULT_CLIENT_ID);
     config.max_requests_per_second = None;
-    let app = App::open_with(dir, AppOptions { secrets: None, whop: Some(config), ai: None }).await?;
+    let app = App::open_with(dir, AppOptions { secrets: None, whop: Some(config), ai: None, esign: None }).await?;
     let start = app.whop().start_login("dealdesk://oauth/whop/callback").await?;
     let link = sandbox.approve_in_browser(&start.authorize_url).await?;
     app.whop().handle_deep_link(&link).await?;

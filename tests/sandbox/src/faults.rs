@@ -1,5 +1,5 @@
 //! Fault injection and request accounting, as one middleware in front of every route. Requests to the
-//! AI routes are also logged here, so the log sees faulted requests too.
+//! AI and e-sign routes are also logged here, so their logs see faulted requests too.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::ai::{self, Provider};
+use crate::esign::{self, EsignProvider};
 use crate::{AppState, FaultKind};
 
 /// Large enough for a 100-item page of any resource; bodies are built by this crate.
@@ -56,26 +57,46 @@ pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Respo
         return next.run(req).await;
     }
     s.count_request(&path);
+    if let Some(provider) = EsignProvider::of(&path) {
+        let (req, pending) = match esign::arrive(&s, provider, req).await {
+            Ok(v) => v,
+            Err(resp) => return resp,
+        };
+        let resp = apply(&s, &path, Origin::Esign(provider), req, next).await;
+        return esign::depart(pending, resp);
+    }
     let Some(provider) = Provider::of(&path, req.headers()) else {
-        return apply(&s, &path, None, req, next).await;
+        return apply(&s, &path, Origin::Whop, req, next).await;
     };
     // AI requests are logged whatever happens to them, faults and refusals included.
     let (req, pending) = match ai::arrive(&s, provider, req).await {
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let resp = apply(&s, &path, Some(provider), req, next).await;
+    let resp = apply(&s, &path, Origin::Ai(provider), req, next).await;
     ai::depart(pending, resp)
 }
 
-/// Answers `req`, through the first pending fault for `path` if there is one. `provider` is who the
-/// path imitates (`None` for Whop), which decides the shape of error bodies.
-async fn apply(s: &AppState, path: &str, provider: Option<Provider>, mut req: Request, next: Next) -> Response {
+/// Who a path imitates, which decides the shape of error bodies.
+#[derive(Clone, Copy)]
+enum Origin {
+    Whop,
+    Ai(Provider),
+    Esign(EsignProvider),
+}
+
+/// Answers `req`, through the first pending fault for `path` if there is one.
+async fn apply(s: &AppState, path: &str, origin: Origin, mut req: Request, next: Next) -> Response {
     let Some(fault) = s.take_fault(path) else {
         return next.run(req).await;
     };
     tracing::debug!(%path, kind = ?fault.kind, "applying fault");
-    if let Some(provider) = provider {
+    if let Origin::Esign(provider) = origin
+        && let Some(resp) = esign::fault_error(s, &fault, provider)
+    {
+        return resp;
+    }
+    if let Origin::Ai(provider) = origin {
         let request_id = req.extensions().get::<ai::RequestId>().map(|r| r.0.clone()).unwrap_or_default();
         if let Some(mut resp) = ai::fault_error(fault.kind, provider, &request_id) {
             let retry_after = match fault.kind {
@@ -121,7 +142,7 @@ async fn apply(s: &AppState, path: &str, provider: Option<Provider>, mut req: Re
         }
         FaultKind::MalformedOutput => {
             // Only the AI handlers know what "the requested format" is; Whop routes answer normally.
-            if provider.is_some() {
+            if matches!(origin, Origin::Ai(_)) {
                 req.extensions_mut().insert(ai::Malformed);
             }
             next.run(req).await

@@ -7,12 +7,15 @@
 //! stop and restart listening on the same port with its data intact, to test offline behaviour.
 //! Beside Whop it imitates OpenAI's Chat Completions and Anthropic's Messages API under `/v1`, with
 //! deterministic answers computed from the prompt, so the AI features can be tested offline (see `ai`).
+//! It also imitates DocuSign (`/docusign`) and Dropbox Sign (`/dropbox-sign`) for e-signatures, with
+//! documents that signers view, sign or decline when a test says so or as time passes (see `esign`).
 //! Tests use it in-process through [`Sandbox`]; other processes drive it via `/_sandbox/*` endpoints.
 
 mod ai;
 mod api;
 mod control;
 mod data;
+mod esign;
 mod faults;
 mod listen;
 mod oauth;
@@ -31,6 +34,8 @@ use tokio::task::JoinHandle;
 use crate::ai::AiLog;
 pub use crate::ai::AiRequestRecord;
 use crate::data::{Data, Record};
+pub use crate::esign::{EsignDocument, EsignProvider, EsignRequestRecord, EsignSigner};
+use crate::esign::{EsignLog, EsignState};
 use crate::listen::{bind, serve};
 use crate::oauth::OAuthState;
 pub use crate::writes::WriteRecord;
@@ -51,6 +56,15 @@ pub struct SandboxConfig {
     pub access_token_ttl_secs: i64,
     /// The key the AI routes accept: `Authorization: Bearer` on OpenAI's, `x-api-key` on Anthropic's.
     pub ai_api_key: String,
+    /// The DocuSign integration key (`client_id`) `/docusign/oauth` accepts.
+    pub docusign_client_id: String,
+    /// The Dropbox Sign API key (HTTP Basic user name) `/dropbox-sign/v3` accepts.
+    pub dropbox_sign_api_key: String,
+    /// How many Dropbox Sign file downloads answer 409 ("still being prepared") after completion.
+    pub files_409_count: u32,
+    /// When set, every sent envelope or signature request moves one step per this many seconds of the
+    /// sandbox clock since its last step (viewed, then one signature per step). `None`: only on request.
+    pub esign_auto_advance_secs: Option<u64>,
 }
 
 impl Default for SandboxConfig {
@@ -72,6 +86,10 @@ impl SandboxConfig {
             auto_approve: false,
             access_token_ttl_secs: 3600,
             ai_api_key: SANDBOX_AI_KEY.into(),
+            docusign_client_id: DOCUSIGN_CLIENT_ID.into(),
+            dropbox_sign_api_key: DROPBOX_SIGN_API_KEY.into(),
+            files_409_count: 2,
+            esign_auto_advance_secs: None,
         }
     }
 }
@@ -81,6 +99,10 @@ pub const DEFAULT_CLIENT_ID: &str = "app_dealdesk_sandbox";
 pub const APP_REDIRECT_URI: &str = "dealdesk://oauth/whop/callback";
 /// The AI API key a sandbox accepts unless configured otherwise.
 pub const SANDBOX_AI_KEY: &str = "sk-sandbox";
+/// The DocuSign integration key a sandbox accepts unless configured otherwise.
+pub const DOCUSIGN_CLIENT_ID: &str = "dealdesk-docusign-sandbox";
+/// The Dropbox Sign API key a sandbox accepts unless configured otherwise.
+pub const DROPBOX_SIGN_API_KEY: &str = "dbs-sandbox-key";
 
 fn one() -> u32 {
     1
@@ -91,7 +113,8 @@ fn one() -> u32 {
 pub struct Fault {
     pub kind: FaultKind,
     /// Only requests whose path starts with this; `None` = all `/api/v1` and `/oauth/token` requests
-    /// (never the AI routes: a fault for those names them, e.g. `/v1/` or `/v1/messages`).
+    /// (never the AI or e-sign routes: a fault for those names them, e.g. `/v1/messages`, `/docusign/`
+    /// or `/dropbox-sign/`).
     #[serde(default)]
     pub path_prefix: Option<String>,
     #[serde(default = "one")]
@@ -113,7 +136,8 @@ impl Fault {
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
     /// 429 with `Retry-After` (default 1 s) and a v1 error body (on AI routes the provider's
-    /// `rate_limit_error` shape, plus `retry-after-ms` for OpenAI).
+    /// `rate_limit_error` shape, plus `retry-after-ms` for OpenAI; on e-sign routes the provider's shape
+    /// and rate-limit headers with `X-RateLimit-Remaining: 0`).
     RateLimit,
     /// 500 with a v1 error body (on AI routes the provider's shape: OpenAI `server_error`, Anthropic
     /// `api_error`).
@@ -187,6 +211,9 @@ pub(crate) struct Shared {
     started: std::time::Instant,
     ai_log: Mutex<AiLog>,
     ai_ids: AtomicU64,
+    /// E-sign documents, DocuSign tokens and rate counters; never held while taking `data`.
+    esign: Mutex<EsignState>,
+    esign_log: Mutex<EsignLog>,
 }
 
 pub(crate) type AppState = Arc<Shared>;
@@ -335,6 +362,8 @@ impl Sandbox {
             started: std::time::Instant::now(),
             ai_log: Mutex::new(AiLog::default()),
             ai_ids: AtomicU64::new(0),
+            esign: Mutex::new(EsignState::default()),
+            esign_log: Mutex::new(EsignLog::default()),
         });
         let (stop, task) = serve(shared.clone(), listener);
         tracing::info!(%addr, "sandbox listening");
@@ -538,6 +567,7 @@ fn router(shared: AppState) -> axum::Router {
         .nest("/oauth", oauth::routes())
         .nest("/api/v1", api::routes().merge(writes::routes()))
         .nest("/v1", ai::routes())
+        .merge(esign::routes(&shared))
         .nest("/_sandbox", control::routes())
         .layer(axum::middleware::from_fn_with_state(shared.clone(), faults::layer))
         .with_state(shared)

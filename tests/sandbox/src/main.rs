@@ -1,5 +1,5 @@
-//! dealdesk-sandbox: a local stand-in for Whop's OAuth endpoints and API v1 (and for OpenAI's and
-//! Anthropic's APIs), for the demo mode and for tests in other processes. Prints its URLs, then serves
+//! dealdesk-sandbox: a local stand-in for Whop's OAuth endpoints and API v1 (and for OpenAI's,
+//! Anthropic's, DocuSign's and Dropbox Sign's APIs), for the demo mode and for tests in other processes. Prints its URLs, then serves
 //! until SIGINT/SIGTERM.
 
 use std::io::Write;
@@ -8,7 +8,10 @@ use clap::Parser;
 use dealdesk_sandbox::{Mutation, SANDBOX_AI_KEY, Sandbox, SandboxConfig};
 
 #[derive(Parser, Debug)]
-#[command(name = "dealdesk-sandbox", about = "Local stand-in for Whop OAuth + API v1, OpenAI and Anthropic")]
+#[command(
+    name = "dealdesk-sandbox",
+    about = "Local stand-in for Whop OAuth + API v1, OpenAI, Anthropic, DocuSign and Dropbox Sign"
+)]
 struct Args {
     /// Port on 127.0.0.1 (0 = pick a free one).
     #[arg(long, default_value_t = 0)]
@@ -32,6 +35,9 @@ struct Args {
     /// The key the OpenAI- and Anthropic-style routes accept (Bearer / x-api-key).
     #[arg(long, default_value = SANDBOX_AI_KEY)]
     ai_api_key: String,
+    /// Move every sent envelope / signature request one step (viewed, then one signature) per N seconds.
+    #[arg(long, value_name = "N")]
+    esign_auto_advance_secs: Option<u64>,
 }
 
 #[tokio::main]
@@ -51,6 +57,7 @@ async fn main() -> anyhow::Result<()> {
     config.seed = args.seed;
     config.auto_approve = args.auto_approve;
     config.ai_api_key = args.ai_api_key;
+    config.esign_auto_advance_secs = args.esign_auto_advance_secs;
     if let Some(n) = args.memberships {
         config.memberships = n;
     }
@@ -102,6 +109,11 @@ fn announce(sandbox: &Sandbox, client_id: &str) -> anyhow::Result<()> {
     println!("openai: {}", sandbox.openai_base_url());
     println!("anthropic: {}", sandbox.anthropic_base_url());
     println!("ai_key: {}", sandbox.ai_api_key());
+    println!("docusign_oauth: {}", sandbox.docusign_oauth_url());
+    println!("docusign_api: {}", sandbox.docusign_api_url());
+    println!("docusign_client_id: {}", sandbox.docusign_client_id());
+    println!("dropbox_sign_api: {}", sandbox.dropbox_sign_api_url());
+    println!("dropbox_sign_key: {}", sandbox.dropbox_sign_api_key());
     println!("ready");
     std::io::stdout().flush()?;
     Ok(())

@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod ai;
+mod contract;
 mod outbox;
 mod output;
 mod whop;
@@ -108,6 +109,9 @@ enum Command {
     /// Workflows: list, run, run history
     #[command(subcommand)]
     Workflows(ai::WorkflowsCommand),
+    /// Contracts: templates, render, send for e-signature, status, download, void
+    #[command(subcommand)]
+    Contract(contract::ContractCommand),
 }
 
 #[derive(Subcommand)]
@@ -305,6 +309,7 @@ async fn dispatch(app: &App, command: Command) -> anyhow::Result<()> {
         Command::Conflicts(command) => outbox::run_conflicts(app, command).await?,
         Command::Ai(command) => ai::run(app, command).await?,
         Command::Workflows(command) => ai::run_workflows(app, command).await?,
+        Command::Contract(command) => contract::run(app, command).await?,
         Command::People(PeopleCommand::Add { first_name, last_name, email, phone, job_title, company, json }) => {
             let company_id = match company {
                 Some(text) => Some(crm.resolve_company(&text).await?.id),
