@@ -211,7 +211,8 @@ impl<O: TableObject> RecordTable<O> {
                     | CoreEvent::OutboxChanged { .. }
                     | CoreEvent::OutboxRejected { .. }
                     | CoreEvent::AiChanged { .. }
-                    | CoreEvent::WorkflowsChanged => false,
+                    | CoreEvent::WorkflowsChanged
+        | CoreEvent::ContractsChanged { .. } => false,
                 };
                 if touched {
                     on_change.emit(());

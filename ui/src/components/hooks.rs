@@ -78,7 +78,8 @@ pub fn use_changes_of(kind: RecordKind) -> u64 {
         | CoreEvent::OutboxChanged { .. }
         | CoreEvent::OutboxRejected { .. }
         | CoreEvent::AiChanged { .. }
-        | CoreEvent::WorkflowsChanged => false,
+        | CoreEvent::WorkflowsChanged
+        | CoreEvent::ContractsChanged { .. } => false,
     })
 }
 
@@ -102,7 +103,8 @@ pub fn use_whop_data_changes(records: Option<RecordKind>) -> u64 {
         | CoreEvent::WhopSync { .. }
         | CoreEvent::WhopLoginFailed { .. }
         | CoreEvent::AiChanged { .. }
-        | CoreEvent::WorkflowsChanged => false,
+        | CoreEvent::WorkflowsChanged
+        | CoreEvent::ContractsChanged { .. } => false,
     })
 }
 
@@ -120,7 +122,8 @@ pub fn use_ai_changes(record: Option<RecordRef>, outbox: bool) -> u64 {
         | CoreEvent::WhopSync { .. }
         | CoreEvent::WhopChanged
         | CoreEvent::WhopLoginFailed { .. }
-        | CoreEvent::WorkflowsChanged => false,
+        | CoreEvent::WorkflowsChanged
+        | CoreEvent::ContractsChanged { .. } => false,
     })
 }
 

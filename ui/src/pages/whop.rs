@@ -143,7 +143,8 @@ pub fn whop_panel() -> Html {
             | CoreEvent::OutboxChanged { .. }
             | CoreEvent::OutboxRejected { .. }
             | CoreEvent::AiChanged { .. }
-            | CoreEvent::WorkflowsChanged => {}
+            | CoreEvent::WorkflowsChanged
+            | CoreEvent::ContractsChanged { .. } => {}
         }));
     }
 
