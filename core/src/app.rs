@@ -194,7 +194,8 @@ impl App {
             outbox_wake: outbox_wake.clone(),
         }));
         esign.prepare().await?;
-        let automation = Arc::new(Automation::new(store.clone(), events.clone(), crm.clone(), ai.clone()));
+        let automation =
+            Arc::new(Automation::new(store.clone(), events.clone(), crm.clone(), ai.clone(), esign.clone()));
         automation.prepare().await?;
         let outbox = Arc::new(Outbox::new(crate::sync::OutboxParts {
             store: store.clone(),

@@ -652,3 +652,53 @@ fn deep_links_for_docusign_are_parsed_strictly() {
     assert!(parse_deep_link_at("dealdesk://oauth/docusign/callback?code=abc&state=xyz&evil=1", path).is_err());
     let _ = Duration::ZERO;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workflow_sends_a_contract_and_another_fires_when_it_is_completed() {
+    use dealdesk_model::RecordRef;
+    use dealdesk_model::automation::{RunStatus, SaveWorkflow, Trigger, WorkflowStep};
+    let sandbox = Sandbox::start(SandboxConfig::with_members(3)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = open(dir.path(), Some(&sandbox)).await;
+    let deal_id = deal(&app, "Wayne", ("Bruce", "bruce@wayne.test")).await;
+    let automation = app.automation();
+    let sender = automation
+        .save(&SaveWorkflow {
+            id: None,
+            name: "Send the NDA".into(),
+            enabled: true,
+            trigger: Trigger::Manual,
+            steps: vec![WorkflowStep::SendContract {
+                template: "nda".into(),
+                provider: SignatureProviderKind::DropboxSign,
+            }],
+        })
+        .await
+        .unwrap();
+    automation
+        .save(&SaveWorkflow {
+            id: None,
+            name: "Tag signed deals".into(),
+            enabled: true,
+            trigger: Trigger::ContractCompleted,
+            steps: vec![WorkflowStep::AddTag { tag: "signed".into() }],
+        })
+        .await
+        .unwrap();
+    let run = automation
+        .run_now(sender.id, Some(RecordRef { kind: dealdesk_model::RecordKind::Deal, id: deal_id }))
+        .await
+        .unwrap();
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
+    assert_eq!(drain(&app).await.sent, 1);
+    let contract = app.esign().for_deal(deal_id).await.unwrap().remove(0);
+    assert_eq!(contract.signers[0].email, "bruce@wayne.test");
+    assert_eq!(contract.template_name, "Mutual NDA");
+    sandbox.esign_complete(contract.remote_id.as_deref().unwrap()).unwrap();
+    assert_eq!(app.esign().poll(true).await.unwrap().completed, 1);
+    automation.process().await.unwrap();
+    let deal = app.crm().get_deal(deal_id).await.unwrap();
+    assert!(deal.tags.contains(&"signed".to_string()), "{:?}", deal.tags);
+    app.close().await;
+    sandbox.shutdown().await;
+}

@@ -31,6 +31,8 @@ pub enum Trigger {
     WhopMembershipCancelled,
     /// A Whop payment succeeded; runs on the payer's person.
     WhopPaymentSucceeded,
+    /// A contract sent for signature was completed by every signer; runs on its deal.
+    ContractCompleted,
     /// Every `every_minutes`, on each record of `kind` changed since the previous run (at most 100).
     Schedule {
         every_minutes: u32,
@@ -51,6 +53,7 @@ impl Trigger {
             Trigger::WhopMembershipActivated => "Whop membership became active".into(),
             Trigger::WhopMembershipCancelled => "Whop membership cancelled".into(),
             Trigger::WhopPaymentSucceeded => "Whop payment succeeded".into(),
+            Trigger::ContractCompleted => "Contract signed by everyone".into(),
             Trigger::Schedule { every_minutes, kind } => {
                 format!("Every {every_minutes} min, on changed {}", kind.plural_label())
             }
@@ -183,6 +186,11 @@ pub enum WorkflowStep {
     MoveStage {
         stage: String,
     },
+    /// Sends the deal a contract from the template of that name, signed by the deal's contact.
+    SendContract {
+        template: String,
+        provider: crate::contract::SignatureProviderKind,
+    },
 }
 
 impl WorkflowStep {
@@ -199,6 +207,9 @@ impl WorkflowStep {
             WorkflowStep::UpdateField { field, value } => format!("Set {field} to \"{value}\""),
             WorkflowStep::AddTag { tag } => format!("Add tag \"{tag}\""),
             WorkflowStep::MoveStage { stage } => format!("Move to stage \"{stage}\""),
+            WorkflowStep::SendContract { template, provider } => {
+                format!("Send contract \"{template}\" via {}", provider.label())
+            }
         }
     }
 }
@@ -312,7 +323,7 @@ impl WorkflowStep {
     /// The record kind a manual run needs: a deal when a step only works on deals, else a person.
     pub fn record_kind_for(steps: &[WorkflowStep]) -> RecordKind {
         let deal_only = steps.iter().any(|s| {
-            matches!(s, WorkflowStep::MoveStage { .. })
+            matches!(s, WorkflowStep::MoveStage { .. } | WorkflowStep::SendContract { .. })
                 || matches!(s, WorkflowStep::Condition { value: ConditionValue::DealAmount, .. })
         });
         if deal_only { RecordKind::Deal } else { RecordKind::Person }

@@ -47,6 +47,9 @@ pub enum Route {
     Automations,
     #[at("/contracts")]
     Contracts,
+    /// The contract template editor.
+    #[at("/contracts/templates")]
+    ContractTemplates,
     #[at("/whop")]
     Whop,
     /// Changes waiting for the network, refused ones, and conflicts.
@@ -109,7 +112,9 @@ fn switch(route: Route) -> Html {
         Route::Tasks => html! { <pages::tasks::TasksPage /> },
         Route::Notes => html! { <pages::notes::NotesPage /> },
         Route::Automations => html! { <pages::automations::AutomationsPage /> },
-        Route::Contracts => html! { <pages::placeholder::Placeholder screen={Screen::Contracts} /> },
+        Route::Contracts | Route::ContractTemplates => {
+            html! { <pages::contract_templates::ContractTemplatesPage /> }
+        }
         Route::Whop => html! { <pages::whop::WhopPage /> },
         Route::Outbox => html! { <pages::outbox::OutboxPage /> },
         Route::Settings => html! { <pages::settings::SettingsPage /> },

@@ -212,7 +212,7 @@ impl<O: TableObject> RecordTable<O> {
                     | CoreEvent::OutboxRejected { .. }
                     | CoreEvent::AiChanged { .. }
                     | CoreEvent::WorkflowsChanged
-        | CoreEvent::ContractsChanged { .. } => false,
+                    | CoreEvent::ContractsChanged { .. } => false,
                 };
                 if touched {
                     on_change.emit(());

@@ -99,6 +99,9 @@ struct DemoSandbox {
     /// The sandbox's OpenAI-compatible endpoint and key (the demo's AI provider).
     openai_url: String,
     ai_key: String,
+    /// The sandbox's DocuSign and Dropbox Sign (the demo's e-sign providers): name → value of the
+    /// `DEALDESK_DOCUSIGN_*` / `DEALDESK_DROPBOX_SIGN_*` variables.
+    esign_env: Vec<(&'static str, String)>,
 }
 
 impl DemoSandbox {
@@ -107,13 +110,21 @@ impl DemoSandbox {
         let binary =
             root.join(if release { "target/release/dealdesk-sandbox" } else { "target/debug/dealdesk-sandbox" });
         let mut child = Command::new(&binary)
-            .args(["--members", "2000", "--mutate-every", "30"])
+            // Envelopes and signature requests take a step (viewed, signed, completed) every 20 s.
+            .args(["--members", "2000", "--mutate-every", "30", "--esign-auto-advance-secs", "20"])
             .stdout(std::process::Stdio::piped())
             .spawn()
             .with_context(|| format!("cannot start {}", binary.display()))?;
         let stdout = child.stdout.take().context("sandbox stdout")?;
         let (mut api_url, mut oauth_url, mut client_id) = (String::new(), String::new(), String::new());
         let (mut openai_url, mut ai_key) = (String::new(), String::new());
+        let mut esign_env = Vec::new();
+        let esign_lines = [
+            ("docusign_oauth: ", "DEALDESK_DOCUSIGN_OAUTH_URL"),
+            ("docusign_client_id: ", "DEALDESK_DOCUSIGN_CLIENT_ID"),
+            ("dropbox_sign_api: ", "DEALDESK_DROPBOX_SIGN_API_URL"),
+            ("dropbox_sign_key: ", "DEALDESK_DROPBOX_SIGN_API_KEY"),
+        ];
         for line in std::io::BufReader::new(stdout).lines() {
             let line = line?;
             if let Some(v) = line.strip_prefix("api: ") {
@@ -126,6 +137,8 @@ impl DemoSandbox {
                 openai_url = v.trim().to_string();
             } else if let Some(v) = line.strip_prefix("ai_key: ") {
                 ai_key = v.trim().to_string();
+            } else if let Some((prefix, name)) = esign_lines.iter().find(|(p, _)| line.starts_with(p)) {
+                esign_env.push((*name, line[prefix.len()..].trim().to_string()));
             } else if line.trim() == "ready" {
                 break;
             }
@@ -135,7 +148,12 @@ impl DemoSandbox {
         }
         eprintln!("demo: Whop sandbox at {api_url} (OAuth {oauth_url}); click Connect Whop in the app");
         eprintln!("demo: AI actions answer from the sandbox's OpenAI-compatible endpoint {openai_url}");
-        Ok(DemoSandbox { child, api_url, oauth_url, client_id, openai_url, ai_key })
+        if !esign_env.is_empty() {
+            eprintln!("demo: contracts go to the sandbox's DocuSign and Dropbox Sign; they sign every 20 s");
+            // The demo checks contract status every 20 s (real providers: 15 minutes at least).
+            esign_env.push(("DEALDESK_ESIGN_POLL_SECS", "20".into()));
+        }
+        Ok(DemoSandbox { child, api_url, oauth_url, client_id, openai_url, ai_key, esign_env })
     }
 }
 
@@ -181,6 +199,9 @@ pub fn run(
                     .env("DEALDESK_AI_BASE_URL", &s.openai_url)
                     .env("DEALDESK_AI_MODEL", "sandbox-gpt")
                     .env("DEALDESK_AI_API_KEY", &s.ai_key);
+            }
+            for (name, value) in &s.esign_env {
+                cmd.env(name, value);
             }
         }
     };
@@ -245,6 +266,7 @@ pub fn bench(root: &Path, core: bool, ui: bool, args: &[String]) -> Result<()> {
         run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "whop", "--"]).args(args))?;
         run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "outbox", "--"]).args(args))?;
         run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "ai", "--"]).args(args))?;
+        run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "contracts", "--"]).args(args))?;
     }
     if ui {
         setup::all(root)?;

@@ -14,6 +14,8 @@ pub enum AutomationError {
     Ai(#[from] AiError),
     #[error(transparent)]
     Crm(#[from] crate::crm::CrmError),
+    #[error(transparent)]
+    Esign(#[from] crate::esign::EsignError),
     #[error("database error in automations: {0}")]
     Store(#[from] sqlx::Error),
 }
@@ -24,6 +26,7 @@ impl From<&AutomationError> for dealdesk_model::ApiError {
         let code = match error {
             AutomationError::Ai(ai) => return ai.into(),
             AutomationError::Crm(crm) => return crm.into(),
+            AutomationError::Esign(esign) => return esign.into(),
             AutomationError::Invalid(_) => ErrorCode::Validation,
             AutomationError::UnknownWorkflow(_) | AutomationError::UnknownRun(_) => ErrorCode::NotFound,
             AutomationError::Corrupt(_) | AutomationError::Store(_) => ErrorCode::Internal,

@@ -61,8 +61,13 @@ struct Event {
 #[derive(Debug, Clone, PartialEq)]
 enum EventKind {
     Created,
-    Updated { field: String },
-    StageChanged { stage: String },
+    Updated {
+        field: String,
+    },
+    StageChanged {
+        stage: String,
+    },
+    /// An `automation_event` row: a Whop event from the sync, or a contract completed.
     Whop(&'static str),
 }
 
@@ -81,6 +86,7 @@ fn matches(trigger: &Trigger, event: &Event) -> bool {
         (Trigger::WhopMembershipActivated, EventKind::Whop(kind)) => *kind == "whop_membership_activated",
         (Trigger::WhopMembershipCancelled, EventKind::Whop(kind)) => *kind == "whop_membership_cancelled",
         (Trigger::WhopPaymentSucceeded, EventKind::Whop(kind)) => *kind == "whop_payment_succeeded",
+        (Trigger::ContractCompleted, EventKind::Whop(kind)) => *kind == "contract_completed",
         _ => false,
     }
 }
@@ -144,6 +150,11 @@ fn validate(save: &SaveWorkflow) -> Result<(), AutomationError> {
             }
             WorkflowStep::AddTag { tag } if tag.trim().is_empty() || tag.chars().count() > 50 => {
                 return invalid(format!("Step {n}: a tag needs a name (at most 50 characters)"));
+            }
+            WorkflowStep::SendContract { template, .. }
+                if template.trim().is_empty() || template.chars().count() > 100 =>
+            {
+                return Err(AutomationError::Invalid("a send-contract step needs a template name".into()));
             }
             WorkflowStep::MoveStage { stage } if stage.trim().is_empty() => {
                 return invalid(format!("Step {n}: name the stage to move to"));
@@ -249,14 +260,15 @@ pub struct Automation {
     events: EventBus,
     crm: Crm,
     ai: Arc<Ai>,
+    esign: Arc<crate::esign::Esign>,
     wake: Notify,
     /// One engine pass at a time within this process.
     pass: tokio::sync::Mutex<()>,
 }
 
 impl Automation {
-    pub fn new(store: Store, events: EventBus, crm: Crm, ai: Arc<Ai>) -> Automation {
-        Automation { store, events, crm, ai, wake: Notify::new(), pass: tokio::sync::Mutex::new(()) }
+    pub fn new(store: Store, events: EventBus, crm: Crm, ai: Arc<Ai>, esign: Arc<crate::esign::Esign>) -> Automation {
+        Automation { store, events, crm, ai, esign, wake: Notify::new(), pass: tokio::sync::Mutex::new(()) }
     }
 
     /// Starts reading events from now on the first open (history never fires anything), and
@@ -869,6 +881,38 @@ impl Automation {
                 output.insert("stage".into(), Value::from(deal.stage_name));
                 Ok(StepOutcome::Done(Value::Object(output)))
             }
+            WorkflowStep::SendContract { template, provider } => {
+                if record.kind != RecordKind::Deal {
+                    return Err(AutomationError::Invalid(format!(
+                        "contracts are sent for deals, not a {}",
+                        record.kind
+                    )));
+                }
+                let deal = self.crm.get_deal(record.id).await?;
+                let contact = match deal.contact_id {
+                    Some(id) => Some(self.crm.get_person(id).await?),
+                    None => None,
+                };
+                let Some((name, Some(email))) = contact.map(|p| (p.full_name(), p.email.clone())) else {
+                    return Err(AutomationError::Invalid(
+                        "the deal has no contact with an email to sign the contract".into(),
+                    ));
+                };
+                let template = self.esign.find_template(template).await?;
+                let request = dealdesk_model::contract::SendContract {
+                    deal_id: deal.id,
+                    template_id: template.id,
+                    provider: *provider,
+                    signers: vec![dealdesk_model::contract::SignerInput { name, email }],
+                    title: None,
+                };
+                // Queued in the outbox: it goes out now, or when the network is back.
+                let contract = self.esign.send(&request, source).await?;
+                let mut output = Map::new();
+                output.insert("contract".into(), Value::from(contract.id.to_string()));
+                output.insert("status".into(), Value::from(contract.status.as_str()));
+                Ok(StepOutcome::Done(Value::Object(output)))
+            }
         }
     }
 
@@ -1018,6 +1062,7 @@ async fn read_events(
             "whop_membership_activated" => EventKind::Whop("whop_membership_activated"),
             "whop_membership_cancelled" => EventKind::Whop("whop_membership_cancelled"),
             "whop_payment_succeeded" => EventKind::Whop("whop_payment_succeeded"),
+            "contract_completed" => EventKind::Whop("contract_completed"),
             _ => continue,
         };
         let (Some(kind), Ok(record)) = (RecordKind::parse(&record_kind), Uuid::parse_str(&record_id)) else {

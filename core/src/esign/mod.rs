@@ -1087,7 +1087,8 @@ pub(crate) async fn settle(
             .bind(contract.to_string())
             .execute(&mut *conn)
             .await?;
-            add_event(conn, *contract, &now, "sent", &format!("id {}", remote.remote_id)).await?;
+            let short: String = remote.remote_id.chars().take(12).collect();
+            add_event(conn, *contract, &now, "sent", &format!("for signature (id {short}…)")).await?;
             *contract
         }
         Delivered::Voided { contract, outcome, reason } => {

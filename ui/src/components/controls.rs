@@ -105,6 +105,9 @@ pub struct InputProps {
     pub placeholder: AttrValue,
     #[prop_or_default]
     pub autofocus: bool,
+    /// The smallest number a `number` input takes.
+    #[prop_or_default]
+    pub min: Option<AttrValue>,
     pub on_change: Callback<String>,
     /// Called with the value on Enter.
     #[prop_or_default]
@@ -147,6 +150,7 @@ pub fn input(props: &InputProps) -> Html {
                 id={props.id.clone()}
                 type={props.kind.clone()}
                 value={props.value.clone()}
+                min={props.min.clone()}
                 placeholder={props.placeholder.clone()}
                 aria-invalid={props.error.is_some().to_string()}
                 aria-describedby={error_id.clone()}

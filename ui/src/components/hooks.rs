@@ -3,6 +3,7 @@ use dealdesk_model::ipc::CoreEvent;
 use dealdesk_model::{RecordKind, RecordRef};
 use std::cell::Cell;
 use std::rc::Rc;
+use uuid::Uuid;
 use yew::prelude::*;
 
 /// A counter bumped through `dispatch`, so callbacks that outlive a render never bump a stale
@@ -131,4 +132,30 @@ pub fn use_ai_changes(record: Option<RecordRef>, outbox: bool) -> u64 {
 #[hook]
 pub fn use_workflows_changes() -> u64 {
     use_changes_matching(|event: &CoreEvent| *event == CoreEvent::WorkflowsChanged)
+}
+
+/// Bumps the returned counter when contracts change: for one deal (a `ContractsChanged` naming
+/// it, or naming none: the e-sign settings or templates), or for any deal when `deal` is `None`.
+#[hook]
+pub fn use_contracts_changes(deal: Option<Uuid>) -> u64 {
+    use_changes_matching(move |event: &CoreEvent| match *event {
+        CoreEvent::ContractsChanged { deal: changed } => deal.is_none() || changed.is_none() || changed == deal,
+        CoreEvent::RecordChanged { .. }
+        | CoreEvent::RecordsChanged { .. }
+        | CoreEvent::ConfigChanged
+        | CoreEvent::WhopSync { .. }
+        | CoreEvent::WhopChanged
+        | CoreEvent::WhopLoginFailed { .. }
+        | CoreEvent::OutboxChanged { .. }
+        | CoreEvent::OutboxRejected { .. }
+        | CoreEvent::AiChanged { .. }
+        | CoreEvent::WorkflowsChanged => false,
+    })
+}
+
+/// Bumps the returned counter when the e-sign settings, the DocuSign connection or the contract
+/// templates change (a `ContractsChanged` naming no deal).
+#[hook]
+pub fn use_esign_config_changes() -> u64 {
+    use_changes_matching(|event: &CoreEvent| matches!(event, CoreEvent::ContractsChanged { deal: None }))
 }

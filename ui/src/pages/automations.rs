@@ -6,7 +6,7 @@
 use crate::app::Route;
 use crate::components::controls::{Button, Checkbox, Input, Select, Tone};
 use crate::components::display::{Card, EmptyState, Skeleton};
-use crate::components::hooks::use_workflows_changes;
+use crate::components::hooks::{use_contracts_changes, use_workflows_changes};
 use crate::components::overlay::ConfirmDialog;
 use crate::components::toasts::{Notifier, use_notifier};
 use crate::ipc::invoke;
@@ -22,7 +22,10 @@ use dealdesk_model::RecordKind;
 use dealdesk_model::RecordRef;
 use dealdesk_model::ai::AiAction;
 use dealdesk_model::automation::{CompareOp, ConditionValue, RunWorkflow, RunsQuery, Workflow, WorkflowRun};
-use dealdesk_model::ipc::{ListPipelines, WorkflowDelete, WorkflowRunNow, WorkflowRuns, WorkflowSave, WorkflowsList};
+use dealdesk_model::contract::SignatureProviderKind;
+use dealdesk_model::ipc::{
+    ContractTemplatesList, ListPipelines, WorkflowDelete, WorkflowRunNow, WorkflowRuns, WorkflowSave, WorkflowsList,
+};
 use uuid::Uuid;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -81,7 +84,9 @@ pub fn automations_page() -> Html {
     let view = use_reducer(AutomationsView::default);
     let notifier = use_notifier();
     let changes = use_workflows_changes();
+    let contract_changes = use_contracts_changes(None);
     let stages = use_state(Vec::<String>::new);
+    let contract_templates = use_state(Vec::<String>::new);
     let add_kind = use_state(|| StepKind::Ai);
     let deleting = use_state(|| None::<(Uuid, String)>);
     let asking = use_state(|| None::<RunAsk>);
@@ -105,6 +110,17 @@ pub fn automations_page() -> Html {
                     }
                 }
                 stages.set(names);
+            });
+        });
+    }
+    {
+        // The names a Send contract step can choose (a text field while they load, or without any).
+        let contract_templates = contract_templates.clone();
+        use_effect_with(contract_changes, move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(list) = invoke::<ContractTemplatesList>(&()).await {
+                    contract_templates.set(list.into_iter().map(|t| t.name).collect());
+                }
             });
         });
     }
@@ -176,7 +192,7 @@ pub fn automations_page() -> Html {
         }
         Some(Ok(list)) if list.is_empty() => html! {
             <EmptyState title="No workflows yet — New workflow" hint={AttrValue::from(
-                "A workflow runs steps (AI actions, conditions, tasks, fields, tags, stages) when something happens: a record created or updated, a deal moving stage, a Whop event, a schedule, or Run now."
+                "A workflow runs steps (AI actions, conditions, tasks, fields, tags, stages, contracts) when something happens: a record created or updated, a deal moving stage, a contract signed by everyone, a Whop event, a schedule, or Run now."
             )}>
                 <div class="empty-action">
                     <Button tone={Tone::Primary} id="workflows-empty-new" onclick={new_workflow.clone()}>{ "New workflow" }</Button>
@@ -196,8 +212,10 @@ pub fn automations_page() -> Html {
         },
     };
 
-    let editor =
-        view.editor.clone().map(|draft| editor_view(&view, draft, &stages, &add_kind, &deleting, notifier.clone()));
+    let editor = view
+        .editor
+        .clone()
+        .map(|draft| editor_view(&view, draft, &stages, &contract_templates, &add_kind, &deleting, notifier.clone()));
     let delete_dialog = (*deleting).clone().map(|(id, name)| {
         let lead = format!("“{name}” stops running and is removed. Its run history stays readable until it is cleaned up.");
         let confirm = {
@@ -336,10 +354,28 @@ fn stage_field(
     html! { <Select id={id} label={AttrValue::from(label)} value={value.to_string()} options={choices} {on_change} /> }
 }
 
+/// The contract template a Send contract step sends: a select of the templates (keeping a name
+/// no longer there), or a text field when there are none.
+fn template_field(id: String, value: &str, templates: &[String], on_change: Callback<String>) -> Html {
+    let label = AttrValue::from("Contract template");
+    if templates.is_empty() {
+        return html! { <Input {id} {label} value={value.to_string()} placeholder="Template name" {on_change} /> };
+    }
+    let mut choices: Vec<(AttrValue, AttrValue)> = Vec::new();
+    if value.is_empty() {
+        choices.push((AttrValue::from(""), AttrValue::from("Choose a template…")));
+    } else if !templates.iter().any(|t| t == value) {
+        choices.push((AttrValue::from(value.to_string()), AttrValue::from(format!("{value} (not found)"))));
+    }
+    choices.extend(templates.iter().map(|t| (AttrValue::from(t.clone()), AttrValue::from(t.clone()))));
+    html! { <Select {id} {label} value={value.to_string()} options={choices} {on_change} /> }
+}
+
 fn editor_view(
     view: &UseReducerHandle<AutomationsView>,
     draft: WorkflowDraft,
     stages: &[String],
+    templates: &[String],
     add_kind: &UseStateHandle<StepKind>,
     deleting: &UseStateHandle<Option<(Uuid, String)>>,
     notifier: Option<Notifier>,
@@ -427,7 +463,7 @@ fn editor_view(
                 <div class="muted workflow-no-steps">{ "No steps yet — choose a kind of step below and Add step." }</div>
             }
             <ol class="workflow-steps" id="workflow-steps">
-                { for draft.steps.iter().enumerate().map(|(i, step)| step_view(&dispatch, i, count, step, errors.step.get(&i), stages)) }
+                { for draft.steps.iter().enumerate().map(|(i, step)| step_view(&dispatch, i, count, step, errors.step.get(&i), stages, templates)) }
             </ol>
             <div class="inline-form workflow-add">
                 <Select id="workflow-add-step-kind" label={AttrValue::from("New step")} value={add_kind.as_str()}
@@ -470,6 +506,7 @@ fn step_view(
     step: &StepDraft,
     error: Option<&String>,
     stages: &[String],
+    templates: &[String],
 ) -> Html {
     let edit = |make: fn(String) -> StepEdit| on_edit(dispatch, move |v| WorkflowEdit::Step(i, make(v)));
     let send = |edit: WorkflowEdit| {
@@ -528,6 +565,15 @@ fn step_view(
         StepKind::MoveStage => {
             stage_field(id("stage"), "Move the deal to", &step.stage, stages, false, edit(StepEdit::Stage))
         }
+        StepKind::SendContract => html! {
+            <>
+                { template_field(id("template"), &step.contract_template, templates, edit(StepEdit::ContractTemplate)) }
+                <Select id={id("provider")} label={AttrValue::from("Send with")} value={step.contract_provider.as_str()}
+                    options={options(&SignatureProviderKind::ALL, SignatureProviderKind::as_str, |p| p.label().to_string())}
+                    on_change={select(|v| SignatureProviderKind::parse(v).map(StepEdit::ContractProvider))} />
+                <span class="muted workflow-step-note">{ "Signed by the deal's contact." }</span>
+            </>
+        },
     };
     html! {
         <li class={classes!("workflow-step", error.is_some().then_some("invalid"))} key={i.to_string()} data-index={i.to_string()} data-kind={step.kind.as_str()}>

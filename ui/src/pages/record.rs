@@ -10,6 +10,7 @@ use crate::components::overlay::ConfirmDialog;
 use crate::components::toasts::{Notifier, use_notifier};
 use crate::ipc::invoke;
 use crate::pages::ai::AiCard;
+use crate::pages::contracts::ContractsCard;
 use crate::pages::outbox::RecordConflicts;
 use crate::pages::whop::{WhopPersonCard, whop_badge};
 use crate::pages::whop_actions::WhopDealMembership;
@@ -541,16 +542,10 @@ fn side_panels(record: RecordRef) -> Html {
     }
 }
 
-/// The Whop and contracts cards under a record; `whop` replaces the Whop placeholder.
+/// The Whop card under a record; `whop` replaces the placeholder. (Contracts have their own card
+/// on deal pages.)
 fn integrations_with(whop: Option<Html>) -> Html {
-    html! {
-        <>
-            { whop.unwrap_or_else(whop_placeholder) }
-            <Card title={AttrValue::from("Contracts")} id="contracts-card">
-                <div class="muted">{ "Contracts sent for signature appear here." }</div>
-            </Card>
-        </>
-    }
+    whop.unwrap_or_else(whop_placeholder)
 }
 
 /// The Whop card of a record without Whop data.
@@ -926,6 +921,7 @@ pub fn deal_page(props: &RecordProps) -> Html {
                         </div>
                     </Card>
                     <AiCard key={id.to_string()} {record} contact={d.contact_id} />
+                    <ContractsCard key={format!("contracts-{id}")} deal={id} contact={d.contact_id} contact_name={d.contact_name.clone()} />
                     if d.status == DealStatus::Open && !from_whop {
                         <Card title={AttrValue::from("Lost?")}>
                             <div class="inline-form">

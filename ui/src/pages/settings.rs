@@ -1,5 +1,5 @@
 //! Settings: pipelines and stages, custom fields, theme, the data folder with backup and export,
-//! integrations (Whop), and AI (provider, usage, prompt templates).
+//! integrations (Whop), AI (provider, usage, prompt templates), and contracts (e-signature).
 
 use crate::components::controls::{Button, Checkbox, Input, Select, Tone};
 use crate::components::display::{Card, IconText, TabsHost};
@@ -35,6 +35,7 @@ pub fn settings_page(props: &SettingsProps) -> Html {
                 (AttrValue::from("data"), AttrValue::from("Data")),
                 (AttrValue::from("integrations"), AttrValue::from("Integrations")),
                 (AttrValue::from("ai"), AttrValue::from("AI")),
+                (AttrValue::from("contracts"), AttrValue::from("Contracts")),
             ]}>
                 <PipelinesEditor />
                 <CustomFieldsEditor />
@@ -42,6 +43,7 @@ pub fn settings_page(props: &SettingsProps) -> Html {
                 <DataSettings />
                 <crate::pages::whop::WhopPanel />
                 <crate::pages::ai_settings::AiSettingsTab />
+                <crate::pages::contracts_settings::ContractsSettingsTab />
             </TabsHost>
         </section>
     }

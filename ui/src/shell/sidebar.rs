@@ -33,6 +33,7 @@ pub fn sidebar() -> Html {
         (Some(Route::Company { .. }), Screen::Companies) => true,
         (Some(Route::Deal { .. }), Screen::Deals) => true,
         (Some(Route::SettingsTab { .. }), Screen::Settings) => true,
+        (Some(Route::ContractTemplates), Screen::Contracts) => true,
         (Some(route), s) => *route == Route::of(s),
         _ => false,
     };

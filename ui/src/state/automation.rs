@@ -9,6 +9,7 @@ use dealdesk_model::automation::{
     CompareOp, ConditionValue, RunStatus, SaveWorkflow, Trigger, Workflow, WorkflowRun, WorkflowRunSummary,
     WorkflowStep,
 };
+use dealdesk_model::contract::SignatureProviderKind;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -19,6 +20,8 @@ use yew::Reducible;
 pub const MAX_EVERY_MINUTES: u32 = 7 * 24 * 60;
 /// A task is due at most ten years out.
 pub const MAX_DUE_IN_DAYS: u32 = 3_650;
+/// A contract template's name has at most this many characters.
+pub const MAX_TEMPLATE_NAME: usize = 100;
 
 // ---------------------------------------------------------------------------------------------
 // Selects
@@ -32,18 +35,20 @@ pub enum TriggerKind {
     WhopMembershipActivated,
     WhopMembershipCancelled,
     WhopPaymentSucceeded,
+    ContractCompleted,
     Schedule,
     Manual,
 }
 
 impl TriggerKind {
-    pub const ALL: [TriggerKind; 8] = [
+    pub const ALL: [TriggerKind; 9] = [
         TriggerKind::RecordCreated,
         TriggerKind::RecordUpdated,
         TriggerKind::DealStageChanged,
         TriggerKind::WhopMembershipActivated,
         TriggerKind::WhopMembershipCancelled,
         TriggerKind::WhopPaymentSucceeded,
+        TriggerKind::ContractCompleted,
         TriggerKind::Schedule,
         TriggerKind::Manual,
     ];
@@ -57,6 +62,7 @@ impl TriggerKind {
             TriggerKind::WhopMembershipActivated => "whop_membership_activated",
             TriggerKind::WhopMembershipCancelled => "whop_membership_cancelled",
             TriggerKind::WhopPaymentSucceeded => "whop_payment_succeeded",
+            TriggerKind::ContractCompleted => "contract_completed",
             TriggerKind::Schedule => "schedule",
             TriggerKind::Manual => "manual",
         }
@@ -74,6 +80,7 @@ impl TriggerKind {
             TriggerKind::WhopMembershipActivated => "A Whop membership becomes active",
             TriggerKind::WhopMembershipCancelled => "A Whop membership is cancelled",
             TriggerKind::WhopPaymentSucceeded => "A Whop payment succeeds",
+            TriggerKind::ContractCompleted => "A contract is signed by everyone (runs on its deal)",
             TriggerKind::Schedule => "On a schedule",
             TriggerKind::Manual => "Only by hand (Run now)",
         }
@@ -87,6 +94,7 @@ impl TriggerKind {
             Trigger::WhopMembershipActivated => TriggerKind::WhopMembershipActivated,
             Trigger::WhopMembershipCancelled => TriggerKind::WhopMembershipCancelled,
             Trigger::WhopPaymentSucceeded => TriggerKind::WhopPaymentSucceeded,
+            Trigger::ContractCompleted => TriggerKind::ContractCompleted,
             Trigger::Schedule { .. } => TriggerKind::Schedule,
             Trigger::Manual => TriggerKind::Manual,
         }
@@ -111,16 +119,18 @@ pub enum StepKind {
     UpdateField,
     AddTag,
     MoveStage,
+    SendContract,
 }
 
 impl StepKind {
-    pub const ALL: [StepKind; 6] = [
+    pub const ALL: [StepKind; 7] = [
         StepKind::Ai,
         StepKind::Condition,
         StepKind::CreateTask,
         StepKind::UpdateField,
         StepKind::AddTag,
         StepKind::MoveStage,
+        StepKind::SendContract,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -131,6 +141,7 @@ impl StepKind {
             StepKind::UpdateField => "update_field",
             StepKind::AddTag => "add_tag",
             StepKind::MoveStage => "move_stage",
+            StepKind::SendContract => "send_contract",
         }
     }
 
@@ -146,6 +157,7 @@ impl StepKind {
             StepKind::UpdateField => "Update field",
             StepKind::AddTag => "Add tag",
             StepKind::MoveStage => "Move deal stage",
+            StepKind::SendContract => "Send contract",
         }
     }
 
@@ -157,6 +169,7 @@ impl StepKind {
             WorkflowStep::UpdateField { .. } => StepKind::UpdateField,
             WorkflowStep::AddTag { .. } => StepKind::AddTag,
             WorkflowStep::MoveStage { .. } => StepKind::MoveStage,
+            WorkflowStep::SendContract { .. } => StepKind::SendContract,
         }
     }
 }
@@ -214,6 +227,7 @@ impl TriggerDraft {
             Trigger::WhopMembershipActivated
             | Trigger::WhopMembershipCancelled
             | Trigger::WhopPaymentSucceeded
+            | Trigger::ContractCompleted
             | Trigger::Manual => {}
         }
         draft
@@ -238,6 +252,7 @@ impl TriggerDraft {
             TriggerKind::WhopMembershipActivated => Trigger::WhopMembershipActivated,
             TriggerKind::WhopMembershipCancelled => Trigger::WhopMembershipCancelled,
             TriggerKind::WhopPaymentSucceeded => Trigger::WhopPaymentSucceeded,
+            TriggerKind::ContractCompleted => Trigger::ContractCompleted,
             TriggerKind::Schedule => {
                 let minutes = self.every_minutes.trim();
                 let every_minutes =
@@ -276,6 +291,9 @@ pub struct StepDraft {
     pub field_value: String,
     pub tag: String,
     pub stage: String,
+    /// Send contract: the template's name, and the provider.
+    pub contract_template: String,
+    pub contract_provider: SignatureProviderKind,
 }
 
 impl StepDraft {
@@ -293,6 +311,8 @@ impl StepDraft {
             field_value: String::new(),
             tag: String::new(),
             stage: String::new(),
+            contract_template: String::new(),
+            contract_provider: SignatureProviderKind::DocuSign,
         }
     }
 
@@ -318,6 +338,10 @@ impl StepDraft {
             }
             WorkflowStep::AddTag { tag } => draft.tag = tag.clone(),
             WorkflowStep::MoveStage { stage } => draft.stage = stage.clone(),
+            WorkflowStep::SendContract { template, provider } => {
+                draft.contract_template = template.clone();
+                draft.contract_provider = *provider;
+            }
         }
         draft
     }
@@ -383,6 +407,16 @@ impl StepDraft {
                 }
                 WorkflowStep::MoveStage { stage: stage.to_string() }
             }
+            StepKind::SendContract => {
+                let template = self.contract_template.trim();
+                if template.is_empty() {
+                    return Err("choose the contract template to send".to_string());
+                }
+                if template.chars().count() > MAX_TEMPLATE_NAME {
+                    return Err(format!("a template name has at most {MAX_TEMPLATE_NAME} characters"));
+                }
+                WorkflowStep::SendContract { template: template.to_string(), provider: self.contract_provider }
+            }
         })
     }
 }
@@ -419,7 +453,7 @@ pub fn trigger_record_kind(trigger: &Trigger) -> Option<RecordKind> {
         Trigger::RecordCreated { kind } | Trigger::RecordUpdated { kind, .. } | Trigger::Schedule { kind, .. } => {
             Some(*kind)
         }
-        Trigger::DealStageChanged { .. } => Some(RecordKind::Deal),
+        Trigger::DealStageChanged { .. } | Trigger::ContractCompleted => Some(RecordKind::Deal),
         Trigger::WhopMembershipActivated | Trigger::WhopMembershipCancelled | Trigger::WhopPaymentSucceeded => {
             Some(RecordKind::Person)
         }
@@ -474,6 +508,8 @@ pub enum StepEdit {
     FieldValue(String),
     Tag(String),
     Stage(String),
+    ContractTemplate(String),
+    ContractProvider(SignatureProviderKind),
 }
 
 impl Default for WorkflowDraft {
@@ -545,6 +581,8 @@ impl WorkflowDraft {
                         StepEdit::FieldValue(text) => step.field_value = text,
                         StepEdit::Tag(text) => step.tag = text,
                         StepEdit::Stage(text) => step.stage = text,
+                        StepEdit::ContractTemplate(text) => step.contract_template = text,
+                        StepEdit::ContractProvider(provider) => step.contract_provider = provider,
                     }
                 }
             }
@@ -933,6 +971,7 @@ mod tests {
             Trigger::WhopMembershipActivated,
             Trigger::WhopMembershipCancelled,
             Trigger::WhopPaymentSucceeded,
+            Trigger::ContractCompleted,
             Trigger::Schedule { every_minutes: 30, kind: RecordKind::Person },
             Trigger::Manual,
         ];
@@ -946,6 +985,7 @@ mod tests {
             vec![
                 WorkflowStep::MoveStage { stage: "Won".into() },
                 WorkflowStep::Condition { value: ConditionValue::DealAmount, op: CompareOp::Gt, threshold: 1000.5 },
+                WorkflowStep::SendContract { template: "NDA".into(), provider: SignatureProviderKind::DropboxSign },
             ],
         );
         assert_eq!(WorkflowDraft::of(&deal).validate().unwrap().steps, deal.steps);
@@ -1022,8 +1062,9 @@ mod tests {
         assert!(e.step[&3].contains("“job title” is not a field name"));
         assert_eq!(e.step[&4], "Step 5 (Add tag): enter the tag to add");
         assert_eq!(e.step[&5], "Step 6 (Move deal stage): choose the stage to move the deal to");
+        assert_eq!(e.step[&6], "Step 7 (Send contract): choose the contract template to send");
         assert!(!e.step.contains_key(&0));
-        assert_eq!(e.messages().len(), 6);
+        assert_eq!(e.messages().len(), 7);
         // Deal-only steps on a trigger about people.
         let d = d
             .apply(WorkflowEdit::TriggerEvery("15".into()))
@@ -1031,14 +1072,23 @@ mod tests {
             .apply(WorkflowEdit::Step(2, StepEdit::DueInDays("".into())))
             .apply(WorkflowEdit::Step(3, StepEdit::Field("job_title".into())))
             .apply(WorkflowEdit::Step(4, StepEdit::Tag("hot".into())))
-            .apply(WorkflowEdit::Step(5, StepEdit::Stage("Won".into())));
+            .apply(WorkflowEdit::Step(5, StepEdit::Stage("Won".into())))
+            .apply(WorkflowEdit::Step(6, StepEdit::ContractTemplate(" NDA ".into())))
+            .apply(WorkflowEdit::Step(6, StepEdit::ContractProvider(SignatureProviderKind::DropboxSign)));
         let e = d.validate().unwrap_err();
         assert_eq!(
             e.messages(),
-            vec!["Step 6 (Move deal stage): only deals have this, and the workflow runs on people"]
+            vec![
+                "Step 6 (Move deal stage): only deals have this, and the workflow runs on people",
+                "Step 7 (Send contract): only deals have this, and the workflow runs on people",
+            ]
         );
         let ok = d.apply(WorkflowEdit::TriggerRecordKind(RecordKind::Deal)).validate().unwrap();
         assert_eq!(ok.trigger, Trigger::Schedule { every_minutes: 15, kind: RecordKind::Deal });
+        assert_eq!(
+            ok.steps[6],
+            WorkflowStep::SendContract { template: "NDA".into(), provider: SignatureProviderKind::DropboxSign }
+        );
         let sentiment = StepDraft {
             value: ConditionValue::SentimentScore,
             threshold: "-0.5".into(),
@@ -1051,6 +1101,61 @@ mod tests {
         assert_eq!(empty.to_step().unwrap_err(), "enter a threshold: a sentiment score from -1 to 1");
         let field = TriggerDraft { kind: TriggerKind::RecordUpdated, field: "a-b".into(), ..Default::default() };
         assert!(field.to_trigger().unwrap_err().contains("not a field name"));
+    }
+
+    #[test]
+    fn contract_trigger_and_step_convert_and_check() {
+        // Draft → model → draft, for every provider.
+        for provider in SignatureProviderKind::ALL {
+            let step = WorkflowStep::SendContract { template: "Service agreement".into(), provider };
+            let draft = StepDraft::of(&step);
+            assert_eq!(draft.kind, StepKind::SendContract);
+            assert_eq!((draft.contract_template.as_str(), draft.contract_provider), ("Service agreement", provider));
+            assert_eq!(draft.to_step().unwrap(), step);
+            assert_eq!(StepDraft::of(&draft.to_step().unwrap()), draft);
+            assert_eq!(SignatureProviderKind::parse(provider.as_str()), Some(provider));
+        }
+        let trigger = TriggerDraft::of(&Trigger::ContractCompleted);
+        assert_eq!(trigger.kind, TriggerKind::ContractCompleted);
+        assert!(!trigger.kind.has_record_kind());
+        assert_eq!(trigger.to_trigger().unwrap(), Trigger::ContractCompleted);
+        assert_eq!(trigger_record_kind(&Trigger::ContractCompleted), Some(RecordKind::Deal));
+        // Built in the editor: a new step proposes the first provider; the name is trimmed.
+        let d = WorkflowDraft { name: "Kick-off".into(), ..Default::default() }
+            .apply(WorkflowEdit::TriggerKind(TriggerKind::ContractCompleted))
+            .apply(WorkflowEdit::AddStep(StepKind::SendContract));
+        assert_eq!(d.steps[0].contract_provider, SignatureProviderKind::ALL[0]);
+        let e = d.validate().unwrap_err();
+        assert_eq!(e.messages(), vec!["Step 1 (Send contract): choose the contract template to send"]);
+        let blank = d.apply(WorkflowEdit::Step(0, StepEdit::ContractTemplate("   ".into())));
+        assert_eq!(blank.steps[0].to_step().unwrap_err(), "choose the contract template to send");
+        let long = d.apply(WorkflowEdit::Step(0, StepEdit::ContractTemplate("x".repeat(MAX_TEMPLATE_NAME + 1))));
+        assert_eq!(long.steps[0].to_step().unwrap_err(), "a template name has at most 100 characters");
+        let longest = d.apply(WorkflowEdit::Step(0, StepEdit::ContractTemplate("é".repeat(MAX_TEMPLATE_NAME))));
+        assert!(longest.steps[0].to_step().is_ok());
+        let ok = d
+            .apply(WorkflowEdit::Step(0, StepEdit::ContractTemplate(" NDA ".into())))
+            .apply(WorkflowEdit::Step(0, StepEdit::ContractProvider(SignatureProviderKind::DropboxSign)))
+            .validate()
+            .unwrap();
+        assert_eq!(ok.trigger, Trigger::ContractCompleted);
+        assert_eq!(
+            ok.steps,
+            vec![WorkflowStep::SendContract { template: "NDA".into(), provider: SignatureProviderKind::DropboxSign }]
+        );
+        // Only deals get contracts: on a trigger about people the step is refused.
+        let people = d
+            .apply(WorkflowEdit::TriggerKind(TriggerKind::WhopPaymentSucceeded))
+            .apply(WorkflowEdit::Step(0, StepEdit::ContractTemplate("NDA".into())));
+        assert_eq!(
+            people.validate().unwrap_err().messages(),
+            vec!["Step 1 (Send contract): only deals have this, and the workflow runs on people"]
+        );
+        // Run now on a manual workflow that sends a contract asks for a deal.
+        let manual = workflow(Trigger::Manual, ok.steps.clone());
+        assert!(needs_record(&manual.steps));
+        assert_eq!(run_record_kind(&manual), RecordKind::Deal);
+        assert_eq!(run_record_kind(&workflow(Trigger::ContractCompleted, full_steps())), RecordKind::Deal);
     }
 
     #[test]

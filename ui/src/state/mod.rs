@@ -4,6 +4,7 @@ pub mod ai;
 pub mod automation;
 pub mod board;
 pub mod charts;
+pub mod contracts;
 pub mod form;
 pub mod format;
 pub mod markdown;
