@@ -242,7 +242,8 @@ pub struct EsignStatus {
     pub sender_name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// (`Debug` leaves the key out.)
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaveEsignSettings {
     pub enabled: bool,
     pub poll_minutes: u32,
@@ -253,6 +254,17 @@ pub struct SaveEsignSettings {
     /// A new Dropbox Sign API key (kept in the OS keyring); `None` keeps the saved one.
     #[serde(default)]
     pub dropbox_sign_api_key: Option<String>,
+}
+
+impl std::fmt::Debug for SaveEsignSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SaveEsignSettings")
+            .field("enabled", &self.enabled)
+            .field("poll_minutes", &self.poll_minutes)
+            .field("default_provider", &self.default_provider)
+            .field("dropbox_sign_api_key", &self.dropbox_sign_api_key.as_ref().map(|_| "<new key>"))
+            .finish_non_exhaustive()
+    }
 }
 
 /// A PDF handed to the window (the signed contract, a draft): bytes as base64.

@@ -190,7 +190,8 @@ impl DocuSignAuth {
             if e.is_connect() {
                 EsignError::Network { provider: PROVIDER, url: url.clone(), message: crate::net::describe_reqwest(&e) }
             } else {
-                EsignError::Login { provider: PROVIDER, message: crate::net::describe_reqwest(&e) }
+                // A timeout or a broken answer: worth another try later.
+                EsignError::Decode { provider: PROVIDER, message: crate::net::describe_reqwest(&e) }
             }
         })?;
         let status = response.status().as_u16();
@@ -198,6 +199,15 @@ impl DocuSignAuth {
             .bytes()
             .await
             .map_err(|e| EsignError::Decode { provider: PROVIDER, message: crate::net::describe_reqwest(&e) })?;
+        if status == 429 || status >= 500 {
+            return Err(EsignError::Api {
+                provider: PROVIDER,
+                status,
+                code: None,
+                message: "the sign-in service is busy".into(),
+                retry_after: None,
+            });
+        }
         if status != 200 {
             let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             let error = parsed.get("error").and_then(Value::as_str).unwrap_or("error");
@@ -301,13 +311,26 @@ impl DocuSignAuth {
                 tokens = current;
             } else {
                 let refresh = current.refresh_token.clone().ok_or_else(not_connected)?;
-                let answer = self
+                let answer = match self
                     .token_request(&[
                         ("grant_type", "refresh_token"),
                         ("refresh_token", &refresh),
                         ("client_id", &self.config.client_id),
                     ])
-                    .await?;
+                    .await
+                {
+                    Ok(answer) => answer,
+                    // The refresh token was refused (expired, revoked): the sign-in is over.
+                    Err(EsignError::Login { message, .. }) => {
+                        tracing::warn!(%message, "docusign: the sign-in expired; connect again");
+                        self.logout()?;
+                        return Err(EsignError::NotConnected {
+                            provider: PROVIDER,
+                            hint: "the sign-in expired: connect DocuSign again in Settings → Contracts",
+                        });
+                    }
+                    Err(error) => return Err(error),
+                };
                 tokens = DocuSignTokens {
                     access_token: answer.access_token,
                     refresh_token: answer.refresh_token.or(current.refresh_token),
@@ -344,6 +367,8 @@ impl DocuSign {
 
     /// One API call with the session; a 401 refreshes the token once and tries again.
     async fn call(&self, method: reqwest::Method, path: &str, body: Body, limit: usize) -> Result<Reply, EsignError> {
+        // Creating an envelope is never repeated here (see `EsignHttp::send_with`).
+        let retry = !(method == reqwest::Method::POST && path == "/envelopes");
         let mut force = false;
         loop {
             let (token, base) = self.auth.session(force).await?;
@@ -355,7 +380,7 @@ impl DocuSign {
                     Body::Json(json) => request.json(json),
                 }
             };
-            let reply = self.http.send(&build, limit).await?;
+            let reply = self.http.send_with(&build, limit, retry).await?;
             if reply.status == 401 && !force {
                 force = true;
                 continue;
@@ -549,7 +574,11 @@ impl SignatureProvider for DocuSign {
                 .finish();
             let answer = self.call_json(reqwest::Method::GET, &format!("/envelopes?{query}"), Body::None).await?;
             for envelope in answer.get("envelopes").and_then(Value::as_array).into_iter().flatten() {
-                found.push(remote_status(envelope)?);
+                // One envelope Dealdesk cannot read does not hide the others.
+                match remote_status(envelope) {
+                    Ok(status) => found.push(status),
+                    Err(error) => tracing::warn!(%error, "docusign: skipped an envelope in a status list"),
+                }
             }
         }
         Ok(found)

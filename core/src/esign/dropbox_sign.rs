@@ -116,7 +116,9 @@ fn remote_status(request: &Value) -> Result<RemoteStatus, EsignError> {
         })
         .collect();
     let flag = |key: &str| request.get(key).and_then(Value::as_bool).unwrap_or(false);
-    let status = if flag("is_declined") {
+    let status = if flag("has_error") {
+        ContractStatus::Failed
+    } else if flag("is_declined") {
         ContractStatus::Declined
     } else if flag("is_complete") {
         ContractStatus::Completed
@@ -171,7 +173,8 @@ impl SignatureProvider for DropboxSign {
             form = form.part("files[0]", file);
             client.post(&url).basic_auth(&key, Some("")).multipart(form)
         };
-        let reply = self.http.send(&build, MAX_JSON).await?;
+        // Never repeated here: the outbox looks a lost send up before trying again.
+        let reply = self.http.send_with(&build, MAX_JSON, false).await?;
         if !(200..300).contains(&reply.status) {
             return Err(api_error(&reply));
         }
@@ -220,7 +223,7 @@ impl SignatureProvider for DropboxSign {
             match self.status(id).await {
                 Ok(status) => found.push(status),
                 // Cancelled requests are deleted: the list and the request are gone.
-                Err(EsignError::Api { status: 404 | 410, .. }) => found.push(RemoteStatus {
+                Err(EsignError::Api { status: 410, .. }) => found.push(RemoteStatus {
                     remote_id: id.to_string(),
                     status: ContractStatus::Voided,
                     signers: Vec::new(),

@@ -52,6 +52,18 @@ impl EsignHttp {
         build: &(dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync),
         limit: usize,
     ) -> Result<Reply, EsignError> {
+        self.send_with(build, limit, true).await
+    }
+
+    /// Like [`EsignHttp::send`]; with `retry` false nothing is sent twice (creating an envelope:
+    /// a lost answer is settled by the outbox, which looks the send up before trying again).
+    pub async fn send_with(
+        &self,
+        build: &(dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync),
+        limit: usize,
+        retry: bool,
+    ) -> Result<Reply, EsignError> {
+        let max_retries = if retry { MAX_RETRIES } else { 0 };
         let mut attempt = 0;
         loop {
             self.limiter.wait().await;
@@ -66,8 +78,13 @@ impl EsignHttp {
                     return Err(EsignError::Config(format!("cannot build the request: {}", describe_reqwest(&e))));
                 }
                 Err(e) => {
-                    let error = EsignError::Decode { provider: self.provider, message: describe_reqwest(&e) };
-                    if attempt >= MAX_RETRIES {
+                    let message = if e.is_timeout() {
+                        format!("no answer within {} s", self.timeout.as_secs())
+                    } else {
+                        describe_reqwest(&e)
+                    };
+                    let error = EsignError::Decode { provider: self.provider, message };
+                    if attempt >= max_retries {
                         return Err(error);
                     }
                     tokio::time::sleep(backoff(attempt, MAX_BACKOFF)).await;
@@ -85,7 +102,7 @@ impl EsignHttp {
                 .to_string();
             let body = read_limited(self.provider, response, limit).await?;
             let retryable = status == 429 || status >= 500;
-            if retryable && attempt < MAX_RETRIES {
+            if retryable && attempt < max_retries {
                 let pause = wait.unwrap_or_else(|| backoff(attempt, MAX_BACKOFF));
                 if pause <= MAX_RETRY_WAIT {
                     tracing::debug!(provider = self.provider, status, ?pause, "e-sign: retrying");

@@ -81,8 +81,8 @@ impl Default for Settings {
     }
 }
 
-/// Where the providers are and what the environment forces.
-#[derive(Debug, Clone)]
+/// Where the providers are and what the environment forces. (`Debug` leaves the key out.)
+#[derive(Clone)]
 pub struct EsignEnv {
     pub enabled_by_env: bool,
     pub docusign: DocuSignConfig,
@@ -92,6 +92,17 @@ pub struct EsignEnv {
     pub dropbox_sign_test_mode: bool,
     /// A poll interval under the 15-minute floor (sandbox, tests).
     pub poll_interval_override: Option<Duration>,
+}
+
+impl std::fmt::Debug for EsignEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EsignEnv")
+            .field("enabled_by_env", &self.enabled_by_env)
+            .field("docusign", &self.docusign)
+            .field("dropbox_sign_api_url", &self.dropbox_sign_api_url)
+            .field("dropbox_sign_api_key", &self.dropbox_sign_api_key.as_ref().map(|_| "<set>"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl EsignEnv {
@@ -537,8 +548,8 @@ impl Esign {
         Ok(DropboxSign::new(self.http.clone(), &self.env.dropbox_sign_api_url, key, self.env.dropbox_sign_test_mode))
     }
 
-    /// Sends one outbox operation (the worker's side). `attempts` counts this one.
-    pub(crate) async fn deliver(&self, payload: &Value, attempts: u32) -> Result<Delivered, EsignError> {
+    /// Sends one outbox operation (the worker's side).
+    pub(crate) async fn deliver(&self, payload: &Value) -> Result<Delivered, EsignError> {
         self.ensure_enabled().await?;
         let operation: Operation = serde_json::from_value(payload.clone())
             .map_err(|e| EsignError::Invalid(format!("a queued contract operation is unreadable: {e}")))?;
@@ -556,20 +567,28 @@ impl Esign {
                 let signers: Vec<(String, String)> = row.signers()?.into_iter().map(|s| (s.name, s.email)).collect();
                 let outgoing = Outgoing { contract_id: contract, title: &row.title, pdf: &pdf, signers: &signers };
                 let remote = match provider {
-                    SignatureProviderKind::DocuSign => self.send_once(&self.docusign(), &outgoing, attempts).await?,
-                    SignatureProviderKind::DropboxSign => {
-                        self.send_once(&self.dropbox_sign()?, &outgoing, attempts).await?
-                    }
+                    SignatureProviderKind::DocuSign => self.send_once(&self.docusign(), &outgoing).await?,
+                    SignatureProviderKind::DropboxSign => self.send_once(&self.dropbox_sign()?, &outgoing).await?,
                 };
                 Ok(Delivered::Sent { contract, remote })
             }
             Operation::Void { contract, reason } => {
                 let row = self.row(contract).await?;
-                let remote_id = row
-                    .remote_id
-                    .clone()
-                    .ok_or_else(|| EsignError::Invalid("the contract was never sent; nothing to void".into()))?;
-                let outcome = match row.provider()? {
+                let provider = row.provider()?;
+                // A send whose answer was lost has no id here: look it up by the contract's id.
+                let remote_id = match row.remote_id.clone() {
+                    Some(id) => Some(id),
+                    None => match provider {
+                        SignatureProviderKind::DocuSign => self.docusign().find_sent(contract).await?,
+                        SignatureProviderKind::DropboxSign => self.dropbox_sign()?.find_sent(contract).await?,
+                    }
+                    .map(|found| found.remote_id),
+                };
+                let Some(remote_id) = remote_id else {
+                    // Never reached the provider: voiding it here is all there is to do.
+                    return Ok(Delivered::Voided { contract, outcome: VoidOutcome::Voided, reason });
+                };
+                let outcome = match provider {
                     SignatureProviderKind::DocuSign => self.docusign().void(&remote_id, &reason).await?,
                     SignatureProviderKind::DropboxSign => self.dropbox_sign()?.void(&remote_id, &reason).await?,
                 };
@@ -578,16 +597,15 @@ impl Esign {
         }
     }
 
-    /// Sends, unless an earlier attempt already did (its answer lost on the way back).
+    /// Sends, unless an earlier attempt already did (its answer lost on the way back). The check
+    /// runs before every send, not only on retries: a retry from the Outbox page starts the count
+    /// again, and a CLI drain may have taken the operation back from a running app.
     async fn send_once(
         &self,
         provider: &impl SignatureProvider,
         outgoing: &Outgoing<'_>,
-        attempts: u32,
     ) -> Result<RemoteStatus, EsignError> {
-        if attempts > 1
-            && let Some(found) = provider.find_sent(outgoing.contract_id).await?
-        {
+        if let Some(found) = provider.find_sent(outgoing.contract_id).await? {
             tracing::info!(contract = %outgoing.contract_id, remote = %found.remote_id,
                 provider = provider.kind().as_str(), "contracts: an earlier attempt reached the provider; not sending again");
             return Ok(found);
@@ -643,6 +661,16 @@ impl Esign {
                 Err(error) => {
                     tracing::info!(%error, provider = provider.as_str(), "contracts: status check failed");
                     report.errors.push(error.to_string());
+                    // Counted as a check: a failing provider is asked again after the interval,
+                    // not every few seconds.
+                    let now = time::format(time::now());
+                    for row in &group {
+                        sqlx::query("UPDATE contract SET last_checked_at = ? WHERE id = ?")
+                            .bind(&now)
+                            .bind(&row.id)
+                            .execute(self.store.pool())
+                            .await?;
+                    }
                     continue;
                 }
             };
@@ -730,7 +758,9 @@ impl Esign {
                 }
                 events.push((kind.to_string(), detail));
                 signer.status = reported.status;
-                signer.signed_at = reported.at.clone().or_else(|| signer.signed_at.clone());
+                if reported.status == SignerStatus::Signed {
+                    signer.signed_at = reported.at.clone().or_else(|| signer.signed_at.clone());
+                }
                 signer.declined_reason = reported.declined_reason.clone();
             }
         }
@@ -754,6 +784,7 @@ impl Esign {
             status = old_status;
         }
         let mut files = None;
+        let mut download_error = None;
         let has_signed: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM contract_document WHERE contract_id = ? AND kind = 'signed')",
         )
@@ -768,17 +799,39 @@ impl Esign {
             };
             match downloaded {
                 Ok(signed) => files = Some(signed),
-                // Recorded as completed; the next poll fetches the files.
-                Err(error) if error.is_transient() => {
-                    tracing::info!(%error, contract = %id, "contracts: the signed PDF is not ready yet");
+                // Recorded as completed either way; the next poll fetches the files again.
+                Err(error) => {
+                    tracing::info!(%error, contract = %id, "contracts: the signed PDF could not be fetched yet");
+                    download_error = Some(format!("the signed PDF could not be downloaded yet: {error}"));
                 }
-                Err(error) => return Err(error),
             }
         }
-        if events.is_empty() && status == old_status && files.is_none() {
+        if events.is_empty() && status == old_status && files.is_none() && download_error.is_none() {
             return Ok((false, false));
         }
         let mut tx = self.store.begin_write().await?;
+        // Only if nobody else (a refresh, another process's poll) moved the contract since it was
+        // read: otherwise their write stands and this answer is dropped, so no step is recorded
+        // twice and a completed contract fires its trigger once.
+        let updated = sqlx::query(
+            "UPDATE contract SET status = ?1, signers = ?2, updated_at = ?3, error = ?5,
+                 completed_at = CASE WHEN ?1 = 'completed' THEN coalesce(completed_at, ?3) ELSE completed_at END,
+                 void_requested = CASE WHEN ?1 IN ('voided', 'completed', 'declined') THEN 0 ELSE void_requested END
+             WHERE id = ?4 AND status = ?6 AND signers = ?7",
+        )
+        .bind(status.as_str())
+        .bind(serde_json::to_string(&signers).map_err(json_error)?)
+        .bind(&now)
+        .bind(&row.id)
+        .bind(download_error.as_deref())
+        .bind(old_status.as_str())
+        .bind(&row.signers)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            tracing::debug!(contract = %id, "contracts: changed meanwhile; this status answer is dropped");
+            return Ok((false, false));
+        }
         for (kind, detail) in &events {
             add_event(&mut tx, id, &now, kind, detail).await?;
         }
@@ -791,18 +844,6 @@ impl Esign {
             }
             add_event(&mut tx, id, &now, "downloaded", &format!("signed PDF, {} bytes", signed.pdf.len())).await?;
         }
-        sqlx::query(
-            "UPDATE contract SET status = ?1, signers = ?2, updated_at = ?3,
-                 completed_at = CASE WHEN ?1 = 'completed' THEN coalesce(completed_at, ?3) ELSE completed_at END,
-                 void_requested = CASE WHEN ?1 IN ('voided', 'completed', 'declined') THEN 0 ELSE void_requested END
-             WHERE id = ?4",
-        )
-        .bind(status.as_str())
-        .bind(serde_json::to_string(&signers).map_err(json_error)?)
-        .bind(&now)
-        .bind(&row.id)
-        .execute(&mut *tx)
-        .await?;
         if newly_completed {
             sqlx::query(
                 "INSERT INTO automation_event (at, kind, record_kind, record_id, subject)
@@ -842,16 +883,31 @@ impl Esign {
         if !status.is_open() {
             return Err(EsignError::Invalid(format!("a contract that is {} cannot be voided", status.label())));
         }
+        if row.void_requested {
+            return Err(EsignError::Invalid(
+                "voiding this contract was already asked for; it waits for the provider".into(),
+            ));
+        }
         let now = time::format(time::now());
         let mut tx = self.store.begin_write().await?;
-        let pending: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM outbox WHERE target = 'esign' AND action = 'contract.send' AND record_id = ?
-             AND status IN ('pending', 'failed')",
+        // A send that was never attempted is simply dropped; one that was attempted may have
+        // reached the provider (its answer lost), so the void goes out and looks it up.
+        let (pending, attempted): (Option<i64>, bool) = sqlx::query_as(
+            "SELECT max(id), coalesce(max(attempts > 0 OR status = 'in_flight'), 0) FROM outbox
+             WHERE target = 'esign' AND action = 'contract.send' AND record_id = ?
+               AND status IN ('pending', 'in_flight', 'failed')",
         )
         .bind(id.to_string())
-        .fetch_optional(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
-        if row.remote_id.is_none() && pending.is_some() {
+        let sent_ops: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM outbox WHERE target = 'esign' AND action = 'contract.send' AND record_id = ?
+             AND (status IN ('pending', 'in_flight', 'failed', 'done') OR attempts > 0)",
+        )
+        .bind(id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        if row.remote_id.is_none() && (sent_ops == 0 || (pending.is_some() && !attempted)) {
             sqlx::query("UPDATE outbox SET status = 'discarded', finished_at = ?1, updated_at = ?1 WHERE id = ?2")
                 .bind(&now)
                 .bind(pending)
@@ -1079,7 +1135,7 @@ pub(crate) async fn settle(
     let contract = match delivered {
         Delivered::Sent { contract, remote } => {
             sqlx::query(
-                "UPDATE contract SET remote_id = ?1, status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END,
+                "UPDATE contract SET remote_id = ?1, status = CASE WHEN status IN ('queued', 'failed') THEN 'sent' ELSE status END,
                      sent_at = coalesce(sent_at, ?2), updated_at = ?2, error = NULL WHERE id = ?3",
             )
             .bind(&remote.remote_id)
@@ -1223,9 +1279,11 @@ struct ContractRow {
     created_at: String,
     sent_at: Option<String>,
     last_checked_at: Option<String>,
+    void_requested: bool,
 }
 
-const ROW_COLUMNS: &str = "id, deal_id, template_name, title, provider, status, remote_id, signers, error, created_at, sent_at, last_checked_at";
+const ROW_COLUMNS: &str = "id, deal_id, template_name, title, provider, status, remote_id, signers, error, created_at, \
+                           sent_at, last_checked_at, void_requested";
 
 impl ContractRow {
     fn uuid(&self) -> Result<Uuid, EsignError> {

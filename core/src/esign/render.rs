@@ -244,6 +244,12 @@ pub fn clean_value(value: &str) -> String {
             }
         }
         out.push(c);
+        if c == '/' || c == '[' {
+            // A value cannot carry anchor text of its own (`/sig2/`, `[sig|req|signer1]`), which a
+            // provider would turn into an extra signature field: a zero-width space after each
+            // opener splits it (invisible in the document).
+            out.push('\u{200B}');
+        }
         count += 1;
     }
     out
@@ -403,4 +409,27 @@ pub fn pdf_to_svg(pdf: &[u8]) -> Result<Vec<String>, EsignError> {
         .take(MAX_PAGES)
         .map(|page| hayro_svg::convert(page, &cache, &interpreter, &settings))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_lose_controls_and_cannot_carry_anchors() {
+        let cleaned = clean_value("Eve\u{202E}\u{0007} /sig2/ [sig|req|signer1]");
+        assert!(!cleaned.contains('\u{202E}') && !cleaned.contains('\u{0007}'));
+        assert!(!cleaned.contains("/sig2/") && !cleaned.contains("[sig|"), "{cleaned:?}");
+        assert_eq!(cleaned.replace('\u{200B}', ""), "Eve /sig2/ [sig|req|signer1]");
+        let long = clean_value(&"x".repeat(100));
+        assert!(long.contains('\u{200B}'), "long runs get break opportunities");
+        assert!(clean_value(&"y".repeat(MAX_FIELD_CHARS + 10)).ends_with('…'));
+    }
+
+    #[test]
+    fn placeholders_expand_to_field_calls_and_odd_braces_stay_text() {
+        assert_eq!(expand_placeholders("Hi {{ contact.name }}."), "Hi #field(\"contact.name\");.");
+        assert_eq!(expand_placeholders("{{not a field}}"), "{{not a field}}");
+        assert_eq!(used_fields("{{a.b}} #field(\"c.d\") {{a.b}}"), vec!["a.b".to_string(), "c.d".to_string()]);
+    }
 }

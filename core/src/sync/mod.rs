@@ -520,7 +520,7 @@ impl Outbox {
                 Delivery::from_whop(self.whop.deliver(&payload, &op.idempotency_key).await, attempts)
             }
             crate::ai::TARGET => Delivery::from_ai(self.ai.run_queued(&payload).await, attempts),
-            crate::esign::TARGET => Delivery::from_esign(self.esign.deliver(&payload, attempts).await, attempts),
+            crate::esign::TARGET => Delivery::from_esign(self.esign.deliver(&payload).await, attempts),
             other => Delivery::Rejected(format!("unknown outbox target {other}")),
         };
         let now = time::format(time::now());
@@ -586,6 +586,12 @@ impl Outbox {
                 .execute(&mut *tx)
                 .await?;
                 tracing::debug!(id = op.id, %message, status, "outbox: not sent");
+                if failed && op.target == crate::esign::TARGET && op.action == "contract.send" {
+                    crate::esign::mark_failed(&mut tx, &op.record_id, &message)
+                        .await
+                        .map_err(|e| SyncError::InvalidAction(e.to_string()))?;
+                    contract_deal = Some(None);
+                }
                 match (failed, stop) {
                     (true, _) => Settled::Failed,
                     (_, true) => Settled::Stop(message),
