@@ -243,13 +243,22 @@ impl Esign {
 
     pub async fn status(&self) -> Result<EsignStatus, EsignError> {
         let settings = self.settings().await?;
-        let tokens = self.docusign_auth.tokens()?;
+        // Without a usable keyring the settings still show (and save); the connections read as
+        // not connected, and sending says why.
+        let tokens = self.docusign_auth.tokens().unwrap_or_else(|error| {
+            tracing::warn!(%error, "contracts: cannot read the DocuSign sign-in from the keyring");
+            None
+        });
+        let dropbox_sign_key_set = self.dropbox_key().unwrap_or_else(|error| {
+            tracing::warn!(%error, "contracts: cannot read the Dropbox Sign key from the keyring");
+            None
+        });
         Ok(EsignStatus {
             enabled: settings.enabled && self.env.enabled_by_env,
             disabled_by_env: !self.env.enabled_by_env,
             docusign_connected: tokens.is_some(),
             docusign_account: tokens.map(|t| t.account_name),
-            dropbox_sign_key_set: self.dropbox_key()?.is_some(),
+            dropbox_sign_key_set: dropbox_sign_key_set.is_some(),
             poll_minutes: settings.poll_minutes,
             move_deal_to_won: settings.move_deal_to_won,
             default_provider: settings.default_provider,

@@ -8,7 +8,7 @@ use dealdesk_core::App;
 use dealdesk_core::crm::parse_id;
 use dealdesk_core::esign::render::AnchorStyle;
 use dealdesk_model::UpdateSource;
-use dealdesk_model::contract::{Contract, SendContract, SignatureProviderKind, SignerInput};
+use dealdesk_model::contract::{Contract, SaveEsignSettings, SendContract, SignatureProviderKind, SignerInput};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -77,6 +77,28 @@ pub enum ContractCommand {
         contract: String,
         #[arg(long)]
         reason: String,
+    },
+    /// Show or change the contract settings (your company and name on contracts, polling, switches)
+    Settings {
+        /// Your company, as contracts name it ({{sender.company}})
+        #[arg(long)]
+        sender_company: Option<String>,
+        /// Your name ({{sender.name}})
+        #[arg(long)]
+        sender_name: Option<String>,
+        /// Minutes between status checks (15 or more)
+        #[arg(long)]
+        poll_minutes: Option<u32>,
+        #[arg(long, value_parser = ["docusign", "dropbox-sign"])]
+        default_provider: Option<String>,
+        /// Switch contract signing on or off
+        #[arg(long)]
+        enabled: Option<bool>,
+        /// Mark a deal won when its contract is completed
+        #[arg(long)]
+        move_deal_to_won: Option<bool>,
+        #[arg(long)]
+        json: bool,
     },
     /// Check every open contract now
     Poll {
@@ -206,6 +228,60 @@ pub async fn run(app: &App, command: ContractCommand) -> anyhow::Result<()> {
             print_contract(&contract)?;
             if let Some(stopped) = drained.stopped {
                 output::line(format!("the void waits ({stopped}); it goes out with the next `outbox drain`"))?;
+            }
+        }
+        ContractCommand::Settings {
+            sender_company,
+            sender_name,
+            poll_minutes,
+            default_provider,
+            enabled,
+            move_deal_to_won,
+            json,
+        } => {
+            let current = esign.status().await?;
+            let changes = sender_company.is_some()
+                || sender_name.is_some()
+                || poll_minutes.is_some()
+                || default_provider.is_some()
+                || enabled.is_some()
+                || move_deal_to_won.is_some();
+            let status = if changes {
+                let default_provider = match default_provider {
+                    Some(name) => SignatureProviderKind::parse(&name).context("unknown provider")?,
+                    None => current.default_provider,
+                };
+                esign
+                    .save_settings(SaveEsignSettings {
+                        enabled: enabled.unwrap_or(current.enabled || current.disabled_by_env),
+                        poll_minutes: poll_minutes.unwrap_or(current.poll_minutes),
+                        move_deal_to_won: move_deal_to_won.unwrap_or(current.move_deal_to_won),
+                        default_provider,
+                        sender_company: sender_company.unwrap_or(current.sender_company),
+                        sender_name: sender_name.unwrap_or(current.sender_name),
+                        dropbox_sign_api_key: None,
+                    })
+                    .await?
+            } else {
+                current
+            };
+            if json {
+                output::json(&status)?;
+            } else {
+                let or_dash = |text: &str| if text.is_empty() { "-".to_string() } else { text.to_string() };
+                output::line(format!(
+                    "contract signing: {}\nyour company: {}\nyour name: {}\ndefault provider: {}\n\
+                     DocuSign: {}\nDropbox Sign key: {}\nstatus checks: every {} min; completed contracts \
+                     {} the deal won",
+                    if status.enabled { "on" } else { "off" },
+                    or_dash(&status.sender_company),
+                    or_dash(&status.sender_name),
+                    status.default_provider.label(),
+                    status.docusign_account.as_deref().unwrap_or("not connected"),
+                    if status.dropbox_sign_key_set { "set" } else { "not set" },
+                    status.poll_minutes,
+                    if status.move_deal_to_won { "mark" } else { "do not mark" },
+                ))?;
             }
         }
         ContractCommand::Poll { json } => {
