@@ -171,6 +171,10 @@ pub struct Esign {
     docusign_auth: Arc<DocuSignAuth>,
     outbox_wake: Arc<Notify>,
     poll_lock: tokio::sync::Mutex<()>,
+    /// One client per provider for the process, so its rate limit holds across calls. Dropbox
+    /// Sign's is rebuilt when the key changes.
+    docusign: DocuSign,
+    dropbox_sign: std::sync::Mutex<Option<(String, Arc<DropboxSign>)>>,
 }
 
 fn json_error(error: serde_json::Error) -> EsignError {
@@ -198,6 +202,8 @@ impl Esign {
             secrets: parts.secrets,
             install_id: parts.install_id,
             env: parts.env,
+            docusign: DocuSign::new(http.clone(), docusign_auth.clone()),
+            dropbox_sign: std::sync::Mutex::new(None),
             http,
             docusign_auth,
             outbox_wake: parts.outbox_wake,
@@ -545,16 +551,29 @@ impl Esign {
         self.get(id).await
     }
 
-    fn docusign(&self) -> DocuSign {
-        DocuSign::new(self.http.clone(), self.docusign_auth.clone())
+    fn docusign(&self) -> &DocuSign {
+        &self.docusign
     }
 
-    fn dropbox_sign(&self) -> Result<DropboxSign, EsignError> {
+    fn dropbox_sign(&self) -> Result<Arc<DropboxSign>, EsignError> {
         let key = self.dropbox_key()?.ok_or(EsignError::NotConnected {
             provider: "Dropbox Sign",
             hint: "paste an API key in Settings → Contracts or run `dealdesk-cli contract key dropbox-sign`",
         })?;
-        Ok(DropboxSign::new(self.http.clone(), &self.env.dropbox_sign_api_url, key, self.env.dropbox_sign_test_mode))
+        let mut cached = self.dropbox_sign.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((cached_key, client)) = cached.as_ref()
+            && *cached_key == key
+        {
+            return Ok(client.clone());
+        }
+        let client = Arc::new(DropboxSign::new(
+            self.http.clone(),
+            &self.env.dropbox_sign_api_url,
+            key.clone(),
+            self.env.dropbox_sign_test_mode,
+        ));
+        *cached = Some((key, client.clone()));
+        Ok(client)
     }
 
     /// Sends one outbox operation (the worker's side).
@@ -576,8 +595,8 @@ impl Esign {
                 let signers: Vec<(String, String)> = row.signers()?.into_iter().map(|s| (s.name, s.email)).collect();
                 let outgoing = Outgoing { contract_id: contract, title: &row.title, pdf: &pdf, signers: &signers };
                 let remote = match provider {
-                    SignatureProviderKind::DocuSign => self.send_once(&self.docusign(), &outgoing).await?,
-                    SignatureProviderKind::DropboxSign => self.send_once(&self.dropbox_sign()?, &outgoing).await?,
+                    SignatureProviderKind::DocuSign => self.send_once(self.docusign(), &outgoing).await?,
+                    SignatureProviderKind::DropboxSign => self.send_once(&*self.dropbox_sign()?, &outgoing).await?,
                 };
                 Ok(Delivered::Sent { contract, remote })
             }
