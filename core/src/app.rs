@@ -275,11 +275,8 @@ impl App {
     pub async fn export_contract_pdf(&self, id: uuid::Uuid) -> Result<FileWritten, AppError> {
         let (name, bytes) = self.esign.pdf(id).await?;
         let dir = dirs::download_dir().unwrap_or_else(|| self.data_dir.join("exports"));
-        crate::exports::create_dir(&dir)?;
         let path = dir.join(&name);
-        let temp = dir.join(format!(".{name}.part"));
-        std::fs::write(&temp, &bytes).map_err(|source| AppError::Write { path: temp.clone(), source })?;
-        std::fs::rename(&temp, &path).map_err(|source| AppError::Write { path: path.clone(), source })?;
+        crate::exports::write_atomically(&path, &bytes)?;
         tracing::info!(path = %path.display(), "contracts: exported a PDF at the user's request");
         Ok(FileWritten { path: path.display().to_string(), bytes: bytes.len() as u64, rows: None })
     }

@@ -11,6 +11,19 @@ pub(crate) fn create_dir(dir: &Path) -> Result<(), AppError> {
     std::fs::create_dir_all(dir).map_err(|source| AppError::Write { path: dir.to_path_buf(), source })
 }
 
+/// Writes `bytes` beside `path` and renames, so a failed export never leaves half a file.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    create_dir(dir)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("export");
+    let temp = dir.join(format!(".{name}.{}.part", std::process::id()));
+    std::fs::write(&temp, bytes).map_err(|source| AppError::Write { path: temp.clone(), source })?;
+    std::fs::rename(&temp, path).map_err(|source| {
+        let _ = std::fs::remove_file(&temp);
+        AppError::Write { path: path.to_path_buf(), source }
+    })
+}
+
 /// Writes next to `path` and renames, so a failed export never leaves half a file.
 pub(crate) async fn export_csv(crm: &Crm, object: CsvObject, path: &Path) -> Result<FileWritten, AppError> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
