@@ -43,6 +43,8 @@ pub enum AppError {
     Automation(#[from] AutomationError),
     #[error(transparent)]
     Esign(#[from] EsignError),
+    #[error(transparent)]
+    Support(#[from] crate::support::SupportError),
 }
 
 impl From<&AppError> for dealdesk_model::ApiError {
@@ -54,6 +56,7 @@ impl From<&AppError> for dealdesk_model::ApiError {
             AppError::Ai(ai) => ai.into(),
             AppError::Automation(automation) => automation.into(),
             AppError::Esign(esign) => esign.into(),
+            AppError::Support(support) => support.into(),
             other => dealdesk_model::ApiError::new(dealdesk_model::ErrorCode::Internal, other.to_string()),
         }
     }
@@ -211,6 +214,10 @@ impl App {
 
     pub fn crm(&self) -> &Crm {
         &self.crm
+    }
+
+    pub(crate) fn events(&self) -> &EventBus {
+        &self.events
     }
 
     pub fn whop(&self) -> &Arc<Whop> {
@@ -395,20 +402,10 @@ impl App {
         }
     }
 
-    /// A consistent copy of the database in `<data dir>/backups/` (SQLite `VACUUM INTO`).
+    /// A consistent copy of the database in `<data dir>/backups/` (Settings → Data → Back up now).
     pub async fn backup(&self) -> Result<FileWritten, AppError> {
-        let dir = self.data_dir.join("backups");
-        crate::exports::create_dir(&dir)?;
-        let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
-        let path = dir.join(format!("dealdesk-{stamp}.sqlite3"));
-        sqlx::query("VACUUM INTO ?")
-            .bind(path.display().to_string())
-            .execute(self.store.pool())
-            .await
-            .map_err(|e| AppError::Crm(CrmError::Database(e)))?;
-        let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or_default();
-        tracing::info!(path = %path.display(), bytes, "database backed up");
-        Ok(FileWritten { path: path.display().to_string(), bytes, rows: None })
+        let info = self.backup_now(dealdesk_model::support::BackupReason::Manual).await?;
+        Ok(FileWritten { path: info.path, bytes: info.bytes, rows: None })
     }
 
     /// Exports an object to a CSV file in the user's downloads folder (or `<data dir>/exports`).

@@ -15,6 +15,7 @@ mod net;
 pub mod sample;
 pub mod secrets;
 pub mod store;
+pub mod support;
 pub mod sync;
 pub mod whop;
 

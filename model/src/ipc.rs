@@ -13,7 +13,7 @@ use crate::contract::{
     Contract, ContractField, ContractPdf, ContractPreview, ContractPreviewRequest, ContractTemplate, EsignStatus,
     SaveContractTemplate, SaveEsignSettings, SendContract,
 };
-use crate::import::CsvObject;
+use crate::import::{CsvObject, ImportReport};
 use crate::outbox::{
     ConflictView, OutboxEntry, OutboxSummary, PendingOperation, ResolveConflict, RestoreFieldValue, WhopAction,
     WhopPromoCodeView,
@@ -24,6 +24,7 @@ use crate::record::{
     NewPerson, NewTask, Note, Person, PersonPatch, Pipeline, RecordKind, RecordRef, SearchHit, SetDealStatus, Tag,
     Task,
 };
+use crate::support::{Backups, Diagnostics, ImportCsvRequest, SampleLoaded, Welcome};
 use crate::timeline::TimelineEvent;
 use crate::views::{
     AppInfo, Board, BoardQuery, BulkRequest, BulkResult, CustomFieldPatch, Dashboard, FileWritten, NewSavedView,
@@ -91,6 +92,10 @@ pub enum CoreEvent {
     ContractsChanged {
         deal: Option<Uuid>,
     },
+    /// Backups were taken or a restore was scheduled.
+    BackupsChanged,
+    /// A restore is waiting: the shell restarts the app to apply it.
+    RestartRequired,
 }
 
 macro_rules! commands {
@@ -249,6 +254,21 @@ commands! {
     ContractOpenPdf = "contract_pdf": Uuid => ContractPdf;
     /// Writes the signed PDF to the user's downloads folder (the only plaintext copy on disk).
     ContractExportPdf = "contract_export_pdf": Uuid => FileWritten;
+    /// First run: whether to show the welcome screen, and where the data lives.
+    WelcomeGet = "welcome": () => Welcome;
+    WelcomeDismiss = "welcome_dismiss": () => ();
+    /// Loads the sample workspace through the CSV import (and a few notes and tasks).
+    SampleDataLoad = "sample_data_load": () => SampleLoaded;
+    /// Imports (or, with `dry_run`, checks) a CSV file picked in the window.
+    ImportCsv = "import_csv": ImportCsvRequest => ImportReport;
+    BackupsList = "backups_list": () => Backups;
+    /// Checks the backup, takes a copy of the current database, and restores at the next start;
+    /// the app then restarts itself (a `RestartRequired` event).
+    BackupRestore = "backup_restore": String => Backups;
+    /// Help → Diagnostics.
+    DiagnosticsGet = "diagnostics": () => Diagnostics;
+    /// Opens the logs folder in the file manager.
+    OpenLogsFolder = "open_logs_folder": () => ();
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod money;
 pub mod outbox;
 pub mod query;
 pub mod record;
+pub mod support;
 pub mod timeline;
 pub mod views;
 pub mod whop;

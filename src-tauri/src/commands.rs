@@ -164,6 +164,14 @@ commands! {
     contract_void: ipc::ContractVoid => |app, (id, reason)| app.void_contract(id, &reason, SOURCE).await;
     contract_pdf: ipc::ContractOpenPdf => |app, id| app.esign().open_pdf(id).await;
     contract_export_pdf: ipc::ContractExportPdf => |app, id| app.export_contract_pdf(id).await;
+    welcome: ipc::WelcomeGet => |app, _unit| app.welcome().await;
+    welcome_dismiss: ipc::WelcomeDismiss => |app, _unit| app.dismiss_welcome().await;
+    sample_data_load: ipc::SampleDataLoad => |app, _unit| app.load_sample_workspace(SOURCE).await;
+    import_csv: ipc::ImportCsv => |app, request| app.import_csv_file(&request, SOURCE).await;
+    backups_list: ipc::BackupsList => |app, _unit| app.backups().await;
+    backup_restore: ipc::BackupRestore => |app, name| app.schedule_restore(&name).await;
+    diagnostics: ipc::DiagnosticsGet => |app, _unit| app.diagnostics().await;
+    open_logs_folder: ipc::OpenLogsFolder => |app, _unit| app.open_logs_folder();
 }
 
 #[cfg(test)]

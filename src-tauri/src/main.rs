@@ -7,7 +7,7 @@
 mod commands;
 
 use dealdesk_core::{App, default_data_dir};
-use dealdesk_model::ipc::CORE_EVENT;
+use dealdesk_model::ipc::{CORE_EVENT, CoreEvent};
 use std::path::PathBuf;
 use tauri::{Emitter, Manager};
 
@@ -70,13 +70,27 @@ fn webview_tuning(window: &tauri::WebviewWindow) {
 #[cfg(not(target_os = "linux"))]
 fn webview_tuning(_window: &tauri::WebviewWindow) {}
 
+/// Whether this run registers the `dealdesk://` scheme for the user. Packages declare it (the
+/// `.deb`'s desktop entry, the `.msi`'s registry keys, the `.app`'s Info.plist), and a registration
+/// here would shadow theirs; an AppImage has no installer, and development and demo runs from
+/// target/ have none either.
+#[cfg(any(target_os = "linux", windows))]
+fn registers_scheme_at_runtime() -> bool {
+    if std::env::var_os("APPIMAGE").is_some() {
+        return true;
+    }
+    let packaged =
+        std::env::current_exe().map(|exe| ["/usr/", "/opt/"].iter().any(|dir| exe.starts_with(dir))).unwrap_or(false);
+    cfg!(debug_assertions) && !packaged
+}
+
 /// Hands `dealdesk://` links (the OAuth redirect) to the core, which checks them strictly.
 fn deep_links(app: &tauri::App) {
     use tauri_plugin_deep_link::DeepLinkExt;
-    // Development and demo runs register the scheme for this user; installed bundles declare it
-    // in their desktop entry.
-    #[cfg(all(debug_assertions, any(target_os = "linux", windows)))]
-    if let Err(error) = app.deep_link().register_all() {
+    #[cfg(any(target_os = "linux", windows))]
+    if registers_scheme_at_runtime()
+        && let Err(error) = app.deep_link().register_all()
+    {
         tracing::warn!(%error, "cannot register the dealdesk:// scheme");
     }
     if let Ok(Some(urls)) = app.deep_link().get_current() {
@@ -89,6 +103,10 @@ fn deep_links(app: &tauri::App) {
 
 /// Hands links to the core. The outcome reaches the window as a core event; the core logs refusals.
 fn deliver_links(handle: &tauri::AppHandle, urls: Vec<String>) {
+    for url in &urls {
+        // The query carries the OAuth code: only the address is logged.
+        tracing::info!(link = url.split('?').next().unwrap_or_default(), "deep link received");
+    }
     let handle = handle.clone();
     tauri::async_runtime::spawn(async move {
         for url in urls {
@@ -108,16 +126,46 @@ fn run_blank_window() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Daily log files kept in the log folder.
+const LOG_FILES_KEPT: usize = 14;
+
+// Before tracing exists, a problem with the log folder can only go to standard error.
+#[allow(clippy::print_stderr)]
+/// Logs to standard error and to a daily file in the platform's log folder (Help → Diagnostics
+/// opens it). `RUST_LOG` sets the level. The guard flushes the file writer on exit.
+fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = || tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
+    let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let file = dealdesk_core::support::default_log_dir().and_then(|dir| {
+        tracing_appender::rolling::Builder::new()
+            .rotation(tracing_appender::rolling::Rotation::DAILY)
+            .filename_prefix("dealdesk.log")
+            .max_log_files(LOG_FILES_KEPT)
+            .build(&dir)
+            .map_err(|error| eprintln!("warning: cannot log to {}: {error}", dir.display()))
+            .ok()
+    });
+    match file {
+        Some(appender) => {
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let file_layer = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(writer);
+            tracing_subscriber::registry().with(filter()).with(stderr).with(file_layer).init();
+            Some(guard)
+        }
+        None => {
+            tracing_subscriber::registry().with(filter()).with(stderr).init();
+            None
+        }
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     if std::env::args().any(|a| a == "--blank-window") {
         return run_blank_window();
     }
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .init();
+    let _log_guard = init_logging();
     let data_dir = match data_dir_arg(std::env::args().skip(1)) {
         Some(dir) => dir,
         None => default_data_dir()?,
@@ -154,6 +202,7 @@ fn main() -> anyhow::Result<()> {
                 app.spawn_offline_tasks();
                 app.spawn_automation();
                 app.spawn_esign_poller();
+                app.spawn_daily_backups();
             }
             tauri_app.manage(app);
             open_window(tauri_app, None)?;
@@ -163,6 +212,11 @@ fn main() -> anyhow::Result<()> {
             tauri::async_runtime::spawn(async move {
                 loop {
                     match events.recv().await {
+                        // A restore was scheduled: it is applied when the database opens.
+                        Ok(CoreEvent::RestartRequired) => {
+                            tracing::info!("restarting to apply a restore");
+                            handle.restart();
+                        }
                         Ok(event) => {
                             if let Err(error) = handle.emit(CORE_EVENT, &event) {
                                 tracing::warn!(%error, "cannot forward a core event to the window");

@@ -10,9 +10,10 @@ use crate::shell::palette::Palette;
 use crate::shell::sidebar::Sidebar;
 use crate::shell::topbar::TopBar;
 use crate::shell::{ShellHandle, apply_theme};
+use crate::state::import::object_of;
 use crate::state::shell::{KeyInput, KeyState, Screen, ShellAction, on_key};
-use dealdesk_model::RecordKind;
-use dealdesk_model::ipc::{BackupDatabase, GetSettings};
+use dealdesk_model::ipc::{BackupDatabase, GetSettings, WelcomeGet};
+use dealdesk_model::{CsvObject, RecordKind};
 use gloo_events::EventListener;
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
@@ -60,6 +61,12 @@ pub enum Route {
     /// Settings opened on one tab (`/settings/ai`).
     #[at("/settings/:tab")]
     SettingsTab { tab: String },
+    /// First run: what Dealdesk is, where the data lives, and how to start.
+    #[at("/welcome")]
+    Welcome,
+    /// Help → Diagnostics.
+    #[at("/diagnostics")]
+    Diagnostics,
     /// Every design-system component, for docs/design-system.md.
     #[at("/design")]
     Design,
@@ -95,6 +102,20 @@ impl Route {
             _ => None,
         }
     }
+
+    /// What "Import CSV…" imports on this screen (people elsewhere).
+    fn import_object(&self) -> CsvObject {
+        self.new_kind().and_then(object_of).unwrap_or(CsvObject::People)
+    }
+
+    /// The list of the records a CSV object imports.
+    pub fn list_of(object: CsvObject) -> Route {
+        match object {
+            CsvObject::People => Route::People,
+            CsvObject::Companies => Route::Companies,
+            CsvObject::Deals => Route::Deals,
+        }
+    }
 }
 
 fn switch(route: Route) -> Html {
@@ -119,6 +140,8 @@ fn switch(route: Route) -> Html {
         Route::Outbox => html! { <pages::outbox::OutboxPage /> },
         Route::Settings => html! { <pages::settings::SettingsPage /> },
         Route::SettingsTab { tab } => html! { <pages::settings::SettingsPage tab={AttrValue::from(tab)} /> },
+        Route::Welcome => html! { <pages::welcome::WelcomePage /> },
+        Route::Diagnostics => html! { <pages::diagnostics::DiagnosticsPage /> },
         Route::Design => html! { <pages::gallery::Gallery /> },
         Route::NotFound => html! {
             <section class="page"><div class="empty">{ "This screen does not exist." }</div></section>
@@ -139,6 +162,8 @@ enum Overlay {
     Palette,
     Help,
     Create(RecordKind),
+    /// The Import CSV dialog, opened on an object.
+    Import(CsvObject),
 }
 
 #[function_component(Shell)]
@@ -151,6 +176,10 @@ fn shell() -> Html {
     // Unfinished create dialogs, by kind: reopening one brings back what was typed.
     let drafts = use_mut_ref(std::collections::HashMap::<RecordKind, crate::state::form::Form>::new);
 
+    // The route now, for answers that arrive later.
+    let current = use_mut_ref(|| route.clone());
+    *current.borrow_mut() = route.clone();
+
     // Theme from settings, applied once at start (Settings re-applies on change).
     use_effect_with((), |_| {
         wasm_bindgen_futures::spawn_local(async {
@@ -159,6 +188,22 @@ fn shell() -> Html {
             }
         });
     });
+    // First run: the welcome screen, unless the window already opened somewhere else.
+    {
+        let (navigator, current) = (navigator.clone(), current.clone());
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let Ok(welcome) = invoke::<WelcomeGet>(&()).await else { return };
+                let at_start = matches!(*current.borrow(), Route::Home | Route::People);
+                if welcome.show
+                    && at_start
+                    && let Some(nav) = &navigator
+                {
+                    nav.push(&Route::Welcome);
+                }
+            });
+        });
+    }
 
     let run = {
         let overlay = overlay.clone();
@@ -225,22 +270,38 @@ fn shell() -> Html {
     let handle = {
         let overlay = overlay.clone();
         let open = overlay.clone();
+        let import = overlay.clone();
         ShellHandle {
             create: Callback::from(move |kind| overlay.set(Overlay::Create(kind))),
             open_palette: Callback::from(move |_| open.set(Overlay::Palette)),
+            import: Callback::from(move |object| import.set(Overlay::Import(object))),
         }
     };
     let close = {
         let overlay = overlay.clone();
         Callback::from(move |_| overlay.set(Overlay::None))
     };
+    let on_imported = {
+        let navigator = navigator.clone();
+        Callback::from(move |object: CsvObject| {
+            if let Some(nav) = &navigator {
+                nav.push(&Route::list_of(object));
+            }
+        })
+    };
     let on_palette = {
         let overlay = overlay.clone();
         let navigator = navigator.clone();
         let notifier = notifier.clone();
+        let import_object = route.import_object();
         Callback::from(move |action: crate::state::palette::PaletteAction| {
             use crate::state::palette::PaletteAction;
             overlay.set(Overlay::None);
+            let go = |to: Route| {
+                if let Some(nav) = &navigator {
+                    nav.push(&to);
+                }
+            };
             match action {
                 PaletteAction::Go(screen) => {
                     if let Some(nav) = &navigator {
@@ -253,12 +314,11 @@ fn shell() -> Html {
                         nav.push(&route);
                     }
                 }
-                PaletteAction::Backup => backup(notifier.clone()),
-                PaletteAction::Design => {
-                    if let Some(nav) = &navigator {
-                        nav.push(&Route::Design);
-                    }
-                }
+                PaletteAction::Backup => backup(notifier.clone(), Callback::noop()),
+                PaletteAction::Import => overlay.set(Overlay::Import(import_object)),
+                PaletteAction::Design => go(Route::Design),
+                PaletteAction::Welcome => go(Route::Welcome),
+                PaletteAction::Diagnostics => go(Route::Diagnostics),
             }
         })
     };
@@ -290,14 +350,17 @@ fn shell() -> Html {
                     });
                     html! { <CreateDialog {kind} on_close={close.clone()} {draft} {on_draft} /> }
                 }
+                Overlay::Import(object) => html! {
+                    <pages::import::ImportDialog {object} on_close={close.clone()} on_imported={on_imported} />
+                },
                 Overlay::None => html! {},
             } }
         </ContextProvider<ShellHandle>>
     }
 }
 
-/// Backs up the database and says where the copy went.
-pub fn backup(notifier: Option<Notifier>) {
+/// Backs up the database, says where the copy went, then calls `done` (whatever the outcome).
+pub fn backup(notifier: Option<Notifier>, done: Callback<()>) {
     wasm_bindgen_futures::spawn_local(async move {
         let result = invoke::<BackupDatabase>(&()).await;
         if let Some(n) = notifier {
@@ -306,6 +369,7 @@ pub fn backup(notifier: Option<Notifier>) {
                 Err(e) => n.error(e.message),
             }
         }
+        done.emit(());
     });
 }
 

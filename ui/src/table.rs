@@ -21,6 +21,16 @@ use web_sys::{HtmlElement, HtmlInputElement};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+/// What an empty list suggests: clearing the filters, or creating (and, for kinds a CSV can hold,
+/// importing) records.
+fn empty_hint(filtered: bool, importable: bool) -> &'static str {
+    match (filtered, importable) {
+        (true, _) => "Clear the filters to see everything.",
+        (false, true) => "Create one with the button above, press n, or bring in a CSV file with Import.",
+        (false, false) => "Create one with the button above, or press n.",
+    }
+}
+
 /// A select filter and its choices.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FilterSpec {
@@ -212,7 +222,9 @@ impl<O: TableObject> RecordTable<O> {
                     | CoreEvent::OutboxRejected { .. }
                     | CoreEvent::AiChanged { .. }
                     | CoreEvent::WorkflowsChanged
-                    | CoreEvent::ContractsChanged { .. } => false,
+                    | CoreEvent::ContractsChanged { .. }
+                    | CoreEvent::BackupsChanged
+                    | CoreEvent::RestartRequired => false,
                 };
                 if touched {
                     on_change.emit(());
@@ -829,6 +841,13 @@ impl<O: TableObject> Component for RecordTable<O> {
             visible_rows(self.scroll_top, self.viewport.max(ROW_HEIGHT * 20.0), total.min(u64::from(u32::MAX)) as u32);
         let style = grid_style(&columns);
         let shell = ctx.link().context::<ShellHandle>(Callback::noop()).map(|(s, _)| s);
+        let import_button = shell.as_ref().zip(crate::state::import::object_of(O::KIND)).map(|(s, object)| {
+            let import = s.import.clone();
+            html! {
+                <Button id={format!("import-{}", O::NOUN)} class="import-open" title={AttrValue::from(format!("Import {} from a CSV file", O::TITLE.to_lowercase()))}
+                    onclick={Callback::from(move |_| import.emit(object))}>{ "Import" }</Button>
+            }
+        });
         let new_button = shell.map(|s| {
             let kind = O::KIND;
             html! { <Button tone={Tone::Primary} id={format!("new-{}", O::NOUN)} onclick={Callback::from(move |_| s.create.emit(kind))}>{ format!("New {}", O::NOUN) }</Button> }
@@ -841,6 +860,7 @@ impl<O: TableObject> Component for RecordTable<O> {
                     <div class="spacer" />
                     { ctx.props().actions.clone() }
                     { self.toolbar(ctx) }
+                    { import_button.unwrap_or_default() }
                     { new_button.unwrap_or_default() }
                 </header>
                 { self.filters_bar(ctx) }
@@ -855,7 +875,7 @@ impl<O: TableObject> Component for RecordTable<O> {
                 }
                 if shown_total == Some(0) {
                     <EmptyState title={if self.view.is_filtered() { format!("No {} match these filters", O::TITLE.to_lowercase()) } else { format!("No {} yet", O::TITLE.to_lowercase()) }}
-                        hint={AttrValue::from(if self.view.is_filtered() { "Clear the filters to see everything." } else { "Create one with the button above, press n, or import a CSV with dealdesk-cli." })} />
+                        hint={AttrValue::from(empty_hint(self.view.is_filtered(), crate::state::import::object_of(O::KIND).is_some()))} />
                 } else if shown_total.is_none() {
                     <Skeleton rows={8} />
                 } else {

@@ -6,8 +6,11 @@
 //!   (`--demo`: with the local Whop sandbox standing in for Whop)
 //! - `cargo xtask test`   fmt, clippy, unit + integration + CLI tests, the desktop e2e suite
 //! - `cargo xtask bench`  the benchmarks; prints the tables for docs/performance.md
+//! - `cargo xtask bundle` the installable packages (`.deb`, AppImage) under target/release/bundle
+//! - `cargo xtask icons`  every icon size from icons/dealdesk.svg
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bundle;
 mod setup;
 mod tasks;
 
@@ -46,10 +49,25 @@ enum Command {
     },
     /// Run every check CI runs: fmt, clippy, all tests, the desktop end-to-end suite
     Test {
-        /// Skip the desktop end-to-end suite
+        /// Skip the desktop end-to-end suite (and the install test)
         #[arg(long)]
         no_e2e: bool,
+        /// Skip the install test (build a .deb, dpkg -i, start it, deep link, dpkg -r)
+        #[arg(long)]
+        no_install: bool,
     },
+    /// Build the installable packages: .deb (and AppImage) on Linux, .app/.dmg on macOS, .msi on
+    /// Windows, under target/release/bundle/ (target/debug/bundle/ with --debug)
+    Bundle {
+        /// Unoptimised, quick to build (what the install test uses)
+        #[arg(long)]
+        debug: bool,
+        /// Skip the AppImage (it needs linuxdeploy from GitHub)
+        #[arg(long)]
+        no_appimage: bool,
+    },
+    /// Regenerate every icon size in icons/ from icons/dealdesk.svg
+    Icons,
     /// Run the benchmarks (core, then the window) and print their tables
     Bench {
         /// Only the core benchmark
@@ -72,7 +90,9 @@ fn main() -> Result<()> {
         Command::Setup => setup::all(&root),
         Command::Ui => tasks::build_ui(&root),
         Command::Run { data_dir, release, screenshot, demo } => tasks::run(&root, data_dir, release, screenshot, demo),
-        Command::Test { no_e2e } => tasks::test(&root, !no_e2e),
+        Command::Test { no_e2e, no_install } => tasks::test(&root, !no_e2e, !no_e2e && !no_install),
+        Command::Bundle { debug, no_appimage } => bundle::bundle(&root, debug, !no_appimage).map(|_| ()),
+        Command::Icons => bundle::icons(&root),
         Command::Bench { core_only, ui_only, args } => tasks::bench(&root, !ui_only, !core_only, &args),
     }
 }

@@ -50,7 +50,7 @@ fn is_installed(package: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
 }
 
@@ -67,7 +67,12 @@ pub fn system_packages() -> Result<()> {
         eprintln!("setup: system packages present");
         return Ok(());
     }
-    eprintln!("setup: installing {}", missing.join(" "));
+    apt_install(&missing)
+}
+
+/// `apt-get install` (with sudo when not root) of the given packages.
+pub fn apt_install(packages: &[&str]) -> Result<()> {
+    eprintln!("setup: installing {}", packages.join(" "));
     let apt = |args: &[&str]| {
         let mut cmd = if is_root() {
             Command::new("apt-get")
@@ -81,7 +86,7 @@ pub fn system_packages() -> Result<()> {
     };
     run_cmd(&mut apt(&["update", "-q"]))?;
     let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
-    install.args(&missing);
+    install.args(packages);
     run_cmd(&mut install).context("installing system packages (needs root or sudo)")
 }
 

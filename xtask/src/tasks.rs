@@ -229,7 +229,7 @@ pub fn run(
     run_cmd(&mut cmd)
 }
 
-pub fn test(root: &Path, e2e: bool) -> Result<()> {
+pub fn test(root: &Path, e2e: bool, install: bool) -> Result<()> {
     setup::all(root)?;
     run_cmd(cargo().args(["fmt", "--all", "--", "--check"]))?;
     build_ui(root)?;
@@ -256,8 +256,25 @@ pub fn test(root: &Path, e2e: bool) -> Result<()> {
         tests.env("DEALDESK_E2E_APP", &e2e_app).env("DEALDESK_E2E_CLI", &e2e_cli);
     }
     run_cmd(&mut tests)?;
+    if install {
+        install_test(root)?;
+    }
     eprintln!("test: all checks passed");
     Ok(())
+}
+
+/// The install test: a quick (unoptimised) `.deb`, installed, started, handed a deep link and
+/// removed by tests/e2e/tests/install.rs. It installs system-wide, so it needs root.
+fn install_test(root: &Path) -> Result<()> {
+    if !setup::is_root() {
+        eprintln!("test: the install test needs root (it runs dpkg -i); skipped");
+        return Ok(());
+    }
+    let deb = crate::bundle::find_deb(&crate::bundle::build_bundles(root, true, false)?)?;
+    let mut test = headless(&PathBuf::from(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())));
+    test.args(["test", "-p", "dealdesk-e2e", "--test", "install", "--locked", "--", "--include-ignored"]);
+    test.env("DEALDESK_INSTALL_DEB", &deb);
+    run_cmd(&mut test)
 }
 
 pub fn bench(root: &Path, core: bool, ui: bool, args: &[String]) -> Result<()> {

@@ -419,6 +419,13 @@ impl Esign {
         .await
         .map_err(|e| EsignError::Render(e.to_string()))?;
         let render_ms = started.elapsed().as_millis() as u64;
+        if let Ok(pages) = &rendered {
+            let template = match request.template_id {
+                Some(id) => templates::latest(self.store.pool(), id).await.map(|t| t.name).unwrap_or_default(),
+                None => String::new(),
+            };
+            self.record_render(&template, "preview", pages.len(), render_ms).await;
+        }
         Ok(match rendered {
             Ok(pages) => ContractPreview { pages, missing, unknown, error: None, render_ms },
             Err(error) => {
@@ -445,12 +452,39 @@ impl Esign {
         }
         let body = template.body.clone();
         let signers = signers.to_vec();
-        tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        let (pdf, pages) = tokio::task::spawn_blocking(move || {
             let input = RenderInput { body: &body, fields: &values, signers: &signers, anchors };
-            render::render(&input)?.pdf()
+            let rendered = render::render(&input)?;
+            Ok::<_, EsignError>((rendered.pdf()?, rendered.page_count()))
         })
         .await
-        .map_err(|e| EsignError::Render(e.to_string()))?
+        .map_err(|e| EsignError::Render(e.to_string()))??;
+        self.record_render(&template.name, "pdf", pages, started.elapsed().as_millis() as u64).await;
+        Ok(pdf)
+    }
+
+    /// Keeps a render's time for Help → Diagnostics (the newest 200). Never fails the render.
+    async fn record_render(&self, template: &str, kind: &str, pages: usize, render_ms: u64) {
+        let template = if template.is_empty() { "unsaved template" } else { template };
+        let result = async {
+            let id = sqlx::query(
+                "INSERT INTO contract_render (at, template, kind, pages, render_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .bind(time::format(time::now()))
+            .bind(template)
+            .bind(kind)
+            .bind(pages as i64)
+            .bind(render_ms as i64)
+            .execute(self.store.pool())
+            .await?
+            .last_insert_rowid();
+            sqlx::query("DELETE FROM contract_render WHERE id <= ?").bind(id - 200).execute(self.store.pool()).await
+        }
+        .await;
+        if let Err(error) = result {
+            tracing::warn!(%error, "cannot record a contract render time");
+        }
     }
 
     // ----- sending -----

@@ -8,6 +8,16 @@ pub enum StoreError {
     Open { path: PathBuf, source: sqlx::Error },
     #[error("cannot upgrade the database schema: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(
+        "{path} was written by a newer version of Dealdesk (schema {version}); install that version or restore an older backup"
+    )]
+    NewerDatabase { path: PathBuf, version: i64 },
+    #[error("cannot write the backup {path}: {source}")]
+    Backup { path: PathBuf, source: std::io::Error },
+    #[error("no backup named \"{0}\" in the backups folder")]
+    BackupNotFound(String),
+    #[error("the backup {name} cannot be restored: {reason}")]
+    BackupUnreadable { name: String, reason: String },
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
 }

@@ -1,5 +1,6 @@
 //! The SQLite store: one database file per data folder, WAL, foreign keys on, migrations embedded.
 
+pub mod backup;
 mod clock;
 pub mod error;
 pub mod time;
@@ -7,6 +8,7 @@ pub mod time;
 pub use clock::Clock;
 pub use error::StoreError;
 
+use dealdesk_model::support::BackupReason;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::path::{Path, PathBuf};
@@ -44,30 +46,103 @@ pub async fn set_setting_in(
     Ok(())
 }
 
+async fn connect(path: &Path) -> Result<SqlitePool, StoreError> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        .pragma("temp_store", "memory")
+        .pragma("cache_size", "-2000");
+    SqlitePoolOptions::new()
+        // Few connections with small page caches: SQLite's work here is index seeks, and every
+        // connection's cache counts against the app's memory.
+        .max_connections(2)
+        .min_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })
+}
+
+async fn has_table(pool: &SqlitePool, table: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?")
+        .bind(table)
+        .fetch_one(pool)
+        .await
+}
+
+async fn pending_restore(pool: &SqlitePool) -> Result<Option<String>, sqlx::Error> {
+    if !has_table(pool, "setting").await? {
+        return Ok(None);
+    }
+    let value: Option<String> = sqlx::query_scalar("SELECT value FROM setting WHERE key = ?")
+        .bind(backup::RESTORE_PENDING_KEY)
+        .fetch_optional(pool)
+        .await?;
+    Ok(value.and_then(|json| serde_json::from_str(&json).ok()))
+}
+
+async fn clear_pending_restore(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    if !has_table(pool, "setting").await? {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM setting WHERE key = ?").bind(backup::RESTORE_PENDING_KEY).execute(pool).await?;
+    Ok(())
+}
+
+/// A schema version this build does not know: the database comes from a newer Dealdesk.
+pub(crate) fn unknown_version(applied: &[i64]) -> Option<i64> {
+    applied.iter().copied().find(|v| !MIGRATOR.iter().any(|m| m.version == *v))
+}
+
+/// Brings the schema up to date, backing the database up first when it has data and an upgrade
+/// is due, and refusing a database from a newer version (sqlx would fail on it less clearly).
+async fn migrate(pool: &SqlitePool, data_dir: &Path, path: &Path) -> Result<(), StoreError> {
+    let applied: Vec<i64> = if has_table(pool, "_sqlx_migrations").await? {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1").fetch_all(pool).await?
+    } else {
+        Vec::new()
+    };
+    if let Some(version) = unknown_version(&applied) {
+        return Err(StoreError::NewerDatabase { path: path.to_path_buf(), version });
+    }
+    let pending: Vec<i64> = MIGRATOR.iter().map(|m| m.version).filter(|v| !applied.contains(v)).collect();
+    if !applied.is_empty() && !pending.is_empty() {
+        let dir = backup::backups_dir(data_dir);
+        let backup = backup::create(pool, &dir, BackupReason::BeforeMigration).await?;
+        tracing::info!(backup = %backup.name, ?pending, "upgrading the database schema");
+        backup::prune(&dir, backup::keep())?;
+    }
+    MIGRATOR.run(pool).await?;
+    Ok(())
+}
+
+/// The newest schema version applied.
+pub async fn schema_version(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT coalesce(max(version), 0) FROM _sqlx_migrations WHERE success = 1").fetch_one(pool).await
+}
+
 impl Store {
     /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
     pub async fn open(data_dir: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|source| StoreError::CreateDataDir { path: data_dir.to_path_buf(), source })?;
         let path = data_dir.join(DATABASE_FILE);
-        let options = SqliteConnectOptions::new()
-            .filename(&path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            .pragma("temp_store", "memory")
-            .pragma("cache_size", "-2000");
-        let pool = SqlitePoolOptions::new()
-            // Few connections with small page caches: SQLite's work here is index seeks, and every
-            // connection's cache counts against the app's memory.
-            .max_connections(2)
-            .min_connections(1)
-            .connect_with(options)
-            .await
-            .map_err(|source| StoreError::Open { path: path.clone(), source })?;
-        MIGRATOR.run(&pool).await?;
+        let mut pool = connect(&path).await?;
+        // A restore chosen in Settings → Data: applied before anything reads the database. A
+        // failed one is logged and dropped, and the current database opens as it was.
+        if let Some(name) = pending_restore(&pool).await? {
+            pool.close().await;
+            if let Err(error) = backup::replace_database(data_dir, &path, &name) {
+                tracing::error!(%error, "cannot restore the backup; opening the current database");
+            }
+            pool = connect(&path).await?;
+            // Also in the restored file, in case the backup was taken while a restore waited.
+            clear_pending_restore(&pool).await?;
+        }
+        migrate(&pool, data_dir, &path).await?;
 
         let clock = Arc::new(Clock::new());
         let newest: Option<String> = sqlx::query_scalar("SELECT max(hlc) FROM change_log").fetch_one(&pool).await?;

@@ -76,6 +76,8 @@ pub struct Session {
     pub driver: WebDriver,
     pub data_dir: tempfile::TempDir,
     tauri_driver: Child,
+    /// The app binary this session started.
+    app: PathBuf,
 }
 
 impl Session {
@@ -97,11 +99,23 @@ impl Session {
             .with_context(|| format!("{APP_ENV} is not set: run the desktop suite with `cargo xtask test`"))
     }
 
-    /// Starts the app with extra environment variables (pointing it at the Whop sandbox, say).
+    /// Starts the app with extra environment variables (pointing it at the Whop sandbox, say),
+    /// past the first-run welcome screen (`start_first_run` shows it).
     pub async fn start_with_env(data_dir: tempfile::TempDir, env: &[(&str, String)]) -> Result<Session> {
-        let app = std::env::var_os(APP_ENV)
-            .map(PathBuf::from)
-            .with_context(|| format!("{APP_ENV} is not set: run the desktop suite with `cargo xtask test`"))?;
+        let store = dealdesk_core::store::Store::open(data_dir.path()).await?;
+        store.set_setting(dealdesk_core::support::WELCOME_DISMISSED_KEY, &true).await?;
+        store.close().await;
+        Self::start_app(&Self::app_binary()?, data_dir, env).await
+    }
+
+    /// Starts the app on a fresh data folder as a new user sees it: the welcome screen first.
+    pub async fn start_first_run(env: &[(&str, String)]) -> Result<Session> {
+        Self::start_app(&Self::app_binary()?, tempfile::tempdir()?, env).await
+    }
+
+    /// Starts a given app binary (the installed one, say) on `data_dir`.
+    pub async fn start_app(app: &Path, data_dir: tempfile::TempDir, env: &[(&str, String)]) -> Result<Session> {
+        let app = app.to_path_buf();
         if !app.is_file() {
             bail!("{APP_ENV}={} is not a file", app.display());
         }
@@ -111,7 +125,7 @@ impl Session {
         let mut last_error = None;
         for attempt in 1..=SESSION_ATTEMPTS {
             match Self::open(&app, data_dir.path(), env).await {
-                Ok((driver, tauri_driver)) => return Ok(Session { driver, data_dir, tauri_driver }),
+                Ok((driver, tauri_driver)) => return Ok(Session { driver, data_dir, tauri_driver, app }),
                 Err(error) => {
                     eprintln!("opening a WebDriver session, attempt {attempt} of {SESSION_ATTEMPTS}: {error:#}");
                     stop_app_instances(&app);
@@ -312,6 +326,13 @@ impl Session {
         Ok(())
     }
 
+    /// Ends the session and hands back its data folder (which `quit` deletes).
+    pub async fn quit_keeping_data(mut self) -> Result<tempfile::TempDir> {
+        let data_dir = std::mem::replace(&mut self.data_dir, tempfile::tempdir()?);
+        self.quit().await?;
+        Ok(data_dir)
+    }
+
     /// Ends the session and stops the drivers (SIGTERM, so WebKitWebDriver stops too).
     pub async fn quit(mut self) -> Result<()> {
         let result = self.driver.clone().quit().await;
@@ -321,9 +342,7 @@ impl Session {
 
     fn stop_driver(&mut self) {
         stop(&mut self.tauri_driver);
-        if let Ok(app) = Self::app_binary() {
-            stop_app_instances(&app);
-        }
+        stop_app_instances(&self.app);
     }
 }
 

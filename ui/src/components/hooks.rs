@@ -80,7 +80,9 @@ pub fn use_changes_of(kind: RecordKind) -> u64 {
         | CoreEvent::OutboxRejected { .. }
         | CoreEvent::AiChanged { .. }
         | CoreEvent::WorkflowsChanged
-        | CoreEvent::ContractsChanged { .. } => false,
+        | CoreEvent::ContractsChanged { .. }
+        | CoreEvent::BackupsChanged
+        | CoreEvent::RestartRequired => false,
     })
 }
 
@@ -105,7 +107,9 @@ pub fn use_whop_data_changes(records: Option<RecordKind>) -> u64 {
         | CoreEvent::WhopLoginFailed { .. }
         | CoreEvent::AiChanged { .. }
         | CoreEvent::WorkflowsChanged
-        | CoreEvent::ContractsChanged { .. } => false,
+        | CoreEvent::ContractsChanged { .. }
+        | CoreEvent::BackupsChanged
+        | CoreEvent::RestartRequired => false,
     })
 }
 
@@ -124,7 +128,9 @@ pub fn use_ai_changes(record: Option<RecordRef>, outbox: bool) -> u64 {
         | CoreEvent::WhopChanged
         | CoreEvent::WhopLoginFailed { .. }
         | CoreEvent::WorkflowsChanged
-        | CoreEvent::ContractsChanged { .. } => false,
+        | CoreEvent::ContractsChanged { .. }
+        | CoreEvent::BackupsChanged
+        | CoreEvent::RestartRequired => false,
     })
 }
 
@@ -149,7 +155,9 @@ pub fn use_contracts_changes(deal: Option<Uuid>) -> u64 {
         | CoreEvent::OutboxChanged { .. }
         | CoreEvent::OutboxRejected { .. }
         | CoreEvent::AiChanged { .. }
-        | CoreEvent::WorkflowsChanged => false,
+        | CoreEvent::WorkflowsChanged
+        | CoreEvent::BackupsChanged
+        | CoreEvent::RestartRequired => false,
     })
 }
 
@@ -158,4 +166,10 @@ pub fn use_contracts_changes(deal: Option<Uuid>) -> u64 {
 #[hook]
 pub fn use_esign_config_changes() -> u64 {
     use_changes_matching(|event: &CoreEvent| matches!(event, CoreEvent::ContractsChanged { deal: None }))
+}
+
+/// Bumps the returned counter when backups were taken or a restore was scheduled.
+#[hook]
+pub fn use_backups_changes() -> u64 {
+    use_changes_matching(|event: &CoreEvent| *event == CoreEvent::BackupsChanged)
 }

@@ -84,6 +84,9 @@ pub struct ConfirmProps {
     /// The action runs: the confirm button waits.
     #[prop_or_default]
     pub busy: bool,
+    /// The confirm button's text while busy.
+    #[prop_or(AttrValue::Static("Sending…"))]
+    pub busy_label: AttrValue,
     /// Why the action did not go through, shown above the buttons.
     #[prop_or_default]
     pub error: Option<AttrValue>,
@@ -125,7 +128,7 @@ pub fn confirm_dialog(props: &ConfirmProps) -> Html {
             <button ref={confirm} type="button" id={props.confirm_id.clone()}
                 class={classes!("btn", if props.danger { "danger" } else { "primary" })}
                 disabled={props.busy} aria-busy={props.busy.to_string()} aria-describedby={props.error.as_ref().and(error_id.clone())} onclick={run}>
-                { if props.busy { AttrValue::from("Sending…") } else { props.confirm_label.clone() } }
+                { if props.busy { props.busy_label.clone() } else { props.confirm_label.clone() } }
             </button>
         </>
     };

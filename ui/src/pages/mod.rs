@@ -10,7 +10,9 @@ pub mod contracts;
 pub mod contracts_settings;
 pub mod dashboard;
 pub mod deals;
+pub mod diagnostics;
 pub mod gallery;
+pub mod import;
 pub mod notes;
 pub mod outbox;
 pub mod people;
@@ -18,6 +20,7 @@ pub mod prompts;
 pub mod record;
 pub mod settings;
 pub mod tasks;
+pub mod welcome;
 pub mod whop;
 pub mod whop_actions;
 

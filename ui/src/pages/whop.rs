@@ -12,12 +12,12 @@ use crate::state::whop::{
     DISABLED_BY_ENV, StatusTone, WhopAction, WhopView, interval_label, interval_options, money_text, payment_tone,
     payments_label, run_tone, run_totals, short_date, short_time, status_text,
 };
-use dealdesk_model::RecordKind;
 use dealdesk_model::ipc::{
     CoreEvent, WhopConnect, WhopConnectLoopback, WhopDisconnect, WhopGetPersonSummary, WhopGetProductRevenue,
     WhopGetStatus, WhopSaveSettings, WhopSyncHistory, WhopSyncNow,
 };
 use dealdesk_model::whop::{ProductRevenue, WhopPersonSummary, WhopSettings, WhopStatus};
+use dealdesk_model::{ApiError, RecordKind};
 use uuid::Uuid;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
@@ -44,6 +44,15 @@ fn toast_error(notifier: &Option<Notifier>, message: impl Into<String>) {
     }
 }
 
+/// Starts a Whop sign-in through `C` (the deep-link or the loopback redirect): the core opens the
+/// browser; the answer is the URL it opened, for people whose browser did not open.
+pub async fn begin_login<C>() -> Result<String, ApiError>
+where
+    C: dealdesk_model::ipc::Command<Request = (), Response = dealdesk_model::whop::WhopLoginStarted>,
+{
+    invoke::<C>(&()).await.map(|started| started.authorize_url)
+}
+
 /// Starts a login through `C` (the deep-link or the loopback redirect) and shows its URL.
 fn start_login<C>(dispatch: UseReducerDispatcher<WhopView>, notifier: Option<Notifier>) -> Callback<MouseEvent>
 where
@@ -53,8 +62,8 @@ where
         dispatch.dispatch(WhopAction::ConnectStarted);
         let (dispatch, notifier) = (dispatch.clone(), notifier.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            match invoke::<C>(&()).await {
-                Ok(started) => dispatch.dispatch(WhopAction::LoginStarted(started.authorize_url)),
+            match begin_login::<C>().await {
+                Ok(url) => dispatch.dispatch(WhopAction::LoginStarted(url)),
                 Err(e) => {
                     toast_error(&notifier, e.message.clone());
                     dispatch.dispatch(WhopAction::LoginFailed(e.message));
@@ -96,7 +105,7 @@ pub async fn copy_to_clipboard(text: &str) -> bool {
 }
 
 /// Selects the text of an element, so Ctrl+C copies it when the clipboard API is missing.
-fn select_text_of(id: &str) {
+pub fn select_text_of(id: &str) {
     let Some(window) = web_sys::window() else { return };
     let Some(element) = window.document().and_then(|d| d.get_element_by_id(id)) else { return };
     let Ok(get_selection) = js_sys::Reflect::get(&window, &JsValue::from_str("getSelection")) else { return };
@@ -144,7 +153,9 @@ pub fn whop_panel() -> Html {
             | CoreEvent::OutboxRejected { .. }
             | CoreEvent::AiChanged { .. }
             | CoreEvent::WorkflowsChanged
-            | CoreEvent::ContractsChanged { .. } => {}
+            | CoreEvent::ContractsChanged { .. }
+            | CoreEvent::BackupsChanged
+            | CoreEvent::RestartRequired => {}
         }));
     }
 

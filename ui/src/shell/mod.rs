@@ -8,7 +8,7 @@ pub mod sidebar;
 pub mod topbar;
 
 use crate::app::Route;
-use dealdesk_model::{RecordKind, RecordRef, Theme};
+use dealdesk_model::{CsvObject, RecordKind, RecordRef, Theme};
 use yew::Callback;
 
 /// What screens may ask of the shell.
@@ -17,6 +17,8 @@ pub struct ShellHandle {
     /// Opens the create dialog for a kind of record.
     pub create: Callback<RecordKind>,
     pub open_palette: Callback<()>,
+    /// Opens the Import CSV dialog on an object.
+    pub import: Callback<CsvObject>,
 }
 
 /// The page of a record, for kinds that have one.

@@ -37,6 +37,7 @@ pub fn sidebar() -> Html {
         (Some(route), s) => *route == Route::of(s),
         _ => false,
     };
+    let help_active = current == Some(Route::Diagnostics);
     html! {
         <aside class="sidebar">
             <div class="brand"><span class="logo">{ "D" }</span>{ "Dealdesk" }</div>
@@ -51,6 +52,12 @@ pub fn sidebar() -> Html {
                         }) }
                     </div>
                 }) }
+                <div class="nav-group nav-help">
+                    <Link<Route> to={Route::Diagnostics} classes={classes!("nav-item", help_active.then_some("active"))}>
+                        <span class="nav-icon" aria-hidden="true">{ "?" }</span>
+                        <span id="nav-help" title="Help: versions, paths, logs and timings for troubleshooting">{ "Help" }</span>
+                    </Link<Route>>
+                </div>
             </nav>
             <div class="sidebar-foot">{ "Press ? for shortcuts" }</div>
         </aside>

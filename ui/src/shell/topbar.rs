@@ -1,6 +1,7 @@
 //! The top bar: global search (opens the palette) and the status area: connectivity, background
 //! work, and the changes waiting for the network (a button to the outbox page). Refusals of
-//! queued operations (by Whop or the AI provider) arrive here as toasts, whichever screen is open.
+//! queued operations (by Whop or the AI provider) arrive here as toasts, whichever screen is open,
+//! and so does the notice that the app restarts to restore a backup.
 
 use super::ShellHandle;
 use crate::app::Route;
@@ -82,6 +83,12 @@ pub fn top_bar() -> Html {
                 CoreEvent::OutboxRejected { operation } => {
                     if let Some(n) = &notifier {
                         n.error(rejected_text(&operation));
+                    }
+                }
+                // The shell restarts the app to apply a restore; say so meanwhile.
+                CoreEvent::RestartRequired => {
+                    if let Some(n) = &notifier {
+                        n.success("Restarting Dealdesk to restore the backup…");
                     }
                 }
                 _ => {}

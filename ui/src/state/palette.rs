@@ -10,6 +10,11 @@ pub enum PaletteAction {
     Open(RecordRef),
     Backup,
     Design,
+    /// Opens the Import CSV dialog.
+    Import,
+    Welcome,
+    /// Help → Diagnostics.
+    Diagnostics,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +46,9 @@ fn commands() -> Vec<PaletteItem> {
         hint: "command".into(),
         action: PaletteAction::Backup,
     });
+    items.push(PaletteItem { label: "Import CSV…".into(), hint: "command".into(), action: PaletteAction::Import });
+    items.push(PaletteItem { label: "Welcome".into(), hint: "screen".into(), action: PaletteAction::Welcome });
+    items.push(PaletteItem { label: "Diagnostics".into(), hint: "help".into(), action: PaletteAction::Diagnostics });
     items.push(PaletteItem {
         label: "Open the design system".into(),
         hint: "screen".into(),
@@ -91,6 +99,9 @@ mod tests {
         assert!(matching_commands("").len() > 10);
         assert!(matching_commands("zzz").is_empty());
         assert!(matching_commands("go board").iter().any(|c| c.action == PaletteAction::Go(Screen::Board)));
+        assert_eq!(matching_commands("import csv")[0].action, PaletteAction::Import);
+        assert_eq!(matching_commands("diagnostics")[0].action, PaletteAction::Diagnostics);
+        assert!(matching_commands("welcome").iter().any(|c| c.action == PaletteAction::Welcome));
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod ai;
 mod contract;
 mod outbox;
 mod output;
+mod support;
 mod whop;
 
 use anyhow::{Context, bail};
@@ -34,10 +35,10 @@ struct Cli {
 }
 
 #[derive(Args)]
-struct JsonFlag {
+pub(crate) struct JsonFlag {
     /// Print JSON instead of a table
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 #[derive(Subcommand)]
@@ -112,6 +113,17 @@ enum Command {
     /// Contracts: templates, render, send for e-signature, status, download, void
     #[command(subcommand)]
     Contract(contract::ContractCommand),
+    /// Backups of the database: create, list, restore
+    #[command(subcommand)]
+    Backup(support::BackupCommand),
+    /// Versions, paths, integration states and recent timings (no secrets), for bug reports
+    Diagnostics {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// The sample workspace
+    #[command(subcommand)]
+    Sample(support::SampleCommand),
 }
 
 #[derive(Subcommand)]
@@ -292,8 +304,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         None => default_data_dir()?,
     };
     let app = App::open(&data_dir).await?;
+    let restoring = matches!(cli.command, Command::Backup(support::BackupCommand::Restore { .. }));
     let result = dispatch(&app, cli.command).await;
     app.close().await;
+    // A restore is applied when the database next opens: now.
+    if restoring && result.is_ok() {
+        App::open(&data_dir).await?.close().await;
+    }
     result
 }
 
@@ -310,6 +327,9 @@ async fn dispatch(app: &App, command: Command) -> anyhow::Result<()> {
         Command::Ai(command) => ai::run(app, command).await?,
         Command::Workflows(command) => ai::run_workflows(app, command).await?,
         Command::Contract(command) => contract::run(app, command).await?,
+        Command::Backup(command) => support::run_backup(app, command).await?,
+        Command::Diagnostics { json } => support::run_diagnostics(app, json.json).await?,
+        Command::Sample(command) => support::run_sample(app, command).await?,
         Command::People(PeopleCommand::Add { first_name, last_name, email, phone, job_title, company, json }) => {
             let company_id = match company {
                 Some(text) => Some(crm.resolve_company(&text).await?.id),

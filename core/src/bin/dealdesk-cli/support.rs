@@ -1,0 +1,103 @@
+//! `dealdesk-cli backup …`, `dealdesk-cli diagnostics` and `dealdesk-cli sample load`.
+
+use crate::JsonFlag;
+use crate::output;
+use clap::Subcommand;
+use dealdesk_core::App;
+use dealdesk_model::UpdateSource;
+use dealdesk_model::support::BackupReason;
+
+#[derive(Subcommand)]
+pub enum BackupCommand {
+    /// Back the database up now (into <data dir>/backups)
+    Create {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// The backups, newest first
+    List {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Restore a backup by its file name (close the app first). The current database is backed up
+    /// first.
+    Restore {
+        name: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SampleCommand {
+    /// Load the sample workspace (companies, people, deals, notes, tasks) through the CSV import
+    Load {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+pub async fn run_backup(app: &App, command: BackupCommand) -> anyhow::Result<()> {
+    match command {
+        BackupCommand::Create { json } => {
+            let info = app.backup_now(BackupReason::Manual).await?;
+            if json.json {
+                output::json(&info)?;
+            } else {
+                output::line(format!("backed up to {} ({} bytes)", info.path, info.bytes))?;
+            }
+        }
+        BackupCommand::List { json } => {
+            let backups = app.backups().await?;
+            if json.json {
+                output::json(&backups)?;
+            } else {
+                let rows: Vec<Vec<String>> = backups
+                    .backups
+                    .iter()
+                    .map(|b| vec![b.name.clone(), b.created_at.clone(), b.reason.to_string(), b.bytes.to_string()])
+                    .collect();
+                output::table(&["NAME", "CREATED", "REASON", "BYTES"], &rows)?;
+            }
+        }
+        BackupCommand::Restore { name, json } => {
+            let backups = app.schedule_restore(&name).await?;
+            if json.json {
+                output::json(&backups)?;
+            } else {
+                output::line(format!("restoring {name}; the current database was backed up first"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn run_diagnostics(app: &App, json: bool) -> anyhow::Result<()> {
+    let diagnostics = app.diagnostics().await?;
+    if json {
+        output::json(&diagnostics)?;
+    } else {
+        output::line(diagnostics.text.trim_end())?;
+    }
+    Ok(())
+}
+
+pub async fn run_sample(app: &App, command: SampleCommand) -> anyhow::Result<()> {
+    let SampleCommand::Load { json } = command;
+    let loaded = app.load_sample_workspace(UpdateSource::Cli).await?;
+    if json.json {
+        output::json(&loaded)?;
+    } else {
+        for report in &loaded.reports {
+            output::line(format!(
+                "{}: {} created, {} updated, {} rejected",
+                report.object,
+                report.created,
+                report.updated,
+                report.rejected.len()
+            ))?;
+        }
+        output::line(format!("{} notes, {} tasks", loaded.notes, loaded.tasks))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! The installed app's support services: first run (the welcome screen, the sample workspace and
+//! CSV files picked in the window), backups and restore, the log folder, and Help → Diagnostics.
+
+mod diagnostics;
+pub mod error;
+
+pub use error::SupportError;
+
+use crate::app::{App, EventBus};
+use crate::crm::csv::ImportOptions;
+use crate::store::Store;
+use crate::store::backup;
+use dealdesk_model::ipc::CoreEvent;
+use dealdesk_model::support::{BackupInfo, BackupReason, Backups, ImportCsvRequest, SampleLoaded, Welcome};
+use dealdesk_model::{CsvObject, ImportReport, NewNote, NewTask, RecordKind, RecordRef, UpdateSource};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The log folder: `DEALDESK_LOG_DIR` if set, else the platform's place for logs
+/// (`$XDG_STATE_HOME/dealdesk/logs` or `~/.local/state/dealdesk/logs` on Linux,
+/// `~/Library/Logs/Dealdesk` on macOS, `%LOCALAPPDATA%\Dealdesk\logs` on Windows).
+pub const LOG_DIR_ENV: &str = "DEALDESK_LOG_DIR";
+
+pub fn default_log_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(LOG_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    if cfg!(target_os = "macos") {
+        dirs::home_dir().map(|home| home.join("Library/Logs/Dealdesk"))
+    } else if cfg!(windows) {
+        dirs::data_local_dir().map(|dir| dir.join("Dealdesk").join("logs"))
+    } else {
+        dirs::state_dir().or_else(dirs::data_local_dir).map(|dir| dir.join("dealdesk").join("logs"))
+    }
+}
+
+/// The sample workspace: CSV files imported exactly as a user's would be.
+const SAMPLE_FILES: [(CsvObject, &str, &[u8]); 3] = [
+    (CsvObject::Companies, "companies.csv", include_bytes!("../../sample/companies.csv")),
+    (CsvObject::People, "people.csv", include_bytes!("../../sample/people.csv")),
+    (CsvObject::Deals, "deals.csv", include_bytes!("../../sample/deals.csv")),
+];
+const SAMPLE_LOADED_KEY: &str = "sample.loaded_at";
+/// Set once the welcome was dismissed (or the sample loaded); the e2e harness sets it for tests that
+/// do not look at the first run.
+pub const WELCOME_DISMISSED_KEY: &str = "welcome.dismissed";
+/// How often the daily backup looks whether one is due.
+const DAILY_BACKUP_CHECK: Duration = Duration::from_secs(60 * 60);
+
+impl App {
+    pub fn log_dir(&self) -> PathBuf {
+        default_log_dir().unwrap_or_else(|| self.data_dir().join("logs"))
+    }
+
+    pub fn backups_dir(&self) -> PathBuf {
+        backup::backups_dir(self.data_dir())
+    }
+
+    /// Whether this is a first run (no records, welcome never dismissed), and where data lives.
+    pub async fn welcome(&self) -> Result<Welcome, SupportError> {
+        let dismissed: bool = self.store().setting(WELCOME_DISMISSED_KEY).await?.unwrap_or(false);
+        let empty: bool = sqlx::query_scalar(
+            "SELECT NOT EXISTS (SELECT 1 FROM person) AND NOT EXISTS (SELECT 1 FROM company)
+                AND NOT EXISTS (SELECT 1 FROM deal)",
+        )
+        .fetch_one(self.store().pool())
+        .await?;
+        Ok(Welcome {
+            show: empty && !dismissed,
+            data_dir: self.data_dir().display().to_string(),
+            database_file: self.store().path().display().to_string(),
+            backups_dir: self.backups_dir().display().to_string(),
+            log_dir: self.log_dir().display().to_string(),
+        })
+    }
+
+    pub async fn dismiss_welcome(&self) -> Result<(), SupportError> {
+        Ok(self.store().set_setting(WELCOME_DISMISSED_KEY, &true).await?)
+    }
+
+    /// Imports a CSV file picked in the window (or checks it, with `dry_run`).
+    pub async fn import_csv_file(
+        &self,
+        request: &ImportCsvRequest,
+        source: UpdateSource,
+    ) -> Result<ImportReport, SupportError> {
+        let options = ImportOptions {
+            dry_run: request.dry_run,
+            keep_good_rows: request.keep_good_rows,
+            mapping: Vec::new(),
+            encoding: None,
+        };
+        self.crm()
+            .import_csv(request.object, &request.bytes, &options, source)
+            .await
+            .map_err(|source| SupportError::Import { file: request.file_name.clone(), source })
+    }
+
+    /// Loads the sample workspace through the CSV import (companies, then people, then deals,
+    /// which link to them by name and email), plus a few notes and tasks. Once per database.
+    pub async fn load_sample_workspace(&self, source: UpdateSource) -> Result<SampleLoaded, SupportError> {
+        let loaded: Option<String> = self.store().setting(SAMPLE_LOADED_KEY).await?;
+        if loaded.is_some() {
+            return Err(SupportError::SampleAlreadyLoaded);
+        }
+        let mut reports = Vec::new();
+        for (object, file_name, bytes) in SAMPLE_FILES {
+            let request = ImportCsvRequest {
+                object,
+                file_name: file_name.to_string(),
+                bytes: bytes.to_vec(),
+                dry_run: false,
+                keep_good_rows: true,
+            };
+            reports.push(self.import_csv_file(&request, source).await?);
+        }
+        let (notes, tasks) = self.sample_notes_and_tasks(source).await?;
+        self.store().set_setting(SAMPLE_LOADED_KEY, &crate::store::time::format(crate::store::time::now())).await?;
+        self.dismiss_welcome().await?;
+        tracing::info!(notes, tasks, "sample workspace loaded");
+        Ok(SampleLoaded { reports, notes, tasks })
+    }
+
+    async fn sample_notes_and_tasks(&self, source: UpdateSource) -> Result<(u64, u64), SupportError> {
+        const NOTES: &[(&str, &str)] = &[
+            (
+                "ava.bennett@northwindacademy.com",
+                "Call with Ava: 400 members on the monthly plan, churn is the worry. Interested in an annual plan with a \
+                 founder discount. Send pricing by Friday.",
+            ),
+            (
+                "sofia.lindqvist@atlasfit.club",
+                "Sofia wants a private coaching bundle for the spring cohort. Budget approved; needs the contract \
+                 reviewed by their lawyer.",
+            ),
+            (
+                "zara.khan@quantumleaplabs.io",
+                "Enterprise seats: 120 employees, SSO is a must. Follow up with the security questionnaire.",
+            ),
+        ];
+        const TASKS: &[(&str, &str, i64)] = &[
+            ("ava.bennett@northwindacademy.com", "Send annual plan pricing to Ava", 2),
+            ("sofia.lindqvist@atlasfit.club", "Draft the coaching bundle contract", 4),
+            ("zara.khan@quantumleaplabs.io", "Answer the security questionnaire", 7),
+        ];
+        let mut notes = 0;
+        for (email, body) in NOTES {
+            if let Some(person) = self.crm().find_person_by_email(email).await? {
+                let targets = vec![RecordRef { kind: RecordKind::Person, id: person.id }];
+                self.crm().add_note(NewNote { body: body.to_string(), targets }, source).await?;
+                notes += 1;
+            }
+        }
+        let mut tasks = 0;
+        for (email, title, days) in TASKS {
+            if let Some(person) = self.crm().find_person_by_email(email).await? {
+                let task = NewTask {
+                    title: title.to_string(),
+                    body: None,
+                    due_at: Some(chrono::Utc::now() + chrono::Duration::days(*days)),
+                    reminder_at: None,
+                    targets: vec![RecordRef { kind: RecordKind::Person, id: person.id }],
+                };
+                self.crm().add_task(task, source).await?;
+                tasks += 1;
+            }
+        }
+        Ok((notes, tasks))
+    }
+
+    /// The backups folder, newest first, and a restore waiting for the next start.
+    pub async fn backups(&self) -> Result<Backups, SupportError> {
+        let dir = self.backups_dir();
+        Ok(Backups {
+            backups: backup::list(&dir)?,
+            dir: dir.display().to_string(),
+            keep: backup::keep(),
+            restore_pending: self.store().setting(backup::RESTORE_PENDING_KEY).await?,
+        })
+    }
+
+    /// Takes a backup now and prunes old automatic ones.
+    pub async fn backup_now(&self, reason: BackupReason) -> Result<BackupInfo, SupportError> {
+        backup_now(self.store(), &self.backups_dir(), self.events(), reason).await
+    }
+
+    /// Checks the backup, copies the current database aside, and marks the backup for restoring
+    /// at the next start (the database cannot be swapped under open connections). The shell
+    /// restarts on `RestartRequired`; the CLI reopens the store.
+    pub async fn schedule_restore(&self, name: &str) -> Result<Backups, SupportError> {
+        let chosen = backup::find(&self.backups_dir(), name)?;
+        backup::check(&chosen).await?;
+        self.backup_now(BackupReason::BeforeRestore).await?;
+        self.store().set_setting(backup::RESTORE_PENDING_KEY, &chosen.name).await?;
+        tracing::info!(backup = %chosen.name, "restore scheduled for the next start");
+        self.events().emit(CoreEvent::BackupsChanged);
+        self.events().emit(CoreEvent::RestartRequired);
+        self.backups().await
+    }
+
+    /// A daily backup when the newest automatic one is a day old, checked hourly; the newest N
+    /// automatic backups are kept.
+    pub fn spawn_daily_backups(&self) -> tokio::task::JoinHandle<()> {
+        let (store, dir, events) = (self.store().clone(), self.backups_dir(), self.events().clone());
+        tokio::spawn(async move {
+            // Not during start-up: the first paint and the first sync come first.
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            loop {
+                if let Err(error) = daily_backup_if_due(&store, &dir, &events).await {
+                    tracing::warn!(%error, "daily backup failed");
+                }
+                tokio::time::sleep(DAILY_BACKUP_CHECK).await;
+            }
+        })
+    }
+
+    pub async fn daily_backup_if_due(&self) -> Result<Option<BackupInfo>, SupportError> {
+        daily_backup_if_due(self.store(), &self.backups_dir(), self.events()).await
+    }
+
+    /// Opens the log folder in the file manager (created first, so there is something to open).
+    pub fn open_logs_folder(&self) -> Result<(), SupportError> {
+        let dir = self.log_dir();
+        std::fs::create_dir_all(&dir).map_err(|source| SupportError::LogDir { path: dir.clone(), source })?;
+        crate::browser::open_in_browser(&dir.display().to_string());
+        Ok(())
+    }
+}
+
+async fn backup_now(
+    store: &Store,
+    dir: &Path,
+    events: &EventBus,
+    reason: BackupReason,
+) -> Result<BackupInfo, SupportError> {
+    let info = backup::create(store.pool(), dir, reason).await?;
+    backup::prune(dir, backup::keep())?;
+    events.emit(CoreEvent::BackupsChanged);
+    Ok(info)
+}
+
+async fn daily_backup_if_due(store: &Store, dir: &Path, events: &EventBus) -> Result<Option<BackupInfo>, SupportError> {
+    let newest = backup::list(dir)?.into_iter().find(|b| b.reason.is_automatic());
+    let due = newest
+        .and_then(|b| chrono::DateTime::parse_from_rfc3339(&b.created_at).ok())
+        .is_none_or(|at| chrono::Utc::now().signed_duration_since(at) >= chrono::Duration::hours(24));
+    if !due {
+        return Ok(None);
+    }
+    backup_now(store, dir, events, BackupReason::Daily).await.map(Some)
+}
