@@ -134,7 +134,6 @@ async fn a_restore_brings_the_backup_back_at_the_next_open_and_keeps_a_copy_of_t
     let mut events = app.subscribe();
     let scheduled = app.schedule_restore(&manual.name).await.unwrap();
     assert_eq!(scheduled.restore_pending.as_deref(), Some(manual.name.as_str()));
-    let safety = scheduled.backups.iter().find(|b| b.reason == BackupReason::BeforeRestore).unwrap().clone();
     let mut restart = false;
     while let Ok(event) = events.try_recv() {
         restart |= matches!(event, dealdesk_model::ipc::CoreEvent::RestartRequired);
@@ -144,7 +143,10 @@ async fn a_restore_brings_the_backup_back_at_the_next_open_and_keeps_a_copy_of_t
 
     let app = open(dir.path()).await.unwrap();
     assert_eq!(people(&app).await, 1, "the backup's records are back");
-    assert!(app.backups().await.unwrap().restore_pending.is_none());
+    let backups = app.backups().await.unwrap();
+    assert!(backups.restore_pending.is_none());
+    // The database as it was just before the swap is kept.
+    let safety = backups.backups.iter().find(|b| b.reason == BackupReason::BeforeRestore).unwrap().clone();
     app.close().await;
     // Applied once: a second open changes nothing, and the copy taken before holds both people.
     let app = open(dir.path()).await.unwrap();
@@ -153,6 +155,36 @@ async fn a_restore_brings_the_backup_back_at_the_next_open_and_keeps_a_copy_of_t
     app.close().await;
     let app = open(dir.path()).await.unwrap();
     assert_eq!(people(&app).await, 2, "the copy taken before the restore brings the later record back");
+    app.close().await;
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_restore_waits_while_another_process_has_the_database_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = open(dir.path()).await.unwrap();
+    let backup = app.backup_now(BackupReason::Manual).await.unwrap();
+    add_person(&app, "Later").await;
+    app.schedule_restore(&backup.name).await.unwrap();
+    app.close().await;
+    // Another process (a running app, say) holding the file: the swap would pull the file from
+    // under it, so the restore waits for the next open.
+    let database = dir.path().join(DATABASE_FILE);
+    let mut holder = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("exec 3<'{}'; exec sleep 60", database.display()))
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let app = open(dir.path()).await.unwrap();
+    assert_eq!(people(&app).await, 1, "not restored under another process");
+    assert_eq!(app.backups().await.unwrap().restore_pending.as_deref(), Some(backup.name.as_str()));
+    app.close().await;
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let app = open(dir.path()).await.unwrap();
+    assert_eq!(people(&app).await, 0, "restored once the other process is gone");
+    assert!(app.backups().await.unwrap().restore_pending.is_none());
     app.close().await;
 }
 
@@ -180,17 +212,21 @@ async fn daily_backups_come_once_a_day_and_old_automatic_ones_are_pruned() {
     let dir = tempfile::tempdir().unwrap();
     let app = open(dir.path()).await.unwrap();
     let first = app.daily_backup_if_due().await.unwrap();
-    assert_eq!(first.unwrap().reason, BackupReason::Daily);
+    assert_eq!(first.as_ref().unwrap().reason, BackupReason::Daily);
     assert!(app.daily_backup_if_due().await.unwrap().is_none(), "not due again within a day");
     let manual = app.backup_now(BackupReason::Manual).await.unwrap();
+    let before_upgrade = app.backup_now(BackupReason::BeforeMigration).await.unwrap();
     for _ in 0..5 {
         app.backup_now(BackupReason::Daily).await.unwrap();
     }
-    let removed = backup::prune(&app.backups_dir(), 3).unwrap();
-    assert_eq!(removed, 3);
+    let oldest_daily = first.unwrap();
+    let removed = backup::prune(&app.backups_dir(), 3, Some(&oldest_daily.name)).unwrap();
+    assert_eq!(removed, 2, "7 automatic, 3 kept, the pending restore and the upgrade copy spared");
     let left = app.backups().await.unwrap().backups;
-    assert_eq!(left.iter().filter(|b| b.reason.is_automatic()).count(), 3);
+    assert_eq!(left.iter().filter(|b| b.reason.is_automatic()).count(), 5);
     assert!(left.iter().any(|b| b.name == manual.name), "manual backups are kept");
+    assert!(left.iter().any(|b| b.name == before_upgrade.name), "the only copy at the old schema is kept");
+    assert!(left.iter().any(|b| b.name == oldest_daily.name), "a backup waiting to be restored is kept");
     app.close().await;
 }
 
@@ -208,7 +244,7 @@ async fn first_run_shows_the_welcome_until_sample_data_or_a_dismissal() {
     assert_eq!((loaded.notes, loaded.tasks), (3, 3));
     assert!(!app.welcome().await.unwrap().show);
     let again = app.load_sample_workspace(UI).await.err().unwrap();
-    assert!(matches!(again, SupportError::SampleAlreadyLoaded));
+    assert!(matches!(again, SupportError::NotEmpty), "{again}");
     assert_eq!(people(&app).await, 40);
     app.close().await;
 

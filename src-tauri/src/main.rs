@@ -11,6 +11,9 @@ use dealdesk_model::ipc::{CORE_EVENT, CoreEvent};
 use std::path::PathBuf;
 use tauri::{Emitter, Manager};
 
+/// How long the window shows "restarting" before a restart applies a restore.
+const RESTART_DELAY: std::time::Duration = std::time::Duration::from_millis(800);
+
 /// How often the app looks for writes made by other processes.
 const EXTERNAL_CHANGES_POLL: std::time::Duration = std::time::Duration::from_millis(400);
 
@@ -104,8 +107,8 @@ fn deep_links(app: &tauri::App) {
 /// Hands links to the core. The outcome reaches the window as a core event; the core logs refusals.
 fn deliver_links(handle: &tauri::AppHandle, urls: Vec<String>) {
     for url in &urls {
-        // The query carries the OAuth code: only the address is logged.
-        tracing::info!(link = url.split('?').next().unwrap_or_default(), "deep link received");
+        // The query (or a fragment) carries the OAuth code: only the address is logged.
+        tracing::info!(link = url.split(['?', '#']).next().unwrap_or_default(), "deep link received");
     }
     let handle = handle.clone();
     tauri::async_runtime::spawn(async move {
@@ -212,12 +215,17 @@ fn main() -> anyhow::Result<()> {
             tauri::async_runtime::spawn(async move {
                 loop {
                     match events.recv().await {
-                        // A restore was scheduled: it is applied when the database opens.
-                        Ok(CoreEvent::RestartRequired) => {
-                            tracing::info!("restarting to apply a restore");
-                            handle.restart();
-                        }
                         Ok(event) => {
+                            // A restore was scheduled: it is applied when the database opens. The
+                            // window first answers the command and says why it closes.
+                            if matches!(event, CoreEvent::RestartRequired) {
+                                let handle = handle.clone();
+                                tauri::async_runtime::spawn(async move {
+                                    tokio::time::sleep(RESTART_DELAY).await;
+                                    tracing::info!("restarting to apply a restore");
+                                    handle.request_restart();
+                                });
+                            }
                             if let Err(error) = handle.emit(CORE_EVENT, &event) {
                                 tracing::warn!(%error, "cannot forward a core event to the window");
                             }

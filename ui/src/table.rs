@@ -942,7 +942,8 @@ impl<O: TableObject> Component for RecordTable<O> {
         if first_render {
             crate::perf::mark_after_paint("table-mounted");
         }
-        if self.pages.contains_key(&0) && !self.pages.get(&0).is_some_and(Vec::is_empty) {
+        // The first page painted, rows or the empty state (an empty database's first paint).
+        if self.pages.contains_key(&0) {
             crate::perf::mark_once_after_paint("first-rows");
         }
     }

@@ -128,6 +128,13 @@ pub fn build_bundles(root: &Path, debug: bool, appimage: bool) -> Result<PathBuf
     std::fs::write(&config, serde_json::to_vec_pretty(&overrides)?)?;
 
     let out = bundle_dir(root, debug);
+    // Packages of an earlier version would sit beside the new ones (and be picked by the tests).
+    for kind in platform_bundles(appimage) {
+        let dir = out.join(kind);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
+        }
+    }
     for kind in platform_bundles(appimage) {
         let mut tauri = Command::new(&cli);
         tauri.args(["build", "--ci", "--bundles", kind, "--config"]).arg(&config);

@@ -76,6 +76,9 @@ enum Command {
         /// Only the window benchmark
         #[arg(long)]
         ui_only: bool,
+        /// Only the installed app's benchmark (release bundles, sizes, start to first paint; root)
+        #[arg(long)]
+        install_only: bool,
         /// Arguments passed to the benchmark binaries (e.g. --people 10000)
         #[arg(trailing_var_arg = true)]
         args: Vec<String>,
@@ -93,6 +96,14 @@ fn main() -> Result<()> {
         Command::Test { no_e2e, no_install } => tasks::test(&root, !no_e2e, !no_e2e && !no_install),
         Command::Bundle { debug, no_appimage } => bundle::bundle(&root, debug, !no_appimage).map(|_| ()),
         Command::Icons => bundle::icons(&root),
-        Command::Bench { core_only, ui_only, args } => tasks::bench(&root, !ui_only, !core_only, &args),
+        Command::Bench { core_only, ui_only, install_only, args } => {
+            let all = !core_only && !ui_only && !install_only;
+            // The installed app's benchmark installs a package: by default only where that is allowed.
+            let install = install_only || (all && setup::is_root());
+            if all && !install {
+                eprintln!("bench: the installed app's benchmark needs root (dpkg -i); skipped");
+            }
+            tasks::bench(&root, all || core_only, all || ui_only, install, &args)
+        }
     }
 }

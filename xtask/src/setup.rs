@@ -25,6 +25,8 @@ pub const APT_PACKAGES: &[&str] = &[
     "dbus-x11",
     "xdg-utils",
     "desktop-file-utils",
+    // gio: the install test opens dealdesk:// links through the desktop handler.
+    "libglib2.0-bin",
     "imagemagick",
     "gnome-keyring",
     "libsecret-tools",

@@ -277,7 +277,7 @@ fn install_test(root: &Path) -> Result<()> {
     run_cmd(&mut test)
 }
 
-pub fn bench(root: &Path, core: bool, ui: bool, args: &[String]) -> Result<()> {
+pub fn bench(root: &Path, core: bool, ui: bool, install: bool, args: &[String]) -> Result<()> {
     if core {
         run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "crm", "--"]).args(args))?;
         run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "whop", "--"]).args(args))?;
@@ -292,6 +292,23 @@ pub fn bench(root: &Path, core: bool, ui: bool, args: &[String]) -> Result<()> {
         run_cmd(cargo().args(["build", "-p", "dealdesk-e2e", "--bin", "ui-bench", "--release"]))?;
         let mut run = headless(&root.join("target/release/ui-bench"));
         run.args(args).env("DEALDESK_E2E_APP", app_binary(root, true));
+        run_cmd(&mut run)?;
+    }
+    if install {
+        if !setup::is_root() {
+            bail!("the installed app's benchmark installs the .deb: run it as root");
+        }
+        let out = crate::bundle::bundle(root, false, true)?;
+        let deb = crate::bundle::find_deb(&out)?;
+        run_cmd(cargo().args(["build", "-p", "dealdesk-e2e", "--bin", "install-bench", "--release"]))?;
+        let mut run = headless(&root.join("target/release/install-bench"));
+        run.arg("--deb").arg(&deb).args(args);
+        if let Some(appimage) = crate::bundle::walk(&out.join("appimage"))?
+            .into_iter()
+            .find(|p| p.extension().is_some_and(|e| e == "AppImage"))
+        {
+            run.arg("--appimage").arg(appimage);
+        }
         run_cmd(&mut run)?;
     }
     Ok(())

@@ -45,7 +45,7 @@ pub async fn create(pool: &SqlitePool, dir: &Path, reason: BackupReason) -> Resu
         .find(|name| !dir.join(name).exists())
         .unwrap_or_else(|| format!("{base}{SUFFIX}"));
     let path = dir.join(&name);
-    let temp = dir.join(format!(".{name}.part"));
+    let temp = dir.join(format!(".{name}.{}.part", std::process::id()));
     // VACUUM INTO refuses an existing file: a leftover from a crash goes first.
     let _ = std::fs::remove_file(&temp);
     let started = std::time::Instant::now();
@@ -75,6 +75,15 @@ fn parse_name(name: &str) -> Option<(chrono::DateTime<chrono::Utc>, BackupReason
     Some((time, reason))
 }
 
+/// `…-daily-3.sqlite3` → 3; 1 without a number.
+fn sequence(name: &str) -> u32 {
+    name.strip_suffix(SUFFIX)
+        .and_then(|stem| stem.rsplit_once('-'))
+        .and_then(|(_, n)| n.parse::<u32>().ok())
+        .filter(|n| *n < 1000)
+        .unwrap_or(1)
+}
+
 /// The backups in `dir`, newest first. Files that are not Dealdesk backups are left alone.
 pub fn list(dir: &Path) -> Result<Vec<BackupInfo>, StoreError> {
     let entries = match std::fs::read_dir(dir) {
@@ -97,14 +106,26 @@ pub fn list(dir: &Path) -> Result<Vec<BackupInfo>, StoreError> {
             })
         })
         .collect();
-    backups.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.name.cmp(&a.name)));
+    // Newest first; within one second, by the sequence number the name carries (`-2`, `-3`…).
+    let order = |b: &BackupInfo| (b.created_at.clone(), sequence(&b.name));
+    backups.sort_by_key(|b| std::cmp::Reverse(order(b)));
     Ok(backups)
 }
 
-/// Deletes automatic backups beyond the newest `keep`. Manual backups are the user's to delete.
-pub fn prune(dir: &Path, keep: u32) -> Result<u32, StoreError> {
+/// Deletes automatic backups beyond the newest `keep`. Manual backups are the user's to delete;
+/// the newest taken before an upgrade (the only copy at the old schema) and `spare` (a backup
+/// waiting to be restored) are kept too.
+pub fn prune(dir: &Path, keep: u32, spare: Option<&str>) -> Result<u32, StoreError> {
+    let backups = list(dir)?;
+    let newest_before_upgrade =
+        backups.iter().find(|b| b.reason == BackupReason::BeforeMigration).map(|b| b.name.clone());
     let mut removed = 0;
-    for backup in list(dir)?.into_iter().filter(|b| b.reason.is_automatic()).skip(keep as usize) {
+    for backup in backups
+        .into_iter()
+        .filter(|b| b.reason.is_automatic())
+        .skip(keep as usize)
+        .filter(|b| Some(b.name.as_str()) != spare && Some(&b.name) != newest_before_upgrade.as_ref())
+    {
         match std::fs::remove_file(&backup.path) {
             Ok(()) => removed += 1,
             Err(error) => tracing::warn!(path = %backup.path, %error, "cannot delete an old backup"),
@@ -153,11 +174,49 @@ pub async fn check(backup: &BackupInfo) -> Result<(), StoreError> {
     result
 }
 
-/// Puts the backup `name` in place of the database file. The database must be closed.
+/// Other processes that have `database` open (Linux: their `/proc/PID/fd` links). Elsewhere the
+/// answer is empty: the restore then relies on the user having closed the app, as the CLI says.
+fn other_holders(database: &Path) -> Vec<u32> {
+    let Ok(target) = database.canonicalize() else { return Vec::new() };
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| *pid != me)
+        .filter(|pid| {
+            std::fs::read_dir(format!("/proc/{pid}/fd"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|link| link == target))
+        })
+        .collect()
+}
+
+/// Waits (up to `within`) until no other process has the database open: after a restart the
+/// previous instance may still be exiting.
+pub(crate) async fn wait_until_unused(database: &Path, within: std::time::Duration) -> Result<(), StoreError> {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let holders = other_holders(database);
+        if holders.is_empty() {
+            return Ok(());
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(StoreError::DatabaseInUse { pids: holders });
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Puts the backup `name` in place of the database file. The database must be closed, here and
+/// in every other process.
 pub(crate) fn replace_database(data_dir: &Path, database: &Path, name: &str) -> Result<(), StoreError> {
     let backup = find(&backups_dir(data_dir), name)?;
     let incoming = database.with_extension("sqlite3.restoring");
     std::fs::copy(&backup.path, &incoming).map_err(io_error(&incoming))?;
+    std::fs::File::open(&incoming).and_then(|f| f.sync_all()).map_err(io_error(&incoming))?;
     // The old write-ahead log belongs to the old file: left beside the new one it would be
     // replayed into it.
     for side in ["sqlite3-wal", "sqlite3-shm"] {
@@ -170,6 +229,30 @@ pub(crate) fn replace_database(data_dir: &Path, database: &Path, name: &str) -> 
     }
     std::fs::rename(&incoming, database).map_err(io_error(database))?;
     tracing::info!(backup = %backup.path, "database restored from a backup");
+    Ok(())
+}
+
+/// After a restore, operations the backup still had waiting may have been delivered since: none
+/// goes out again by itself. They are held as failed, for the user to retry or discard on the
+/// Outbox page.
+pub(crate) async fn hold_restored_operations(pool: &SqlitePool) -> Result<(), StoreError> {
+    // Backups from before the outbox existed have nothing to hold.
+    if !super::has_table(pool, "outbox").await? {
+        return Ok(());
+    }
+    let now = super::time::format(super::time::now());
+    let held = sqlx::query(
+        "UPDATE outbox SET status = 'failed', finished_at = ?1, updated_at = ?1,
+             last_error = 'restored from a backup: it may have been sent since; retry or discard it'
+         WHERE status IN ('pending', 'in_flight')",
+    )
+    .bind(&now)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if held > 0 {
+        tracing::warn!(held, "operations from the backup held for review on the Outbox page");
+    }
     Ok(())
 }
 

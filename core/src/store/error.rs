@@ -18,6 +18,10 @@ pub enum StoreError {
     BackupNotFound(String),
     #[error("the backup {name} cannot be restored: {reason}")]
     BackupUnreadable { name: String, reason: String },
+    #[error(
+        "the database is open in another process ({pids:?}); close Dealdesk and the restore is applied at its next start"
+    )]
+    DatabaseInUse { pids: Vec<u32> },
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
 }

@@ -92,6 +92,43 @@ async fn clear_pending_restore(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Applies a restore chosen in Settings → Data, before anything reads the database.
+///
+/// Swapping the file under another process's connections would lose its writes and corrupt what
+/// it reads: a restarting app gets a few seconds to exit, else the restore waits for the next
+/// start. The current database is copied just before the swap (so a postponed restore loses
+/// nothing done meanwhile). A failed restore is logged and dropped; the current database opens.
+async fn restore(pool: SqlitePool, data_dir: &Path, path: &Path, name: &str) -> Result<SqlitePool, StoreError> {
+    let dir = backup::backups_dir(data_dir);
+    if let Err(error) = backup::wait_until_unused(path, Duration::from_secs(5)).await {
+        tracing::warn!(%error, backup = %name, "restore postponed");
+        return Ok(pool);
+    }
+    let outcome = match backup::create(&pool, &dir, BackupReason::BeforeRestore).await {
+        Ok(copy) => {
+            pool.close().await;
+            backup::replace_database(data_dir, path, name).map(|()| copy)
+        }
+        Err(error) => {
+            pool.close().await;
+            Err(error)
+        }
+    };
+    let pool = connect(path).await?;
+    match outcome {
+        Ok(copy) => {
+            tracing::info!(backup = %name, copy = %copy.name, "restored; the database before it is kept");
+            backup::hold_restored_operations(&pool).await?;
+        }
+        Err(error) => {
+            tracing::error!(%error, backup = %name, "cannot restore the backup; opening the current database")
+        }
+    }
+    // Also in the restored file, in case the backup was taken while a restore waited.
+    clear_pending_restore(&pool).await?;
+    Ok(pool)
+}
+
 /// A schema version this build does not know: the database comes from a newer Dealdesk.
 pub(crate) fn unknown_version(applied: &[i64]) -> Option<i64> {
     applied.iter().copied().find(|v| !MIGRATOR.iter().any(|m| m.version == *v))
@@ -113,7 +150,7 @@ async fn migrate(pool: &SqlitePool, data_dir: &Path, path: &Path) -> Result<(), 
         let dir = backup::backups_dir(data_dir);
         let backup = backup::create(pool, &dir, BackupReason::BeforeMigration).await?;
         tracing::info!(backup = %backup.name, ?pending, "upgrading the database schema");
-        backup::prune(&dir, backup::keep())?;
+        backup::prune(&dir, backup::keep(), None)?;
     }
     MIGRATOR.run(pool).await?;
     Ok(())
@@ -134,13 +171,7 @@ impl Store {
         // A restore chosen in Settings → Data: applied before anything reads the database. A
         // failed one is logged and dropped, and the current database opens as it was.
         if let Some(name) = pending_restore(&pool).await? {
-            pool.close().await;
-            if let Err(error) = backup::replace_database(data_dir, &path, &name) {
-                tracing::error!(%error, "cannot restore the backup; opening the current database");
-            }
-            pool = connect(&path).await?;
-            // Also in the restored file, in case the backup was taken while a restore waited.
-            clear_pending_restore(&pool).await?;
+            pool = restore(pool, data_dir, &path, &name).await?;
         }
         migrate(&pool, data_dir, &path).await?;
 

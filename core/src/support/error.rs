@@ -17,13 +17,16 @@ pub enum SupportError {
     LogDir { path: std::path::PathBuf, source: std::io::Error },
     #[error("the sample workspace is already loaded")]
     SampleAlreadyLoaded,
+    #[error("the sample workspace goes into an empty database; this one has records")]
+    NotEmpty,
 }
 
 impl From<&SupportError> for ApiError {
     fn from(error: &SupportError) -> Self {
         let code = match error {
             SupportError::Crm(crm) => return crm.into(),
-            SupportError::Import { .. } | SupportError::SampleAlreadyLoaded => ErrorCode::Conflict,
+            SupportError::Import { .. } => ErrorCode::Validation,
+            SupportError::SampleAlreadyLoaded | SupportError::NotEmpty => ErrorCode::Conflict,
             SupportError::Store(StoreError::BackupNotFound(_)) => ErrorCode::NotFound,
             SupportError::Store(StoreError::BackupUnreadable { .. } | StoreError::NewerDatabase { .. }) => {
                 ErrorCode::Validation

@@ -59,12 +59,7 @@ impl App {
     /// Whether this is a first run (no records, welcome never dismissed), and where data lives.
     pub async fn welcome(&self) -> Result<Welcome, SupportError> {
         let dismissed: bool = self.store().setting(WELCOME_DISMISSED_KEY).await?.unwrap_or(false);
-        let empty: bool = sqlx::query_scalar(
-            "SELECT NOT EXISTS (SELECT 1 FROM person) AND NOT EXISTS (SELECT 1 FROM company)
-                AND NOT EXISTS (SELECT 1 FROM deal)",
-        )
-        .fetch_one(self.store().pool())
-        .await?;
+        let empty = self.is_empty().await?;
         Ok(Welcome {
             show: empty && !dismissed,
             data_dir: self.data_dir().display().to_string(),
@@ -99,10 +94,45 @@ impl App {
     /// Loads the sample workspace through the CSV import (companies, then people, then deals,
     /// which link to them by name and email), plus a few notes and tasks. Once per database.
     pub async fn load_sample_workspace(&self, source: UpdateSource) -> Result<SampleLoaded, SupportError> {
-        let loaded: Option<String> = self.store().setting(SAMPLE_LOADED_KEY).await?;
-        if loaded.is_some() {
+        if !self.is_empty().await? {
+            return Err(SupportError::NotEmpty);
+        }
+        // Claimed first, so a double click or the CLI at the same time loads it once.
+        let claimed = sqlx::query(
+            "INSERT INTO setting (key, value, updated_at) VALUES (?1, ?2, ?2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(SAMPLE_LOADED_KEY)
+        .bind(serde_json::Value::String(crate::store::time::format(crate::store::time::now())).to_string())
+        .execute(self.store().pool())
+        .await?
+        .rows_affected();
+        if claimed == 0 {
             return Err(SupportError::SampleAlreadyLoaded);
         }
+        let loaded = self.load_sample_files(source).await;
+        if loaded.is_err() {
+            // Companies and people are matched on a retry (by domain and email); release the claim.
+            sqlx::query("DELETE FROM setting WHERE key = ?")
+                .bind(SAMPLE_LOADED_KEY)
+                .execute(self.store().pool())
+                .await?;
+        }
+        let loaded = loaded?;
+        self.dismiss_welcome().await?;
+        tracing::info!(notes = loaded.notes, tasks = loaded.tasks, "sample workspace loaded");
+        Ok(loaded)
+    }
+
+    async fn is_empty(&self) -> Result<bool, SupportError> {
+        Ok(sqlx::query_scalar(
+            "SELECT NOT EXISTS (SELECT 1 FROM person) AND NOT EXISTS (SELECT 1 FROM company)
+                AND NOT EXISTS (SELECT 1 FROM deal)",
+        )
+        .fetch_one(self.store().pool())
+        .await?)
+    }
+
+    async fn load_sample_files(&self, source: UpdateSource) -> Result<SampleLoaded, SupportError> {
         let mut reports = Vec::new();
         for (object, file_name, bytes) in SAMPLE_FILES {
             let request = ImportCsvRequest {
@@ -115,9 +145,6 @@ impl App {
             reports.push(self.import_csv_file(&request, source).await?);
         }
         let (notes, tasks) = self.sample_notes_and_tasks(source).await?;
-        self.store().set_setting(SAMPLE_LOADED_KEY, &crate::store::time::format(crate::store::time::now())).await?;
-        self.dismiss_welcome().await?;
-        tracing::info!(notes, tasks, "sample workspace loaded");
         Ok(SampleLoaded { reports, notes, tasks })
     }
 
@@ -184,18 +211,18 @@ impl App {
         backup_now(self.store(), &self.backups_dir(), self.events(), reason).await
     }
 
-    /// Checks the backup, copies the current database aside, and marks the backup for restoring
-    /// at the next start (the database cannot be swapped under open connections). The shell
-    /// restarts on `RestartRequired`; the CLI reopens the store.
+    /// Checks the backup and marks it for restoring at the next start (the database cannot be
+    /// swapped under open connections); the current database is copied just before the swap.
+    /// The shell restarts on `RestartRequired`; the CLI reopens the store.
     pub async fn schedule_restore(&self, name: &str) -> Result<Backups, SupportError> {
         let chosen = backup::find(&self.backups_dir(), name)?;
         backup::check(&chosen).await?;
-        self.backup_now(BackupReason::BeforeRestore).await?;
         self.store().set_setting(backup::RESTORE_PENDING_KEY, &chosen.name).await?;
         tracing::info!(backup = %chosen.name, "restore scheduled for the next start");
+        let backups = self.backups().await?;
         self.events().emit(CoreEvent::BackupsChanged);
         self.events().emit(CoreEvent::RestartRequired);
-        self.backups().await
+        Ok(backups)
     }
 
     /// A daily backup when the newest automatic one is a day old, checked hourly; the newest N
@@ -234,7 +261,8 @@ async fn backup_now(
     reason: BackupReason,
 ) -> Result<BackupInfo, SupportError> {
     let info = backup::create(store.pool(), dir, reason).await?;
-    backup::prune(dir, backup::keep())?;
+    let pending: Option<String> = store.setting(backup::RESTORE_PENDING_KEY).await?;
+    backup::prune(dir, backup::keep(), pending.as_deref())?;
     events.emit(CoreEvent::BackupsChanged);
     Ok(info)
 }

@@ -115,7 +115,25 @@ impl Session {
 
     /// Starts a given app binary (the installed one, say) on `data_dir`.
     pub async fn start_app(app: &Path, data_dir: tempfile::TempDir, env: &[(&str, String)]) -> Result<Session> {
+        Self::start_app_with_args(app, data_dir, env, &[]).await
+    }
+
+    /// Starts a given app binary with arguments after `--data-dir DIR` (`--blank-window`, say).
+    pub async fn start_app_with_args(
+        app: &Path,
+        data_dir: tempfile::TempDir,
+        env: &[(&str, String)],
+        args: &[&str],
+    ) -> Result<Session> {
         let app = app.to_path_buf();
+        // Logs beside the test's data, not in the machine's log folder.
+        let log_dir = ("DEALDESK_LOG_DIR", data_dir.path().join("logs").display().to_string());
+        let env: Vec<(&str, String)> = if env.iter().any(|(k, _)| *k == log_dir.0) {
+            env.to_vec()
+        } else {
+            env.iter().cloned().chain([log_dir]).collect()
+        };
+        let env = env.as_slice();
         if !app.is_file() {
             bail!("{APP_ENV}={} is not a file", app.display());
         }
@@ -124,7 +142,7 @@ impl Session {
         stop_app_instances(&app);
         let mut last_error = None;
         for attempt in 1..=SESSION_ATTEMPTS {
-            match Self::open(&app, data_dir.path(), env).await {
+            match Self::open(&app, data_dir.path(), env, args).await {
                 Ok((driver, tauri_driver)) => return Ok(Session { driver, data_dir, tauri_driver, app }),
                 Err(error) => {
                     eprintln!("opening a WebDriver session, attempt {attempt} of {SESSION_ATTEMPTS}: {error:#}");
@@ -138,7 +156,7 @@ impl Session {
 
     /// One attempt: a fresh tauri-driver and a session on it, bounded in time (a start that
     /// hangs is retried rather than waited on for thirtyfour's two minutes).
-    async fn open(app: &Path, data_dir: &Path, env: &[(&str, String)]) -> Result<(WebDriver, Child)> {
+    async fn open(app: &Path, data_dir: &Path, env: &[(&str, String)], args: &[&str]) -> Result<(WebDriver, Child)> {
         let (port, native_port) = (free_port()?, free_port()?);
         let log_path = std::env::temp_dir().join(format!("dealdesk-e2e-tauri-driver-{port}.log"));
         let log = std::fs::File::create(&log_path).context("creating the tauri-driver log")?;
@@ -152,7 +170,7 @@ impl Session {
             .context("starting tauri-driver")?;
         // Owns the driver from here on, so an early error below still stops it.
         let mut guard = DriverGuard(Some(tauri_driver));
-        let result = Self::connect(app, data_dir, port, native_port).await;
+        let result = Self::connect(app, data_dir, args, port, native_port).await;
         let driver = match result {
             Ok(driver) => driver,
             Err(error) => {
@@ -169,17 +187,19 @@ impl Session {
         Ok((driver, tauri_driver))
     }
 
-    async fn connect(app: &Path, data_dir: &Path, port: u16, native_port: u16) -> Result<WebDriver> {
+    async fn connect(app: &Path, data_dir: &Path, args: &[&str], port: u16, native_port: u16) -> Result<WebDriver> {
         // tauri-driver listens at once, but forwards to WebKitWebDriver, which takes a moment.
         wait_for_port(port, Duration::from_secs(20))?;
         wait_for_port(native_port, Duration::from_secs(20))?;
+        let data_dir = data_dir.display().to_string();
+        let app_args: Vec<&str> = ["--data-dir", data_dir.as_str()].into_iter().chain(args.iter().copied()).collect();
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
             "tauri:options".into(),
             serde_json::json!({
                 "application": app,
-                "args": ["--data-dir", data_dir],
+                "args": app_args,
             }),
         );
         let opening = WebDriver::new(format!("http://127.0.0.1:{port}"), thirtyfour::Capabilities::from(caps));

@@ -76,8 +76,9 @@ async fn the_deb_installs_upgrades_old_data_takes_deep_links_and_uninstalls_leav
         eprintln!("skipped: {DEB_ENV} is not set (`cargo xtask test` builds the .deb and sets it)");
         return Ok(());
     };
-    // Install.
+    // Install; removed again however the test ends.
     run("dpkg", &["-i", &deb.to_string_lossy()], &[])?;
+    let _installed = Installed;
     ensure!(Path::new(INSTALLED_APP).is_file() && Path::new(INSTALLED_CLI).is_file(), "dpkg installed no binaries");
     let desktop = std::fs::read_dir("/usr/share/applications")?
         .flatten()
@@ -147,4 +148,16 @@ async fn the_deb_installs_upgrades_old_data_takes_deep_links_and_uninstalls_leav
     ensure!(std::fs::read_dir(data_dir.path().join("backups"))?.count() == 1, "the backups are gone");
     ensure!(std::fs::read_dir(&logs)?.count() >= 1, "the logs are gone");
     Ok(())
+}
+
+/// Removes the package when the test ends early, so a failure leaves no system-wide install (and
+/// no `dealdesk://` handler) behind for later runs.
+struct Installed;
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        if Path::new(INSTALLED_APP).exists() {
+            let _ = Command::new("dpkg").args(["-r", "dealdesk"]).status();
+        }
+    }
 }

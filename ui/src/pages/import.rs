@@ -136,6 +136,16 @@ pub fn import_dialog(props: &ImportDialogProps) -> Html {
         Callback::from(move |_: MouseEvent| on_close.emit(()))
     };
 
+    // An import that has started commits whatever the dialog does: it stays open until it ends.
+    let close_unless_importing = {
+        let on_close = props.on_close.clone();
+        let importing = view.step == ImportStep::Importing;
+        Callback::from(move |()| {
+            if !importing {
+                on_close.emit(());
+            }
+        })
+    };
     let busy = view.busy();
     let objects: Vec<(AttrValue, AttrValue)> =
         OBJECTS.iter().map(|o| (AttrValue::from(o.as_str()), AttrValue::from(object_label(*o)))).collect();
@@ -144,7 +154,7 @@ pub fn import_dialog(props: &ImportDialogProps) -> Html {
             if let Some(reason) = view.blocked_reason() {
                 <span class="muted import-blocked" id="import-blocked">{ reason }</span>
             }
-            <Button tone={Tone::Ghost} id="import-cancel" onclick={cancel}>{ "Cancel" }</Button>
+            <Button tone={Tone::Ghost} id="import-cancel" disabled={view.step == ImportStep::Importing} onclick={cancel}>{ "Cancel" }</Button>
             <Button tone={Tone::Primary} id="import-run" disabled={!view.can_import()} onclick={run}>
                 if view.step == ImportStep::Importing { <span class="spinner" aria-hidden="true" />{ " " } }
                 { view.run_label() }
@@ -152,7 +162,7 @@ pub fn import_dialog(props: &ImportDialogProps) -> Html {
         </>
     };
     html! {
-        <Modal title="Import CSV" id="import-dialog" wide=true on_close={props.on_close.clone()} {footer}>
+        <Modal title="Import CSV" id="import-dialog" wide=true on_close={close_unless_importing} {footer}>
             <p class="dialog-lead muted">
                 { "Pick what the file holds and the file. Dealdesk checks it first and shows what would change; nothing is written until you press Import." }
             </p>

@@ -10,8 +10,9 @@ use yew::Reducible;
 /// Rejected rows listed in the report; the rest are counted.
 pub const REJECTED_SHOWN: usize = 50;
 
-/// Files larger than this are refused in the window: the bytes cross the IPC as one message.
-pub const MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;
+/// Files larger than this are refused in the window: the bytes cross the IPC as one JSON message
+/// (several times their size in memory); `dealdesk-cli import` takes files up to 50 MB.
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 
 /// The objects the dialog offers, in order.
 pub const OBJECTS: [CsvObject; 3] = [CsvObject::People, CsvObject::Companies, CsvObject::Deals];
@@ -184,9 +185,13 @@ impl ImportView {
                 next.error = None;
                 next.generation += 1;
             }
+            // The previous file and its report go: "Import" must never run a file other than
+            // the one the user just picked.
             ImportAction::ReadFailed(message) => {
                 next.step = ImportStep::Idle;
                 next.error = Some(message);
+                next.file = None;
+                next.report = None;
             }
             ImportAction::File(file) => {
                 next.file = Some(file);
@@ -381,9 +386,10 @@ mod tests {
         // The same object again changes nothing.
         let same = v.apply(ImportAction::Object(CsvObject::Deals));
         assert_eq!(same.generation, v.generation);
-        // A failed read keeps the previous file.
+        // A failed read drops the previous file and its report: Import cannot run the old one.
         let failed = v.apply(ImportAction::Reading).apply(ImportAction::ReadFailed("too large".into()));
-        assert_eq!((failed.file, failed.step), (Some(file()), ImportStep::Idle));
+        assert_eq!((failed.file.clone(), failed.step), (None, ImportStep::Idle));
+        assert!(!failed.can_import());
     }
 
     #[test]

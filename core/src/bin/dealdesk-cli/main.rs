@@ -304,13 +304,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         None => default_data_dir()?,
     };
     let app = App::open(&data_dir).await?;
-    let restoring = matches!(cli.command, Command::Backup(support::BackupCommand::Restore { .. }));
     let result = dispatch(&app, cli.command).await;
     app.close().await;
-    // A restore is applied when the database next opens: now.
-    if restoring && result.is_ok() {
-        App::open(&data_dir).await?.close().await;
-    }
     result
 }
 

@@ -67,6 +67,15 @@ pub async fn run_backup(app: &App, command: BackupCommand) -> anyhow::Result<()>
             } else {
                 output::line(format!("restoring {name}; the current database was backed up first"))?;
             }
+            // Applied when the database next opens: now, unless the app has it open.
+            let data_dir = app.data_dir().to_path_buf();
+            app.close().await;
+            let reopened = App::open(&data_dir).await?;
+            let pending = reopened.backups().await?.restore_pending;
+            reopened.close().await;
+            if pending.is_some() {
+                anyhow::bail!("Dealdesk has the database open: the restore is applied when it next starts");
+            }
         }
     }
     Ok(())

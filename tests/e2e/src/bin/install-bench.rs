@@ -1,0 +1,236 @@
+//! The installed app's benchmark (run by `cargo xtask bench` under Xvfb, as root): the sizes of
+//! the release bundles and of the installed package, the start of the installed app to its first
+//! paint on an empty database and on the 100k benchmark database, against an empty Tauri window
+//! started and measured the same way (`--blank-window`), and the idle memory.
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
+
+use anyhow::{Context, Result, bail, ensure};
+use dealdesk_core::App;
+use dealdesk_e2e::Session;
+use dealdesk_model::UpdateSource;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const INSTALLED_APP: &str = "/usr/bin/dealdesk";
+const RUNS: usize = 5;
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+fn now_ms() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or_default()
+}
+
+/// When a process started, in ms since the epoch: its start in clock ticks since boot
+/// (/proc/PID/stat field 22) placed on the wall clock through /proc/uptime (10 ms resolution).
+fn process_start_ms(pid: u32) -> Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let ticks: f64 = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(19))
+        .and_then(|v| v.parse().ok())
+        .context("/proc/PID/stat starttime")?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime")?
+        .split_whitespace()
+        .next()
+        .and_then(|v| v.parse().ok())
+        .context("/proc/uptime")?;
+    let now = now_ms();
+    Ok(now - (uptime - ticks / 100.0) * 1000.0)
+}
+
+/// The newest process running `exe` (the app under WebDriver).
+fn newest_pid(exe: &Path) -> Option<u32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+        .filter(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|e| e == exe))
+        .max()
+}
+
+/// (RSS, PSS) in KiB of a process and its descendants (WebKit's web and network processes).
+fn tree_memory_kib(root: u32) -> (u64, u64) {
+    let mut parents = Vec::new();
+    for pid in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = pid.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        if let Some(ppid) =
+            stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().nth(1)).and_then(|p| p.parse::<u32>().ok())
+        {
+            parents.push((pid, ppid));
+        }
+    }
+    let mut members = vec![root];
+    let mut i = 0;
+    while i < members.len() {
+        let p = members[i];
+        members.extend(parents.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    let field = |pid: u32, name: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+            .ok()
+            .and_then(|t| {
+                t.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            })
+            .unwrap_or_default()
+    };
+    (members.iter().map(|p| field(*p, "Rss:")).sum(), members.iter().map(|p| field(*p, "Pss:")).sum())
+}
+
+/// Empties the page cache when allowed (root on a machine that permits it): a cold start.
+fn drop_caches() -> bool {
+    let _ = Command::new("sync").status();
+    std::fs::write("/proc/sys/vm/drop_caches", "3").is_ok()
+}
+
+/// One start: the app spawned by WebDriver, then process start → first content painted.
+async fn start_once(data: &Path, args: &[&str], cold: bool) -> Result<(f64, u32, Session)> {
+    let dir = tempfile::tempdir()?;
+    if data.exists() {
+        std::fs::copy(data, dir.path().join("dealdesk.sqlite3"))?;
+    }
+    if cold {
+        drop_caches();
+    }
+    let session = Session::start_app_with_args(Path::new(INSTALLED_APP), dir, &[], args).await?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let marks = loop {
+        let v = session
+            .js("return { origin: performance.timeOrigin, painted: (window.__dealdesk_marks || {})['first-rows'] || null };")
+            .await?;
+        if !v["painted"].is_null() {
+            break v;
+        }
+        if Instant::now() > deadline {
+            bail!("nothing painted within 60 s");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let painted = marks["origin"].as_f64().unwrap_or_default() + marks["painted"].as_f64().unwrap_or_default();
+    let pid = newest_pid(Path::new(INSTALLED_APP)).context("the installed app's process")?;
+    Ok((painted - process_start_ms(pid)?, pid, session))
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+async fn starts(label: &str, data: &Path, args: &[&str], cold: bool) -> Result<Vec<f64>> {
+    let mut times = Vec::new();
+    for run in 1..=RUNS {
+        let (ms, _, session) = start_once(data, args, cold).await?;
+        eprintln!("{label}, run {run}: {ms:.0} ms");
+        times.push(ms);
+        session.quit().await?;
+    }
+    Ok(times)
+}
+
+fn mib(bytes: f64) -> f64 {
+    bytes / 1024.0 / 1024.0
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let deb = PathBuf::from(arg("--deb").context("--deb names the release .deb")?);
+    let appimage = arg("--appimage").map(PathBuf::from);
+    let people: usize = arg("--people").and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let status = Command::new("dpkg").arg("-i").arg(&deb).status()?;
+    ensure!(status.success(), "dpkg -i {} failed", deb.display());
+    let _installed = Installed;
+    let installed_kib: f64 = String::from_utf8(
+        Command::new("dpkg-query").args(["-W", "-f=${Installed-Size}", "dealdesk"]).output()?.stdout,
+    )?
+    .trim()
+    .parse()?;
+    let deb_bytes = std::fs::metadata(&deb)?.len() as f64;
+    let appimage_bytes = appimage.as_ref().and_then(|p| std::fs::metadata(p).ok()).map(|m| m.len() as f64);
+
+    // The benchmark database: the window benchmark's 100k people, 20k companies, 50k deals.
+    let seeds = tempfile::tempdir()?;
+    let empty = seeds.path().join("empty/dealdesk.sqlite3");
+    let big = seeds.path().join("big/dealdesk.sqlite3");
+    for (path, people) in [(&empty, 0), (&big, people)] {
+        let dir = path.parent().context("seed dir")?;
+        let app = App::open(dir).await?;
+        app.dismiss_welcome().await?;
+        if people > 0 {
+            eprintln!("seeding {people} people…");
+            let data = dealdesk_core::sample::generate(people / 5, people, people / 2);
+            dealdesk_core::sample::load(app.crm(), &data, UpdateSource::Import).await?;
+        }
+        app.close().await;
+    }
+    let cold = drop_caches();
+    eprintln!(
+        "page cache {}",
+        if cold { "dropped before each start (cold)" } else { "cannot be dropped here (warm starts)" }
+    );
+
+    let blank = starts("empty Tauri window", Path::new("/nonexistent"), &["--blank-window"], cold).await?;
+    let empty_times = starts("installed app, empty database", &empty, &[], cold).await?;
+    let big_times = starts("installed app, 100k database", &big, &[], cold).await?;
+
+    // Idle memory after start on the empty database.
+    let (_, pid, session) = start_once(&empty, &[], false).await?;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let (rss, pss) = tree_memory_kib(pid);
+    session.quit().await?;
+    let (_, blank_pid, session) = start_once(Path::new("/nonexistent"), &["--blank-window"], false).await?;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let (blank_rss, blank_pss) = tree_memory_kib(blank_pid);
+    session.quit().await?;
+
+    let (b, e, g) = (median(blank), median(empty_times), median(big_times));
+    let kind = if cold { "cold (page cache dropped)" } else { "warm" };
+    println!("## Installed app benchmark\n");
+    println!(
+        "Release bundles; the installed `.deb` started by WebDriver under Xvfb; median of {RUNS} {kind} starts, from the process start (/proc) to the first content painted (the page's clock).\n"
+    );
+    println!("| measure | result | target | met |");
+    println!("|---|---|---|---|");
+    println!(
+        "| `.deb` size | {:.1} MB | ≤ 20 MB | {} |",
+        deb_bytes / 1e6,
+        if deb_bytes <= 20e6 { "yes" } else { "no" }
+    );
+    if let Some(bytes) = appimage_bytes {
+        println!("| AppImage size | {:.1} MB | | |", bytes / 1e6);
+    }
+    println!("| installed size (dpkg) | {:.1} MB | | |", installed_kib * 1024.0 / 1e6);
+    println!("| empty Tauri window (`--blank-window`): start → first paint | {b:.0} ms | baseline | |");
+    println!(
+        "| installed app, empty database: start → first paint | {e:.0} ms | ≤ 500 ms | {} |",
+        if e <= 500.0 { "yes" } else { "no" }
+    );
+    println!(
+        "| installed app, 100k database: start → first rows | {g:.0} ms | ≤ 800 ms | {} |",
+        if g <= 800.0 { "yes" } else { "no" }
+    );
+    println!(
+        "| idle RSS / PSS, app + WebKit (empty database) | {:.0} / {:.0} MiB | | |",
+        mib(rss as f64 * 1024.0),
+        mib(pss as f64 * 1024.0)
+    );
+    println!(
+        "| idle RSS / PSS, empty Tauri window | {:.0} / {:.0} MiB | baseline | |",
+        mib(blank_rss as f64 * 1024.0),
+        mib(blank_pss as f64 * 1024.0)
+    );
+    Ok(())
+}
+
+/// Removes the package however the benchmark ends.
+struct Installed;
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        let _ = Command::new("dpkg").args(["-r", "dealdesk"]).status();
+    }
+}
