@@ -397,7 +397,7 @@ impl App {
         AppInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             data_dir: self.data_dir.display().to_string(),
-            database_bytes: std::fs::metadata(&database).map(|m| m.len()).unwrap_or_default(),
+            database_bytes: self.store.bytes_on_disk(),
             database_file: database.display().to_string(),
         }
     }

@@ -272,7 +272,8 @@ fn install_test(root: &Path) -> Result<()> {
     }
     let deb = crate::bundle::find_deb(&crate::bundle::build_bundles(root, true, false)?)?;
     let mut test = headless(&PathBuf::from(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())));
-    test.args(["test", "-p", "dealdesk-e2e", "--test", "install", "--locked", "--", "--include-ignored"]);
+    // `--workspace`, as in the main run: the same feature set, so nothing is rebuilt.
+    test.args(["test", "--workspace", "--test", "install", "--locked", "--", "--include-ignored"]);
     test.env("DEALDESK_INSTALL_DEB", &deb);
     run_cmd(&mut test)
 }

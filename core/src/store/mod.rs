@@ -216,6 +216,13 @@ impl Store {
         &self.path
     }
 
+    /// The database's size on disk: the file plus its write-ahead log, where recent writes live
+    /// until a checkpoint.
+    pub fn bytes_on_disk(&self) -> u64 {
+        let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or_default();
+        size(&self.path) + size(&self.path.with_extension("sqlite3-wal"))
+    }
+
     /// Starts a write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so two writers
     /// queue on the busy timeout instead of failing when a read lock would need upgrading.
     pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {

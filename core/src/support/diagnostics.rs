@@ -63,7 +63,7 @@ impl App {
             version: env!("CARGO_PKG_VERSION").to_string(),
             platform: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
             data_dir: self.data_dir().display().to_string(),
-            database_bytes: std::fs::metadata(&database).map(|m| m.len()).unwrap_or_default(),
+            database_bytes: self.store().bytes_on_disk(),
             database_file: database.display().to_string(),
             log_dir: self.log_dir().display().to_string(),
             backups_dir: self.backups_dir().display().to_string(),
