@@ -158,6 +158,25 @@ async fn a_restore_brings_the_backup_back_at_the_next_open_and_keeps_a_copy_of_t
     app.close().await;
 }
 
+#[tokio::test]
+async fn a_cancelled_restore_leaves_the_data_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = open(dir.path()).await.unwrap();
+    let backup = app.backup_now(BackupReason::Manual).await.unwrap();
+    add_person(&app, "Later").await;
+    app.schedule_restore(&backup.name).await.unwrap();
+    let mut events = app.subscribe();
+    let cancelled = app.cancel_restore().await.unwrap();
+    assert!(cancelled.restore_pending.is_none());
+    assert!(matches!(events.try_recv(), Ok(dealdesk_model::ipc::CoreEvent::BackupsChanged)));
+    app.close().await;
+    let app = open(dir.path()).await.unwrap();
+    assert_eq!(people(&app).await, 1, "nothing was restored");
+    let backups = app.backups().await.unwrap();
+    assert!(backups.backups.iter().all(|b| b.reason != BackupReason::BeforeRestore), "no swap happened");
+    app.close().await;
+}
+
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_restore_waits_while_another_process_has_the_database_open() {
@@ -266,6 +285,7 @@ async fn a_csv_picked_in_the_window_is_checked_then_imported() {
         bytes,
         dry_run: true,
         keep_good_rows: false,
+        encoding: None,
     };
     let report = app.import_csv_file(&request, UI).await.unwrap();
     assert_eq!((report.rows, report.rejected.len(), report.committed), (2, 1, false));
@@ -277,6 +297,16 @@ async fn a_csv_picked_in_the_window_is_checked_then_imported() {
     request.bytes = b"".to_vec();
     let error = app.import_csv_file(&request, UI).await.err().unwrap();
     assert!(error.to_string().starts_with("people.csv: "), "{error}");
+    // Excel on Windows saves windows-1252: refused as UTF-8 with a way out, read once chosen.
+    request.bytes = b"First name,Last name,Email\nRen\xe9,M\xfcller,rene@example.com\n".to_vec();
+    let error = app.import_csv_file(&request, UI).await.err().unwrap().to_string();
+    assert!(error.contains("not valid UTF-8") && error.contains("choose its encoding"), "{error}");
+    assert_eq!(people(&app).await, 1, "nothing written");
+    request.encoding = Some("windows-1252".into());
+    let report = app.import_csv_file(&request, UI).await.unwrap();
+    assert_eq!((report.created, report.committed), (1, true));
+    let found = app.crm().list_people(&dealdesk_model::PersonQuery::default()).await.unwrap();
+    assert!(found.items.iter().any(|p| p.first_name == "René" && p.last_name == "Müller"), "{found:?}");
     app.close().await;
 }
 

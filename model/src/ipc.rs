@@ -265,6 +265,8 @@ commands! {
     /// Checks the backup, takes a copy of the current database, and restores at the next start;
     /// the app then restarts itself (a `RestartRequired` event).
     BackupRestore = "backup_restore": String => Backups;
+    /// Forgets a restore still waiting for the next start.
+    BackupRestoreCancel = "backup_restore_cancel": () => Backups;
     /// Help → Diagnostics.
     DiagnosticsGet = "diagnostics": () => Diagnostics;
     /// Opens the logs folder in the file manager.

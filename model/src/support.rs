@@ -27,6 +27,10 @@ pub struct ImportCsvRequest {
     pub dry_run: bool,
     /// Import the good rows even when some are rejected.
     pub keep_good_rows: bool,
+    /// The file's encoding when it is not UTF-8 (or UTF-16 with a byte-order mark), as a WHATWG
+    /// label such as `windows-1252`; `None` detects UTF-8/UTF-16 and refuses anything else.
+    #[serde(default)]
+    pub encoding: Option<String>,
 }
 
 /// The sample workspace, loaded through the CSV import: one report per file.

@@ -170,6 +170,7 @@ commands! {
     import_csv: ipc::ImportCsv => |app, request| app.import_csv_file(&request, SOURCE).await;
     backups_list: ipc::BackupsList => |app, _unit| app.backups().await;
     backup_restore: ipc::BackupRestore => |app, name| app.schedule_restore(&name).await;
+    backup_restore_cancel: ipc::BackupRestoreCancel => |app, _unit| app.cancel_restore().await;
     diagnostics: ipc::DiagnosticsGet => |app, _unit| app.diagnostics().await;
     open_logs_folder: ipc::OpenLogsFolder => |app, _unit| app.open_logs_folder();
 }

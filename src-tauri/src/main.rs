@@ -8,7 +8,9 @@ mod commands;
 
 use dealdesk_core::{App, default_data_dir};
 use dealdesk_model::ipc::{CORE_EVENT, CoreEvent};
+use std::ffi::OsString;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use tauri::{Emitter, Manager};
 
 /// How long the window shows "restarting" before a restart applies a restore.
@@ -164,9 +166,16 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     }
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
+    // `dealdesk cli …` is dealdesk-cli: the package ships one binary (decision 0017), and
+    // /usr/bin/dealdesk-cli runs this. Checked first, so the CLI never opens a window or the log.
+    let mut args = std::env::args_os();
+    if args.nth(1).is_some_and(|first| first == "cli") {
+        return Ok(dealdesk_cli::run(std::iter::once(OsString::from("dealdesk-cli")).chain(args)));
+    }
     if std::env::args().any(|a| a == "--blank-window") {
-        return run_blank_window();
+        run_blank_window()?;
+        return Ok(ExitCode::SUCCESS);
     }
     let _log_guard = init_logging();
     let data_dir = match data_dir_arg(std::env::args().skip(1)) {
@@ -247,7 +256,7 @@ fn main() -> anyhow::Result<()> {
                 tauri::async_runtime::block_on(app.close());
             }
         });
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

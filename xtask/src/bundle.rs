@@ -3,7 +3,7 @@
 //! target/tools, at the version of the `tauri` crate in Cargo.lock.
 
 use crate::setup;
-use crate::tasks::{build_ui, cargo, run_cmd, tool_path};
+use crate::tasks::{build_ui, run_cmd, tool_path};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -85,7 +85,7 @@ fn platform_bundles(appimage: bool) -> Vec<&'static str> {
     }
 }
 
-/// Builds the UI, the CLI and the bundles. `debug` builds unoptimised packages quickly (the
+/// Builds the UI and the bundles. `debug` builds unoptimised packages quickly (the
 /// install test); releases are optimised. Returns the bundle folder.
 pub fn bundle(root: &Path, debug: bool, appimage: bool) -> Result<PathBuf> {
     setup::all(root)?;
@@ -96,15 +96,6 @@ pub fn bundle(root: &Path, debug: bool, appimage: bool) -> Result<PathBuf> {
 /// The bundles, once the UI is built (ui/dist).
 pub fn build_bundles(root: &Path, debug: bool, appimage: bool) -> Result<PathBuf> {
     let cli = tauri_cli(root)?;
-    let profile = if debug { "debug" } else { "release" };
-    // The command-line tool ships in the package beside the app.
-    let mut build_cli = cargo();
-    build_cli.args(["build", "-p", "dealdesk-core", "--bin", "dealdesk-cli", "--locked"]);
-    if !debug {
-        build_cli.arg("--release");
-    }
-    run_cmd(&mut build_cli)?;
-
     // The Tauri CLI reads the config through src-tauri/tauri.conf.json (a link to the root one)
     // and resolves its paths from src-tauri/, while the app's build resolves them from the root:
     // the paths only the bundler reads are given absolute here.
@@ -120,7 +111,8 @@ pub fn build_bundles(root: &Path, debug: bool, appimage: bool) -> Result<PathBuf
                 "desktopTemplate": abs("packaging/linux/dealdesk.desktop"),
                 "postInstallScript": abs("packaging/linux/postinst"),
                 "postRemoveScript": abs("packaging/linux/postrm"),
-                "files": { "/usr/bin/dealdesk-cli": abs(&format!("target/{profile}/dealdesk-cli")) },
+                // The command line is the app binary's `dealdesk cli …` (decision 0017).
+                "files": { "/usr/bin/dealdesk-cli": abs("packaging/linux/dealdesk-cli") },
             } },
         },
     });
@@ -143,6 +135,7 @@ pub fn build_bundles(root: &Path, debug: bool, appimage: bool) -> Result<PathBuf
         }
         tauri.env("TAURI_APP_PATH", root.join("src-tauri")).current_dir(root);
         match (kind, run_cmd(&mut tauri)) {
+            ("deb", Ok(())) if !debug => recompress_deb(&find_deb(&out)?)?,
             (_, Ok(())) => {}
             // linuxdeploy and the AppImage runtime come from GitHub, which some machines cannot reach.
             ("appimage", Err(error)) => {
@@ -158,6 +151,23 @@ pub fn build_bundles(root: &Path, debug: bool, appimage: bool) -> Result<PathBuf
         }
     }
     Ok(out)
+}
+
+/// Repacks a release `.deb` with xz, as Debian's own packages are: Tauri writes gzip, and xz
+/// makes the package about a fifth smaller. Debug packages (the install test) stay as built.
+fn recompress_deb(deb: &Path) -> Result<()> {
+    if tool_path("dpkg-deb").is_none() {
+        eprintln!("bundle: dpkg-deb is missing; {} stays gzip-compressed", deb.display());
+        return Ok(());
+    }
+    let tree = deb.with_extension("tree");
+    if tree.exists() {
+        std::fs::remove_dir_all(&tree)?;
+    }
+    run_cmd(Command::new("dpkg-deb").arg("--raw-extract").arg(deb).arg(&tree))?;
+    run_cmd(Command::new("dpkg-deb").args(["-Zxz", "-z9", "--root-owner-group", "--build"]).arg(&tree).arg(deb))?;
+    std::fs::remove_dir_all(&tree)?;
+    Ok(())
 }
 
 /// Files under `dir`, recursively (none when it does not exist).

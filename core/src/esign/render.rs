@@ -120,11 +120,25 @@ const PRELUDE: &str = r##"
 }
 "##;
 
-/// The fonts Typst ships (Libertinus Serif, New Computer Modern, DejaVu Sans Mono), parsed once.
-/// They are compiled into the binary, so rendering never depends on the machine's fonts, and the
-/// PDF embeds the subsets it uses.
+/// The fonts contracts use, from those Typst ships (fonts/README.md): Libertinus Serif for text,
+/// DejaVu Sans Mono for raw text, New Computer Modern Math for a `$…$` a template writer types.
+/// Compiled into the binary, so rendering never depends on the machine's fonts; the PDF embeds the
+/// subsets it uses. Typst's other bundled faces are left out to keep the package small.
+const BUNDLED_FONTS: [&[u8]; 9] = [
+    include_bytes!("fonts/LibertinusSerif-Regular.otf"),
+    include_bytes!("fonts/LibertinusSerif-Bold.otf"),
+    include_bytes!("fonts/LibertinusSerif-Italic.otf"),
+    include_bytes!("fonts/LibertinusSerif-BoldItalic.otf"),
+    include_bytes!("fonts/NewCMMath-Regular.otf"),
+    include_bytes!("fonts/DejaVuSansMono.ttf"),
+    include_bytes!("fonts/DejaVuSansMono-Bold.ttf"),
+    include_bytes!("fonts/DejaVuSansMono-Oblique.ttf"),
+    include_bytes!("fonts/DejaVuSansMono-BoldOblique.ttf"),
+];
+
+/// The bundled fonts, parsed once.
 static FONTS: LazyLock<(LazyHash<FontBook>, Vec<Font>)> = LazyLock::new(|| {
-    let fonts: Vec<Font> = typst_assets::fonts().flat_map(|data| Font::iter(Bytes::new(data))).collect();
+    let fonts: Vec<Font> = BUNDLED_FONTS.iter().flat_map(|data| Font::iter(Bytes::new(*data))).collect();
     let book = FontBook::from_fonts(&fonts);
     (LazyHash::new(book), fonts)
 });
@@ -424,6 +438,20 @@ mod tests {
         let long = clean_value(&"x".repeat(100));
         assert!(long.contains('\u{200B}'), "long runs get break opportunities");
         assert!(clean_value(&"y".repeat(MAX_FIELD_CHARS + 10)).ends_with('…'));
+    }
+
+    #[test]
+    fn the_bundled_fonts_cover_text_bold_italic_raw_and_math() {
+        let (book, fonts) = &*FONTS;
+        assert_eq!(fonts.len(), BUNDLED_FONTS.len(), "every bundled file parses");
+        for family in ["libertinus serif", "new computer modern math", "dejavu sans mono"] {
+            assert!(book.contains_family(family), "{family} is bundled");
+        }
+        let body = "*Total:* _net_ `INV-7` costs $500 + $ $x^2$ per month.";
+        let rendered =
+            render(&RenderInput { body, fields: &BTreeMap::new(), signers: &[], anchors: AnchorStyle::DocuSign })
+                .expect("renders with the bundled fonts only");
+        assert_eq!(rendered.page_count(), 1);
     }
 
     #[test]

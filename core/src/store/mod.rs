@@ -198,6 +198,11 @@ impl Store {
         }))
     }
 
+    /// Forgets a restore waiting for the next start.
+    pub async fn cancel_pending_restore(&self) -> Result<(), sqlx::Error> {
+        clear_pending_restore(&self.pool).await
+    }
+
     /// Stores a value in the `setting` table (as JSON).
     pub async fn set_setting(&self, key: &str, value: &impl serde::Serialize) -> Result<(), sqlx::Error> {
         set_setting_in(&mut *self.pool.acquire().await?, key, value).await

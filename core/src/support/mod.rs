@@ -83,7 +83,7 @@ impl App {
             dry_run: request.dry_run,
             keep_good_rows: request.keep_good_rows,
             mapping: Vec::new(),
-            encoding: None,
+            encoding: request.encoding.clone(),
         };
         self.crm()
             .import_csv(request.object, &request.bytes, &options, source)
@@ -141,6 +141,7 @@ impl App {
                 bytes: bytes.to_vec(),
                 dry_run: false,
                 keep_good_rows: true,
+                encoding: None,
             };
             reports.push(self.import_csv_file(&request, source).await?);
         }
@@ -222,6 +223,19 @@ impl App {
         let backups = self.backups().await?;
         self.events().emit(CoreEvent::BackupsChanged);
         self.events().emit(CoreEvent::RestartRequired);
+        Ok(backups)
+    }
+
+    /// Forgets a restore waiting for the next start (one postponed because another process had
+    /// the database open, or scheduled by the CLI while the app ran). Nothing else changes.
+    pub async fn cancel_restore(&self) -> Result<Backups, SupportError> {
+        let pending: Option<String> = self.store().setting(backup::RESTORE_PENDING_KEY).await?;
+        self.store().cancel_pending_restore().await?;
+        if let Some(name) = pending {
+            tracing::info!(backup = %name, "restore cancelled");
+        }
+        let backups = self.backups().await?;
+        self.events().emit(CoreEvent::BackupsChanged);
         Ok(backups)
     }
 

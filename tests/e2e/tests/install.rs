@@ -141,6 +141,11 @@ async fn the_deb_installs_upgrades_old_data_takes_deep_links_and_uninstalls_leav
     result?;
     let data_dir = kept?;
 
+    // The packaged command line (the app binary's `dealdesk cli`) works on the same data.
+    let data_arg = data_dir.path().display().to_string();
+    let companies = run(INSTALLED_CLI, &["--data-dir", &data_arg, "companies", "list", "--json"], &[])?;
+    ensure!(companies.contains("Old Release Co"), "dealdesk-cli does not see the upgraded data: {companies}");
+
     // Uninstall: the program goes, the user's data stays.
     run("dpkg", &["-r", "dealdesk"], &[])?;
     ensure!(!Path::new(INSTALLED_APP).exists(), "dpkg -r left {INSTALLED_APP}");

@@ -7,8 +7,8 @@ use crate::components::overlay::Modal;
 use crate::components::toasts::use_notifier;
 use crate::ipc::invoke;
 use crate::state::import::{
-    ChosenFile, ImportAction, ImportStep, ImportView, MAX_FILE_BYTES, OBJECTS, REJECTED_SHOWN, imported_text,
-    mapping_text, object_label, rejected_lines, rows_text,
+    ChosenFile, ENCODINGS, ImportAction, ImportStep, ImportView, MAX_FILE_BYTES, OBJECTS, REJECTED_SHOWN, encoding_of,
+    imported_text, mapping_text, object_label, rejected_lines, rows_text,
 };
 use crate::state::support::size_text;
 use dealdesk_model::ipc::ImportCsv;
@@ -69,6 +69,10 @@ pub fn import_dialog(props: &ImportDialogProps) -> Html {
                 dispatch.dispatch(ImportAction::Object(object));
             }
         })
+    };
+    let on_encoding = {
+        let dispatch = view.dispatcher();
+        Callback::from(move |value: String| dispatch.dispatch(ImportAction::Encoding(encoding_of(&value))))
     };
     let on_file = {
         let dispatch = view.dispatcher();
@@ -147,6 +151,8 @@ pub fn import_dialog(props: &ImportDialogProps) -> Html {
         })
     };
     let busy = view.busy();
+    let encodings: Vec<(AttrValue, AttrValue)> =
+        ENCODINGS.iter().map(|(value, label)| (AttrValue::from(*value), AttrValue::from(*label))).collect();
     let objects: Vec<(AttrValue, AttrValue)> =
         OBJECTS.iter().map(|o| (AttrValue::from(o.as_str()), AttrValue::from(object_label(*o)))).collect();
     let footer = html! {
@@ -173,6 +179,9 @@ pub fn import_dialog(props: &ImportDialogProps) -> Html {
                     <span class="field-label">{ "CSV file" }</span>
                     <input id="import-file" type="file" accept=".csv,text/csv" disabled={busy} onchange={on_file} />
                 </label>
+                <Select id="import-encoding" label={AttrValue::from("Encoding")}
+                    value={AttrValue::from(view.encoding.clone().unwrap_or_default())}
+                    options={encodings} disabled={busy} on_change={on_encoding} />
             </div>
             if let Some(file) = &view.file {
                 <div class="muted import-file" id="import-file-name" data-name={file.name.clone()}>

@@ -12,8 +12,8 @@ use crate::shell::apply_theme;
 use crate::state::support::{kept_text, pending_text, restore_question, restore_scheduled_text, size_text};
 use crate::state::whop::short_time;
 use dealdesk_model::ipc::{
-    BackupRestore, BackupsList, DefineCustomField, DeleteCustomField, ExportCsv, GetAppInfo, GetSettings,
-    ListCustomFields, ListPipelines, SavePipelineEdit, SaveSettings, UpdateCustomField,
+    BackupRestore, BackupRestoreCancel, BackupsList, DefineCustomField, DeleteCustomField, ExportCsv, GetAppInfo,
+    GetSettings, ListCustomFields, ListPipelines, SavePipelineEdit, SaveSettings, UpdateCustomField,
 };
 use dealdesk_model::support::{BackupInfo, Backups};
 use dealdesk_model::{
@@ -555,6 +555,27 @@ fn backups_card(props: &BackupsCardProps) -> Html {
         let restoring = restoring.clone();
         Callback::from(move |_: ()| restoring.set(None))
     };
+    let cancel_restore = {
+        let (backups, notifier) = (backups.clone(), notifier.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (backups, notifier) = (backups.clone(), notifier.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match invoke::<BackupRestoreCancel>(&()).await {
+                    Ok(list) => {
+                        backups.set(Some(Ok(list)));
+                        if let Some(n) = &notifier {
+                            n.success("Restore cancelled: the current data stays.");
+                        }
+                    }
+                    Err(e) => {
+                        if let Some(n) = &notifier {
+                            n.error(format!("Cannot cancel the restore: {}", e.message));
+                        }
+                    }
+                }
+            });
+        })
+    };
     html! {
         <Card title={AttrValue::from("Backups")} id="backups-card">
             { match &*backups {
@@ -570,7 +591,10 @@ fn backups_card(props: &BackupsCardProps) -> Html {
                             { "; the ones you take with Back up now are kept until you delete them." }
                         </div>
                         if let Some(name) = &list.restore_pending {
-                            <div class="banner warning" id="backup-restore-pending" role="status">{ pending_text(name) }</div>
+                            <div class="banner warning" id="backup-restore-pending" role="status">
+                                <span>{ pending_text(name) }</span>
+                                <Button id="backup-restore-cancel" onclick={cancel_restore}>{ "Cancel restore" }</Button>
+                            </div>
                         }
                         <div id="backups" class="backups">
                             if list.backups.is_empty() {

@@ -18,6 +18,22 @@ pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 pub const OBJECTS: [CsvObject; 3] = [CsvObject::People, CsvObject::Companies, CsvObject::Deals];
 
 /// "People", "Companies", "Deals".
+/// The encodings the import dialog offers (WHATWG labels, as the core reads them) beside
+/// "Automatic": what spreadsheets on Windows and older Macs, and Japanese Excel, save.
+pub const ENCODINGS: &[(&str, &str)] = &[
+    ("", "Automatic (UTF-8 or UTF-16)"),
+    ("windows-1252", "Western, Windows (Excel on Windows)"),
+    ("iso-8859-1", "Western, ISO Latin-1"),
+    ("macintosh", "Western, Mac OS Roman"),
+    ("windows-1250", "Central European, Windows"),
+    ("shift_jis", "Japanese, Shift JIS"),
+];
+
+/// The encoding a select value stands for (`None` for automatic).
+pub fn encoding_of(value: &str) -> Option<String> {
+    (!value.is_empty()).then(|| value.to_string())
+}
+
 pub fn object_label(object: CsvObject) -> &'static str {
     match object {
         CsvObject::People => "People",
@@ -126,6 +142,8 @@ pub struct ImportView {
     /// The latest dry run for this file and object.
     pub report: Option<ImportReport>,
     pub keep_good_rows: bool,
+    /// The file's encoding, `None` for automatic (UTF-8, or UTF-16 with a byte-order mark).
+    pub encoding: Option<String>,
     /// Why the last step failed (the file stays chosen).
     pub error: Option<String>,
     /// Bumped by every change that makes an answer in flight stale.
@@ -140,6 +158,7 @@ impl ImportView {
             step: ImportStep::Idle,
             report: None,
             keep_good_rows: false,
+            encoding: None,
             error: None,
             generation: 0,
         }
@@ -149,6 +168,8 @@ impl ImportView {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImportAction {
     Object(CsvObject),
+    /// Another encoding (`None`: automatic): the file is checked again.
+    Encoding(Option<String>),
     Reading,
     /// The file could not be read (or is too large).
     ReadFailed(String),
@@ -174,6 +195,15 @@ impl ImportView {
             ImportAction::Object(object) => {
                 if object != next.object {
                     next.object = object;
+                    next.report = None;
+                    next.error = None;
+                    next.step = ImportStep::Idle;
+                    next.generation += 1;
+                }
+            }
+            ImportAction::Encoding(encoding) => {
+                if encoding != next.encoding {
+                    next.encoding = encoding;
                     next.report = None;
                     next.error = None;
                     next.step = ImportStep::Idle;
@@ -251,6 +281,7 @@ impl ImportView {
             bytes: file.bytes.as_ref().clone(),
             dry_run,
             keep_good_rows: self.keep_good_rows,
+            encoding: self.encoding.clone(),
         })
     }
 
@@ -327,6 +358,23 @@ mod tests {
 
     fn file() -> ChosenFile {
         ChosenFile { name: "people.csv".into(), bytes: Rc::new(b"name,email\nAnn,ann@x.io\n".to_vec()) }
+    }
+
+    #[test]
+    fn another_encoding_checks_the_file_again_and_travels_with_the_request() {
+        let mut v = ImportView::new(CsvObject::People).apply(ImportAction::File(file()));
+        assert_eq!(v.request(true).unwrap().encoding, None);
+        let generation = v.generation;
+        v = v.apply(ImportAction::Checked { generation, result: Err("the file is not valid UTF-8".into()) });
+        assert!(v.error.is_some());
+        v = v.apply(ImportAction::Encoding(encoding_of("windows-1252")));
+        assert!(v.generation > generation, "the answer for the old encoding is stale");
+        assert!(v.error.is_none() && v.report.is_none(), "checked again");
+        assert_eq!(v.request(true).unwrap().encoding.as_deref(), Some("windows-1252"));
+        let same = v.generation;
+        v = v.apply(ImportAction::Encoding(encoding_of("windows-1252")));
+        assert_eq!(v.generation, same, "the same choice changes nothing");
+        assert_eq!(v.apply(ImportAction::Encoding(encoding_of(""))).encoding, None);
     }
 
     #[test]

@@ -117,7 +117,7 @@ pub fn on_key(state: KeyState, key: &KeyInput) -> (KeyState, Option<ShellAction>
 /// The shortcuts the help overlay lists.
 pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Ctrl/⌘ K", "Command palette: search records, jump, run commands"),
-    ("/", "Focus the search box"),
+    ("/", "Search: opens the palette, ready to type"),
     ("n", "New record on this screen"),
     ("g h", "Go to the dashboard"),
     ("g p", "Go to people"),

@@ -7,7 +7,7 @@ pub enum ImportError {
     #[error("the file is {size} bytes; the limit is {limit} bytes")]
     TooLarge { size: usize, limit: usize },
     #[error(
-        "the file is not valid UTF-8 (first bad byte on line {line}); save it as UTF-8 or name its encoding, e.g. --encoding windows-1252"
+        "the file is not valid UTF-8 (first bad byte on line {line}); save it as UTF-8 or choose its encoding, e.g. windows-1252 (Encoding in the import dialog, --encoding in the CLI)"
     )]
     NotUtf8 { line: u64 },
     #[error("unknown encoding '{0}' (try utf-8, utf-16le, windows-1252, iso-8859-1, shift_jis)")]

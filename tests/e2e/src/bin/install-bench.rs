@@ -88,8 +88,13 @@ fn drop_caches() -> bool {
     std::fs::write("/proc/sys/vm/drop_caches", "3").is_ok()
 }
 
-/// One start: the app spawned by WebDriver, then process start → first content painted.
-async fn start_once(data: &Path, args: &[&str], cold: bool) -> Result<(f64, u32, Session)> {
+/// Where a start's time goes, in ms from the process start: the page's clock starting (the shell,
+/// the database and WebKit's processes), the wasm running, the first command answered, painted.
+const PHASES: [&str; 4] = ["page clock starts", "wasm starts", "first command answered", "first content painted"];
+
+/// One start: the app spawned by WebDriver, then process start → first content painted, and the
+/// time each phase ended.
+async fn start_once(data: &Path, args: &[&str], cold: bool) -> Result<(f64, [f64; 4], u32, Session)> {
     let dir = tempfile::tempdir()?;
     if data.exists() {
         std::fs::copy(data, dir.path().join("dealdesk.sqlite3"))?;
@@ -107,26 +112,32 @@ async fn start_once(data: &Path, args: &[&str], cold: bool) -> Result<(f64, u32,
     let settle = Instant::now() + Duration::from_secs(3);
     let marks = loop {
         let v = session
-            .js("const n = performance.getEntriesByType('navigation')[0]; const m = window.__dealdesk_marks || {}; return { origin: performance.timeOrigin, painted: m['first-rows'] || null, mounted: m['table-mounted'] || null, loaded: n && n.loadEventEnd > 0 ? n.loadEventEnd : null };")
+            .js("const n = performance.getEntriesByType('navigation')[0]; const m = window.__dealdesk_marks || {}; return { origin: performance.timeOrigin, painted: m['first-rows'] || null, mounted: m['table-mounted'] || null, loaded: n && n.loadEventEnd > 0 ? n.loadEventEnd : null, wasm: m['wasm-start'] || null, answered: m['first-invoke-answered'] || null };")
             .await?;
         if !v["painted"].is_null() {
             break v;
         }
         // An empty database has no rows to paint: the people page painted is its first paint.
         if empty_ok && !v["mounted"].is_null() && Instant::now() > settle {
-            break serde_json::json!({ "origin": v["origin"], "painted": v["mounted"] });
+            let mut v = v;
+            v["painted"] = v["mounted"].clone();
+            break v;
         }
         if blank && !v["loaded"].is_null() {
-            break serde_json::json!({ "origin": v["origin"], "painted": v["loaded"] });
+            let mut v = v;
+            v["painted"] = v["loaded"].clone();
+            break v;
         }
         if Instant::now() > deadline {
             bail!("nothing painted within 60 s");
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
-    let painted = marks["origin"].as_f64().unwrap_or_default() + marks["painted"].as_f64().unwrap_or_default();
     let pid = newest_pid(Path::new(INSTALLED_APP)).context("the installed app's process")?;
-    Ok((painted - process_start_ms(pid)?, pid, session))
+    let clock = marks["origin"].as_f64().unwrap_or_default() - process_start_ms(pid)?;
+    let at = |name: &str| marks[name].as_f64().map_or(f64::NAN, |ms| clock + ms);
+    let phases = [clock, at("wasm"), at("answered"), at("painted")];
+    Ok((phases[3], phases, pid, session))
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -134,15 +145,20 @@ fn median(mut values: Vec<f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-async fn starts(label: &str, data: &Path, args: &[&str], cold: bool) -> Result<Vec<f64>> {
+/// `RUNS` starts: their times to first paint, and the median time each phase ended.
+async fn starts(label: &str, data: &Path, args: &[&str], cold: bool) -> Result<(Vec<f64>, [f64; 4])> {
     let mut times = Vec::new();
+    let mut phases: [Vec<f64>; 4] = Default::default();
     for run in 1..=RUNS {
-        let (ms, _, session) = start_once(data, args, cold).await?;
-        eprintln!("{label}, run {run}: {ms:.0} ms");
+        let (ms, ends, _, session) = start_once(data, args, cold).await?;
+        eprintln!("{label}, run {run}: {ms:.0} ms (phases end at {ends:.0?} ms)");
         times.push(ms);
+        for (all, end) in phases.iter_mut().zip(ends) {
+            all.push(end);
+        }
         session.quit().await?;
     }
-    Ok(times)
+    Ok((times, phases.map(median)))
 }
 
 fn mib(bytes: f64) -> f64 {
@@ -186,16 +202,17 @@ async fn main() -> Result<()> {
         if cold { "dropped before each start (cold)" } else { "cannot be dropped here (warm starts)" }
     );
 
-    let blank = starts("empty Tauri window", Path::new("/nonexistent"), &["--blank-window"], cold).await?;
-    let empty_times = starts("installed app, empty database", &empty, &[], cold).await?;
-    let big_times = starts("installed app, 100k database", &big, &[], cold).await?;
+    let (blank, blank_phases) =
+        starts("empty Tauri window", Path::new("/nonexistent"), &["--blank-window"], cold).await?;
+    let (empty_times, empty_phases) = starts("installed app, empty database", &empty, &[], cold).await?;
+    let (big_times, big_phases) = starts("installed app, 100k database", &big, &[], cold).await?;
 
     // Idle memory after start on the empty database.
-    let (_, pid, session) = start_once(&empty, &[], false).await?;
+    let (_, _, pid, session) = start_once(&empty, &[], false).await?;
     tokio::time::sleep(Duration::from_secs(5)).await;
     let (rss, pss) = tree_memory_kib(pid);
     session.quit().await?;
-    let (_, blank_pid, session) = start_once(Path::new("/nonexistent"), &["--blank-window"], false).await?;
+    let (_, _, blank_pid, session) = start_once(Path::new("/nonexistent"), &["--blank-window"], false).await?;
     tokio::time::sleep(Duration::from_secs(5)).await;
     let (blank_rss, blank_pss) = tree_memory_kib(blank_pid);
     session.quit().await?;
@@ -236,6 +253,13 @@ async fn main() -> Result<()> {
         mib(blank_rss as f64 * 1024.0),
         mib(blank_pss as f64 * 1024.0)
     );
+    println!("\nWhere a start's time goes: when each phase ends, ms after the process start (medians).\n");
+    println!("| phase | empty Tauri window | app, empty database | app, 100k database |");
+    println!("|---|---|---|---|");
+    for (i, phase) in PHASES.iter().enumerate() {
+        let cell = |v: f64| if v.is_nan() { "–".to_string() } else { format!("{v:.0}") };
+        println!("| {phase} | {} | {} | {} |", cell(blank_phases[i]), cell(empty_phases[i]), cell(big_phases[i]));
+    }
     Ok(())
 }
 

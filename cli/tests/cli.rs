@@ -203,3 +203,22 @@ fn data_dir_comes_from_the_environment_and_is_shared() {
     let listed = run(&["companies", "list"]);
     assert!(String::from_utf8_lossy(&listed.stdout).contains("Env Co"));
 }
+
+#[test]
+fn backups_are_taken_listed_restored_and_a_waiting_restore_can_be_cancelled() {
+    let cli = Cli::new();
+    cli.ok(&["companies", "add", "--name", "Kept Co"]);
+    let backup = cli.json(&["backup", "create"]);
+    let name = backup["name"].as_str().unwrap().to_string();
+    cli.ok(&["companies", "add", "--name", "Later Co"]);
+    let listed = cli.json(&["backup", "list"]);
+    assert!(listed["backups"].as_array().unwrap().iter().any(|b| b["name"] == name.as_str()));
+    assert_eq!(cli.ok(&["backup", "cancel-restore"]).trim(), "no restore was waiting");
+    // Nothing else has the database open: the restore is applied at once.
+    cli.ok(&["backup", "restore", &name]);
+    let companies = cli.json(&["companies", "list"]);
+    let names: Vec<&str> = companies.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["Kept Co"], "the backup's data is back");
+    let listed = cli.json(&["backup", "cancel-restore"]);
+    assert!(listed["restore_pending"].is_null());
+}

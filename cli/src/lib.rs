@@ -1,6 +1,8 @@
 //! `dealdesk-cli`: the CRM from a terminal or a script, on the same database as the app.
 //!
 //! Human tables by default, JSON with `--json`. Bad input exits non-zero with one line on stderr.
+//! A library so the installed app carries it as `dealdesk cli …` (one binary in the package,
+//! decision 0017); `dealdesk-cli` is the same code as a binary of its own.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod ai;
@@ -252,8 +254,13 @@ enum NotesCommand {
     },
 }
 
-fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+/// Runs the command line `args` (the first is the program name) and returns the exit code.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
             use clap::error::ErrorKind;
@@ -288,7 +295,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(execute(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let message = format!("{error:#}").replace('\n', " ");
@@ -298,7 +305,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn execute(cli: Cli) -> anyhow::Result<()> {
     let data_dir = match cli.data_dir {
         Some(dir) => dir,
         None => default_data_dir()?,

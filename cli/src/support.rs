@@ -26,6 +26,11 @@ pub enum BackupCommand {
         #[command(flatten)]
         json: JsonFlag,
     },
+    /// Forget a restore that waits for the app's next start
+    CancelRestore {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
 }
 
 #[derive(Subcommand)]
@@ -74,7 +79,21 @@ pub async fn run_backup(app: &App, command: BackupCommand) -> anyhow::Result<()>
             let pending = reopened.backups().await?.restore_pending;
             reopened.close().await;
             if pending.is_some() {
-                anyhow::bail!("Dealdesk has the database open: the restore is applied when it next starts");
+                anyhow::bail!(
+                    "Dealdesk has the database open: the restore is applied when it next starts (`backup cancel-restore` forgets it)"
+                );
+            }
+        }
+        BackupCommand::CancelRestore { json } => {
+            let pending = app.backups().await?.restore_pending;
+            let backups = app.cancel_restore().await?;
+            if json.json {
+                output::json(&backups)?;
+            } else {
+                match pending {
+                    Some(name) => output::line(format!("cancelled the restore of {name}"))?,
+                    None => output::line("no restore was waiting")?,
+                }
             }
         }
     }
