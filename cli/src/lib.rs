@@ -284,10 +284,11 @@ where
             return ExitCode::from(2);
         }
     };
-    tracing_subscriber::fmt()
+    // A caller that already logs (the app binary never does before `cli`) keeps its subscriber.
+    let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
-        .init();
+        .try_init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(error) => {
@@ -310,8 +311,14 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         Some(dir) => dir,
         None => default_data_dir()?,
     };
+    let command = match cli.command {
+        Command::Backup(support::BackupCommand::CancelRestore { json }) => {
+            return support::cancel_restore(&data_dir, json.json).await;
+        }
+        command => command,
+    };
     let app = App::open(&data_dir).await?;
-    let result = dispatch(&app, cli.command).await;
+    let result = dispatch(&app, command).await;
     app.close().await;
     result
 }

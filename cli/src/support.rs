@@ -4,8 +4,10 @@ use crate::JsonFlag;
 use crate::output;
 use clap::Subcommand;
 use dealdesk_core::App;
+use dealdesk_core::store::Store;
 use dealdesk_model::UpdateSource;
 use dealdesk_model::support::BackupReason;
+use std::path::Path;
 
 #[derive(Subcommand)]
 pub enum BackupCommand {
@@ -84,17 +86,21 @@ pub async fn run_backup(app: &App, command: BackupCommand) -> anyhow::Result<()>
                 );
             }
         }
-        BackupCommand::CancelRestore { json } => {
-            let pending = app.backups().await?.restore_pending;
-            let backups = app.cancel_restore().await?;
-            if json.json {
-                output::json(&backups)?;
-            } else {
-                match pending {
-                    Some(name) => output::line(format!("cancelled the restore of {name}"))?,
-                    None => output::line("no restore was waiting")?,
-                }
-            }
+        BackupCommand::CancelRestore { json } => cancel_restore(app.data_dir(), json.json).await?,
+    }
+    Ok(())
+}
+
+/// `backup cancel-restore`, run before the database opens: opening it applies a waiting restore,
+/// the very thing being cancelled.
+pub async fn cancel_restore(data_dir: &Path, json: bool) -> anyhow::Result<()> {
+    let cancelled = Store::cancel_pending_restore_at(data_dir).await?;
+    if json {
+        output::json(&serde_json::json!({ "cancelled": cancelled }))?;
+    } else {
+        match cancelled {
+            Some(name) => output::line(format!("cancelled the restore of {name}"))?,
+            None => output::line("no restore was waiting")?,
         }
     }
     Ok(())

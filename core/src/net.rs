@@ -1,7 +1,45 @@
 //! HTTP helpers every remote client shares (Whop, the AI providers, later e-sign): the jittered
 //! backoff, `Retry-After`, a client-side rate limit, and readable transport errors.
 
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
+/// An HTTP client built on its first request. Building one loads the system's TLS roots (60 ms
+/// warm, 100 ms cold here), which every start of the app and every CLI command paid once per
+/// service although most never reach the network. Clones share one client.
+#[derive(Clone)]
+pub struct LazyHttp {
+    client: Arc<OnceLock<reqwest::Client>>,
+    settings: Arc<dyn Fn() -> reqwest::ClientBuilder + Send + Sync>,
+}
+
+impl LazyHttp {
+    /// `settings` makes the builder (timeouts, redirects, user agent); it runs once.
+    pub fn new(settings: impl Fn() -> reqwest::ClientBuilder + Send + Sync + 'static) -> LazyHttp {
+        LazyHttp { client: Arc::new(OnceLock::new()), settings: Arc::new(settings) }
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        self.client.get_or_init(|| match (self.settings)().build() {
+            Ok(client) => client,
+            // Only a TLS backend that cannot start fails here, and then the default client (which
+            // needs the same backend) cannot be built either: reqwest panics, as it would have at
+            // start before clients were lazy.
+            Err(error) => {
+                tracing::error!(error = %describe_reqwest(&error), "cannot build the HTTP client; using the defaults");
+                reqwest::Client::default()
+            }
+        })
+    }
+}
+
+impl std::ops::Deref for LazyHttp {
+    type Target = reqwest::Client;
+
+    fn deref(&self) -> &reqwest::Client {
+        self.client()
+    }
+}
 
 /// A readable cause for a reqwest failure (its Display hides the interesting part in `source`).
 pub(crate) fn describe_reqwest(error: &reqwest::Error) -> String {

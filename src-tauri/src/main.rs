@@ -202,8 +202,13 @@ fn main() -> anyhow::Result<ExitCode> {
         .invoke_handler(commands::handler())
         .setup(move |tauri_app| {
             // Opened here, after the single-instance check, so a second start never touches the
-            // database.
-            let app = tauri::async_runtime::block_on(App::open(&data_dir))?;
+            // database; in the background while the window is made, so WebKit starts its processes
+            // meanwhile. The page's first command waits for the event loop, which runs once this
+            // hook has returned, with the App managed.
+            let opening = tauri::async_runtime::spawn(async move { App::open(&data_dir).await });
+            open_window(tauri_app, None)?;
+            let app = tauri::async_runtime::block_on(opening)
+                .map_err(|error| anyhow::anyhow!("opening the database stopped: {error}"))??;
             let events = app.subscribe();
             // Writes by the CLI or a script reach open windows too; the Whop scheduler polls.
             // Entering the runtime lets the core spawn them onto it.
@@ -217,7 +222,6 @@ fn main() -> anyhow::Result<ExitCode> {
                 app.spawn_daily_backups();
             }
             tauri_app.manage(app);
-            open_window(tauri_app, None)?;
             deep_links(tauri_app);
             let handle = tauri_app.handle().clone();
             let mut events = events;

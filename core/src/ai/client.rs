@@ -19,7 +19,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(8);
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
 pub struct AiClient {
-    http: reqwest::Client,
+    http: crate::net::LazyHttp,
     limiter: RateLimiter,
     timeout: Duration,
 }
@@ -31,7 +31,7 @@ enum Attempt {
 }
 
 impl AiClient {
-    pub fn new(http: reqwest::Client, max_requests_per_minute: u32, timeout: Duration) -> AiClient {
+    pub fn new(http: crate::net::LazyHttp, max_requests_per_minute: u32, timeout: Duration) -> AiClient {
         AiClient { http, limiter: RateLimiter::per_minute(max_requests_per_minute), timeout }
     }
 

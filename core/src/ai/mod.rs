@@ -66,7 +66,7 @@ pub struct Ai {
     secrets: Arc<dyn SecretStore>,
     /// Keyring entries are per data folder: `ai-api-key:<install id>:<provider>`.
     key_prefix: String,
-    http: reqwest::Client,
+    http: crate::net::LazyHttp,
     env: AiEnv,
     engine: Mutex<Option<Arc<Engine>>>,
     /// Wakes the outbox worker when a run is queued.

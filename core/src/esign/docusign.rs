@@ -96,7 +96,7 @@ struct TokenAnswer {
 /// The sign-in and the tokens.
 pub struct DocuSignAuth {
     config: DocuSignConfig,
-    http: reqwest::Client,
+    http: crate::net::LazyHttp,
     secrets: Arc<dyn SecretStore>,
     entry: String,
     pending: Mutex<HashMap<String, PendingLogin>>,
@@ -104,7 +104,12 @@ pub struct DocuSignAuth {
 }
 
 impl DocuSignAuth {
-    pub fn new(config: DocuSignConfig, http: reqwest::Client, secrets: Arc<dyn SecretStore>, entry: String) -> Self {
+    pub fn new(
+        config: DocuSignConfig,
+        http: crate::net::LazyHttp,
+        secrets: Arc<dyn SecretStore>,
+        entry: String,
+    ) -> Self {
         DocuSignAuth {
             config,
             http,
@@ -360,7 +365,7 @@ enum Body {
 }
 
 impl DocuSign {
-    pub fn new(http: reqwest::Client, auth: Arc<DocuSignAuth>) -> DocuSign {
+    pub fn new(http: crate::net::LazyHttp, auth: Arc<DocuSignAuth>) -> DocuSign {
         // DocuSign's burst limit is 200 per 30 s on demo; stay far below it.
         DocuSign { http: EsignHttp::new(PROVIDER, http, 120, Duration::from_secs(60)), auth }
     }

@@ -30,7 +30,7 @@ pub struct DropboxSign {
 }
 
 impl DropboxSign {
-    pub fn new(http: reqwest::Client, api_url: &str, api_key: String, test_mode: bool) -> DropboxSign {
+    pub fn new(http: crate::net::LazyHttp, api_url: &str, api_key: String, test_mode: bool) -> DropboxSign {
         // The standard limit is 100 per minute (25 for sends and files, 10 in test mode).
         DropboxSign {
             http: EsignHttp::new(PROVIDER, http, if test_mode { 10 } else { 25 }, Duration::from_secs(60)),

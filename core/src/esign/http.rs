@@ -35,13 +35,13 @@ impl Reply {
 
 pub struct EsignHttp {
     pub provider: &'static str,
-    http: reqwest::Client,
+    http: crate::net::LazyHttp,
     limiter: RateLimiter,
     timeout: Duration,
 }
 
 impl EsignHttp {
-    pub fn new(provider: &'static str, http: reqwest::Client, per_minute: u32, timeout: Duration) -> EsignHttp {
+    pub fn new(provider: &'static str, http: crate::net::LazyHttp, per_minute: u32, timeout: Duration) -> EsignHttp {
         EsignHttp { provider, http, limiter: RateLimiter::per_minute(per_minute), timeout }
     }
 

@@ -166,7 +166,7 @@ pub struct Esign {
     secrets: Arc<dyn SecretStore>,
     install_id: String,
     env: EsignEnv,
-    http: reqwest::Client,
+    http: crate::net::LazyHttp,
     vault: Vault,
     docusign_auth: Arc<DocuSignAuth>,
     outbox_wake: Arc<Notify>,
@@ -183,11 +183,11 @@ fn json_error(error: serde_json::Error) -> EsignError {
 
 impl Esign {
     pub fn new(parts: EsignParts) -> Esign {
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("Dealdesk/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
+        let http = crate::net::LazyHttp::new(|| {
+            reqwest::Client::builder()
+                .user_agent(concat!("Dealdesk/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(Duration::from_secs(10))
+        });
         let docusign_auth = Arc::new(DocuSignAuth::new(
             parts.env.docusign.clone(),
             http.clone(),

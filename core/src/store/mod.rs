@@ -203,6 +203,23 @@ impl Store {
         clear_pending_restore(&self.pool).await
     }
 
+    /// Forgets a restore waiting for the next start without opening the store, which would apply
+    /// it first (`dealdesk-cli backup cancel-restore`). Returns the backup that was waiting.
+    pub async fn cancel_pending_restore_at(data_dir: &Path) -> Result<Option<String>, StoreError> {
+        let path = data_dir.join(DATABASE_FILE);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let pool = connect(&path).await?;
+        let pending = pending_restore(&pool).await?;
+        clear_pending_restore(&pool).await?;
+        pool.close().await;
+        if let Some(name) = &pending {
+            tracing::info!(backup = %name, "restore cancelled");
+        }
+        Ok(pending)
+    }
+
     /// Stores a value in the `setting` table (as JSON).
     pub async fn set_setting(&self, key: &str, value: &impl serde::Serialize) -> Result<(), sqlx::Error> {
         set_setting_in(&mut *self.pool.acquire().await?, key, value).await

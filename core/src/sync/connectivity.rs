@@ -82,7 +82,7 @@ impl Connectivity {
 
     /// While offline, probes `url` with backoff until any HTTP answer comes back. Runs forever;
     /// the app spawns it once.
-    pub async fn run_probe(&self, http: reqwest::Client, url: String) {
+    pub async fn run_probe(&self, http: crate::net::LazyHttp, url: String) {
         let mut rx = self.subscribe();
         loop {
             if rx.wait_for(|s| !s.online).await.is_err() {

@@ -24,7 +24,7 @@ pub struct ListPage {
 }
 
 pub struct ApiClient {
-    http: reqwest::Client,
+    http: crate::net::LazyHttp,
     config: WhopConfig,
     auth: Arc<Auth>,
     connectivity: Arc<Connectivity>,
@@ -64,7 +64,7 @@ enum Attempt {
 
 impl ApiClient {
     pub fn new(
-        http: reqwest::Client,
+        http: crate::net::LazyHttp,
         config: WhopConfig,
         auth: Arc<Auth>,
         connectivity: Arc<Connectivity>,

@@ -128,7 +128,7 @@ pub struct Whop {
     store: Store,
     events: EventBus,
     config: WhopConfig,
-    http: reqwest::Client,
+    http: crate::net::LazyHttp,
     auth: Arc<Auth>,
     api: ApiClient,
     /// One sync at a time per process.
@@ -147,14 +147,15 @@ impl Whop {
         secret_key: String,
         connectivity: Arc<Connectivity>,
     ) -> Result<Whop, WhopError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(config.request_timeout)
-            // Redirects on an API call are unexpected; never forward the bearer token elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Dealdesk/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| WhopError::Config(format!("cannot build the HTTP client: {e}")))?;
+        let timeout = config.request_timeout;
+        let http = crate::net::LazyHttp::new(move || {
+            reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .timeout(timeout)
+                // Redirects on an API call are unexpected; never forward the bearer token elsewhere.
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("Dealdesk/", env!("CARGO_PKG_VERSION")))
+        });
         let auth = Arc::new(Auth::new(config.clone(), http.clone(), secrets, secret_key));
         let api = ApiClient::new(http.clone(), config.clone(), auth.clone(), connectivity);
         Ok(Whop {
@@ -174,7 +175,7 @@ impl Whop {
     }
 
     /// The shared HTTP client (timeouts, no redirects), for the connectivity probe.
-    pub fn http(&self) -> &reqwest::Client {
+    pub fn http(&self) -> &crate::net::LazyHttp {
         &self.http
     }
 

@@ -85,7 +85,7 @@ pub struct OAuthTransportError(String);
 /// storing each rotated refresh token, one refresh at a time.
 pub struct Auth {
     config: WhopConfig,
-    http: reqwest::Client,
+    http: crate::net::LazyHttp,
     secrets: std::sync::Arc<dyn SecretStore>,
     /// The keyring entry holding [`StoredTokens`].
     secret_key: String,
@@ -96,7 +96,7 @@ pub struct Auth {
 impl Auth {
     pub fn new(
         config: WhopConfig,
-        http: reqwest::Client,
+        http: crate::net::LazyHttp,
         secrets: std::sync::Arc<dyn SecretStore>,
         secret_key: String,
     ) -> Auth {
@@ -329,7 +329,7 @@ fn check_nonce(id_token: &str, nonce: &str, client_id: &str) -> Result<(), WhopE
 /// Sends an OAuth request built by `oauth2`. Whop documents JSON bodies for the token and revoke
 /// endpoints, so the form the crate builds is re-encoded as a JSON object.
 pub(crate) async fn send_oauth_request(
-    http: reqwest::Client,
+    http: crate::net::LazyHttp,
     request: oauth2::HttpRequest,
 ) -> Result<oauth2::HttpResponse, OAuthTransportError> {
     let (parts, body) = request.into_parts();

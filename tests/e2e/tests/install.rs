@@ -2,7 +2,9 @@
 //! `DEALDESK_INSTALL_DEB`) is installed with dpkg, its desktop entry declares the `dealdesk://`
 //! scheme, the installed binary starts under Xvfb on a previous release's database (backed up
 //! before the upgrade), a `dealdesk://` link opened through the desktop handler (`gio open`)
-//! reaches the running app, and `dpkg -r` removes the program and leaves the user's data.
+//! reaches the running app, the installed `dealdesk-cli` script (the app binary's `dealdesk cli`)
+//! lists the upgraded data once the app has closed, and `dpkg -r` removes the program and leaves
+//! the user's data.
 
 use anyhow::{Context, Result, bail, ensure};
 use dealdesk_e2e::{Session, screenshot_path};
@@ -79,7 +81,10 @@ async fn the_deb_installs_upgrades_old_data_takes_deep_links_and_uninstalls_leav
     // Install; removed again however the test ends.
     run("dpkg", &["-i", &deb.to_string_lossy()], &[])?;
     let _installed = Installed;
-    ensure!(Path::new(INSTALLED_APP).is_file() && Path::new(INSTALLED_CLI).is_file(), "dpkg installed no binaries");
+    ensure!(
+        Path::new(INSTALLED_APP).is_file() && Path::new(INSTALLED_CLI).is_file(),
+        "dpkg installed neither the app nor the dealdesk-cli script"
+    );
     let desktop = std::fs::read_dir("/usr/share/applications")?
         .flatten()
         .map(|e| e.path())

@@ -17,7 +17,6 @@ pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 /// The objects the dialog offers, in order.
 pub const OBJECTS: [CsvObject; 3] = [CsvObject::People, CsvObject::Companies, CsvObject::Deals];
 
-/// "People", "Companies", "Deals".
 /// The encodings the import dialog offers (WHATWG labels, as the core reads them) beside
 /// "Automatic": what spreadsheets on Windows and older Macs, and Japanese Excel, save.
 pub const ENCODINGS: &[(&str, &str)] = &[
@@ -34,6 +33,7 @@ pub fn encoding_of(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_string())
 }
 
+/// "People", "Companies", "Deals".
 pub fn object_label(object: CsvObject) -> &'static str {
     match object {
         CsvObject::People => "People",

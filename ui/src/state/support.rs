@@ -71,7 +71,9 @@ pub fn kept_text(backups: &Backups) -> String {
 
 /// The banner while a restore waits for the next start.
 pub fn pending_text(name: &str) -> String {
-    format!("A restore of {name} is waiting: it is applied when Dealdesk starts again.")
+    format!(
+        "A restore of {name} is waiting: it is applied the next time the database opens (Dealdesk starting again, or a dealdesk-cli command)."
+    )
 }
 
 #[cfg(test)]
