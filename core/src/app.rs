@@ -170,7 +170,7 @@ impl App {
             secrets.clone(),
             format!("whop-tokens:{install_id}"),
             connectivity.clone(),
-        )?);
+        ));
         let ai_env = match options.ai {
             Some(env) => env,
             None => AiEnv::from_env()?,

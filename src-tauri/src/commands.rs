@@ -1,6 +1,7 @@
 //! The Tauri commands: one per `dealdesk_model::ipc` command, each an adapter that takes the typed
 //! request, calls one core service and maps the error. No SQL, HTTP or business rule lives here.
 
+use crate::opening::Opening;
 use dealdesk_core::App;
 use dealdesk_model::ipc::{self, Command};
 use dealdesk_model::{ApiError, UpdateSource};
@@ -33,10 +34,10 @@ macro_rules! commands {
             #[tauri::command]
             #[allow(clippy::let_unit_value)] // commands without arguments take `()`
             async fn $name(
-                state: tauri::State<'_, App>,
+                state: tauri::State<'_, Opening>,
                 request: <$cmd as Command>::Request,
             ) -> Result<<$cmd as Command>::Response, ApiError> {
-                let $app: &App = state.inner();
+                let $app: &App = state.app().await?;
                 let $req = request;
                 $body.map_err(|error| {
                     tracing::debug!(command = stringify!($name), %error, "command failed");

@@ -5,9 +5,11 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod opening;
 
 use dealdesk_core::{App, default_data_dir};
 use dealdesk_model::ipc::{CORE_EVENT, CoreEvent};
+use opening::Opening;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -114,10 +116,11 @@ fn deliver_links(handle: &tauri::AppHandle, urls: Vec<String>) {
     }
     let handle = handle.clone();
     tauri::async_runtime::spawn(async move {
+        // A link that starts the app (the OAuth redirect) waits for the database to open.
+        let opening = handle.state::<Opening>();
+        let Ok(app) = opening.app().await else { return };
         for url in urls {
-            if let Some(app) = handle.try_state::<App>() {
-                let _ = app.handle_deep_link(&url).await;
-            }
+            let _ = app.handle_deep_link(&url).await;
         }
     });
 }
@@ -166,6 +169,46 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     }
 }
 
+/// Once the database is open: core events forwarded to the window (a scheduled restore restarts
+/// the app), and the work that runs while the app is open. Runs on the async runtime, so the core
+/// spawns its tasks there.
+fn start_background_work(handle: &tauri::AppHandle, app: &App) {
+    let mut events = app.subscribe();
+    // Writes by the CLI or a script reach open windows too; the Whop scheduler polls.
+    app.watch_external_changes(EXTERNAL_CHANGES_POLL);
+    app.spawn_whop_scheduler();
+    app.spawn_offline_tasks();
+    app.spawn_automation();
+    app.spawn_esign_poller();
+    app.spawn_daily_backups();
+    let handle = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    // A restore was scheduled: it is applied when the database opens. The
+                    // window first answers the command and says why it closes.
+                    if matches!(event, CoreEvent::RestartRequired) {
+                        let handle = handle.clone();
+                        tauri::async_runtime::spawn(async move {
+                            tokio::time::sleep(RESTART_DELAY).await;
+                            tracing::info!("restarting to apply a restore");
+                            handle.request_restart();
+                        });
+                    }
+                    if let Err(error) = handle.emit(CORE_EVENT, &event) {
+                        tracing::warn!(%error, "cannot forward a core event to the window");
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "the window missed core events");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+}
+
 fn main() -> anyhow::Result<ExitCode> {
     // `dealdesk cli …` is dealdesk-cli: the package ships one binary (decision 0017), and
     // /usr/bin/dealdesk-cli runs this. Checked first, so the CLI never opens a window or the log.
@@ -202,60 +245,33 @@ fn main() -> anyhow::Result<ExitCode> {
         .invoke_handler(commands::handler())
         .setup(move |tauri_app| {
             // Opened here, after the single-instance check, so a second start never touches the
-            // database; in the background while the window is made, so WebKit starts its processes
-            // meanwhile. The page's first command waits for the event loop, which runs once this
-            // hook has returned, with the App managed.
-            let opening = tauri::async_runtime::spawn(async move { App::open(&data_dir).await });
+            // database; in the background, so the window is made, WebKit starts its processes and
+            // the page loads and paints meanwhile (an upgrade backs a large database up first).
+            // Commands and links that arrive before it is open wait for it (`Opening`).
+            tauri_app.manage(Opening::default());
             open_window(tauri_app, None)?;
-            let app = tauri::async_runtime::block_on(opening)
-                .map_err(|error| anyhow::anyhow!("opening the database stopped: {error}"))??;
-            let events = app.subscribe();
-            // Writes by the CLI or a script reach open windows too; the Whop scheduler polls.
-            // Entering the runtime lets the core spawn them onto it.
-            {
-                let _runtime = tauri::async_runtime::handle().inner().enter();
-                app.watch_external_changes(EXTERNAL_CHANGES_POLL);
-                app.spawn_whop_scheduler();
-                app.spawn_offline_tasks();
-                app.spawn_automation();
-                app.spawn_esign_poller();
-                app.spawn_daily_backups();
-            }
-            tauri_app.manage(app);
             deep_links(tauri_app);
             let handle = tauri_app.handle().clone();
-            let mut events = events;
             tauri::async_runtime::spawn(async move {
-                loop {
-                    match events.recv().await {
-                        Ok(event) => {
-                            // A restore was scheduled: it is applied when the database opens. The
-                            // window first answers the command and says why it closes.
-                            if matches!(event, CoreEvent::RestartRequired) {
-                                let handle = handle.clone();
-                                tauri::async_runtime::spawn(async move {
-                                    tokio::time::sleep(RESTART_DELAY).await;
-                                    tracing::info!("restarting to apply a restore");
-                                    handle.request_restart();
-                                });
-                            }
-                            if let Err(error) = handle.emit(CORE_EVENT, &event) {
-                                tracing::warn!(%error, "cannot forward a core event to the window");
-                            }
-                        }
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
-                            tracing::warn!(missed, "the window missed core events");
-                        }
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                let opened = match App::open(&data_dir).await {
+                    Ok(app) => {
+                        start_background_work(&handle, &app);
+                        Ok(app)
                     }
-                }
+                    Err(error) => {
+                        tracing::error!(%error, "cannot open the database");
+                        Err(format!("Dealdesk cannot open its database: {error}"))
+                    }
+                };
+                handle.state::<Opening>().finish(opened);
             });
             Ok(())
         })
         .build(tauri::generate_context!("../tauri.conf.json"))?
         .run(|handle, event| {
             if let tauri::RunEvent::Exit = event
-                && let Some(app) = handle.try_state::<App>()
+                && let Some(opening) = handle.try_state::<Opening>()
+                && let Some(app) = opening.now()
             {
                 tauri::async_runtime::block_on(app.close());
             }

@@ -41,6 +41,10 @@ const BATCH: i64 = 500;
 const SCHEDULE_LIMIT: i64 = 100;
 /// How often the engine looks without being woken (schedules, runs another process queued).
 const TICK: Duration = Duration::from_secs(15);
+/// How long the engine waits after the app starts before it catches up on changes made while the
+/// app was closed (a CLI import can leave 100,000 of them): the window's first queries and paint
+/// come first. A change made in the app, or a wake, ends the wait early.
+const START_GRACE: Duration = Duration::from_secs(5);
 const MAX_STEPS: usize = 20;
 
 #[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
@@ -956,6 +960,11 @@ impl Automation {
             tracing::warn!(%error, "automation: cannot resume interrupted runs");
         }
         let mut events = self.events.subscribe();
+        tokio::select! {
+            _ = changed_here(&mut events) => {}
+            _ = self.wake.notified() => {}
+            _ = tokio::time::sleep(START_GRACE) => {}
+        }
         loop {
             if self.store.pool().is_closed() {
                 return;
@@ -966,28 +975,29 @@ impl Automation {
                 Err(AutomationError::Store(sqlx::Error::PoolClosed)) => return,
                 Err(error) => tracing::warn!(%error, "automation: pass failed"),
             }
-            let woken = async {
-                loop {
-                    match events.recv().await {
-                        Ok(CoreEvent::RecordChanged { source, .. } | CoreEvent::RecordsChanged { source, .. })
-                            if source != UpdateSource::Workflow =>
-                        {
-                            return;
-                        }
-                        Ok(CoreEvent::WhopChanged | CoreEvent::AiChanged { .. }) => return,
-                        Ok(_) => {}
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                            std::future::pending::<()>().await;
-                        }
-                    }
-                }
-            };
             tokio::select! {
-                _ = woken => {}
+                _ = changed_here(&mut events) => {}
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(TICK) => {}
             }
+        }
+    }
+}
+
+/// Returns at the next event that can start a workflow: a record changed by anything but a
+/// workflow, a Whop sync, an AI result (or events missed). Never returns once the bus is closed.
+async fn changed_here(events: &mut tokio::sync::broadcast::Receiver<CoreEvent>) {
+    loop {
+        match events.recv().await {
+            Ok(CoreEvent::RecordChanged { source, .. } | CoreEvent::RecordsChanged { source, .. })
+                if source != UpdateSource::Workflow =>
+            {
+                return;
+            }
+            Ok(CoreEvent::WhopChanged | CoreEvent::AiChanged { .. }) => return,
+            Ok(_) => {}
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
         }
     }
 }

@@ -146,7 +146,7 @@ impl Whop {
         secrets: Arc<dyn SecretStore>,
         secret_key: String,
         connectivity: Arc<Connectivity>,
-    ) -> Result<Whop, WhopError> {
+    ) -> Whop {
         let timeout = config.request_timeout;
         let http = crate::net::LazyHttp::new(move || {
             reqwest::Client::builder()
@@ -158,7 +158,7 @@ impl Whop {
         });
         let auth = Arc::new(Auth::new(config.clone(), http.clone(), secrets, secret_key));
         let api = ApiClient::new(http.clone(), config.clone(), auth.clone(), connectivity);
-        Ok(Whop {
+        Whop {
             store,
             events,
             config,
@@ -167,7 +167,7 @@ impl Whop {
             api,
             sync_lock: tokio::sync::Mutex::new(()),
             loopback_wait: tokio::sync::Mutex::new(None),
-        })
+        }
     }
 
     pub fn config(&self) -> &WhopConfig {

@@ -1,6 +1,7 @@
 //! A new user's first minutes in the window: the welcome screen (where the data lives), "Try with
 //! sample data" through the CSV import, a CSV file picked in the Import dialog (checked, then
-//! imported), Help → Diagnostics, and a backup from Settings → Data.
+//! imported), a windows-1252 file read once its encoding is chosen, Help → Diagnostics, and a
+//! backup from Settings → Data, whose restore (asked for by the CLI) waits and is cancelled.
 
 use anyhow::Result;
 use dealdesk_e2e::{Session, screenshot_path, text_of};
@@ -34,10 +35,29 @@ async fn a_new_user_starts_from_the_welcome_with_sample_data_imports_a_csv_and_f
         s.find("#import-run").await?.click().await?;
         s.wait_for_text("#people-table .td[data-col=name]", "Grace Hopper").await?;
 
+        // A file saved by Excel on Windows (windows-1252): refused on Automatic with a message that
+        // says what to do, read correctly once its encoding is chosen.
+        let latin = s.data_path().join("excel.csv");
+        let mut bytes = b"First name,Last name,Email\nAur".to_vec();
+        bytes.extend([0xE9]);
+        bytes.extend(b"lie,M");
+        bytes.extend([0xFC]);
+        bytes.extend(b"ller,aurelie@example.com\n");
+        std::fs::write(&latin, bytes)?;
+        s.find("#import-person").await?.click().await?;
+        s.find("#import-dialog").await?;
+        s.find("#import-file").await?.send_keys(latin.display().to_string()).await?;
+        s.wait_for_text("#import-error", "choose its encoding").await?;
+        s.find("#import-encoding option[value=windows-1252]").await?.click().await?;
+        s.wait_for_text(".import-total[data-total=created]", "1").await?;
+        s.screenshot(&screenshot_path("import.png")).await?;
+        s.find("#import-run").await?.click().await?;
+        s.wait_for_text("#people-table .td[data-col=name]", "Aurélie Müller").await?;
+
         // Help → Diagnostics: versions, paths, the records just loaded, integration states.
         s.find("#nav-help").await?.click().await?;
         s.find("#diagnostics").await?;
-        s.wait_for_text("#diagnostics-records", "41").await?;
+        s.wait_for_text("#diagnostics-records", "People42").await?;
         s.wait_for_text(".diagnostics-integration[data-name=Whop]", "Whop").await?;
         let report = s.find("#diagnostics-text").await?;
         let text = report.prop("textContent").await?.unwrap_or_default();
@@ -52,7 +72,27 @@ async fn a_new_user_starts_from_the_welcome_with_sample_data_imports_a_csv_and_f
         }
         s.find("#backup-now").await?.click().await?;
         s.wait_for_text("#backups .backup[data-reason=manual]", "").await?;
+
+        // A restore asked for from the command line while the window holds the database waits for
+        // the next start: Settings shows it in a banner until it is cancelled.
+        let row = s.find("#backups .backup[data-reason=manual]").await?;
+        let name = row.attr("data-name").await?.unwrap_or_default();
+        let refused = dealdesk_e2e::run_cli(s.data_path(), &["backup", "restore", &name])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        anyhow::ensure!(refused.contains("applied when it next starts"), "the CLI said: {refused}");
+        s.go("People").await?;
+        s.go("Settings").await?;
+        if let Some(tab) = s.driver.find_all(By::Css("[data-tab=data]")).await?.first() {
+            tab.click().await?;
+        }
+        s.wait_for_text("#backup-restore-pending", &name).await?;
         s.screenshot(&screenshot_path("backups.png")).await?;
+        s.find("#backup-restore-cancel").await?.click().await?;
+        s.wait_for_no_text("#backups-card", "restores at the next start").await?;
+        let waiting = s.driver.find_all(By::Css("#backup-restore-pending")).await?;
+        anyhow::ensure!(waiting.is_empty(), "the restore still waits after Cancel restore");
         Ok(())
     }
     .await;

@@ -1,7 +1,9 @@
 //! The installed app's benchmark (run by `cargo xtask bench` under Xvfb, as root): the sizes of
 //! the release bundles and of the installed package, the start of the installed app to its first
 //! paint on an empty database and on the 100k benchmark database, against an empty Tauri window
-//! started and measured the same way (`--blank-window`), and the idle memory.
+//! started and measured the same way (`--blank-window`), and the idle memory. `--app PATH`
+//! measures the starts of a built binary instead, with no package (no sizes): for trying a change
+//! without a quarter of an hour of release bundling.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
 
 use anyhow::{Context, Result, bail, ensure};
@@ -94,7 +96,7 @@ const PHASES: [&str; 4] = ["page clock starts", "wasm starts", "first command an
 
 /// One start: the app spawned by WebDriver, then process start → first content painted, and the
 /// time each phase ended.
-async fn start_once(data: &Path, args: &[&str], cold: bool) -> Result<(f64, [f64; 4], u32, Session)> {
+async fn start_once(app: &Path, data: &Path, args: &[&str], cold: bool) -> Result<(f64, [f64; 4], u32, Session)> {
     let dir = tempfile::tempdir()?;
     if data.exists() {
         std::fs::copy(data, dir.path().join("dealdesk.sqlite3"))?;
@@ -102,7 +104,7 @@ async fn start_once(data: &Path, args: &[&str], cold: bool) -> Result<(f64, [f64
     if cold {
         drop_caches();
     }
-    let session = Session::start_app_with_args(Path::new(INSTALLED_APP), dir, &[], args).await?;
+    let session = Session::start_app_with_args(app, dir, &[], args).await?;
     let deadline = Instant::now() + Duration::from_secs(60);
     // The app marks its first rows (or empty state) painted; the empty window's page has nothing
     // to mark, so its load (the first frame of an empty document) stands in.
@@ -112,7 +114,7 @@ async fn start_once(data: &Path, args: &[&str], cold: bool) -> Result<(f64, [f64
     let settle = Instant::now() + Duration::from_secs(3);
     let marks = loop {
         let v = session
-            .js("const n = performance.getEntriesByType('navigation')[0]; const m = window.__dealdesk_marks || {}; return { origin: performance.timeOrigin, painted: m['first-rows'] || null, mounted: m['table-mounted'] || null, loaded: n && n.loadEventEnd > 0 ? n.loadEventEnd : null, wasm: m['wasm-start'] || null, answered: m['first-invoke-answered'] || null };")
+            .js("const n = performance.getEntriesByType('navigation')[0]; const m = window.__dealdesk_marks || {}; return { origin: performance.timeOrigin, painted: m['first-rows'] || null, mounted: m['table-mounted'] || null, loaded: n && n.loadEventEnd > 0 ? n.loadEventEnd : null, wasm: m['wasm-start'] || null, answered: m['first-invoke-answered'] || null, all: m };")
             .await?;
         if !v["painted"].is_null() {
             break v;
@@ -133,10 +135,18 @@ async fn start_once(data: &Path, args: &[&str], cold: bool) -> Result<(f64, [f64
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
-    let pid = newest_pid(Path::new(INSTALLED_APP)).context("the installed app's process")?;
+    let pid = newest_pid(app).context("the app's process")?;
     let clock = marks["origin"].as_f64().unwrap_or_default() - process_start_ms(pid)?;
     let at = |name: &str| marks[name].as_f64().map_or(f64::NAN, |ms| clock + ms);
     let phases = [clock, at("wasm"), at("answered"), at("painted")];
+    // Every mark the page recorded, for reading one start closely (stderr only).
+    if let Some(all) = marks["all"].as_object() {
+        let mut named: Vec<(f64, &str)> =
+            all.iter().filter_map(|(name, ms)| Some((clock + ms.as_f64()?, name.as_str()))).collect();
+        named.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let line: Vec<String> = named.iter().map(|(ms, name)| format!("{name} {ms:.0}")).collect();
+        eprintln!("  marks (ms after the process start): {}", line.join(", "));
+    }
     Ok((phases[3], phases, pid, session))
 }
 
@@ -146,11 +156,11 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 /// `RUNS` starts: their times to first paint, and the median time each phase ended.
-async fn starts(label: &str, data: &Path, args: &[&str], cold: bool) -> Result<(Vec<f64>, [f64; 4])> {
+async fn starts(app: &Path, label: &str, data: &Path, args: &[&str], cold: bool) -> Result<(Vec<f64>, [f64; 4])> {
     let mut times = Vec::new();
     let mut phases: [Vec<f64>; 4] = Default::default();
     for run in 1..=RUNS {
-        let (ms, ends, _, session) = start_once(data, args, cold).await?;
+        let (ms, ends, _, session) = start_once(app, data, args, cold).await?;
         eprintln!("{label}, run {run}: {ms:.0} ms (phases end at {ends:.0?} ms)");
         times.push(ms);
         for (all, end) in phases.iter_mut().zip(ends) {
@@ -167,19 +177,26 @@ fn mib(bytes: f64) -> f64 {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let deb = PathBuf::from(arg("--deb").context("--deb names the release .deb")?);
-    let appimage = arg("--appimage").map(PathBuf::from);
     let people: usize = arg("--people").and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let status = Command::new("dpkg").arg("-i").arg(&deb).status()?;
-    ensure!(status.success(), "dpkg -i {} failed", deb.display());
-    let _installed = Installed;
-    let installed_kib: f64 = String::from_utf8(
-        Command::new("dpkg-query").args(["-W", "-f=${Installed-Size}", "dealdesk"]).output()?.stdout,
-    )?
-    .trim()
-    .parse()?;
-    let deb_bytes = std::fs::metadata(&deb)?.len() as f64;
-    let appimage_bytes = appimage.as_ref().and_then(|p| std::fs::metadata(p).ok()).map(|m| m.len() as f64);
+    let (app, sizes, _installed) = match arg("--app") {
+        Some(path) => (std::fs::canonicalize(&path).with_context(|| format!("--app {path}"))?, None, None),
+        None => {
+            let deb = PathBuf::from(arg("--deb").context("--deb names the release .deb (or --app a binary)")?);
+            let appimage = arg("--appimage").map(PathBuf::from);
+            let status = Command::new("dpkg").arg("-i").arg(&deb).status()?;
+            ensure!(status.success(), "dpkg -i {} failed", deb.display());
+            let installed = Installed;
+            let installed_kib: f64 = String::from_utf8(
+                Command::new("dpkg-query").args(["-W", "-f=${Installed-Size}", "dealdesk"]).output()?.stdout,
+            )?
+            .trim()
+            .parse()?;
+            let deb_bytes = std::fs::metadata(&deb)?.len() as f64;
+            let appimage_bytes = appimage.as_ref().and_then(|p| std::fs::metadata(p).ok()).map(|m| m.len() as f64);
+            (PathBuf::from(INSTALLED_APP), Some((deb_bytes, appimage_bytes, installed_kib)), Some(installed))
+        }
+    };
+    let app = app.as_path();
 
     // The benchmark database: the window benchmark's 100k people, 20k companies, 50k deals.
     let seeds = tempfile::tempdir()?;
@@ -203,16 +220,16 @@ async fn main() -> Result<()> {
     );
 
     let (blank, blank_phases) =
-        starts("empty Tauri window", Path::new("/nonexistent"), &["--blank-window"], cold).await?;
-    let (empty_times, empty_phases) = starts("installed app, empty database", &empty, &[], cold).await?;
-    let (big_times, big_phases) = starts("installed app, 100k database", &big, &[], cold).await?;
+        starts(app, "empty Tauri window", Path::new("/nonexistent"), &["--blank-window"], cold).await?;
+    let (empty_times, empty_phases) = starts(app, "installed app, empty database", &empty, &[], cold).await?;
+    let (big_times, big_phases) = starts(app, "installed app, 100k database", &big, &[], cold).await?;
 
     // Idle memory after start on the empty database.
-    let (_, _, pid, session) = start_once(&empty, &[], false).await?;
+    let (_, _, pid, session) = start_once(app, &empty, &[], false).await?;
     tokio::time::sleep(Duration::from_secs(5)).await;
     let (rss, pss) = tree_memory_kib(pid);
     session.quit().await?;
-    let (_, _, blank_pid, session) = start_once(Path::new("/nonexistent"), &["--blank-window"], false).await?;
+    let (_, _, blank_pid, session) = start_once(app, Path::new("/nonexistent"), &["--blank-window"], false).await?;
     tokio::time::sleep(Duration::from_secs(5)).await;
     let (blank_rss, blank_pss) = tree_memory_kib(blank_pid);
     session.quit().await?;
@@ -225,15 +242,19 @@ async fn main() -> Result<()> {
     );
     println!("| measure | result | target | met |");
     println!("|---|---|---|---|");
-    println!(
-        "| `.deb` size | {:.1} MB | ≤ 20 MB | {} |",
-        deb_bytes / 1e6,
-        if deb_bytes <= 20e6 { "yes" } else { "no" }
-    );
-    if let Some(bytes) = appimage_bytes {
-        println!("| AppImage size | {:.1} MB | | |", bytes / 1e6);
+    if let Some((deb_bytes, appimage_bytes, installed_kib)) = sizes {
+        println!(
+            "| `.deb` size | {:.1} MB | ≤ 20 MB | {} |",
+            deb_bytes / 1e6,
+            if deb_bytes <= 20e6 { "yes" } else { "no" }
+        );
+        if let Some(bytes) = appimage_bytes {
+            println!("| AppImage size | {:.1} MB | | |", bytes / 1e6);
+        }
+        println!("| installed size (dpkg) | {:.1} MB | | |", installed_kib * 1024.0 / 1e6);
+    } else {
+        println!("| app measured | `{}` (not installed) | | |", app.display());
     }
-    println!("| installed size (dpkg) | {:.1} MB | | |", installed_kib * 1024.0 / 1e6);
     println!("| empty Tauri window (`--blank-window`): start → empty page loaded | {b:.0} ms | baseline | |");
     println!(
         "| installed app, empty database: start → first paint | {e:.0} ms | ≤ 500 ms | {} |",
