@@ -182,6 +182,7 @@ fn shell() -> Html {
 
     // Theme from settings, applied once at start (Settings re-applies on change).
     use_effect_with((), |_| {
+        crate::perf::mark_once_after_paint("shell-painted");
         wasm_bindgen_futures::spawn_local(async {
             if let Ok(settings) = invoke::<GetSettings>(&()).await {
                 apply_theme(settings.theme);
@@ -375,6 +376,7 @@ pub fn backup(notifier: Option<Notifier>, done: Callback<()>) {
 
 #[function_component(App)]
 pub fn app() -> Html {
+    crate::perf::mark_once("app-render");
     html! {
         <HashRouter>
             <ToastHost>

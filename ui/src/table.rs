@@ -452,6 +452,7 @@ impl<O: TableObject> Component for RecordTable<O> {
     type Properties = RecordTableProps;
 
     fn create(ctx: &Context<Self>) -> Self {
+        crate::perf::mark_once("table-create");
         let mut table = RecordTable {
             view: ViewState::default(),
             generation: 0,
@@ -932,6 +933,7 @@ impl<O: TableObject> Component for RecordTable<O> {
     }
 
     fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
+        crate::perf::mark_once("table-rendered");
         if let Some(body) = self.body.cast::<HtmlElement>() {
             let height = f64::from(body.client_height());
             if (height - self.viewport).abs() > 1.0 {
