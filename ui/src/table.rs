@@ -933,7 +933,9 @@ impl<O: TableObject> Component for RecordTable<O> {
     }
 
     fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
-        crate::perf::mark_once("table-rendered");
+        if first_render {
+            crate::perf::mark_once("table-rendered");
+        }
         if let Some(body) = self.body.cast::<HtmlElement>() {
             let height = f64::from(body.client_height());
             if (height - self.viewport).abs() > 1.0 {
