@@ -33,13 +33,13 @@ fn to_api_error(value: JsValue) -> ApiError {
 /// Calls the shell command `C` with its typed request.
 pub async fn invoke<C: Command>(request: &C::Request) -> Result<C::Response, ApiError> {
     crate::perf::mark_once("first-invoke");
-    crate::perf::mark_once(&format!("sent:{}", C::NAME));
+    crate::perf::mark_command("sent", C::NAME);
     let args = js_sys::Object::new();
     js_sys::Reflect::set(&args, &JsValue::from_str(REQUEST_ARG), &to_js(request)?)
         .map_err(|_| ApiError::new(ErrorCode::Internal, "cannot build the command arguments"))?;
     let answer = tauri_invoke(C::NAME, args.into()).await.map_err(to_api_error)?;
     crate::perf::mark_once("first-invoke-answered");
-    crate::perf::mark_once(&format!("answered:{}", C::NAME));
+    crate::perf::mark_command("answered", C::NAME);
     serde_wasm_bindgen::from_value(answer)
         .map_err(|e| ApiError::new(ErrorCode::Internal, format!("unexpected answer from {}: {e}", C::NAME)))
 }

@@ -1,8 +1,19 @@
 //! Timestamps the benchmark reads from the page: `window.__dealdesk_marks[name]` is
 //! `performance.now()` at the first frame painted after the mark was requested.
 
+use std::cell::Cell;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
+
+thread_local! {
+    /// True until the first content is painted: the once-only marks time the start, and after it
+    /// they cost nothing (the IPC marks every command while it is true).
+    static STARTING: Cell<bool> = const { Cell::new(true) };
+}
+
+fn starting() -> bool {
+    STARTING.with(Cell::get)
+}
 
 fn set_mark(name: &str, only_once: bool) {
     let Some(window) = web_sys::window() else {
@@ -39,9 +50,18 @@ fn after_paint(name: String, only_once: bool) {
     let _ = window.request_animation_frame(outer.unchecked_ref());
 }
 
-/// Records `name` now, unless it was recorded before.
+/// Records `name` now, unless it was recorded before (only during the start).
 pub fn mark_once(name: &str) {
-    set_mark(name, true);
+    if starting() {
+        set_mark(name, true);
+    }
+}
+
+/// Records `prefix:command` now, once, during the start (`sent:list_people`, say).
+pub fn mark_command(prefix: &str, command: &str) {
+    if starting() {
+        set_mark(&format!("{prefix}:{command}"), true);
+    }
 }
 
 /// Records `name` after the next paint (overwriting an earlier mark of that name).
@@ -49,9 +69,20 @@ pub fn mark_after_paint(name: &str) {
     after_paint(name.to_string(), false);
 }
 
-/// Records `name` after the next paint unless it was recorded before.
+/// Records `name` after the next paint unless it was recorded before (only during the start).
 pub fn mark_once_after_paint(name: &str) {
-    after_paint(name.to_string(), true);
+    if starting() {
+        after_paint(name.to_string(), true);
+    }
+}
+
+/// The first content (rows, or a list's empty state) is on screen: recorded after the next paint,
+/// and the start's marks end there.
+pub fn first_content_painted() {
+    if starting() {
+        STARTING.with(|s| s.set(false));
+        after_paint("first-rows".to_string(), true);
+    }
 }
 
 fn record_search(field: &str, query: &str) {

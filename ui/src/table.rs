@@ -948,7 +948,7 @@ impl<O: TableObject> Component for RecordTable<O> {
         }
         // The first page painted, rows or the empty state (an empty database's first paint).
         if self.pages.contains_key(&0) {
-            crate::perf::mark_once_after_paint("first-rows");
+            crate::perf::first_content_painted();
         }
     }
 }
