@@ -15,6 +15,9 @@ pub enum ErrorCode {
     BadRequest,
     /// Something failed on our side; the message is safe to show, details are in the log.
     Internal,
+    /// The database could not be opened at the start (damaged, not a Dealdesk file, no space):
+    /// nothing can be read or saved, and the window says so instead of showing empty lists.
+    Unavailable,
 }
 
 /// An error as the UI receives it: a code to branch on, a message to show, the field to mark.

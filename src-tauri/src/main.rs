@@ -260,7 +260,7 @@ fn main() -> anyhow::Result<ExitCode> {
                     }
                     Err(error) => {
                         tracing::error!(%error, "cannot open the database");
-                        Err(format!("Dealdesk cannot open its database: {error}"))
+                        Err(error.to_string())
                     }
                 };
                 handle.state::<Opening>().finish(opened);

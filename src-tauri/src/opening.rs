@@ -15,7 +15,7 @@ impl Opening {
     pub async fn app(&self) -> Result<&App, ApiError> {
         match self.0.wait().await {
             Ok(app) => Ok(app),
-            Err(message) => Err(ApiError::new(ErrorCode::Internal, message.clone())),
+            Err(message) => Err(ApiError::new(ErrorCode::Unavailable, message.clone())),
         }
     }
 

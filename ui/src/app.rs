@@ -374,9 +374,46 @@ pub fn backup(notifier: Option<Notifier>, done: Callback<()>) {
     });
 }
 
+/// The window when the database cannot be opened: why, that nothing was changed, and what to do,
+/// instead of every list showing the same error.
+#[function_component(DatabaseUnavailable)]
+fn database_unavailable(props: &DatabaseUnavailableProps) -> Html {
+    html! {
+        <div class="unavailable" id="database-unavailable" role="alert">
+            <div class="brand"><span class="logo">{ "D" }</span>{ "Dealdesk" }</div>
+            <h1>{ "Dealdesk cannot open its database" }</h1>
+            <p class="unavailable-reason" id="database-unavailable-reason">{ props.message.clone() }</p>
+            <p>{ "Nothing in the file was changed or deleted. Dealdesk tries it again at its next start." }</p>
+            <ul class="unavailable-steps">
+                <li>{ "Another program may be holding the file, or the disk may be full: close Dealdesk, free some space, and start it again." }</li>
+                <li>{ "If the file is damaged, put a backup in its place: close Dealdesk, move the database file named above out of its folder, and copy the newest file from the " }<code>{ "backups" }</code>{ " folder beside it in, under the database file's name." }</li>
+                <li>{ "To start on an empty database and keep this one as it is, start Dealdesk with " }<code>{ "--data-dir" }</code>{ " and another folder." }</li>
+            </ul>
+            <p class="unavailable-more">{ "Troubleshooting, in the user documentation: \"Restoring a backup\"." }</p>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DatabaseUnavailableProps {
+    message: AttrValue,
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     crate::perf::mark_once("app-render");
+    let unavailable = use_state(|| None::<AttrValue>);
+    {
+        let unavailable = unavailable.clone();
+        use_effect_with((), move |_| {
+            crate::ipc::on_database_unavailable(Callback::from(move |message: String| {
+                unavailable.set(Some(AttrValue::from(message)));
+            }));
+        });
+    }
+    if let Some(message) = &*unavailable {
+        return html! { <DatabaseUnavailable message={message.clone()} /> };
+    }
     html! {
         <HashRouter>
             <ToastHost>

@@ -4,7 +4,41 @@
 use dealdesk_model::ipc::{CORE_EVENT, Command, CoreEvent, REQUEST_ARG};
 use dealdesk_model::{ApiError, ErrorCode};
 use serde::Serialize;
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
+use yew::Callback;
+
+thread_local! {
+    /// Why the database could not be opened, once a command has said so, and who shows it.
+    static UNAVAILABLE: RefCell<(Option<String>, Option<Callback<String>>)> = const { RefCell::new((None, None)) };
+}
+
+/// Calls `show` with why the database cannot be opened: at once if a command already said so,
+/// otherwise when one does. The app then shows that instead of lists that look empty.
+pub fn on_database_unavailable(show: Callback<String>) {
+    let known = UNAVAILABLE.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        cell.1 = Some(show.clone());
+        cell.0.clone()
+    });
+    if let Some(message) = known {
+        show.emit(message);
+    }
+}
+
+fn database_unavailable(message: &str) {
+    let show = UNAVAILABLE.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.0.is_some() {
+            return None;
+        }
+        cell.0 = Some(message.to_string());
+        cell.1.clone()
+    });
+    if let Some(show) = show {
+        show.emit(message.to_string());
+    }
+}
 
 #[wasm_bindgen]
 extern "C" {
@@ -37,7 +71,13 @@ pub async fn invoke<C: Command>(request: &C::Request) -> Result<C::Response, Api
     let args = js_sys::Object::new();
     js_sys::Reflect::set(&args, &JsValue::from_str(REQUEST_ARG), &to_js(request)?)
         .map_err(|_| ApiError::new(ErrorCode::Internal, "cannot build the command arguments"))?;
-    let answer = tauri_invoke(C::NAME, args.into()).await.map_err(to_api_error)?;
+    let answer = tauri_invoke(C::NAME, args.into()).await.map_err(|error| {
+        let error = to_api_error(error);
+        if error.code == ErrorCode::Unavailable {
+            database_unavailable(&error.message);
+        }
+        error
+    })?;
     crate::perf::mark_once("first-invoke-answered");
     crate::perf::mark_command("answered", C::NAME);
     serde_wasm_bindgen::from_value(answer)

@@ -102,3 +102,40 @@ async fn a_new_user_starts_from_the_welcome_with_sample_data_imports_a_csv_and_f
     s.quit().await?;
     result
 }
+
+#[tokio::test]
+#[ignore = "desktop e2e: needs Xvfb, D-Bus and tauri-driver; run with `cargo xtask test`"]
+async fn a_database_that_cannot_be_opened_is_explained_and_left_as_it_was() -> Result<()> {
+    // Not a database at all: what a damaged file or a wrong file put in the data folder looks like.
+    let data = tempfile::tempdir()?;
+    let file = data.path().join("dealdesk.sqlite3");
+    let garbage: Vec<u8> = (0..8192u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    std::fs::write(&file, &garbage)?;
+    let s = Session::start_app(&Session::app_binary()?, data, &[]).await?;
+    let result = async {
+        // One screen that says why and what to do, instead of lists that each show the error.
+        s.wait_for_text("#database-unavailable h1", "cannot open its database").await?;
+        let reason = text_of(&s.find("#database-unavailable-reason").await?).await?;
+        anyhow::ensure!(reason.contains("dealdesk.sqlite3") && reason.contains("not a database"), "reason: {reason}");
+        s.wait_for_text("#database-unavailable", "Nothing in the file was changed").await?;
+        let shell = s.driver.find_all(By::Css(".sidebar")).await?;
+        anyhow::ensure!(shell.is_empty(), "the shell is still shown beside the unavailable screen");
+        s.screenshot(&screenshot_path("database-unavailable.png")).await?;
+        Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = s.screenshot(&std::env::temp_dir().join("dealdesk-e2e-unavailable.png")).await;
+    }
+    let data = s.quit_keeping_data().await?;
+    result?;
+    // Loses nothing: the file is byte for byte what it was, and nothing was written beside it.
+    anyhow::ensure!(std::fs::read(&file)? == garbage, "the database file was changed");
+    let beside: Vec<String> = std::fs::read_dir(data.path())?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("dealdesk.sqlite3-"))
+        .collect();
+    anyhow::ensure!(beside.is_empty(), "files written beside the database: {beside:?}");
+    Ok(())
+}
