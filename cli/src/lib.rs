@@ -299,11 +299,27 @@ where
     match runtime.block_on(execute(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let message = format!("{error:#}").replace('\n', " ");
-            eprintln!("error: {message}");
+            eprintln!("error: {}", one_line(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, each said once. Our errors name their cause in their
+/// own message (the window shows only that message), so `{:#}` would repeat each cause.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line.replace('\n', " ")
 }
 
 async fn execute(cli: Cli) -> anyhow::Result<()> {
@@ -615,4 +631,30 @@ fn print_report(report: &ImportReport) -> anyhow::Result<()> {
         output::table(&["line", "field", "reason"], &rows)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot open the database /d/dealdesk.sqlite3: {0}")]
+    struct Open(#[source] Inner);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("file is not a database")]
+    struct Inner;
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let error = anyhow::Error::new(Open(Inner));
+        assert_eq!(one_line(&error), "cannot open the database /d/dealdesk.sqlite3: file is not a database");
+        let wrapped = error.context("restoring dealdesk-1.sqlite3");
+        assert_eq!(
+            one_line(&wrapped),
+            "restoring dealdesk-1.sqlite3: cannot open the database /d/dealdesk.sqlite3: file is not a database"
+        );
+        let plain = anyhow::anyhow!("line one\nline two").context("reading");
+        assert_eq!(one_line(&plain), "reading: line one line two");
+    }
 }

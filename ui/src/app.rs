@@ -380,7 +380,7 @@ pub fn backup(notifier: Option<Notifier>, done: Callback<()>) {
 fn database_unavailable(props: &DatabaseUnavailableProps) -> Html {
     html! {
         <div class="unavailable" id="database-unavailable" role="alert">
-            <div class="brand"><span class="logo">{ "D" }</span>{ "Dealdesk" }</div>
+            { crate::shell::sidebar::brand() }
             <h1>{ "Dealdesk cannot open its database" }</h1>
             <p class="unavailable-reason" id="database-unavailable-reason">{ props.message.clone() }</p>
             <p>{ "Nothing in the file was changed or deleted. Dealdesk tries it again at its next start." }</p>

@@ -8,35 +8,42 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use yew::Callback;
 
+/// Why the database could not be opened, once a command has said so, and who shows it.
+#[derive(Default)]
+struct Unavailable {
+    reason: Option<String>,
+    show: Option<Callback<String>>,
+}
+
 thread_local! {
-    /// Why the database could not be opened, once a command has said so, and who shows it.
-    static UNAVAILABLE: RefCell<(Option<String>, Option<Callback<String>>)> = const { RefCell::new((None, None)) };
+    static UNAVAILABLE: RefCell<Unavailable> = RefCell::default();
 }
 
 /// Calls `show` with why the database cannot be opened: at once if a command already said so,
 /// otherwise when one does. The app then shows that instead of lists that look empty.
 pub fn on_database_unavailable(show: Callback<String>) {
     let known = UNAVAILABLE.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        cell.1 = Some(show.clone());
-        cell.0.clone()
+        let mut unavailable = cell.borrow_mut();
+        unavailable.show = Some(show.clone());
+        unavailable.reason.clone()
     });
-    if let Some(message) = known {
-        show.emit(message);
+    if let Some(reason) = known {
+        show.emit(reason);
     }
 }
 
-fn database_unavailable(message: &str) {
+/// The first command answered `Unavailable`: remember why, and tell whoever shows it (once).
+fn database_unavailable(reason: &str) {
     let show = UNAVAILABLE.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        if cell.0.is_some() {
+        let mut unavailable = cell.borrow_mut();
+        if unavailable.reason.is_some() {
             return None;
         }
-        cell.0 = Some(message.to_string());
-        cell.1.clone()
+        unavailable.reason = Some(reason.to_string());
+        unavailable.show.clone()
     });
     if let Some(show) = show {
-        show.emit(message.to_string());
+        show.emit(reason.to_string());
     }
 }
 

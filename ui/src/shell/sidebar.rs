@@ -25,6 +25,12 @@ fn icon(screen: Screen) -> &'static str {
     }
 }
 
+/// The logo and name, at the top of the sidebar and of the screens shown without it. The frame in
+/// `ui/static/index.html` repeats this markup: it paints before the wasm exists.
+pub fn brand() -> Html {
+    html! { <div class="brand"><span class="logo">{ "D" }</span>{ "Dealdesk" }</div> }
+}
+
 #[function_component(Sidebar)]
 pub fn sidebar() -> Html {
     let current = use_route::<Route>();
@@ -40,7 +46,7 @@ pub fn sidebar() -> Html {
     let help_active = current == Some(Route::Diagnostics);
     html! {
         <aside class="sidebar">
-            <div class="brand"><span class="logo">{ "D" }</span>{ "Dealdesk" }</div>
+            { brand() }
             <nav aria-label="Screens">
                 { for GROUPS.iter().map(|(title, screens)| html! {
                     <div class="nav-group">
