@@ -17,6 +17,7 @@ pub mod support;
 pub mod timeline;
 pub mod views;
 pub mod whop;
+pub mod whop_contract;
 
 pub use error::{ApiError, ErrorCode};
 pub use import::{ColumnMapping, CsvObject, ImportReport, RejectedRow};

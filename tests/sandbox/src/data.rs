@@ -36,6 +36,9 @@ const SPAN_MS: i64 = 730 * DAY_MS;
 pub trait Record: Serialize {
     fn id(&self) -> &str;
     fn created_ms(&self) -> i64;
+    /// The seller's business the object belongs to (an index into `Data::accounts`); `None` for
+    /// the seller's own purchases from other creators.
+    fn business(&self) -> Option<usize>;
 }
 
 macro_rules! record {
@@ -46,6 +49,9 @@ macro_rules! record {
             }
             fn created_ms(&self) -> i64 {
                 self.created_at.0
+            }
+            fn business(&self) -> Option<usize> {
+                self.biz
             }
         }
     };
@@ -91,10 +97,18 @@ pub struct Account {
     pub id: String,
     pub title: String,
     pub route: String,
+    pub require_2fa: bool,
+    pub send_customer_emails: bool,
+    pub show_joined_whops: bool,
+    pub show_reviews_dtc: bool,
+    pub show_user_directory: bool,
+    pub use_logo_as_opengraph_image_fallback: bool,
     pub member_count: usize,
     pub metadata: Metadata,
     pub created_at: Ts,
     pub updated_at: Ts,
+    #[serde(skip)]
+    pub biz: Option<usize>,
 }
 record!(Account);
 
@@ -105,9 +119,13 @@ pub struct Product {
     pub route: String,
     pub visibility: &'static str,
     pub member_count: usize,
+    pub published_reviews_count: usize,
+    pub verified: bool,
     pub metadata: Metadata,
     pub created_at: Ts,
     pub updated_at: Ts,
+    #[serde(skip)]
+    pub biz: Option<usize>,
 }
 record!(Product);
 
@@ -125,6 +143,8 @@ pub struct Plan {
     pub visibility: &'static str,
     pub member_count: usize,
     pub purchase_url: String,
+    pub adaptive_pricing_enabled: bool,
+    pub unlimited_stock: bool,
     pub metadata: Metadata,
     pub created_at: Ts,
     pub updated_at: Ts,
@@ -132,6 +152,8 @@ pub struct Plan {
     pub price_cents: i64,
     #[serde(skip)]
     pub product_idx: usize,
+    #[serde(skip)]
+    pub biz: Option<usize>,
 }
 record!(Plan);
 
@@ -145,11 +167,14 @@ pub struct Member {
     pub most_recent_action: Option<&'static str>,
     pub most_recent_action_at: Option<Ts>,
     pub usd_total_spent: f64,
+    pub company_token_balance: f64,
     pub joined_at: Ts,
     pub created_at: Ts,
     pub updated_at: Ts,
     #[serde(skip)]
     pub spent_cents: i64,
+    #[serde(skip)]
+    pub biz: Option<usize>,
 }
 record!(Member);
 
@@ -181,14 +206,34 @@ pub struct Membership {
     pub member_idx: usize,
     #[serde(skip)]
     pub plan_idx: usize,
+    #[serde(skip)]
+    pub biz: Option<usize>,
 }
 record!(Membership);
+
+/// A payment's membership as Whop embeds it (its status when the payment was made).
+#[derive(Serialize, Clone, Debug)]
+pub struct MembershipRef {
+    pub id: String,
+    pub status: &'static str,
+}
+
+/// A product as payments embed it.
+#[derive(Serialize, Clone, Debug)]
+pub struct ProductRef {
+    pub id: String,
+    pub title: String,
+    pub route: String,
+}
 
 #[derive(Serialize, Clone, Debug)]
 pub struct Payment {
     pub id: String,
     pub status: &'static str,
     pub substatus: &'static str,
+    pub auto_refunded: bool,
+    pub three_ds_verified: bool,
+    pub settlement_amount: f64,
     pub total: f64,
     pub subtotal: f64,
     pub usd_total: f64,
@@ -202,8 +247,8 @@ pub struct Payment {
     pub refunded_at: Option<Ts>,
     pub user: UserRef,
     pub member: IdRef,
-    pub membership: IdRef,
-    pub product: TitledRef,
+    pub membership: MembershipRef,
+    pub product: ProductRef,
     pub plan: IdRef,
     pub promo_code: Option<PromoRef>,
     pub card_brand: Option<&'static str>,
@@ -223,6 +268,8 @@ pub struct Payment {
     pub refunded_cents: i64,
     #[serde(skip)]
     pub member_idx: usize,
+    #[serde(skip)]
+    pub biz: Option<usize>,
 }
 record!(Payment);
 
@@ -236,6 +283,8 @@ pub struct Refund {
     pub provider: &'static str,
     pub created_at: Ts,
     pub updated_at: Ts,
+    #[serde(skip)]
+    pub biz: Option<usize>,
 }
 record!(Refund);
 
@@ -247,11 +296,15 @@ pub struct Review {
     pub description: Option<String>,
     pub status: &'static str,
     pub user: PublicUserRef,
-    pub product: IdRef,
     pub paid_for_product: bool,
     pub published_at: Option<Ts>,
     pub created_at: Ts,
     pub updated_at: Ts,
+    #[serde(skip)]
+    pub biz: Option<usize>,
+    /// The product reviewed: Whop's review objects do not name it (lists are per product).
+    #[serde(skip)]
+    pub product_id: String,
 }
 record!(Review);
 
@@ -266,16 +319,21 @@ pub struct PromoCode {
     pub duration: &'static str,
     pub promo_duration_months: Option<u32>,
     pub uses: u64,
-    pub stock: Option<u64>,
+    /// The use limit (0 with unlimited stock).
+    pub stock: u64,
     pub unlimited_stock: bool,
     pub expires_at: Option<Ts>,
     pub new_users_only: bool,
     pub churned_users_only: bool,
+    pub existing_memberships_only: bool,
     pub one_per_customer: bool,
-    pub product: Option<IdRef>,
+    pub product: Option<TitledRef>,
+    pub company: TitledRef,
     pub status: &'static str,
     pub created_at: Ts,
     pub updated_at: Ts,
+    #[serde(skip)]
+    pub biz: Option<usize>,
 }
 record!(PromoCode);
 
@@ -284,11 +342,13 @@ pub struct Lead {
     pub id: String,
     pub user: UserRef,
     pub member: Option<IdRef>,
-    pub product: IdRef,
+    pub product: TitledRef,
     pub referrer: Option<String>,
     pub metadata: Metadata,
     pub created_at: Ts,
     pub updated_at: Ts,
+    #[serde(skip)]
+    pub biz: Option<usize>,
 }
 record!(Lead);
 
@@ -296,18 +356,26 @@ record!(Lead);
 #[derive(Clone, Debug)]
 pub struct Seller {
     pub id: String,
-    pub created_ms: i64,
 }
 
 pub const SELLER_NAME: &str = "Sam Seller";
 pub const SELLER_USERNAME: &str = "samseller";
 pub const SELLER_EMAIL: &str = "sam@sandbox.whop.test";
-pub const BUSINESS_TITLE: &str = "Sandbox Studio";
+/// The seller's business accounts, in order (`SandboxConfig::businesses` of them).
+pub const BUSINESS_TITLES: &[&str] = &["Sandbox Studio", "Sandbox Academy", "Sandbox Labs", "Sandbox Media"];
+/// Another creator's business the seller bought from: their own purchases, which a user token's
+/// unfiltered membership and payment lists include and which must never become customers.
+pub const OUTSIDE_TITLE: &str = "Other Creator Co";
 
 pub struct Data {
     pub seed: u64,
     pub seller: Seller,
+    /// The seller's business accounts.
     pub accounts: Vec<Account>,
+    /// Per account: the seller still has access to it (a test can take it away).
+    pub accessible: Vec<bool>,
+    /// The company the seller's own purchases are from.
+    pub outside: TitledRef,
     pub products: Vec<Product>,
     pub plans: Vec<Plan>,
     pub members: Vec<Member>,
@@ -371,6 +439,20 @@ fn ascii_fold(s: &str) -> String {
         .collect()
 }
 
+/// The first time at or after `at` that no item of `items` (sorted, distinct) was created at.
+fn free_time<T: Record>(items: &[T], mut at: i64) -> i64 {
+    while items.binary_search_by_key(&at, Record::created_ms).is_ok() {
+        at += 1;
+    }
+    at
+}
+
+/// Inserts `item` where its created_at keeps `items` sorted (its time must be free: [`free_time`]).
+fn insert_sorted<T: Record>(items: &mut Vec<T>, item: T) {
+    let at = items.partition_point(|x| x.created_ms() < item.created_ms());
+    items.insert(at, item);
+}
+
 /// Makes times strictly increasing after sorting; keeps created_at distinct within a resource.
 fn make_distinct(times: &mut [i64]) {
     for i in 1..times.len() {
@@ -397,23 +479,34 @@ fn sort_drafts(drafts: &mut [Draft]) {
 }
 
 impl Data {
-    pub fn seed(seed: u64, n_members: usize, n_memberships: usize, n_payments: usize) -> Data {
+    pub fn seed(seed: u64, n_members: usize, n_memberships: usize, n_payments: usize, businesses: usize) -> Data {
+        let businesses = businesses.clamp(1, BUSINESS_TITLES.len());
         let mut rng = Rng::new(seed);
         // The epoch moves a little with the seed so different seeds do not share timestamps.
         let end = BASE_END_MS + (crate::rng::mix(seed) % (7 * DAY_MS as u64)) as i64;
         let start = end - SPAN_MS;
         let company_created = start - 30 * DAY_MS;
 
-        let account = Account {
-            id: make_id("biz_", seed, SALT_MISC, 0),
-            title: BUSINESS_TITLE.into(),
-            route: "sandbox-studio".into(),
-            member_count: 0,
-            metadata: Metadata::new(),
-            created_at: Ts(company_created),
-            updated_at: Ts(company_created + DAY_MS),
-        };
-        let company = TitledRef { id: account.id.clone(), title: account.title.clone() };
+        let accounts: Vec<Account> = BUSINESS_TITLES[..businesses]
+            .iter()
+            .enumerate()
+            .map(|(b, title)| Account {
+                id: make_id("biz_", seed, SALT_MISC, b as u64),
+                title: (*title).into(),
+                route: title.to_lowercase().replace(' ', "-"),
+                require_2fa: false,
+                send_customer_emails: true,
+                show_joined_whops: false,
+                show_reviews_dtc: true,
+                show_user_directory: false,
+                use_logo_as_opengraph_image_fallback: false,
+                member_count: 0,
+                metadata: Metadata::new(),
+                created_at: Ts(company_created + b as i64 * 60_000),
+                updated_at: Ts(company_created + DAY_MS),
+                biz: Some(b),
+            })
+            .collect();
 
         let product_specs: &[(&str, &str, &'static str)] = &[
             ("Pro Community", "pro-community", "visible"),
@@ -430,9 +523,12 @@ impl Data {
                 route: (*route).into(),
                 visibility,
                 member_count: 0,
+                published_reviews_count: 0,
+                verified: false,
                 metadata: Metadata::new(),
                 created_at: Ts(at),
                 updated_at: Ts(at + 3_600_000),
+                biz: Some(i % businesses),
             });
         }
 
@@ -466,11 +562,14 @@ impl Data {
                     release_method: "buy_now",
                     visibility: products[pi].visibility,
                     member_count: 0,
+                    adaptive_pricing_enabled: false,
+                    unlimited_stock: true,
                     metadata: Metadata::new(),
                     created_at: Ts(at),
                     updated_at: Ts(at),
                     price_cents: *cents,
                     product_idx: pi,
+                    biz: products[pi].biz,
                 });
             }
         }
@@ -496,25 +595,33 @@ impl Data {
                 duration,
                 promo_duration_months: if *duration == "repeating" { Some(3) } else { None },
                 uses: 0,
-                stock: if i % 2 == 0 { None } else { Some(100) },
+                stock: if i % 2 == 0 { 0 } else { 100 },
                 unlimited_stock: i % 2 == 0,
                 expires_at: if *code == "BLACKFRIDAY" { Some(Ts(at + 4 * DAY_MS)) } else { None },
                 new_users_only: *code == "WELCOME10",
                 churned_users_only: false,
+                existing_memberships_only: false,
                 one_per_customer: true,
-                product: product.map(|p| IdRef { id: products[p].id.clone() }),
+                product: product.map(|p| TitledRef { id: products[p].id.clone(), title: products[p].title.clone() }),
+                company: {
+                    let b = product.and_then(|p| products[p].biz).unwrap_or(i % businesses);
+                    TitledRef { id: accounts[b].id.clone(), title: accounts[b].title.clone() }
+                },
                 status: "active",
                 created_at: Ts(at),
                 updated_at: Ts(at),
+                biz: Some(product.and_then(|p| products[p].biz).unwrap_or(i % businesses)),
             });
         }
 
-        let seller = Seller { id: make_id("user_", seed, SALT_MISC, 400), created_ms: company_created - DAY_MS };
+        let seller = Seller { id: make_id("user_", seed, SALT_MISC, 400) };
 
         let mut data = Data {
             seed,
             seller,
-            accounts: vec![account],
+            accessible: vec![true; accounts.len()],
+            accounts,
+            outside: TitledRef { id: make_id("biz_", seed, SALT_MISC, 90), title: OUTSIDE_TITLE.into() },
             products,
             plans,
             members: Vec::with_capacity(n_members),
@@ -556,7 +663,7 @@ impl Data {
             if n_members == 0 {
                 break;
             }
-            let ms = data.build_membership(&mut rng, j as u64, d.owner, d.at, end, &company, None);
+            let ms = data.build_membership(&mut rng, j as u64, d.owner, d.at, end, None);
             data.memberships.push(ms);
         }
 
@@ -582,6 +689,22 @@ impl Data {
             let status = *rng.weighted(&[("paid", 92), ("open", 3), ("void", 2), ("uncollectible", 3)]);
             let p = data.build_payment(&mut rng, k as u64, d.owner, d.at, status, reason);
             data.payments.push(p);
+        }
+
+        // Every business has a failed payment Whop can retry (Recover needs one to act on): the
+        // newest unpaid one, unless one is retryable already.
+        for b in 0..data.accounts.len() {
+            let of_b = |p: &Payment| p.biz == Some(b);
+            if data.payments.iter().any(|p| of_b(p) && p.retryable) {
+                continue;
+            }
+            if let Some(p) = data.payments.iter_mut().rev().find(|p| of_b(p) && p.status != "paid") {
+                p.status = "open";
+                p.substatus = "failed";
+                p.failure_message = Some("Your card was declined.");
+                p.retryable = true;
+                p.voidable = true;
+            }
         }
 
         // Refunds: ~2% of paid payments, a few days after the payment.
@@ -624,6 +747,7 @@ impl Data {
             let (title, stars) = *rng.pick(REVIEW_TITLES);
             let member = &data.members[d.owner];
             let product = first_product[d.owner].clone().unwrap_or_else(|| data.products[0].id.clone());
+            let biz = data.products.iter().find(|p| p.id == product).and_then(|p| p.biz);
             data.reviews.push(Review {
                 id: make_id("rev_", seed, SALT_REVIEW, r as u64),
                 stars,
@@ -639,11 +763,12 @@ impl Data {
                     name: member.user.name.clone(),
                     username: member.user.username.clone(),
                 },
-                product: IdRef { id: product },
                 paid_for_product: true,
                 published_at: Some(Ts(d.at)),
                 created_at: Ts(d.at),
                 updated_at: Ts(d.at),
+                biz,
+                product_id: product,
             });
         }
 
@@ -664,24 +789,163 @@ impl Data {
             } else {
                 (data.new_user(&mut rng), None)
             };
-            let product = data.products[rng.index(3)].id.clone();
+            let product = &data.products[rng.index(3)];
+            let (product, biz) = (TitledRef { id: product.id.clone(), title: product.title.clone() }, product.biz);
             let referrer = if rng.chance(70) { Some((*rng.pick(REFERRERS)).to_string()) } else { None };
             data.leads.push(Lead {
                 id: make_id("lead_", seed, SALT_LEAD, l as u64),
                 user,
                 member,
-                product: IdRef { id: product },
+                product,
                 referrer,
                 metadata: Metadata::new(),
                 created_at: Ts(d.at),
                 updated_at: Ts(d.at),
+                biz,
             });
         }
 
+        data.add_own_purchases(company_created, start);
         data.recount();
         data.latest_ms = data.latest_ms.max(data.max_created());
         data.rng = Rng::new(crate::rng::mix(seed ^ 0x0005_eed0_fa11));
         data
+    }
+
+    /// The seller's own purchases from another creator: two memberships and three payments, in
+    /// the membership and payment lists of a user token that names no company.
+    fn add_own_purchases(&mut self, company_created: i64, start: i64) {
+        let seed = self.seed;
+        let product_at = company_created + 10 * DAY_MS;
+        let product = Product {
+            id: make_id("prod_", seed, SALT_MISC, 190),
+            title: "Creator Masterclass".into(),
+            route: "creator-masterclass".into(),
+            visibility: "visible",
+            member_count: 0,
+            published_reviews_count: 0,
+            verified: true,
+            metadata: Metadata::new(),
+            created_at: Ts(product_at),
+            updated_at: Ts(product_at),
+            biz: None,
+        };
+        let product_ref = TitledRef { id: product.id.clone(), title: product.title.clone() };
+        let plan_id = make_id("plan_", seed, SALT_MISC, 290);
+        let plan = Plan {
+            purchase_url: format!("https://whop.com/checkout/{plan_id}"),
+            id: plan_id,
+            product: product_ref.clone(),
+            plan_type: "renewal",
+            billing_period: Some(30),
+            initial_price: money(2900),
+            renewal_price: money(2900),
+            currency: "usd",
+            trial_period_days: None,
+            release_method: "buy_now",
+            visibility: "visible",
+            member_count: 0,
+            adaptive_pricing_enabled: false,
+            unlimited_stock: true,
+            metadata: Metadata::new(),
+            created_at: Ts(product_at + 3_600_000),
+            updated_at: Ts(product_at + 3_600_000),
+            price_cents: 2900,
+            product_idx: self.products.len(),
+            biz: None,
+        };
+        // Created after every seeded product and plan, so appending keeps both lists sorted.
+        self.products.push(product);
+        let plan_idx = self.plans.len();
+        let plan_ref = IdRef { id: plan.id.clone() };
+        self.plans.push(plan);
+        let user = UserRef {
+            id: self.seller.id.clone(),
+            email: Some(SELLER_EMAIL.into()),
+            name: Some(SELLER_NAME.into()),
+            username: SELLER_USERNAME.into(),
+        };
+        let member = IdRef { id: make_id("mber_", seed, SALT_MISC, 91) };
+        for (i, (days, status)) in [(100, "active"), (400, "canceled")].into_iter().enumerate() {
+            let at = free_time(&self.memberships, start + days * DAY_MS);
+            let id = make_id("mem_", seed, SALT_MISC, 500 + i as u64);
+            let ms = Membership {
+                manage_url: format!("https://whop.com/orders/{id}/manage"),
+                license_key: None,
+                id,
+                status,
+                user: user.clone(),
+                member: member.clone(),
+                product: product_ref.clone(),
+                plan: plan_ref.clone(),
+                company: self.outside.clone(),
+                promo_code: None,
+                currency: "usd",
+                cancel_at_period_end: false,
+                canceled_at: (status == "canceled").then_some(Ts(at + 40 * DAY_MS)),
+                cancel_option: None,
+                cancellation_reason: None,
+                renewal_period_start: Some(Ts(at)),
+                renewal_period_end: Some(Ts(at + 30 * DAY_MS)),
+                joined_at: Ts(at),
+                payment_collection_paused: false,
+                metadata: Metadata::new(),
+                created_at: Ts(at),
+                updated_at: Ts(at + 1_000),
+                member_idx: usize::MAX,
+                plan_idx,
+                biz: None,
+            };
+            let payments = if status == "active" { 2 } else { 1 };
+            for k in 0..payments {
+                let paid_at = free_time(&self.payments, at + 500 + k * 30 * DAY_MS);
+                let payment = Payment {
+                    id: make_id("pay_", seed, SALT_MISC, 600 + (i * 2 + k as usize) as u64),
+                    status: "paid",
+                    substatus: "succeeded",
+                    auto_refunded: false,
+                    three_ds_verified: false,
+                    settlement_amount: money(2900),
+                    total: money(2900),
+                    subtotal: money(2900),
+                    usd_total: money(2900),
+                    amount_after_fees: money(2900),
+                    tax_amount: 0.0,
+                    refunded_amount: 0.0,
+                    currency: "usd",
+                    settlement_currency: "usd",
+                    billing_reason: if k == 0 { "subscription_create" } else { "subscription_cycle" },
+                    paid_at: Some(Ts(paid_at + 1_500)),
+                    refunded_at: None,
+                    user: user.clone(),
+                    member: member.clone(),
+                    membership: MembershipRef { id: ms.id.clone(), status: ms.status },
+                    product: ProductRef {
+                        id: product_ref.id.clone(),
+                        title: product_ref.title.clone(),
+                        route: "creator-masterclass".into(),
+                    },
+                    plan: plan_ref.clone(),
+                    promo_code: None,
+                    card_brand: Some("visa"),
+                    card_last4: Some("4242".into()),
+                    payment_method_type: "card",
+                    failure_message: None,
+                    refundable: false,
+                    retryable: false,
+                    voidable: false,
+                    metadata: Metadata::new(),
+                    created_at: Ts(paid_at),
+                    updated_at: Ts(paid_at + 1_500),
+                    total_cents: 2900,
+                    refunded_cents: 0,
+                    member_idx: usize::MAX,
+                    biz: None,
+                };
+                insert_sorted(&mut self.payments, payment);
+            }
+            insert_sorted(&mut self.memberships, ms);
+        }
     }
 
     fn new_user(&mut self, rng: &mut Rng) -> UserRef {
@@ -716,10 +980,13 @@ impl Data {
             most_recent_action: Some(action),
             most_recent_action_at: Some(Ts(at + 60_000)),
             usd_total_spent: 0.0,
+            company_token_balance: 0.0,
             joined_at: Ts(at),
             created_at: Ts(at),
             updated_at: Ts(at + 60_000),
             spent_cents: 0,
+            // Members are spread over the seller's businesses in turn.
+            biz: Some(n as usize % self.accounts.len()),
         }
     }
 
@@ -731,12 +998,16 @@ impl Data {
         member_idx: usize,
         at: i64,
         end: i64,
-        company: &TitledRef,
         status: Option<&'static str>,
     ) -> Membership {
-        let plan_idx = rng.index(self.plans.len());
-        let plan = &self.plans[plan_idx];
+        // A plan of one of the member's business's products.
         let member = &self.members[member_idx];
+        let biz = member.biz;
+        let eligible: Vec<usize> = (0..self.plans.len()).filter(|&i| self.plans[i].biz == biz).collect();
+        let plan_idx = eligible[rng.index(eligible.len())];
+        let plan = &self.plans[plan_idx];
+        let account = &self.accounts[biz.unwrap_or(0)];
+        let company = TitledRef { id: account.id.clone(), title: account.title.clone() };
         let status = status.unwrap_or_else(|| {
             *rng.weighted(&[
                 ("active", 70),
@@ -771,7 +1042,7 @@ impl Data {
             member: IdRef { id: member.id.clone() },
             product: plan.product.clone(),
             plan: IdRef { id: plan.id.clone() },
-            company: company.clone(),
+            company,
             promo_code,
             currency: plan.currency,
             cancel_at_period_end: status == "canceling",
@@ -787,6 +1058,7 @@ impl Data {
             updated_at: Ts(updated.max(at)),
             member_idx,
             plan_idx,
+            biz,
         }
     }
 
@@ -818,6 +1090,9 @@ impl Data {
             id: make_id("pay_", self.seed, SALT_PAYMENT, n),
             status,
             substatus,
+            auto_refunded: false,
+            three_ds_verified: card,
+            settlement_amount: if paid { money(usd_cents) } else { 0.0 },
             total: money(cents),
             subtotal: money(cents),
             usd_total: money(usd_cents),
@@ -831,8 +1106,12 @@ impl Data {
             refunded_at: None,
             user: ms.user.clone(),
             member: ms.member.clone(),
-            membership: IdRef { id: ms.id.clone() },
-            product: ms.product.clone(),
+            membership: MembershipRef { id: ms.id.clone(), status: ms.status },
+            product: ProductRef {
+                id: ms.product.id.clone(),
+                title: ms.product.title.clone(),
+                route: self.products[plan.product_idx].route.clone(),
+            },
             plan: ms.plan.clone(),
             promo_code: None,
             card_brand: if card { Some(*rng.pick(CARD_BRANDS)) } else { None },
@@ -848,6 +1127,7 @@ impl Data {
             total_cents: cents,
             refunded_cents: 0,
             member_idx,
+            biz: ms.biz,
         };
         if paid {
             let member = &mut self.members[member_idx];
@@ -884,6 +1164,7 @@ impl Data {
             provider: "stripe",
             created_at: Ts(at),
             updated_at: Ts(at),
+            biz: p.biz,
         };
         let id = refund.id.clone();
         self.refunds.push(refund);
@@ -911,9 +1192,12 @@ impl Data {
         for (p, c) in self.plans.iter_mut().zip(per_plan) {
             p.member_count = c;
         }
-        let joined = self.members.iter().filter(|m| m.status == "joined").count();
-        for a in &mut self.accounts {
-            a.member_count = joined;
+        for p in &mut self.products {
+            p.published_reviews_count =
+                self.reviews.iter().filter(|r| r.product_id == p.id && r.status == "published").count();
+        }
+        for (b, a) in self.accounts.iter_mut().enumerate() {
+            a.member_count = self.members.iter().filter(|m| m.status == "joined" && m.biz == Some(b)).count();
         }
         for promo in &mut self.promo_codes {
             promo.uses = 0;
@@ -942,18 +1226,22 @@ impl Data {
         .unwrap_or(0)
     }
 
+    /// Objects per resource in the seller's businesses (their own purchases are not counted).
     pub fn counts(&self) -> std::collections::BTreeMap<String, usize> {
+        fn owned<T: Record>(items: &[T]) -> usize {
+            items.iter().filter(|x| x.business().is_some()).count()
+        }
         [
             ("accounts", self.accounts.len()),
-            ("products", self.products.len()),
-            ("plans", self.plans.len()),
-            ("members", self.members.len()),
-            ("memberships", self.memberships.len()),
-            ("payments", self.payments.len()),
-            ("refunds", self.refunds.len()),
-            ("reviews", self.reviews.len()),
-            ("promo_codes", self.promo_codes.len()),
-            ("leads", self.leads.len()),
+            ("products", owned(&self.products)),
+            ("plans", owned(&self.plans)),
+            ("members", owned(&self.members)),
+            ("memberships", owned(&self.memberships)),
+            ("payments", owned(&self.payments)),
+            ("refunds", owned(&self.refunds)),
+            ("reviews", owned(&self.reviews)),
+            ("promo_codes", owned(&self.promo_codes)),
+            ("leads", owned(&self.leads)),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -966,7 +1254,6 @@ impl Data {
         let mut rng = self.rng.clone();
         let mut t = now.max(self.latest_ms + 1);
         let mut out = crate::MutationResult::default();
-        let company = TitledRef { id: self.accounts[0].id.clone(), title: self.accounts[0].title.clone() };
 
         for _ in 0..m.new_members {
             let user = self.new_user(&mut rng);
@@ -982,7 +1269,7 @@ impl Data {
             members.most_recent_action_at = Some(Ts(t));
             members.updated_at = Ts(t);
             let n = self.memberships.len() as u64;
-            let ms = self.build_membership(&mut rng, n, member_idx, t, t, &company, Some("active"));
+            let ms = self.build_membership(&mut rng, n, member_idx, t, t, Some("active"));
             self.memberships.push(ms);
             let n = self.payments.len() as u64;
             let p = self.build_payment(&mut rng, n, self.memberships.len() - 1, t, "paid", "subscription_create");
@@ -991,8 +1278,14 @@ impl Data {
             t += 1;
         }
 
-        let active: Vec<usize> =
-            self.memberships.iter().enumerate().filter(|(_, ms)| ms.status == "active").map(|(i, _)| i).collect();
+        // The seller's own purchases are not theirs to renew, cancel or refund.
+        let active: Vec<usize> = self
+            .memberships
+            .iter()
+            .enumerate()
+            .filter(|(_, ms)| ms.status == "active" && ms.biz.is_some())
+            .map(|(i, _)| i)
+            .collect();
         for _ in 0..m.new_payments {
             if active.is_empty() {
                 break;
@@ -1033,7 +1326,7 @@ impl Data {
             .payments
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.status == "paid" && p.refunded_amount == 0.0)
+            .filter(|(_, p)| p.status == "paid" && p.refunded_amount == 0.0 && p.biz.is_some())
             .map(|(i, _)| i)
             .collect();
         for _ in 0..m.refunds {
@@ -1091,9 +1384,10 @@ mod tests {
 
     #[test]
     fn seeding_is_sorted_distinct_and_deterministic() {
-        let a = Data::seed(3, 200, 300, 1000);
-        let b = Data::seed(3, 200, 300, 1000);
-        assert_eq!(a.payments.len(), 1000);
+        let a = Data::seed(3, 200, 300, 1000, 1);
+        let b = Data::seed(3, 200, 300, 1000, 1);
+        assert_eq!(a.counts()["payments"], 1000);
+        assert_eq!(a.payments.iter().filter(|p| p.biz.is_none()).count(), 3, "the seller's own purchases");
         assert_eq!(a.payments[500].id, b.payments[500].id);
         assert!(a.payments.windows(2).all(|w| w[0].created_at < w[1].created_at));
         assert!(a.memberships.windows(2).all(|w| w[0].created_at < w[1].created_at));

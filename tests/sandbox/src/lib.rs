@@ -13,6 +13,7 @@
 
 mod ai;
 mod api;
+pub mod contract;
 mod control;
 mod data;
 mod esign;
@@ -49,8 +50,14 @@ pub struct SandboxConfig {
     pub members: usize,
     pub memberships: usize,
     pub payments: usize,
+    /// The seller's business accounts (1 to 4); members, products and everything below them are
+    /// spread over them. The seller also has a few purchases of their own from another creator.
+    pub businesses: usize,
     pub seed: u64,
     pub client_id: String,
+    /// The permissions the app declared on Whop (its Permissions tab): a login grants the requested
+    /// ones among these. `None`: every permission of the contract.
+    pub app_permissions: Option<Vec<String>>,
     /// Skip the consent page: `/oauth/authorize` redirects with a code straight away.
     pub auto_approve: bool,
     pub access_token_ttl_secs: i64,
@@ -81,8 +88,10 @@ impl SandboxConfig {
             members: n,
             memberships: n + n / 2,
             payments: n * 5,
+            businesses: 1,
             seed: 1,
             client_id: DEFAULT_CLIENT_ID.into(),
+            app_permissions: None,
             auto_approve: false,
             access_token_ttl_secs: 3600,
             ai_api_key: SANDBOX_AI_KEY.into(),
@@ -341,11 +350,15 @@ const REBIND_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 impl Sandbox {
     /// Binds 127.0.0.1, seeds the data and serves in a spawned task.
     pub async fn start(config: SandboxConfig) -> anyhow::Result<Sandbox> {
+        let unhandled = api::unhandled();
+        anyhow::ensure!(unhandled.is_empty(), "the sandbox has no handler for {}", unhandled.join(", "));
         let listener = bind(SocketAddr::from(([127, 0, 0, 1], config.port)))?;
         let addr = listener.local_addr()?;
         let (seed, members, memberships, payments) = (config.seed, config.members, config.memberships, config.payments);
+        let businesses = config.businesses;
         // Seeding 150k objects is CPU work; keep it off the async worker threads.
-        let data = tokio::task::spawn_blocking(move || Data::seed(seed, members, memberships, payments)).await?;
+        let data =
+            tokio::task::spawn_blocking(move || Data::seed(seed, members, memberships, payments, businesses)).await?;
         let wall_nanos =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
         let shared = Arc::new(Shared {
@@ -508,9 +521,40 @@ impl Sandbox {
         Ok(location.to_string())
     }
 
-    /// Extra to the OAuth flow: a valid access token for tests and benchmarks that only exercise the API.
+    /// Extra to the OAuth flow: a valid access token granted every permission of the contract, for
+    /// tests and benchmarks that only exercise the API.
     pub fn mint_access_token(&self) -> String {
-        oauth::mint_direct_token(&self.shared)
+        let all: Vec<String> = contract::all_permissions().into_iter().collect();
+        oauth::mint_direct_token(&self.shared, &all)
+    }
+
+    /// A valid access token granted only `permissions` (and the OpenID scopes).
+    pub fn mint_access_token_with<S: AsRef<str>>(&self, permissions: &[S]) -> String {
+        let permissions: Vec<String> = permissions.iter().map(|p| p.as_ref().to_string()).collect();
+        oauth::mint_direct_token(&self.shared, &permissions)
+    }
+
+    /// The seller's business accounts: (id, title), in order.
+    pub fn businesses(&self) -> Vec<(String, String)> {
+        self.shared.data().accounts.iter().map(|a| (a.id.clone(), a.title.clone())).collect()
+    }
+
+    /// Takes the seller's access to a business away (or gives it back): its lists and objects answer
+    /// 403 and it leaves `GET /accounts`, as when a team member is removed from a company.
+    pub fn set_business_access(&self, business_id: &str, accessible: bool) {
+        let mut data = self.shared.data_mut();
+        if let Some(b) = data.accounts.iter().position(|a| a.id == business_id) {
+            data.accessible[b] = accessible;
+        }
+    }
+
+    /// The ids of the seller's own purchases (memberships and payments from another creator):
+    /// listed for a user token that names no company, never the seller's customers.
+    pub fn own_purchase_ids(&self) -> Vec<String> {
+        let data = self.shared.data();
+        let memberships = data.memberships.iter().filter(|m| m.biz.is_none()).map(|m| m.id.clone());
+        let payments = data.payments.iter().filter(|p| p.biz.is_none()).map(|p| p.id.clone());
+        memberships.chain(payments).collect()
     }
 
     /// Every applied write so far, oldest first (replays and refused requests are not in it).
@@ -530,19 +574,20 @@ impl Sandbox {
 
     /// The membership as `GET /memberships/{id}` would answer it, without faults.
     pub fn membership(&self, id: &str) -> Option<serde_json::Value> {
-        find_json(&self.shared.data().memberships, id)
+        find_json(&self.shared.data().memberships, id, "memberships.retrieve")
     }
 
     /// The payment as `GET /payments/{id}` would answer it, without faults.
     pub fn payment(&self, id: &str) -> Option<serde_json::Value> {
-        find_json(&self.shared.data().payments, id)
+        find_json(&self.shared.data().payments, id, "payments.retrieve")
     }
 
-    /// The promo code with this code (compared ignoring ASCII case, as codes are unique that way).
+    /// The promo code with this code (compared ignoring ASCII case, as codes are unique that way),
+    /// as `GET /promo_codes/{id}` would answer it.
     pub fn promo_code_by_code(&self, code: &str) -> Option<serde_json::Value> {
         let data = self.shared.data();
         let promo = data.promo_codes.iter().find(|p| p.code.eq_ignore_ascii_case(code))?;
-        serde_json::to_value(promo).ok()
+        Some(contract::shaped("promoCodes.retrieve", serde_json::to_value(promo).ok()?))
     }
 
     pub async fn shutdown(mut self) {
@@ -550,8 +595,8 @@ impl Sandbox {
     }
 }
 
-fn find_json<T: Record>(items: &[T], id: &str) -> Option<serde_json::Value> {
-    serde_json::to_value(items.iter().find(|x| x.id() == id)?).ok()
+fn find_json<T: Record>(items: &[T], id: &str, sdk_method: &str) -> Option<serde_json::Value> {
+    Some(contract::shaped(sdk_method, serde_json::to_value(items.iter().find(|x| x.id() == id)?).ok()?))
 }
 
 impl Drop for Sandbox {
@@ -565,7 +610,7 @@ impl Drop for Sandbox {
 fn router(shared: AppState) -> axum::Router {
     axum::Router::new()
         .nest("/oauth", oauth::routes())
-        .nest("/api/v1", api::routes().merge(writes::routes()))
+        .nest("/api/v1", api::routes(&shared))
         .nest("/v1", ai::routes())
         .merge(esign::routes(&shared))
         .nest("/_sandbox", control::routes())

@@ -26,6 +26,13 @@ struct Args {
     payments: Option<usize>,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// The seller's business accounts (1 to 4): with more than one, Dealdesk asks which to sync.
+    #[arg(long, default_value_t = 1)]
+    businesses: usize,
+    /// The permissions the app declared on Whop, comma-separated (default: all it can need); a
+    /// login is granted only these, so missing ones show as 403s.
+    #[arg(long, value_delimiter = ',')]
+    app_permissions: Option<Vec<String>>,
     /// Skip the consent page and redirect with a code immediately.
     #[arg(long)]
     auto_approve: bool,
@@ -55,6 +62,8 @@ async fn main() -> anyhow::Result<()> {
     let mut config = SandboxConfig::with_members(args.members);
     config.port = args.port;
     config.seed = args.seed;
+    config.businesses = args.businesses;
+    config.app_permissions = args.app_permissions;
     config.auto_approve = args.auto_approve;
     config.ai_api_key = args.ai_api_key;
     config.esign_auto_advance_secs = args.esign_auto_advance_secs;

@@ -1,6 +1,6 @@
 //! OAuth 2.1 + PKCE (S256) + OIDC bits, imitating `https://api.whop.com/oauth/*`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::data::{BUSINESS_TITLE, SELLER_EMAIL, SELLER_NAME, SELLER_USERNAME};
+use crate::data::{SELLER_EMAIL, SELLER_NAME, SELLER_USERNAME};
 use crate::{APP_REDIRECT_URI, AppState, Shared};
 
 /// Authorization codes live 10 minutes (Whop's documented lifetime).
@@ -38,6 +38,8 @@ struct CodeGrant {
 struct AccessToken {
     expires_ms: i64,
     revoked: bool,
+    /// What the token may do: the scopes granted at consent.
+    scopes: BTreeSet<String>,
     /// The refresh token issued together with it; revoking that one revokes this too.
     refresh: String,
     /// The authorization code the token family descends from (replay revokes the family).
@@ -60,12 +62,13 @@ pub struct OAuthState {
 }
 
 impl OAuthState {
-    pub fn check_access(&self, token: &str, now_ms: i64) -> Result<(), &'static str> {
+    /// The token's granted scopes, if it is valid now.
+    pub fn check_access(&self, token: &str, now_ms: i64) -> Result<BTreeSet<String>, &'static str> {
         match self.access.get(token) {
             None => Err("Invalid access token"),
             Some(t) if t.revoked => Err("Access token has been revoked"),
             Some(t) if now_ms >= t.expires_ms => Err("Access token has expired"),
-            Some(_) => Ok(()),
+            Some(t) => Ok(t.scopes.clone()),
         }
     }
 
@@ -108,6 +111,7 @@ fn issue(s: &Shared, st: &mut OAuthState, grant: &str, scope: &str, nonce: Optio
         AccessToken {
             expires_ms: now_ms + ttl.saturating_mul(1000),
             revoked: false,
+            scopes: scope.split(' ').filter(|x| !x.is_empty()).map(str::to_string).collect(),
             refresh: refresh.clone(),
             grant: grant.to_string(),
         },
@@ -153,11 +157,33 @@ fn id_token(s: &Shared, now_ms: i64, nonce: Option<String>) -> String {
     format!("{header}.{payload}.{}", URL_SAFE_NO_PAD.encode(h.finalize()))
 }
 
-pub fn mint_direct_token(s: &Shared) -> String {
+/// A token granted `permissions` (and the OpenID scopes), without the browser flow.
+pub fn mint_direct_token(s: &Shared, permissions: &[String]) -> String {
     let now = s.now_ms();
     let mut st = s.oauth();
-    let body = issue(s, &mut st, "direct", "openid profile email", None, now);
+    let scope = ["openid", "profile", "email"].iter().map(|x| x.to_string()).chain(permissions.iter().cloned());
+    let scope: Vec<String> = scope.collect();
+    let body = issue(s, &mut st, "direct", &scope.join(" "), None, now);
     body["access_token"].as_str().unwrap_or_default().to_string()
+}
+
+/// What a consent grants: the requested scopes that are OpenID scopes or permissions the app has
+/// (`SandboxConfig::app_permissions`, as declared on the app's Permissions tab at Whop). Whop
+/// gives an app nothing it did not declare; the token response's `scope` says what was granted.
+fn granted_scope(s: &Shared, requested: &str) -> String {
+    let oidc = ["openid", "profile", "email"];
+    requested
+        .split(' ')
+        .filter(|x| !x.is_empty())
+        .filter(|x| {
+            oidc.contains(x)
+                || match &s.config.app_permissions {
+                    Some(allowed) => allowed.iter().any(|a| a == x),
+                    None => crate::contract::all_permissions().contains(*x),
+                }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn bad_request_page(param: &str, why: &str) -> Response {
@@ -241,7 +267,7 @@ async fn authorize(State(s): State<AppState>, Query(q): Query<HashMap<String, St
     let Some(state) = get("state") else {
         return bad_request_page("state", "required");
     };
-    let scope = get("scope").unwrap_or("").to_string();
+    let scope = granted_scope(&s, get("scope").unwrap_or(""));
     let nonce = get("nonce").map(str::to_string);
     if scope.split(' ').any(|x| x == "openid") && nonce.is_none() {
         return bad_request_page("nonce", "required when scope includes openid");
@@ -260,9 +286,11 @@ async fn authorize(State(s): State<AppState>, Query(q): Query<HashMap<String, St
     let scopes: String =
         req.scope.split(' ').filter(|x| !x.is_empty()).map(|x| format!("<li>{}</li>", escape(x))).collect();
     s.oauth().requests.insert(request_id.clone(), req);
+    let businesses: Vec<String> = s.data().accounts.iter().map(|a| escape(&a.title)).collect();
+    let businesses = businesses.join(", ");
     let body = format!(
         "<p class=\"who\">Signed in as <b>{SELLER_NAME}</b> ({SELLER_EMAIL})</p>\
-         <p><b>Dealdesk</b> wants to access <b>{BUSINESS_TITLE}</b> with these permissions:</p>\
+         <p><b>Dealdesk</b> wants to access <b>{businesses}</b> with these permissions:</p>\
          <ul class=\"scopes\">{scopes}</ul>\
          <p><a class=\"btn\" id=\"approve\" href=\"/oauth/authorize/decision?request={request_id}&approve=1\">Approve</a>\
          <a class=\"btn\" id=\"deny\" href=\"/oauth/authorize/decision?request={request_id}&approve=0\">Deny</a></p>"

@@ -1,25 +1,30 @@
 //! API v1 writes: membership lifecycle, refunds and promo codes, shaped like Whop's SDK calls.
 //!
-//! Every write goes through [`write`]: authenticate, honour `Idempotency-Key` with Stripe's semantics
-//! (the first answer to a key is stored, 2xx and 4xx alike, and replayed for an identical request), apply
-//! the change under the data lock at one sandbox time, and log it. Operations validate everything
-//! before they change anything, so a refused request leaves no trace in the data or the log.
+//! Requests reach these handlers through the contract's gate (authenticated, params checked). Every
+//! write then goes through [`write`]: honour `Idempotency-Key` as Whop documents it (the first answer
+//! to a key is stored, 2xx and 4xx alike, and replayed for an identical request for 24 hours; a key
+//! reused with another method, path, query, body or `Api-Version-Date` is refused), apply the change
+//! under the data lock at one sandbox time, and log it. Operations validate everything before they
+//! change anything, so a refused request leaves no trace in the data or the log.
+//!
+//! After 24 hours Whop forgets a key, so a resend would be applied again as a new request. The
+//! sandbox refuses it instead (`idempotency_key_expired`): a client that resends an old key has a
+//! bug that would, against Whop, refund or cancel twice, and a test must see it.
 
 use std::collections::HashMap;
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{patch, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::api::{ApiError, check, parse_time};
-use crate::data::{DAY_MS, Data, IdRef, Membership, Metadata, Payment, PromoCode, Ts, format_ts, money};
+use crate::api::{ApiError, parse_time};
+use crate::contract::shaped;
+use crate::data::{DAY_MS, Data, Membership, Metadata, Payment, PromoCode, Record, TitledRef, Ts, format_ts, money};
 
 /// Whop (like Stripe) caps metadata at 50 keys.
 const MAX_METADATA_KEYS: usize = 50;
@@ -43,12 +48,17 @@ pub struct WriteRecord {
     pub at: String,
 }
 
+/// How long Whop keeps an idempotency key.
+pub const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 3_600_000;
+
 /// The first answer given to an idempotency key.
 struct Stored {
     fingerprint: [u8; 32],
     status: StatusCode,
     body: Bytes,
     replays: u64,
+    /// Sandbox time the key was first used.
+    at_ms: i64,
 }
 
 /// Idempotency keys and the write log, behind one lock so a key is checked and stored atomically.
@@ -72,26 +82,12 @@ impl WriteState {
     }
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/memberships/{id}", patch(update_membership))
-        .route("/memberships/{id}/cancel", post(cancel_membership))
-        .route("/memberships/{id}/uncancel", post(uncancel_membership))
-        .route("/memberships/{id}/pause", post(pause_membership))
-        .route("/memberships/{id}/resume", post(resume_membership))
-        .route("/memberships/{id}/add_free_days", post(add_free_days))
-        .route("/payments/{id}/refund", post(refund_payment))
-        .route("/promo_codes", post(create_promo_code))
-        .route("/promo_codes/{id}", axum::routing::delete(archive_promo_code))
-        .route("/promo_codes/{id}/activate", post(activate_promo_code))
-        .route("/promo_codes/{id}/deactivate", post(deactivate_promo_code))
-}
-
 /// What a write needs from its request besides path parameters. The body stays raw: the idempotency
 /// fingerprint covers it byte for byte, and a body that is not JSON still gets a v1 error.
 pub struct WriteReq {
     method: Method,
     path: String,
+    query: String,
     headers: HeaderMap,
     body: Bytes,
 }
@@ -104,9 +100,10 @@ impl<S: Send + Sync> FromRequest<S> for WriteReq {
         // These routes are nested under /api/v1, which `nest` strips; the crate's axum has no
         // `original-uri` feature, so the prefix is put back by hand for the log and the fingerprint.
         let path = format!("/api/v1{}", req.uri().path());
+        let query = req.uri().query().unwrap_or_default().to_string();
         let headers = req.headers().clone();
         let body = Bytes::from_request(req, state).await.map_err(IntoResponse::into_response)?;
-        Ok(Self { method, path, headers, body })
+        Ok(Self { method, path, query, headers, body })
     }
 }
 
@@ -124,24 +121,33 @@ fn write<F>(s: &AppState, req: WriteReq, op: F) -> Response
 where
     F: FnOnce(&mut Data, i64, &Fields) -> Result<Applied, ApiError>,
 {
-    // Authentication comes first and is never stored: a retry with a fresh token must still work.
-    if let Err(e) = check(s, &req.headers) {
-        return e.into_response();
-    }
+    // The gate authenticated the request; that is never stored, so a retry with a fresh token works.
     let key = match idempotency_key(&req.headers) {
         Ok(key) => key,
         Err(e) => return e.into_response(),
     };
     let fingerprint = fingerprint(&req);
+    let now_ms = s.now_ms();
     // Held until the answer is stored, so two concurrent requests with one key cannot both apply.
     let mut w = s.writes();
     if let Some(key) = &key
         && let Some(stored) = w.keys.get_mut(key)
     {
+        if now_ms - stored.at_ms > IDEMPOTENCY_WINDOW_MS {
+            return ApiError::unprocessable(
+                "idempotency_key_expired",
+                format!(
+                    "Idempotency-Key {key} was first used more than 24 hours ago; Whop would run this as a new request"
+                ),
+            )
+            .into_response();
+        }
         if stored.fingerprint != fingerprint {
             return ApiError::unprocessable(
-                "idempotency_key_reused",
-                format!("Idempotency-Key {key} was already used for a different request"),
+                "idempotency_key_mismatch",
+                format!(
+                    "Idempotency-Key {key} was already used with a different method, path, query, body or Api-Version-Date"
+                ),
             )
             .into_response();
         }
@@ -179,7 +185,7 @@ where
     if let Some(key) = key
         && (status.is_success() || status.is_client_error())
     {
-        w.keys.insert(key, Stored { fingerprint, status, body: body.clone(), replays: 0 });
+        w.keys.insert(key, Stored { fingerprint, status, body: body.clone(), replays: 0, at_ms: now_ms });
     }
     json_response(status, body, false)
 }
@@ -210,15 +216,15 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_string()))
 }
 
-/// Method, path and body bytes: what makes a retry "the same request". Headers other than the key are
-/// left out, so a retry with a refreshed token still replays.
+/// Method, path, query, body bytes and `Api-Version-Date`: what Whop compares for "the same
+/// request". Other headers are left out, so a retry with a refreshed token still replays.
 fn fingerprint(req: &WriteReq) -> [u8; 32] {
+    let version = req.headers.get("api-version-date").map(HeaderValue::as_bytes).unwrap_or_default();
     let mut h = Sha256::new();
-    h.update(req.method.as_str().as_bytes());
-    h.update([0]);
-    h.update(req.path.as_bytes());
-    h.update([0]);
-    h.update(&req.body);
+    for part in [req.method.as_str().as_bytes(), req.path.as_bytes(), req.query.as_bytes(), &req.body, version] {
+        h.update(part);
+        h.update([0]);
+    }
     h.finalize().into()
 }
 
@@ -283,8 +289,18 @@ fn not_found(resource: &str, id: &str) -> ApiError {
     ApiError::not_found(format!("No {resource} object found with id {id}"))
 }
 
+/// An object the seller may change: in one of their businesses, still reachable. Their own
+/// purchases from other creators are not theirs to manage.
+fn manageable<T: Record>(data: &Data, items: &[T], id: &str, resource: &str) -> Result<usize, ApiError> {
+    let i = items.iter().position(|x| x.id() == id).ok_or_else(|| not_found(resource, id))?;
+    match items[i].business() {
+        Some(b) if data.accessible[b] => Ok(i),
+        _ => Err(ApiError::no_access("id", id)),
+    }
+}
+
 fn membership_at(data: &Data, id: &str) -> Result<usize, ApiError> {
-    data.memberships.iter().position(|m| m.id == id).ok_or_else(|| not_found("memberships", id))
+    manageable(data, &data.memberships, id, "memberships")
 }
 
 /// Applies `change` to membership `i` and answers it, refreshing member counts (they depend on status).
@@ -292,7 +308,7 @@ fn membership_applied(data: &mut Data, i: usize, now: i64, change: impl FnOnce(&
     let ms = &mut data.memberships[i];
     change(ms);
     ms.updated_at = Ts(now);
-    let applied = Applied { object_id: ms.id.clone(), response: to_json(ms) };
+    let applied = Applied { object_id: ms.id.clone(), response: shaped("memberships.retrieve", to_json(ms)) };
     data.recount();
     applied
 }
@@ -302,7 +318,7 @@ fn is_ended(status: &str) -> bool {
     matches!(status, "canceled" | "expired" | "completed")
 }
 
-async fn cancel_membership(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
+pub async fn cancel_membership(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
     write(&s, req, |data, now, body| {
         let immediate = match field(body, "cancellation_mode") {
             None => false,
@@ -341,7 +357,7 @@ async fn cancel_membership(State(s): State<AppState>, Path(id): Path<String>, re
     })
 }
 
-async fn uncancel_membership(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
+pub async fn uncancel_membership(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
     write(&s, req, |data, now, _| {
         let i = membership_at(data, &id)?;
         let ms = &data.memberships[i];
@@ -362,7 +378,7 @@ async fn uncancel_membership(State(s): State<AppState>, Path(id): Path<String>, 
     })
 }
 
-async fn pause_membership(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
+pub async fn pause_membership(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
     write(&s, req, |data, now, body| {
         // Validated for the client's sake; the membership object has no field that shows them.
         optional_time(body, "resumes_at")?;
@@ -385,7 +401,7 @@ async fn pause_membership(State(s): State<AppState>, Path(id): Path<String>, req
     })
 }
 
-async fn resume_membership(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
+pub async fn resume_membership(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
     write(&s, req, |data, now, _| {
         let i = membership_at(data, &id)?;
         let ms = &data.memberships[i];
@@ -399,12 +415,12 @@ async fn resume_membership(State(s): State<AppState>, Path(id): Path<String>, re
     })
 }
 
-async fn add_free_days(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
+pub async fn add_free_days(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
     write(&s, req, |data, now, body| {
         let days = required(body, "free_days")?
             .as_i64()
-            .filter(|d| (1..=365).contains(d))
-            .ok_or_else(|| ApiError::invalid("free_days", "free_days must be an integer from 1 to 365".into()))?;
+            .filter(|d| (1..=1095).contains(d))
+            .ok_or_else(|| ApiError::invalid("free_days", "free_days must be an integer from 1 to 1095".into()))?;
         let i = membership_at(data, &id)?;
         Ok(membership_applied(data, i, now, |ms| {
             let from = ms.renewal_period_end.map_or(now, |t| t.0);
@@ -413,7 +429,7 @@ async fn add_free_days(State(s): State<AppState>, Path(id): Path<String>, req: W
     })
 }
 
-async fn update_membership(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
+pub async fn update_membership(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
     write(&s, req, |data, now, body| {
         let metadata: Metadata = match required(body, "metadata")? {
             Value::Object(m) if m.len() <= MAX_METADATA_KEYS => m.clone(),
@@ -430,7 +446,7 @@ async fn update_membership(State(s): State<AppState>, Path(id): Path<String>, re
     })
 }
 
-async fn refund_payment(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
+pub async fn refund_payment(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
     write(&s, req, |data, now, body| {
         let requested = field(body, "partial_amount")
             .map(|v| {
@@ -439,7 +455,7 @@ async fn refund_payment(State(s): State<AppState>, Path(id): Path<String>, req: 
                     .and_then(|c| (c > 0).then_some(c).ok_or_else(|| too_small("partial_amount")))
             })
             .transpose()?;
-        let k = data.payments.iter().position(|p| p.id == id).ok_or_else(|| not_found("payments", &id))?;
+        let k = manageable(data, &data.payments, &id, "payments")?;
         let p: &Payment = &data.payments[k];
         let remaining = p.total_cents - p.refunded_cents;
         if p.status != "paid" || remaining <= 0 {
@@ -459,11 +475,9 @@ async fn refund_payment(State(s): State<AppState>, Path(id): Path<String>, req: 
         // existing refund, which keeps the refunds list sorted.
         let n = data.refunds.len() as u64;
         data.add_refund(n, k, cents, now);
-        let p = &mut data.payments[k];
-        if p.refunded_cents >= p.total_cents {
-            p.status = "refunded";
-        }
-        Ok(Applied { object_id: id.clone(), response: to_json(p) })
+        // A refunded payment stays `paid`; its substatus says refunded (Whop's status has no "refunded").
+        let p = &data.payments[k];
+        Ok(Applied { object_id: id.clone(), response: shaped("payments.refund", to_json(p)) })
     })
 }
 
@@ -471,7 +485,7 @@ fn too_small(name: &'static str) -> ApiError {
     ApiError::invalid(name, format!("{name} must be at least 0.01"))
 }
 
-async fn create_promo_code(State(s): State<AppState>, req: WriteReq) -> Response {
+pub async fn create_promo_code(State(s): State<AppState>, req: WriteReq) -> Response {
     write(&s, req, |data, now, body| {
         let code = as_str(required(body, "code")?, "code")?;
         let valid_code =
@@ -502,37 +516,27 @@ async fn create_promo_code(State(s): State<AppState>, req: WriteReq) -> Response
             money(cents)
         };
         let new_users_only = as_bool(required(body, "new_users_only")?, "new_users_only")?;
-        // Required but nullable (null = the discount lasts forever), so absence and null differ here.
-        if !body.contains_key("promo_duration_months") {
-            return Err(ApiError::missing("promo_duration_months"));
-        }
-        let months = field(body, "promo_duration_months")
-            .map(|v| {
-                v.as_u64().and_then(|m| u32::try_from(m).ok()).filter(|m| *m >= 1).ok_or_else(|| {
-                    ApiError::invalid(
-                        "promo_duration_months",
-                        "promo_duration_months must be a positive integer".into(),
-                    )
-                })
-            })
-            .transpose()?;
-        let (owner_param, owner) = match (field(body, "company_id"), field(body, "account_id")) {
-            (Some(v), _) => ("company_id", v),
-            (None, Some(v)) => ("account_id", v),
-            (None, None) => return Err(ApiError::missing("company_id")),
+        // A number in the pinned version (the gate refused null): how many billing months it lasts.
+        let months = required(body, "promo_duration_months")?
+            .as_u64()
+            .and_then(|m| u32::try_from(m).ok())
+            .filter(|m| *m >= 1)
+            .ok_or_else(|| {
+                ApiError::invalid("promo_duration_months", "promo_duration_months must be a positive integer".into())
+            })?;
+        let owner = as_str(required(body, "company_id")?, "company_id")?;
+        let business = match data.accounts.iter().position(|a| a.id == owner) {
+            Some(b) if data.accessible[b] => b,
+            _ => return Err(ApiError::no_access("company_id", owner)),
         };
-        let owner = as_str(owner, owner_param)?;
-        if !data.accounts.iter().any(|a| a.id == owner) {
-            return Err(ApiError::invalid(owner_param, format!("{owner_param} {owner} is not this seller's company")));
-        }
         let product = match field(body, "product_id") {
             None => None,
             Some(v) => {
                 let pid = as_str(v, "product_id")?;
-                if !data.products.iter().any(|p| p.id == pid) {
-                    return Err(ApiError::invalid("product_id", format!("No product with id {pid}")));
+                match data.products.iter().find(|p| p.id == pid && p.biz == Some(business)) {
+                    Some(p) => Some(TitledRef { id: p.id.clone(), title: p.title.clone() }),
+                    None => return Err(ApiError::invalid("product_id", format!("No product {pid} in {owner}"))),
                 }
-                Some(IdRef { id: pid.to_string() })
             }
         };
         let stock = field(body, "stock")
@@ -554,52 +558,70 @@ async fn create_promo_code(State(s): State<AppState>, req: WriteReq) -> Response
             promo_type,
             amount_off,
             currency: currency.to_ascii_lowercase(),
-            duration: if months.is_some() { "repeating" } else { "forever" },
-            promo_duration_months: months,
+            duration: if months == 1 { "once" } else { "repeating" },
+            promo_duration_months: Some(months),
             uses: 0,
-            stock,
+            stock: stock.unwrap_or(0),
             unlimited_stock,
             expires_at: expires_at.map(Ts),
             new_users_only,
             churned_users_only,
+            existing_memberships_only: optional_bool(body, "existing_memberships_only")?.unwrap_or(false),
             one_per_customer,
             product,
+            company: TitledRef { id: data.accounts[business].id.clone(), title: data.accounts[business].title.clone() },
             status: "active",
             created_at: Ts(now),
             updated_at: Ts(now),
+            biz: Some(business),
         };
-        let applied = Applied { object_id: promo.id.clone(), response: to_json(&promo) };
+        let applied = Applied { object_id: promo.id.clone(), response: shaped("promoCodes.create", to_json(&promo)) };
         // `now` is after every existing object, so appending keeps the list sorted by created_at.
         data.promo_codes.push(promo);
         Ok(applied)
     })
 }
 
-/// Moves a promo code to `status`. Archived codes are final, and a move to the current status is
-/// refused so a client learns its view was stale.
-fn set_promo_status(data: &mut Data, id: &str, now: i64, status: &'static str) -> Result<Applied, ApiError> {
-    let promo = data.promo_codes.iter_mut().find(|p| p.id == id).ok_or_else(|| not_found("promo_codes", id))?;
-    if promo.status == "archived" {
-        return Err(ApiError::unprocessable("promo_code_archived", format!("Promo code {id} is archived")));
-    }
-    if promo.status == status {
-        let code = if status == "active" { "promo_code_already_active" } else { "promo_code_already_inactive" };
-        return Err(ApiError::unprocessable(code, format!("Promo code {id} is already {status}")));
-    }
-    promo.status = status;
-    promo.updated_at = Ts(now);
-    Ok(Applied { object_id: id.to_string(), response: to_json(promo) })
+/// `DELETE /promo_codes/{id}` archives the code ("preventing it from being used in future
+/// checkouts"); it stays listed, and taken, with status "archived". Whop answers `true`.
+pub async fn delete_promo_code(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
+    write(&s, req, |data, now, _| {
+        let i = manageable(data, &data.promo_codes, &id, "promo_codes")?;
+        let promo = &mut data.promo_codes[i];
+        if promo.status == "archived" {
+            return Err(ApiError::unprocessable("promo_code_archived", format!("Promo code {id} is already archived")));
+        }
+        promo.status = "archived";
+        promo.updated_at = Ts(now);
+        Ok(Applied { object_id: id.clone(), response: Value::Bool(true) })
+    })
 }
 
-async fn activate_promo_code(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
-    write(&s, req, |data, now, _| set_promo_status(data, &id, now, "active"))
-}
-
-async fn deactivate_promo_code(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
-    write(&s, req, |data, now, _| set_promo_status(data, &id, now, "inactive"))
-}
-
-/// The sandbox archives rather than deletes, so the code stays listed (and taken) with status "archived".
-async fn archive_promo_code(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
-    write(&s, req, |data, now, _| set_promo_status(data, &id, now, "archived"))
+/// `POST /payments/{id}/retry`: charges a failed payment again. In the sandbox the retry succeeds.
+pub async fn retry_payment(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
+    write(&s, req, |data, now, _| {
+        let k = manageable(data, &data.payments, &id, "payments")?;
+        let p = &data.payments[k];
+        if !p.retryable {
+            return Err(ApiError::unprocessable(
+                "payment_not_retryable",
+                format!("Payment {id} is {} and cannot be retried", p.status),
+            ));
+        }
+        let membership = p.membership.id.clone();
+        let p = &mut data.payments[k];
+        p.status = "paid";
+        p.substatus = "succeeded";
+        p.failure_message = None;
+        p.paid_at = Some(Ts(now));
+        p.retryable = false;
+        p.refundable = true;
+        p.updated_at = Ts(now);
+        let response = shaped("payments.retry", to_json(&data.payments[k]));
+        if let Some(ms) = data.memberships.iter_mut().find(|m| m.id == membership && m.status == "past_due") {
+            ms.status = "active";
+            ms.updated_at = Ts(now);
+        }
+        Ok(Applied { object_id: id.clone(), response })
+    })
 }

@@ -34,6 +34,17 @@ async fn start(members: usize) -> Sandbox {
     Sandbox::start(SandboxConfig::with_members(members)).await.unwrap()
 }
 
+/// The seller's (first) business id.
+fn biz(sb: &Sandbox) -> String {
+    sb.businesses()[0].0.clone()
+}
+
+/// What Dealdesk asks for: the OpenID scopes and every permission of the contract.
+fn scope() -> String {
+    let permissions = dealdesk_sandbox::contract::all_permissions().into_iter().collect::<Vec<_>>().join(" ");
+    format!("openid profile email {permissions}")
+}
+
 /// Runs authorize → consent page → approve and returns the code.
 async fn authorize_code(sb: &Sandbox, c: &reqwest::Client) -> String {
     let resp = c
@@ -42,7 +53,7 @@ async fn authorize_code(sb: &Sandbox, c: &reqwest::Client) -> String {
             ("response_type", "code"),
             ("client_id", "app_dealdesk_sandbox"),
             ("redirect_uri", REDIRECT),
-            ("scope", "openid profile email member:basic:read payment:basic:read"),
+            ("scope", &scope()),
             ("state", "st-123"),
             ("nonce", "n-456"),
             ("code_challenge", &challenge(VERIFIER)),
@@ -117,12 +128,18 @@ async fn page_all(
     token: &str,
     path: &str,
     first: &str,
+    company: &str,
     mut between: impl FnMut(usize),
 ) -> Vec<String> {
     let mut ids = Vec::new();
     let mut after: Option<String> = None;
     for n in 0.. {
-        let mut q = vec![("first", first.to_string()), ("order", "created_at".into()), ("direction", "asc".into())];
+        let mut q = vec![
+            ("first", first.to_string()),
+            ("order", "created_at".into()),
+            ("direction", "asc".into()),
+            ("company_id", company.to_string()),
+        ];
         if let Some(a) = &after {
             q.push(("after", a.clone()));
         }
@@ -162,10 +179,8 @@ async fn pkce_happy_path_through_consent_page() {
     assert_eq!(info["email"], "sam@sandbox.whop.test");
     assert_eq!(info["preferred_username"], "samseller");
 
-    let me = api_json(&sb, &c, access, "/users/me", &[]).await;
-    assert_eq!(me["id"], claims["sub"]);
-
-    let members = api_json(&sb, &c, access, "/members", &[("first", "5"), ("account_id", "biz_x")]).await;
+    let company = biz(&sb);
+    let members = api_json(&sb, &c, access, "/members", &[("first", "5"), ("company_id", &company)]).await;
     assert_eq!(members["data"].as_array().unwrap().len(), 5);
     let m = &members["data"][0];
     assert!(m["id"].as_str().unwrap().starts_with("mber_"));
@@ -173,25 +188,31 @@ async fn pkce_happy_path_through_consent_page() {
     let created = m["created_at"].as_str().unwrap();
     assert!(created.ends_with('Z') && created.len() == 24, "{created}");
 
-    let one = api_json(&sb, &c, access, &format!("/members/{}", m["id"].as_str().unwrap()), &[]).await;
-    assert_eq!(one["id"], m["id"]);
-    let missing = api(&sb, &c, access, "/members/mber_nope", &[]).await;
+    // Whop's v1 has no retrieve-a-member route in the pinned version: a route outside the contract.
+    let missing = api(&sb, &c, access, &format!("/members/{}", m["id"].as_str().unwrap()), &[]).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert_eq!(missing.json::<Value>().await.unwrap()["error"]["type"], "not_found");
+    let missing = api(&sb, &c, access, "/memberships/mem_nope", &[]).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 
-    // Every resource lists and its objects carry the documented id prefix.
-    for (path, prefix) in [
-        ("/accounts", "biz_"),
-        ("/products", "prod_"),
-        ("/plans", "plan_"),
-        ("/memberships", "mem_"),
-        ("/payments", "pay_"),
-        ("/refunds", "rfnd_"),
-        ("/reviews", "rev_"),
-        ("/promo_codes", "promo_"),
-        ("/leads", "lead_"),
+    // Every resource lists, for the business, and its objects carry the documented id prefix.
+    let product = api_json(&sb, &c, access, "/products", &[("account_id", &company)]).await["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (path, prefix, param, value) in [
+        ("/accounts", "biz_", "direction", "asc"),
+        ("/products", "prod_", "account_id", company.as_str()),
+        ("/plans", "plan_", "account_id", &company),
+        ("/memberships", "mem_", "company_id", &company),
+        ("/payments", "pay_", "company_id", &company),
+        ("/refunds", "rfnd_", "company_id", &company),
+        ("/reviews", "rev_", "product_id", &product),
+        ("/promo_codes", "promo_", "company_id", &company),
+        ("/leads", "lead_", "company_id", &company),
     ] {
-        let body = api_json(&sb, &c, access, path, &[("first", "100")]).await;
+        let first = if path == "/accounts" { "50" } else { "100" };
+        let body = api_json(&sb, &c, access, path, &[("first", first), (param, value)]).await;
         for item in body["data"].as_array().unwrap() {
             assert!(item["id"].as_str().unwrap().starts_with(prefix), "{path}");
         }
@@ -390,7 +411,16 @@ async fn missing_version_header_and_expired_token() {
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "parameter_missing");
-    assert_eq!(body["error"]["message"], "Api-Version-Date header is required");
+    assert_eq!(body["error"]["message"], "Api-Version-Date is required");
+    let unknown = c
+        .get(format!("{}/payments", sb.api_url()))
+        .bearer_auth(&token)
+        .header("Api-Version-Date", "2026-10-15-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(unknown.json::<Value>().await.unwrap()["error"]["param"], "Api-Version-Date");
 
     let no_auth = c.get(format!("{}/payments", sb.api_url())).header("Api-Version-Date", VERSION).send().await.unwrap();
     assert_eq!(no_auth.status(), StatusCode::UNAUTHORIZED);
@@ -410,22 +440,39 @@ async fn paging_returns_every_payment_once() {
     let sb = start(60).await;
     let c = client();
     let token = sb.mint_access_token();
-    let ids = page_all(&sb, &c, &token, "/payments", "100", |_| {}).await;
+    let company = biz(&sb);
+    let ids = page_all(&sb, &c, &token, "/payments", "100", &company, |_| {}).await;
     let unique: HashSet<_> = ids.iter().collect();
     assert_eq!(ids.len(), 300);
     assert_eq!(unique.len(), 300);
     assert_eq!(sb.counts()["payments"], 300);
     assert_eq!(sb.request_count("/api/v1/payments"), 3);
 
+    // Without a company, a user token also sees the seller's own purchases from other creators.
+    let own: HashSet<String> = sb.own_purchase_ids().into_iter().collect();
+    let mut everything = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = api_json(&sb, &c, &token, "/payments", &[("first", "100"), ("after", &after)]).await;
+        everything.extend(page["data"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()));
+        match page["page_info"]["end_cursor"].as_str() {
+            Some(next) if page["page_info"]["has_next_page"] == json!(true) => after = next.to_string(),
+            _ => break,
+        }
+    }
+    assert_eq!(everything.len(), 300 + 3);
+    assert!(own.iter().filter(|id| id.starts_with("pay_")).all(|id| everything.contains(id)));
+    assert!(ids.iter().all(|id| !own.contains(id)), "a business's list never has the seller's purchases");
+
     // Default direction is desc: the first page starts with the newest.
-    let desc = api_json(&sb, &c, &token, "/payments", &[("first", "3")]).await;
+    let desc = api_json(&sb, &c, &token, "/payments", &[("first", "3"), ("company_id", &company)]).await;
     assert_eq!(desc["data"][0]["id"].as_str().unwrap(), ids.last().unwrap());
     let next = api_json(
         &sb,
         &c,
         &token,
         "/payments",
-        &[("first", "3"), ("after", desc["page_info"]["end_cursor"].as_str().unwrap())],
+        &[("first", "3"), ("company_id", &company), ("after", desc["page_info"]["end_cursor"].as_str().unwrap())],
     )
     .await;
     assert_eq!(next["data"][0]["id"].as_str().unwrap(), &ids[ids.len() - 4]);
@@ -436,9 +483,10 @@ async fn paging_stays_consistent_while_data_mutates() {
     let sb = start(40).await;
     let c = client();
     let token = sb.mint_access_token();
-    let before = page_all(&sb, &c, &token, "/payments", "100", |_| {}).await;
+    let company = biz(&sb);
+    let before = page_all(&sb, &c, &token, "/payments", "100", &company, |_| {}).await;
     let mut created = Vec::new();
-    let during = page_all(&sb, &c, &token, "/payments", "30", |_| {
+    let during = page_all(&sb, &c, &token, "/payments", "30", &company, |_| {
         let r = sb.mutate(Mutation {
             new_members: 1,
             new_payments: 2,
@@ -464,7 +512,9 @@ async fn paging_stays_consistent_while_data_mutates() {
     let ms = api_json(&sb, &c, &token, &format!("/memberships/{}", r.canceled_membership_ids[0]), &[]).await;
     assert_eq!(ms["status"], "canceled");
     assert!(ms["canceled_at"].is_string());
-    let refund = api_json(&sb, &c, &token, &format!("/refunds/{}", r.refund_ids[0]), &[]).await;
+    let refunds = api_json(&sb, &c, &token, "/refunds", &[("first", "100"), ("direction", "asc")]).await;
+    let refund =
+        refunds["data"].as_array().unwrap().iter().find(|x| x["id"] == json!(r.refund_ids[0])).unwrap().clone();
     let pay = api_json(&sb, &c, &token, &format!("/payments/{}", refund["payment"]["id"].as_str().unwrap()), &[]).await;
     assert_eq!(pay["substatus"], "refunded");
     assert_eq!(pay["refunded_amount"], refund["amount"]);
@@ -554,10 +604,12 @@ async fn control_endpoints_over_http() {
 
     let resp = c.post(format!("{base}/faults")).json(&json!({"kind": "rate_limit"})).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(api(&sb, &c, &token, "/products", &[]).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    let company = biz(&sb);
+    let products = [("account_id", company.as_str())];
+    assert_eq!(api(&sb, &c, &token, "/products", &products).await.status(), StatusCode::TOO_MANY_REQUESTS);
     c.post(format!("{base}/faults")).json(&json!({"kind": "server_error", "count": 3})).send().await.unwrap();
     c.delete(format!("{base}/faults")).send().await.unwrap();
-    assert_eq!(api(&sb, &c, &token, "/products", &[]).await.status(), StatusCode::OK);
+    assert_eq!(api(&sb, &c, &token, "/products", &products).await.status(), StatusCode::OK);
 
     let r: Value =
         c.post(format!("{base}/mutate")).json(&json!({"new_members": 2})).send().await.unwrap().json().await.unwrap();
@@ -574,7 +626,7 @@ async fn control_endpoints_over_http() {
 
     let resp = c.post(format!("{base}/clock")).json(&json!({"advance_secs": 4000})).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(api(&sb, &c, &token, "/products", &[]).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(api(&sb, &c, &token, "/products", &products).await.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

@@ -84,14 +84,26 @@ impl Api {
         a.json
     }
 
-    /// Every object of a list, oldest first.
+    /// The seller's business.
+    fn company(&self) -> String {
+        self.sb.businesses()[0].0.clone()
+    }
+
+    /// Every object of a list of the business, oldest first.
     async fn all(&self, resource: &str) -> Vec<Value> {
         let mut out = Vec::new();
         let mut after = String::new();
+        let company = self.company();
+        // Promo codes take no `direction` in the pinned version: they come newest first.
+        let newest_first = resource == "promo_codes";
+        let direction = if newest_first { "" } else { "&direction=asc" };
         loop {
-            let page = self.get(&format!("/{resource}?first=100&direction=asc&after={after}")).await;
+            let page = self.get(&format!("/{resource}?first=100{direction}&company_id={company}&after={after}")).await;
             out.extend(page["data"].as_array().unwrap().iter().cloned());
             if !page["page_info"]["has_next_page"].as_bool().unwrap() {
+                if newest_first {
+                    out.reverse();
+                }
                 return out;
             }
             after = page["page_info"]["end_cursor"].as_str().unwrap().to_string();
@@ -205,7 +217,7 @@ async fn pause_resume_free_days_and_metadata() {
         assert_eq!(end(ok(&ms)) - end(&before), 10 * 86_400_000);
     }
     for bad in
-        [json!({"free_days": 0}), json!({"free_days": 366}), json!({"free_days": 1.5}), json!({"free_days": "3"})]
+        [json!({"free_days": 0}), json!({"free_days": 1096}), json!({"free_days": 1.5}), json!({"free_days": "3"})]
     {
         refused(&api.post(&days, bad).await, StatusCode::BAD_REQUEST, "parameter_invalid");
     }
@@ -254,9 +266,10 @@ async fn refund_partially_then_the_rest_then_refused() {
     assert_eq!(p["refundable"], true);
     assert_eq!(p["refunded_at"], p["updated_at"]);
 
+    // An empty body refunds the full amount; what remains after a partial refund here.
     let p = api.post_empty(&path).await;
     let p = ok(&p);
-    assert_eq!(p["status"], "refunded");
+    assert_eq!(p["status"], "paid", "Whop's payment status has no 'refunded'");
     assert_eq!(p["substatus"], "refunded");
     assert_eq!(p["refunded_amount"].as_f64().unwrap(), total);
     assert_eq!(p["refundable"], false);
@@ -273,7 +286,8 @@ async fn refund_partially_then_the_rest_then_refused() {
     assert!(ours.iter().all(|r| r["id"].as_str().unwrap().starts_with("rfnd_") && r["currency"] == pay["currency"]));
     assert_eq!(ours[0]["amount"], 1.25);
     assert!((ours[1]["amount"].as_f64().unwrap() - (total - 1.25)).abs() < 1e-9);
-    assert_eq!(api.get(&format!("/refunds/{}", ours[1]["id"].as_str().unwrap())).await, ours[1]);
+    let of_payment = api.get(&format!("/refunds?payment_id={id}&direction=asc")).await;
+    assert_eq!(of_payment["data"].as_array().unwrap(), ours);
 
     // A payment that never succeeded has nothing to refund.
     if let Some(open) = payments.iter().find(|p| p["status"] != "paid") {
@@ -289,13 +303,13 @@ fn promo(code: &str, company: &str) -> Value {
         "base_currency": "usd",
         "promo_type": "percentage",
         "new_users_only": false,
-        "promo_duration_months": null,
+        "promo_duration_months": 1,
         "company_id": company,
     })
 }
 
 #[tokio::test]
-async fn promo_codes_create_duplicate_and_status_changes() {
+async fn promo_codes_create_duplicate_and_archive() {
     let api = Api::start(10).await;
     let company = api.get("/accounts").await["data"][0]["id"].as_str().unwrap().to_string();
 
@@ -306,10 +320,10 @@ async fn promo_codes_create_duplicate_and_status_changes() {
     assert_eq!(p["status"], "active");
     assert_eq!(p["code"], "SPRING-25");
     assert_eq!(p["amount_off"], 15.0);
-    assert_eq!(p["created_at"], p["updated_at"]);
+    assert_eq!((p["duration"].as_str(), p["promo_duration_months"].as_u64()), (Some("once"), Some(1)));
     assert_eq!(api.sb.promo_code_by_code("spring-25").unwrap(), p);
     let all = api.all("promo_codes").await;
-    assert_eq!(all.last().unwrap(), &p, "appended newest");
+    assert_eq!(all.last().unwrap()["id"], p["id"], "appended newest");
     assert_eq!(api.sb.writes()[0].object_id, id);
 
     let dup = api.post("/promo_codes", promo("spring-25", &company)).await;
@@ -340,7 +354,10 @@ async fn promo_codes_create_duplicate_and_status_changes() {
         ("base_currency", json!("dollars")),
         ("new_users_only", json!("yes")),
         ("promo_duration_months", json!(0)),
-        ("company_id", json!("biz_someone_else")),
+        // The pinned version has no "forever": the months are a number, never null.
+        ("promo_duration_months", Value::Null),
+        // Not a field of the pinned version (newer versions name the owner `account_id`).
+        ("account_id", json!(company)),
     ];
     for (param, value) in cases {
         let mut body = promo("X1", &company);
@@ -348,32 +365,33 @@ async fn promo_codes_create_duplicate_and_status_changes() {
         let a = api.post("/promo_codes", body).await;
         assert_eq!(refused(&a, StatusCode::BAD_REQUEST, "parameter_invalid")["error"]["param"], param);
     }
+    let mut elsewhere = promo("X1", &company);
+    elsewhere["company_id"] = json!("biz_someone_else");
+    let a = api.post("/promo_codes", elsewhere).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
+    assert_eq!(a.json["error"]["param"], "company_id");
 
-    // account_id works as the owner too; a flat amount with a duration repeats.
+    // A flat amount with a duration repeats.
     let mut flat = promo("FLAT_7", &company);
     let body = flat.as_object_mut().unwrap();
-    body.remove("company_id");
-    body.insert("account_id".into(), json!(company));
     body.insert("promo_type".into(), json!("flat_amount"));
     body.insert("amount_off".into(), json!(7.5));
     body.insert("promo_duration_months".into(), json!(3));
-    body.insert("base_currency".into(), json!("EUR"));
+    body.insert("base_currency".into(), json!("eur"));
     let a = api.post("/promo_codes", flat).await;
     let flat = ok(&a);
     assert_eq!((flat["amount_off"].as_f64(), flat["currency"].as_str()), (Some(7.5), Some("eur")));
     assert_eq!((flat["duration"].as_str(), flat["promo_duration_months"].as_u64()), (Some("repeating"), Some(3)));
 
+    // The pinned version has no activate or deactivate: DELETE archives, and answers true.
     let a = api.post_empty(&format!("/promo_codes/{id}/deactivate")).await;
-    assert_eq!(ok(&a)["status"], "inactive");
-    let a = api.post_empty(&format!("/promo_codes/{id}/deactivate")).await;
-    refused(&a, StatusCode::UNPROCESSABLE_ENTITY, "promo_code_already_inactive");
-    assert_eq!(ok(&api.post_empty(&format!("/promo_codes/{id}/activate")).await)["status"], "active");
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
     let a = api.send(Method::DELETE, &format!("/promo_codes/{id}"), None, None).await;
-    assert_eq!(ok(&a)["status"], "archived");
-    let a = api.post_empty(&format!("/promo_codes/{id}/activate")).await;
+    assert_eq!(*ok(&a), json!(true));
+    let a = api.send(Method::DELETE, &format!("/promo_codes/{id}"), None, None).await;
     refused(&a, StatusCode::UNPROCESSABLE_ENTITY, "promo_code_archived");
     assert_eq!(api.get(&format!("/promo_codes/{id}")).await["status"], "archived");
-    assert_eq!(api.sb.writes().len(), 5, "two creates, deactivate, activate, delete");
+    assert_eq!(api.sb.writes().len(), 3, "two creates, one delete");
 }
 
 #[tokio::test]
@@ -397,9 +415,12 @@ async fn idempotent_replay_and_reused_key() {
 
     // The same key on a different body or path is refused and applies nothing.
     let other = api.send(Method::POST, &path, Some(r#"{"void_payments":false}"#), Some("key-1")).await;
-    refused(&other, StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused");
+    refused(&other, StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_mismatch");
     let other = api.send(Method::POST, &format!("/memberships/{id}/resume"), None, Some("key-1")).await;
-    refused(&other, StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused");
+    refused(&other, StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_mismatch");
+    // …or with another query string, or under another API version (Whop compares both).
+    let other = api.send(Method::POST, &format!("{path}?x=1"), Some(body), Some("key-1")).await;
+    assert_eq!(other.status, StatusCode::BAD_REQUEST, "x is not a param of pause: {}", other.text);
     assert!(!other.replayed);
     assert_eq!(api.sb.membership(&id).unwrap()["payment_collection_paused"], true);
 
@@ -429,6 +450,13 @@ async fn idempotent_replay_and_reused_key() {
     let a = api.send(Method::POST, &format!("/memberships/{id}/resume"), None, Some("key-3")).await;
     assert!(ok(&a)["payment_collection_paused"] == false && !a.replayed);
 
+    // Whop keeps a key for 24 hours; a resend after that would be a new request. The sandbox
+    // refuses it, so a client that resends old keys fails its tests instead of acting twice.
+    api.sb.advance_clock(24 * 3600 + 60);
+    let api = Api { token: api.sb.mint_access_token(), ..api };
+    let late = api.send(Method::POST, &format!("/memberships/{id}/resume"), None, Some("key-3")).await;
+    refused(&late, StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_expired");
+
     let log: Value =
         api.c.get(format!("http://{}/_sandbox/writes", api.sb.addr())).send().await.unwrap().json().await.unwrap();
     assert_eq!(log["replays"], 2);
@@ -449,8 +477,7 @@ async fn unknown_ids_are_404() {
         (Method::POST, "/memberships/mem_nope/resume"),
         (Method::PATCH, "/memberships/mem_nope"),
         (Method::POST, "/payments/pay_nope/refund"),
-        (Method::POST, "/promo_codes/promo_nope/activate"),
-        (Method::POST, "/promo_codes/promo_nope/deactivate"),
+        (Method::POST, "/payments/pay_nope/retry"),
         (Method::DELETE, "/promo_codes/promo_nope"),
     ];
     for (method, path) in paths {
