@@ -1,4 +1,5 @@
-//! `dealdesk-cli whop …`: sign in through the loopback redirect, sync, status, sign out.
+//! `dealdesk-cli whop …`: sign in through the loopback redirect, choose businesses, sync, status,
+//! check the connection (`doctor`), sign out, and queue Whop actions.
 
 use crate::output;
 use clap::Subcommand;
@@ -28,8 +29,24 @@ pub enum WhopCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Connection, sync cursors and the last run
+    /// Connection, businesses, permissions, sync cursors and the last run
     Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Your Whop business accounts and which ones sync; choose with --select or --all
+    Businesses {
+        /// Sync only these business ids (comma-separated)
+        #[arg(long, value_delimiter = ',', conflicts_with = "all")]
+        select: Option<Vec<String>>,
+        /// Sync every business account
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the connection end to end, one line per check; exits non-zero if any fails
+    Doctor {
         #[arg(long)]
         json: bool,
     },
@@ -38,10 +55,10 @@ pub enum WhopCommand {
     /// Change a membership on Whop (queued in the outbox; sent on the next drain)
     #[command(subcommand)]
     Membership(MembershipCommand),
-    /// Refund a payment on Whop (queued in the outbox; sent on the next drain)
+    /// Refund or retry a payment on Whop (queued in the outbox; sent on the next drain)
     #[command(subcommand)]
     Payment(PaymentCommand),
-    /// Create or deactivate promo codes on Whop (queued in the outbox)
+    /// Create or deactivate (archive) promo codes on Whop (queued in the outbox)
     #[command(subcommand)]
     Promo(PromoCommand),
 }
@@ -54,6 +71,8 @@ pub enum MembershipCommand {
         #[arg(long)]
         immediately: bool,
     },
+    /// Take back a cancellation at the end of the period
+    Uncancel { membership_id: String },
     /// Pause payment collection
     Pause { membership_id: String },
     /// Resume payment collection
@@ -72,6 +91,8 @@ pub enum PaymentCommand {
         #[arg(long)]
         amount: Option<String>,
     },
+    /// Charge a failed payment again (only when Whop marks it retryable)
+    Retry { payment_id: String },
 }
 
 #[derive(Subcommand)]
@@ -88,11 +109,14 @@ pub enum PromoCommand {
         /// Only for new customers
         #[arg(long)]
         new_users_only: bool,
-        /// The discount lasts this many months (default: forever)
+        /// The discount lasts this many billing months, 1 to 36 (Whop's API has no "forever")
         #[arg(long)]
-        months: Option<u32>,
+        months: u32,
+        /// The business it is for (needed when more than one syncs)
+        #[arg(long)]
+        business: Option<String>,
     },
-    /// Deactivate a promo code by its Whop id
+    /// Archive a promo code by its Whop id: it can no longer be used
     Deactivate { promo_code_id: String },
 }
 
@@ -119,6 +143,7 @@ pub async fn run(app: &App, command: WhopCommand) -> anyhow::Result<()> {
                     membership_id,
                     mode: if immediately { CancelMode::Immediately } else { CancelMode::AtPeriodEnd },
                 },
+                MembershipCommand::Uncancel { membership_id } => WhopAction::UncancelMembership { membership_id },
                 MembershipCommand::Pause { membership_id } => WhopAction::PauseMembership { membership_id },
                 MembershipCommand::Resume { membership_id } => WhopAction::ResumeMembership { membership_id },
                 MembershipCommand::AddFreeDays { membership_id, days } => {
@@ -136,14 +161,32 @@ pub async fn run(app: &App, command: WhopCommand) -> anyhow::Result<()> {
             let amount_micros = amount.as_deref().map(|a| decimal_micros(a, "--amount")).transpose()?;
             queue(app, WhopAction::RefundPayment { payment_id, amount_micros }).await?;
         }
-        WhopCommand::Promo(PromoCommand::Create { code, percent, amount, currency, new_users_only, months }) => {
+        WhopCommand::Payment(PaymentCommand::Retry { payment_id }) => {
+            queue(app, WhopAction::RetryPayment { payment_id }).await?;
+        }
+        WhopCommand::Promo(PromoCommand::Create {
+            code,
+            percent,
+            amount,
+            currency,
+            new_users_only,
+            months,
+            business,
+        }) => {
             let (promo_type, amount_off_micros) = match (percent, amount) {
                 (Some(p), None) => (PromoType::Percentage, decimal_micros(&p, "--percent")?),
                 (None, Some(a)) => (PromoType::FlatAmount, decimal_micros(&a, "--amount")?),
                 _ => anyhow::bail!("give either --percent or --amount"),
             };
-            let new =
-                NewPromoCode { code, promo_type, amount_off_micros, currency, new_users_only, duration_months: months };
+            let new = NewPromoCode {
+                code,
+                promo_type,
+                amount_off_micros,
+                currency,
+                new_users_only,
+                duration_months: months,
+                business_id: business,
+            };
             queue(app, WhopAction::CreatePromoCode(new)).await?;
         }
         WhopCommand::Promo(PromoCommand::Deactivate { promo_code_id }) => {
@@ -180,6 +223,20 @@ pub async fn run(app: &App, command: WhopCommand) -> anyhow::Result<()> {
                     print_run(&run, json)?;
                     // Workflows the sync's Whop events trigger run now, app open or not.
                     crate::ai::process_workflows(app).await;
+                    let status = whop.status().await?;
+                    if status.choose_businesses {
+                        eprintln!(
+                            "You have several Whop business accounts: choose which to sync with \
+                             `dealdesk-cli whop businesses --select ID` (or --all)."
+                        );
+                    }
+                    if once && run.status != "done" {
+                        anyhow::bail!(
+                            "the sync ended {}: {}",
+                            run.status,
+                            run.error.as_deref().unwrap_or("see `dealdesk-cli whop status`")
+                        );
+                    }
                 }
                 Err(error @ (WhopError::NotConnected | WhopError::Disabled)) => return Err(error.into()),
                 Err(error) if once => return Err(error.into()),
@@ -209,7 +266,26 @@ pub async fn run(app: &App, command: WhopCommand) -> anyhow::Result<()> {
                     ),
                     (true, true, None) => "connected".to_string(),
                 };
-                output::line(format!("whop: {connection} · API {}", status.api_url))?;
+                output::line(format!("whop: {connection} · API {} ({})", status.api_url, status.environment))?;
+                for business in &status.businesses {
+                    output::line(format!(
+                        "  {} {} ({}){}",
+                        if business.selected { "[x]" } else { "[ ]" },
+                        business.title,
+                        business.id,
+                        business.last_error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
+                    ))?;
+                }
+                if status.choose_businesses {
+                    output::line("  choose which to sync: dealdesk-cli whop businesses --select ID (or --all)")?;
+                }
+                let missing = missing_permissions(&status);
+                if !missing.is_empty() {
+                    output::line(format!(
+                        "  missing permissions: {} (reconnect with `dealdesk-cli whop login`)",
+                        missing.join(", ")
+                    ))?;
+                }
                 let rows: Vec<Vec<String>> = status
                     .resources
                     .iter()
@@ -234,12 +310,72 @@ pub async fn run(app: &App, command: WhopCommand) -> anyhow::Result<()> {
                 }
             }
         }
+        WhopCommand::Businesses { select, all, json } => {
+            let ids = match (select, all) {
+                (Some(ids), _) => Some(ids),
+                (None, true) => Some(whop.status().await?.businesses.into_iter().map(|b| b.id).collect()),
+                (None, false) => None,
+            };
+            let status = match ids {
+                Some(ids) => whop.select_businesses(ids).await?,
+                None => whop.status().await?,
+            };
+            if json {
+                output::json(&status.businesses)?;
+            } else if status.businesses.is_empty() {
+                output::line("no Whop business account known yet: `dealdesk-cli whop login`, then sync")?;
+            } else {
+                let rows: Vec<Vec<String>> = status
+                    .businesses
+                    .iter()
+                    .map(|b| {
+                        vec![
+                            b.id.clone(),
+                            b.title.clone(),
+                            if b.selected { "yes".into() } else { "no".into() },
+                            b.memberships.to_string(),
+                            b.payments.to_string(),
+                            b.last_error.clone().unwrap_or_else(|| "-".into()),
+                        ]
+                    })
+                    .collect();
+                output::table(&["id", "business", "syncs", "memberships", "payments", "last error"], &rows)?;
+            }
+        }
+        WhopCommand::Doctor { json } => {
+            let checks = whop.doctor().await?;
+            if json {
+                output::json(&checks)?;
+            } else {
+                for check in &checks {
+                    output::line(format!(
+                        "{:<4} {:<28} {}",
+                        if check.ok { "ok" } else { "FAIL" },
+                        check.check,
+                        check.detail
+                    ))?;
+                }
+            }
+            let failed = checks.iter().filter(|c| !c.ok).count();
+            if failed > 0 {
+                anyhow::bail!("whop doctor: {failed} of {} checks failed", checks.len());
+            }
+        }
         WhopCommand::Logout => {
             whop.logout().await?;
             output::line("signed out of Whop; tokens deleted")?;
         }
     }
     Ok(())
+}
+
+fn missing_permissions(status: &dealdesk_model::whop::WhopStatus) -> Vec<String> {
+    status
+        .permissions
+        .iter()
+        .filter(|p| p.state == dealdesk_model::whop::PermissionState::Missing)
+        .map(|p| p.permission.clone())
+        .collect()
 }
 
 fn print_run(run: &SyncRun, json: bool) -> anyhow::Result<()> {
@@ -263,5 +399,8 @@ fn print_run(run: &SyncRun, json: bool) -> anyhow::Result<()> {
         .collect();
     output::table(&["resource", "requests", "fetched", "new", "updated", "people+", "deals+"], &rows)?;
     output::line(format!("sync {} ({} → {})", run.status, run.started_at, run.finished_at.as_deref().unwrap_or("-")))?;
+    if let Some(error) = &run.error {
+        output::line(format!("  {error}"))?;
+    }
     Ok(())
 }

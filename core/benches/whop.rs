@@ -232,13 +232,18 @@ async fn raw_insert(app: &App, raw: &RawRows) -> Vec<Duration> {
 
 /// The core's ingest path on the same pages: extraction, upsert by updated_at, people and deals,
 /// change log, cursor, one transaction per page.
-async fn core_ingest(app: &App, rows: &[(Resource, Vec<Value>)]) -> Vec<Duration> {
+async fn core_ingest(app: &App, rows: &[(Resource, Vec<Value>)], business: &str) -> Vec<Duration> {
     let mut times = Vec::new();
     for (resource, items) in rows {
         let started = Instant::now();
         let pages: Vec<&[Value]> = items.chunks(100).collect();
+        let target = match resource {
+            Resource::Accounts => sync::Target::accounts(),
+            Resource::Reviews => sync::Target::reviews(business, ""),
+            _ => sync::Target::of_business(*resource, business),
+        };
         for (i, page) in pages.iter().enumerate() {
-            sync::ingest_page(app.store(), *resource, page, i + 1 < pages.len()).await.unwrap();
+            sync::ingest_page(app.store(), &target, page, i + 1 < pages.len()).await.unwrap();
         }
         times.push(started.elapsed());
     }
@@ -260,6 +265,7 @@ async fn main() {
     eprintln!("seeding the sandbox: {members} members, {memberships} memberships, {payments} payments…");
     let sandbox = Sandbox::start(config).await.unwrap();
     let objects: usize = sandbox.counts().values().sum();
+    let business = sandbox.businesses()[0].0.clone();
 
     let dir = tempfile::tempdir().unwrap();
     let app = open(dir.path(), &sandbox).await;
@@ -297,9 +303,9 @@ async fn main() {
         let core_app = open(core_dir.path(), &sandbox).await;
         if round % 2 == 0 {
             raw_best = best(raw_best, raw_insert(&raw_app, &raw_rows).await);
-            core_best = best(core_best, core_ingest(&core_app, &rows).await);
+            core_best = best(core_best, core_ingest(&core_app, &rows, &business).await);
         } else {
-            core_best = best(core_best, core_ingest(&core_app, &rows).await);
+            core_best = best(core_best, core_ingest(&core_app, &rows, &business).await);
             raw_best = best(raw_best, raw_insert(&raw_app, &raw_rows).await);
         }
         raw_app.close().await;

@@ -103,9 +103,10 @@ async fn pkce_login_then_full_and_incremental_sync() {
     .fetch_one(app.store().pool())
     .await
     .unwrap();
-    let summary = app.whop().person_summary(person.parse().unwrap()).await.unwrap();
+    let query = dealdesk_model::whop::WhopPersonQuery { person_id: person.parse().unwrap(), business_id: None };
+    let summary = app.whop().person_summary(query).await.unwrap();
     assert!(!summary.memberships.is_empty() && !summary.payments.is_empty() && !summary.lifetime_value.is_empty());
-    assert!(!app.whop().product_revenue().await.unwrap().is_empty());
+    assert!(!app.whop().product_revenue(None).await.unwrap().is_empty());
     // Payments are on the person's timeline, next to the change log's events.
     let timeline = app
         .timeline(dealdesk_model::RecordRef { kind: dealdesk_model::RecordKind::Person, id: person.parse().unwrap() })
@@ -143,23 +144,15 @@ async fn pkce_login_then_full_and_incremental_sync() {
         .unwrap();
     assert_eq!(renamed.name, "Renamed locally");
 
-    // Nothing changed: one page request per resource.
+    // Nothing changed: one page request per resource of the business (reviews: per product).
     sandbox.reset_stats();
     app.whop().sync(&no_progress).await.unwrap();
-    for resource in [
-        "accounts",
-        "products",
-        "plans",
-        "members",
-        "memberships",
-        "payments",
-        "refunds",
-        "reviews",
-        "promo_codes",
-        "leads",
-    ] {
+    for resource in
+        ["accounts", "products", "plans", "members", "memberships", "payments", "refunds", "promo_codes", "leads"]
+    {
         assert_eq!(sandbox.request_count(&format!("/api/v1/{resource}")), 1, "{resource}");
     }
+    assert_eq!(sandbox.request_count("/api/v1/reviews") as usize, counts["products"], "one reviews list per product");
 
     // New members and payments arrive incrementally, without duplicates.
     let mutation = sandbox.mutate(Mutation { new_members: 3, new_payments: 7, ..Default::default() });

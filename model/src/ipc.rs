@@ -31,7 +31,8 @@ use crate::views::{
     NoteEdit, SavePipeline, SavedView, Settings, TagRequest, TaskPatch,
 };
 use crate::whop::{
-    ProductRevenue, SyncRun, WhopLoginStarted, WhopMembershipView, WhopPersonSummary, WhopSettings, WhopStatus,
+    DoctorCheck, ProductRevenue, SyncRun, WhopLoginStarted, WhopMembershipView, WhopPersonQuery, WhopPersonSummary,
+    WhopSettings, WhopStatus,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
@@ -180,12 +181,18 @@ commands! {
     WhopSyncNow = "whop_sync_now": () => SyncRun;
     WhopSaveSettings = "whop_save_settings": WhopSettings => WhopSettings;
     WhopSyncHistory = "whop_sync_history": () => Vec<SyncRun>;
-    /// A person's memberships, payments and lifetime value.
-    WhopGetPersonSummary = "whop_person_summary": Uuid => WhopPersonSummary;
-    WhopGetProductRevenue = "whop_product_revenue": () => Vec<ProductRevenue>;
+    /// Which business accounts to sync (ids of `WhopStatus::businesses`; at least one).
+    WhopSelectBusinesses = "whop_select_businesses": Vec<String> => WhopStatus;
+    /// Checks the connection end to end, one line per check (as `dealdesk-cli whop doctor`).
+    WhopDoctor = "whop_doctor": () => Vec<DoctorCheck>;
+    /// A person's memberships, payments and lifetime value, for one of their businesses or all.
+    WhopGetPersonSummary = "whop_person_summary": WhopPersonQuery => WhopPersonSummary;
+    /// Revenue per product, for one business or all.
+    WhopGetProductRevenue = "whop_product_revenue": Option<String> => Vec<ProductRevenue>;
     /// The membership a Whop deal mirrors (with pending changes applied), if it is one.
     WhopGetDealMembership = "whop_deal_membership": Uuid => Option<WhopMembershipView>;
-    WhopListPromoCodes = "whop_promo_codes": () => Vec<WhopPromoCodeView>;
+    /// Promo codes, for one business or all.
+    WhopListPromoCodes = "whop_promo_codes": Option<String> => Vec<WhopPromoCodeView>;
     /// Records a Whop action locally and queues it; it reaches Whop when the network allows.
     WhopRunAction = "whop_action": WhopAction => OutboxEntry;
     /// Waiting, failed and conflicting counts plus connectivity.

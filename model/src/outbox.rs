@@ -171,6 +171,10 @@ pub enum WhopAction {
         membership_id: String,
         mode: CancelMode,
     },
+    /// Takes back a cancellation at the end of the period.
+    UncancelMembership {
+        membership_id: String,
+    },
     PauseMembership {
         membership_id: String,
     },
@@ -186,12 +190,18 @@ pub enum WhopAction {
         membership_id: String,
         metadata: serde_json::Value,
     },
-    /// `amount_micros: None` refunds whatever is left.
+    /// `amount_micros: None` refunds whatever is left (sent to Whop as that amount: an empty
+    /// refund means the full payment to Whop).
     RefundPayment {
         payment_id: String,
         amount_micros: Option<i64>,
     },
+    /// Charges a failed payment again (only when Whop says it is `retryable`).
+    RetryPayment {
+        payment_id: String,
+    },
     CreatePromoCode(NewPromoCode),
+    /// Archives the code on Whop (`DELETE /promo_codes/{id}`): it can no longer be used.
     DeactivatePromoCode {
         promo_code_id: String,
     },
@@ -212,8 +222,11 @@ pub struct NewPromoCode {
     pub amount_off_micros: i64,
     pub currency: String,
     pub new_users_only: bool,
-    /// `None`: the discount applies forever.
-    pub duration_months: Option<u32>,
+    /// How many billing months the discount lasts (Whop's pinned API has no "forever").
+    pub duration_months: u32,
+    /// The business it is for; may be left out when only one business is synced.
+    #[serde(default)]
+    pub business_id: Option<String>,
 }
 
 /// A promo code as the Whop screen lists it (pending creations included).
@@ -226,6 +239,9 @@ pub struct WhopPromoCodeView {
     pub amount_off: String,
     pub uses: Option<u64>,
     pub pending: Vec<PendingOperation>,
+    /// The business it belongs to.
+    #[serde(default)]
+    pub business_id: Option<String>,
 }
 
 /// An operation that has not reached Whop yet, shown beside the record it changes.

@@ -36,6 +36,40 @@ pub struct WhopIdentity {
     pub accounts: Vec<WhopAccount>,
 }
 
+/// A business account and whether Dealdesk syncs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhopBusiness {
+    pub id: String,
+    pub title: String,
+    /// Synced (chosen, or the only one).
+    pub selected: bool,
+    /// The last sync of it failed (access lost, a permission missing): why.
+    pub last_error: Option<String>,
+    pub memberships: u64,
+    pub payments: u64,
+}
+
+/// Where a permission Dealdesk needs stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PermissionState {
+    Granted,
+    /// Not granted, or Whop refused a call for lack of it: reconnect and approve it.
+    Missing,
+    /// Asked for; Whop's answer did not list what it granted, and nothing was refused yet.
+    Requested,
+    /// Only the Whop actions need it, and they are switched off.
+    NotRequested,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhopPermission {
+    pub permission: String,
+    /// What Dealdesk uses it for.
+    pub purpose: String,
+    pub state: PermissionState,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WhopStatus {
     /// The integration is on (the setting and `DEALDESK_WHOP`).
@@ -48,11 +82,21 @@ pub struct WhopStatus {
     /// A browser login is waiting for its redirect.
     pub login_pending: bool,
     pub api_url: String,
+    /// `production`, `sandbox` (Whop's sandbox) or `custom` (another server).
+    pub environment: String,
     pub sync_interval_minutes: u32,
+    /// Dealdesk may act on Whop (cancel, refund, promo codes…); it then asks for those permissions.
+    pub actions_enabled: bool,
     pub last_run: Option<SyncRun>,
     pub resources: Vec<ResourceState>,
     /// People, memberships and payments mirrored so far.
     pub totals: WhopTotals,
+    /// The signed-in user's business accounts.
+    pub businesses: Vec<WhopBusiness>,
+    /// There are several businesses and none is chosen yet: nothing but the accounts syncs.
+    pub choose_businesses: bool,
+    /// Every permission Dealdesk needs, and where each stands.
+    pub permissions: Vec<WhopPermission>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,7 +106,7 @@ pub struct WhopTotals {
     pub payments: u64,
 }
 
-/// The sync cursor of one resource.
+/// The sync cursor of one resource (summed over its businesses, and for reviews their products).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceState {
     pub resource: String,
@@ -80,7 +124,8 @@ pub struct SyncRun {
     pub id: i64,
     pub started_at: String,
     pub finished_at: Option<String>,
-    /// `running`, `done`, `failed` or `interrupted`.
+    /// `running`, `done`, `partial` (some lists failed, the rest synced), `failed` or
+    /// `interrupted`.
     pub status: String,
     pub counts: Vec<ResourceCount>,
     pub error: Option<String>,
@@ -102,6 +147,9 @@ pub struct ResourceCount {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncProgress {
     pub resource: String,
+    /// The business being synced (its title), if the resource is per business.
+    #[serde(default)]
+    pub business: Option<String>,
     /// Position of the resource in the run and how many there are.
     pub step: u32,
     pub steps: u32,
@@ -144,12 +192,20 @@ pub struct WhopPaymentView {
     pub product: Option<String>,
     pub paid_at: Option<String>,
     pub pending: Vec<crate::outbox::PendingOperation>,
+    /// A failed payment Whop can charge again (`POST /payments/{id}/retry`).
+    #[serde(default)]
+    pub retryable: bool,
+    /// Why the payment failed, as Whop says it.
+    #[serde(default)]
+    pub failure_message: Option<String>,
 }
 
 /// A person's Whop data: memberships, recent payments and lifetime value.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WhopPersonSummary {
     pub user_ids: Vec<String>,
+    /// The businesses the person is a customer of (the summary can be narrowed to one).
+    pub businesses: Vec<WhopAccount>,
     pub memberships: Vec<WhopMembershipView>,
     pub payments: Vec<WhopPaymentView>,
     pub payment_count: u64,
@@ -157,9 +213,17 @@ pub struct WhopPersonSummary {
     pub lifetime_value: Vec<String>,
 }
 
+/// Which person, and optionally which of their businesses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhopPersonQuery {
+    pub person_id: uuid::Uuid,
+    pub business_id: Option<String>,
+}
+
 /// Revenue per product (paid minus refunded).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductRevenue {
+    pub business_id: Option<String>,
     pub product_id: String,
     pub title: Option<String>,
     pub currency: String,
@@ -178,4 +242,20 @@ pub struct WhopLoginStarted {
 pub struct WhopSettings {
     pub enabled: bool,
     pub sync_interval_minutes: u32,
+    /// Let Dealdesk act on Whop (cancel, pause, refund, retry, promo codes). Off: the login asks
+    /// only for read permissions and actions are refused.
+    #[serde(default = "yes")]
+    pub actions_enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One line of `whop doctor`: a check, whether it passed, and what was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoctorCheck {
+    pub check: String,
+    pub ok: bool,
+    pub detail: String,
 }

@@ -116,10 +116,12 @@ commands! {
     whop_sync_now: ipc::WhopSyncNow => |app, _unit| app.whop().sync(&|_| {}).await;
     whop_save_settings: ipc::WhopSaveSettings => |app, settings| app.whop().save_settings(settings).await;
     whop_sync_history: ipc::WhopSyncHistory => |app, _unit| app.whop().sync_history(20).await;
-    whop_person_summary: ipc::WhopGetPersonSummary => |app, id| app.whop().person_summary(id).await;
-    whop_product_revenue: ipc::WhopGetProductRevenue => |app, _unit| app.whop().product_revenue().await;
+    whop_select_businesses: ipc::WhopSelectBusinesses => |app, ids| app.whop().select_businesses(ids).await;
+    whop_doctor: ipc::WhopDoctor => |app, _unit| app.whop().doctor().await;
+    whop_person_summary: ipc::WhopGetPersonSummary => |app, query| app.whop().person_summary(query).await;
+    whop_product_revenue: ipc::WhopGetProductRevenue => |app, business| app.whop().product_revenue(business).await;
     whop_deal_membership: ipc::WhopGetDealMembership => |app, id| app.whop().deal_membership(id).await;
-    whop_promo_codes: ipc::WhopListPromoCodes => |app, _unit| app.whop().promo_codes().await;
+    whop_promo_codes: ipc::WhopListPromoCodes => |app, business| app.whop().promo_codes(business).await;
     whop_action: ipc::WhopRunAction => |app, action| app.outbox().run_whop_action(&action, SOURCE).await;
     outbox_summary: ipc::OutboxGetSummary => |app, _unit| app.outbox().summary().await;
     outbox_list: ipc::OutboxList => |app, include_finished| app.outbox().list(include_finished).await;

@@ -41,7 +41,39 @@ pub fn all(root: &Path) -> Result<()> {
     wasm_target()?;
     wasm_bindgen_cli(root)?;
     tauri_driver()?;
+    whop_sdk(root)?;
     Ok(())
+}
+
+/// Node.js with npm, from Debian's packages when missing.
+pub fn node() -> Result<()> {
+    if tool_path("node").is_some() && tool_path("npm").is_some() {
+        return Ok(());
+    }
+    apt_install(&["nodejs", "npm"])
+}
+
+/// Whop's official TypeScript SDK and TypeScript, as pinned by tests/whop-sdk/package-lock.json,
+/// in target/tools/whop-sdk: the contract extract is checked against it and the SDK is run
+/// against the sandbox (tests/sandbox/tests/official_sdk.rs). About 3 s from the npm registry;
+/// skipped while the installed lock matches.
+pub fn whop_sdk(root: &Path) -> Result<()> {
+    let source = root.join("tests/whop-sdk");
+    let tools = root.join("target/tools/whop-sdk");
+    let lock = std::fs::read(source.join("package-lock.json")).context("reading tests/whop-sdk/package-lock.json")?;
+    let installed = std::fs::read(tools.join("node_modules/.package-lock.json")).ok();
+    let current = std::fs::read(tools.join("package-lock.json")).ok();
+    if installed.is_some() && current.as_deref() == Some(lock.as_slice()) {
+        eprintln!("setup: Whop's SDK present");
+        return Ok(());
+    }
+    node()?;
+    std::fs::create_dir_all(&tools)?;
+    for file in ["package.json", "package-lock.json"] {
+        std::fs::copy(source.join(file), tools.join(file)).with_context(|| format!("copying {file}"))?;
+    }
+    eprintln!("setup: installing Whop's SDK into {}", tools.display());
+    run_cmd(Command::new("npm").args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]).current_dir(&tools))
 }
 
 fn is_installed(package: &str) -> bool {

@@ -305,7 +305,10 @@ impl Ai {
 
         let mut whop_lines = Vec::new();
         if let Some(person) = person_for_whop
-            && let Ok(summary) = self.whop.person_summary(person).await
+            && let Ok(summary) = self
+                .whop
+                .person_summary(dealdesk_model::whop::WhopPersonQuery { person_id: person, business_id: None })
+                .await
         {
             for membership in summary.memberships.iter().take(10) {
                 whop_lines.push(prompt::quote(

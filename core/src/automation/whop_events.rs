@@ -24,6 +24,7 @@ const PAID: &[&str] = &["paid", "succeeded"];
 pub(crate) async fn before(
     conn: &mut SqliteConnection,
     resource: &str,
+    scope: &str,
     table: &str,
     items: &[&Value],
 ) -> Result<Option<Before>, sqlx::Error> {
@@ -31,8 +32,9 @@ pub(crate) async fn before(
         return Ok(None);
     }
     let scanned: Option<Option<String>> =
-        sqlx::query_scalar("SELECT last_full_scan_at FROM sync_cursor WHERE resource = ?")
+        sqlx::query_scalar("SELECT last_full_scan_at FROM whop_sync_cursor WHERE resource = ? AND scope = ?")
             .bind(resource)
+            .bind(scope)
             .fetch_optional(&mut *conn)
             .await?;
     let initial = scanned.flatten().is_none();

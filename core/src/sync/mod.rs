@@ -287,7 +287,7 @@ impl Outbox {
             OutboxStatus::Failed => {
                 sqlx::query(
                     "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?1, updated_at = ?1,
-                     idempotency_key = ?2, last_error = NULL WHERE id = ?3",
+                     idempotency_key = ?2, key_first_sent_at = NULL, last_error = NULL WHERE id = ?3",
                 )
                 .bind(&now)
                 .bind(uuid::Uuid::now_v7().to_string())
@@ -516,9 +516,7 @@ impl Outbox {
         let payload = op.payload()?;
         let attempts = op.attempts.max(0) as u32;
         let delivery = match op.target.as_str() {
-            crate::whop::actions::TARGET => {
-                Delivery::from_whop(self.whop.deliver(&payload, &op.idempotency_key).await, attempts)
-            }
+            crate::whop::actions::TARGET => self.send_whop(&op, &payload, attempts).await?,
             crate::ai::TARGET => Delivery::from_ai(self.ai.run_queued(&payload).await, attempts),
             crate::esign::TARGET => Delivery::from_esign(self.esign.deliver(&payload).await, attempts),
             other => Delivery::Rejected(format!("unknown outbox target {other}")),
@@ -658,6 +656,43 @@ impl Outbox {
         Ok(settled)
     }
 
+    /// Sends a Whop operation under an idempotency key Whop still knows. A key first sent longer
+    /// ago than Whop keeps keys is not resent: Whop is asked whether the operation took effect
+    /// (then it settles with the object as Whop has it) and, if not, it goes out under a new key.
+    async fn send_whop(&self, op: &OutboxRow, payload: &Value, attempts: u32) -> Result<Delivery, SyncError> {
+        use crate::whop::actions;
+        let mut key = op.idempotency_key.clone();
+        let first_sent = op.key_first_sent_at.as_deref().and_then(|t| time::parse(t).ok());
+        if let Some(first_sent) = first_sent.filter(|at| actions::key_expired(*at, time::now())) {
+            let optimistic = op.map(&op.optimistic);
+            match self.whop.already_applied(&op.action, &op.record_id, payload, &optimistic, first_sent).await {
+                Ok(Some(object)) => {
+                    tracing::info!(id = op.id, action = %op.action, "outbox: its key expired, and Whop shows it done");
+                    return Ok(Delivery::Confirmed(Confirmed::Whop(object)));
+                }
+                Ok(None) => {
+                    key = uuid::Uuid::now_v7().to_string();
+                    sqlx::query("UPDATE outbox SET idempotency_key = ?, key_first_sent_at = NULL WHERE id = ?")
+                        .bind(&key)
+                        .bind(op.id)
+                        .execute(self.store.pool())
+                        .await?;
+                    tracing::info!(id = op.id, action = %op.action, "outbox: its key expired and it did not take effect; a new key");
+                }
+                Err(error @ crate::whop::WhopError::Api { status: 404, .. }) => {
+                    return Ok(Delivery::from_whop(WriteOutcome::NotFound(error), attempts));
+                }
+                Err(error) => return Ok(Delivery::from_whop(WriteOutcome::Retry { wait: None, error }, attempts)),
+            }
+        }
+        sqlx::query("UPDATE outbox SET key_first_sent_at = coalesce(key_first_sent_at, ?) WHERE id = ?")
+            .bind(time::format(time::now()))
+            .bind(op.id)
+            .execute(self.store.pool())
+            .await?;
+        Ok(Delivery::from_whop(self.whop.deliver(payload, &key).await, attempts))
+    }
+
     /// Writes Whop's answer to a confirmed write into the mirror, in the settling transaction.
     async fn settle_whop(
         &self,
@@ -666,6 +701,11 @@ impl Outbox {
         object: &Value,
     ) -> Result<(), SyncError> {
         let ctx = WriteCtx::new(self.store.clock(), UpdateSource::Sync);
+        if op.action == "promo_code.deactivate" && !object.is_object() {
+            // Whop answers a promo code's delete with `true`, not the code.
+            crate::whop::sync::archive_promo_code(&mut *tx, &op.record_id).await?;
+            return Ok(());
+        }
         crate::whop::sync::apply_confirmed(&mut *tx, &ctx, &op.record_kind, object).await?;
         if op.action == "promo_code.create"
             && let Some(real_id) = object.get("id").and_then(Value::as_str)

@@ -49,10 +49,12 @@ pub(crate) struct OutboxRow {
     pub next_attempt_at: String,
     pub last_error: Option<String>,
     pub finished_at: Option<String>,
+    /// When the idempotency key first went out (Whop keeps keys for 24 hours).
+    pub key_first_sent_at: Option<String>,
 }
 
 pub(crate) const COLUMNS: &str = "id, target, action, record_kind, record_id, payload, optimistic, base, summary, \
-     idempotency_key, status, attempts, created_at, next_attempt_at, last_error, finished_at";
+     idempotency_key, status, attempts, created_at, next_attempt_at, last_error, finished_at, key_first_sent_at";
 
 impl OutboxRow {
     pub fn status(&self) -> Result<OutboxStatus, SyncError> {

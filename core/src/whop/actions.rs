@@ -1,23 +1,46 @@
-//! Whop actions taken from the CRM (cancel, pause, resume, free days, metadata, refunds, promo
-//! codes). Each is checked against what Dealdesk knows (the mirror with waiting operations
-//! applied), turned into an outbox operation with the state to show meanwhile, and later sent.
+//! Whop actions taken from the CRM (cancel, un-cancel, pause, resume, free days, metadata,
+//! refunds, payment retries, promo codes), as the pinned API version defines them
+//! (tests/specs/whop/contract.json). Each is checked against what Dealdesk knows (the mirror with
+//! waiting operations applied) and the permissions Whop granted, turned into an outbox operation
+//! with the state to show meanwhile, and later sent with its idempotency key and API version.
+//!
+//! Whop keeps an idempotency key for 24 hours. An operation whose key first went out longer ago
+//! than that is not sent again with it: [`Whop::already_applied`] reads the object first, and the
+//! outbox settles the operation if it took effect, or sends it under a new key if it did not.
 
 use super::client::{WriteOutcome, WriteRequest};
+use super::config::API_VERSION_DATE;
+use super::contract;
 use super::error::WhopError;
-use super::resources::{field, money};
-use super::{IDENTITY_SETTING, Whop};
+use super::resources::{field, money, text};
+use super::{Whop, businesses};
 use crate::store::time;
-use crate::sync::outbox::{self, NewOperation};
+use crate::sync::outbox::{self, NewOperation, same_value};
 use dealdesk_model::money::format_decimal_micros;
 use dealdesk_model::outbox::{CancelMode, NewPromoCode, PromoType, WhopAction};
-use dealdesk_model::whop::{WhopIdentity, amount_text, promo_amount_text};
+use dealdesk_model::whop::{amount_text, promo_amount_text};
 use serde_json::{Map, Value, json};
 use sqlx::SqliteConnection;
+use std::time::Duration;
 
 pub const TARGET: &str = "whop";
 const MAX_METADATA_KEYS: usize = 50;
 const MAX_METADATA_BYTES: usize = 16 * 1024;
 const ENDED: [&str; 3] = ["canceled", "expired", "completed"];
+/// The documented free-days range (`memberships.addFreeDays`).
+const MAX_FREE_DAYS: u32 = 1095;
+/// Promo code durations Dealdesk offers, in billing months.
+const MAX_PROMO_MONTHS: u32 = 36;
+/// How long Whop keeps an idempotency key.
+pub const IDEMPOTENCY_WINDOW: Duration = Duration::from_secs(24 * 3600);
+/// A key this close to the end of its window is treated as gone (clocks differ; a send takes time).
+const KEY_MARGIN: Duration = Duration::from_secs(3600);
+
+/// Whether a key first sent at `first_sent` may have been forgotten by Whop at `now`.
+pub fn key_expired(first_sent: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> bool {
+    let age = now.signed_duration_since(first_sent).to_std().unwrap_or_default();
+    age + KEY_MARGIN >= IDEMPOTENCY_WINDOW
+}
 
 fn invalid(message: impl Into<String>) -> WhopError {
     WhopError::InvalidAction(message.into())
@@ -60,6 +83,12 @@ fn number(micros: i64) -> Value {
     serde_json::from_str(&format_decimal_micros(micros, 2)).unwrap_or(Value::Null)
 }
 
+/// What the outbox sends: the request, and the API version it was built for (a later pin must
+/// not change a queued request, and Whop ties its idempotency key to the version).
+fn request(method: &str, path: String, body: Value) -> Value {
+    json!({"method": method, "path": path, "body": body, "api_version": API_VERSION_DATE})
+}
+
 /// A membership operation: `request` is (method, path, body).
 fn membership_op(
     id: &str,
@@ -74,10 +103,26 @@ fn membership_op(
         action,
         record_kind: "whop_membership",
         record_id: id.to_string(),
-        payload: json!({"method": method, "path": path, "body": body}),
+        payload: request(method, path, body),
         base: base_of(current, &optimistic),
         optimistic,
         summary,
+    }
+}
+
+/// The SDK method a queued action calls (for its permissions).
+fn sdk_method(action: &WhopAction) -> &'static str {
+    match action {
+        WhopAction::CancelMembership { .. } => "memberships.cancel",
+        WhopAction::UncancelMembership { .. } => "memberships.uncancel",
+        WhopAction::PauseMembership { .. } => "memberships.pause",
+        WhopAction::ResumeMembership { .. } => "memberships.resume",
+        WhopAction::AddFreeDays { .. } => "memberships.addFreeDays",
+        WhopAction::UpdateMembershipMetadata { .. } => "memberships.update",
+        WhopAction::RefundPayment { .. } => "payments.refund",
+        WhopAction::RetryPayment { .. } => "payments.retry",
+        WhopAction::CreatePromoCode(_) => "promoCodes.create",
+        WhopAction::DeactivatePromoCode { .. } => "promoCodes.delete",
     }
 }
 
@@ -103,6 +148,20 @@ impl Whop {
         action: &WhopAction,
     ) -> Result<NewOperation, WhopError> {
         self.ensure_enabled().await?;
+        if !self.settings().await?.actions_enabled {
+            return Err(invalid(
+                "Whop actions are switched off (Settings → Integrations → Whop → Let Dealdesk act on Whop)",
+            ));
+        }
+        let missing = self.known_missing(sdk_method(action)).await?;
+        if !missing.is_empty() {
+            return Err(invalid(format!(
+                "Whop did not grant Dealdesk {}, which this needs: reconnect Whop (Settings → Integrations → Whop, \
+                 or `dealdesk-cli whop login`) and approve {}",
+                missing.join(", "),
+                if missing.len() == 1 { "it" } else { "them" }
+            )));
+        }
         match action {
             WhopAction::CancelMembership { membership_id: id, mode } => {
                 let current = effective(conn, "whop_membership", "whop_membership", id, "membership").await?;
@@ -134,6 +193,22 @@ impl Whop {
                     ("POST", format!("/memberships/{id}/cancel"), json!({"cancellation_mode": mode_text})),
                     optimistic,
                     summary,
+                ))
+            }
+            WhopAction::UncancelMembership { membership_id: id } => {
+                let current = effective(conn, "whop_membership", "whop_membership", id, "membership").await?;
+                let status = field(&current, "status").and_then(Value::as_str).unwrap_or_default();
+                let canceling = status == "canceling" || field(&current, "cancel_at_period_end") == Some(&json!(true));
+                if !canceling {
+                    return Err(invalid(format!("membership {id} has no cancellation to take back ({status})")));
+                }
+                Ok(membership_op(
+                    id,
+                    &current,
+                    "membership.uncancel",
+                    ("POST", format!("/memberships/{id}/uncancel"), json!({})),
+                    object(&[("status", json!("active")), ("cancel_at_period_end", json!(false))]),
+                    format!("Keep membership {id} (take back its cancellation)"),
                 ))
             }
             WhopAction::PauseMembership { membership_id: id } => {
@@ -169,8 +244,8 @@ impl Whop {
                 ))
             }
             WhopAction::AddFreeDays { membership_id: id, days } => {
-                if !(1..=365).contains(days) {
-                    return Err(invalid("free days must be between 1 and 365"));
+                if !(1..=MAX_FREE_DAYS).contains(days) {
+                    return Err(invalid(format!("free days must be between 1 and {MAX_FREE_DAYS}")));
                 }
                 let current = effective(conn, "whop_membership", "whop_membership", id, "membership").await?;
                 let from = field(&current, "renewal_period_end")
@@ -223,39 +298,61 @@ impl Whop {
                         amount_text(remaining, currency.as_deref())
                     )));
                 }
-                let body = match amount_micros {
-                    Some(amount) => json!({"partial_amount": number(*amount)}),
-                    None => json!({}),
-                };
+                // Always the amount: an empty body is the full payment to Whop, which after a
+                // partial refund is more than is left.
+                let body = json!({"partial_amount": number(amount)});
                 let optimistic = object(&[("refunded_amount", number(refunded + amount))]);
                 Ok(NewOperation {
                     target: TARGET,
                     action: "payment.refund",
                     record_kind: "whop_payment",
                     record_id: id.clone(),
-                    payload: json!({"method": "POST", "path": format!("/payments/{id}/refund"), "body": body}),
+                    payload: request("POST", format!("/payments/{id}/refund"), body),
                     base: base_of(&current, &optimistic),
                     optimistic,
                     summary: format!("Refund {} of payment {id}", amount_text(amount, currency.as_deref())),
                 })
             }
+            WhopAction::RetryPayment { payment_id: id } => {
+                let current = effective(conn, "whop_payment", "whop_payment", id, "payment").await?;
+                if field(&current, "retryable") != Some(&json!(true)) {
+                    let status = text(&current, "substatus").or_else(|| text(&current, "status")).unwrap_or_default();
+                    return Err(invalid(format!(
+                        "Whop cannot retry payment {id} ({status}): it is not a failed payment"
+                    )));
+                }
+                // Retried once: the button goes away until Whop answers.
+                let optimistic = object(&[("retryable", json!(false))]);
+                let total = money(&current, "total").unwrap_or(0);
+                let currency = field(&current, "currency").and_then(Value::as_str);
+                Ok(NewOperation {
+                    target: TARGET,
+                    action: "payment.retry",
+                    record_kind: "whop_payment",
+                    record_id: id.clone(),
+                    payload: request("POST", format!("/payments/{id}/retry"), Value::Null),
+                    base: base_of(&current, &optimistic),
+                    optimistic,
+                    summary: format!("Retry payment {id} ({})", amount_text(total, currency)),
+                })
+            }
             WhopAction::CreatePromoCode(new) => self.prepare_promo_code(conn, new).await,
             WhopAction::DeactivatePromoCode { promo_code_id: id } => {
                 let current = effective(conn, "whop_promo_code", "whop_promo_code", id, "promo code").await?;
-                if field(&current, "status").and_then(Value::as_str) != Some("active") {
-                    return Err(invalid(format!("promo code {id} is not active")));
+                if field(&current, "status").and_then(Value::as_str) == Some("archived") {
+                    return Err(invalid(format!("promo code {id} is already archived")));
                 }
-                let optimistic = object(&[("status", json!("inactive"))]);
+                let optimistic = object(&[("status", json!("archived"))]);
                 let code = field(&current, "code").and_then(Value::as_str).unwrap_or(id).to_string();
                 Ok(NewOperation {
                     target: TARGET,
                     action: "promo_code.deactivate",
                     record_kind: "whop_promo_code",
                     record_id: id.clone(),
-                    payload: json!({"method": "POST", "path": format!("/promo_codes/{id}/deactivate"), "body": {}}),
+                    payload: request("DELETE", format!("/promo_codes/{id}"), Value::Null),
                     base: base_of(&current, &optimistic),
                     optimistic,
-                    summary: format!("Deactivate promo code {code}"),
+                    summary: format!("Archive promo code {code}"),
                 })
             }
         }
@@ -279,8 +376,10 @@ impl Whop {
             PromoType::FlatAmount if new.amount_off_micros > 0 => number(new.amount_off_micros),
             PromoType::FlatAmount => return Err(invalid("a flat discount must be more than 0")),
         };
-        if new.duration_months.is_some_and(|m| !(1..=36).contains(&m)) {
-            return Err(invalid("a limited discount lasts 1 to 36 months"));
+        if !(1..=MAX_PROMO_MONTHS).contains(&new.duration_months) {
+            return Err(invalid(format!(
+                "a promo code lasts 1 to {MAX_PROMO_MONTHS} billing months (Whop's API has no \"forever\")"
+            )));
         }
         let taken: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM whop_promo_code WHERE upper(code) = ?1
@@ -293,14 +392,17 @@ impl Whop {
         if taken.is_some() {
             return Err(invalid(format!("the promo code {code} already exists")));
         }
-        let identity: Option<String> = sqlx::query_scalar("SELECT value FROM setting WHERE key = ?")
-            .bind(IDENTITY_SETTING)
-            .fetch_optional(&mut *conn)
-            .await?;
-        let company_id = identity
-            .and_then(|v| serde_json::from_str::<WhopIdentity>(&v).ok())
-            .and_then(|i| i.accounts.first().map(|a| a.id.clone()))
-            .ok_or_else(|| invalid("no Whop business account is known: connect Whop and sync first"))?;
+        let chosen = match businesses::chosen(&self.store).await? {
+            businesses::Chosen::These(list) => list,
+            businesses::Chosen::Undecided => Vec::new(),
+        };
+        let company_id = match (&new.business_id, chosen.as_slice()) {
+            (Some(id), _) if chosen.iter().any(|b| &b.id == id) => id.clone(),
+            (Some(id), _) => return Err(invalid(format!("{id} is not one of the Whop businesses Dealdesk syncs"))),
+            (None, [only]) => only.id.clone(),
+            (None, []) => return Err(invalid("no Whop business is synced yet: connect Whop and choose a business")),
+            (None, _) => return Err(invalid("choose which business the promo code is for")),
+        };
         let promo_type = match new.promo_type {
             PromoType::Percentage => "percentage",
             PromoType::FlatAmount => "flat_amount",
@@ -311,15 +413,19 @@ impl Whop {
             action: "promo_code.create",
             record_kind: "whop_promo_code",
             record_id: format!("code:{code}"),
-            payload: json!({"method": "POST", "path": "/promo_codes", "body": {
-                "company_id": company_id,
-                "code": code,
-                "amount_off": amount_off,
-                "base_currency": currency,
-                "promo_type": promo_type,
-                "new_users_only": new.new_users_only,
-                "promo_duration_months": new.duration_months,
-            }}),
+            payload: request(
+                "POST",
+                "/promo_codes".into(),
+                json!({
+                    "company_id": company_id,
+                    "code": code,
+                    "amount_off": amount_off,
+                    "base_currency": currency,
+                    "promo_type": promo_type,
+                    "new_users_only": new.new_users_only,
+                    "promo_duration_months": new.duration_months,
+                }),
+            ),
             optimistic: object(&[("code", json!(code)), ("status", json!("active")), ("amount_off", json!(shown))]),
             base: Map::new(),
             summary: format!("Create promo code {code} ({shown} off)"),
@@ -341,9 +447,84 @@ impl Whop {
             return WriteOutcome::Retry { wait: None, error };
         }
         let body = payload.get("body").cloned().filter(|b| !b.is_null());
-        self.api
-            .write(WriteRequest { method, path: path.to_string(), body, idempotency_key: idempotency_key.to_string() })
-            .await
+        // Operations queued before versions were recorded were built for the pin of their day.
+        let api_version = payload.get("api_version").and_then(Value::as_str).unwrap_or(API_VERSION_DATE).to_string();
+        let request = WriteRequest {
+            method,
+            path: path.to_string(),
+            body,
+            idempotency_key: idempotency_key.to_string(),
+            api_version,
+        };
+        let outcome = self.api.write(request).await;
+        if let WriteOutcome::Rejected(error @ WhopError::Forbidden(_)) = &outcome {
+            self.note_refusal(error).await;
+        }
+        outcome
+    }
+
+    /// Whether a queued operation whose idempotency key Whop may have forgotten (first sent at
+    /// `first_sent`) already took effect: the object as Whop has it now if so (the operation
+    /// settles with it), `None` if not (it goes out again under a new key). Reads only.
+    pub async fn already_applied(
+        &self,
+        action: &str,
+        record_id: &str,
+        payload: &Value,
+        optimistic: &Map<String, Value>,
+        first_sent: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<Value>, WhopError> {
+        self.load_granted().await?;
+        let retrieve = |method: &'static str, path: String| async move {
+            let endpoint = contract::endpoint(method)?;
+            self.api.get(endpoint, path, Vec::new()).await
+        };
+        match action {
+            "payment.refund" => {
+                let payment = retrieve("payments.retrieve", format!("/payments/{record_id}")).await?;
+                let wanted = optimistic.get("refunded_amount").and_then(|v| money(&json!({"x": v}), "x"));
+                let refunded = money(&payment, "refunded_amount").unwrap_or(0);
+                // Refunded at least as much as this refund was to bring it to: never refund twice.
+                Ok(wanted.is_some_and(|w| refunded >= w).then_some(payment))
+            }
+            "payment.retry" => {
+                let payment = retrieve("payments.retrieve", format!("/payments/{record_id}")).await?;
+                let attempted = super::resources::timestamp(&payment, "last_payment_attempt")
+                    .and_then(|t| time::parse(&t).ok())
+                    .is_some_and(|t| t >= first_sent);
+                let paid = text(&payment, "status").as_deref() == Some("paid");
+                Ok((paid || attempted).then_some(payment))
+            }
+            "promo_code.create" => {
+                let Some(company) = text(payload, "body.company_id") else { return Ok(None) };
+                let code = text(payload, "body.code").unwrap_or_default();
+                let endpoint = contract::endpoint("promoCodes.list")?;
+                let mut after = None;
+                loop {
+                    let page = self.api.list(endpoint, after, vec![("company_id", company.clone())]).await?;
+                    if let Some(found) =
+                        page.items.iter().find(|p| text(p, "code").is_some_and(|c| c.eq_ignore_ascii_case(&code)))
+                    {
+                        return Ok(Some(found.clone()));
+                    }
+                    match page.end_cursor.filter(|_| page.has_next_page) {
+                        Some(next) => after = Some(next),
+                        None => return Ok(None),
+                    }
+                }
+            }
+            "promo_code.deactivate" => {
+                let promo = retrieve("promoCodes.retrieve", format!("/promo_codes/{record_id}")).await?;
+                Ok((text(&promo, "status").as_deref() == Some("archived")).then_some(Value::Bool(true)))
+            }
+            _ if action.starts_with("membership.") => {
+                let membership = retrieve("memberships.retrieve", format!("/memberships/{record_id}")).await?;
+                let applied = !optimistic.is_empty()
+                    && optimistic.iter().all(|(k, v)| membership.get(k).is_some_and(|now| same_value(now, v)));
+                Ok(applied.then_some(membership))
+            }
+            _ => Ok(None),
+        }
     }
 }
 
@@ -357,6 +538,14 @@ mod tests {
         assert!(check_code("").is_err());
         assert!(check_code("no spaces").is_err());
         assert!(check_code(&"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn keys_expire_an_hour_before_whops_window_ends() {
+        let sent = time::parse("2026-12-01T00:00:00Z").unwrap();
+        assert!(!key_expired(sent, sent + chrono::Duration::hours(22)));
+        assert!(key_expired(sent, sent + chrono::Duration::hours(23)));
+        assert!(key_expired(sent, sent + chrono::Duration::days(3)));
     }
 
     #[test]

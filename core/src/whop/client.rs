@@ -1,14 +1,19 @@
 //! The Whop API v1 client: bearer auth with refresh on 401, the pinned `Api-Version-Date`, cursor
 //! paging, retries on 408/409/429/5xx and broken bodies with backoff that honours `Retry-After`,
-//! a client-side rate limit, timeouts, and errors mapped to [`WhopError`].
+//! a client-side rate limit, timeouts, and errors mapped to [`WhopError`] (a 403 names the
+//! permissions the endpoint needs and which of them were not granted).
 //! A focused client rather than `whop_sdk`: see docs/decisions/0009-whop-client-not-whop-sdk.md.
+//! What each request may carry comes from the contract extracted from Whop's SDK (`contract.rs`).
 
 use super::config::{API_VERSION_DATE, WhopConfig};
+use super::contract::{self, contract};
 use super::error::WhopError;
 use super::oauth::Auth;
 use crate::net::{RateLimiter, backoff, describe_reqwest, error_body, retry_after};
 use crate::sync::connectivity::Connectivity;
+use dealdesk_model::whop_contract::Endpoint;
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,6 +34,8 @@ pub struct ApiClient {
     auth: Arc<Auth>,
     connectivity: Arc<Connectivity>,
     limiter: RateLimiter,
+    /// What the token was granted, when Whop said (to name the missing permission on a 403).
+    granted: std::sync::RwLock<Option<BTreeSet<String>>>,
 }
 
 /// What one write attempt came to. Writes are not retried here: the outbox retries them durably,
@@ -45,13 +52,15 @@ pub enum WriteOutcome {
     NotFound(WhopError),
 }
 
-/// A write: method, path under the API URL, JSON body, idempotency key.
+/// A write: method, path under the API URL, JSON body, idempotency key, and the API version it
+/// was built for (Whop ties a key to the version too).
 #[derive(Debug, Clone)]
 pub struct WriteRequest {
     pub method: reqwest::Method,
     pub path: String,
     pub body: Option<Value>,
     pub idempotency_key: String,
+    pub api_version: String,
 }
 
 enum Attempt {
@@ -59,6 +68,8 @@ enum Attempt {
     /// Retry after this long (or the backoff when `None`), remembering why.
     Retry(Option<Duration>, WhopError),
     Unauthorized(String),
+    /// 403, with Whop's message.
+    Forbidden(String),
     Fail(WhopError),
 }
 
@@ -70,12 +81,35 @@ impl ApiClient {
         connectivity: Arc<Connectivity>,
     ) -> ApiClient {
         let limiter = RateLimiter::per_second(config.max_requests_per_second);
-        ApiClient { http, config, auth, connectivity, limiter }
+        ApiClient { http, config, auth, connectivity, limiter, granted: std::sync::RwLock::new(None) }
+    }
+
+    /// Records what the token was granted (`None`: unknown), for the messages of 403s.
+    pub fn set_granted(&self, granted: Option<BTreeSet<String>>) {
+        *self.granted.write().unwrap_or_else(|p| p.into_inner()) = granted;
+    }
+
+    /// The endpoint's permissions that are known not to be granted (`None`: not known).
+    fn missing(&self, endpoint: &Endpoint) -> Option<Vec<String>> {
+        let granted = self.granted.read().unwrap_or_else(|p| p.into_inner());
+        granted.as_ref().map(|g| endpoint.permissions.iter().filter(|p| !g.contains(*p)).cloned().collect())
+    }
+
+    fn forbidden(&self, endpoint: Option<&Endpoint>, call: String, url: &str, message: String) -> WhopError {
+        WhopError::Forbidden(Box::new(super::error::Refusal {
+            call,
+            url: url.into(),
+            required: endpoint.map(|e| e.permissions.clone()).unwrap_or_default(),
+            missing: endpoint.and_then(|e| self.missing(e)),
+            message,
+        }))
     }
 
     /// One write (with one token refresh on a 401), sent with its `Idempotency-Key`.
     pub async fn write(&self, request: WriteRequest) -> WriteOutcome {
         let url = format!("{}{}", self.config.api_url, request.path);
+        let endpoint = contract().ok().and_then(|c| c.route(request.method.as_str(), &request.path)).map(|(e, _)| e);
+        let call = format!("{} {}", request.method, endpoint.map_or(request.path.as_str(), |e| e.path.as_str()));
         let mut token = match self.auth.access_token().await {
             Ok(token) => token,
             Err(error) => return WriteOutcome::Retry { wait: None, error },
@@ -86,6 +120,9 @@ impl ApiClient {
             match self.attempt(&request.method, url.clone(), token.clone(), Some(&request)).await {
                 Attempt::Done(value) => return WriteOutcome::Confirmed(value),
                 Attempt::Retry(wait, error) => return WriteOutcome::Retry { wait, error },
+                Attempt::Forbidden(message) => {
+                    return WriteOutcome::Rejected(self.forbidden(endpoint, call, &url, message));
+                }
                 Attempt::Fail(error @ WhopError::Api { status: 404, .. }) => return WriteOutcome::NotFound(error),
                 Attempt::Fail(error) => return WriteOutcome::Rejected(error),
                 Attempt::Unauthorized(message) => {
@@ -103,26 +140,47 @@ impl ApiClient {
         }
     }
 
-    /// One list page: `GET {path}?first=N[&after=…]` plus `query`.
-    /// Owned arguments keep the future `Send` when a whole sync is spawned.
+    /// One list page of `endpoint`: `GET {path}?first=N[&after=…]` plus `query`, with `first` at
+    /// most the endpoint's maximum. A param the endpoint does not take is a bug here, refused
+    /// before anything is sent. Owned arguments keep the future `Send` when a sync is spawned.
     pub async fn list(
         &self,
-        path: String,
+        endpoint: &'static Endpoint,
         after: Option<String>,
         query: Vec<(&'static str, String)>,
     ) -> Result<ListPage, WhopError> {
-        let mut params: Vec<(&'static str, String)> = vec![("first", self.config.page_size.to_string())];
+        let first = contract::page_size(endpoint, self.config.page_size);
+        let mut params: Vec<(&'static str, String)> = vec![("first", first.to_string())];
         if let Some(after) = after {
             params.push(("after", after));
         }
         params.extend(query);
+        let path = endpoint.path.clone();
         let url = format!("{}{path}", self.config.api_url);
-        let body = self.get(path, params).await?;
+        let body = self.get(endpoint, path, params).await?;
         parse_page(body, &url)
     }
 
-    /// `GET {path}` with retries; the decoded JSON body.
-    pub async fn get(&self, path: String, params: Vec<(&'static str, String)>) -> Result<Value, WhopError> {
+    /// `GET {path}` of `endpoint` (its path with the ids filled in) with retries; the decoded body.
+    pub async fn get(
+        &self,
+        endpoint: &'static Endpoint,
+        path: String,
+        params: Vec<(&'static str, String)>,
+    ) -> Result<Value, WhopError> {
+        if let Some((name, _)) = params.iter().find(|(name, _)| !endpoint.takes(name)) {
+            return Err(WhopError::Config(format!(
+                "{} {} takes no parameter {name} in API version {API_VERSION_DATE}",
+                endpoint.method, endpoint.path
+            )));
+        }
+        if let Some(missing) = endpoint.required().find(|r| !params.iter().any(|(name, _)| name == r)) {
+            return Err(WhopError::Config(format!(
+                "{} {} needs the parameter {missing} in API version {API_VERSION_DATE}",
+                endpoint.method, endpoint.path
+            )));
+        }
+        let call = format!("GET {}", endpoint.path);
         let mut url = format!("{}{path}", self.config.api_url);
         if !params.is_empty() {
             let query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
@@ -136,6 +194,7 @@ impl ApiClient {
             match self.attempt(&reqwest::Method::GET, url.clone(), token.clone(), None).await {
                 Attempt::Done(value) => return Ok(value),
                 Attempt::Fail(error) => return Err(error),
+                Attempt::Forbidden(message) => return Err(self.forbidden(Some(endpoint), call, &url, message)),
                 Attempt::Unauthorized(message) => {
                     if refreshed {
                         return Err(WhopError::Api { status: 401, url, kind: Some("unauthorized".into()), message });
@@ -173,7 +232,7 @@ impl ApiClient {
             .http
             .request(method.clone(), url)
             .bearer_auth(token)
-            .header("Api-Version-Date", API_VERSION_DATE)
+            .header("Api-Version-Date", write.map_or(API_VERSION_DATE, |w| w.api_version.as_str()))
             .header(reqwest::header::ACCEPT, "application/json")
             .timeout(self.config.request_timeout);
         if let Some(write) = write {
@@ -219,6 +278,7 @@ impl ApiClient {
         let (kind, message) = error_body(&bytes);
         match status {
             401 => Attempt::Unauthorized(message),
+            403 => Attempt::Forbidden(message),
             429 => {
                 let retry_after_secs = retry_after.map(|d| d.as_secs().max(1)).unwrap_or(1);
                 Attempt::Retry(

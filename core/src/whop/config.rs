@@ -5,6 +5,9 @@ use super::WhopError;
 use std::time::Duration;
 
 pub const API_URL_ENV: &str = "DEALDESK_WHOP_API_URL";
+/// `sandbox` points the app at Whop's own sandbox (`sandbox-api.whop.com`, no real money);
+/// `production` (the default) at Whop. The URL variables above win over it.
+pub const ENVIRONMENT_ENV: &str = "DEALDESK_WHOP_ENV";
 pub const OAUTH_URL_ENV: &str = "DEALDESK_WHOP_OAUTH_URL";
 pub const CLIENT_ID_ENV: &str = "DEALDESK_WHOP_CLIENT_ID";
 /// `off`, `0`, `false` or `no` switches the whole integration off, whatever the setting says.
@@ -16,26 +19,17 @@ pub const MAX_RPS_ENV: &str = "DEALDESK_WHOP_MAX_RPS";
 
 pub const DEFAULT_API_URL: &str = "https://api.whop.com/api/v1";
 pub const DEFAULT_OAUTH_URL: &str = "https://api.whop.com/oauth";
+/// Whop's sandbox environment, as the official SDKs name it (Python SDK `environment.py`).
+pub const SANDBOX_API_URL: &str = "https://sandbox-api.whop.com/api/v1";
+pub const SANDBOX_OAUTH_URL: &str = "https://sandbox-api.whop.com/oauth";
 /// Dealdesk's public OAuth client on Whop (a public app: PKCE, no secret shipped).
 pub const DEFAULT_CLIENT_ID: &str = "app_dealdesk";
 pub const DEEP_LINK_REDIRECT: &str = "dealdesk://oauth/whop/callback";
 pub const DEFAULT_LOOPBACK_PORT: u16 = 47615;
-/// The API version this client was written against (the TypeScript SDK's pin; see
-/// shared/reference/whop-api.md).
+/// The API version every request carries: the pin of the official TypeScript SDK the contract is
+/// extracted from (tests/specs/whop/contract.json; a unit test keeps the two equal). Queued
+/// operations keep the version they were built for (docs/decisions/0019).
 pub const API_VERSION_DATE: &str = "2026-07-20";
-pub const SCOPES: &[&str] = &[
-    "openid",
-    "profile",
-    "email",
-    "company:basic:read",
-    "access_pass:basic:read",
-    "plan:basic:read",
-    "member:basic:read",
-    "member:email:read",
-    "payment:basic:read",
-    "promo_code:basic:read",
-    "lead:basic:read",
-];
 
 #[derive(Debug, Clone)]
 pub struct WhopConfig {
@@ -52,7 +46,7 @@ pub struct WhopConfig {
     pub request_timeout: Duration,
     /// Retries after the first attempt for retryable answers (408, 409, 429, 5xx, broken bodies).
     pub max_retries: u32,
-    /// Items per page (`first`).
+    /// Items per page (`first`), capped by each endpoint's documented maximum.
     pub page_size: u32,
     /// How often mutable resources (memberships, members, payments, …) are re-scanned in full.
     pub rescan_interval: Duration,
@@ -81,6 +75,18 @@ impl WhopConfig {
     pub fn from_env() -> Result<WhopConfig, WhopError> {
         let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let mut config = WhopConfig::default();
+        match var(ENVIRONMENT_ENV).map(|e| e.to_ascii_lowercase()).as_deref() {
+            None | Some("production") => {}
+            Some("sandbox") => {
+                config.api_url = SANDBOX_API_URL.into();
+                config.oauth_url = SANDBOX_OAUTH_URL.into();
+            }
+            Some(other) => {
+                return Err(WhopError::Config(format!(
+                    "{ENVIRONMENT_ENV} must be production or sandbox, not {other:?}"
+                )));
+            }
+        }
         if let Some(url) = var(API_URL_ENV) {
             config.api_url = checked_base_url(API_URL_ENV, &url)?;
         }
@@ -107,6 +113,15 @@ impl WhopConfig {
             config.max_requests_per_second = (rps > 0.0).then_some(rps);
         }
         Ok(config)
+    }
+
+    /// `production` (Whop), `sandbox` (Whop's sandbox) or `custom` (another server).
+    pub fn environment(&self) -> &'static str {
+        match self.api_url.as_str() {
+            DEFAULT_API_URL => "production",
+            SANDBOX_API_URL => "sandbox",
+            _ => "custom",
+        }
     }
 
     /// The same configuration aimed at another server (tests, the demo).

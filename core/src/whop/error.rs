@@ -51,6 +51,9 @@ pub enum WhopError {
     RateLimited { url: String, retry_after_secs: u64 },
     #[error("Whop answered {status} for {url}: {message}")]
     Api { status: u16, url: String, kind: Option<String>, message: String },
+    /// 403: the token lacks a permission the endpoint needs, or the account lost access.
+    #[error("{}", forbidden_text(.0))]
+    Forbidden(Box<Refusal>),
     #[error("Whop sent an answer Dealdesk cannot read from {url}: {message}")]
     Decode { url: String, message: String },
     #[error("{0}")]
@@ -69,7 +72,61 @@ pub enum WhopError {
     Crm(#[from] crate::crm::CrmError),
 }
 
+/// What a 403 refused, and what it may have lacked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// `POST /payments/{id}/refund`
+    pub call: String,
+    pub url: String,
+    /// The endpoint's required permissions.
+    pub required: Vec<String>,
+    /// Those known not to be granted (`None`: Whop did not say what it granted).
+    pub missing: Option<Vec<String>>,
+    /// Whop's message.
+    pub message: String,
+}
+
+impl Refusal {
+    /// Every permission the call needs was granted: the account lost access to the object.
+    pub fn access_lost(&self) -> bool {
+        self.missing.as_ref().is_some_and(Vec::is_empty)
+    }
+}
+
+fn forbidden_text(refusal: &Refusal) -> String {
+    let Refusal { call, required, missing, message, .. } = refusal;
+    match missing {
+        Some(missing) if !missing.is_empty() => format!(
+            "Whop refused {call}: Dealdesk was not granted {}. Reconnect Whop (Settings → Integrations → Whop, or \
+             `dealdesk-cli whop login`) and approve {}",
+            missing.join(", "),
+            if missing.len() == 1 { "it" } else { "them" }
+        ),
+        Some(_) => format!(
+            "Whop refused {call} ({message}): your Whop account may no longer have access to this business or object"
+        ),
+        None if required.is_empty() => format!(
+            "Whop refused {call} ({message}): your Whop account may no longer have access to this business or object"
+        ),
+        None => format!(
+            "Whop refused {call} ({message}): it needs the permission{} {}; reconnect Whop and approve {}, or check \
+             that your account still manages this business",
+            if required.len() == 1 { "" } else { "s" },
+            required.join(", "),
+            if required.len() == 1 { "it" } else { "them" }
+        ),
+    }
+}
+
 impl WhopError {
+    /// The permissions a 403 says are missing (known ones only).
+    pub fn missing_permissions(&self) -> &[String] {
+        match self {
+            WhopError::Forbidden(refusal) => refusal.missing.as_deref().unwrap_or_default(),
+            _ => &[],
+        }
+    }
+
     /// Errors worth retrying later without user action (the network or the server).
     pub fn is_transient(&self) -> bool {
         matches!(self, WhopError::Network { .. } | WhopError::Timeout { .. } | WhopError::RateLimited { .. })

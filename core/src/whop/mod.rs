@@ -1,14 +1,19 @@
 //! Whop: OAuth login (PKCE, deep link or loopback redirect), the API v1 client, the polling sync
-//! into mirror tables, and the mapping of members, memberships and payments onto the CRM.
-//! Tokens live only in the OS keyring ([`crate::secrets`]).
+//! of each chosen business into mirror tables, and the mapping of members, memberships and
+//! payments onto the CRM. Every request is shaped by the contract extracted from Whop's official
+//! SDK (`contract.rs`, docs/decisions/0019). Tokens live only in the OS keyring ([`crate::secrets`]).
 
 pub mod actions;
+pub mod businesses;
 pub mod client;
 pub mod config;
+pub mod contract;
 pub mod deeplink;
+pub mod doctor;
 pub mod error;
 pub mod loopback;
 pub mod oauth;
+pub mod permissions;
 pub mod resources;
 pub mod sync;
 
@@ -26,24 +31,29 @@ use dealdesk_model::ipc::CoreEvent;
 use dealdesk_model::outbox::{PromoType, WhopPromoCodeView};
 use dealdesk_model::whop::{
     ProductRevenue, ResourceCount, ResourceState, SyncProgress, SyncRun, WhopAccount, WhopIdentity, WhopMembershipView,
-    WhopPaymentView, WhopPersonSummary, WhopSettings, WhopStatus, WhopTotals,
+    WhopPaymentView, WhopPersonQuery, WhopPersonSummary, WhopSettings, WhopStatus, WhopTotals,
 };
 use dealdesk_model::whop::{amount_text, promo_amount_text};
 use dealdesk_model::{RecordKind, RecordRef, TimelineEvent, TimelineEventKind, UpdateSource};
 use oauth::{Auth, LoginStart};
+use permissions::{PERMISSIONS_SETTING, PermissionRecord};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use sync::{Seller, Target};
 use uuid::Uuid;
 
 const ENABLED_SETTING: &str = "whop.enabled";
 const INTERVAL_SETTING: &str = "whop.sync_interval_minutes";
+const ACTIONS_SETTING: &str = "whop.actions_enabled";
+/// How many failed lists a run's error names before it says "and N more".
+const ERRORS_SHOWN: usize = 4;
 pub(crate) const IDENTITY_SETTING: &str = "whop.identity";
 pub const DEFAULT_SYNC_MINUTES: u32 = 5;
 
 #[derive(Default, sqlx::FromRow)]
 struct CursorState {
-    after_cursor: Option<String>,
+    resuming: bool,
     high_water: Option<String>,
     last_full_scan_at: Option<String>,
     last_error: Option<String>,
@@ -124,6 +134,32 @@ async fn membership_views(
     Ok(views)
 }
 
+/// What a sync run found so far: counts per resource (over every business), the lists Whop
+/// refused, and how many lists synced.
+#[derive(Default)]
+struct RunState {
+    counts: Vec<ResourceCount>,
+    failures: Vec<String>,
+    succeeded: u32,
+}
+
+impl RunState {
+    fn add(&mut self, counts: ResourceCount) {
+        match self.counts.iter_mut().find(|c| c.resource == counts.resource) {
+            Some(sum) => {
+                sum.requests += counts.requests;
+                sum.fetched += counts.fetched;
+                sum.inserted += counts.inserted;
+                sum.updated += counts.updated;
+                sum.people_created += counts.people_created;
+                sum.deals_created += counts.deals_created;
+                sum.errors += counts.errors;
+            }
+            None => self.counts.push(counts),
+        }
+    }
+}
+
 pub struct Whop {
     store: Store,
     events: EventBus,
@@ -195,6 +231,7 @@ impl Whop {
         Ok(WhopSettings {
             enabled: self.setting::<bool>(ENABLED_SETTING).await?.unwrap_or(true),
             sync_interval_minutes: self.setting::<u32>(INTERVAL_SETTING).await?.unwrap_or(DEFAULT_SYNC_MINUTES),
+            actions_enabled: self.setting::<bool>(ACTIONS_SETTING).await?.unwrap_or(true),
         })
     }
 
@@ -204,6 +241,7 @@ impl Whop {
         }
         self.set_setting(ENABLED_SETTING, &settings.enabled).await?;
         self.set_setting(INTERVAL_SETTING, &settings.sync_interval_minutes).await?;
+        self.set_setting(ACTIONS_SETTING, &settings.actions_enabled).await?;
         self.events.emit(CoreEvent::WhopChanged);
         self.settings().await
     }
@@ -217,24 +255,72 @@ impl Whop {
         if self.enabled().await? { Ok(()) } else { Err(WhopError::Disabled) }
     }
 
-    /// Starts a browser login whose redirect comes back to `redirect_uri`.
+    /// Starts a browser login whose redirect comes back to `redirect_uri`. It asks for what the
+    /// sync needs and, with the actions on, what they need (the contract's permissions).
     pub async fn start_login(&self, redirect_uri: &str) -> Result<LoginStart, WhopError> {
         self.ensure_enabled().await?;
-        let start = self.auth.start_login(redirect_uri)?;
+        let scopes = contract::scopes(self.settings().await?.actions_enabled)?;
+        let start = self.auth.start_login(redirect_uri, &scopes)?;
         self.events.emit(CoreEvent::WhopChanged);
         Ok(start)
     }
 
-    /// Completes a login from its redirect, then reads who signed in.
+    /// Completes a login from its redirect, records what was granted, then reads who signed in
+    /// and their business accounts.
     pub async fn complete_login(&self, callback: &Callback) -> Result<WhopStatus, WhopError> {
         self.ensure_enabled().await?;
         let result = self.auth.complete_login(callback).await;
         self.events.emit(CoreEvent::WhopChanged);
-        result?;
+        let grant = result?;
+        let record = PermissionRecord { requested: grant.requested, granted: grant.granted, refused: Vec::new() };
+        self.set_setting(PERMISSIONS_SETTING, &record).await?;
+        self.api.set_granted(record.granted_set());
         match self.fetch_identity().await {
             Ok(identity) => self.set_setting(IDENTITY_SETTING, &identity).await?,
             Err(error) => tracing::warn!(%error, "whop: signed in, but reading the user failed"),
         }
+        self.events.emit(CoreEvent::WhopChanged);
+        self.status().await
+    }
+
+    /// What the last login was granted and what Whop refused since.
+    async fn permission_record(&self) -> Result<PermissionRecord, WhopError> {
+        Ok(self.setting::<PermissionRecord>(PERMISSIONS_SETTING).await?.unwrap_or_default())
+    }
+
+    /// Tells the client what the token may do (read before each run: another process may have
+    /// signed in again).
+    async fn load_granted(&self) -> Result<(), WhopError> {
+        self.api.set_granted(self.permission_record().await?.granted_set());
+        Ok(())
+    }
+
+    /// Remembers the permissions a 403 showed missing, for Settings and the next messages.
+    pub(crate) async fn note_refusal(&self, error: &WhopError) {
+        let result = async {
+            let mut record = self.permission_record().await?;
+            if record.note_refusal(error) {
+                self.set_setting(PERMISSIONS_SETTING, &record).await?;
+                self.api.set_granted(record.granted_set());
+                self.events.emit(CoreEvent::WhopChanged);
+            }
+            Ok::<(), WhopError>(())
+        };
+        if let Err(e) = result.await {
+            tracing::warn!(error = %e, "whop: cannot record a refused permission");
+        }
+    }
+
+    /// The permissions a call needs that are known to be missing: refused before anything queues.
+    pub(crate) async fn known_missing(&self, sdk_method: &str) -> Result<Vec<String>, WhopError> {
+        let view = self.permission_record().await?.view(self.settings().await?.actions_enabled)?;
+        let missing = permissions::missing(&view);
+        Ok(contract::endpoint(sdk_method)?.permissions.iter().filter(|p| missing.contains(p)).cloned().collect())
+    }
+
+    /// Chooses which business accounts to sync.
+    pub async fn select_businesses(&self, ids: Vec<String>) -> Result<WhopStatus, WhopError> {
+        businesses::select(&self.store, &ids).await?;
         self.events.emit(CoreEvent::WhopChanged);
         self.status().await
     }
@@ -342,6 +428,8 @@ impl Whop {
         self.complete_login(&callback).await
     }
 
+    /// Who signed in (OpenID userinfo) and their business accounts (`GET /accounts`, every page,
+    /// into the mirror as a sync's accounts pass would).
     async fn fetch_identity(&self) -> Result<WhopIdentity, WhopError> {
         let url = format!("{}/userinfo", self.config.oauth_url);
         let token = self.auth.access_token().await?;
@@ -360,22 +448,22 @@ impl Whop {
         }
         let user_id = resources::text(&body, "sub")
             .ok_or_else(|| WhopError::Decode { url: url.clone(), message: "userinfo has no `sub`".into() })?;
-        let accounts = match self.api.get("/accounts".into(), Vec::new()).await {
-            Ok(list) => list
-                .get("data")
-                .and_then(Value::as_array)
-                .map(|items| {
-                    items
-                        .iter()
-                        .filter_map(|a| {
-                            Some(WhopAccount {
-                                id: resources::text(a, "id")?,
-                                title: resources::text(a, "title").unwrap_or_default(),
-                            })
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+        let seller = Seller { user_id: Some(user_id.clone()) };
+        let accounts = match sync::sync_resource(
+            self.store.clone(),
+            &self.api,
+            &Target::accounts(),
+            &seller,
+            self.config.rescan_interval,
+            &mut |_| {},
+        )
+        .await
+        {
+            Ok(_) => businesses::known(&self.store)
+                .await?
+                .into_iter()
+                .map(|b| WhopAccount { id: b.id, title: b.title })
+                .collect(),
             Err(error) => {
                 tracing::warn!(%error, "whop: cannot list the user's business accounts");
                 Vec::new()
@@ -408,8 +496,13 @@ impl Whop {
                 sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {}", resource.table())))
                     .fetch_one(self.store.pool())
                     .await?;
+            // One cursor per business (per product for reviews): summed up.
             let cursor: Option<CursorState> = sqlx::query_as(
-                "SELECT after_cursor, high_water, last_full_scan_at, last_error FROM sync_cursor WHERE resource = ?",
+                "SELECT max(after_cursor IS NOT NULL) AS resuming, max(high_water) AS high_water,
+                        min(last_full_scan_at) AS last_full_scan_at,
+                        (SELECT last_error FROM whop_sync_cursor e WHERE e.resource = c.resource
+                           AND e.last_error IS NOT NULL ORDER BY e.updated_at DESC LIMIT 1) AS last_error
+                 FROM whop_sync_cursor c WHERE resource = ? GROUP BY resource",
             )
             .bind(resource.name())
             .fetch_optional(self.store.pool())
@@ -418,7 +511,7 @@ impl Whop {
             resources.push(ResourceState {
                 resource: resource.name().into(),
                 rows: rows as u64,
-                resuming: cursor.after_cursor.is_some(),
+                resuming: cursor.resuming,
                 high_water: cursor.high_water,
                 last_full_scan_at: cursor.last_full_scan_at,
                 last_error: cursor.last_error,
@@ -428,6 +521,10 @@ impl Whop {
         let count = |name: &str| resources.iter().find(|r| r.resource == name).map_or(0, |r| r.rows);
         let totals =
             WhopTotals { people: people as u64, memberships: count("memberships"), payments: count("payments") };
+        let businesses = businesses::views(&self.store).await?;
+        let choose_businesses = businesses.len() > 1 && businesses.iter().all(|b| !b.selected);
+        let permissions =
+            if connected { self.permission_record().await?.view(settings.actions_enabled)? } else { Vec::new() };
         Ok(WhopStatus {
             enabled: self.config.enabled_by_env && settings.enabled,
             disabled_by_env: !self.config.enabled_by_env,
@@ -435,10 +532,15 @@ impl Whop {
             identity,
             login_pending: self.auth.login_pending(),
             api_url: self.config.api_url.clone(),
+            environment: self.config.environment().into(),
             sync_interval_minutes: settings.sync_interval_minutes,
+            actions_enabled: settings.actions_enabled,
             last_run: self.sync_history(1).await?.into_iter().next(),
             resources,
             totals,
+            businesses,
+            choose_businesses,
+            permissions,
         })
     }
 
@@ -462,7 +564,10 @@ impl Whop {
             .collect())
     }
 
-    /// One sync run over every resource. Progress goes to `on_progress` and out as core events.
+    /// One sync run: the business accounts, then every list of each chosen business (reviews per
+    /// product). A list Whop refuses (400, 403, 404, 422, an unreadable answer) is recorded and
+    /// the run goes on with the next; a network failure ends the run (every list would fail).
+    /// Progress goes to `on_progress` and out as core events.
     pub async fn sync(&self, on_progress: &(dyn Fn(&SyncProgress) + Send + Sync)) -> Result<SyncRun, WhopError> {
         self.ensure_enabled().await?;
         if self.auth.stored_tokens()?.is_none() {
@@ -470,65 +575,167 @@ impl Whop {
         }
         let _one_at_a_time = self.sync_lock.lock().await;
         sync::close_stale_runs(&self.store).await?;
+        self.load_granted().await?;
         let started_at = time::format(time::now());
         let run_id: i64 =
             sqlx::query_scalar("INSERT INTO sync_run (started_at, status) VALUES (?, 'running') RETURNING id")
                 .bind(&started_at)
                 .fetch_one(self.store.pool())
                 .await?;
-        let mut all_counts: Vec<ResourceCount> = Vec::new();
-        let mut failure: Option<WhopError> = None;
-        let steps = Resource::ALL.len() as u32;
-        for (step, resource) in Resource::ALL.into_iter().enumerate() {
-            let started = Instant::now();
-            let report = |counts: &ResourceCount, done: bool| {
-                let elapsed = started.elapsed().as_secs_f64().max(1e-3);
-                let progress = SyncProgress {
-                    resource: resource.name().into(),
-                    step: step as u32 + 1,
-                    steps,
-                    fetched: counts.fetched,
-                    rate: counts.fetched as f64 / elapsed,
-                    errors: counts.errors,
-                    done,
-                };
-                on_progress(&progress);
-                self.events.emit(CoreEvent::WhopSync { progress });
-            };
-            let mut on_page = |counts: &ResourceCount| report(counts, false);
-            let result =
-                sync::sync_resource(self.store.clone(), &self.api, resource, self.config.rescan_interval, &mut on_page)
-                    .await;
-            match result {
-                Ok(counts) => {
-                    report(&counts, true);
-                    if counts.people_created > 0 || (resource == Resource::Members && counts.updated > 0) {
-                        self.events
-                            .emit(CoreEvent::RecordsChanged { kind: RecordKind::Person, source: UpdateSource::Sync });
-                    }
-                    if resource == Resource::Memberships && (counts.inserted > 0 || counts.updated > 0) {
-                        self.events
-                            .emit(CoreEvent::RecordsChanged { kind: RecordKind::Deal, source: UpdateSource::Sync });
-                    }
-                    all_counts.push(counts);
+        let seller =
+            Seller { user_id: self.setting::<WhopIdentity>(IDENTITY_SETTING).await?.map(|identity| identity.user_id) };
+        let mut run = RunState::default();
+        let mut steps = 1u32;
+
+        let accounts = Target::accounts();
+        if let Err(stop) = self.sync_step(&accounts, None, (1, steps), &seller, &mut run, on_progress).await {
+            return self.finish_run(run_id, run, Some(stop)).await;
+        }
+        let chosen = match businesses::chosen(&self.store).await? {
+            businesses::Chosen::These(list) => list,
+            businesses::Chosen::Undecided => {
+                tracing::info!("whop: several business accounts and none chosen; only the accounts list synced");
+                Vec::new()
+            }
+        };
+        steps += chosen.len() as u32 * (Resource::PER_BUSINESS.len() as u32 + 1);
+        let mut step = 1u32;
+        for business in &chosen {
+            let mut reachable = true;
+            for resource in Resource::PER_BUSINESS {
+                step += 1;
+                if !reachable {
+                    continue;
                 }
-                Err(error) => {
-                    tracing::warn!(resource = resource.name(), %error, "whop: sync stopped");
-                    all_counts.push(ResourceCount {
-                        resource: resource.name().into(),
-                        errors: 1,
-                        ..Default::default()
-                    });
-                    failure = Some(error);
-                    break;
+                let target = Target::of_business(resource, &business.id);
+                match self
+                    .sync_step(&target, Some(&business.title), (step, steps), &seller, &mut run, on_progress)
+                    .await
+                {
+                    Ok(Some(WhopError::Forbidden(refusal))) if refusal.access_lost() => {
+                        // Every permission is there: the account lost access to this business.
+                        reachable = false;
+                    }
+                    Ok(_) => {}
+                    Err(stop) => return self.finish_run(run_id, run, Some(stop)).await,
+                }
+            }
+            step += 1;
+            if !reachable {
+                continue;
+            }
+            let products: Vec<String> =
+                sqlx::query_scalar("SELECT id FROM whop_product WHERE account_id = ? ORDER BY created_at, id")
+                    .bind(&business.id)
+                    .fetch_all(self.store.pool())
+                    .await?;
+            for product in products {
+                let target = Target::reviews(&business.id, &product);
+                if let Err(stop) =
+                    self.sync_step(&target, Some(&business.title), (step, steps), &seller, &mut run, on_progress).await
+                {
+                    return self.finish_run(run_id, run, Some(stop)).await;
                 }
             }
         }
-        let counts_json = serde_json::to_string(&all_counts).unwrap_or_else(|_| "[]".into());
-        let (status, error) = match &failure {
-            None => ("done", None),
-            Some(error) => ("failed", Some(error.to_string())),
+        self.finish_run(run_id, run, None).await
+    }
+
+    /// Syncs one target. `Ok(Some(error))`: Whop refused this list (recorded; the run goes on).
+    /// `Err`: the run must stop (the network, the session, the database).
+    async fn sync_step(
+        &self,
+        target: &Target,
+        business: Option<&str>,
+        (step, steps): (u32, u32),
+        seller: &Seller,
+        run: &mut RunState,
+        on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
+    ) -> Result<Option<WhopError>, WhopError> {
+        let resource = target.resource;
+        let started = Instant::now();
+        let report = |counts: &ResourceCount, done: bool| {
+            let elapsed = started.elapsed().as_secs_f64().max(1e-3);
+            let progress = SyncProgress {
+                resource: resource.name().into(),
+                business: business.map(str::to_string),
+                step,
+                steps,
+                fetched: counts.fetched,
+                rate: counts.fetched as f64 / elapsed,
+                errors: counts.errors,
+                done,
+            };
+            on_progress(&progress);
+            self.events.emit(CoreEvent::WhopSync { progress });
         };
+        let mut on_page = |counts: &ResourceCount| report(counts, false);
+        let result = sync::sync_resource(
+            self.store.clone(),
+            &self.api,
+            target,
+            seller,
+            self.config.rescan_interval,
+            &mut on_page,
+        )
+        .await;
+        match result {
+            Ok(counts) => {
+                report(&counts, true);
+                if counts.people_created > 0 || (resource == Resource::Members && counts.updated > 0) {
+                    self.events
+                        .emit(CoreEvent::RecordsChanged { kind: RecordKind::Person, source: UpdateSource::Sync });
+                }
+                if resource == Resource::Memberships && (counts.inserted > 0 || counts.updated > 0) {
+                    self.events.emit(CoreEvent::RecordsChanged { kind: RecordKind::Deal, source: UpdateSource::Sync });
+                }
+                run.add(counts);
+                run.succeeded += 1;
+                Ok(None)
+            }
+            Err(error) => {
+                tracing::warn!(resource = resource.name(), scope = %target.scope, %error, "whop: a list did not sync");
+                run.add(ResourceCount { resource: resource.name().into(), errors: 1, ..Default::default() });
+                let stops = error.is_transient()
+                    || matches!(
+                        error,
+                        WhopError::NotConnected
+                            | WhopError::SessionEnded(_)
+                            | WhopError::Store(_)
+                            | WhopError::Secret(_)
+                            | WhopError::Api { status: 401, .. }
+                    );
+                if stops {
+                    return Err(error);
+                }
+                self.note_refusal(&error).await;
+                let what = match business {
+                    Some(title) if resource == Resource::Reviews => {
+                        format!("reviews of {} ({title})", target.scope)
+                    }
+                    Some(title) => format!("{} of {title}", resource.name()),
+                    None => resource.name().to_string(),
+                };
+                run.failures.push(format!("{what}: {error}"));
+                Ok(Some(error))
+            }
+        }
+    }
+
+    /// Records how a run ended and answers it (or why it stopped).
+    async fn finish_run(&self, run_id: i64, run: RunState, stopped: Option<WhopError>) -> Result<SyncRun, WhopError> {
+        let counts_json = serde_json::to_string(&run.counts).unwrap_or_else(|_| "[]".into());
+        let mut messages: Vec<String> = stopped.iter().map(ToString::to_string).collect();
+        messages.extend(run.failures.iter().take(ERRORS_SHOWN).cloned());
+        if run.failures.len() > ERRORS_SHOWN {
+            messages.push(format!("and {} more", run.failures.len() - ERRORS_SHOWN));
+        }
+        let status = match (&stopped, run.failures.is_empty(), run.succeeded) {
+            (None, true, _) => "done",
+            (None, false, n) if n > 0 => "partial",
+            _ => "failed",
+        };
+        let error = (!messages.is_empty()).then(|| messages.join("; "));
         sqlx::query("UPDATE sync_run SET finished_at = ?, status = ?, counts = ?, error = ? WHERE id = ?")
             .bind(time::format(time::now()))
             .bind(status)
@@ -538,16 +745,17 @@ impl Whop {
             .execute(self.store.pool())
             .await?;
         self.events.emit(CoreEvent::WhopChanged);
-        match failure {
-            Some(error) => Err(error),
-            None => {
-                self.sync_history(1).await?.into_iter().next().ok_or(WhopError::Config("the sync run vanished".into()))
-            }
+        if let Some(stop) = stopped {
+            return Err(stop);
         }
+        self.sync_history(1).await?.into_iter().next().ok_or(WhopError::Config("the sync run vanished".into()))
     }
 
-    /// A person's memberships, recent payments and lifetime value.
-    pub async fn person_summary(&self, person_id: Uuid) -> Result<WhopPersonSummary, WhopError> {
+    /// A person's memberships, recent payments and lifetime value, for one of their businesses
+    /// (`business_id`) or all of them.
+    pub async fn person_summary(&self, query: WhopPersonQuery) -> Result<WhopPersonSummary, WhopError> {
+        let WhopPersonQuery { person_id, business_id } = query;
+        let business = business_id.as_deref();
         let pool = self.store.pool();
         let user_ids: Vec<String> =
             sqlx::query_scalar("SELECT user_id FROM whop_person WHERE person_id = ? ORDER BY user_id")
@@ -558,11 +766,23 @@ impl Whop {
             return Ok(WhopPersonSummary::default());
         }
         let users = serde_json::to_string(&user_ids).unwrap_or_else(|_| "[]".into());
+        let businesses: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT b.account_id, a.title FROM (
+                 SELECT account_id FROM whop_membership WHERE user_id IN (SELECT value FROM json_each(?1))
+                 UNION SELECT account_id FROM whop_payment WHERE user_id IN (SELECT value FROM json_each(?1))
+             ) b LEFT JOIN whop_account a ON a.id = b.account_id
+             WHERE b.account_id IS NOT NULL ORDER BY coalesce(a.title, b.account_id)",
+        )
+        .bind(&users)
+        .fetch_all(pool)
+        .await?;
         let mut conn = pool.acquire().await?;
         let memberships: Vec<MembershipRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{MEMBERSHIP_VIEW_SELECT} WHERE m.user_id IN (SELECT value FROM json_each(?)) ORDER BY m.created_at DESC"
+            "{MEMBERSHIP_VIEW_SELECT} WHERE m.user_id IN (SELECT value FROM json_each(?1))
+               AND (?2 IS NULL OR m.account_id = ?2) ORDER BY m.created_at DESC"
         )))
         .bind(&users)
+        .bind(business)
         .fetch_all(&mut *conn)
         .await?;
         let memberships = membership_views(&mut conn, memberships).await?;
@@ -571,29 +791,40 @@ impl Whop {
                     coalesce(p.title, json_extract(y.raw, '$.product.title')) AS product,
                     coalesce(y.paid_at, y.created_at) AS paid_at
              FROM whop_payment y LEFT JOIN whop_product p ON p.id = y.product_id
-             WHERE y.user_id IN (SELECT value FROM json_each(?)) ORDER BY y.created_at DESC LIMIT 20",
+             WHERE y.user_id IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR y.account_id = ?2)
+             ORDER BY y.created_at DESC LIMIT 20",
         )
         .bind(&users)
+        .bind(business)
         .fetch_all(&mut *conn)
         .await?;
         let payment_ids: Vec<String> = payments.iter().map(|p| p.id.clone()).collect();
         let mut open = crate::sync::outbox::open_for(&mut conn, "whop_payment", &payment_ids).await?;
         drop(conn);
-        let payment_count: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM whop_payment WHERE user_id IN (SELECT value FROM json_each(?))")
-                .bind(&users)
-                .fetch_one(pool)
-                .await?;
+        let payment_count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM whop_payment WHERE user_id IN (SELECT value FROM json_each(?1))
+               AND (?2 IS NULL OR account_id = ?2)",
+        )
+        .bind(&users)
+        .bind(business)
+        .fetch_one(pool)
+        .await?;
         let ltv: Vec<(String, i64)> = sqlx::query_as(
             "SELECT upper(coalesce(currency, 'USD')), sum(coalesce(total_micros, 0) - coalesce(refunded_micros, 0))
-             FROM whop_payment WHERE user_id IN (SELECT value FROM json_each(?)) AND status = 'paid'
+             FROM whop_payment WHERE user_id IN (SELECT value FROM json_each(?1)) AND status = 'paid'
+               AND (?2 IS NULL OR account_id = ?2)
              GROUP BY 1 ORDER BY 1",
         )
         .bind(&users)
+        .bind(business)
         .fetch_all(pool)
         .await?;
         Ok(WhopPersonSummary {
             user_ids,
+            businesses: businesses
+                .into_iter()
+                .map(|(id, title)| WhopAccount { title: title.unwrap_or_else(|| id.clone()), id })
+                .collect(),
             memberships,
             payments: payments
                 .into_iter()
@@ -614,6 +845,8 @@ impl Whop {
                         product: p.product,
                         paid_at: p.paid_at,
                         pending,
+                        retryable: shown.get("retryable").and_then(Value::as_bool).unwrap_or(false),
+                        failure_message: resources::text(&shown, "failure_message"),
                     })
                 })
                 .collect::<Result<Vec<_>, WhopError>>()?,
@@ -633,14 +866,18 @@ impl Whop {
         Ok(membership_views(&mut conn, rows).await?.into_iter().next())
     }
 
-    /// Promo codes, newest first, with creations that have not reached Whop yet on top.
-    pub async fn promo_codes(&self) -> Result<Vec<WhopPromoCodeView>, WhopError> {
+    /// Promo codes of one business or all, newest first, with creations that have not reached
+    /// Whop yet on top.
+    pub async fn promo_codes(&self, business: Option<String>) -> Result<Vec<WhopPromoCodeView>, WhopError> {
         let mut conn = self.store.pool().acquire().await?;
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, raw FROM whop_promo_code ORDER BY created_at DESC LIMIT 500")
-                .fetch_all(&mut *conn)
-                .await?;
-        let ids: Vec<String> = rows.iter().map(|(id, _)| id.clone()).collect();
+        let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, raw, account_id FROM whop_promo_code WHERE ?1 IS NULL OR account_id = ?1
+             ORDER BY created_at DESC LIMIT 500",
+        )
+        .bind(&business)
+        .fetch_all(&mut *conn)
+        .await?;
+        let ids: Vec<String> = rows.iter().map(|(id, ..)| id.clone()).collect();
         let mut open = crate::sync::outbox::open_for(&mut conn, "whop_promo_code", &ids).await?;
         let creations: Vec<crate::sync::outbox::OutboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM outbox WHERE action = 'promo_code.create' AND status IN {} ORDER BY id DESC",
@@ -652,7 +889,12 @@ impl Whop {
         let mut views = Vec::with_capacity(rows.len() + creations.len());
         for op in creations {
             let shown = Value::Object(op.map(&op.optimistic));
+            let for_business = op.payload().ok().and_then(|p| resources::text(&p, "body.company_id"));
+            if business.is_some() && for_business != business {
+                continue;
+            }
             views.push(WhopPromoCodeView {
+                business_id: for_business,
                 id: None,
                 code: resources::text(&shown, "code").unwrap_or_default(),
                 status: if op.status == "failed" { "refused".into() } else { "pending".into() },
@@ -661,7 +903,7 @@ impl Whop {
                 pending: vec![op.pending_operation()?],
             });
         }
-        for (id, raw) in rows {
+        for (id, raw, business_id) in rows {
             let remote: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
             let (shown, pending) = crate::sync::outbox::overlay(&remote, &open.remove(&id).unwrap_or_default())?;
             let currency = resources::text(&shown, "currency");
@@ -679,6 +921,7 @@ impl Whop {
                 uses: shown.get("uses").and_then(Value::as_u64),
                 pending,
                 id: Some(id),
+                business_id,
             });
         }
         Ok(views)
@@ -741,20 +984,23 @@ impl Whop {
         Ok(events)
     }
 
-    /// Revenue per product (paid minus refunded), largest first.
-    pub async fn product_revenue(&self) -> Result<Vec<ProductRevenue>, WhopError> {
-        let rows: Vec<(String, Option<String>, String, i64, i64)> = sqlx::query_as(
-            "SELECT y.product_id, p.title, upper(coalesce(y.currency, 'USD')),
+    /// Revenue per product (paid minus refunded) of one business or all, largest first.
+    pub async fn product_revenue(&self, business: Option<String>) -> Result<Vec<ProductRevenue>, WhopError> {
+        type Row = (Option<String>, String, Option<String>, String, i64, i64);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT y.account_id, y.product_id, p.title, upper(coalesce(y.currency, 'USD')),
                     sum(coalesce(y.total_micros, 0) - coalesce(y.refunded_micros, 0)), count(*)
              FROM whop_payment y LEFT JOIN whop_product p ON p.id = y.product_id
-             WHERE y.status = 'paid' AND y.product_id IS NOT NULL
-             GROUP BY y.product_id, 3 ORDER BY 4 DESC",
+             WHERE y.status = 'paid' AND y.product_id IS NOT NULL AND (?1 IS NULL OR y.account_id = ?1)
+             GROUP BY y.account_id, y.product_id, 4 ORDER BY 5 DESC",
         )
+        .bind(business)
         .fetch_all(self.store.pool())
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(product_id, title, currency, revenue_micros, payments)| ProductRevenue {
+            .map(|(business_id, product_id, title, currency, revenue_micros, payments)| ProductRevenue {
+                business_id,
                 product_id,
                 title,
                 currency,

@@ -2,7 +2,7 @@
 //! from the redirect, refreshing (rotating refresh tokens) and revoking. The `oauth2` crate builds
 //! the requests; they go out through [`send_oauth_request`], which speaks JSON as Whop's docs show.
 
-use super::config::{SCOPES, WhopConfig};
+use super::config::WhopConfig;
 use super::deeplink::Callback;
 use super::error::WhopError;
 use crate::secrets::SecretStore;
@@ -66,7 +66,18 @@ struct PendingLogin {
     verifier: PkceCodeVerifier,
     nonce: String,
     redirect_uri: String,
+    /// What the login asked for.
+    scopes: Vec<String>,
     started: Instant,
+}
+
+/// What a completed login was granted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginGrant {
+    pub requested: Vec<String>,
+    /// The token response's `scope`; `None` when Whop did not say (RFC 6749 §5.1: then the
+    /// requested scopes were granted).
+    pub granted: Option<Vec<String>>,
 }
 
 /// A login waiting for its redirect.
@@ -128,14 +139,15 @@ impl Auth {
         self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Starts a login: the URL to open in the browser, remembered under its `state`.
-    pub fn start_login(&self, redirect_uri: &str) -> Result<LoginStart, WhopError> {
+    /// Starts a login asking for `scopes`: the URL to open in the browser, remembered under its
+    /// `state`.
+    pub fn start_login(&self, redirect_uri: &str, scopes: &[String]) -> Result<LoginStart, WhopError> {
         let client = self.client(Some(redirect_uri))?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let nonce = CsrfToken::new_random().secret().clone();
         let (url, state) = client
             .authorize_url(CsrfToken::new_random)
-            .add_scopes(SCOPES.iter().map(|s| Scope::new((*s).to_string())))
+            .add_scopes(scopes.iter().map(|s| Scope::new(s.clone())))
             .set_pkce_challenge(challenge)
             .add_extra_param("nonce", nonce.clone())
             .url();
@@ -143,7 +155,13 @@ impl Auth {
         pending.retain(|_, login| login.started.elapsed() < LOGIN_TTL);
         pending.insert(
             state.secret().clone(),
-            PendingLogin { verifier, nonce, redirect_uri: redirect_uri.to_string(), started: Instant::now() },
+            PendingLogin {
+                verifier,
+                nonce,
+                redirect_uri: redirect_uri.to_string(),
+                scopes: scopes.to_vec(),
+                started: Instant::now(),
+            },
         );
         Ok(LoginStart {
             authorize_url: url.to_string(),
@@ -160,8 +178,9 @@ impl Auth {
     }
 
     /// Completes a login from its redirect: checks `state` (single use, unexpired), exchanges the
-    /// code with the PKCE verifier, checks the id_token's nonce and stores the tokens.
-    pub async fn complete_login(&self, callback: &Callback) -> Result<(), WhopError> {
+    /// code with the PKCE verifier, checks the id_token's nonce and stores the tokens. Answers
+    /// what was granted.
+    pub async fn complete_login(&self, callback: &Callback) -> Result<LoginGrant, WhopError> {
         let login = {
             let mut pending = self.pending();
             pending.retain(|_, login| login.started.elapsed() < LOGIN_TTL);
@@ -186,12 +205,13 @@ impl Auth {
             .map_err(|e| token_error(e, false))?;
         if let Some(id_token) = &response.extra_fields().id_token {
             check_nonce(id_token, &login.nonce, &self.config.client_id)?;
-        } else if SCOPES.contains(&"openid") {
+        } else if login.scopes.iter().any(|s| s == "openid") {
             return Err(WhopError::TokenCheck("no id_token came back although openid was requested".into()));
         }
         self.store_tokens(&response, None)?;
         tracing::info!("whop: signed in");
-        Ok(())
+        let granted = response.scopes().map(|scopes| scopes.iter().map(|s| s.to_string()).collect());
+        Ok(LoginGrant { requested: login.scopes, granted })
     }
 
     fn store_tokens(

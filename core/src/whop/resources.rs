@@ -54,10 +54,33 @@ impl Resource {
         Resource::ALL.into_iter().find(|r| r.name() == name)
     }
 
-    /// The list endpoint under the API base.
-    pub fn path(self) -> String {
-        format!("/{}", self.name())
+    /// The SDK method that lists it (its endpoint in the contract).
+    pub fn sdk_method(self) -> &'static str {
+        match self {
+            Resource::Accounts => "accounts.list",
+            Resource::Products => "products.list",
+            Resource::Plans => "plans.list",
+            Resource::Members => "members.list",
+            Resource::Memberships => "memberships.list",
+            Resource::Payments => "payments.list",
+            Resource::Refunds => "refunds.list",
+            Resource::Reviews => "reviews.list",
+            Resource::PromoCodes => "promoCodes.list",
+            Resource::Leads => "leads.list",
+        }
     }
+
+    /// The resources synced per business, in order (reviews come after, per product).
+    pub const PER_BUSINESS: [Resource; 8] = [
+        Resource::Products,
+        Resource::Plans,
+        Resource::Members,
+        Resource::Memberships,
+        Resource::Payments,
+        Resource::Refunds,
+        Resource::PromoCodes,
+        Resource::Leads,
+    ];
 
     pub fn table(self) -> &'static str {
         match self {
@@ -129,7 +152,9 @@ impl Resource {
         }
     }
 
-    pub(crate) fn extract(self, item: &Value) -> Vec<Cell> {
+    /// The columns' values. `scope` is what the list was asked for: reviews are listed per
+    /// product and do not name it themselves.
+    pub(crate) fn extract(self, item: &Value, scope: &str) -> Vec<Cell> {
         let t = |path: &str| text(item, path).into();
         match self {
             Resource::Accounts => vec![t("title"), t("route")],
@@ -177,7 +202,10 @@ impl Resource {
             Resource::Refunds => {
                 vec![t("payment.id"), money(item, "amount").into(), currency(item).into(), t("status")]
             }
-            Resource::Reviews => vec![t("user.id"), t("product.id"), integer(item, "stars").into(), t("status")],
+            Resource::Reviews => {
+                let product = text(item, "product.id").or_else(|| (!scope.is_empty()).then(|| scope.to_string()));
+                vec![t("user.id"), product.into(), integer(item, "stars").into(), t("status")]
+            }
             Resource::PromoCodes => vec![t("code"), t("status"), t("promo_type")],
             Resource::Leads => vec![t("user.id"), t("member.id"), t("product.id")],
         }
@@ -273,7 +301,7 @@ mod tests {
     #[test]
     fn every_resource_extracts_one_cell_per_column() {
         for resource in Resource::ALL {
-            assert_eq!(resource.extract(&json!({"id": "x"})).len(), resource.columns().len(), "{resource:?}");
+            assert_eq!(resource.extract(&json!({"id": "x"}), "").len(), resource.columns().len(), "{resource:?}");
             assert_eq!(Resource::from_name(resource.name()), Some(resource));
         }
     }

@@ -2,11 +2,17 @@
 //! leads onto people and deals. Every page is one transaction together with its cursor, so a run
 //! killed anywhere resumes where it stopped and never duplicates a row.
 //!
-//! Passes: the first sync of a resource (and one every `rescan_interval`) is a *rescan* that lists
+//! What is listed is a [`Target`]: a resource for one business (Whop's SDK requires the business
+//! on most lists, and without it a user token's lists also hold the seller's own purchases), or
+//! reviews for one product. Each target has its own cursor.
+//!
+//! Passes: the first sync of a target (and one every `rescan_interval`) is a *rescan* that lists
 //! everything and keeps rows whose `updated_at` changed; the others are *incremental*, listing only
-//! objects created after the high-water mark (Whop's lists filter by creation time only).
+//! objects created after the high-water mark (Whop's lists filter by creation time only). A list
+//! without `created_after` (products) is rescanned every time.
 
 use super::client::ApiClient;
+use super::contract;
 use super::error::WhopError;
 use super::resources::{Resource, text, timestamp};
 use crate::crm::deals::DealFields;
@@ -43,7 +49,48 @@ impl Pass {
     }
 }
 
-/// The committed position of one resource.
+/// One list a sync pages through: a resource, for a business or (reviews) a product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub resource: Resource,
+    /// The business the objects belong to (`""` for the accounts list itself).
+    pub account_id: String,
+    /// What the cursor is kept per: the business, or the product for reviews.
+    pub scope: String,
+}
+
+impl Target {
+    pub fn accounts() -> Target {
+        Target { resource: Resource::Accounts, account_id: String::new(), scope: String::new() }
+    }
+
+    /// A resource of a business (not reviews: see [`Target::reviews`]).
+    pub fn of_business(resource: Resource, account_id: &str) -> Target {
+        Target { resource, account_id: account_id.into(), scope: account_id.into() }
+    }
+
+    pub fn reviews(account_id: &str, product_id: &str) -> Target {
+        Target { resource: Resource::Reviews, account_id: account_id.into(), scope: product_id.into() }
+    }
+
+    /// The param that names the business or product, as the resource's endpoint calls it.
+    pub fn query(&self) -> Vec<(&'static str, String)> {
+        match self.resource {
+            Resource::Accounts => Vec::new(),
+            Resource::Products | Resource::Plans => vec![("account_id", self.account_id.clone())],
+            Resource::Reviews => vec![("product_id", self.scope.clone())],
+            _ => vec![("company_id", self.account_id.clone())],
+        }
+    }
+}
+
+/// Who is syncing: their own Whop user never becomes one of their customers.
+#[derive(Debug, Clone, Default)]
+pub struct Seller {
+    pub user_id: Option<String>,
+}
+
+/// The committed position of one target.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct CursorRow {
     pub after: Option<String>,
@@ -53,25 +100,31 @@ pub struct CursorRow {
     pub last_full_scan_at: Option<String>,
 }
 
-pub async fn load_cursor(store: &Store, resource: Resource) -> Result<CursorRow, WhopError> {
+pub async fn load_cursor(store: &Store, target: &Target) -> Result<CursorRow, WhopError> {
     let row: Option<CursorRow> = sqlx::query_as(
         "SELECT after_cursor AS after, pass, pass_created_after, high_water, last_full_scan_at
-         FROM sync_cursor WHERE resource = ?",
+         FROM whop_sync_cursor WHERE resource = ? AND scope = ?",
     )
-    .bind(resource.name())
+    .bind(target.resource.name())
+    .bind(&target.scope)
     .fetch_optional(store.pool())
     .await?;
     Ok(row.unwrap_or_default())
 }
 
-/// Where the next page of a resource comes from.
+/// Where the next page of a target comes from.
 struct PassPlan {
     pass: Pass,
     created_after: Option<String>,
     after: Option<String>,
 }
 
-fn plan_pass(cursor: &CursorRow, rescan_interval: Duration, now: chrono::DateTime<chrono::Utc>) -> PassPlan {
+fn plan_pass(
+    cursor: &CursorRow,
+    rescan_interval: Duration,
+    now: chrono::DateTime<chrono::Utc>,
+    incremental_possible: bool,
+) -> PassPlan {
     if cursor.after.is_some() {
         let pass = if cursor.pass.as_deref() == Some("rescan") { Pass::Rescan } else { Pass::Incremental };
         return PassPlan { pass, created_after: cursor.pass_created_after.clone(), after: cursor.after.clone() };
@@ -81,7 +134,7 @@ fn plan_pass(cursor: &CursorRow, rescan_interval: Duration, now: chrono::DateTim
         .as_deref()
         .and_then(|t| time::parse(t).ok())
         .is_some_and(|t| now.signed_duration_since(t).to_std().unwrap_or_default() < rescan_interval);
-    match (&cursor.high_water, scanned_recently) {
+    match (&cursor.high_water, scanned_recently && incremental_possible) {
         (Some(high_water), true) => {
             let created_after = time::parse(high_water)
                 .ok()
@@ -96,36 +149,46 @@ fn plan_pass(cursor: &CursorRow, rescan_interval: Duration, now: chrono::DateTim
 /// Counts of one resource's run.
 pub type Counts = ResourceCount;
 
-/// Syncs one resource to the end of its pass, calling `on_page` after each committed page.
+/// Syncs one target to the end of its pass, calling `on_page` after each committed page.
 pub async fn sync_resource(
     store: Store,
     api: &ApiClient,
-    resource: Resource,
+    target: &Target,
+    seller: &Seller,
     rescan_interval: Duration,
     on_page: &mut (dyn FnMut(&Counts) + Send),
 ) -> Result<Counts, WhopError> {
     let store = &store;
-    let cursor = load_cursor(store, resource).await?;
-    let plan = plan_pass(&cursor, rescan_interval, time::now());
-    let mut counts = Counts { resource: resource.name().into(), ..Counts::default() };
+    let endpoint = contract::endpoint(target.resource.sdk_method())?;
+    let cursor = load_cursor(store, target).await?;
+    let plan = plan_pass(&cursor, rescan_interval, time::now(), endpoint.takes("created_after"));
+    let mut counts = Counts { resource: target.resource.name().into(), ..Counts::default() };
     let mut after = plan.after.clone();
-    let mut query: Vec<(&'static str, String)> = vec![("order", "created_at".into()), ("direction", "asc".into())];
+    // Only what the pinned version's endpoint takes (contract.json): oldest first where it can
+    // sort, so a pass that stops resumes after the last object it kept.
+    let mut query = target.query();
+    if endpoint.takes("order") {
+        query.push(("order", "created_at".into()));
+    }
+    if endpoint.takes("direction") {
+        query.push(("direction", "asc".into()));
+    }
     if let Some(created_after) = &plan.created_after {
         query.push(("created_after", created_after.clone()));
     }
     loop {
-        let page = api.list(resource.path(), after.clone(), query.clone()).await;
+        let page = api.list(endpoint, after.clone(), query.clone()).await;
         counts.requests += 1;
         let page = match page {
             Ok(page) => page,
             Err(error) => {
                 counts.errors += 1;
-                record_error(store, resource, error.to_string()).await;
+                record_error(store, target, error.to_string()).await;
                 return Err(error);
             }
         };
         let next = if page.has_next_page { page.end_cursor.clone() } else { None };
-        let outcome = write_page(store, resource, &page.items, &plan, next.as_deref()).await?;
+        let outcome = write_page(store, target, seller, &page.items, &plan, next.as_deref()).await?;
         counts.fetched += page.items.len() as u64;
         counts.inserted += outcome.inserted;
         counts.updated += outcome.updated;
@@ -139,12 +202,14 @@ pub async fn sync_resource(
     }
 }
 
-async fn record_error(store: &Store, resource: Resource, error: String) {
+async fn record_error(store: &Store, target: &Target, error: String) {
     let result = sqlx::query(
-        "INSERT INTO sync_cursor (resource, last_error, updated_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (resource) DO UPDATE SET last_error = ?2, updated_at = ?3",
+        "INSERT INTO whop_sync_cursor (resource, scope, account_id, last_error, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (resource, scope) DO UPDATE SET last_error = ?4, updated_at = ?5",
     )
-    .bind(resource.name())
+    .bind(target.resource.name())
+    .bind(&target.scope)
+    .bind(&target.account_id)
     .bind(error)
     .bind(time::format(time::now()))
     .execute(store.pool())
@@ -156,14 +221,9 @@ async fn record_error(store: &Store, resource: Resource, error: String) {
 
 /// Writes one page exactly as a sync does (mirror rows, CRM mapping, cursor), without the network:
 /// the benchmark measures ingest throughput with it. Returns (inserted, updated).
-pub async fn ingest_page(
-    store: &Store,
-    resource: Resource,
-    items: &[Value],
-    more: bool,
-) -> Result<(u64, u64), WhopError> {
+pub async fn ingest_page(store: &Store, target: &Target, items: &[Value], more: bool) -> Result<(u64, u64), WhopError> {
     let plan = PassPlan { pass: Pass::Rescan, created_after: None, after: None };
-    let outcome = write_page(store, resource, items, &plan, more.then_some("bench")).await?;
+    let outcome = write_page(store, target, &Seller::default(), items, &plan, more.then_some("bench")).await?;
     Ok((outcome.inserted, outcome.updated))
 }
 
@@ -175,33 +235,51 @@ struct PageOutcome {
     deals_created: u64,
 }
 
-/// Writes one page, its CRM mapping and the resource's new cursor in one transaction.
+/// Writes one page, its CRM mapping and the target's new cursor in one transaction.
 async fn write_page(
     store: &Store,
-    resource: Resource,
+    target: &Target,
+    seller: &Seller,
     items: &[Value],
     plan: &PassPlan,
     next_cursor: Option<&str>,
 ) -> Result<PageOutcome, WhopError> {
     let mut tx = store.begin_write().await?;
     let ctx = WriteCtx::new(store.clock(), UpdateSource::Sync);
+    // A membership or payment of another company is the seller's own purchase (a list that
+    // ignored its business filter): it is not this business's, and never becomes a customer.
+    let items: Vec<&Value> = items
+        .iter()
+        .filter(|item| {
+            let company = text(item, "company.id");
+            let foreign = company.is_some_and(|c| !target.account_id.is_empty() && c != target.account_id);
+            if foreign {
+                tracing::warn!(resource = target.resource.name(), business = %target.account_id,
+                    "whop: skipped an object of another company in a business's list");
+            }
+            !foreign
+        })
+        .collect();
     let (outcome, page_high_water) = if items.is_empty() {
         (PageOutcome::default(), None)
     } else {
-        upsert_items(&mut tx, &ctx, resource, items).await?
+        upsert_items(&mut tx, &ctx, target, seller, &items).await?
     };
 
     let finished = next_cursor.is_none();
     sqlx::query(
-        "INSERT INTO sync_cursor (resource, after_cursor, pass, pass_created_after, high_water, last_full_scan_at, fetched, last_error, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?6 THEN ?7 END, ?8, NULL, ?7)
-         ON CONFLICT (resource) DO UPDATE SET
-            after_cursor = ?2, pass = ?3, pass_created_after = ?4,
-            high_water = CASE WHEN high_water IS NULL OR ?5 > high_water THEN ?5 ELSE high_water END,
-            last_full_scan_at = CASE WHEN ?6 THEN ?7 ELSE last_full_scan_at END,
-            fetched = fetched + ?8, last_error = NULL, updated_at = ?7",
+        "INSERT INTO whop_sync_cursor (resource, scope, account_id, after_cursor, pass, pass_created_after, high_water,
+                                       last_full_scan_at, fetched, last_error, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?8 THEN ?9 END, ?10, NULL, ?9)
+         ON CONFLICT (resource, scope) DO UPDATE SET
+            after_cursor = ?4, pass = ?5, pass_created_after = ?6,
+            high_water = CASE WHEN high_water IS NULL OR ?7 > high_water THEN ?7 ELSE high_water END,
+            last_full_scan_at = CASE WHEN ?8 THEN ?9 ELSE last_full_scan_at END,
+            fetched = fetched + ?10, last_error = NULL, updated_at = ?9",
     )
-    .bind(resource.name())
+    .bind(target.resource.name())
+    .bind(&target.scope)
+    .bind(&target.account_id)
     .bind(next_cursor)
     .bind(if finished { Pass::Incremental.as_str() } else { plan.pass.as_str() })
     .bind(if finished { None } else { plan.created_after.clone() })
@@ -215,25 +293,32 @@ async fn write_page(
     Ok(outcome)
 }
 
-/// Upserts the page's objects (new ones, and ones whose `updated_at` moved) and maps them.
-/// Returns the outcome and the newest `created_at` on the page.
+/// Upserts the page's objects (new ones, and ones whose `updated_at` or business moved) and maps
+/// them. Returns the outcome and the newest `created_at` on the page.
 async fn upsert_items(
     conn: &mut SqliteConnection,
     ctx: &WriteCtx<'_>,
-    resource: Resource,
-    items: &[Value],
+    target: &Target,
+    seller: &Seller,
+    items: &[&Value],
 ) -> Result<(PageOutcome, Option<String>), WhopError> {
+    let resource = target.resource;
     let table = resource.table();
+    let has_account = resource != Resource::Accounts;
     let ids: Vec<&str> = items.iter().filter_map(|i| i.get("id").and_then(Value::as_str)).collect();
-    let mut known: HashMap<String, Option<String>> = HashMap::with_capacity(ids.len());
-    let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT id, remote_updated_at FROM {table} WHERE id IN ("));
+    let mut known: HashMap<String, (Option<String>, Option<String>)> = HashMap::with_capacity(ids.len());
+    let account_column = if has_account { "account_id" } else { "NULL" };
+    let mut qb = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT id, remote_updated_at, {account_column} FROM {table} WHERE id IN ("
+    ));
     let mut list = qb.separated(", ");
     for id in &ids {
         list.push_bind(*id);
     }
     qb.push(")");
-    let rows: Vec<(String, Option<String>)> = qb.build_query_as().fetch_all(&mut *conn).await?;
-    known.extend(rows);
+    let rows: Vec<(String, Option<String>, Option<String>)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    known.extend(rows.into_iter().map(|(id, updated, account)| (id, (updated, account))));
+    let account = (has_account && !target.account_id.is_empty()).then(|| target.account_id.clone());
 
     let mut outcome = PageOutcome::default();
     let mut high_water: Option<String> = None;
@@ -252,7 +337,9 @@ async fn upsert_items(
         let updated = timestamp(item, "updated_at");
         match known.get(id) {
             None => outcome.inserted += 1,
-            Some(stored) if updated.is_none() || *stored != updated => outcome.updated += 1,
+            Some((stored, stored_account)) if updated.is_none() || *stored != updated || *stored_account != account => {
+                outcome.updated += 1
+            }
             Some(_) => continue,
         }
         changed.push((item, id, created, updated));
@@ -263,17 +350,22 @@ async fn upsert_items(
     }
 
     let changed_items: Vec<&Value> = changed.iter().map(|(item, ..)| *item).collect();
-    let before = crate::automation::whop_events::before(conn, resource.name(), table, &changed_items).await?;
+    let before =
+        crate::automation::whop_events::before(conn, resource.name(), &target.scope, table, &changed_items).await?;
     let columns = resource.columns();
+    let account_columns = if has_account { "account_id, " } else { "" };
     let mut qb = QueryBuilder::<Sqlite>::new(format!(
-        "INSERT INTO {table} (id, {}, created_at, remote_updated_at, synced_at, raw) ",
+        "INSERT INTO {table} (id, {account_columns}{}, created_at, remote_updated_at, synced_at, raw) ",
         columns.join(", ")
     ));
     qb.push("VALUES ");
     for (i, (item, id, created, updated)) in changed.iter().enumerate() {
         qb.push(if i == 0 { "(" } else { ", (" });
         qb.push_bind(id.to_string());
-        for cell in resource.extract(item) {
+        if has_account {
+            qb.push(", ").push_bind(account.clone());
+        }
+        for cell in resource.extract(item, &target.scope) {
             qb.push(", ");
             cell.bind(&mut qb);
         }
@@ -284,6 +376,11 @@ async fn upsert_items(
         qb.push(")");
     }
     qb.push(" ON CONFLICT (id) DO UPDATE SET ");
+    // A row keeps the business it was first synced for when a later answer has none (a confirmed
+    // write of an object without a company field).
+    if has_account {
+        qb.push("account_id = coalesce(excluded.account_id, account_id), ");
+    }
     for column in columns.iter().chain(&["created_at", "remote_updated_at", "synced_at", "raw"]) {
         qb.push(format!("{column} = excluded.{column}, "));
     }
@@ -294,21 +391,25 @@ async fn upsert_items(
     if let Some(record_kind) = resource.outbox_kind() {
         crate::sync::conflicts::reconcile(conn, record_kind, &changed).await?;
     }
+    // The seller's own Whop user is never one of their customers (a test purchase of their own
+    // product, say): its mirror rows stay, no person or deal is made from them.
+    let customers: Vec<&Value> =
+        changed.iter().copied().filter(|i| seller.user_id.is_none() || text(i, "user.id") != seller.user_id).collect();
     match resource {
         Resource::Members | Resource::Leads => {
-            let users: Vec<WhopUser> = changed.iter().filter_map(|i| WhopUser::from_item(i)).collect();
+            let users: Vec<WhopUser> = customers.iter().filter_map(|i| WhopUser::from_item(i)).collect();
             let (_, created) = ensure_people(conn, ctx, &users).await?;
             outcome.people_created += created;
         }
         Resource::Memberships => {
-            let users: Vec<WhopUser> = changed.iter().filter_map(|i| WhopUser::from_item(i)).collect();
+            let users: Vec<WhopUser> = customers.iter().filter_map(|i| WhopUser::from_item(i)).collect();
             let (people, created) = ensure_people(conn, ctx, &users).await?;
             outcome.people_created += created;
-            outcome.deals_created += map_memberships(conn, ctx, &changed, &people).await?;
+            outcome.deals_created += map_memberships(conn, ctx, &customers, &people, account.as_deref()).await?;
         }
         _ => {}
     }
-    crate::automation::whop_events::record(conn, resource.name(), before, &changed, &ctx.now).await?;
+    crate::automation::whop_events::record(conn, resource.name(), before, &customers, &ctx.now).await?;
     Ok((outcome, high_water))
 }
 
@@ -514,6 +615,7 @@ async fn map_memberships(
     ctx: &WriteCtx<'_>,
     memberships: &[&Value],
     people: &HashMap<String, Uuid>,
+    account: Option<&str>,
 ) -> Result<u64, WhopError> {
     let (pipeline_id, stages) = ensure_pipeline(conn, &ctx.now).await?;
     let stage_id = |name: &str| stages.get(&name.to_lowercase()).copied();
@@ -631,18 +733,22 @@ async fn map_memberships(
     }
     insert_records(&mut *conn, ctx, &new_deals).await?;
     if !links.is_empty() {
-        let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO whop_deal (membership_id, deal_id) ");
+        let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO whop_deal (membership_id, deal_id, account_id) ");
         qb.push_values(&links, |mut row, (membership_id, deal_id)| {
-            row.push_bind(membership_id.clone()).push_bind(deal_id.to_string());
+            row.push_bind(membership_id.clone()).push_bind(deal_id.to_string()).push_bind(account.map(str::to_string));
         });
-        qb.push(" ON CONFLICT (membership_id) DO UPDATE SET deal_id = excluded.deal_id");
+        qb.push(
+            " ON CONFLICT (membership_id) DO UPDATE SET deal_id = excluded.deal_id,
+              account_id = coalesce(excluded.account_id, whop_deal.account_id)",
+        );
         qb.build().execute(&mut *conn).await?;
     }
     Ok(new_deals.len() as u64)
 }
 
 /// Writes an object Whop returned from a confirmed write into its mirror (and the CRM mapping),
-/// in the caller's transaction, as a sync would.
+/// in the caller's transaction, as a sync would. The object keeps the business its row has (or
+/// the company it names).
 pub(crate) async fn apply_confirmed(
     conn: &mut SqliteConnection,
     ctx: &WriteCtx<'_>,
@@ -652,11 +758,29 @@ pub(crate) async fn apply_confirmed(
     let Some(resource) = Resource::ALL.into_iter().find(|r| r.outbox_kind() == Some(record_kind)) else {
         return Ok(());
     };
-    if item.get("id").and_then(Value::as_str).is_none() {
+    let Some(id) = item.get("id").and_then(Value::as_str) else {
         tracing::warn!(record_kind, "whop: a confirmed write answered without an object id; the next sync brings it");
         return Ok(());
-    }
-    upsert_items(conn, ctx, resource, std::slice::from_ref(item)).await?;
+    };
+    let stored: Option<Option<String>> =
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT account_id FROM {} WHERE id = ?", resource.table())))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let account = stored.flatten().or_else(|| text(item, "company.id")).unwrap_or_default();
+    let target = Target::of_business(resource, &account);
+    upsert_items(conn, ctx, &target, &Seller::default(), &[item]).await?;
+    Ok(())
+}
+
+/// Marks a promo code archived after Whop confirmed its delete (Whop answers `true`, not the code).
+pub(crate) async fn archive_promo_code(conn: &mut SqliteConnection, id: &str) -> Result<(), WhopError> {
+    sqlx::query(
+        "UPDATE whop_promo_code SET status = 'archived', raw = json_set(raw, '$.status', 'archived') WHERE id = ?",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -687,7 +811,8 @@ pub(crate) async fn remap_membership(
     };
     let users: Vec<WhopUser> = WhopUser::from_item(&item).into_iter().collect();
     let (people, _) = ensure_people(conn, ctx, &users).await?;
-    map_memberships(conn, ctx, &[&item], &people).await?;
+    let account = text(&item, "company.id");
+    map_memberships(conn, ctx, &[&item], &people, account.as_deref()).await?;
     Ok(())
 }
 
@@ -717,7 +842,7 @@ mod tests {
     #[test]
     fn passes_resume_then_go_incremental_then_rescan() {
         let now = time::parse("2026-11-26T12:00:00Z").unwrap();
-        let fresh = plan_pass(&CursorRow::default(), Duration::from_secs(3600), now);
+        let fresh = plan_pass(&CursorRow::default(), Duration::from_secs(3600), now, true);
         assert_eq!(fresh.pass, Pass::Rescan);
         let resuming = CursorRow {
             after: Some("c9".into()),
@@ -725,7 +850,7 @@ mod tests {
             pass_created_after: Some("2026-11-26T11:00:00.000Z".into()),
             ..CursorRow::default()
         };
-        let plan = plan_pass(&resuming, Duration::from_secs(3600), now);
+        let plan = plan_pass(&resuming, Duration::from_secs(3600), now, true);
         assert_eq!((plan.pass, plan.after.as_deref()), (Pass::Incremental, Some("c9")));
         assert_eq!(plan.created_after.as_deref(), Some("2026-11-26T11:00:00.000Z"));
         let synced = CursorRow {
@@ -733,10 +858,13 @@ mod tests {
             last_full_scan_at: Some("2026-11-26T11:40:00.000000Z".into()),
             ..CursorRow::default()
         };
-        let plan = plan_pass(&synced, Duration::from_secs(3600), now);
+        let plan = plan_pass(&synced, Duration::from_secs(3600), now, true);
         assert_eq!(plan.pass, Pass::Incremental);
         assert_eq!(plan.created_after.as_deref(), Some("2026-11-26T11:29:58.000Z"));
-        let stale = plan_pass(&synced, Duration::from_secs(60), now);
+        let stale = plan_pass(&synced, Duration::from_secs(60), now, true);
         assert_eq!(stale.pass, Pass::Rescan);
+        // A list without created_after (products) cannot go incremental: every pass rescans.
+        let products = plan_pass(&synced, Duration::from_secs(3600), now, false);
+        assert_eq!(products.pass, Pass::Rescan);
     }
 }

@@ -119,9 +119,12 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
 }
 
+/// Makes the route of one SDK method.
+type MakeRoute = fn() -> MethodRouter<AppState>;
+
 /// The handler of each SDK method the sandbox serves. The routes are the contract's endpoints;
 /// a test checks that these names and the contract's are the same set.
-pub const HANDLERS: &[(&str, fn() -> MethodRouter<AppState>)] = &[
+pub const HANDLERS: &[(&str, MakeRoute)] = &[
     ("accounts.list", || get(list_accounts)),
     ("products.list", || get(list_products)),
     ("plans.list", || get(list_plans)),

@@ -1,5 +1,5 @@
-//! The dashboard: pipeline value by stage, weighted forecast, deals won per month, and the tasks
-//! due today or overdue.
+//! The dashboard: pipeline value by stage, weighted forecast, deals won per month, the tasks due
+//! today or overdue, and (once Whop syncs) Whop revenue by product, per business.
 
 use crate::app::Route;
 use crate::components::charts::{BarChart, LineChart};
@@ -33,6 +33,26 @@ fn task_list(tasks: &[Task], empty: &str) -> Html {
                 }
             }) }
         </ul>
+    }
+}
+
+/// Whop revenue by product, for one synced business or all; nothing until a business syncs.
+#[function_component(WhopDashboard)]
+fn whop_dashboard() -> Html {
+    let businesses = crate::pages::whop::use_synced_businesses();
+    let business = use_state(|| None::<String>);
+    if businesses.is_empty() {
+        return html! {};
+    }
+    let on_change = {
+        let business = business.clone();
+        Callback::from(move |value: Option<String>| business.set(value))
+    };
+    html! {
+        <div class="dashboard-whop" id="dashboard-whop">
+            <crate::pages::whop::BusinessPicker id="dashboard-whop-business" {businesses} value={(*business).clone()} {on_change} />
+            <crate::pages::whop::WhopRevenue business={(*business).clone()} />
+        </div>
     }
 }
 
@@ -101,6 +121,7 @@ pub fn dashboard_page() -> Html {
                 <Card title={AttrValue::from("Due today")}>{ task_list(&d.tasks_due_today, "Nothing due today.") }</Card>
                 <Card title={AttrValue::from("Overdue")}>{ task_list(&d.tasks_overdue, "Nothing overdue.") }</Card>
             </div>
+            <WhopDashboard />
         </section>
     }
 }

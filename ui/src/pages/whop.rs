@@ -1,5 +1,6 @@
-//! Whop: the connection, settings, live sync progress, totals and history (`WhopPanel`, on the
-//! Whop screen and in Settings → Integrations), revenue by product, and a person's Whop card.
+//! Whop: the connection, business accounts, permissions, settings, live sync progress, totals and
+//! history (`WhopPanel`, on the Whop screen and in Settings → Integrations), Check connection,
+//! revenue by product (per business), and a person's Whop card.
 
 use crate::components::controls::{Button, Checkbox, Select, Tone};
 use crate::components::display::{Badge, BadgeTone, Card, Skeleton};
@@ -7,16 +8,19 @@ use crate::components::hooks::{use_core_events, use_whop_changes, use_whop_data_
 use crate::components::overlay::Modal;
 use crate::components::toasts::{Notifier, use_notifier};
 use crate::ipc::invoke;
-use crate::pages::whop_actions::{MembershipRow, PendingBadges, refund_button, use_action_dialog};
+use crate::pages::whop_actions::{MembershipRow, PendingBadges, refund_button, retry_button, use_action_dialog};
 use crate::state::whop::{
     DISABLED_BY_ENV, StatusTone, WhopAction, WhopView, interval_label, interval_options, money_text, payment_tone,
     payments_label, run_tone, run_totals, short_date, short_time, status_text,
 };
 use dealdesk_model::ipc::{
-    CoreEvent, WhopConnect, WhopConnectLoopback, WhopDisconnect, WhopGetPersonSummary, WhopGetProductRevenue,
-    WhopGetStatus, WhopSaveSettings, WhopSyncHistory, WhopSyncNow,
+    CoreEvent, WhopConnect, WhopConnectLoopback, WhopDisconnect, WhopDoctor, WhopGetPersonSummary,
+    WhopGetProductRevenue, WhopGetStatus, WhopSaveSettings, WhopSelectBusinesses, WhopSyncHistory, WhopSyncNow,
 };
-use dealdesk_model::whop::{ProductRevenue, WhopPersonSummary, WhopSettings, WhopStatus};
+use dealdesk_model::whop::{
+    DoctorCheck, PermissionState, ProductRevenue, WhopBusiness, WhopPersonQuery, WhopPersonSummary, WhopSettings,
+    WhopStatus,
+};
 use dealdesk_model::{ApiError, RecordKind};
 use uuid::Uuid;
 use wasm_bindgen::{JsCast, JsValue};
@@ -125,6 +129,7 @@ pub fn whop_panel() -> Html {
     let view = use_reducer(WhopView::default);
     let notifier = use_notifier();
     let confirming = use_state(|| false);
+    let doctor = use_state(|| None::<Result<Vec<DoctorCheck>, String>>);
     {
         let dispatch = view.dispatcher();
         use_effect_with((), move |_| reload(dispatch));
@@ -219,17 +224,51 @@ pub fn whop_panel() -> Html {
             });
         })
     };
+    let current = WhopSettings {
+        enabled: status.enabled,
+        sync_interval_minutes: status.sync_interval_minutes,
+        actions_enabled: status.actions_enabled,
+    };
     let set_enabled = {
-        let (save, minutes) = (save_settings.clone(), status.sync_interval_minutes);
-        Callback::from(move |(enabled, _): (bool, bool)| {
-            save.emit(WhopSettings { enabled, sync_interval_minutes: minutes })
+        let (save, current) = (save_settings.clone(), current.clone());
+        Callback::from(move |(enabled, _): (bool, bool)| save.emit(WhopSettings { enabled, ..current.clone() }))
+    };
+    let set_actions = {
+        let (save, current) = (save_settings.clone(), current.clone());
+        Callback::from(move |(actions_enabled, _): (bool, bool)| {
+            save.emit(WhopSettings { actions_enabled, ..current.clone() })
         })
     };
     let set_interval = {
-        let (save, enabled, notifier) = (save_settings.clone(), status.enabled, notifier.clone());
+        let (save, current, notifier) = (save_settings.clone(), current.clone(), notifier.clone());
         Callback::from(move |value: String| match value.parse::<u32>() {
-            Ok(minutes) => save.emit(WhopSettings { enabled, sync_interval_minutes: minutes }),
+            Ok(minutes) => save.emit(WhopSettings { sync_interval_minutes: minutes, ..current.clone() }),
             Err(_) => toast_error(&notifier, format!("Not a number of minutes: {value}")),
+        })
+    };
+    let select_business = {
+        let (dispatch, notifier, businesses) = (view.dispatcher(), notifier.clone(), status.businesses.clone());
+        Callback::from(move |(id, on): (String, bool)| {
+            let mut ids: Vec<String> =
+                businesses.iter().filter(|b| if b.id == id { on } else { b.selected }).map(|b| b.id.clone()).collect();
+            ids.sort();
+            let (dispatch, notifier) = (dispatch.clone(), notifier.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = invoke::<WhopSelectBusinesses>(&ids).await {
+                    toast_error(&notifier, e.message);
+                }
+                reload(dispatch);
+            });
+        })
+    };
+    let check_connection = {
+        let doctor = doctor.clone();
+        Callback::from(move |_: MouseEvent| {
+            doctor.set(Some(Ok(Vec::new())));
+            let doctor = doctor.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                doctor.set(Some(invoke::<WhopDoctor>(&()).await.map_err(|e| e.message)));
+            });
         })
     };
     let sync_now = {
@@ -270,17 +309,29 @@ pub fn whop_panel() -> Html {
                     <span class={classes!("dot", if status.connected { "online" } else { "offline" })} />
                     <span id="whop-status">{ status_text(&status) }</span>
                 </div>
-                { connection(&status, &view, connect, connect_loopback, copy, confirming.clone()) }
+                { connection(&status, &view, connect.clone(), connect_loopback, copy, confirming.clone()) }
+                if status.connected {
+                    { businesses(&status, select_business) }
+                    { permissions(&status, connect, view.can_connect()) }
+                }
                 if let Some(message) = &view.login_error {
                     <div class="banner error" id="whop-login-error" role="alert">{ format!("Whop sign-in failed: {message}") }</div>
                 }
                 <div class="inline-form whop-settings">
                     <Checkbox id="whop-enabled" checked={status.enabled && !off} disabled={off}
                         label={AttrValue::from("Sync with Whop")} on_change={set_enabled} />
+                    <Checkbox id="whop-actions-enabled" checked={status.actions_enabled} disabled={off}
+                        label={AttrValue::from("Let Dealdesk act on Whop (cancel, refund, promo codes…)")} on_change={set_actions} />
                     <Select id="whop-interval" label={AttrValue::from("Sync interval")} disabled={off}
                         value={status.sync_interval_minutes.to_string()} on_change={set_interval}
                         options={interval_options(status.sync_interval_minutes).into_iter()
                             .map(|m| (AttrValue::from(m.to_string()), AttrValue::from(interval_label(m)))).collect::<Vec<_>>()} />
+                    if status.connected {
+                        <Button small=true id="whop-doctor" onclick={check_connection}
+                            title={AttrValue::from("Check the hosts, the API version, the permissions and every list")}>
+                            { "Check connection" }
+                        </Button>
+                    }
                 </div>
             </Card>
             <Card title={AttrValue::from("Sync")} id="whop-sync" actions={html! {
@@ -306,6 +357,15 @@ pub fn whop_panel() -> Html {
                 { resources(&status) }
             </Card>
             { history(&view) }
+            if let Some(result) = (*doctor).clone() {
+                <Modal title="Check connection" id="whop-doctor-dialog"
+                    on_close={{ let doctor = doctor.clone(); Callback::from(move |_| doctor.set(None)) }}
+                    footer={html! {
+                        <Button tone={Tone::Ghost} onclick={{ let doctor = doctor.clone(); Callback::from(move |_| doctor.set(None)) }}>{ "Close" }</Button>
+                    }}>
+                    { doctor_checks(&result) }
+                </Modal>
+            }
             if *confirming {
                 <Modal title="Disconnect Whop?" id="whop-disconnect-dialog"
                     on_close={{ let confirming = confirming.clone(); Callback::from(move |_| confirming.set(false)) }}
@@ -322,6 +382,115 @@ pub fn whop_panel() -> Html {
     }
 }
 
+/// The business accounts, each with a switch for syncing it.
+fn businesses(status: &WhopStatus, select: Callback<(String, bool)>) -> Html {
+    html! {
+        <div class="field-row">
+            <div class="field-row-label">{ "Business accounts" }</div>
+            <div class="field-row-value">
+                if status.choose_businesses {
+                    <div class="banner warning" id="whop-choose-businesses" role="status">
+                        { format!("You have {} business accounts on Whop. Choose which ones Dealdesk syncs; nothing else syncs until you do.", status.businesses.len()) }
+                    </div>
+                }
+                if status.businesses.is_empty() {
+                    <span class="muted">{ "None found yet" }</span>
+                } else {
+                    <ul class="whop-accounts" id="whop-accounts">
+                        { for status.businesses.iter().map(|b| business_row(b, status.businesses.len(), select.clone())) }
+                    </ul>
+                }
+            </div>
+        </div>
+    }
+}
+
+fn business_row(b: &WhopBusiness, count: usize, select: Callback<(String, bool)>) -> Html {
+    let id = b.id.clone();
+    let on_change = Callback::from(move |(on, _): (bool, bool)| select.emit((id.clone(), on)));
+    html! {
+        <li data-account={b.id.clone()} data-selected={b.selected.to_string()} class="whop-business">
+            if count > 1 {
+                <Checkbox id={AttrValue::from(format!("whop-business-{}", b.id))} checked={b.selected}
+                    label={AttrValue::from(b.title.clone())} {on_change} />
+            } else {
+                <span>{ b.title.clone() }</span>
+            }
+            { " " }<code class="muted">{ b.id.clone() }</code>
+            if b.selected {
+                <span class="muted">{ format!(" · {} memberships, {} payments", b.memberships, b.payments) }</span>
+            }
+            if let Some(error) = &b.last_error {
+                <div class="whop-error whop-business-error" role="alert">{ error.clone() }</div>
+            }
+        </li>
+    }
+}
+
+/// What Whop granted: missing permissions first, with Reconnect Whop; the full list folded.
+fn permissions(status: &WhopStatus, reconnect: Callback<MouseEvent>, can_connect: bool) -> Html {
+    let missing: Vec<&str> = status
+        .permissions
+        .iter()
+        .filter(|p| p.state == PermissionState::Missing)
+        .map(|p| p.permission.as_str())
+        .collect();
+    html! {
+        <div class="field-row" id="whop-permissions">
+            <div class="field-row-label">{ "Permissions" }</div>
+            <div class="field-row-value">
+                if missing.is_empty() {
+                    <span class="muted" id="whop-permissions-ok">{ "Dealdesk has what it needs." }</span>
+                } else {
+                    <div class="banner warning" id="whop-permissions-missing" role="alert">
+                        { format!("Whop did not grant {}. Reconnect Whop and approve {} to sync and act on Whop.",
+                            missing.join(", "), if missing.len() == 1 { "it" } else { "them" }) }
+                        { " " }
+                        <Button small=true tone={Tone::Primary} id="whop-reconnect" disabled={!can_connect} onclick={reconnect}>{ "Reconnect Whop" }</Button>
+                    </div>
+                }
+                <details class="whop-permission-list">
+                    <summary>{ format!("All {} permissions", status.permissions.len()) }</summary>
+                    <ul>
+                        { for status.permissions.iter().map(|p| {
+                            let (text, badge) = match p.state {
+                                PermissionState::Granted => ("granted", BadgeTone::Success),
+                                PermissionState::Missing => ("missing", BadgeTone::Danger),
+                                PermissionState::Requested => ("asked for", BadgeTone::Neutral),
+                                PermissionState::NotRequested => ("not asked (actions off)", BadgeTone::Neutral),
+                            };
+                            html! {
+                                <li key={p.permission.clone()} data-permission={p.permission.clone()} data-state={text}>
+                                    <code>{ p.permission.clone() }</code>{ " " }<Badge text={text} tone={badge} />
+                                    <span class="muted">{ format!(" {}", p.purpose) }</span>
+                                </li>
+                            }
+                        }) }
+                    </ul>
+                </details>
+            </div>
+        </div>
+    }
+}
+
+fn doctor_checks(result: &Result<Vec<DoctorCheck>, String>) -> Html {
+    match result {
+        Err(message) => html! { <div class="banner error" role="alert">{ message.clone() }</div> },
+        Ok(checks) if checks.is_empty() => html! { <Skeleton rows={4} /> },
+        Ok(checks) => html! {
+            <ul class="whop-doctor" id="whop-doctor-checks">
+                { for checks.iter().map(|c| html! {
+                    <li data-ok={c.ok.to_string()} class={classes!("whop-doctor-check", (!c.ok).then_some("failed"))}>
+                        <Badge text={if c.ok { "ok" } else { "failed" }} tone={if c.ok { BadgeTone::Success } else { BadgeTone::Danger }} />
+                        { " " }<strong>{ c.check.clone() }</strong>
+                        <div class="muted">{ c.detail.clone() }</div>
+                    </li>
+                }) }
+            </ul>
+        },
+    }
+}
+
 fn connection(
     status: &WhopStatus,
     view: &WhopView,
@@ -331,23 +500,11 @@ fn connection(
     confirming: UseStateHandle<bool>,
 ) -> Html {
     if status.connected {
-        let accounts = status.identity.as_ref().map(|i| i.accounts.clone()).unwrap_or_default();
         return html! {
             <>
-                <div class="field-row">
-                    <div class="field-row-label">{ "Business accounts" }</div>
-                    <div class="field-row-value">
-                        if accounts.is_empty() {
-                            <span class="muted">{ "None found" }</span>
-                        } else {
-                            <ul class="whop-accounts" id="whop-accounts">
-                                { for accounts.iter().map(|a| html! {
-                                    <li data-account={a.id.clone()}>{ a.title.clone() }{ " " }<code class="muted">{ a.id.clone() }</code></li>
-                                }) }
-                            </ul>
-                        }
-                    </div>
-                </div>
+                if status.environment != "production" {
+                    <div class="muted" id="whop-environment">{ format!("Whop {} at {}", status.environment, status.api_url) }</div>
+                }
                 <div class="inline-form">
                     <Button tone={Tone::Danger} small=true id="whop-disconnect" disabled={status.disabled_by_env}
                         onclick={Callback::from(move |_| confirming.set(true))}>{ "Disconnect" }</Button>
@@ -416,9 +573,9 @@ fn progress(view: &WhopView) -> Html {
             { for p.rows.iter().map(|row| {
                 let state = if row.done { "done" } else if p.active { "running" } else { "stopped" };
                 html! {
-                    <div class="whop-progress-row" key={row.resource.clone()} data-resource={row.resource.clone()}
-                        data-done={row.done.to_string()} data-step={row.step.to_string()}>
-                        <span class="whop-progress-name">{ row.resource.replace('_', " ") }</span>
+                    <div class="whop-progress-row" key={row.label()} data-resource={row.resource.clone()}
+                        data-business={row.business.clone()} data-done={row.done.to_string()} data-step={row.step.to_string()}>
+                        <span class="whop-progress-name">{ row.label() }</span>
                         <span class="whop-progress-fetched num">{ row.fetched }</span>
                         <span class="whop-progress-rate num">{ row.rate_text() }</span>
                         <span class={classes!("whop-progress-errors", "num", (row.errors > 0).then_some("has-errors"))}>{ row.errors }</span>
@@ -493,16 +650,24 @@ fn history(view: &WhopView) -> Html {
     }
 }
 
-/// Revenue per product, paid minus refunded.
+#[derive(Properties, PartialEq, Default)]
+pub struct BusinessProps {
+    /// One business (its id), or all of them.
+    #[prop_or_default]
+    pub business: Option<String>,
+}
+
+/// Revenue per product, paid minus refunded, of one business or all.
 #[function_component(WhopRevenue)]
-pub fn whop_revenue() -> Html {
+pub fn whop_revenue(props: &BusinessProps) -> Html {
     let changes = use_whop_changes();
     let revenue = use_state(|| None::<Result<Vec<ProductRevenue>, String>>);
     {
         let revenue = revenue.clone();
-        use_effect_with(changes, move |_| {
+        use_effect_with((changes, props.business.clone()), move |(_, business)| {
+            let business = business.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                revenue.set(Some(invoke::<WhopGetProductRevenue>(&()).await.map_err(|e| e.message)));
+                revenue.set(Some(invoke::<WhopGetProductRevenue>(&business).await.map_err(|e| e.message)));
             });
         });
     }
@@ -532,15 +697,67 @@ pub fn whop_revenue() -> Html {
     }
 }
 
-/// The Whop screen.
+/// The synced businesses, for pickers: empty until the status is read.
+#[hook]
+pub fn use_synced_businesses() -> Vec<WhopBusiness> {
+    let changes = use_whop_changes();
+    let businesses = use_state(Vec::<WhopBusiness>::new);
+    {
+        let businesses = businesses.clone();
+        use_effect_with(changes, move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(status) = invoke::<WhopGetStatus>(&()).await {
+                    businesses.set(status.businesses.into_iter().filter(|b| b.selected).collect());
+                }
+            });
+        });
+    }
+    (*businesses).clone()
+}
+
+#[derive(Properties, PartialEq)]
+pub struct BusinessPickerProps {
+    pub id: AttrValue,
+    pub businesses: Vec<WhopBusiness>,
+    pub value: Option<String>,
+    pub on_change: Callback<Option<String>>,
+}
+
+/// "All businesses" or one of them; nothing when at most one business syncs.
+#[function_component(BusinessPicker)]
+pub fn business_picker(props: &BusinessPickerProps) -> Html {
+    if props.businesses.len() < 2 {
+        return html! {};
+    }
+    let on_change = props.on_change.reform(|value: String| (!value.is_empty()).then_some(value));
+    let options: Vec<(AttrValue, AttrValue)> =
+        std::iter::once((AttrValue::from(""), AttrValue::from("All businesses")))
+            .chain(props.businesses.iter().map(|b| (AttrValue::from(b.id.clone()), AttrValue::from(b.title.clone()))))
+            .collect();
+    html! {
+        <div class="whop-business-picker">
+            <Select id={props.id.clone()} label={AttrValue::from("Business")}
+                value={AttrValue::from(props.value.clone().unwrap_or_default())} {options} {on_change} />
+        </div>
+    }
+}
+
+/// The Whop screen: the connection, then revenue and promo codes of one business or all.
 #[function_component(WhopPage)]
 pub fn whop_page() -> Html {
+    let businesses = use_synced_businesses();
+    let business = use_state(|| None::<String>);
+    let on_change = {
+        let business = business.clone();
+        Callback::from(move |value: Option<String>| business.set(value))
+    };
     html! {
         <section class="page whop-page" id="whop-page">
             <header class="page-header"><h1>{ "Whop" }</h1></header>
             <WhopPanel />
-            <WhopRevenue />
-            <crate::pages::whop_actions::WhopPromoCodes />
+            <BusinessPicker id="whop-business-filter" businesses={businesses.clone()} value={(*business).clone()} {on_change} />
+            <WhopRevenue business={(*business).clone()} />
+            <crate::pages::whop_actions::WhopPromoCodes business={(*business).clone()} {businesses} />
         </section>
     }
 }
@@ -556,22 +773,40 @@ pub struct WhopPersonProps {
 pub fn whop_person_card(props: &WhopPersonProps) -> Html {
     let changes = use_whop_data_changes(Some(RecordKind::Person));
     let summary = use_state(|| None::<WhopPersonSummary>);
+    let business = use_state(|| None::<String>);
     let (open, dialog) = use_action_dialog(Callback::noop());
     {
         let summary = summary.clone();
-        use_effect_with((props.person, changes), move |(id, ..)| {
-            let id = *id;
+        use_effect_with((props.person, changes, (*business).clone()), move |(id, _, business)| {
+            let query = WhopPersonQuery { person_id: *id, business_id: business.clone() };
             wasm_bindgen_futures::spawn_local(async move {
-                summary.set(invoke::<WhopGetPersonSummary>(&id).await.ok());
+                summary.set(invoke::<WhopGetPersonSummary>(&query).await.ok());
             });
         });
     }
     let Some(s) = summary.as_ref().filter(|s| !s.user_ids.is_empty()) else {
         return html! {};
     };
+    let businesses: Vec<WhopBusiness> = s
+        .businesses
+        .iter()
+        .map(|b| WhopBusiness {
+            id: b.id.clone(),
+            title: b.title.clone(),
+            selected: true,
+            last_error: None,
+            memberships: 0,
+            payments: 0,
+        })
+        .collect();
+    let on_business = {
+        let business = business.clone();
+        Callback::from(move |value: Option<String>| business.set(value))
+    };
     html! {
         <Card title={AttrValue::from("Whop")} id="whop-person" class="whop-person" actions={whop_badge()}>
             <div class="muted whop-readonly">{ "These fields come from Whop and change with sync; actions taken here show at once and reach Whop when Dealdesk is online." }</div>
+            <BusinessPicker id="whop-person-business" {businesses} value={(*business).clone()} on_change={on_business} />
             <div class="field-row">
                 <div class="field-row-label">{ if s.user_ids.len() == 1 { "Whop user" } else { "Whop users" } }</div>
                 <div class="field-row-value"><code>{ s.user_ids.join(", ") }</code></div>
@@ -611,11 +846,12 @@ pub fn whop_person_card(props: &WhopPersonProps) -> Html {
                                 <td>
                                     <Badge text={p.status.replace('_', " ")} tone={tone(payment_tone(&p.status))} />
                                     { " " }<PendingBadges pending={p.pending.clone()} />
+                                    if let Some(why) = &p.failure_message { <div class="muted whop-failure">{ why.clone() }</div> }
                                 </td>
                                 <td class="num">{ p.refunded.clone().unwrap_or_else(|| "—".into()) }</td>
                                 <td>{ p.product.clone().unwrap_or_default() }</td>
                                 <td>{ p.paid_at.as_deref().map(short_date).unwrap_or_default() }</td>
-                                <td class="row-buttons">{ refund_button(p, &open) }</td>
+                                <td class="row-buttons">{ refund_button(p, &open) }{ retry_button(p, &open) }</td>
                             </tr>
                         }) }
                     </tbody>

@@ -15,12 +15,12 @@ use crate::state::outbox::{pending_label, queued_text};
 use crate::state::whop::{StatusTone, membership_term, membership_tone, money_text, short_date};
 use crate::state::whop_actions::{
     ActionDraft, ActionKind, DraftAction, PromoErrors, PromoForm, SENT_WHEN_ONLINE, can_deactivate, can_refund,
-    membership_actions, refundable_micros,
+    can_retry, membership_actions, refundable_micros,
 };
 use dealdesk_model::RecordKind;
 use dealdesk_model::ipc::{WhopGetDealMembership, WhopListPromoCodes, WhopRunAction};
 use dealdesk_model::outbox::{PendingOperation, PromoType, WhopPromoCodeView};
-use dealdesk_model::whop::{WhopMembershipView, WhopPaymentView};
+use dealdesk_model::whop::{WhopBusiness, WhopMembershipView, WhopPaymentView};
 use uuid::Uuid;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -112,6 +112,21 @@ pub fn membership_row(props: &MembershipProps) -> Html {
             </div>
             <MembershipActions membership={m.clone()} on_action={props.on_action.clone()} />
         </li>
+    }
+}
+
+/// The Retry button of a failed payment Whop can charge again.
+pub fn retry_button(p: &WhopPaymentView, on_action: &Callback<ActionDraft>) -> Html {
+    if !can_retry(p) {
+        return html! {};
+    }
+    let (open, draft) = (on_action.clone(), ActionDraft::retry(p));
+    html! {
+        <Button small=true tone={Tone::Secondary} class={classes!("whop-action", "whop-action-retry-payment")}
+            aria_label={AttrValue::from(format!("Retry payment {}", p.id))}
+            onclick={Callback::from(move |_| open.emit(draft.clone()))}>
+            { "Retry" }
+        </Button>
     }
 }
 
@@ -334,19 +349,30 @@ pub fn whop_deal_membership(props: &DealMembershipProps) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct PromoCodesProps {
+    /// One business (its id), or all of them.
+    #[prop_or_default]
+    pub business: Option<String>,
+    /// The businesses that sync (a new code names one when there are several).
+    #[prop_or_default]
+    pub businesses: Vec<WhopBusiness>,
+}
+
 /// `#whop-promo-codes` on the Whop screen: the promo codes (pending ones included), Deactivate,
 /// and the New promo code form.
 #[function_component(WhopPromoCodes)]
-pub fn whop_promo_codes() -> Html {
+pub fn whop_promo_codes(props: &PromoCodesProps) -> Html {
     let changes = use_whop_data_changes(None);
     let codes = use_state(|| None::<Result<Vec<WhopPromoCodeView>, String>>);
     let form = use_state(|| None::<PromoForm>);
     let errors = use_state(PromoErrors::default);
     {
         let codes = codes.clone();
-        use_effect_with(changes, move |_| {
+        use_effect_with((changes, props.business.clone()), move |(_, business)| {
+            let business = business.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                codes.set(Some(invoke::<WhopListPromoCodes>(&()).await.map_err(|e| e.message)));
+                codes.set(Some(invoke::<WhopListPromoCodes>(&business).await.map_err(|e| e.message)));
             });
         });
     }
@@ -359,8 +385,11 @@ pub fn whop_promo_codes() -> Html {
     };
     let (open, dialog) = use_action_dialog(created);
     let new_code = {
-        let form = form.clone();
-        Callback::from(move |_: MouseEvent| form.set(Some(PromoForm::default())))
+        let (form, business) =
+            (form.clone(), props.business.clone().or_else(|| props.businesses.first().map(|b| b.id.clone())));
+        Callback::from(move |_: MouseEvent| {
+            form.set(Some(PromoForm { business_id: business.clone(), ..PromoForm::default() }))
+        })
     };
     let table = match &*codes {
         None => html! { <Skeleton rows={3} /> },
@@ -414,7 +443,7 @@ pub fn whop_promo_codes() -> Html {
             </>
         }}>
             if let Some(current) = (*form).clone() {
-                { promo_form(current, form.clone(), errors.clone(), open.clone()) }
+                { promo_form(current, &props.businesses, form.clone(), errors.clone(), open.clone()) }
             }
             { table }
             { dialog }
@@ -425,6 +454,7 @@ pub fn whop_promo_codes() -> Html {
 /// The New promo code form; Create checks it and opens the confirmation dialog.
 fn promo_form(
     current: PromoForm,
+    businesses: &[WhopBusiness],
     form: UseStateHandle<Option<PromoForm>>,
     errors: UseStateHandle<PromoErrors>,
     open: Callback<ActionDraft>,
@@ -479,8 +509,14 @@ fn promo_form(
                     error={error(&errors.amount)} on_change={edit(|f, v| f.amount = v)} />
                 <Input id="promo-currency" label={AttrValue::from("Currency")} value={current.currency.clone()} placeholder="USD"
                     error={error(&errors.currency)} on_change={edit(|f, v| f.currency = v)} />
-                <Input id="promo-duration" label={AttrValue::from("Months it applies (empty: forever)")} kind="number"
+                <Input id="promo-duration" label={AttrValue::from("Billing months it applies (1–36)")} kind="number"
                     value={current.duration_months.clone()} error={error(&errors.duration)} on_change={edit(|f, v| f.duration_months = v)} />
+                if businesses.len() > 1 {
+                    <Select id="promo-business" label={AttrValue::from("Business")}
+                        value={AttrValue::from(current.business_id.clone().unwrap_or_default())}
+                        options={businesses.iter().map(|b| (AttrValue::from(b.id.clone()), AttrValue::from(b.title.clone()))).collect::<Vec<_>>()}
+                        on_change={edit(|f, v| f.business_id = Some(v))} />
+                }
                 <div class="promo-new-users">
                     <Checkbox id="promo-new-users" checked={current.new_users_only} label={AttrValue::from("New customers only")}
                         on_change={set_new_users} />

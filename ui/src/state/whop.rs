@@ -66,6 +66,8 @@ pub fn interval_label(minutes: u32) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProgressRow {
     pub resource: String,
+    /// The business it was synced for, when it is per business.
+    pub business: Option<String>,
     pub step: u32,
     pub fetched: u64,
     /// Objects per second.
@@ -75,6 +77,15 @@ pub struct ProgressRow {
 }
 
 impl ProgressRow {
+    /// "memberships" or "memberships · Sandbox Studio".
+    pub fn label(&self) -> String {
+        let name = self.resource.replace('_', " ");
+        match &self.business {
+            Some(business) => format!("{name} · {business}"),
+            None => name,
+        }
+    }
+
     pub fn rate_text(&self) -> String {
         format!("{:.1}/s", self.rate)
     }
@@ -104,13 +115,14 @@ impl SyncProgressState {
         }
         let row = ProgressRow {
             resource: p.resource.clone(),
+            business: p.business.clone(),
             step: p.step,
             fetched: p.fetched,
             rate: if p.rate.is_finite() { p.rate.max(0.0) } else { 0.0 },
             errors: p.errors,
             done: p.done,
         };
-        match next.rows.iter_mut().find(|r| r.resource == p.resource) {
+        match next.rows.iter_mut().find(|r| r.resource == p.resource && r.business == p.business) {
             Some(existing) => *existing = row,
             None => next.rows.push(row),
         }
@@ -334,10 +346,15 @@ mod tests {
             identity: None,
             login_pending: false,
             api_url: "https://api.whop.com".into(),
+            environment: "production".into(),
             sync_interval_minutes: 15,
+            actions_enabled: true,
             last_run: None,
             resources: vec![],
             totals: WhopTotals::default(),
+            businesses: vec![],
+            choose_businesses: false,
+            permissions: vec![],
         }
     }
 
@@ -352,7 +369,16 @@ mod tests {
     }
 
     fn progress(resource: &str, step: u32, fetched: u64, done: bool) -> SyncProgress {
-        SyncProgress { resource: resource.into(), step, steps: 3, fetched, rate: fetched as f64 / 2.0, errors: 0, done }
+        SyncProgress {
+            resource: resource.into(),
+            business: None,
+            step,
+            steps: 3,
+            fetched,
+            rate: fetched as f64 / 2.0,
+            errors: 0,
+            done,
+        }
     }
 
     #[test]

@@ -12,8 +12,8 @@ use yew::Reducible;
 /// Limits the core applies to metadata (checked here first for a clear message).
 pub const MAX_METADATA_KEYS: usize = 50;
 pub const MAX_METADATA_BYTES: usize = 16 * 1024;
-/// Free days one action may add.
-pub const MAX_FREE_DAYS: u32 = 365;
+/// Free days one action may add (Whop's documented range).
+pub const MAX_FREE_DAYS: u32 = 1095;
 /// A limited discount lasts this many months at most.
 pub const MAX_PROMO_MONTHS: u32 = 36;
 
@@ -28,12 +28,14 @@ const ENDED: [&str; 5] = ["canceled", "cancelled", "expired", "completed", "canc
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActionKind {
     CancelAtPeriodEnd,
+    Uncancel,
     CancelNow,
     Pause,
     Resume,
     AddFreeDays,
     EditMetadata,
     Refund,
+    RetryPayment,
     DeactivatePromo,
     CreatePromo,
 }
@@ -43,12 +45,14 @@ impl ActionKind {
     pub fn button_label(self) -> &'static str {
         match self {
             ActionKind::CancelAtPeriodEnd => "Cancel at period end",
+            ActionKind::Uncancel => "Keep membership",
             ActionKind::CancelNow => "Cancel now",
             ActionKind::Pause => "Pause",
             ActionKind::Resume => "Resume",
             ActionKind::AddFreeDays => "Add free days",
             ActionKind::EditMetadata => "Edit metadata",
             ActionKind::Refund => "Refund",
+            ActionKind::RetryPayment => "Retry payment",
             ActionKind::DeactivatePromo => "Deactivate",
             ActionKind::CreatePromo => "Create promo code",
         }
@@ -58,12 +62,14 @@ impl ActionKind {
     pub fn key(self) -> &'static str {
         match self {
             ActionKind::CancelAtPeriodEnd => "cancel-at-period-end",
+            ActionKind::Uncancel => "uncancel",
             ActionKind::CancelNow => "cancel-now",
             ActionKind::Pause => "pause",
             ActionKind::Resume => "resume",
             ActionKind::AddFreeDays => "add-free-days",
             ActionKind::EditMetadata => "edit-metadata",
             ActionKind::Refund => "refund",
+            ActionKind::RetryPayment => "retry-payment",
             ActionKind::DeactivatePromo => "deactivate",
             ActionKind::CreatePromo => "create-promo",
         }
@@ -92,6 +98,9 @@ pub fn membership_actions(m: &WhopMembershipView) -> Vec<ActionKind> {
     if !over && !m.cancel_at_period_end {
         actions.push(ActionKind::CancelAtPeriodEnd);
     }
+    if m.status == "canceling" || (m.cancel_at_period_end && !over) {
+        actions.push(ActionKind::Uncancel);
+    }
     if !matches!(m.status.as_str(), "canceled" | "cancelled" | "expired" | "completed") {
         actions.push(ActionKind::CancelNow);
     }
@@ -118,9 +127,14 @@ pub fn can_refund(p: &WhopPaymentView) -> bool {
         && !matches!(p.status.as_str(), "failed" | "void" | "uncollectible" | "draft" | "open" | "pending" | "refunded")
 }
 
-/// A promo code can be deactivated once Whop created it and while it is active.
+/// A failed payment Whop says it can charge again.
+pub fn can_retry(p: &WhopPaymentView) -> bool {
+    p.retryable
+}
+
+/// A promo code can be deactivated (archived on Whop) once Whop created it, until it is archived.
 pub fn can_deactivate(p: &WhopPromoCodeView) -> bool {
-    p.id.is_some() && p.status == "active"
+    p.id.is_some() && matches!(p.status.as_str(), "active" | "inactive")
 }
 
 /// Digits after the point a currency's amounts have (2 when the code is unknown).
@@ -173,7 +187,7 @@ pub fn parse_refund(text: &str, remaining_micros: i64, currency: &str) -> Result
     Ok(if micros == remaining_micros { None } else { Some(micros) })
 }
 
-/// Free days to add: a whole number from 1 to 365.
+/// Free days to add: a whole number from 1 to 1095.
 pub fn parse_free_days(text: &str) -> Result<u32, String> {
     match text.trim().parse::<u32>() {
         Ok(days) if (1..=MAX_FREE_DAYS).contains(&days) => Ok(days),
@@ -266,6 +280,10 @@ impl ActionDraft {
         draft
     }
 
+    pub fn retry(p: &WhopPaymentView) -> ActionDraft {
+        ActionDraft::new(ActionKind::RetryPayment, p.id.clone(), format!("{} payment {}", p.amount, p.id))
+    }
+
     pub fn deactivate(p: &WhopPromoCodeView) -> ActionDraft {
         ActionDraft::new(ActionKind::DeactivatePromo, p.id.clone().unwrap_or_default(), p.code.clone())
     }
@@ -279,12 +297,14 @@ impl ActionDraft {
     pub fn title(&self) -> String {
         match self.kind {
             ActionKind::CancelAtPeriodEnd => "Cancel at the end of the period?".to_string(),
+            ActionKind::Uncancel => "Keep the membership?".to_string(),
             ActionKind::CancelNow => "Cancel the membership now?".to_string(),
             ActionKind::Pause => "Pause payments?".to_string(),
             ActionKind::Resume => "Resume payments?".to_string(),
             ActionKind::AddFreeDays => "Add free days".to_string(),
             ActionKind::EditMetadata => "Edit metadata".to_string(),
             ActionKind::Refund => "Refund payment".to_string(),
+            ActionKind::RetryPayment => "Retry the payment?".to_string(),
             ActionKind::DeactivatePromo => format!("Deactivate {}?", self.label),
             ActionKind::CreatePromo => format!("Create promo code {}?", self.label.trim().to_uppercase()),
         }
@@ -297,6 +317,9 @@ impl ActionDraft {
             ActionKind::CancelAtPeriodEnd => format!(
                 "Whop stops renewing {who}: the customer keeps access until the current period ends and is not charged again."
             ),
+            ActionKind::Uncancel => {
+                format!("Whop takes back the cancellation of {who}: it renews at the end of the period as before.")
+            }
             ActionKind::CancelNow => {
                 format!("Whop cancels {who} right away: the customer loses access now and is not charged again.")
             }
@@ -325,9 +348,12 @@ impl ActionDraft {
                     Err(_) => format!("Whop refunds the amount you give, up to {remaining}, of {who} to the customer."),
                 }
             }
-            ActionKind::DeactivatePromo => {
-                format!("Whop turns off the promo code {who}: customers can no longer use it at checkout.")
-            }
+            ActionKind::RetryPayment => format!(
+                "Whop charges the customer's payment method again for {who}. If it goes through, the payment is paid."
+            ),
+            ActionKind::DeactivatePromo => format!(
+                "Whop archives the promo code {who}: customers can no longer use it at checkout, and it cannot be turned back on."
+            ),
             ActionKind::CreatePromo => match &self.promo {
                 Some(promo) => {
                     format!("Whop creates the promo code {}: {}.", promo.code.trim().to_uppercase(), promo_terms(promo))
@@ -340,12 +366,14 @@ impl ActionDraft {
     pub fn confirm_label(&self) -> &'static str {
         match self.kind {
             ActionKind::CancelAtPeriodEnd => "Cancel at period end",
+            ActionKind::Uncancel => "Keep membership",
             ActionKind::CancelNow => "Cancel now",
             ActionKind::Pause => "Pause payments",
             ActionKind::Resume => "Resume payments",
             ActionKind::AddFreeDays => "Add free days",
             ActionKind::EditMetadata => "Save metadata",
             ActionKind::Refund => "Refund",
+            ActionKind::RetryPayment => "Retry payment",
             ActionKind::DeactivatePromo => "Deactivate",
             ActionKind::CreatePromo => "Create",
         }
@@ -358,6 +386,7 @@ impl ActionDraft {
             ActionKind::CancelAtPeriodEnd => {
                 WhopAction::CancelMembership { membership_id: id, mode: CancelMode::AtPeriodEnd }
             }
+            ActionKind::Uncancel => WhopAction::UncancelMembership { membership_id: id },
             ActionKind::CancelNow => WhopAction::CancelMembership { membership_id: id, mode: CancelMode::Immediately },
             ActionKind::Pause => WhopAction::PauseMembership { membership_id: id },
             ActionKind::Resume => WhopAction::ResumeMembership { membership_id: id },
@@ -371,6 +400,7 @@ impl ActionDraft {
                 payment_id: id,
                 amount_micros: parse_refund(&self.amount, self.remaining_micros, &self.currency)?,
             },
+            ActionKind::RetryPayment => WhopAction::RetryPayment { payment_id: id },
             ActionKind::DeactivatePromo => WhopAction::DeactivatePromoCode { promo_code_id: id },
             ActionKind::CreatePromo => {
                 WhopAction::CreatePromoCode(self.promo.clone().ok_or_else(|| "No promo code to create".to_string())?)
@@ -401,9 +431,8 @@ pub fn promo_terms(promo: &NewPromoCode) -> String {
         dealdesk_model::whop::promo_amount_text(promo.promo_type, promo.amount_off_micros, Some(&promo.currency))
     );
     let duration = match promo.duration_months {
-        Some(1) => " for 1 month".to_string(),
-        Some(months) => format!(" for {months} months"),
-        None => String::new(),
+        1 => " for 1 month".to_string(),
+        months => format!(" for {months} months"),
     };
     let who = if promo.new_users_only { ", new customers only" } else { "" };
     format!("{amount}{duration}{who}")
@@ -473,8 +502,10 @@ pub struct PromoForm {
     pub amount: String,
     pub currency: String,
     pub new_users_only: bool,
-    /// Empty: the discount applies forever.
+    /// How many billing months the discount lasts (Whop's API needs a number).
     pub duration_months: String,
+    /// The business it is for (chosen in the form when more than one syncs).
+    pub business_id: Option<String>,
 }
 
 impl Default for PromoForm {
@@ -485,7 +516,8 @@ impl Default for PromoForm {
             amount: String::new(),
             currency: "USD".to_string(),
             new_users_only: false,
-            duration_months: String::new(),
+            duration_months: "1".to_string(),
+            business_id: None,
         }
     }
 }
@@ -551,28 +583,24 @@ impl PromoForm {
                 }
             },
         };
-        let months = self.duration_months.trim();
-        let duration_months = if months.is_empty() {
-            None
-        } else {
-            match months.parse::<u32>() {
-                Ok(m) if (1..=MAX_PROMO_MONTHS).contains(&m) => Some(m),
-                _ => {
-                    errors.duration = Some(format!(
-                        "Enter 1 to {MAX_PROMO_MONTHS} months, or leave it empty for a discount that never ends"
-                    ));
-                    None
-                }
+        let duration_months = match self.duration_months.trim().parse::<u32>() {
+            Ok(m) if (1..=MAX_PROMO_MONTHS).contains(&m) => Some(m),
+            _ => {
+                errors.duration = Some(format!(
+                    "Enter how many billing months it lasts, 1 to {MAX_PROMO_MONTHS} (Whop has no \"forever\" here)"
+                ));
+                None
             }
         };
-        match (errors.is_empty(), amount, currency) {
-            (true, Some(amount_off_micros), Some(currency)) => Ok(NewPromoCode {
+        match (errors.is_empty(), amount, currency, duration_months) {
+            (true, Some(amount_off_micros), Some(currency), Some(duration_months)) => Ok(NewPromoCode {
                 code: code.to_uppercase(),
                 promo_type: self.promo_type,
                 amount_off_micros,
                 currency,
                 new_users_only: self.new_users_only,
                 duration_months,
+                business_id: self.business_id.clone(),
             }),
             _ => Err(errors),
         }
@@ -616,6 +644,8 @@ mod tests {
             product: None,
             paid_at: None,
             pending: vec![],
+            retryable: false,
+            failure_message: None,
         }
     }
 
@@ -630,7 +660,7 @@ mod tests {
             membership_actions(&membership("active", true, false)),
             [CancelAtPeriodEnd, CancelNow, Resume, AddFreeDays, EditMetadata]
         );
-        assert_eq!(membership_actions(&membership("canceling", false, true)), [CancelNow, EditMetadata]);
+        assert_eq!(membership_actions(&membership("canceling", false, true)), [Uncancel, CancelNow, EditMetadata]);
         assert_eq!(membership_actions(&membership("canceled", false, false)), [EditMetadata]);
         let mut gone = membership("active", false, false);
         gone.deleted_remotely = true;
@@ -640,11 +670,11 @@ mod tests {
     #[test]
     fn free_days_are_whole_numbers_up_to_a_year() {
         assert_eq!(parse_free_days(" 7 "), Ok(7));
-        assert_eq!(parse_free_days("365"), Ok(365));
+        assert_eq!(parse_free_days("1095"), Ok(1095));
         assert!(parse_free_days("0").is_err());
-        assert!(parse_free_days("366").is_err());
+        assert!(parse_free_days("1096").is_err());
         assert!(parse_free_days("1.5").unwrap_err().contains("whole number"));
-        assert!(parse_free_days("").unwrap_err().contains("1 to 365"));
+        assert!(parse_free_days("").unwrap_err().contains("1 to 1095"));
     }
 
     #[test]
@@ -677,6 +707,13 @@ mod tests {
         let mut failed = payment(49_000_000, 0, "usd");
         failed.status = "failed".into();
         assert!(!can_refund(&failed));
+        assert!(!can_retry(&failed));
+        failed.retryable = true;
+        assert!(can_retry(&failed));
+        assert_eq!(
+            ActionDraft::retry(&failed).to_action(),
+            Ok(WhopAction::RetryPayment { payment_id: "pay_1".into() })
+        );
     }
 
     #[test]
@@ -707,6 +744,17 @@ mod tests {
         assert_eq!(refused.error, None);
         // Typing again clears the refusal.
         assert_eq!(refused.apply(DraftAction::Amount("39".into())).refusal, None);
+    }
+
+    #[test]
+    fn a_cancellation_can_be_taken_back() {
+        let m = membership("active", false, true);
+        assert!(membership_actions(&m).contains(&ActionKind::Uncancel));
+        assert!(!membership_actions(&membership("active", false, false)).contains(&ActionKind::Uncancel));
+        assert_eq!(
+            ActionDraft::membership(ActionKind::Uncancel, &m).to_action(),
+            Ok(WhopAction::UncancelMembership { membership_id: "mem_1".into() })
+        );
     }
 
     #[test]
@@ -746,8 +794,10 @@ mod tests {
             (promo.promo_type, promo.amount_off_micros, promo.currency.as_str()),
             (PromoType::Percentage, 20_000_000, "USD")
         );
-        assert_eq!(promo.duration_months, None);
-        assert_eq!(promo_terms(&promo), "20% off");
+        assert_eq!(promo.duration_months, 1);
+        assert_eq!(promo_terms(&promo), "20% off for 1 month");
+        let forever = PromoForm { duration_months: String::new(), ..form.clone() }.validate().unwrap_err();
+        assert!(forever.duration.as_deref().is_some_and(|d| d.contains("no \"forever\"")));
 
         let flat = PromoForm {
             code: "TEN".into(),
@@ -756,12 +806,10 @@ mod tests {
             currency: "eur".into(),
             new_users_only: true,
             duration_months: "3".into(),
+            business_id: None,
         };
         let promo = flat.validate().unwrap();
-        assert_eq!(
-            (promo.amount_off_micros, promo.currency.as_str(), promo.duration_months),
-            (10_500_000, "EUR", Some(3))
-        );
+        assert_eq!((promo.amount_off_micros, promo.currency.as_str(), promo.duration_months), (10_500_000, "EUR", 3));
         assert_eq!(promo_terms(&promo), "EUR 10.50 off for 3 months, new customers only");
         let draft = ActionDraft::create_promo(promo.clone());
         assert_eq!(draft.to_action(), Ok(WhopAction::CreatePromoCode(promo)));
@@ -791,13 +839,14 @@ mod tests {
             amount_off: "20%".into(),
             uses: Some(3),
             pending: vec![],
+            business_id: None,
         };
         assert!(can_deactivate(&p));
         assert_eq!(
             ActionDraft::deactivate(&p).to_action(),
             Ok(WhopAction::DeactivatePromoCode { promo_code_id: "promo_1".into() })
         );
-        p.status = "inactive".into();
+        p.status = "archived".into();
         assert!(!can_deactivate(&p));
         p.status = "active".into();
         p.id = None;
