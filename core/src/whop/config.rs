@@ -73,7 +73,12 @@ impl Default for WhopConfig {
 impl WhopConfig {
     /// The defaults with the environment's overrides applied.
     pub fn from_env() -> Result<WhopConfig, WhopError> {
-        let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        WhopConfig::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The defaults with the overrides `lookup` finds (the environment, or a test's map).
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<WhopConfig, WhopError> {
+        let var = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let mut config = WhopConfig::default();
         match var(ENVIRONMENT_ENV).map(|e| e.to_ascii_lowercase()).as_deref() {
             None | Some("production") => {}
@@ -149,6 +154,27 @@ fn checked_base_url(name: &str, text: &str) -> Result<String, WhopError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whops_sandbox_is_one_variable_away_and_explicit_urls_win() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        };
+        let sandbox = WhopConfig::from_vars(vars(&[(ENVIRONMENT_ENV, "sandbox")])).unwrap();
+        assert_eq!((sandbox.api_url.as_str(), sandbox.oauth_url.as_str()), (SANDBOX_API_URL, SANDBOX_OAUTH_URL));
+        assert_eq!(sandbox.environment(), "sandbox");
+        assert_eq!(WhopConfig::from_vars(vars(&[])).unwrap().environment(), "production");
+        let local =
+            WhopConfig::from_vars(vars(&[(ENVIRONMENT_ENV, "Sandbox"), (API_URL_ENV, "http://127.0.0.1:9/api/v1")]))
+                .unwrap();
+        assert_eq!(
+            (local.api_url.as_str(), local.oauth_url.as_str()),
+            ("http://127.0.0.1:9/api/v1", SANDBOX_OAUTH_URL)
+        );
+        assert_eq!(local.environment(), "custom");
+        let bad = WhopConfig::from_vars(vars(&[(ENVIRONMENT_ENV, "staging")])).unwrap_err();
+        assert!(bad.to_string().contains("production or sandbox"), "{bad}");
+    }
 
     #[test]
     fn base_urls_must_be_https_or_loopback() {

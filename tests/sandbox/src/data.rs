@@ -586,6 +586,8 @@ impl Data {
         let mut promo_codes = Vec::new();
         for (i, (code, promo_type, amount, duration, product)) in promo_specs.iter().enumerate() {
             let at = start + (i as i64) * 90 * DAY_MS + 12_345;
+            // A product's code belongs to its business; the others are shared out in turn.
+            let b = product.and_then(|p| products[p].biz).unwrap_or((i / 2) % businesses);
             promo_codes.push(PromoCode {
                 id: make_id("promo_", seed, SALT_MISC, 300 + i as u64),
                 code: (*code).into(),
@@ -603,14 +605,11 @@ impl Data {
                 existing_memberships_only: false,
                 one_per_customer: true,
                 product: product.map(|p| TitledRef { id: products[p].id.clone(), title: products[p].title.clone() }),
-                company: {
-                    let b = product.and_then(|p| products[p].biz).unwrap_or(i % businesses);
-                    TitledRef { id: accounts[b].id.clone(), title: accounts[b].title.clone() }
-                },
+                company: TitledRef { id: accounts[b].id.clone(), title: accounts[b].title.clone() },
                 status: "active",
                 created_at: Ts(at),
                 updated_at: Ts(at),
-                biz: Some(product.and_then(|p| products[p].biz).unwrap_or(i % businesses)),
+                biz: Some(b),
             });
         }
 

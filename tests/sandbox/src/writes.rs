@@ -464,21 +464,42 @@ pub async fn refund_payment(State(s): State<AppState>, Path(id): Path<String>, r
                 format!("Payment {id} is {} with nothing left to refund", p.status),
             ));
         }
-        let cents = requested.unwrap_or(remaining);
+        // "If omitted, the full payment amount is refunded" (the SDK's PaymentRefundParams): after a
+        // partial refund that is more than is left, and Whop refuses it.
+        let Some(cents) = requested else {
+            if p.refunded_cents > 0 {
+                return Err(ApiError::unprocessable(
+                    "refund_exceeds_remaining",
+                    format!(
+                        "A refund without partial_amount is the full {:.2}; only {:.2} is left on payment {id}",
+                        money(p.total_cents),
+                        money(remaining)
+                    ),
+                ));
+            }
+            return refund(data, k, remaining, now, &id);
+        };
         if cents > remaining {
             return Err(ApiError::invalid(
                 "partial_amount",
                 format!("partial_amount must not exceed the refundable {:.2}", money(remaining)),
             ));
         }
+        refund(data, k, cents, now, &id)
+    })
+}
+
+/// Refunds `cents` of payment `k` and answers the payment.
+fn refund(data: &mut Data, k: usize, cents: i64, now: i64, id: &str) -> Result<Applied, ApiError> {
+    {
         // Refunds are never removed, so their count numbers the new one uniquely; `now` is after every
         // existing refund, which keeps the refunds list sorted.
         let n = data.refunds.len() as u64;
         data.add_refund(n, k, cents, now);
         // A refunded payment stays `paid`; its substatus says refunded (Whop's status has no "refunded").
         let p = &data.payments[k];
-        Ok(Applied { object_id: id.clone(), response: shaped("payments.refund", to_json(p)) })
-    })
+        Ok(Applied { object_id: id.to_string(), response: shaped("payments.refund", to_json(p)) })
+    }
 }
 
 fn too_small(name: &'static str) -> ApiError {

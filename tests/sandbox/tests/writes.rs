@@ -266,8 +266,12 @@ async fn refund_partially_then_the_rest_then_refused() {
     assert_eq!(p["refundable"], true);
     assert_eq!(p["refunded_at"], p["updated_at"]);
 
-    // An empty body refunds the full amount; what remains after a partial refund here.
-    let p = api.post_empty(&path).await;
+    // An empty body is a refund of the full amount (the SDK's docs): after a partial refund that
+    // is more than is left, so the rest must be named.
+    let full = api.post_empty(&path).await;
+    refused(&full, StatusCode::UNPROCESSABLE_ENTITY, "refund_exceeds_remaining");
+    let rest = (total * 100.0 - 125.0).round() / 100.0;
+    let p = api.post(&path, json!({"partial_amount": rest})).await;
     let p = ok(&p);
     assert_eq!(p["status"], "paid", "Whop's payment status has no 'refunded'");
     assert_eq!(p["substatus"], "refunded");
@@ -288,6 +292,12 @@ async fn refund_partially_then_the_rest_then_refused() {
     assert!((ours[1]["amount"].as_f64().unwrap() - (total - 1.25)).abs() < 1e-9);
     let of_payment = api.get(&format!("/refunds?payment_id={id}&direction=asc")).await;
     assert_eq!(of_payment["data"].as_array().unwrap(), ours);
+
+    // A payment never refunded before: an empty body refunds all of it.
+    let other =
+        payments.iter().find(|x| x["status"] == "paid" && x["refunded_amount"] == 0.0 && x["id"] != pay["id"]).unwrap();
+    let whole = api.post_empty(&format!("/payments/{}/refund", other["id"].as_str().unwrap())).await;
+    assert_eq!(ok(&whole)["refunded_amount"], other["total"]);
 
     // A payment that never succeeded has nothing to refund.
     if let Some(open) = payments.iter().find(|p| p["status"] != "paid") {
