@@ -154,6 +154,29 @@ async fn cli_login_sync_status_logout_keep_tokens_in_the_keyring_only() {
     let current: serde_json::Value = serde_json::from_str(&keyring.get(&key).unwrap().unwrap()).unwrap();
     assert!(!contains(&files, current["access_token"].as_str().unwrap()));
 
+    // `whop businesses` lists the one business (it syncs by default); `whop doctor` checks every
+    // part of the connection, one line each, and exits 0 when all pass.
+    let businesses = run({
+        let mut c = cli(&sandbox, dir.path());
+        c.args(["whop", "businesses"]);
+        c
+    })
+    .await;
+    assert!(businesses.status.success());
+    assert!(String::from_utf8_lossy(&businesses.stdout).contains("Sandbox Studio"));
+    let doctor = run({
+        let mut c = cli(&sandbox, dir.path());
+        c.args(["whop", "doctor"]);
+        c
+    })
+    .await;
+    let text = String::from_utf8_lossy(&doctor.stdout).to_string();
+    assert!(doctor.status.success(), "{text}{}", String::from_utf8_lossy(&doctor.stderr));
+    assert!(text.lines().count() >= 14 && text.lines().all(|l| l.starts_with("ok ")), "{text}");
+    assert!(text.contains("API version") && text.contains("2026-07-20 accepted"), "{text}");
+    // Kept for the docs and the closing note: what `whop doctor` prints against the sandbox.
+    let _ = std::fs::write(std::env::temp_dir().join("dealdesk-whop-doctor.txt"), &text);
+
     let out = run({
         let mut c = cli(&sandbox, dir.path());
         c.args(["whop", "logout"]);

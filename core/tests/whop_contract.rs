@@ -404,3 +404,33 @@ async fn doctor_checks_the_connection_end_to_end() {
     assert_eq!(failed, ["permissions", "Sandbox Studio · leads"]);
     assert!(checks.iter().any(|c| c.detail.contains("lead:basic:read")));
 }
+
+// docs/integrations.md tells sellers which permissions to declare on their Whop app: exactly what
+// the login asks for, each with what it is for (the table is checked against the contract).
+#[test]
+fn the_setup_guide_lists_exactly_the_permissions_the_login_asks_for() {
+    use dealdesk_core::whop::contract;
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/integrations.md")).unwrap();
+    let table = guide.split("<!-- whop-permissions:start -->").nth(1).unwrap();
+    let table = table.split("<!-- whop-permissions:end -->").next().unwrap();
+    let rows: Vec<(String, String, String)> = table
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.trim().trim_matches('|').split('|').map(str::trim).collect();
+            let permission = cells.first()?.strip_prefix('`')?.strip_suffix('`')?;
+            Some((permission.to_string(), cells.get(1)?.to_string(), cells.get(2)?.to_string()))
+        })
+        .collect();
+    let reads = contract::scopes(false).unwrap();
+    let all = contract::scopes(true).unwrap();
+    let mut listed: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let mut asked_for = all.clone();
+    listed.sort();
+    asked_for.sort();
+    assert_eq!(listed, asked_for, "the guide's table and the login's scopes");
+    for (permission, purpose, asked) in &rows {
+        assert_eq!(purpose, contract::purpose(permission), "{permission}");
+        let expected = if reads.contains(permission) { "always" } else { "with Whop actions on" };
+        assert_eq!(asked, expected, "{permission}");
+    }
+}

@@ -90,15 +90,15 @@ pub fn purpose(permission: &str) -> &'static str {
     match permission {
         "member:basic:read" => "read your customers and their memberships",
         "member:email:read" => "read customers' email addresses (to match them to people)",
-        "member:phone:read" => "read customers' phone numbers",
+        "member:phone:read" => "read customers' phone numbers (Whop requires it to list members and payments)",
         "lead:basic:read" => "read leads",
         "access_pass:basic:read" => "read the products payments, promo codes and leads refer to",
         "plan:basic:read" => "read the plans payments refer to",
         "payment:basic:read" => "read payments and refunds",
         "promo_code:basic:read" => "read promo codes",
-        "payment:dispute:read" => "read a payment's disputes (asked by Whop for refunds and retries)",
+        "payment:dispute:read" => "read a payment's disputes (Whop asks for it on refunds and retries)",
         "payment:resolution_center_case:read" => {
-            "read a payment's resolution cases (asked by Whop for refunds and retries)"
+            "read a payment's resolution cases (Whop asks for it on refunds and retries)"
         }
         "member:manage" => "pause, resume, un-cancel, extend and tag memberships",
         "membership:cancel" => "cancel memberships",

@@ -45,9 +45,7 @@ impl Whop {
         self.load_granted().await?;
         let accounts = contract::endpoint(Resource::Accounts.sdk_method())?;
         let version = match self.api.list(accounts, None, Vec::new()).await {
-            Ok(page) => {
-                Ok(format!("{API_VERSION_DATE} accepted ({} business accounts on the first page)", page.items.len()))
-            }
+            Ok(page) => Ok(format!("{API_VERSION_DATE} accepted ({} on the first page of accounts)", page.items.len())),
             Err(error) => Err(format!("{API_VERSION_DATE}: {error}")),
         };
         let version_ok = version.is_ok();
@@ -105,14 +103,17 @@ impl Whop {
         Ok(checks)
     }
 
-    /// The first page of a target's list (one object), as the sync would ask for it.
+    /// The first page of a target's list, asked for as the sync asks for it.
     async fn first_page(&self, target: &Target) -> Result<String, String> {
         let endpoint = contract::endpoint(target.resource.sdk_method()).map_err(|e| e.to_string())?;
         let query = target.query();
         match self.api.list(endpoint, None, query).await {
-            Ok(page) => {
-                Ok(format!("{} answered{}", endpoint.path, if page.items.is_empty() { " (empty)" } else { "" }))
-            }
+            Ok(page) => Ok(format!(
+                "{} answered: {} on the first page{}",
+                endpoint.path,
+                page.items.len(),
+                if page.has_next_page { ", more after it" } else { "" }
+            )),
             Err(error) => {
                 self.note_refusal(&error).await;
                 Err(error.to_string())

@@ -38,7 +38,12 @@ fn open_link_with_second_instance(session: &Session, link: &str) -> Result<()> {
 #[tokio::test]
 #[ignore = "desktop end-to-end: run through `cargo xtask test`"]
 async fn connect_whop_through_a_deep_link_then_sync() -> Result<()> {
-    let sandbox = Sandbox::start(SandboxConfig::with_members(120)).await?;
+    // Two business accounts, and a Whop app that did not declare `promo_code:delete`: the seller
+    // chooses what syncs, and the screen names the missing permission.
+    let declared: Vec<String> =
+        dealdesk_sandbox::contract::all_permissions().into_iter().filter(|p| p != "promo_code:delete").collect();
+    let config = SandboxConfig { businesses: 2, app_permissions: Some(declared), ..SandboxConfig::with_members(120) };
+    let sandbox = Sandbox::start(config).await?;
     let env = [
         ("DEALDESK_WHOP_API_URL", sandbox.api_url()),
         ("DEALDESK_WHOP_OAUTH_URL", sandbox.oauth_url()),
@@ -59,16 +64,43 @@ async fn connect_whop_through_a_deep_link_then_sync() -> Result<()> {
         open_link_with_second_instance(&session, &link)?;
         session.wait_for_text("#whop-status", "Connected as").await?;
 
+        // Right after login: both business accounts, a choice to make, and the missing permission.
+        session.wait_for_text("#whop-choose-businesses", "2 business accounts").await?;
+        session.wait_for_text("#whop-permissions-missing", "promo_code:delete").await?;
+        session.find("#whop-reconnect").await?;
+        let businesses = sandbox.businesses();
+        for (id, _) in &businesses {
+            session.find(&format!("#whop-business-{id}")).await?.click().await?;
+            session.find(&format!(".whop-business[data-account=\"{id}\"][data-selected=\"true\"]")).await?;
+        }
+        session.wait_for_no_text("#whop-connection", "Choose which ones").await?;
+
         session.find("#whop-sync-now").await?.click().await?;
         session.wait_for_text("#whop-history", "done").await?;
-        // One progress row per resource, all finished (rows re-render on every page, so they are
-        // counted in the page rather than held as elements).
+        // One progress row per list: the accounts, then eight lists and the reviews per business,
+        // all finished (rows re-render on every page, so they are counted in the page rather than
+        // held as elements).
         let rows = session
             .js("return document.querySelectorAll('#whop-progress .whop-progress-row[data-done=\"true\"]').length")
             .await?;
-        assert_eq!(rows.as_u64(), Some(10), "finished progress rows");
+        assert_eq!(rows.as_u64(), Some(19), "finished progress rows");
         tokio::time::sleep(Duration::from_millis(500)).await;
         session.screenshot(&screenshot_path("whop.png")).await?;
+
+        // One business's revenue: the filter narrows the table to its products.
+        let all_rows = session.js("return document.querySelectorAll('#whop-revenue .whop-revenue-row').length").await?;
+        let second = &businesses[1].0;
+        session.find(&format!("#whop-business-filter option[value=\"{second}\"]")).await?.click().await?;
+        let mut narrowed = all_rows.clone();
+        for _ in 0..50 {
+            narrowed = session.js("return document.querySelectorAll('#whop-revenue .whop-revenue-row').length").await?;
+            if narrowed != all_rows {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(narrowed.as_u64() < all_rows.as_u64(), "{narrowed} of {all_rows} revenue rows for one business");
+        session.screenshot_element("#whop-permissions", &screenshot_path("whop-permissions.png")).await.ok();
 
         // The people arrived in the CRM.
         let people = run_cli(session.data_path(), &["people", "list", "--limit", "500", "--json"])?;
