@@ -39,7 +39,7 @@ pub enum WhopCommand {
         /// Sync only these business ids (comma-separated)
         #[arg(long, value_delimiter = ',', conflicts_with = "all")]
         select: Option<Vec<String>>,
-        /// Sync every business account
+        /// Sync every business account you have now (one you get later is added by choosing again)
         #[arg(long)]
         all: bool,
         #[arg(long)]
@@ -279,7 +279,7 @@ pub async fn run(app: &App, command: WhopCommand) -> anyhow::Result<()> {
                 if status.choose_businesses {
                     output::line("  choose which to sync: dealdesk-cli whop businesses --select ID (or --all)")?;
                 }
-                let missing = missing_permissions(&status);
+                let missing = status.missing_permissions();
                 if !missing.is_empty() {
                     output::line(format!(
                         "  missing permissions: {} (reconnect with `dealdesk-cli whop login`)",
@@ -367,15 +367,6 @@ pub async fn run(app: &App, command: WhopCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn missing_permissions(status: &dealdesk_model::whop::WhopStatus) -> Vec<String> {
-    status
-        .permissions
-        .iter()
-        .filter(|p| p.state == dealdesk_model::whop::PermissionState::Missing)
-        .map(|p| p.permission.clone())
-        .collect()
 }
 
 fn print_run(run: &SyncRun, json: bool) -> anyhow::Result<()> {

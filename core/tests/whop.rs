@@ -58,7 +58,8 @@ async fn pkce_login_then_full_and_incremental_sync() {
     let status = app.whop().status().await.unwrap();
     let identity = status.identity.expect("identity after login");
     assert!(identity.user_id.starts_with("user_"));
-    assert_eq!(identity.accounts.len(), 1, "the seller's business accounts");
+    assert_eq!(status.businesses.len(), 1, "the seller's business accounts");
+    assert!(status.businesses[0].selected, "the only business syncs without a choice");
 
     let run = app.whop().sync(&no_progress).await.unwrap();
     assert_eq!(run.status, "done");

@@ -434,3 +434,129 @@ fn the_setup_guide_lists_exactly_the_permissions_the_login_asks_for() {
         assert_eq!(asked, expected, "{permission}");
     }
 }
+
+// A database from before: its Whop rows get their business, the seller's own purchases stop
+// counting as revenue, the sync keeps its high-water marks under the new cursors, and operations
+// queued with the old assumptions are mended (the rest of a refund named, a deactivate turned into
+// Whop's DELETE) or stopped with a reason (a promo code "forever").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_from_before_keeps_its_whop_data_and_its_queued_operations_are_mended() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = tempfile::tempdir().unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    for entry in std::fs::read_dir(&source).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.ends_with(".sql") && name.as_str() < "20261206000008" {
+            std::fs::copy(entry.path(), migrations.path().join(&name)).unwrap();
+        }
+    }
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("dealdesk.sqlite3").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::migrate::Migrator::new(migrations.path()).await.unwrap().run(&pool).await.unwrap();
+    let at = "2026-11-01T00:00:00.000000Z";
+    for sql in [
+        format!(
+            "INSERT INTO whop_account (id, title, synced_at, raw) VALUES ('biz_old', 'Old Studio', '{at}', '{{}}')"
+        ),
+        format!(
+            "INSERT INTO whop_product (id, title, synced_at, raw) VALUES ('prod_1', 'Course', '{at}', '{{}}'), ('prod_x', 'Their course', '{at}', '{{}}')"
+        ),
+        format!(
+            "INSERT INTO whop_membership (id, status, synced_at, raw) VALUES
+             ('mem_mine', 'active', '{at}', '{{\"company\":{{\"id\":\"biz_old\"}}}}'),
+             ('mem_bought', 'active', '{at}', '{{\"company\":{{\"id\":\"biz_other\"}}}}')"
+        ),
+        format!(
+            "INSERT INTO whop_payment (id, status, product_id, total_micros, currency, synced_at, raw) VALUES
+             ('pay_mine', 'paid', 'prod_1', 10000000, 'USD', '{at}', '{{\"company\":{{\"id\":\"biz_old\"}}}}'),
+             ('pay_bought', 'paid', 'prod_x', 5000000, 'USD', '{at}', '{{\"company\":{{\"id\":\"biz_other\"}}}}')"
+        ),
+        format!(
+            "INSERT INTO sync_cursor (resource, after_cursor, pass, high_water, last_full_scan_at, updated_at) VALUES
+             ('accounts', NULL, 'incremental', '{at}', '{at}', '{at}'),
+             ('memberships', 'c5', 'rescan', '{at}', '{at}', '{at}'),
+             ('reviews', NULL, 'incremental', '{at}', '{at}', '{at}')"
+        ),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
+    }
+    for (action, record, payload, optimistic, base) in [
+        (
+            "payment.refund",
+            "pay_mine",
+            r#"{"method":"POST","path":"/payments/pay_mine/refund","body":{}}"#,
+            r#"{"refunded_amount":10.0}"#,
+            r#"{"refunded_amount":4.0}"#,
+        ),
+        (
+            "promo_code.deactivate",
+            "promo_1",
+            r#"{"method":"POST","path":"/promo_codes/promo_1/deactivate","body":{}}"#,
+            r#"{"status":"inactive"}"#,
+            r#"{"status":"active"}"#,
+        ),
+        (
+            "promo_code.create",
+            "code:FOREVER",
+            r#"{"method":"POST","path":"/promo_codes","body":{"code":"FOREVER","promo_duration_months":null}}"#,
+            r#"{"code":"FOREVER"}"#,
+            "{}",
+        ),
+    ] {
+        sqlx::query(
+            "INSERT INTO outbox (created_at, updated_at, target, action, record_kind, record_id, payload, optimistic,
+                                 base, summary, idempotency_key, status, next_attempt_at, source)
+             VALUES (?1, ?1, 'whop', ?2, 'whop_payment', ?3, ?4, ?5, ?6, ?2, ?3, 'pending', ?1, 'ui')",
+        )
+        .bind(at)
+        .bind(action)
+        .bind(record)
+        .bind(payload)
+        .bind(optimistic)
+        .bind(base)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+
+    let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+    let config = WhopConfig::for_server("http://127.0.0.1:9/api/v1", "http://127.0.0.1:9/oauth", "app_x");
+    let app =
+        App::open_with(dir.path(), AppOptions { secrets: Some(secrets), whop: Some(config), ai: None, esign: None })
+            .await
+            .unwrap();
+
+    let cursors: Vec<(String, String, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT resource, scope, after_cursor, high_water FROM whop_sync_cursor ORDER BY resource")
+            .fetch_all(app.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        cursors,
+        [
+            ("accounts".to_string(), String::new(), None, Some(at.to_string())),
+            ("memberships".to_string(), "biz_old".to_string(), None, Some(at.to_string())),
+        ],
+        "kept per business, the pass in progress started again, reviews (now per product) forgotten"
+    );
+    assert_eq!(one(&app, "SELECT account_id FROM whop_membership WHERE id = 'mem_bought'").await, "biz_other");
+    assert_eq!(one(&app, "SELECT account_id FROM whop_payment WHERE id = 'pay_mine'").await, "biz_old");
+    let revenue = app.whop().product_revenue(None).await.unwrap();
+    assert_eq!(revenue.iter().map(|r| r.product_id.as_str()).collect::<Vec<_>>(), ["prod_1"], "{revenue:?}");
+    let status = app.whop().status().await.unwrap();
+    assert_eq!(status.businesses.len(), 1);
+    assert!(status.businesses[0].selected && !status.choose_businesses);
+
+    let ops = app.outbox().list(true).await.unwrap();
+    let op = |action: &str| ops.iter().find(|o| o.action == action).unwrap().clone();
+    assert_eq!(op("payment.refund").payload["body"], json!({"partial_amount": 6.0}), "the rest, named");
+    let archive = op("promo_code.deactivate");
+    assert_eq!(
+        (archive.payload["method"].as_str(), archive.payload["path"].as_str()),
+        (Some("DELETE"), Some("/promo_codes/promo_1"))
+    );
+    let forever = op("promo_code.create");
+    assert_eq!(forever.status, OutboxStatus::Failed);
+    assert!(forever.last_error.as_deref().is_some_and(|e| e.contains("months")), "{forever:?}");
+}

@@ -33,7 +33,6 @@ pub struct WhopIdentity {
     pub name: Option<String>,
     pub username: Option<String>,
     pub email: Option<String>,
-    pub accounts: Vec<WhopAccount>,
 }
 
 /// A business account and whether Dealdesk syncs it.
@@ -56,7 +55,7 @@ pub enum PermissionState {
     Granted,
     /// Not granted, or Whop refused a call for lack of it: reconnect and approve it.
     Missing,
-    /// Asked for; Whop's answer did not list what it granted, and nothing was refused yet.
+    /// Asked for at a login from before Dealdesk recorded what Whop grants; nothing refused yet.
     Requested,
     /// Only the Whop actions need it, and they are switched off.
     NotRequested,
@@ -97,6 +96,13 @@ pub struct WhopStatus {
     pub choose_businesses: bool,
     /// Every permission Dealdesk needs, and where each stands.
     pub permissions: Vec<WhopPermission>,
+}
+
+impl WhopStatus {
+    /// The permissions Dealdesk needs and does not have (reconnect to approve them).
+    pub fn missing_permissions(&self) -> Vec<&str> {
+        self.permissions.iter().filter(|p| p.state == PermissionState::Missing).map(|p| p.permission.as_str()).collect()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

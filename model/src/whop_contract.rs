@@ -7,6 +7,24 @@
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+/// The page size where the SDK documents no maximum: Whop's usual one. Dealdesk asks for no more
+/// and the sandbox allows no more.
+pub const UNDOCUMENTED_MAX_FIRST: u32 = 100;
+
+/// The OpenID scopes a login asks for besides the permissions (who signed in).
+pub const OPENID_SCOPES: [&str; 3] = ["openid", "profile", "email"];
+
+static EMBEDDED: LazyLock<Result<WhopContract, String>> = LazyLock::new(|| {
+    WhopContract::parse(include_str!("../../tests/specs/whop/contract.json")).map_err(|e| e.to_string())
+});
+
+/// The contract of the pinned version, embedded at build time (parsed on first use; a unit test
+/// proves it parses).
+pub fn embedded() -> Result<&'static WhopContract, String> {
+    EMBEDDED.as_ref().map_err(|e| format!("tests/specs/whop/contract.json is unreadable: {e}"))
+}
 
 /// The extract of one pinned API version.
 #[derive(Debug, Clone, Deserialize)]
@@ -96,7 +114,7 @@ impl Endpoint {
         self.query.contains_key(param)
     }
 
-    /// The params that must be present (query and body), sorted.
+    /// The params that must be present: the query's, then the body's.
     pub fn required(&self) -> impl Iterator<Item = &str> {
         self.query.iter().chain(&self.body).filter(|(_, p)| p.required).map(|(name, _)| name.as_str())
     }
@@ -116,6 +134,13 @@ mod tests {
                   "permissions":[],"query":{"account_id":{"required":true},"first":{"required":false}},"body":{}}]}"#,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn the_embedded_contract_parses() {
+        let c = embedded().unwrap();
+        assert_eq!(c.api_version_date, "2026-07-20");
+        assert_eq!(c.provenance.package, "@whop/sdk");
     }
 
     #[test]

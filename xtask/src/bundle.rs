@@ -42,9 +42,7 @@ pub fn tauri_cli(root: &Path) -> Result<PathBuf> {
         eprintln!("bundle: tauri-cli {version} present");
         return Ok(cli);
     }
-    if tool_path("npm").is_none() {
-        setup::apt_install(&["nodejs", "npm"])?;
-    }
+    setup::node()?;
     std::fs::create_dir_all(&tools)?;
     eprintln!("bundle: installing @tauri-apps/cli@{version} into {}", tools.display());
     run_cmd(

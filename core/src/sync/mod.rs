@@ -679,8 +679,19 @@ impl Outbox {
                         .await?;
                     tracing::info!(id = op.id, action = %op.action, "outbox: its key expired and it did not take effect; a new key");
                 }
+                // A read that fails as a write would: the same outcome (a 403 or 4xx will not go
+                // away by retrying; the network, the session and 5xx will).
                 Err(error @ crate::whop::WhopError::Api { status: 404, .. }) => {
                     return Ok(Delivery::from_whop(WriteOutcome::NotFound(error), attempts));
+                }
+                Err(error @ crate::whop::WhopError::Forbidden(_)) => {
+                    self.whop.note_refusal(&error).await;
+                    return Ok(Delivery::from_whop(WriteOutcome::Rejected(error), attempts));
+                }
+                Err(
+                    error @ (crate::whop::WhopError::Api { status: 400..=499, .. } | crate::whop::WhopError::Config(_)),
+                ) if !matches!(error, crate::whop::WhopError::Api { status: 401 | 408 | 409 | 429, .. }) => {
+                    return Ok(Delivery::from_whop(WriteOutcome::Rejected(error), attempts));
                 }
                 Err(error) => return Ok(Delivery::from_whop(WriteOutcome::Retry { wait: None, error }, attempts)),
             }

@@ -33,6 +33,10 @@ const MAX_FREE_DAYS: u32 = 1095;
 const MAX_PROMO_MONTHS: u32 = 36;
 /// How long Whop keeps an idempotency key.
 pub const IDEMPOTENCY_WINDOW: Duration = Duration::from_secs(24 * 3600);
+/// The version operations were built for before each recorded its own: the pin of that day.
+const LEGACY_API_VERSION: &str = "2026-07-20";
+/// How far clocks (Dealdesk's and Whop's) may differ when Whop's times are compared with ours.
+const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 /// A key this close to the end of its window is treated as gone (clocks differ; a send takes time).
 const KEY_MARGIN: Duration = Duration::from_secs(3600);
 
@@ -73,6 +77,19 @@ async fn effective(
     let ops = open.get(id).map(Vec::as_slice).unwrap_or_default();
     let (shown, _) = outbox::overlay(&remote, ops)?;
     Ok(shown)
+}
+
+/// Money as Whop writes it (a number in major units, or its text) in micros.
+fn money_value(value: &Value) -> Option<i64> {
+    money(&json!({ "v": value }), "v")
+}
+
+/// A timestamp at or after another (both as Whop or Dealdesk write them).
+fn later_or_same(now: &Value, wanted: &Value) -> bool {
+    match (now.as_str().map(time::parse), wanted.as_str().map(time::parse)) {
+        (Some(Ok(now)), Some(Ok(wanted))) => now >= wanted,
+        _ => false,
+    }
 }
 
 fn base_of(current: &Value, fields: &Map<String, Value>) -> Map<String, Value> {
@@ -381,17 +398,6 @@ impl Whop {
                 "a promo code lasts 1 to {MAX_PROMO_MONTHS} billing months (Whop's API has no \"forever\")"
             )));
         }
-        let taken: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM whop_promo_code WHERE upper(code) = ?1
-             UNION ALL SELECT 1 FROM outbox WHERE record_kind = 'whop_promo_code' AND record_id = 'code:' || ?1
-               AND status IN ('pending', 'in_flight', 'conflict') LIMIT 1",
-        )
-        .bind(&code)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if taken.is_some() {
-            return Err(invalid(format!("the promo code {code} already exists")));
-        }
         let chosen = match businesses::chosen(&self.store).await? {
             businesses::Chosen::These(list) => list,
             businesses::Chosen::Undecided => Vec::new(),
@@ -403,6 +409,21 @@ impl Whop {
             (None, []) => return Err(invalid("no Whop business is synced yet: connect Whop and choose a business")),
             (None, _) => return Err(invalid("choose which business the promo code is for")),
         };
+        // Codes are unique within a business (Whop matches them ignoring case at checkout).
+        let record_id = format!("code:{company_id}:{code}");
+        let taken: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM whop_promo_code WHERE upper(code) = ?1 AND coalesce(account_id, ?2) = ?2
+             UNION ALL SELECT 1 FROM outbox WHERE record_kind = 'whop_promo_code' AND record_id = ?3
+               AND status IN ('pending', 'in_flight', 'conflict') LIMIT 1",
+        )
+        .bind(&code)
+        .bind(&company_id)
+        .bind(&record_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if taken.is_some() {
+            return Err(invalid(format!("the promo code {code} already exists")));
+        }
         let promo_type = match new.promo_type {
             PromoType::Percentage => "percentage",
             PromoType::FlatAmount => "flat_amount",
@@ -412,7 +433,7 @@ impl Whop {
             target: TARGET,
             action: "promo_code.create",
             record_kind: "whop_promo_code",
-            record_id: format!("code:{code}"),
+            record_id,
             payload: request(
                 "POST",
                 "/promo_codes".into(),
@@ -448,7 +469,7 @@ impl Whop {
         }
         let body = payload.get("body").cloned().filter(|b| !b.is_null());
         // Operations queued before versions were recorded were built for the pin of their day.
-        let api_version = payload.get("api_version").and_then(Value::as_str).unwrap_or(API_VERSION_DATE).to_string();
+        let api_version = payload.get("api_version").and_then(Value::as_str).unwrap_or(LEGACY_API_VERSION).to_string();
         let request = WriteRequest {
             method,
             path: path.to_string(),
@@ -482,16 +503,17 @@ impl Whop {
         match action {
             "payment.refund" => {
                 let payment = retrieve("payments.retrieve", format!("/payments/{record_id}")).await?;
-                let wanted = optimistic.get("refunded_amount").and_then(|v| money(&json!({"x": v}), "x"));
+                let wanted = optimistic.get("refunded_amount").and_then(money_value);
                 let refunded = money(&payment, "refunded_amount").unwrap_or(0);
                 // Refunded at least as much as this refund was to bring it to: never refund twice.
                 Ok(wanted.is_some_and(|w| refunded >= w).then_some(payment))
             }
             "payment.retry" => {
                 let payment = retrieve("payments.retrieve", format!("/payments/{record_id}")).await?;
+                // Any attempt from about when the key went out counts: a charge is never repeated.
                 let attempted = super::resources::timestamp(&payment, "last_payment_attempt")
                     .and_then(|t| time::parse(&t).ok())
-                    .is_some_and(|t| t >= first_sent);
+                    .is_some_and(|t| t >= first_sent - CLOCK_SKEW);
                 let paid = text(&payment, "status").as_deref() == Some("paid");
                 Ok((paid || attempted).then_some(payment))
             }
@@ -520,7 +542,13 @@ impl Whop {
             _ if action.starts_with("membership.") => {
                 let membership = retrieve("memberships.retrieve", format!("/memberships/{record_id}")).await?;
                 let applied = !optimistic.is_empty()
-                    && optimistic.iter().all(|(k, v)| membership.get(k).is_some_and(|now| same_value(now, v)));
+                    && optimistic.iter().all(|(k, v)| match (k.as_str(), membership.get(k)) {
+                        // Free days push the renewal at least this far; a renewal since moves it
+                        // further. Either way the days are not added a second time.
+                        ("renewal_period_end", Some(now)) => later_or_same(now, v),
+                        (_, Some(now)) => same_value(now, v),
+                        (_, None) => false,
+                    });
                 Ok(applied.then_some(membership))
             }
             _ => Ok(None),

@@ -33,10 +33,23 @@ pub(crate) async fn known(store: &Store) -> Result<Vec<Business>, WhopError> {
     Ok(rows.into_iter().map(|(id, title)| Business { title: title.unwrap_or_else(|| id.clone()), id }).collect())
 }
 
-/// The businesses to sync: the stored choice (of those still known), or the only one.
+/// The businesses to sync: the stored choice (of those still known), or the only one. A seller
+/// who syncs one business and gains a second keeps syncing the first: with no stored choice, the
+/// businesses that were synced before become it.
 pub(crate) async fn chosen(store: &Store) -> Result<Chosen, WhopError> {
     let known = known(store).await?;
-    let selection: Option<Vec<String>> = store.setting(BUSINESSES_SETTING).await?;
+    let mut selection: Option<Vec<String>> = store.setting(BUSINESSES_SETTING).await?;
+    if selection.is_none() && known.len() > 1 {
+        let synced: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT account_id FROM whop_sync_cursor WHERE account_id != '' ORDER BY account_id",
+        )
+        .fetch_all(store.pool())
+        .await?;
+        if !synced.is_empty() {
+            store.set_setting(BUSINESSES_SETTING, &synced).await?;
+            selection = Some(synced);
+        }
+    }
     Ok(match selection {
         Some(ids) => Chosen::These(known.into_iter().filter(|b| ids.contains(&b.id)).collect()),
         None if known.len() <= 1 => Chosen::These(known),
@@ -58,17 +71,14 @@ pub(crate) async fn select(store: &Store, ids: &[String]) -> Result<(), WhopErro
         )));
     }
     let mut ids = ids.to_vec();
+    ids.sort();
     ids.dedup();
     store.set_setting(BUSINESSES_SETTING, &ids).await?;
     Ok(())
 }
 
-/// The businesses as Settings lists them, with what the last syncs of each found.
-pub(crate) async fn views(store: &Store) -> Result<Vec<WhopBusiness>, WhopError> {
-    let chosen = match chosen(store).await? {
-        Chosen::These(list) => list.into_iter().map(|b| b.id).collect(),
-        Chosen::Undecided => Vec::new(),
-    };
+/// The businesses as Settings lists them, with what the last syncs of each chosen one found.
+pub(crate) async fn views(store: &Store, chosen: &[String]) -> Result<Vec<WhopBusiness>, WhopError> {
     let errors: Vec<(String, String)> = sqlx::query_as(
         "SELECT account_id, last_error FROM whop_sync_cursor WHERE last_error IS NOT NULL AND account_id != ''
          ORDER BY updated_at DESC",
@@ -95,7 +105,7 @@ pub(crate) async fn views(store: &Store) -> Result<Vec<WhopBusiness>, WhopError>
         .into_iter()
         .map(|b| WhopBusiness {
             selected: chosen.contains(&b.id),
-            last_error: last_error.remove(&b.id),
+            last_error: if chosen.contains(&b.id) { last_error.remove(&b.id) } else { None },
             memberships: memberships.get(&b.id).copied().unwrap_or(0),
             payments: payments.get(&b.id).copied().unwrap_or(0),
             id: b.id,

@@ -5,18 +5,8 @@
 
 use super::WhopError;
 use dealdesk_model::whop_contract::{Endpoint, WhopContract};
+pub use dealdesk_model::whop_contract::{OPENID_SCOPES, UNDOCUMENTED_MAX_FIRST};
 use std::collections::BTreeSet;
-use std::sync::LazyLock;
-
-static CONTRACT: LazyLock<Result<WhopContract, String>> = LazyLock::new(|| {
-    WhopContract::parse(include_str!("../../../tests/specs/whop/contract.json")).map_err(|e| e.to_string())
-});
-
-/// The page size where the SDK documents no maximum: Whop's usual one, and the sandbox's limit.
-pub const UNDOCUMENTED_MAX_FIRST: u32 = 100;
-
-/// The OpenID scopes every login asks for (userinfo: who signed in).
-pub const OPENID_SCOPES: [&str; 3] = ["openid", "profile", "email"];
 
 /// What the sync reads: the lists, in the order a run takes them.
 pub const SYNC_READS: [&str; 10] = [
@@ -51,7 +41,7 @@ pub const ACTION_CALLS: [&str; 13] = [
 ];
 
 pub fn contract() -> Result<&'static WhopContract, WhopError> {
-    CONTRACT.as_ref().map_err(|e| WhopError::Config(format!("the embedded Whop contract is unreadable: {e}")))
+    dealdesk_model::whop_contract::embedded().map_err(WhopError::Config)
 }
 
 /// The endpoint of an SDK method Dealdesk calls.
@@ -63,7 +53,7 @@ pub fn endpoint(sdk_method: &str) -> Result<&'static Endpoint, WhopError> {
 
 /// The page size to ask an endpoint for: the configured one, capped by the endpoint's maximum.
 pub fn page_size(endpoint: &Endpoint, configured: u32) -> u32 {
-    configured.clamp(1, endpoint.max_first.unwrap_or(UNDOCUMENTED_MAX_FIRST))
+    configured.clamp(1, endpoint.max_first.unwrap_or(UNDOCUMENTED_MAX_FIRST).max(1))
 }
 
 /// The permissions the given SDK methods need, together.

@@ -272,7 +272,7 @@ impl Whop {
         let result = self.auth.complete_login(callback).await;
         self.events.emit(CoreEvent::WhopChanged);
         let grant = result?;
-        let record = PermissionRecord { requested: grant.requested, granted: grant.granted, refused: Vec::new() };
+        let record = PermissionRecord { requested: grant.requested, granted: Some(grant.granted), refused: Vec::new() };
         self.set_setting(PERMISSIONS_SETTING, &record).await?;
         self.api.set_granted(record.granted_set());
         match self.fetch_identity().await {
@@ -283,9 +283,10 @@ impl Whop {
         self.status().await
     }
 
-    /// What the last login was granted and what Whop refused since.
+    /// What the last login was granted and what Whop refused since (a connection from before
+    /// this was recorded asked for the old read scopes).
     async fn permission_record(&self) -> Result<PermissionRecord, WhopError> {
-        Ok(self.setting::<PermissionRecord>(PERMISSIONS_SETTING).await?.unwrap_or_default())
+        Ok(self.setting::<PermissionRecord>(PERMISSIONS_SETTING).await?.unwrap_or_else(PermissionRecord::legacy))
     }
 
     /// Tells the client what the token may do (read before each run: another process may have
@@ -448,40 +449,41 @@ impl Whop {
         }
         let user_id = resources::text(&body, "sub")
             .ok_or_else(|| WhopError::Decode { url: url.clone(), message: "userinfo has no `sub`".into() })?;
+        // The business accounts, right away (a sync may be running: its cursors are not shared).
         let seller = Seller { user_id: Some(user_id.clone()) };
-        let accounts = match sync::sync_resource(
+        let _one_at_a_time = self.sync_lock.lock().await;
+        let accounts = Target::accounts();
+        if let Err(error) = sync::sync_resource(
             self.store.clone(),
             &self.api,
-            &Target::accounts(),
+            &accounts,
             &seller,
             self.config.rescan_interval,
             &mut |_| {},
         )
         .await
         {
-            Ok(_) => businesses::known(&self.store)
-                .await?
-                .into_iter()
-                .map(|b| WhopAccount { id: b.id, title: b.title })
-                .collect(),
-            Err(error) => {
-                tracing::warn!(%error, "whop: cannot list the user's business accounts");
-                Vec::new()
-            }
-        };
+            tracing::warn!(%error, "whop: cannot list the user's business accounts");
+        }
         Ok(WhopIdentity {
             user_id,
             name: resources::text(&body, "name"),
             username: resources::text(&body, "preferred_username"),
             email: resources::text(&body, "email"),
-            accounts,
         })
     }
 
-    /// Revokes and deletes the tokens. Synced data stays (it is the user's CRM now).
+    /// Revokes and deletes the tokens, and forgets who signed in, what they granted and which of
+    /// their businesses sync (the next login may be someone else). Synced data stays (it is the
+    /// user's CRM now).
     pub async fn logout(&self) -> Result<(), WhopError> {
         self.auth.logout().await?;
-        sqlx::query("DELETE FROM setting WHERE key = ?").bind(IDENTITY_SETTING).execute(self.store.pool()).await?;
+        sqlx::query("DELETE FROM setting WHERE key IN (?, ?, ?)")
+            .bind(IDENTITY_SETTING)
+            .bind(PERMISSIONS_SETTING)
+            .bind(businesses::BUSINESSES_SETTING)
+            .execute(self.store.pool())
+            .await?;
         self.events.emit(CoreEvent::WhopChanged);
         Ok(())
     }
@@ -490,6 +492,12 @@ impl Whop {
         let settings = self.settings().await?;
         let connected = self.auth.stored_tokens()?.is_some();
         let identity = if connected { self.setting::<WhopIdentity>(IDENTITY_SETTING).await? } else { None };
+        let chosen = match businesses::chosen(&self.store).await? {
+            businesses::Chosen::These(list) => list.into_iter().map(|b| b.id).collect(),
+            businesses::Chosen::Undecided => Vec::new(),
+        };
+        // Errors of businesses that no longer sync are history, not news.
+        let scopes = serde_json::to_string(&chosen).unwrap_or_else(|_| "[]".into());
         let mut resources = Vec::with_capacity(Resource::ALL.len());
         for resource in Resource::ALL {
             let rows: i64 =
@@ -501,10 +509,13 @@ impl Whop {
                 "SELECT max(after_cursor IS NOT NULL) AS resuming, max(high_water) AS high_water,
                         min(last_full_scan_at) AS last_full_scan_at,
                         (SELECT last_error FROM whop_sync_cursor e WHERE e.resource = c.resource
-                           AND e.last_error IS NOT NULL ORDER BY e.updated_at DESC LIMIT 1) AS last_error
-                 FROM whop_sync_cursor c WHERE resource = ? GROUP BY resource",
+                           AND e.last_error IS NOT NULL
+                           AND (e.account_id = '' OR e.account_id IN (SELECT value FROM json_each(?2)))
+                         ORDER BY e.updated_at DESC LIMIT 1) AS last_error
+                 FROM whop_sync_cursor c WHERE resource = ?1 GROUP BY resource",
             )
             .bind(resource.name())
+            .bind(&scopes)
             .fetch_optional(self.store.pool())
             .await?;
             let cursor = cursor.unwrap_or_default();
@@ -521,7 +532,7 @@ impl Whop {
         let count = |name: &str| resources.iter().find(|r| r.resource == name).map_or(0, |r| r.rows);
         let totals =
             WhopTotals { people: people as u64, memberships: count("memberships"), payments: count("payments") };
-        let businesses = businesses::views(&self.store).await?;
+        let businesses = businesses::views(&self.store, &chosen).await?;
         let choose_businesses = businesses.len() > 1 && businesses.iter().all(|b| !b.selected);
         let permissions =
             if connected { self.permission_record().await?.view(settings.actions_enabled)? } else { Vec::new() };
@@ -585,20 +596,25 @@ impl Whop {
         let seller =
             Seller { user_id: self.setting::<WhopIdentity>(IDENTITY_SETTING).await?.map(|identity| identity.user_id) };
         let mut run = RunState::default();
-        let mut steps = 1u32;
-
+        let per_business = Resource::PER_BUSINESS.len() as u32 + 1;
+        let chosen = |store: Store| async move {
+            Ok::<_, WhopError>(match businesses::chosen(&store).await? {
+                businesses::Chosen::These(list) => list,
+                businesses::Chosen::Undecided => Vec::new(),
+            })
+        };
+        // The steps as far as known before the accounts are read (the progress must not look
+        // finished after its first step).
+        let expected = 1 + chosen(self.store.clone()).await?.len() as u32 * per_business;
         let accounts = Target::accounts();
-        if let Err(stop) = self.sync_step(&accounts, None, (1, steps), &seller, &mut run, on_progress).await {
+        if let Err(stop) = self.sync_step(&accounts, None, (1, expected), &seller, &mut run, on_progress).await {
             return self.finish_run(run_id, run, Some(stop)).await;
         }
-        let chosen = match businesses::chosen(&self.store).await? {
-            businesses::Chosen::These(list) => list,
-            businesses::Chosen::Undecided => {
-                tracing::info!("whop: several business accounts and none chosen; only the accounts list synced");
-                Vec::new()
-            }
-        };
-        steps += chosen.len() as u32 * (Resource::PER_BUSINESS.len() as u32 + 1);
+        let chosen = chosen(self.store.clone()).await?;
+        if chosen.is_empty() {
+            tracing::info!("whop: no business account to sync (none, or several and none chosen)");
+        }
+        let steps = 1 + chosen.len() as u32 * per_business;
         let mut step = 1u32;
         for business in &chosen {
             let mut reachable = true;
@@ -612,8 +628,11 @@ impl Whop {
                     .sync_step(&target, Some(&business.title), (step, steps), &seller, &mut run, on_progress)
                     .await
                 {
-                    Ok(Some(WhopError::Forbidden(refusal))) if refusal.access_lost() => {
-                        // Every permission is there: the account lost access to this business.
+                    // The business's first list refused with every permission granted: the account
+                    // lost access to it, and its other lists would be refused too.
+                    Ok(Some(WhopError::Forbidden(refusal)))
+                        if refusal.access_lost() && resource == Resource::PER_BUSINESS[0] =>
+                    {
                         reachable = false;
                     }
                     Ok(_) => {}
@@ -695,7 +714,9 @@ impl Whop {
             }
             Err(error) => {
                 tracing::warn!(resource = resource.name(), scope = %target.scope, %error, "whop: a list did not sync");
-                run.add(ResourceCount { resource: resource.name().into(), errors: 1, ..Default::default() });
+                let failed = ResourceCount { resource: resource.name().into(), errors: 1, ..Default::default() };
+                report(&failed, true);
+                run.add(failed);
                 let stops = error.is_transient()
                     || matches!(
                         error,
@@ -779,7 +800,7 @@ impl Whop {
         let mut conn = pool.acquire().await?;
         let memberships: Vec<MembershipRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{MEMBERSHIP_VIEW_SELECT} WHERE m.user_id IN (SELECT value FROM json_each(?1))
-               AND (?2 IS NULL OR m.account_id = ?2) ORDER BY m.created_at DESC"
+               AND (?2 IS NULL AND (m.account_id IS NULL OR m.account_id IN (SELECT id FROM whop_account)) OR m.account_id = ?2) ORDER BY m.created_at DESC"
         )))
         .bind(&users)
         .bind(business)
@@ -791,7 +812,7 @@ impl Whop {
                     coalesce(p.title, json_extract(y.raw, '$.product.title')) AS product,
                     coalesce(y.paid_at, y.created_at) AS paid_at
              FROM whop_payment y LEFT JOIN whop_product p ON p.id = y.product_id
-             WHERE y.user_id IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR y.account_id = ?2)
+             WHERE y.user_id IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL AND (y.account_id IS NULL OR y.account_id IN (SELECT id FROM whop_account)) OR y.account_id = ?2)
              ORDER BY y.created_at DESC LIMIT 20",
         )
         .bind(&users)
@@ -803,7 +824,7 @@ impl Whop {
         drop(conn);
         let payment_count: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM whop_payment WHERE user_id IN (SELECT value FROM json_each(?1))
-               AND (?2 IS NULL OR account_id = ?2)",
+               AND (?2 IS NULL AND (account_id IS NULL OR account_id IN (SELECT id FROM whop_account)) OR account_id = ?2)",
         )
         .bind(&users)
         .bind(business)
@@ -812,7 +833,7 @@ impl Whop {
         let ltv: Vec<(String, i64)> = sqlx::query_as(
             "SELECT upper(coalesce(currency, 'USD')), sum(coalesce(total_micros, 0) - coalesce(refunded_micros, 0))
              FROM whop_payment WHERE user_id IN (SELECT value FROM json_each(?1)) AND status = 'paid'
-               AND (?2 IS NULL OR account_id = ?2)
+               AND (?2 IS NULL AND (account_id IS NULL OR account_id IN (SELECT id FROM whop_account)) OR account_id = ?2)
              GROUP BY 1 ORDER BY 1",
         )
         .bind(&users)
@@ -991,7 +1012,8 @@ impl Whop {
             "SELECT y.account_id, y.product_id, p.title, upper(coalesce(y.currency, 'USD')),
                     sum(coalesce(y.total_micros, 0) - coalesce(y.refunded_micros, 0)), count(*)
              FROM whop_payment y LEFT JOIN whop_product p ON p.id = y.product_id
-             WHERE y.status = 'paid' AND y.product_id IS NOT NULL AND (?1 IS NULL OR y.account_id = ?1)
+             WHERE y.status = 'paid' AND y.product_id IS NOT NULL
+               AND (?1 IS NULL AND (y.account_id IS NULL OR y.account_id IN (SELECT id FROM whop_account)) OR y.account_id = ?1)
              GROUP BY y.account_id, y.product_id, 4 ORDER BY 5 DESC",
         )
         .bind(business)

@@ -75,9 +75,8 @@ struct PendingLogin {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginGrant {
     pub requested: Vec<String>,
-    /// The token response's `scope`; `None` when Whop did not say (RFC 6749 §5.1: then the
-    /// requested scopes were granted).
-    pub granted: Option<Vec<String>>,
+    /// The token response's `scope`, or what was requested when it lists none.
+    pub granted: Vec<String>,
 }
 
 /// A login waiting for its redirect.
@@ -210,7 +209,11 @@ impl Auth {
         }
         self.store_tokens(&response, None)?;
         tracing::info!("whop: signed in");
-        let granted = response.scopes().map(|scopes| scopes.iter().map(|s| s.to_string()).collect());
+        // RFC 6749 §5.1: a token response lists its scope when it differs from the request.
+        let granted = match response.scopes() {
+            Some(scopes) => scopes.iter().map(|s| s.to_string()).collect(),
+            None => login.scopes.clone(),
+        };
         Ok(LoginGrant { requested: login.scopes, granted })
     }
 

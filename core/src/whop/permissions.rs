@@ -10,11 +10,28 @@ use std::collections::BTreeSet;
 
 pub(crate) const PERMISSIONS_SETTING: &str = "whop.permissions";
 
+/// What logins asked for before Dealdesk recorded what Whop grants (read permissions only; some
+/// lists now need more, and every action does).
+const LEGACY_SCOPES: [&str; 11] = [
+    "openid",
+    "profile",
+    "email",
+    "company:basic:read",
+    "access_pass:basic:read",
+    "plan:basic:read",
+    "member:basic:read",
+    "member:email:read",
+    "payment:basic:read",
+    "promo_code:basic:read",
+    "lead:basic:read",
+];
+
 /// What the last login asked for and got, and what Whop refused since.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct PermissionRecord {
     pub requested: Vec<String>,
-    /// The token response's `scope`; `None` when Whop did not list it.
+    /// What the token may do: the token response's `scope`, or what was asked for when it lists
+    /// none (RFC 6749 §5.1). `None` only for a login from before this was recorded.
     pub granted: Option<Vec<String>>,
     /// Permissions a 403 named (or, when nothing says what was granted, the ones the refused call
     /// needs). A new login clears them.
@@ -23,17 +40,28 @@ pub(crate) struct PermissionRecord {
 }
 
 impl PermissionRecord {
-    /// What the token may do, when Whop said: the granted scopes less those refused since.
+    /// A connection made before Dealdesk recorded permissions: it asked for the old read scopes,
+    /// and what Whop granted is not known.
+    pub fn legacy() -> PermissionRecord {
+        PermissionRecord {
+            requested: LEGACY_SCOPES.iter().map(|s| s.to_string()).collect(),
+            granted: None,
+            refused: Vec::new(),
+        }
+    }
+
+    /// What the token may do, when known: the granted scopes less those refused since.
     pub fn granted_set(&self) -> Option<BTreeSet<String>> {
         let refused: BTreeSet<&String> = self.refused.iter().collect();
         self.granted.as_ref().map(|g| g.iter().filter(|p| !refused.contains(p)).cloned().collect())
     }
 
-    /// Notes a 403: its missing permissions, or all the call needs when nothing says which.
-    /// Answers whether anything new was learnt.
+    /// Notes a 403 that names permissions known to be missing (a 403 of an account that lost
+    /// access, or one nothing explains, says nothing about permissions). Answers whether anything
+    /// new was learnt.
     pub fn note_refusal(&mut self, error: &WhopError) -> bool {
         let WhopError::Forbidden(refusal) = error else { return false };
-        let named: &[String] = refusal.missing.as_deref().unwrap_or(&refusal.required);
+        let Some(named) = refusal.missing.as_deref() else { return false };
         let before = self.refused.len();
         for permission in named {
             if !self.refused.contains(permission) {
@@ -103,10 +131,16 @@ mod tests {
 
         assert!(record.note_refusal(&forbidden(Some(vec!["plan:basic:read"]))));
         assert!(!record.note_refusal(&forbidden(Some(vec!["plan:basic:read"]))), "nothing new");
+        assert!(!record.note_refusal(&forbidden(None)), "an unexplained 403 names nothing");
         assert_eq!(missing(&record.view(false).unwrap()), ["plan:basic:read"]);
         assert!(!record.granted_set().unwrap().contains("plan:basic:read"));
 
-        let unknown = PermissionRecord { requested: reads, granted: None, refused: Vec::new() };
-        assert_eq!(state(&unknown.view(false).unwrap(), "member:basic:read"), PermissionState::Requested);
+        // A connection from before: the old read scopes were asked for, the rest never was.
+        let legacy = PermissionRecord::legacy().view(true).unwrap();
+        assert_eq!(state(&legacy, "member:basic:read"), PermissionState::Requested);
+        assert_eq!(state(&legacy, "openid"), PermissionState::Requested);
+        assert_eq!(state(&legacy, "member:phone:read"), PermissionState::Missing);
+        assert_eq!(state(&legacy, "payment:manage"), PermissionState::Missing);
+        let _ = reads;
     }
 }

@@ -70,7 +70,8 @@ async fn connect_whop_through_a_deep_link_then_sync() -> Result<()> {
         session.find("#whop-reconnect").await?;
         let businesses = sandbox.businesses();
         for (id, _) in &businesses {
-            session.find(&format!("#whop-business-{id}")).await?.click().await?;
+            // The boxes wait while a choice is saved.
+            session.find(&format!("#whop-business-{id}:not([disabled])")).await?.click().await?;
             session.find(&format!(".whop-business[data-account=\"{id}\"][data-selected=\"true\"]")).await?;
         }
         session.wait_for_no_text("#whop-connection", "Choose which ones").await?;

@@ -13,26 +13,22 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+pub use dealdesk_model::whop_contract::UNDOCUMENTED_MAX_FIRST;
 use dealdesk_model::whop_contract::{Endpoint, WhopContract};
 use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::api::{ApiError, bearer};
 
-static CONTRACT: LazyLock<WhopContract> = LazyLock::new(|| {
-    // Embedded at build time and parsed by this crate's tests, so a bad file never reaches a run.
+static CONTRACT: LazyLock<&'static WhopContract> = LazyLock::new(|| {
+    // Embedded at build time and parsed by the model's tests, so a bad file never reaches a run.
     #[allow(clippy::expect_used)]
-    WhopContract::parse(include_str!("../../specs/whop/contract.json"))
-        .expect("tests/specs/whop/contract.json is not a contract: run node tests/whop-sdk/extract.mjs")
+    dealdesk_model::whop_contract::embedded().expect("run node tests/whop-sdk/extract.mjs")
 });
 
 pub fn contract() -> &'static WhopContract {
     &CONTRACT
 }
-
-/// The page size the sandbox allows where the SDK documents no maximum (Whop's usual one). A
-/// client that needs more must say so in the contract, not find out in production.
-pub const UNDOCUMENTED_MAX_FIRST: u32 = 100;
 /// The page size when a list request names none.
 pub const DEFAULT_FIRST: usize = 10;
 

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::data::{SELLER_EMAIL, SELLER_NAME, SELLER_USERNAME};
 use crate::{APP_REDIRECT_URI, AppState, Shared};
+use dealdesk_model::whop_contract::OPENID_SCOPES;
 
 /// Authorization codes live 10 minutes (Whop's documented lifetime).
 const CODE_TTL_MS: i64 = 600_000;
@@ -161,7 +162,7 @@ fn id_token(s: &Shared, now_ms: i64, nonce: Option<String>) -> String {
 pub fn mint_direct_token(s: &Shared, permissions: &[String]) -> String {
     let now = s.now_ms();
     let mut st = s.oauth();
-    let scope = ["openid", "profile", "email"].iter().map(|x| x.to_string()).chain(permissions.iter().cloned());
+    let scope = OPENID_SCOPES.iter().map(|x| x.to_string()).chain(permissions.iter().cloned());
     let scope: Vec<String> = scope.collect();
     let body = issue(s, &mut st, "direct", &scope.join(" "), None, now);
     body["access_token"].as_str().unwrap_or_default().to_string()
@@ -171,12 +172,11 @@ pub fn mint_direct_token(s: &Shared, permissions: &[String]) -> String {
 /// (`SandboxConfig::app_permissions`, as declared on the app's Permissions tab at Whop). Whop
 /// gives an app nothing it did not declare; the token response's `scope` says what was granted.
 fn granted_scope(s: &Shared, requested: &str) -> String {
-    let oidc = ["openid", "profile", "email"];
     requested
         .split(' ')
         .filter(|x| !x.is_empty())
         .filter(|x| {
-            oidc.contains(x)
+            OPENID_SCOPES.contains(x)
                 || match &s.config.app_permissions {
                     Some(allowed) => allowed.iter().any(|a| a == x),
                     None => crate::contract::all_permissions().contains(*x),

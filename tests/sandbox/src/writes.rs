@@ -569,8 +569,9 @@ pub async fn create_promo_code(State(s): State<AppState>, req: WriteReq) -> Resp
         let expires_at = optional_time(body, "expires_at")?;
         let one_per_customer = optional_bool(body, "one_per_customer")?.unwrap_or(false);
         let churned_users_only = optional_bool(body, "churned_users_only")?.unwrap_or(false);
-        // Codes are matched ignoring case at checkout, so they are unique that way too.
-        if data.promo_codes.iter().any(|p| p.code.eq_ignore_ascii_case(code)) {
+        // Codes are matched ignoring case at checkout, so they are unique that way too, within a
+        // business.
+        if data.promo_codes.iter().any(|p| p.code.eq_ignore_ascii_case(code) && p.biz == Some(business)) {
             return Err(ApiError::unprocessable("promo_code_taken", format!("The promo code {code} already exists")));
         }
         let promo = PromoCode {

@@ -244,7 +244,10 @@ async fn docusign_login_create_poll_complete_download() {
     let signers = &recipients.json["signers"];
     assert_eq!((signers[0]["status"].as_str(), signers[1]["status"].as_str()), (Some("completed"), Some("sent")));
     assert!(signers[0]["signedDateTime"].is_string() && signers[1].get("signedDateTime").is_none());
+    // The mark falls strictly between the earlier changes and the next one (times have ms steps).
+    std::thread::sleep(std::time::Duration::from_millis(5));
     let mark = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    std::thread::sleep(std::time::Duration::from_millis(5));
     assert_eq!(sb.esign_advance(&id).as_deref(), Some("completed"));
     assert_eq!(sb.esign_advance(&id), None);
     assert_eq!(sb.esign_status(&id).as_deref(), Some("completed"));

@@ -40,18 +40,14 @@ fn task_list(tasks: &[Task], empty: &str) -> Html {
 #[function_component(WhopDashboard)]
 fn whop_dashboard() -> Html {
     let businesses = crate::pages::whop::use_synced_businesses();
-    let business = use_state(|| None::<String>);
+    let (business, on_change) = crate::pages::whop::use_business_filter(&businesses);
     if businesses.is_empty() {
         return html! {};
     }
-    let on_change = {
-        let business = business.clone();
-        Callback::from(move |value: Option<String>| business.set(value))
-    };
     html! {
         <div class="dashboard-whop" id="dashboard-whop">
-            <crate::pages::whop::BusinessPicker id="dashboard-whop-business" {businesses} value={(*business).clone()} {on_change} />
-            <crate::pages::whop::WhopRevenue business={(*business).clone()} />
+            <crate::pages::whop::BusinessPicker id="dashboard-whop-business" {businesses} value={business.clone()} {on_change} />
+            <crate::pages::whop::WhopRevenue {business} />
         </div>
     }
 }

@@ -11,15 +11,15 @@ use crate::ipc::invoke;
 use crate::pages::whop_actions::{MembershipRow, PendingBadges, refund_button, retry_button, use_action_dialog};
 use crate::state::whop::{
     DISABLED_BY_ENV, StatusTone, WhopAction, WhopView, interval_label, interval_options, money_text, payment_tone,
-    payments_label, run_tone, run_totals, short_date, short_time, status_text,
+    payments_label, run_summary, run_tone, run_totals, short_date, short_time, status_text,
 };
 use dealdesk_model::ipc::{
     CoreEvent, WhopConnect, WhopConnectLoopback, WhopDisconnect, WhopDoctor, WhopGetPersonSummary,
     WhopGetProductRevenue, WhopGetStatus, WhopSaveSettings, WhopSelectBusinesses, WhopSyncHistory, WhopSyncNow,
 };
 use dealdesk_model::whop::{
-    DoctorCheck, PermissionState, ProductRevenue, WhopBusiness, WhopPersonQuery, WhopPersonSummary, WhopSettings,
-    WhopStatus,
+    DoctorCheck, PermissionState, ProductRevenue, WhopAccount, WhopBusiness, WhopPersonQuery, WhopPersonSummary,
+    WhopSettings, WhopStatus,
 };
 use dealdesk_model::{ApiError, RecordKind};
 use uuid::Uuid;
@@ -129,7 +129,12 @@ pub fn whop_panel() -> Html {
     let view = use_reducer(WhopView::default);
     let notifier = use_notifier();
     let confirming = use_state(|| false);
-    let doctor = use_state(|| None::<Result<Vec<DoctorCheck>, String>>);
+    // Check connection: `None` closed, `Some(None)` checking, `Some(Some(result))` done. Each run
+    // has a number, so the answer of a run the user closed does not open the dialog again.
+    let doctor = use_state(|| None::<Option<Result<Vec<DoctorCheck>, String>>>);
+    let doctor_run = use_mut_ref(|| 0u32);
+    // A business choice is on its way: the boxes wait for it, so two quick ticks are not one.
+    let choosing = use_state(|| false);
     {
         let dispatch = view.dispatcher();
         use_effect_with((), move |_| reload(dispatch));
@@ -248,27 +253,47 @@ pub fn whop_panel() -> Html {
     };
     let select_business = {
         let (dispatch, notifier, businesses) = (view.dispatcher(), notifier.clone(), status.businesses.clone());
+        let choosing = choosing.clone();
         Callback::from(move |(id, on): (String, bool)| {
             let mut ids: Vec<String> =
                 businesses.iter().filter(|b| if b.id == id { on } else { b.selected }).map(|b| b.id.clone()).collect();
             ids.sort();
-            let (dispatch, notifier) = (dispatch.clone(), notifier.clone());
+            choosing.set(true);
+            let (dispatch, notifier, choosing) = (dispatch.clone(), notifier.clone(), choosing.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 if let Err(e) = invoke::<WhopSelectBusinesses>(&ids).await {
                     toast_error(&notifier, e.message);
                 }
-                reload(dispatch);
+                if let Ok(status) = invoke::<WhopGetStatus>(&()).await {
+                    dispatch.dispatch(WhopAction::Status(Ok(Box::new(status))));
+                }
+                choosing.set(false);
             });
         })
     };
     let check_connection = {
-        let doctor = doctor.clone();
+        let (doctor, doctor_run) = (doctor.clone(), doctor_run.clone());
         Callback::from(move |_: MouseEvent| {
-            doctor.set(Some(Ok(Vec::new())));
-            let doctor = doctor.clone();
+            let run = {
+                let mut n = doctor_run.borrow_mut();
+                *n += 1;
+                *n
+            };
+            doctor.set(Some(None));
+            let (doctor, doctor_run) = (doctor.clone(), doctor_run.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                doctor.set(Some(invoke::<WhopDoctor>(&()).await.map_err(|e| e.message)));
+                let result = invoke::<WhopDoctor>(&()).await.map_err(|e| e.message);
+                if *doctor_run.borrow() == run {
+                    doctor.set(Some(Some(result)));
+                }
             });
+        })
+    };
+    let close_doctor = {
+        let (doctor, doctor_run) = (doctor.clone(), doctor_run.clone());
+        Callback::from(move |_| {
+            *doctor_run.borrow_mut() += 1;
+            doctor.set(None);
         })
     };
     let sync_now = {
@@ -282,10 +307,10 @@ pub fn whop_panel() -> Html {
                 match result {
                     Ok(run) => {
                         if let Some(n) = &notifier {
-                            let (fetched, inserted, updated) = run_totals(&run);
-                            n.success(format!(
-                                "Whop sync finished: {fetched} fetched, {inserted} new, {updated} updated"
-                            ));
+                            match run_summary(&run) {
+                                (StatusTone::Success, text) => n.success(text),
+                                (_, text) => n.error(text),
+                            }
                         }
                     }
                     Err(e) => toast_error(&notifier, format!("Whop sync failed: {}", e.message)),
@@ -311,7 +336,7 @@ pub fn whop_panel() -> Html {
                 </div>
                 { connection(&status, &view, connect.clone(), connect_loopback, copy, confirming.clone()) }
                 if status.connected {
-                    { businesses(&status, select_business) }
+                    { businesses(&status, select_business, *choosing) }
                     { permissions(&status, connect, view.can_connect()) }
                 }
                 if let Some(message) = &view.login_error {
@@ -358,12 +383,11 @@ pub fn whop_panel() -> Html {
             </Card>
             { history(&view) }
             if let Some(result) = (*doctor).clone() {
-                <Modal title="Check connection" id="whop-doctor-dialog"
-                    on_close={{ let doctor = doctor.clone(); Callback::from(move |_| doctor.set(None)) }}
+                <Modal title="Check connection" id="whop-doctor-dialog" on_close={close_doctor.clone()}
                     footer={html! {
-                        <Button tone={Tone::Ghost} onclick={{ let doctor = doctor.clone(); Callback::from(move |_| doctor.set(None)) }}>{ "Close" }</Button>
+                        <Button tone={Tone::Ghost} onclick={close_doctor.reform(|_: MouseEvent| ())}>{ "Close" }</Button>
                     }}>
-                    { doctor_checks(&result) }
+                    { doctor_checks(result.as_ref()) }
                 </Modal>
             }
             if *confirming {
@@ -382,8 +406,10 @@ pub fn whop_panel() -> Html {
     }
 }
 
-/// The business accounts, each with a switch for syncing it.
-fn businesses(status: &WhopStatus, select: Callback<(String, bool)>) -> Html {
+/// The business accounts, each with a switch for syncing it (the last one on stays on: at least
+/// one business syncs once chosen).
+fn businesses(status: &WhopStatus, select: Callback<(String, bool)>, choosing: bool) -> Html {
+    let selected = status.businesses.iter().filter(|b| b.selected).count();
     html! {
         <div class="field-row">
             <div class="field-row-label">{ "Business accounts" }</div>
@@ -397,7 +423,10 @@ fn businesses(status: &WhopStatus, select: Callback<(String, bool)>) -> Html {
                     <span class="muted">{ "None found yet" }</span>
                 } else {
                     <ul class="whop-accounts" id="whop-accounts">
-                        { for status.businesses.iter().map(|b| business_row(b, status.businesses.len(), select.clone())) }
+                        { for status.businesses.iter().map(|b| {
+                            let locked = choosing || (b.selected && selected == 1);
+                            business_row(b, status.businesses.len(), locked, select.clone())
+                        }) }
                     </ul>
                 }
             </div>
@@ -405,14 +434,15 @@ fn businesses(status: &WhopStatus, select: Callback<(String, bool)>) -> Html {
     }
 }
 
-fn business_row(b: &WhopBusiness, count: usize, select: Callback<(String, bool)>) -> Html {
+fn business_row(b: &WhopBusiness, count: usize, locked: bool, select: Callback<(String, bool)>) -> Html {
     let id = b.id.clone();
     let on_change = Callback::from(move |(on, _): (bool, bool)| select.emit((id.clone(), on)));
     html! {
-        <li data-account={b.id.clone()} data-selected={b.selected.to_string()} class="whop-business">
+        <li data-account={b.id.clone()} data-selected={b.selected.to_string()} class="whop-business"
+            title={(locked && b.selected).then_some("At least one business syncs: tick another one first")}>
             if count > 1 {
                 <Checkbox id={AttrValue::from(format!("whop-business-{}", b.id))} checked={b.selected}
-                    label={AttrValue::from(b.title.clone())} {on_change} />
+                    disabled={locked} label={AttrValue::from(b.title.clone())} {on_change} />
             } else {
                 <span>{ b.title.clone() }</span>
             }
@@ -421,7 +451,7 @@ fn business_row(b: &WhopBusiness, count: usize, select: Callback<(String, bool)>
                 <span class="muted">{ format!(" · {} memberships, {} payments", b.memberships, b.payments) }</span>
             }
             if let Some(error) = &b.last_error {
-                <div class="whop-error whop-business-error" role="alert">{ error.clone() }</div>
+                <div class="whop-error whop-business-error" role="status">{ error.clone() }</div>
             }
         </li>
     }
@@ -442,7 +472,7 @@ fn permissions(status: &WhopStatus, reconnect: Callback<MouseEvent>, can_connect
                 if missing.is_empty() {
                     <span class="muted" id="whop-permissions-ok">{ "Dealdesk has what it needs." }</span>
                 } else {
-                    <div class="banner warning" id="whop-permissions-missing" role="alert">
+                    <div class="banner warning" id="whop-permissions-missing" role="status">
                         { format!("Whop did not grant {}. Reconnect Whop and approve {} to sync and act on Whop.",
                             missing.join(", "), if missing.len() == 1 { "it" } else { "them" }) }
                         { " " }
@@ -473,11 +503,11 @@ fn permissions(status: &WhopStatus, reconnect: Callback<MouseEvent>, can_connect
     }
 }
 
-fn doctor_checks(result: &Result<Vec<DoctorCheck>, String>) -> Html {
+fn doctor_checks(result: Option<&Result<Vec<DoctorCheck>, String>>) -> Html {
     match result {
-        Err(message) => html! { <div class="banner error" role="alert">{ message.clone() }</div> },
-        Ok(checks) if checks.is_empty() => html! { <Skeleton rows={4} /> },
-        Ok(checks) => html! {
+        None => html! { <div aria-busy="true"><Skeleton rows={4} /></div> },
+        Some(Err(message)) => html! { <div class="banner error" role="alert">{ message.clone() }</div> },
+        Some(Ok(checks)) => html! {
             <ul class="whop-doctor" id="whop-doctor-checks">
                 { for checks.iter().map(|c| html! {
                     <li data-ok={c.ok.to_string()} class={classes!("whop-doctor-check", (!c.ok).then_some("failed"))}>
@@ -682,7 +712,7 @@ pub fn whop_revenue(props: &BusinessProps) -> Html {
                         <thead><tr><th>{ "Product" }</th><th class="num">{ "Payments" }</th><th class="num">{ "Revenue" }</th></tr></thead>
                         <tbody>
                             { for rows.iter().map(|r| html! {
-                                <tr class="whop-revenue-row" key={format!("{}-{}", r.product_id, r.currency)}
+                                <tr class="whop-revenue-row" key={format!("{}-{}-{}", r.business_id.as_deref().unwrap_or(""), r.product_id, r.currency)}
                                     data-product={r.product_id.clone()} data-currency={r.currency.clone()}>
                                     <td>{ r.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| r.product_id.clone()) }</td>
                                     <td class="num">{ r.payments }</td>
@@ -699,15 +729,22 @@ pub fn whop_revenue(props: &BusinessProps) -> Html {
 
 /// The synced businesses, for pickers: empty until the status is read.
 #[hook]
-pub fn use_synced_businesses() -> Vec<WhopBusiness> {
+pub fn use_synced_businesses() -> Vec<WhopAccount> {
     let changes = use_whop_changes();
-    let businesses = use_state(Vec::<WhopBusiness>::new);
+    let businesses = use_state(Vec::<WhopAccount>::new);
     {
         let businesses = businesses.clone();
         use_effect_with(changes, move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 if let Ok(status) = invoke::<WhopGetStatus>(&()).await {
-                    businesses.set(status.businesses.into_iter().filter(|b| b.selected).collect());
+                    businesses.set(
+                        status
+                            .businesses
+                            .into_iter()
+                            .filter(|b| b.selected)
+                            .map(|b| WhopAccount { id: b.id, title: b.title })
+                            .collect(),
+                    );
                 }
             });
         });
@@ -715,10 +752,23 @@ pub fn use_synced_businesses() -> Vec<WhopBusiness> {
     (*businesses).clone()
 }
 
+/// A business filter: its value, and the setter for pickers (a business that stops syncing falls
+/// back to all of them).
+#[hook]
+pub fn use_business_filter(businesses: &[WhopAccount]) -> (Option<String>, Callback<Option<String>>) {
+    let business = use_state(|| None::<String>);
+    let current = (*business).clone().filter(|id| businesses.iter().any(|b| &b.id == id));
+    let set = {
+        let business = business.clone();
+        Callback::from(move |value: Option<String>| business.set(value))
+    };
+    (current, set)
+}
+
 #[derive(Properties, PartialEq)]
 pub struct BusinessPickerProps {
     pub id: AttrValue,
-    pub businesses: Vec<WhopBusiness>,
+    pub businesses: Vec<WhopAccount>,
     pub value: Option<String>,
     pub on_change: Callback<Option<String>>,
 }
@@ -746,18 +796,14 @@ pub fn business_picker(props: &BusinessPickerProps) -> Html {
 #[function_component(WhopPage)]
 pub fn whop_page() -> Html {
     let businesses = use_synced_businesses();
-    let business = use_state(|| None::<String>);
-    let on_change = {
-        let business = business.clone();
-        Callback::from(move |value: Option<String>| business.set(value))
-    };
+    let (business, on_change) = use_business_filter(&businesses);
     html! {
         <section class="page whop-page" id="whop-page">
             <header class="page-header"><h1>{ "Whop" }</h1></header>
             <WhopPanel />
-            <BusinessPicker id="whop-business-filter" businesses={businesses.clone()} value={(*business).clone()} {on_change} />
-            <WhopRevenue business={(*business).clone()} />
-            <crate::pages::whop_actions::WhopPromoCodes business={(*business).clone()} {businesses} />
+            <BusinessPicker id="whop-business-filter" businesses={businesses.clone()} value={business.clone()} {on_change} />
+            <WhopRevenue business={business.clone()} />
+            <crate::pages::whop_actions::WhopPromoCodes {business} {businesses} />
         </section>
     }
 }
@@ -787,18 +833,7 @@ pub fn whop_person_card(props: &WhopPersonProps) -> Html {
     let Some(s) = summary.as_ref().filter(|s| !s.user_ids.is_empty()) else {
         return html! {};
     };
-    let businesses: Vec<WhopBusiness> = s
-        .businesses
-        .iter()
-        .map(|b| WhopBusiness {
-            id: b.id.clone(),
-            title: b.title.clone(),
-            selected: true,
-            last_error: None,
-            memberships: 0,
-            payments: 0,
-        })
-        .collect();
+    let businesses = s.businesses.clone();
     let on_business = {
         let business = business.clone();
         Callback::from(move |value: Option<String>| business.set(value))

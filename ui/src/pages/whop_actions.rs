@@ -20,7 +20,7 @@ use crate::state::whop_actions::{
 use dealdesk_model::RecordKind;
 use dealdesk_model::ipc::{WhopGetDealMembership, WhopListPromoCodes, WhopRunAction};
 use dealdesk_model::outbox::{PendingOperation, PromoType, WhopPromoCodeView};
-use dealdesk_model::whop::{WhopBusiness, WhopMembershipView, WhopPaymentView};
+use dealdesk_model::whop::{WhopAccount, WhopMembershipView, WhopPaymentView};
 use uuid::Uuid;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -356,7 +356,7 @@ pub struct PromoCodesProps {
     pub business: Option<String>,
     /// The businesses that sync (a new code names one when there are several).
     #[prop_or_default]
-    pub businesses: Vec<WhopBusiness>,
+    pub businesses: Vec<WhopAccount>,
 }
 
 /// `#whop-promo-codes` on the Whop screen: the promo codes (pending ones included), Deactivate,
@@ -454,7 +454,7 @@ pub fn whop_promo_codes(props: &PromoCodesProps) -> Html {
 /// The New promo code form; Create checks it and opens the confirmation dialog.
 fn promo_form(
     current: PromoForm,
-    businesses: &[WhopBusiness],
+    businesses: &[WhopAccount],
     form: UseStateHandle<Option<PromoForm>>,
     errors: UseStateHandle<PromoErrors>,
     open: Callback<ActionDraft>,
@@ -514,8 +514,11 @@ fn promo_form(
                 if businesses.len() > 1 {
                     <Select id="promo-business" label={AttrValue::from("Business")}
                         value={AttrValue::from(current.business_id.clone().unwrap_or_default())}
-                        options={businesses.iter().map(|b| (AttrValue::from(b.id.clone()), AttrValue::from(b.title.clone()))).collect::<Vec<_>>()}
-                        on_change={edit(|f, v| f.business_id = Some(v))} />
+                        options={current.business_id.is_none().then(|| (AttrValue::from(""), AttrValue::from("Choose a business")))
+                            .into_iter()
+                            .chain(businesses.iter().map(|b| (AttrValue::from(b.id.clone()), AttrValue::from(b.title.clone()))))
+                            .collect::<Vec<_>>()}
+                        on_change={edit(|f, v| f.business_id = (!v.is_empty()).then_some(v))} />
                 }
                 <div class="promo-new-users">
                     <Checkbox id="promo-new-users" checked={current.new_users_only} label={AttrValue::from("New customers only")}

@@ -154,6 +154,20 @@ impl SyncProgressState {
     }
 }
 
+/// The toast after Sync now: what the run fetched, or what it could not sync.
+pub fn run_summary(run: &SyncRun) -> (StatusTone, String) {
+    let (fetched, inserted, updated) = run_totals(run);
+    let counts = format!("{fetched} fetched, {inserted} new, {updated} updated");
+    let why = run.error.as_deref().unwrap_or("see Sync history");
+    match run.status.as_str() {
+        "done" => (StatusTone::Success, format!("Whop sync finished: {counts}")),
+        "partial" => {
+            (StatusTone::Warning, format!("Whop sync finished, but some lists did not sync ({counts}): {why}"))
+        }
+        _ => (StatusTone::Danger, format!("Whop sync failed: {why}")),
+    }
+}
+
 /// A sync run's fetched, inserted and updated objects over all resources.
 pub fn run_totals(run: &SyncRun) -> (u64, u64, u64) {
     run.counts.iter().fold((0, 0, 0), |(f, i, u), c| (f + c.fetched, i + c.inserted, u + c.updated))
@@ -212,7 +226,7 @@ pub fn payment_tone(status: &str) -> StatusTone {
 pub fn run_tone(status: &str) -> StatusTone {
     match status {
         "done" => StatusTone::Success,
-        "running" => StatusTone::Warning,
+        "running" | "partial" => StatusTone::Warning,
         "failed" | "interrupted" => StatusTone::Danger,
         _ => StatusTone::Neutral,
     }
@@ -336,7 +350,7 @@ impl Reducible for WhopView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dealdesk_model::whop::{ResourceCount, WhopAccount, WhopTotals};
+    use dealdesk_model::whop::{ResourceCount, WhopTotals};
 
     fn status() -> WhopStatus {
         WhopStatus {
@@ -364,7 +378,6 @@ mod tests {
             name: name.map(Into::into),
             username: username.map(Into::into),
             email: email.map(Into::into),
-            accounts: vec![WhopAccount { id: "biz_1".into(), title: "Acme".into() }],
         }
     }
 
@@ -379,6 +392,24 @@ mod tests {
             errors: 0,
             done,
         }
+    }
+
+    #[test]
+    fn a_sync_that_partly_failed_does_not_read_as_a_success() {
+        let run = |status: &str| SyncRun {
+            id: 1,
+            started_at: "2026-12-01T00:00:00Z".into(),
+            finished_at: None,
+            status: status.into(),
+            counts: vec![ResourceCount { resource: "members".into(), fetched: 3, ..Default::default() }],
+            error: (status != "done").then(|| "members of Acme: Whop refused GET /members".into()),
+        };
+        assert_eq!(run_summary(&run("done")).0, StatusTone::Success);
+        let (tone, text) = run_summary(&run("partial"));
+        assert_eq!(tone, StatusTone::Warning);
+        assert!(text.contains("some lists did not sync") && text.contains("GET /members"), "{text}");
+        assert_eq!(run_summary(&run("failed")).0, StatusTone::Danger);
+        assert_eq!(run_tone("partial"), StatusTone::Warning);
     }
 
     #[test]
