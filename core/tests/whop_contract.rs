@@ -83,8 +83,18 @@ async fn every_list_names_its_business_and_a_seller_with_several_chooses_them() 
     assert_eq!(count(&app, &format!("SELECT count(*) FROM whop_membership WHERE account_id != '{first}'")).await, 0);
 
     app.whop().select_businesses(vec![first.clone(), second.clone()]).await.unwrap();
-    let run = app.whop().sync(&|_| {}).await.unwrap();
+    let events = std::sync::Mutex::new(Vec::new());
+    let run = app.whop().sync(&|p| events.lock().unwrap().push(p.clone())).await.unwrap();
     assert_eq!(run.status, "done", "{:?}", run.error);
+    // The window's progress: one step per list and business (reviews: one for all products), each
+    // finished exactly once, the last step numbered as many as there are.
+    let events = events.into_inner().unwrap();
+    let done: Vec<_> = events.iter().filter(|p| p.done).collect();
+    assert_eq!(done.len(), 19, "{done:?}");
+    assert!(done.iter().all(|p| p.steps == 19));
+    let mut steps: Vec<u32> = done.iter().map(|p| p.step).collect();
+    steps.dedup();
+    assert_eq!(steps, (1..=19).collect::<Vec<_>>());
     let counts = sandbox.counts();
     for (resource, table) in [
         ("products", "whop_product"),

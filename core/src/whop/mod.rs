@@ -134,6 +134,44 @@ async fn membership_views(
     Ok(views)
 }
 
+/// Where a list stands in a run, for the progress events: its step and the business, and for
+/// reviews (a list per product, one step) what the earlier products fetched and whether it is the
+/// last product.
+struct Step<'a> {
+    business: Option<&'a str>,
+    at: u32,
+    of: u32,
+    carried: ResourceCount,
+    last: bool,
+}
+
+impl<'a> Step<'a> {
+    /// A step of one list.
+    fn one(business: Option<&'a str>, at: u32, of: u32) -> Step<'a> {
+        Step { business, at, of, carried: ResourceCount::default(), last: true }
+    }
+}
+
+/// How one list of a run went: its counts, and Whop's refusal if it refused it.
+struct StepOutcome {
+    refused: Option<WhopError>,
+    counts: ResourceCount,
+}
+
+/// Two lists' counts added up (under the first one's resource name).
+fn sum(a: &ResourceCount, b: &ResourceCount) -> ResourceCount {
+    ResourceCount {
+        resource: if a.resource.is_empty() { b.resource.clone() } else { a.resource.clone() },
+        requests: a.requests + b.requests,
+        fetched: a.fetched + b.fetched,
+        inserted: a.inserted + b.inserted,
+        updated: a.updated + b.updated,
+        people_created: a.people_created + b.people_created,
+        deals_created: a.deals_created + b.deals_created,
+        errors: a.errors + b.errors,
+    }
+}
+
 /// What a sync run found so far: counts per resource (over every business), the lists Whop
 /// refused, and how many lists synced.
 #[derive(Default)]
@@ -146,15 +184,7 @@ struct RunState {
 impl RunState {
     fn add(&mut self, counts: ResourceCount) {
         match self.counts.iter_mut().find(|c| c.resource == counts.resource) {
-            Some(sum) => {
-                sum.requests += counts.requests;
-                sum.fetched += counts.fetched;
-                sum.inserted += counts.inserted;
-                sum.updated += counts.updated;
-                sum.people_created += counts.people_created;
-                sum.deals_created += counts.deals_created;
-                sum.errors += counts.errors;
-            }
+            Some(total) => *total = sum(total, &counts),
             None => self.counts.push(counts),
         }
     }
@@ -607,7 +637,9 @@ impl Whop {
         // finished after its first step).
         let expected = 1 + chosen(self.store.clone()).await?.len() as u32 * per_business;
         let accounts = Target::accounts();
-        if let Err(stop) = self.sync_step(&accounts, None, (1, expected), &seller, &mut run, on_progress).await {
+        if let Err(stop) =
+            self.sync_step(&accounts, &Step::one(None, 1, expected), &seller, &mut run, on_progress).await
+        {
             return self.finish_run(run_id, run, Some(stop)).await;
         }
         let chosen = chosen(self.store.clone()).await?;
@@ -624,13 +656,11 @@ impl Whop {
                     continue;
                 }
                 let target = Target::of_business(resource, &business.id);
-                match self
-                    .sync_step(&target, Some(&business.title), (step, steps), &seller, &mut run, on_progress)
-                    .await
-                {
+                let at = Step::one(Some(&business.title), step, steps);
+                match self.sync_step(&target, &at, &seller, &mut run, on_progress).await {
                     // The business's first list refused with every permission granted: the account
                     // lost access to it, and its other lists would be refused too.
-                    Ok(Some(WhopError::Forbidden(refusal)))
+                    Ok(StepOutcome { refused: Some(WhopError::Forbidden(refusal)), .. })
                         if refusal.access_lost() && resource == Resource::PER_BUSINESS[0] =>
                     {
                         reachable = false;
@@ -648,45 +678,73 @@ impl Whop {
                     .bind(&business.id)
                     .fetch_all(self.store.pool())
                     .await?;
-            for product in products {
-                let target = Target::reviews(&business.id, &product);
-                if let Err(stop) =
-                    self.sync_step(&target, Some(&business.title), (step, steps), &seller, &mut run, on_progress).await
-                {
-                    return self.finish_run(run_id, run, Some(stop)).await;
+            // One step for the reviews of all the business's products: the progress row finishes
+            // with the last product (at once when there is none).
+            let mut at = Step::one(Some(&business.title), step, steps);
+            if products.is_empty() {
+                self.report_progress(
+                    Resource::Reviews,
+                    &at,
+                    &ResourceCount::default(),
+                    Instant::now(),
+                    true,
+                    on_progress,
+                );
+            }
+            for (i, product) in products.iter().enumerate() {
+                at.last = i + 1 == products.len();
+                let target = Target::reviews(&business.id, product);
+                match self.sync_step(&target, &at, &seller, &mut run, on_progress).await {
+                    Ok(outcome) => at.carried = sum(&at.carried, &outcome.counts),
+                    Err(stop) => return self.finish_run(run_id, run, Some(stop)).await,
                 }
             }
         }
         self.finish_run(run_id, run, None).await
     }
 
-    /// Syncs one target. `Ok(Some(error))`: Whop refused this list (recorded; the run goes on).
+    /// Tells the window (and `on_progress`) how a step stands: what it fetched so far (with what
+    /// earlier lists of the same step fetched), and whether it is done.
+    fn report_progress(
+        &self,
+        resource: Resource,
+        at: &Step<'_>,
+        counts: &ResourceCount,
+        started: Instant,
+        done: bool,
+        on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
+    ) {
+        let shown = sum(&at.carried, counts);
+        let elapsed = started.elapsed().as_secs_f64().max(1e-3);
+        let progress = SyncProgress {
+            resource: resource.name().into(),
+            business: at.business.map(str::to_string),
+            step: at.at,
+            steps: at.of,
+            fetched: shown.fetched,
+            rate: counts.fetched as f64 / elapsed,
+            errors: shown.errors,
+            done: done && at.last,
+        };
+        on_progress(&progress);
+        self.events.emit(CoreEvent::WhopSync { progress });
+    }
+
+    /// Syncs one target: `refused` when Whop refused this list (recorded; the run goes on).
     /// `Err`: the run must stop (the network, the session, the database).
     async fn sync_step(
         &self,
         target: &Target,
-        business: Option<&str>,
-        (step, steps): (u32, u32),
+        at: &Step<'_>,
         seller: &Seller,
         run: &mut RunState,
         on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
-    ) -> Result<Option<WhopError>, WhopError> {
+    ) -> Result<StepOutcome, WhopError> {
         let resource = target.resource;
+        let business = at.business;
         let started = Instant::now();
         let report = |counts: &ResourceCount, done: bool| {
-            let elapsed = started.elapsed().as_secs_f64().max(1e-3);
-            let progress = SyncProgress {
-                resource: resource.name().into(),
-                business: business.map(str::to_string),
-                step,
-                steps,
-                fetched: counts.fetched,
-                rate: counts.fetched as f64 / elapsed,
-                errors: counts.errors,
-                done,
-            };
-            on_progress(&progress);
-            self.events.emit(CoreEvent::WhopSync { progress });
+            self.report_progress(resource, at, counts, started, done, on_progress);
         };
         let mut on_page = |counts: &ResourceCount| report(counts, false);
         let result = sync::sync_resource(
@@ -708,15 +766,15 @@ impl Whop {
                 if resource == Resource::Memberships && (counts.inserted > 0 || counts.updated > 0) {
                     self.events.emit(CoreEvent::RecordsChanged { kind: RecordKind::Deal, source: UpdateSource::Sync });
                 }
-                run.add(counts);
+                run.add(counts.clone());
                 run.succeeded += 1;
-                Ok(None)
+                Ok(StepOutcome { refused: None, counts })
             }
             Err(error) => {
                 tracing::warn!(resource = resource.name(), scope = %target.scope, %error, "whop: a list did not sync");
                 let failed = ResourceCount { resource: resource.name().into(), errors: 1, ..Default::default() };
                 report(&failed, true);
-                run.add(failed);
+                run.add(failed.clone());
                 let stops = error.is_transient()
                     || matches!(
                         error,
@@ -738,7 +796,7 @@ impl Whop {
                     None => resource.name().to_string(),
                 };
                 run.failures.push(format!("{what}: {error}"));
-                Ok(Some(error))
+                Ok(StepOutcome { refused: Some(error), counts: failed })
             }
         }
     }

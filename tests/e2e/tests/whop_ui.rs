@@ -76,15 +76,23 @@ async fn connect_whop_through_a_deep_link_then_sync() -> Result<()> {
         }
         session.wait_for_no_text("#whop-connection", "Choose which ones").await?;
 
-        session.find("#whop-sync-now").await?.click().await?;
-        session.wait_for_text("#whop-history", "done").await?;
-        // One progress row per list: the accounts, then eight lists and the reviews per business,
-        // all finished (rows re-render on every page, so they are counted in the page rather than
-        // held as elements).
-        let rows = session
-            .js("return document.querySelectorAll('#whop-progress .whop-progress-row[data-done=\"true\"]').length")
-            .await?;
+        // The sync right after login had nothing but the accounts to sync; this one has both
+        // businesses: one progress row per list (the accounts, then eight lists and the reviews per
+        // business), all finished. Rows re-render on every page, so they are counted in the page
+        // rather than held as elements.
+        session.find("#whop-sync-now:not([disabled])").await?.click().await?;
+        let mut rows = serde_json::Value::Null;
+        for _ in 0..600 {
+            rows = session
+                .js("return document.querySelectorAll('#whop-progress .whop-progress-row[data-done=\"true\"]').length")
+                .await?;
+            if rows.as_u64() == Some(19) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         assert_eq!(rows.as_u64(), Some(19), "finished progress rows");
+        session.wait_for_text("#whop-progress", "Done: 19 of 19 steps").await?;
         tokio::time::sleep(Duration::from_millis(500)).await;
         session.screenshot(&screenshot_path("whop.png")).await?;
 
