@@ -337,7 +337,7 @@ pub fn whop_panel() -> Html {
                 { connection(&status, &view, connect.clone(), connect_loopback, copy, confirming.clone()) }
                 if status.connected {
                     { businesses(&status, select_business, *choosing) }
-                    { permissions(&status, connect, view.can_connect()) }
+                    { permissions(&status, connect, view.can_reconnect()) }
                 }
                 if let Some(message) = &view.login_error {
                     <div class="banner error" id="whop-login-error" role="alert">{ format!("Whop sign-in failed: {message}") }</div>
@@ -458,7 +458,7 @@ fn business_row(b: &WhopBusiness, count: usize, locked: bool, select: Callback<(
 }
 
 /// What Whop granted: missing permissions first, with Reconnect Whop; the full list folded.
-fn permissions(status: &WhopStatus, reconnect: Callback<MouseEvent>, can_connect: bool) -> Html {
+fn permissions(status: &WhopStatus, reconnect: Callback<MouseEvent>, can_reconnect: bool) -> Html {
     let missing: Vec<&str> = status
         .permissions
         .iter()
@@ -476,7 +476,7 @@ fn permissions(status: &WhopStatus, reconnect: Callback<MouseEvent>, can_connect
                         { format!("Whop did not grant {}. Reconnect Whop and approve {} to sync and act on Whop.",
                             missing.join(", "), if missing.len() == 1 { "it" } else { "them" }) }
                         { " " }
-                        <Button small=true tone={Tone::Primary} id="whop-reconnect" disabled={!can_connect} onclick={reconnect}>{ "Reconnect Whop" }</Button>
+                        <Button small=true tone={Tone::Primary} id="whop-reconnect" disabled={!can_reconnect} onclick={reconnect}>{ "Reconnect Whop" }</Button>
                     </div>
                 }
                 <details class="whop-permission-list">
@@ -532,13 +532,14 @@ fn connection(
     if status.connected {
         return html! {
             <>
-                if status.environment != "production" {
-                    <div class="muted" id="whop-environment">{ format!("Whop {} at {}", status.environment, status.api_url) }</div>
+                if let Some(place) = environment_text(status) {
+                    <div class="muted" id="whop-environment">{ place }</div>
                 }
                 <div class="inline-form">
                     <Button tone={Tone::Danger} small=true id="whop-disconnect" disabled={status.disabled_by_env}
                         onclick={Callback::from(move |_| confirming.set(true))}>{ "Disconnect" }</Button>
                 </div>
+                { login_waiting(status, view, connect_loopback, copy) }
             </>
         };
     }
@@ -550,25 +551,51 @@ fn connection(
                     <span class="muted">{ "Switch on Sync with Whop to connect." }</span>
                 }
             </div>
-            if let Some(url) = &view.authorize_url {
-                <div class="whop-login" id="whop-login">
-                    <div class="whop-waiting">{ "Waiting for Whop in your browser…" }</div>
-                    <div class="muted">{ "No browser opened? Open this link yourself:" }</div>
-                    <div class="whop-url-row">
-                        <code class="whop-url" id="whop-authorize-url">{ url.clone() }</code>
-                        <Button small=true id="whop-copy-url" onclick={copy}>{ "Copy" }</Button>
-                    </div>
-                    <div class="muted">
-                        { "Approved, but the browser did not come back to Dealdesk? " }
-                        <Button small=true id="whop-connect-loopback" onclick={connect_loopback}>{ "Sign in through this computer instead" }</Button>
-                    </div>
-                </div>
-            } else if status.login_pending {
-                <div class="whop-login" id="whop-login">
-                    <div class="whop-waiting">{ "Waiting for Whop in your browser…" }</div>
-                </div>
-            }
+            { login_waiting(status, view, connect_loopback, copy) }
         </>
+    }
+}
+
+/// Where Dealdesk talks to, unless it is Whop itself.
+fn environment_text(status: &WhopStatus) -> Option<String> {
+    match status.environment.as_str() {
+        "production" => None,
+        "sandbox" => Some("Whop's sandbox (no real money)".to_string()),
+        _ => Some(format!("A server other than Whop: {}", status.api_url)),
+    }
+}
+
+/// The sign-in waiting for the browser (Connect Whop, or Reconnect Whop), with the link to open by
+/// hand and the loopback fallback.
+fn login_waiting(
+    status: &WhopStatus,
+    view: &WhopView,
+    connect_loopback: Callback<MouseEvent>,
+    copy: Callback<MouseEvent>,
+) -> Html {
+    if let Some(url) = &view.authorize_url {
+        html! {
+            <div class="whop-login" id="whop-login">
+                <div class="whop-waiting">{ "Waiting for Whop in your browser…" }</div>
+                <div class="muted">{ "No browser opened? Open this link yourself:" }</div>
+                <div class="whop-url-row">
+                    <code class="whop-url" id="whop-authorize-url">{ url.clone() }</code>
+                    <Button small=true id="whop-copy-url" onclick={copy}>{ "Copy" }</Button>
+                </div>
+                <div class="muted">
+                    { "Approved, but the browser did not come back to Dealdesk? " }
+                    <Button small=true id="whop-connect-loopback" onclick={connect_loopback}>{ "Sign in through this computer instead" }</Button>
+                </div>
+            </div>
+        }
+    } else if status.login_pending {
+        html! {
+            <div class="whop-login" id="whop-login">
+                <div class="whop-waiting">{ "Waiting for Whop in your browser…" }</div>
+            </div>
+        }
+    } else {
+        html! {}
     }
 }
 

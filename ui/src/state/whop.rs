@@ -290,6 +290,11 @@ impl WhopView {
                     next.authorize_url = None;
                     next.login_error = None;
                 }
+                // A reconnect (signing in again while connected) ends when its login stops waiting.
+                let was_waiting = self.status.as_ref().is_some_and(|s| s.login_pending);
+                if status.connected && was_waiting && !status.login_pending {
+                    next.authorize_url = None;
+                }
                 let run_open = status.last_run.as_ref().is_some_and(|r| r.status == "running");
                 if !run_open && !next.syncing && next.progress.active {
                     next.progress = next.progress.settle();
@@ -336,6 +341,12 @@ impl WhopView {
     /// Connect is offered: switched on and not connected.
     pub fn can_connect(&self) -> bool {
         self.status.as_ref().is_some_and(|s| !s.connected && s.enabled && !s.disabled_by_env)
+    }
+
+    /// Sign in again while connected (to approve missing permissions), unless a sign-in waits.
+    pub fn can_reconnect(&self) -> bool {
+        self.status.as_ref().is_some_and(|s| s.connected && s.enabled && !s.disabled_by_env && !s.login_pending)
+            && self.authorize_url.is_none()
     }
 }
 
@@ -392,6 +403,22 @@ mod tests {
             errors: 0,
             done,
         }
+    }
+
+    #[test]
+    fn a_reconnect_shows_its_link_until_the_login_is_done() {
+        let connected = WhopStatus { connected: true, ..status() };
+        let view = WhopView::default().apply(WhopAction::Status(Ok(Box::new(connected.clone()))));
+        assert!(view.can_reconnect());
+        let view =
+            view.apply(WhopAction::ConnectStarted).apply(WhopAction::LoginStarted("https://whop/authorize".into()));
+        assert!(!view.can_reconnect(), "one sign-in at a time");
+        let waiting = WhopStatus { login_pending: true, ..connected.clone() };
+        let view = view.apply(WhopAction::Status(Ok(Box::new(waiting))));
+        assert_eq!(view.authorize_url.as_deref(), Some("https://whop/authorize"));
+        let view = view.apply(WhopAction::Status(Ok(Box::new(connected))));
+        assert_eq!(view.authorize_url, None, "signed in again");
+        assert!(view.can_reconnect());
     }
 
     #[test]
