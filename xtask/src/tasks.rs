@@ -229,15 +229,53 @@ pub fn run(
     run_cmd(&mut cmd)
 }
 
+/// The stages of a run and how long each took, printed as a table when the run ends (or fails):
+/// where CI's time goes (docs/ci.md).
+struct Stages {
+    started: std::time::Instant,
+    done: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Stages {
+    fn new() -> Stages {
+        Stages { started: std::time::Instant::now(), done: Vec::new() }
+    }
+
+    /// Runs one stage and records its duration, failed or not.
+    fn run(&mut self, name: &'static str, stage: impl FnOnce() -> Result<()>) -> Result<()> {
+        let started = std::time::Instant::now();
+        let result = stage();
+        self.done.push((name, started.elapsed()));
+        if result.is_err() {
+            self.print();
+        }
+        result
+    }
+
+    fn print(&self) {
+        eprintln!("\ntest: stage durations");
+        for (name, took) in &self.done {
+            eprintln!("  {name:<28} {:>7.1} s", took.as_secs_f64());
+        }
+        eprintln!("  {:<28} {:>7.1} s", "total", self.started.elapsed().as_secs_f64());
+    }
+}
+
 pub fn test(root: &Path, e2e: bool, install: bool) -> Result<()> {
-    setup::all(root)?;
-    run_cmd(cargo().args(["fmt", "--all", "--", "--check"]))?;
-    build_ui(root)?;
-    run_cmd(cargo().args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]))?;
-    run_cmd(cargo().args(["clippy", "-p", "dealdesk-ui", "--target", WASM_TARGET, "--", "-D", "warnings"]))?;
+    let mut stages = Stages::new();
+    stages.run("setup", || setup::all(root))?;
+    stages.run("fmt", || run_cmd(cargo().args(["fmt", "--all", "--", "--check"])))?;
+    stages.run("ui (wasm32, release)", || build_ui(root))?;
+    stages.run("clippy (native)", || {
+        run_cmd(cargo().args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]))
+    })?;
+    stages.run("clippy (wasm32)", || {
+        run_cmd(cargo().args(["clippy", "-p", "dealdesk-ui", "--target", WASM_TARGET, "--", "-D", "warnings"]))
+    })?;
     // Build every target with the feature set the test run uses, so the app binary is not rebuilt
     // in between; keep a copy for the end-to-end suite.
-    run_cmd(cargo().args(["build", "--workspace", "--all-targets", "--locked"]))?;
+    stages
+        .run("build (all targets)", || run_cmd(cargo().args(["build", "--workspace", "--all-targets", "--locked"])))?;
     let e2e_app = root.join("target/e2e-app/dealdesk");
     let e2e_cli = root.join("target/e2e-app/dealdesk-cli");
     std::fs::create_dir_all(e2e_app.parent().context("e2e dir")?)?;
@@ -255,10 +293,11 @@ pub fn test(root: &Path, e2e: bool, install: bool) -> Result<()> {
         tests.args(["--", "--include-ignored", "--test-threads=1"]);
         tests.env("DEALDESK_E2E_APP", &e2e_app).env("DEALDESK_E2E_CLI", &e2e_cli);
     }
-    run_cmd(&mut tests)?;
+    stages.run(if e2e { "tests (with e2e)" } else { "tests" }, || run_cmd(&mut tests))?;
     if install {
-        install_test(root)?;
+        stages.run("install test", || install_test(root))?;
     }
+    stages.print();
     eprintln!("test: all checks passed");
     Ok(())
 }
