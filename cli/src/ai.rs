@@ -8,7 +8,6 @@ use dealdesk_core::App;
 use dealdesk_core::crm::parse_id;
 use dealdesk_model::UpdateSource;
 use dealdesk_model::ai::{AiAction, AiOutput, AiRunOutcome, AiRunRequest};
-use dealdesk_model::automation::RunWorkflow;
 
 #[derive(Subcommand)]
 pub enum AiCommand {
@@ -90,7 +89,7 @@ pub async fn run(app: &App, command: AiCommand) -> anyhow::Result<()> {
             let Some(action) = AiAction::parse(&action) else { bail!("unknown action {action}") };
             let record = app.crm().resolve_record(parse_id(&record)?).await?;
             let request = AiRunRequest { action, record, instructions, allow_over_budget: over_budget };
-            let outcome = app.ai_run(&request, UpdateSource::Cli).await?;
+            let outcome = app.ai().run(&request, UpdateSource::Cli).await?;
             if json {
                 return output::json(&outcome);
             }
@@ -251,7 +250,7 @@ pub async fn run_workflows(app: &App, command: WorkflowsCommand) -> anyhow::Resu
                 Some(id) => Some(app.crm().resolve_record(parse_id(&id)?).await?),
                 None => None,
             };
-            let run = app.run_workflow(&RunWorkflow { workflow: workflow.id, record }).await?;
+            let run = app.automation().run_now(workflow.id, record).await?;
             if json {
                 return output::json(&run);
             }

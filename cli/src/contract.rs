@@ -187,7 +187,7 @@ pub async fn run(app: &App, command: ContractCommand) -> anyhow::Result<()> {
                 list
             };
             let request = SendContract { deal_id: deal.id, template_id: template.id, provider, signers, title: None };
-            let contract = app.send_contract(&request, SOURCE).await?;
+            let contract = app.esign().send(&request, SOURCE).await?;
             // Send now if the network allows; otherwise it waits in the outbox.
             let _ = app.outbox().recover().await;
             let drained = app.outbox().drain(true).await?;

@@ -126,7 +126,7 @@ fn decimal_micros(text: &str, what: &str) -> anyhow::Result<i64> {
 }
 
 async fn queue(app: &App, action: WhopAction) -> anyhow::Result<()> {
-    let entry = app.outbox().run_whop_action(&action, dealdesk_model::UpdateSource::Cli).await?;
+    let entry = app.whop().run_action(&action, dealdesk_model::UpdateSource::Cli).await?;
     output::line(format!(
         "queued #{}: {} (it reaches Whop on the next `dealdesk-cli outbox drain` or when the app is online)",
         entry.id, entry.summary

@@ -330,7 +330,7 @@ async fn queue_actions(dir: &Path, actions: &[dealdesk_model::outbox::WhopAction
     let app = open_database(dir).await;
     let mut keys = Vec::new();
     for action in actions {
-        let entry = app.outbox().run_whop_action(action, dealdesk_model::UpdateSource::Cli).await.unwrap();
+        let entry = app.whop().run_action(action, dealdesk_model::UpdateSource::Cli).await.unwrap();
         keys.push(entry.idempotency_key);
     }
     app.close().await;

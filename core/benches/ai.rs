@@ -86,7 +86,7 @@ async fn main() {
     let mut action = Vec::with_capacity(samples);
     for _ in 0..samples {
         let t = Instant::now();
-        app.ai_run(&request, ui).await.unwrap();
+        app.ai().run(&request, ui).await.unwrap();
         action.push(t.elapsed());
     }
     let body = sandbox.ai_requests().last().unwrap().body.clone();

@@ -70,7 +70,7 @@ async fn main() {
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let location = http.get(&url).send().await.unwrap().headers()["location"].to_str().unwrap().to_string();
     let query = url::Url::parse(&location).unwrap().query().unwrap().to_string();
-    esign.complete_docusign_login(&dealdesk_core::whop::deeplink::parse_query(&query).unwrap()).await.unwrap();
+    esign.complete_docusign_login(&dealdesk_core::net::oauth::parse_query(&query).unwrap()).await.unwrap();
 
     let crm = app.crm();
     let company = crm
@@ -164,7 +164,7 @@ async fn main() {
             signers: vec![SignerInput { name: "Ada Buyer".into(), email: "ada@acme.test".into() }],
             title: None,
         };
-        let contract = app.send_contract(&request, UpdateSource::Cli).await.unwrap();
+        let contract = app.esign().send(&request, UpdateSource::Cli).await.unwrap();
         app.outbox().drain(true).await.unwrap();
         assert!(esign.get(contract.id).await.unwrap().remote_id.is_some());
         sends.push(started.elapsed());

@@ -72,7 +72,7 @@ async fn main() {
     let mut enqueue = Vec::with_capacity(operations);
     for i in 0..operations {
         let t = Instant::now();
-        app.outbox().run_whop_action(&metadata(i), ui).await.unwrap();
+        app.whop().run_action(&metadata(i), ui).await.unwrap();
         enqueue.push(t.elapsed());
     }
     let fill_secs = filled.elapsed().as_secs_f64();
@@ -85,7 +85,7 @@ async fn main() {
     let mut action = Vec::with_capacity(edits);
     for i in 0..edits {
         let t = Instant::now();
-        app.outbox().run_whop_action(&metadata(operations + i), ui).await.unwrap();
+        app.whop().run_action(&metadata(operations + i), ui).await.unwrap();
         action.push(t.elapsed());
     }
     let waiting = app.outbox().summary().await.unwrap().waiting;

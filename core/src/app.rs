@@ -3,13 +3,12 @@
 use crate::ai::config::AiEnv;
 use crate::ai::{Ai, AiError, AiParts};
 use crate::automation::{Automation, AutomationError};
-use crate::crm::csv::ExportError;
 use crate::crm::{Crm, CrmError};
 use crate::esign::{Esign, EsignEnv, EsignError, EsignParts};
+use crate::outbox::connectivity::Connectivity;
+use crate::outbox::{Outbox, OutboxError, OutboxHandle, OutboxTarget};
 use crate::secrets::{KeyringStore, SecretStore};
-use crate::store::{DATABASE_FILE, Store, StoreError};
-use crate::sync::connectivity::Connectivity;
-use crate::sync::{Outbox, SyncError};
+use crate::store::{DATABASE_FILE, EventBus, Store, StoreError};
 use crate::whop::{Whop, WhopConfig, WhopError};
 use dealdesk_model::ipc::CoreEvent;
 use dealdesk_model::{AppInfo, CsvObject, FileWritten, RecordKind, UpdateSource};
@@ -30,13 +29,11 @@ pub enum AppError {
     #[error(transparent)]
     Crm(#[from] CrmError),
     #[error(transparent)]
-    Export(#[from] ExportError),
-    #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    File(#[from] crate::exports::FileError),
     #[error(transparent)]
     Whop(#[from] WhopError),
     #[error(transparent)]
-    Sync(#[from] SyncError),
+    Sync(#[from] OutboxError),
     #[error(transparent)]
     Ai(#[from] AiError),
     #[error(transparent)]
@@ -69,52 +66,6 @@ pub fn default_data_dir() -> Result<PathBuf, AppError> {
         return Ok(PathBuf::from(dir));
     }
     dirs::data_dir().map(|d| d.join("dealdesk")).ok_or(AppError::NoDataDir)
-}
-
-/// A random id for this data folder, made on first open (names its keyring entries).
-async fn install_id(store: &Store) -> Result<String, AppError> {
-    let fresh = serde_json::Value::String(uuid::Uuid::now_v7().to_string()).to_string();
-    sqlx::query(
-        "INSERT INTO setting (key, value, updated_at) VALUES ('install_id', ?1, ?2) ON CONFLICT (key) DO NOTHING",
-    )
-    .bind(&fresh)
-    .bind(crate::store::time::format(crate::store::time::now()))
-    .execute(store.pool())
-    .await
-    .map_err(StoreError::from)?;
-    let value: String = sqlx::query_scalar("SELECT value FROM setting WHERE key = 'install_id'")
-        .fetch_one(store.pool())
-        .await
-        .map_err(StoreError::from)?;
-    Ok(serde_json::from_str::<String>(&value).unwrap_or(value))
-}
-
-/// Fans core events out to whoever listens (the shell forwards them to the windows).
-#[derive(Clone)]
-pub struct EventBus {
-    sender: broadcast::Sender<CoreEvent>,
-}
-
-impl EventBus {
-    pub fn new() -> Self {
-        let (sender, _) = broadcast::channel(256);
-        EventBus { sender }
-    }
-
-    pub fn emit(&self, event: CoreEvent) {
-        // No listener (the CLI) is normal: the event is simply dropped.
-        let _ = self.sender.send(event);
-    }
-
-    pub fn subscribe(&self) -> broadcast::Receiver<CoreEvent> {
-        self.sender.subscribe()
-    }
-}
-
-impl Default for EventBus {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// The keyring service name all Dealdesk secrets are filed under.
@@ -155,13 +106,14 @@ impl App {
         let store = Store::open(data_dir).await?;
         let events = EventBus::new();
         let crm = Crm::new(store.clone(), events.clone());
-        let install_id = install_id(&store).await?;
+        let install_id = store.install_id().await?;
         let secrets = options.secrets.unwrap_or_else(|| Arc::new(KeyringStore::new(KEYRING_SERVICE)));
         let whop_config = match options.whop {
             Some(config) => config,
             None => WhopConfig::from_env()?,
         };
-        let connectivity = Arc::new(Connectivity::new());
+        // Services queue through the handle; the outbox sends to them once they are registered.
+        let outbox_handle = OutboxHandle::new(store.clone(), events.clone(), Arc::new(Connectivity::new()));
         // One token entry per data folder: two profiles (or test folders) never share a login.
         let whop = Arc::new(Whop::new(
             store.clone(),
@@ -169,13 +121,12 @@ impl App {
             whop_config,
             secrets.clone(),
             format!("whop-tokens:{install_id}"),
-            connectivity.clone(),
+            outbox_handle.clone(),
         ));
         let ai_env = match options.ai {
             Some(env) => env,
             None => AiEnv::from_env()?,
         };
-        let outbox_wake = Arc::new(tokio::sync::Notify::new());
         let ai = Arc::new(Ai::new(AiParts {
             store: store.clone(),
             events: events.clone(),
@@ -184,7 +135,7 @@ impl App {
             secrets: secrets.clone(),
             install_id: install_id.clone(),
             env: ai_env,
-            outbox_wake: outbox_wake.clone(),
+            outbox: outbox_handle.clone(),
         }));
         ai.prepare().await?;
         let esign = Arc::new(Esign::new(EsignParts {
@@ -194,21 +145,14 @@ impl App {
             secrets,
             install_id: install_id.clone(),
             env: options.esign.unwrap_or_else(EsignEnv::from_env),
-            outbox_wake: outbox_wake.clone(),
+            outbox: outbox_handle.clone(),
         }));
         esign.prepare().await?;
         let automation =
             Arc::new(Automation::new(store.clone(), events.clone(), crm.clone(), ai.clone(), esign.clone()));
         automation.prepare().await?;
-        let outbox = Arc::new(Outbox::new(crate::sync::OutboxParts {
-            store: store.clone(),
-            events: events.clone(),
-            connectivity,
-            whop: whop.clone(),
-            ai: ai.clone(),
-            esign: esign.clone(),
-            wake: outbox_wake,
-        }));
+        let targets: Vec<Arc<dyn OutboxTarget>> = vec![whop.clone(), ai.clone(), esign.clone()];
+        let outbox = Arc::new(Outbox::new(outbox_handle, targets));
         Ok(App { store, events, crm, whop, ai, automation, esign, outbox, data_dir: data_dir.to_path_buf() })
     }
 
@@ -254,29 +198,6 @@ impl App {
         })
     }
 
-    /// Sends a contract (queued in the outbox; the worker is woken).
-    pub async fn send_contract(
-        &self,
-        request: &dealdesk_model::contract::SendContract,
-        source: UpdateSource,
-    ) -> Result<dealdesk_model::contract::Contract, AppError> {
-        let contract = self.esign.send(request, source).await?;
-        self.outbox.poke();
-        Ok(contract)
-    }
-
-    /// Voids a contract (a sent one through the outbox; the worker is woken).
-    pub async fn void_contract(
-        &self,
-        id: uuid::Uuid,
-        reason: &str,
-        source: UpdateSource,
-    ) -> Result<dealdesk_model::contract::Contract, AppError> {
-        let contract = self.esign.void(id, reason, source).await?;
-        self.outbox.poke();
-        Ok(contract)
-    }
-
     /// Writes a contract's signed PDF (or its draft) to the downloads folder: the only plaintext
     /// copy Dealdesk ever writes, and only when asked.
     pub async fn export_contract_pdf(&self, id: uuid::Uuid) -> Result<FileWritten, AppError> {
@@ -303,31 +224,6 @@ impl App {
         tokio::spawn(self.automation.clone().run_engine())
     }
 
-    /// Runs a workflow by hand; an AI step that went to the outbox wakes its worker.
-    pub async fn run_workflow(
-        &self,
-        request: &dealdesk_model::automation::RunWorkflow,
-    ) -> Result<dealdesk_model::automation::WorkflowRun, AppError> {
-        let run = self.automation.run_now(request.workflow, request.record).await?;
-        if run.status == dealdesk_model::automation::RunStatus::Waiting {
-            self.outbox.poke();
-        }
-        Ok(run)
-    }
-
-    /// Runs an AI action on a record; an offline run is queued and the outbox worker woken.
-    pub async fn ai_run(
-        &self,
-        request: &dealdesk_model::ai::AiRunRequest,
-        source: UpdateSource,
-    ) -> Result<dealdesk_model::ai::AiRunOutcome, AppError> {
-        let outcome = self.ai.run(request, source).await?;
-        if matches!(outcome, dealdesk_model::ai::AiRunOutcome::Queued { .. }) {
-            self.outbox.poke();
-        }
-        Ok(outcome)
-    }
-
     /// Operations waiting for the network, conflicts and connectivity.
     pub fn outbox(&self) -> &Arc<Outbox> {
         &self.outbox
@@ -342,7 +238,13 @@ impl App {
         vec![
             tokio::spawn(self.outbox.clone().run_worker()),
             tokio::spawn(self.outbox.clone().run_connectivity_watch()),
-            tokio::spawn(async move { connectivity.run_probe(http, probe_url).await }),
+            tokio::spawn(async move {
+                let probe = || {
+                    let request = http.get(&probe_url).timeout(crate::outbox::connectivity::PROBE_TIMEOUT);
+                    async move { request.send().await.map(drop).map_err(|error| error.to_string()) }
+                };
+                connectivity.run_probe(probe).await
+            }),
         ]
     }
 
@@ -418,7 +320,7 @@ impl App {
 
     /// Exports an object to a CSV file at `path`, atomically (a temporary file, then a rename).
     pub async fn export_csv_to(&self, object: CsvObject, path: &Path) -> Result<FileWritten, AppError> {
-        crate::exports::export_csv(&self.crm, object, path).await
+        Ok(crate::exports::export_csv(&self.crm, object, path).await?)
     }
 
     /// Notices writes made by other processes (the CLI, a script) and tells the windows, so open

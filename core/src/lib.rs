@@ -11,12 +11,12 @@ pub mod browser;
 pub mod crm;
 pub mod esign;
 mod exports;
-mod net;
+pub mod net;
+pub mod outbox;
 pub mod sample;
 pub mod secrets;
 pub mod store;
 pub mod support;
-pub mod sync;
 pub mod whop;
 
 pub use app::{App, AppError, AppOptions, default_data_dir};

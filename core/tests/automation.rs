@@ -10,9 +10,7 @@ use dealdesk_core::secrets::MemoryStore;
 use dealdesk_core::whop::WhopConfig;
 use dealdesk_core::{App, AppOptions};
 use dealdesk_model::ai::{AiAction, AiProviderKind};
-use dealdesk_model::automation::{
-    CompareOp, ConditionValue, RunStatus, RunWorkflow, SaveWorkflow, Trigger, WorkflowStep,
-};
+use dealdesk_model::automation::{CompareOp, ConditionValue, RunStatus, SaveWorkflow, Trigger, WorkflowStep};
 use dealdesk_model::{
     Money, MoveDeal, NewCompany, NewDeal, NewNote, NewPerson, PersonPatch, RecordKind, RecordRef, TaskQuery,
     UpdateSource,
@@ -248,7 +246,7 @@ async fn the_example_scores_leads_and_follows_up_only_hot_ones() {
         .await
         .unwrap();
 
-    let run = app.run_workflow(&RunWorkflow { workflow: EXAMPLE_ID, record: Some(hot) }).await.unwrap();
+    let run = app.automation().run_now(EXAMPLE_ID, Some(hot)).await.unwrap();
     assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
     let score = run.steps[0].output["score"].as_u64().unwrap();
     assert!(score >= 70, "{score}");
@@ -256,7 +254,7 @@ async fn the_example_scores_leads_and_follows_up_only_hot_ones() {
     let tasks = app.crm().list_tasks(&TaskQuery { record: Some(hot), ..Default::default() }).await.unwrap();
     assert_eq!(tasks.items[0].title, "Follow up with Hattie (hot lead)");
 
-    let run = app.run_workflow(&RunWorkflow { workflow: EXAMPLE_ID, record: Some(cold) }).await.unwrap();
+    let run = app.automation().run_now(EXAMPLE_ID, Some(cold)).await.unwrap();
     assert_eq!(run.status, RunStatus::Stopped);
     assert!(run.steps[0].output["score"].as_u64().unwrap() < 70);
     assert_eq!(run.steps[1].output["holds"], false);
@@ -266,13 +264,13 @@ async fn the_example_scores_leads_and_follows_up_only_hot_ones() {
     );
 
     // A manual run needs a record; a step that does not fit the record fails with a clear error.
-    assert!(app.run_workflow(&RunWorkflow { workflow: EXAMPLE_ID, record: None }).await.is_err());
+    assert!(app.automation().run_now(EXAMPLE_ID, None).await.is_err());
     let mover = app
         .automation()
         .save(&workflow("Mover", Trigger::Manual, vec![WorkflowStep::MoveStage { stage: "Won".into() }]))
         .await
         .unwrap();
-    let run = app.run_workflow(&RunWorkflow { workflow: mover.id, record: Some(hot) }).await.unwrap();
+    let run = app.automation().run_now(mover.id, Some(hot)).await.unwrap();
     assert_eq!(run.status, RunStatus::Failed);
     assert!(run.steps[0].error.as_deref().unwrap().contains("only deals"), "{:?}", run.steps[0].error);
     // Names are unique; bad workflows are refused with specific messages.
@@ -364,7 +362,7 @@ async fn an_ai_step_waits_offline_in_the_outbox_and_the_run_resumes() {
         .unwrap();
     let ivy = person(&app, "Ivy", UI).await;
     sandbox.stop_listening().await;
-    let run = app.run_workflow(&RunWorkflow { workflow: flow.id, record: Some(ivy) }).await.unwrap();
+    let run = app.automation().run_now(flow.id, Some(ivy)).await.unwrap();
     assert_eq!(run.status, RunStatus::Waiting);
     let waiting_on = run.steps[0].output["outbox_id"].as_i64().unwrap();
     app.automation().process().await.unwrap();

@@ -9,7 +9,7 @@ use dealdesk_core::esign::render::AnchorStyle;
 use dealdesk_core::esign::{EsignEnv, EsignError, docusign::DocuSignConfig};
 use dealdesk_core::secrets::MemoryStore;
 use dealdesk_core::whop::WhopConfig;
-use dealdesk_core::{App, AppError, AppOptions};
+use dealdesk_core::{App, AppOptions};
 use dealdesk_model::contract::{
     ContractPreviewRequest, ContractStatus, SaveEsignSettings, SendContract, SignatureProviderKind, SignerInput,
     SignerStatus,
@@ -259,7 +259,7 @@ async fn docusign_login(app: &App) {
     assert_eq!(answer.status().as_u16(), 302, "{}", answer.text().await.unwrap_or_default());
     let location = answer.headers()["location"].to_str().unwrap().to_string();
     let query = url::Url::parse(&location).unwrap().query().unwrap().to_string();
-    let callback = dealdesk_core::whop::deeplink::parse_query(&query).unwrap();
+    let callback = dealdesk_core::net::oauth::parse_query(&query).unwrap();
     let status = app.esign().complete_docusign_login(&callback).await.unwrap();
     assert!(status.docusign_connected);
     // The same state cannot be used twice.
@@ -274,12 +274,12 @@ async fn send(app: &App, deal: Uuid, provider: SignatureProviderKind, signers: &
         signers: signers.iter().map(|(n, e)| SignerInput { name: n.to_string(), email: e.to_string() }).collect(),
         title: None,
     };
-    let contract = app.send_contract(&request, UI).await.unwrap();
+    let contract = app.esign().send(&request, UI).await.unwrap();
     assert_eq!(contract.status, ContractStatus::Queued);
     contract.id
 }
 
-async fn drain(app: &App) -> dealdesk_core::sync::DrainReport {
+async fn drain(app: &App) -> dealdesk_core::outbox::DrainReport {
     app.outbox().recover().await.unwrap();
     app.outbox().drain(true).await.unwrap()
 }
@@ -303,7 +303,8 @@ async fn docusign_lifecycle_sign_in_send_poll_complete_download_and_void() {
     let deal_id = deal(&app, "Acme Corp", ("Ada", "ada@acme.test")).await;
     // Not connected yet: a clear refusal, nothing queued.
     let refused = app
-        .send_contract(
+        .esign()
+        .send(
             &SendContract {
                 deal_id,
                 template_id: template_id(&app, "service agreement").await,
@@ -315,7 +316,7 @@ async fn docusign_lifecycle_sign_in_send_poll_complete_download_and_void() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(refused, AppError::Esign(EsignError::NotConnected { .. })), "{refused}");
+    assert!(matches!(refused, EsignError::NotConnected { .. }), "{refused}");
     docusign_login(&app).await;
 
     let id = send(
@@ -369,12 +370,12 @@ async fn docusign_lifecycle_sign_in_send_poll_complete_download_and_void() {
     assert!(pdf.starts_with(b"%PDF-"));
     assert!(!app.esign().open_pdf(id).await.unwrap().pages.is_empty());
     // A completed contract cannot be voided.
-    assert!(app.void_contract(id, "changed my mind", UI).await.is_err());
+    assert!(app.esign().void(id, "changed my mind", UI).await.is_err());
 
     // A second contract is voided with a reason.
     let second = send(&app, deal_id, SignatureProviderKind::DocuSign, &[("Ada Buyer", "ada@acme.test")]).await;
     drain(&app).await;
-    app.void_contract(second, "wrong amount", UI).await.unwrap();
+    app.esign().void(second, "wrong amount", UI).await.unwrap();
     drain(&app).await;
     let voided = app.esign().get(second).await.unwrap();
     assert_eq!(voided.status, ContractStatus::Voided);
@@ -417,7 +418,7 @@ async fn dropbox_sign_lifecycle_send_poll_files_after_409_and_asynchronous_cance
     // Cancel is asynchronous: requested first, confirmed by a later poll.
     let second = send(&app, deal_id, SignatureProviderKind::DropboxSign, &[("Gil Buyer", "gil@globex.test")]).await;
     drain(&app).await;
-    app.void_contract(second, "superseded", UI).await.unwrap();
+    app.esign().void(second, "superseded", UI).await.unwrap();
     drain(&app).await;
     let requested = app.esign().get(second).await.unwrap();
     assert!(requested.events.iter().any(|e| e.kind == "void_requested"));
@@ -534,7 +535,8 @@ async fn polling_waits_its_interval_and_asks_once_for_all_open_envelopes() {
         .unwrap();
     assert_eq!(app.esign().poll(true).await.unwrap().checked, 0);
     let off = app
-        .send_contract(
+        .esign()
+        .send(
             &SendContract {
                 deal_id,
                 template_id: template_id(&app, "nda").await,
@@ -545,7 +547,7 @@ async fn polling_waits_its_interval_and_asks_once_for_all_open_envelopes() {
             UI,
         )
         .await;
-    assert!(matches!(off, Err(AppError::Esign(EsignError::Disabled))));
+    assert!(matches!(off, Err(EsignError::Disabled)));
     app.close().await;
     sandbox.shutdown().await;
 }
@@ -645,7 +647,7 @@ fn form_as_json(form: &Value) -> Value {
 
 #[test]
 fn deep_links_for_docusign_are_parsed_strictly() {
-    use dealdesk_core::whop::deeplink::parse_deep_link_at;
+    use dealdesk_core::net::oauth::parse_deep_link_at;
     let path = dealdesk_core::esign::docusign::DEEP_LINK_PATH;
     assert!(parse_deep_link_at("dealdesk://oauth/docusign/callback?code=abc&state=xyz", path).is_ok());
     assert!(parse_deep_link_at("dealdesk://oauth/whop/callback?code=abc&state=xyz", path).is_err());

@@ -122,12 +122,12 @@ async fn offline_edits_and_whop_actions_go_out_after_a_restart_exactly_once_in_o
             },
             WhopAction::ResumeMembership { membership_id: id.clone() },
         ] {
-            queued.push(app.outbox().run_whop_action(&action, UI).await.unwrap());
+            queued.push(app.whop().run_action(&action, UI).await.unwrap());
         }
     }
     for id in &payments {
         let action = WhopAction::RefundPayment { payment_id: id.clone(), amount_micros: Some(1_000_000) };
-        queued.push(app.outbox().run_whop_action(&action, UI).await.unwrap());
+        queued.push(app.whop().run_action(&action, UI).await.unwrap());
     }
     assert_eq!(queued.len(), 50);
     eprintln!("1,000 edits and 50 actions offline in {:?}", started.elapsed());
@@ -207,7 +207,7 @@ async fn faults_during_the_drain_are_waited_out() {
     let app = connected(&sandbox, dir.path(), Arc::new(MemoryStore::new())).await;
     let memberships = active_memberships(&app, 8).await;
     for id in &memberships {
-        app.outbox().run_whop_action(&WhopAction::PauseMembership { membership_id: id.clone() }, UI).await.unwrap();
+        app.whop().run_action(&WhopAction::PauseMembership { membership_id: id.clone() }, UI).await.unwrap();
     }
     let writes = "/api/v1/memberships/";
     for (kind, count) in [(FaultKind::RateLimit, 2), (FaultKind::ServerError, 2), (FaultKind::Truncated, 2)] {
@@ -241,10 +241,10 @@ async fn conflicts_keep_both_values_until_the_user_picks() {
     // 1. A pending local cancel, and Whop cancels the same membership outright meanwhile.
     for id in [theirs, mine] {
         let action = WhopAction::CancelMembership { membership_id: id.clone(), mode: CancelMode::AtPeriodEnd };
-        app.outbox().run_whop_action(&action, UI).await.unwrap();
+        app.whop().run_action(&action, UI).await.unwrap();
     }
     // 2. A pending local pause on a membership Whop deletes.
-    app.outbox().run_whop_action(&WhopAction::PauseMembership { membership_id: deleted.clone() }, UI).await.unwrap();
+    app.whop().run_action(&WhopAction::PauseMembership { membership_id: deleted.clone() }, UI).await.unwrap();
     // 3. A membership deal in the local trash that Whop cancels.
     let trashed_deal = deal_of(&app, trashed).await;
     app.crm().trash(RecordRef { kind: RecordKind::Deal, id: trashed_deal }, UI).await.unwrap();
@@ -337,12 +337,12 @@ async fn bad_actions_are_refused_before_anything_is_queued() {
         WhopAction::RefundPayment { payment_id: payment.clone(), amount_micros: Some(i64::MAX / 2) },
     ];
     for action in refusals {
-        let error = app.outbox().run_whop_action(&action, UI).await.unwrap_err();
+        let error = app.whop().run_action(&action, UI).await.unwrap_err();
         assert!(!error.to_string().is_empty(), "{action:?}");
     }
     // A second pause while the first waits is refused against the optimistic state.
-    app.outbox().run_whop_action(&WhopAction::PauseMembership { membership_id: id.clone() }, UI).await.unwrap();
-    let again = app.outbox().run_whop_action(&WhopAction::PauseMembership { membership_id: id }, UI).await;
+    app.whop().run_action(&WhopAction::PauseMembership { membership_id: id.clone() }, UI).await.unwrap();
+    let again = app.whop().run_action(&WhopAction::PauseMembership { membership_id: id }, UI).await;
     assert!(again.unwrap_err().to_string().contains("already paused"));
     assert_eq!(app.outbox().list(false).await.unwrap().len(), 1, "only the good action was queued");
 }

@@ -209,15 +209,15 @@ async fn the_login_asks_for_what_every_action_needs_and_every_action_reaches_who
         WhopAction::DeactivatePromoCode { promo_code_id: promo.clone() },
     ];
     for action in &actions {
-        app.outbox().run_whop_action(action, CLI).await.unwrap();
+        app.whop().run_action(action, CLI).await.unwrap();
     }
     app.outbox().recover().await.unwrap();
     let report = app.outbox().drain(true).await.unwrap();
     assert_eq!((report.sent, report.failed, report.conflicts), (actions.len() as u64, 0, 0), "{report:?}");
 
     // The rest of the refund, once the first part is on Whop: an explicit amount.
-    app.outbox()
-        .run_whop_action(&WhopAction::RefundPayment { payment_id: paid.clone(), amount_micros: None }, CLI)
+    app.whop()
+        .run_action(&WhopAction::RefundPayment { payment_id: paid.clone(), amount_micros: None }, CLI)
         .await
         .unwrap();
     let report = app.outbox().drain(true).await.unwrap();
@@ -263,16 +263,13 @@ async fn a_permission_whop_did_not_grant_is_named_and_the_other_lists_sync() {
 
     let membership = one(&app, "SELECT id FROM whop_membership WHERE status = 'active' LIMIT 1").await;
     // Cancelling needs membership:cancel (granted): it queues. Refunds need payment:manage.
-    app.outbox()
-        .run_whop_action(
-            &WhopAction::CancelMembership { membership_id: membership, mode: CancelMode::AtPeriodEnd },
-            CLI,
-        )
+    app.whop()
+        .run_action(&WhopAction::CancelMembership { membership_id: membership, mode: CancelMode::AtPeriodEnd }, CLI)
         .await
         .unwrap();
     let refused = app
-        .outbox()
-        .run_whop_action(&WhopAction::RefundPayment { payment_id: "pay_any".into(), amount_micros: None }, CLI)
+        .whop()
+        .run_action(&WhopAction::RefundPayment { payment_id: "pay_any".into(), amount_micros: None }, CLI)
         .await
         .unwrap_err()
         .to_string();
@@ -330,16 +327,13 @@ async fn an_operation_whose_key_whop_forgot_is_checked_before_it_goes_out_again(
 
     // Both go out while Whop cannot be reached: their keys count as sent from then on.
     let refund = app
-        .outbox()
-        .run_whop_action(&WhopAction::RefundPayment { payment_id: paid.clone(), amount_micros: Some(2_000_000) }, CLI)
+        .whop()
+        .run_action(&WhopAction::RefundPayment { payment_id: paid.clone(), amount_micros: Some(2_000_000) }, CLI)
         .await
         .unwrap();
     let cancel = app
-        .outbox()
-        .run_whop_action(
-            &WhopAction::CancelMembership { membership_id: member.clone(), mode: CancelMode::Immediately },
-            CLI,
-        )
+        .whop()
+        .run_action(&WhopAction::CancelMembership { membership_id: member.clone(), mode: CancelMode::Immediately }, CLI)
         .await
         .unwrap();
     sandbox.stop_listening().await;

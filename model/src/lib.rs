@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod query;
 pub mod record;
 pub mod support;
+pub mod text;
 pub mod timeline;
 pub mod views;
 pub mod whop;

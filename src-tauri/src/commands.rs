@@ -122,7 +122,7 @@ commands! {
     whop_product_revenue: ipc::WhopGetProductRevenue => |app, business| app.whop().product_revenue(business).await;
     whop_deal_membership: ipc::WhopGetDealMembership => |app, id| app.whop().deal_membership(id).await;
     whop_promo_codes: ipc::WhopListPromoCodes => |app, business| app.whop().promo_codes(business).await;
-    whop_action: ipc::WhopRunAction => |app, action| app.outbox().run_whop_action(&action, SOURCE).await;
+    whop_action: ipc::WhopRunAction => |app, action| app.whop().run_action(&action, SOURCE).await;
     outbox_summary: ipc::OutboxGetSummary => |app, _unit| app.outbox().summary().await;
     outbox_list: ipc::OutboxList => |app, include_finished| app.outbox().list(include_finished).await;
     outbox_retry: ipc::OutboxRetry => |app, id| app.outbox().retry(id).await;
@@ -133,7 +133,7 @@ commands! {
     ai_status: ipc::AiGetStatus => |app, _unit| app.ai().status().await;
     ai_save_settings: ipc::AiSaveSettings => |app, save| app.ai().save_settings(save).await;
     ai_test_connection: ipc::AiTestConnection => |app, _unit| app.ai().test_connection().await;
-    ai_run: ipc::AiRun => |app, request| app.ai_run(&request, SOURCE).await;
+    ai_run: ipc::AiRun => |app, request| app.ai().run(&request, SOURCE).await;
     ai_insights: ipc::AiGetInsights => |app, record| app.ai().insights(record).await;
     ai_dismiss_result: ipc::AiDismissResult => |app, id| app.ai().dismiss(id).await;
     ai_save_result_as_note: ipc::AiSaveResultAsNote => |app, id| app.ai().save_as_note(id, SOURCE).await;
@@ -148,7 +148,7 @@ commands! {
     workflows_list: ipc::WorkflowsList => |app, _unit| app.automation().list().await;
     workflow_save: ipc::WorkflowSave => |app, save| app.automation().save(&save).await;
     workflow_delete: ipc::WorkflowDelete => |app, id| app.automation().delete(id).await;
-    workflow_run: ipc::WorkflowRunNow => |app, request| app.run_workflow(&request).await;
+    workflow_run: ipc::WorkflowRunNow => |app, request| app.automation().run_now(request.workflow, request.record).await;
     workflow_runs: ipc::WorkflowRuns => |app, query| app.automation().runs(query.workflow, query.limit).await;
     esign_status: ipc::EsignGetStatus => |app, _unit| app.esign().status().await;
     esign_save_settings: ipc::EsignSaveSettings => |app, save| app.esign().save_settings(save).await;
@@ -161,10 +161,10 @@ commands! {
     contract_template_delete: ipc::ContractTemplateDelete => |app, id| app.esign().delete_template(id).await;
     contract_preview: ipc::ContractPreviewRender => |app, request| app.esign().preview(&request).await;
     contract_fields: ipc::ContractFields => |app, deal| app.esign().fields(deal).await;
-    contract_send: ipc::ContractSend => |app, request| app.send_contract(&request, SOURCE).await;
+    contract_send: ipc::ContractSend => |app, request| app.esign().send(&request, SOURCE).await;
     contracts_for_deal: ipc::ContractsForDeal => |app, deal| app.esign().for_deal(deal).await;
     contract_refresh: ipc::ContractRefresh => |app, id| app.esign().refresh(id).await;
-    contract_void: ipc::ContractVoid => |app, (id, reason)| app.void_contract(id, &reason, SOURCE).await;
+    contract_void: ipc::ContractVoid => |app, (id, reason)| app.esign().void(id, &reason, SOURCE).await;
     contract_pdf: ipc::ContractOpenPdf => |app, id| app.esign().open_pdf(id).await;
     contract_export_pdf: ipc::ContractExportPdf => |app, id| app.export_contract_pdf(id).await;
     welcome: ipc::WelcomeGet => |app, _unit| app.welcome().await;

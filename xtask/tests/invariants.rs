@@ -136,3 +136,97 @@ fn core_library_keeps_no_state_files_beside_the_database() {
         }
     }
 }
+
+/// The core's layers, bottom first (docs/ARCHITECTURE.md, "Layers"). A module may use the modules
+/// of the layers below its own. Modules of one layer do not use each other, except in the top
+/// layer, which is the app and the services it alone offers.
+const CORE_LAYERS: &[&[&str]] = &[
+    &["store"],
+    &["crm"],
+    &["outbox", "net", "secrets", "browser"],
+    &["whop", "esign"],
+    &["ai"],
+    &["automation"],
+    &["app", "support", "exports", "sample"],
+];
+
+/// The top-level core modules a source file names through `crate::` (also inside `use crate::{…}`).
+fn crate_modules_named(text: &str) -> BTreeSet<String> {
+    let mut named = BTreeSet::new();
+    for (at, _) in text.match_indices("crate::") {
+        let rest = &text[at + "crate::".len()..];
+        let names: Vec<&str> = if let Some(group) = rest.strip_prefix('{') {
+            // Only the first path segment of each item at the group's own depth.
+            let mut depth = 0;
+            let mut items = Vec::new();
+            let mut start = 0;
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        items.push(&group[start..i]);
+                        break;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        items.push(&group[start..i]);
+                        start = i + 1;
+                    }
+                    _ => {}
+                }
+            }
+            items
+        } else {
+            vec![rest]
+        };
+        for name in names {
+            let ident: String = name.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if !ident.is_empty() {
+                named.insert(ident);
+            }
+        }
+    }
+    named
+}
+
+#[test]
+fn core_modules_never_import_upward() {
+    let layer_of = |module: &str| CORE_LAYERS.iter().position(|layer| layer.contains(&module));
+    let src = root().join("core/src");
+    let mut unplaced = Vec::new();
+    let mut upward = Vec::new();
+    for file in rust_files(&src) {
+        let relative = file.strip_prefix(&src).unwrap();
+        let first =
+            relative.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+        if first == "lib" {
+            continue;
+        }
+        let Some(own) = layer_of(&first) else {
+            unplaced.push(first);
+            continue;
+        };
+        let text = std::fs::read_to_string(&file).unwrap();
+        for named in crate_modules_named(&text) {
+            if named == first {
+                continue;
+            }
+            // Names that are not modules (re-exports at the crate root such as `crate::AppError`)
+            // belong to the app layer.
+            let theirs = layer_of(&named).unwrap_or(CORE_LAYERS.len() - 1);
+            let top = CORE_LAYERS.len() - 1;
+            if theirs > own || (theirs == own && own != top) {
+                upward.push(format!("{} uses crate::{named}", relative.display()));
+            }
+        }
+    }
+    assert!(unplaced.is_empty(), "core modules missing from CORE_LAYERS: {unplaced:?}");
+    assert!(upward.is_empty(), "imports that run up or across a layer:\n{}", upward.join("\n"));
+}
+
+#[test]
+fn the_import_scanner_sees_grouped_and_nested_paths() {
+    let text = "use crate::{store::Store, crm::{Crm, record::WriteCtx}};\nlet x = crate::whop::Whop::new();";
+    let named: Vec<String> = crate_modules_named(text).into_iter().collect();
+    assert_eq!(named, ["crm", "store", "whop"]);
+}

@@ -5,7 +5,8 @@
 
 use super::AiError;
 use super::provider::{AiProvider, ModelAnswer, ModelCall};
-use crate::net::{RateLimiter, backoff, describe_reqwest, retry_after};
+use crate::net::{RateLimiter, describe_reqwest, retry_after};
+use crate::store::time::backoff;
 use serde_json::Value;
 use std::time::Duration;
 

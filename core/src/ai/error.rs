@@ -38,7 +38,7 @@ pub enum AiError {
     #[error(transparent)]
     Crm(#[from] crate::crm::CrmError),
     #[error(transparent)]
-    Sync(#[from] crate::sync::SyncError),
+    Sync(#[from] crate::outbox::OutboxError),
     #[error("database error in AI: {0}")]
     Store(#[from] sqlx::Error),
 }

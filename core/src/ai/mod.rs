@@ -9,6 +9,7 @@ pub mod client;
 pub mod config;
 mod error;
 pub mod openai;
+mod outbox_target;
 pub mod prompt;
 pub mod provider;
 pub mod templates;
@@ -16,11 +17,11 @@ pub mod usage;
 
 pub use error::AiError;
 
-use crate::app::EventBus;
 use crate::crm::Crm;
+use crate::outbox::{NewOperation, OutboxHandle};
 use crate::secrets::SecretStore;
+use crate::store::EventBus;
 use crate::store::{Store, time};
-use crate::sync::NewOperation;
 use crate::whop::Whop;
 use client::AiClient;
 use config::AiEnv;
@@ -69,8 +70,8 @@ pub struct Ai {
     http: crate::net::LazyHttp,
     env: AiEnv,
     engine: Mutex<Option<Arc<Engine>>>,
-    /// Wakes the outbox worker when a run is queued.
-    outbox_wake: Arc<tokio::sync::Notify>,
+    /// Where runs wait while the provider cannot be reached.
+    outbox: OutboxHandle,
 }
 
 /// What [`Ai`] is built from (the app's services, where the key is kept, the environment).
@@ -83,8 +84,8 @@ pub struct AiParts {
     /// Names the keyring entries of this data folder.
     pub install_id: String,
     pub env: AiEnv,
-    /// Wakes the outbox worker when a run is queued.
-    pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// Where runs wait while the provider cannot be reached.
+    pub outbox: OutboxHandle,
 }
 
 /// Records AI actions run on.
@@ -97,7 +98,7 @@ fn check_kind(record: RecordRef) -> Result<(), AiError> {
 
 impl Ai {
     pub fn new(parts: AiParts) -> Ai {
-        let AiParts { store, events, crm, whop, secrets, install_id, env, outbox_wake } = parts;
+        let AiParts { store, events, crm, whop, secrets, install_id, env, outbox } = parts;
         let http = whop.http().clone();
         Ai {
             store,
@@ -109,7 +110,7 @@ impl Ai {
             http,
             env,
             engine: Mutex::new(None),
-            outbox_wake,
+            outbox,
         }
     }
 
@@ -523,11 +524,11 @@ impl Ai {
             summary: format!("AI: {}", action.label()),
         };
         let mut tx = self.store.begin_write().await?;
-        let id = crate::sync::outbox::enqueue(&mut tx, &op, source).await?;
-        let row = crate::sync::outbox::get(&mut tx, id).await?;
+        let id = self.outbox.enqueue(&mut tx, &op, source).await?;
+        let row = crate::outbox::queue::get(&mut tx, id).await?;
         tx.commit().await?;
         tracing::info!(id, action = action.as_str(), "ai: the provider is unreachable; the run waits in the outbox");
-        self.outbox_wake.notify_one();
+        self.outbox.poke();
         self.events.emit(CoreEvent::AiChanged { record: Some(record) });
         Ok(row.pending_operation()?)
     }
@@ -606,10 +607,10 @@ impl Ai {
         .bind(record.id.to_string())
         .fetch_all(pool)
         .await?;
-        let queued_rows: Vec<crate::sync::outbox::OutboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let queued_rows: Vec<crate::outbox::queue::OutboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM outbox WHERE target = 'ai' AND record_kind = ? AND record_id = ? AND status IN {} ORDER BY id",
-            crate::sync::outbox::COLUMNS,
-            crate::sync::outbox::OPEN
+            crate::outbox::queue::COLUMNS,
+            crate::outbox::queue::OPEN
         )))
         .bind(record.kind.as_str())
         .bind(record.id.to_string())

@@ -7,6 +7,7 @@
 //! never expanded. The shipped system prompt tells the model the tags hold data, not orders.
 
 use dealdesk_model::ai::MergeField;
+use dealdesk_model::text::is_invisible;
 use dealdesk_model::{RecordKind, TimelineEvent, TimelineEventKind};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -45,17 +46,6 @@ pub fn quote(text: &str, limit: usize) -> String {
         count += 1;
     }
     out
-}
-
-/// Unicode format (Cf) characters and variation selectors: invisible, and able to hide or reorder
-/// text a reader of the record never sees.
-pub(crate) fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}' | '\u{08E2}' | '\u{180E}'
-        | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}'
-        | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{110BD}' | '\u{110CD}'
-        | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
-        | '\u{E0001}' | '\u{E0020}'..='\u{E007F}' | '\u{E0100}'..='\u{E01EF}')
 }
 
 /// A single-line field value: quoted, with line breaks folded, so data cannot forge

@@ -10,13 +10,12 @@
 //! its run waits with it. See docs/ai-and-automations.md.
 
 mod error;
-pub mod whop_events;
 
 pub use error::AutomationError;
 
 use crate::ai::{Ai, WorkflowAiOutcome};
-use crate::app::EventBus;
 use crate::crm::Crm;
+use crate::store::EventBus;
 use crate::store::{Store, time};
 use dealdesk_model::ai::{AiAction, AiOutput};
 use dealdesk_model::automation::{

@@ -30,7 +30,7 @@ pub use board::weighted;
 pub use error::CrmError;
 pub use search::{SEARCH_CANDIDATES, fts_query};
 
-use crate::app::EventBus;
+use crate::store::EventBus;
 use crate::store::Store;
 use dealdesk_model::ipc::CoreEvent;
 use dealdesk_model::{RecordKind, RecordRef, UpdateSource};

@@ -5,16 +5,14 @@
 use super::error::EsignError;
 use super::http::{EsignHttp, MAX_JSON, MAX_PDF, Reply, check_pdf};
 use super::provider::{Outgoing, RemoteSigner, RemoteStatus, SignatureProvider, SignedFiles, VoidOutcome};
+use crate::net::oauth::{Callback, OAuthError, PendingLogins, Pkce};
 use crate::secrets::SecretStore;
-use crate::whop::deeplink::Callback;
 use base64::Engine as _;
 use dealdesk_model::contract::{ContractStatus, SignatureProviderKind, SignerStatus};
-use oauth2::{CsrfToken, PkceCodeChallenge};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 use uuid::Uuid;
 
 const PROVIDER: &str = "DocuSign";
@@ -81,7 +79,6 @@ impl std::fmt::Debug for DocuSignTokens {
 struct PendingLogin {
     verifier: String,
     redirect_uri: String,
-    started: Instant,
 }
 
 #[derive(Deserialize)]
@@ -99,7 +96,7 @@ pub struct DocuSignAuth {
     http: crate::net::LazyHttp,
     secrets: Arc<dyn SecretStore>,
     entry: String,
-    pending: Mutex<HashMap<String, PendingLogin>>,
+    pending: PendingLogins<PendingLogin>,
     refresh_lock: tokio::sync::Mutex<()>,
 }
 
@@ -115,19 +112,14 @@ impl DocuSignAuth {
             http,
             secrets,
             entry,
-            pending: Mutex::new(HashMap::new()),
+            pending: PendingLogins::new(LOGIN_TTL),
             refresh_lock: tokio::sync::Mutex::new(()),
         }
     }
 
-    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, PendingLogin>> {
-        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// The browser page that starts a sign-in; the redirect comes back to `redirect_uri`.
     pub fn start_login(&self, redirect_uri: &str) -> Result<String, EsignError> {
-        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let state = CsrfToken::new_random().secret().clone();
+        let pkce = Pkce::new();
         let mut url = url::Url::parse(&format!("{}/auth", self.config.oauth_url))
             .map_err(|e| EsignError::Config(format!("DocuSign OAuth URL: {e}")))?;
         url.query_pairs_mut()
@@ -135,49 +127,33 @@ impl DocuSignAuth {
             .append_pair("scope", "signature")
             .append_pair("client_id", &self.config.client_id)
             .append_pair("redirect_uri", redirect_uri)
-            .append_pair("state", &state)
-            .append_pair("code_challenge", challenge.as_str())
+            .append_pair("state", &pkce.state)
+            .append_pair("code_challenge", &pkce.challenge)
             .append_pair("code_challenge_method", "S256");
-        let mut pending = self.pending();
-        pending.retain(|_, login| login.started.elapsed() < LOGIN_TTL);
-        pending.insert(
-            state,
-            PendingLogin {
-                verifier: verifier.secret().clone(),
-                redirect_uri: redirect_uri.to_string(),
-                started: Instant::now(),
-            },
-        );
+        self.pending
+            .insert(pkce.state, PendingLogin { verifier: pkce.verifier, redirect_uri: redirect_uri.to_string() });
         Ok(url.to_string())
     }
 
     /// Completes a sign-in from its redirect: the state must match a login in progress (single
     /// use), the code is exchanged with the PKCE verifier, and the default account is read.
     pub async fn complete_login(&self, callback: &Callback) -> Result<DocuSignTokens, EsignError> {
-        let login = {
-            let mut pending = self.pending();
-            pending.retain(|_, login| login.started.elapsed() < LOGIN_TTL);
-            callback.state().and_then(|state| pending.remove(state))
-        };
-        let Some(login) = login else {
-            return Err(EsignError::Login {
-                provider: PROVIDER,
-                message: "the sign-in link matches no sign-in in progress (expired, used, or not started here)".into(),
-            });
-        };
-        let code = match callback {
-            Callback::Code { code, .. } => code,
-            Callback::Denied { error, description, .. } => {
-                return Err(EsignError::Login {
-                    provider: PROVIDER,
-                    message: format!("{error}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default()),
-                });
-            }
-        };
+        let (login, code) = self.pending.take(callback).map_err(|error| EsignError::Login {
+            provider: PROVIDER,
+            message: match error {
+                OAuthError::UnknownState => {
+                    "the sign-in link matches no sign-in in progress (expired, used, or not started here)".into()
+                }
+                OAuthError::Denied { error, description } => {
+                    format!("{error}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())
+                }
+                other => other.to_string(),
+            },
+        })?;
         let answer = self
             .token_request(&[
                 ("grant_type", "authorization_code"),
-                ("code", code),
+                ("code", &code),
                 ("code_verifier", &login.verifier),
                 ("redirect_uri", &login.redirect_uri),
                 ("client_id", &self.config.client_id),

@@ -41,7 +41,7 @@ pub enum EsignError {
     #[error(transparent)]
     Crm(#[from] crate::crm::CrmError),
     #[error(transparent)]
-    Sync(#[from] crate::sync::SyncError),
+    Sync(#[from] crate::outbox::OutboxError),
     #[error("database error in contracts: {0}")]
     Store(#[from] sqlx::Error),
 }

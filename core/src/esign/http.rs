@@ -3,7 +3,8 @@
 //! cannot be made is never retried here: it means offline, and the operation waits in the outbox.
 
 use super::error::EsignError;
-use crate::net::{RateLimiter, backoff, describe_reqwest, retry_after};
+use crate::net::{RateLimiter, describe_reqwest, retry_after};
+use crate::store::time::backoff;
 use std::time::Duration;
 
 /// Retries after the first attempt.

@@ -14,6 +14,7 @@ pub mod dropbox_sign;
 mod error;
 pub mod fields;
 mod http;
+mod outbox_target;
 pub mod provider;
 pub mod render;
 pub mod templates;
@@ -21,11 +22,12 @@ pub mod vault;
 
 pub use error::EsignError;
 
-use crate::app::EventBus;
 use crate::crm::Crm;
+use crate::outbox::OutboxHandle;
+use crate::outbox::queue::NewOperation;
 use crate::secrets::SecretStore;
+use crate::store::EventBus;
 use crate::store::{Store, time};
-use crate::sync::outbox::NewOperation;
 use dealdesk_model::contract::{
     Contract, ContractEvent, ContractField, ContractPdf, ContractPreview, ContractPreviewRequest, ContractSigner,
     ContractStatus, ContractTemplate, EsignStatus, SaveContractTemplate, SaveEsignSettings, SendContract,
@@ -42,7 +44,6 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
 use uuid::Uuid;
 use vault::Vault;
 
@@ -133,7 +134,8 @@ pub struct EsignParts {
     pub secrets: Arc<dyn SecretStore>,
     pub install_id: String,
     pub env: EsignEnv,
-    pub outbox_wake: Arc<Notify>,
+    /// Where sends and voids wait for the network.
+    pub outbox: OutboxHandle,
 }
 
 /// What an outbox operation carries.
@@ -169,7 +171,7 @@ pub struct Esign {
     http: crate::net::LazyHttp,
     vault: Vault,
     docusign_auth: Arc<DocuSignAuth>,
-    outbox_wake: Arc<Notify>,
+    outbox: OutboxHandle,
     poll_lock: tokio::sync::Mutex<()>,
     /// One client per provider for the process, so its rate limit holds across calls. Dropbox
     /// Sign's is rebuilt when the key changes.
@@ -206,7 +208,7 @@ impl Esign {
             dropbox_sign: std::sync::Mutex::new(None),
             http,
             docusign_auth,
-            outbox_wake: parts.outbox_wake,
+            outbox: parts.outbox,
             poll_lock: tokio::sync::Mutex::new(()),
         }
     }
@@ -320,7 +322,7 @@ impl Esign {
     /// Completes a DocuSign sign-in from its redirect (deep link or loopback).
     pub async fn complete_docusign_login(
         &self,
-        callback: &crate::whop::deeplink::Callback,
+        callback: &crate::net::oauth::Callback,
     ) -> Result<EsignStatus, EsignError> {
         let result = self.docusign_auth.complete_login(callback).await;
         self.events.emit(CoreEvent::ContractsChanged { deal: None });
@@ -330,7 +332,7 @@ impl Esign {
 
     /// A `dealdesk://oauth/docusign/callback?…` link (untrusted: parsed strictly, state checked).
     pub async fn handle_deep_link(&self, link: &str) -> Result<EsignStatus, EsignError> {
-        let callback = crate::whop::deeplink::parse_deep_link_at(link, docusign::DEEP_LINK_PATH)
+        let callback = crate::net::oauth::parse_deep_link_at(link, docusign::DEEP_LINK_PATH)
             .map_err(|e| EsignError::Login { provider: "DocuSign", message: e.to_string() })?;
         self.complete_docusign_login(&callback).await
     }
@@ -350,8 +352,8 @@ impl Esign {
     ) -> Result<EsignStatus, EsignError> {
         self.ensure_enabled().await?;
         let login_error =
-            |e: crate::whop::WhopError| EsignError::Login { provider: "DocuSign", message: e.to_string() };
-        let listener = crate::whop::loopback::LoopbackListener::bind(self.env.docusign.loopback_port)
+            |e: crate::net::oauth::OAuthError| EsignError::Login { provider: "DocuSign", message: e.to_string() };
+        let listener = crate::net::oauth::LoopbackListener::bind(self.env.docusign.loopback_port, "DocuSign")
             .await
             .map_err(login_error)?;
         let url = self.docusign_auth.start_login(&listener.redirect_uri())?;
@@ -577,10 +579,10 @@ impl Esign {
             base: Map::new(),
             summary: format!("Send contract \"{title}\" via {}", request.provider.label()),
         };
-        crate::sync::outbox::enqueue(&mut tx, &op, source).await?;
+        self.outbox.enqueue(&mut tx, &op, source).await?;
         tx.commit().await?;
         tracing::info!(contract = %id, provider = request.provider.as_str(), "contracts: queued for signature");
-        self.outbox_wake.notify_one();
+        self.outbox.poke();
         self.events.emit(CoreEvent::ContractsChanged { deal: Some(deal.id) });
         self.get(id).await
     }
@@ -611,7 +613,7 @@ impl Esign {
     }
 
     /// Sends one outbox operation (the worker's side).
-    pub(crate) async fn deliver(&self, payload: &Value) -> Result<Delivered, EsignError> {
+    pub(crate) async fn send_queued(&self, payload: &Value) -> Result<Delivered, EsignError> {
         self.ensure_enabled().await?;
         let operation: Operation = serde_json::from_value(payload.clone())
             .map_err(|e| EsignError::Invalid(format!("a queued contract operation is unreadable: {e}")))?;
@@ -993,7 +995,7 @@ impl Esign {
                 base: Map::new(),
                 summary: format!("Void contract \"{}\"", row.title),
             };
-            crate::sync::outbox::enqueue(&mut tx, &op, source).await?;
+            self.outbox.enqueue(&mut tx, &op, source).await?;
             sqlx::query("UPDATE contract SET void_requested = 1, updated_at = ? WHERE id = ?")
                 .bind(&now)
                 .bind(id.to_string())
@@ -1002,7 +1004,7 @@ impl Esign {
             add_event(&mut tx, id, &now, "void_requested", reason).await?;
         }
         tx.commit().await?;
-        self.outbox_wake.notify_one();
+        self.outbox.poke();
         self.events.emit(CoreEvent::ContractsChanged { deal: Uuid::parse_str(&row.deal_id).ok() });
         self.get(id).await
     }

@@ -245,7 +245,7 @@ pub fn clean_value(value: &str) -> String {
             out.push('…');
             break;
         }
-        if c == '\r' || (c.is_control() && c != '\n') || crate::ai::prompt::is_invisible(c) {
+        if c == '\r' || (c.is_control() && c != '\n') || dealdesk_model::text::is_invisible(c) {
             continue;
         }
         if c.is_whitespace() || c == '-' || c == '/' {

@@ -3,10 +3,12 @@
 pub mod backup;
 mod clock;
 pub mod error;
+mod events;
 pub mod time;
 
 pub use clock::Clock;
 pub use error::StoreError;
+pub use events::EventBus;
 
 use dealdesk_model::support::BackupReason;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -188,6 +190,22 @@ impl Store {
         }
         tracing::debug!(path = %path.display(), "store open");
         Ok(Store { pool, clock, path })
+    }
+
+    /// A random id for this data folder, made on first open: it names the folder's keyring
+    /// entries, so two profiles (or test folders) never share a login.
+    pub async fn install_id(&self) -> Result<String, StoreError> {
+        let fresh = serde_json::Value::String(uuid::Uuid::now_v7().to_string()).to_string();
+        sqlx::query(
+            "INSERT INTO setting (key, value, updated_at) VALUES ('install_id', ?1, ?2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(&fresh)
+        .bind(time::format(time::now()))
+        .execute(&self.pool)
+        .await?;
+        let value: String =
+            sqlx::query_scalar("SELECT value FROM setting WHERE key = 'install_id'").fetch_one(&self.pool).await?;
+        Ok(serde_json::from_str::<String>(&value).unwrap_or(value))
     }
 
     /// A value of the `setting` table, `None` when missing. A value this version cannot read (one

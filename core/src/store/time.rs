@@ -15,6 +15,16 @@ pub fn parse(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
     DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc))
 }
 
+/// 0.5 s, 1 s, 2 s, 4 s … up to `max`, with ±25% jitter so many clients do not retry in step.
+/// Reads retry within the request (up to 8 s); the outbox retries writes durably (up to minutes).
+pub fn backoff(attempt: u32, max: std::time::Duration) -> std::time::Duration {
+    let base = (0.5 * 2f64.powi(attempt.min(20) as i32)).min(max.as_secs_f64());
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let jitter = 0.75 + 0.5 * (f64::from(nanos % 1000) / 1000.0);
+    std::time::Duration::from_secs_f64(base * jitter)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

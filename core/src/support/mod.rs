@@ -6,8 +6,9 @@ pub mod error;
 
 pub use error::SupportError;
 
-use crate::app::{App, EventBus};
+use crate::app::App;
 use crate::crm::csv::ImportOptions;
+use crate::store::EventBus;
 use crate::store::Store;
 use crate::store::backup;
 use dealdesk_model::ipc::CoreEvent;

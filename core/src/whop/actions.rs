@@ -14,8 +14,8 @@ use super::contract;
 use super::error::WhopError;
 use super::resources::{field, money, text};
 use super::{Whop, businesses};
+use crate::outbox::queue::{self, NewOperation, same_value};
 use crate::store::time;
-use crate::sync::outbox::{self, NewOperation, same_value};
 use dealdesk_model::money::format_decimal_micros;
 use dealdesk_model::outbox::{CancelMode, NewPromoCode, PromoType, WhopAction};
 use dealdesk_model::whop::{amount_text, promo_amount_text};
@@ -73,9 +73,9 @@ async fn effective(
     }
     let remote: Value =
         serde_json::from_str(&raw).map_err(|e| invalid(format!("the stored {what} is unreadable: {e}")))?;
-    let open = outbox::open_for(conn, record_kind, &[id.to_string()]).await?;
+    let open = queue::open_for(conn, record_kind, &[id.to_string()]).await?;
     let ops = open.get(id).map(Vec::as_slice).unwrap_or_default();
-    let (shown, _) = outbox::overlay(&remote, ops)?;
+    let (shown, _) = queue::overlay(&remote, ops)?;
     Ok(shown)
 }
 
@@ -454,7 +454,7 @@ impl Whop {
     }
 
     /// Sends one queued operation's request (with its idempotency key).
-    pub async fn deliver(&self, payload: &Value, idempotency_key: &str) -> WriteOutcome {
+    pub async fn send_queued(&self, payload: &Value, idempotency_key: &str) -> WriteOutcome {
         let method = match payload.get("method").and_then(Value::as_str) {
             Some("POST") => reqwest::Method::POST,
             Some("PATCH") => reqwest::Method::PATCH,

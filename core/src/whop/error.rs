@@ -1,25 +1,7 @@
 use crate::secrets::SecretError;
 
-/// Why a deep link was refused. Deep links are untrusted input from any program on the machine.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DeepLinkError {
-    #[error("the link is not a valid URL")]
-    NotAUrl,
-    #[error("the link is too long ({0} bytes)")]
-    TooLong(usize),
-    #[error("only dealdesk:// links are accepted, not {0}://")]
-    WrongScheme(String),
-    #[error("unknown link path {0:?}: Dealdesk only accepts dealdesk://oauth/whop/callback")]
-    UnknownPath(String),
-    #[error("the link repeats the parameter {0}")]
-    DuplicateParameter(String),
-    #[error("the link has the unknown parameter {0}")]
-    UnknownParameter(String),
-    #[error("the link lacks the parameter {0}")]
-    MissingParameter(&'static str),
-    #[error("the parameter {0} is malformed")]
-    MalformedParameter(&'static str),
-}
+pub use crate::net::oauth::DeepLinkError;
+use crate::net::oauth::OAuthError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WhopError {
@@ -147,12 +129,22 @@ impl From<&WhopError> for dealdesk_model::ApiError {
     }
 }
 
-impl From<crate::sync::SyncError> for WhopError {
-    fn from(error: crate::sync::SyncError) -> Self {
+impl From<crate::outbox::OutboxError> for WhopError {
+    fn from(error: crate::outbox::OutboxError) -> Self {
         match error {
-            crate::sync::SyncError::Store(e) => WhopError::Store(e),
-            crate::sync::SyncError::Whop(e) => e,
+            crate::outbox::OutboxError::Store(e) => WhopError::Store(e),
             other => WhopError::Outbox(other.to_string()),
+        }
+    }
+}
+
+impl From<OAuthError> for WhopError {
+    fn from(error: OAuthError) -> Self {
+        match error {
+            OAuthError::UnknownState => WhopError::UnknownLoginState,
+            OAuthError::Denied { error, description } => WhopError::Authorization { error, description },
+            OAuthError::Loopback(message) => WhopError::Loopback(message),
+            OAuthError::Timeout => WhopError::LoginTimeout,
         }
     }
 }

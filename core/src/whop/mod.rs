@@ -8,24 +8,25 @@ pub mod businesses;
 pub mod client;
 pub mod config;
 pub mod contract;
-pub mod deeplink;
 pub mod doctor;
 pub mod error;
-pub mod loopback;
 pub mod oauth;
+mod outbox_target;
 pub mod permissions;
 pub mod resources;
 pub mod sync;
+mod trigger_events;
 
+pub use crate::net::oauth::Callback;
+use crate::net::oauth::LoopbackListener;
 pub use config::WhopConfig;
-pub use deeplink::{Callback, parse_deep_link};
 pub use error::{DeepLinkError, WhopError};
 pub use resources::Resource;
 
-use crate::app::EventBus;
+use crate::outbox::OutboxHandle;
 use crate::secrets::SecretStore;
+use crate::store::EventBus;
 use crate::store::{Store, time};
-use crate::sync::connectivity::Connectivity;
 use client::ApiClient;
 use dealdesk_model::ipc::CoreEvent;
 use dealdesk_model::outbox::{PromoType, WhopPromoCodeView};
@@ -112,12 +113,12 @@ async fn membership_views(
     rows: Vec<MembershipRow>,
 ) -> Result<Vec<WhopMembershipView>, WhopError> {
     let ids: Vec<String> = rows.iter().map(|m| m.id.clone()).collect();
-    let mut open = crate::sync::outbox::open_for(conn, "whop_membership", &ids).await?;
+    let mut open = crate::outbox::queue::open_for(conn, "whop_membership", &ids).await?;
     let mut views = Vec::with_capacity(rows.len());
     for m in rows {
         let remote: Value = serde_json::from_str(&m.raw).unwrap_or(Value::Null);
         let ops = open.remove(&m.id).unwrap_or_default();
-        let (shown, pending) = crate::sync::outbox::overlay(&remote, &ops)?;
+        let (shown, pending) = crate::outbox::queue::overlay(&remote, &ops)?;
         views.push(WhopMembershipView {
             status: resources::text(&shown, "status").unwrap_or_else(|| "unknown".into()),
             product: m.product,
@@ -190,6 +191,14 @@ impl RunState {
     }
 }
 
+/// The path of Whop's sign-in redirect: `dealdesk://oauth/whop/callback`.
+pub const DEEP_LINK_PATH: &str = "oauth/whop/callback";
+
+/// Parses a `dealdesk://oauth/whop/callback?code=…&state=…` deep link.
+pub fn parse_deep_link(link: &str) -> Result<Callback, DeepLinkError> {
+    crate::net::oauth::parse_deep_link_at(link, DEEP_LINK_PATH)
+}
+
 pub struct Whop {
     store: Store,
     events: EventBus,
@@ -201,6 +210,8 @@ pub struct Whop {
     sync_lock: tokio::sync::Mutex<()>,
     /// The app's loopback login waiting for the browser, if any.
     loopback_wait: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Where actions wait for the network.
+    outbox: OutboxHandle,
 }
 
 impl Whop {
@@ -211,7 +222,7 @@ impl Whop {
         config: WhopConfig,
         secrets: Arc<dyn SecretStore>,
         secret_key: String,
-        connectivity: Arc<Connectivity>,
+        outbox: OutboxHandle,
     ) -> Whop {
         let timeout = config.request_timeout;
         let http = crate::net::LazyHttp::new(move || {
@@ -223,7 +234,7 @@ impl Whop {
                 .user_agent(concat!("Dealdesk/", env!("CARGO_PKG_VERSION")))
         });
         let auth = Arc::new(Auth::new(config.clone(), http.clone(), secrets, secret_key));
-        let api = ApiClient::new(http.clone(), config.clone(), auth.clone(), connectivity);
+        let api = ApiClient::new(http.clone(), config.clone(), auth.clone(), outbox.connectivity().clone());
         Whop {
             store,
             events,
@@ -233,6 +244,7 @@ impl Whop {
             api,
             sync_lock: tokio::sync::Mutex::new(()),
             loopback_wait: tokio::sync::Mutex::new(None),
+            outbox,
         }
     }
 
@@ -384,13 +396,13 @@ impl Whop {
             // The aborted task releases its port once it is dropped by the runtime.
             let _ = previous.await;
         }
-        let listener = loopback::LoopbackListener::bind(self.config.loopback_port).await?;
+        let listener = LoopbackListener::bind(self.config.loopback_port, "Whop").await?;
         let start = self.start_login(&listener.redirect_uri()).await?;
         let whop = self.clone();
         *waiting = Some(tokio::spawn(async move {
             let result = match listener.wait(oauth::LOGIN_TTL).await {
                 Ok(callback) => whop.complete_login(&callback).await.map(|_| ()),
-                Err(error) => Err(error),
+                Err(error) => Err(error.into()),
             };
             if let Err(error) = result {
                 tracing::warn!(%error, "whop: loopback sign-in failed");
@@ -452,7 +464,7 @@ impl Whop {
         timeout: Duration,
     ) -> Result<WhopStatus, WhopError> {
         self.ensure_enabled().await?;
-        let listener = loopback::LoopbackListener::bind(self.config.loopback_port).await?;
+        let listener = LoopbackListener::bind(self.config.loopback_port, "Whop").await?;
         let start = self.start_login(&listener.redirect_uri()).await?;
         show_url(&start.authorize_url);
         let callback = listener.wait(timeout).await?;
@@ -878,7 +890,7 @@ impl Whop {
         .fetch_all(&mut *conn)
         .await?;
         let payment_ids: Vec<String> = payments.iter().map(|p| p.id.clone()).collect();
-        let mut open = crate::sync::outbox::open_for(&mut conn, "whop_payment", &payment_ids).await?;
+        let mut open = crate::outbox::queue::open_for(&mut conn, "whop_payment", &payment_ids).await?;
         drop(conn);
         let payment_count: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM whop_payment WHERE user_id IN (SELECT value FROM json_each(?1))
@@ -910,7 +922,7 @@ impl Whop {
                 .map(|p| {
                     let remote: Value = serde_json::from_str(&p.raw).unwrap_or(Value::Null);
                     let ops = open.remove(&p.id).unwrap_or_default();
-                    let (shown, pending) = crate::sync::outbox::overlay(&remote, &ops)?;
+                    let (shown, pending) = crate::outbox::queue::overlay(&remote, &ops)?;
                     let total_micros = resources::money(&shown, "total").unwrap_or(0);
                     let refunded_micros = resources::money(&shown, "refunded_amount").unwrap_or(0);
                     Ok(WhopPaymentView {
@@ -957,11 +969,11 @@ impl Whop {
         .fetch_all(&mut *conn)
         .await?;
         let ids: Vec<String> = rows.iter().map(|(id, ..)| id.clone()).collect();
-        let mut open = crate::sync::outbox::open_for(&mut conn, "whop_promo_code", &ids).await?;
-        let creations: Vec<crate::sync::outbox::OutboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let mut open = crate::outbox::queue::open_for(&mut conn, "whop_promo_code", &ids).await?;
+        let creations: Vec<crate::outbox::queue::OutboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM outbox WHERE action = 'promo_code.create' AND status IN {} ORDER BY id DESC",
-            crate::sync::outbox::COLUMNS,
-            crate::sync::outbox::OPEN
+            crate::outbox::queue::COLUMNS,
+            crate::outbox::queue::OPEN
         )))
         .fetch_all(&mut *conn)
         .await?;
@@ -984,7 +996,7 @@ impl Whop {
         }
         for (id, raw, business_id) in rows {
             let remote: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
-            let (shown, pending) = crate::sync::outbox::overlay(&remote, &open.remove(&id).unwrap_or_default())?;
+            let (shown, pending) = crate::outbox::queue::overlay(&remote, &open.remove(&id).unwrap_or_default())?;
             let currency = resources::text(&shown, "currency");
             let promo_type = match resources::text(&shown, "promo_type").as_deref() {
                 Some("percentage") => PromoType::Percentage,

@@ -3,8 +3,8 @@
 //! the requests; they go out through [`send_oauth_request`], which speaks JSON as Whop's docs show.
 
 use super::config::WhopConfig;
-use super::deeplink::Callback;
 use super::error::WhopError;
+use crate::net::oauth::{Callback, PendingLogins, Pkce};
 use crate::secrets::SecretStore;
 use base64::Engine;
 use oauth2::basic::{
@@ -16,9 +16,7 @@ use oauth2::{
     StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long a started login waits for its redirect (Whop's codes also expire after 10 minutes).
 pub const LOGIN_TTL: Duration = Duration::from_secs(600);
@@ -63,12 +61,11 @@ impl std::fmt::Debug for StoredTokens {
 }
 
 struct PendingLogin {
-    verifier: PkceCodeVerifier,
+    verifier: String,
     nonce: String,
     redirect_uri: String,
     /// What the login asked for.
     scopes: Vec<String>,
-    started: Instant,
 }
 
 /// What a completed login was granted.
@@ -99,7 +96,7 @@ pub struct Auth {
     secrets: std::sync::Arc<dyn SecretStore>,
     /// The keyring entry holding [`StoredTokens`].
     secret_key: String,
-    pending: Mutex<HashMap<String, PendingLogin>>,
+    pending: PendingLogins<PendingLogin>,
     refresh_lock: tokio::sync::Mutex<()>,
 }
 
@@ -115,7 +112,7 @@ impl Auth {
             http,
             secrets,
             secret_key,
-            pending: Mutex::new(HashMap::new()),
+            pending: PendingLogins::new(LOGIN_TTL),
             refresh_lock: tokio::sync::Mutex::new(()),
         }
     }
@@ -133,72 +130,47 @@ impl Auth {
         }
     }
 
-    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, PendingLogin>> {
-        // The map holds plain values; a panic elsewhere cannot leave it inconsistent.
-        self.pending.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     /// Starts a login asking for `scopes`: the URL to open in the browser, remembered under its
     /// `state`.
     pub fn start_login(&self, redirect_uri: &str, scopes: &[String]) -> Result<LoginStart, WhopError> {
         let client = self.client(Some(redirect_uri))?;
-        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let pkce = Pkce::new();
         let nonce = CsrfToken::new_random().secret().clone();
-        let (url, state) = client
-            .authorize_url(CsrfToken::new_random)
+        let state = pkce.state.clone();
+        let (url, _) = client
+            .authorize_url(|| CsrfToken::new(state))
             .add_scopes(scopes.iter().map(|s| Scope::new(s.clone())))
-            .set_pkce_challenge(challenge)
+            .set_pkce_challenge(PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(
+                pkce.verifier.clone(),
+            )))
             .add_extra_param("nonce", nonce.clone())
             .url();
-        let mut pending = self.pending();
-        pending.retain(|_, login| login.started.elapsed() < LOGIN_TTL);
-        pending.insert(
-            state.secret().clone(),
+        self.pending.insert(
+            pkce.state.clone(),
             PendingLogin {
-                verifier,
+                verifier: pkce.verifier,
                 nonce,
                 redirect_uri: redirect_uri.to_string(),
                 scopes: scopes.to_vec(),
-                started: Instant::now(),
             },
         );
-        Ok(LoginStart {
-            authorize_url: url.to_string(),
-            state: state.secret().clone(),
-            redirect_uri: redirect_uri.into(),
-        })
+        Ok(LoginStart { authorize_url: url.to_string(), state: pkce.state, redirect_uri: redirect_uri.into() })
     }
 
     /// Whether a login is waiting for its redirect.
     pub fn login_pending(&self) -> bool {
-        let mut pending = self.pending();
-        pending.retain(|_, login| login.started.elapsed() < LOGIN_TTL);
-        !pending.is_empty()
+        self.pending.any()
     }
 
     /// Completes a login from its redirect: checks `state` (single use, unexpired), exchanges the
     /// code with the PKCE verifier, checks the id_token's nonce and stores the tokens. Answers
     /// what was granted.
     pub async fn complete_login(&self, callback: &Callback) -> Result<LoginGrant, WhopError> {
-        let login = {
-            let mut pending = self.pending();
-            pending.retain(|_, login| login.started.elapsed() < LOGIN_TTL);
-            callback.state().and_then(|state| pending.remove(state))
-        };
-        let Some(login) = login else {
-            tracing::warn!("refused an OAuth callback whose state matches no login in progress");
-            return Err(WhopError::UnknownLoginState);
-        };
-        let code = match callback {
-            Callback::Code { code, .. } => code,
-            Callback::Denied { error, description, .. } => {
-                return Err(WhopError::Authorization { error: error.clone(), description: description.clone() });
-            }
-        };
+        let (login, code) = self.pending.take(callback)?;
         let client = self.client(Some(&login.redirect_uri))?;
         let response = client
-            .exchange_code(AuthorizationCode::new(code.clone()))
-            .set_pkce_verifier(login.verifier)
+            .exchange_code(AuthorizationCode::new(code))
+            .set_pkce_verifier(PkceCodeVerifier::new(login.verifier))
             .request_async(&|request| send_oauth_request(self.http.clone(), request))
             .await
             .map_err(|e| token_error(e, false))?;
@@ -300,7 +272,7 @@ impl Auth {
             }
         }
         self.secrets.delete(&self.secret_key)?;
-        self.pending().clear();
+        self.pending.clear();
         Ok(())
     }
 }

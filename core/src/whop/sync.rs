@@ -350,8 +350,7 @@ async fn upsert_items(
     }
 
     let changed_items: Vec<&Value> = changed.iter().map(|(item, ..)| *item).collect();
-    let before =
-        crate::automation::whop_events::before(conn, resource.name(), &target.scope, table, &changed_items).await?;
+    let before = super::trigger_events::before(conn, resource.name(), &target.scope, table, &changed_items).await?;
     let columns = resource.columns();
     let account_columns = if has_account { "account_id, " } else { "" };
     let mut qb = QueryBuilder::<Sqlite>::new(format!(
@@ -389,7 +388,7 @@ async fn upsert_items(
 
     let changed = changed_items;
     if let Some(record_kind) = resource.outbox_kind() {
-        crate::sync::conflicts::reconcile(conn, record_kind, &changed).await?;
+        crate::outbox::conflicts::reconcile(conn, record_kind, &changed).await?;
     }
     // The seller's own Whop user is never one of their customers (a test purchase of their own
     // product, say): its mirror rows stay, no person or deal is made from them.
@@ -409,7 +408,7 @@ async fn upsert_items(
         }
         _ => {}
     }
-    crate::automation::whop_events::record(conn, resource.name(), before, &customers, &ctx.now).await?;
+    super::trigger_events::record(conn, resource.name(), before, &customers, &ctx.now).await?;
     Ok((outcome, high_water))
 }
 
@@ -668,7 +667,7 @@ async fn map_memberships(
                             status.as_deref().unwrap_or("unknown"),
                             deal.name
                         );
-                        crate::sync::conflicts::record(
+                        crate::outbox::conflicts::record(
                             conn,
                             ConflictKind::DeletedLocally,
                             "whop_membership",

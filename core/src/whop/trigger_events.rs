@@ -4,6 +4,9 @@
 //!
 //! A resource's first full pass (the initial import) raises no events: connecting Whop must not
 //! fire a workflow for every member a business ever had.
+//!
+//! The table is the boundary: the sync (here) writes what Whop changed, and the workflow engine
+//! (a layer above) reads it, so neither calls the other.
 
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};

@@ -1,7 +1,7 @@
 //! The outbox table: operations written in the caller's transaction, read back for the panel,
 //! claimed in order per record by the worker, and settled from the remote's answer.
 
-use super::SyncError;
+use super::OutboxError;
 use crate::store::time;
 use dealdesk_model::UpdateSource;
 use dealdesk_model::outbox::{OutboxEntry, OutboxStatus, OutboxSummary, PendingOperation};
@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 /// Statuses that still hold the record's later operations back, and that the window lists.
-pub(crate) const OPEN: &str = "('pending', 'in_flight', 'failed', 'conflict')";
+pub const OPEN: &str = "('pending', 'in_flight', 'failed', 'conflict')";
 /// Statuses whose optimistic values the window shows (a failed operation is rolled back).
 const SHOWN: [OutboxStatus; 3] = [OutboxStatus::Pending, OutboxStatus::InFlight, OutboxStatus::Conflict];
 
@@ -32,7 +32,7 @@ pub struct NewOperation {
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub(crate) struct OutboxRow {
+pub struct OutboxRow {
     pub id: i64,
     pub target: String,
     pub action: String,
@@ -53,16 +53,16 @@ pub(crate) struct OutboxRow {
     pub key_first_sent_at: Option<String>,
 }
 
-pub(crate) const COLUMNS: &str = "id, target, action, record_kind, record_id, payload, optimistic, base, summary, \
+pub const COLUMNS: &str = "id, target, action, record_kind, record_id, payload, optimistic, base, summary, \
      idempotency_key, status, attempts, created_at, next_attempt_at, last_error, finished_at, key_first_sent_at";
 
 impl OutboxRow {
-    pub fn status(&self) -> Result<OutboxStatus, SyncError> {
-        OutboxStatus::parse(&self.status).ok_or_else(|| SyncError::Corrupt(format!("status {:?}", self.status)))
+    pub fn status(&self) -> Result<OutboxStatus, OutboxError> {
+        OutboxStatus::parse(&self.status).ok_or_else(|| OutboxError::Corrupt(format!("status {:?}", self.status)))
     }
 
-    pub fn payload(&self) -> Result<Value, SyncError> {
-        serde_json::from_str(&self.payload).map_err(|e| SyncError::Corrupt(format!("payload of #{}: {e}", self.id)))
+    pub fn payload(&self) -> Result<Value, OutboxError> {
+        serde_json::from_str(&self.payload).map_err(|e| OutboxError::Corrupt(format!("payload of #{}: {e}", self.id)))
     }
 
     pub fn map(&self, text: &str) -> Map<String, Value> {
@@ -72,7 +72,7 @@ impl OutboxRow {
         }
     }
 
-    pub fn entry(&self) -> Result<OutboxEntry, SyncError> {
+    pub fn entry(&self) -> Result<OutboxEntry, OutboxError> {
         let status = self.status()?;
         Ok(OutboxEntry {
             id: self.id,
@@ -92,7 +92,7 @@ impl OutboxRow {
         })
     }
 
-    pub fn pending_operation(&self) -> Result<PendingOperation, SyncError> {
+    pub fn pending_operation(&self) -> Result<PendingOperation, OutboxError> {
         Ok(PendingOperation {
             outbox_id: self.id,
             summary: self.summary.clone(),
@@ -103,11 +103,7 @@ impl OutboxRow {
 }
 
 /// Queues `op` in the caller's transaction (with the local change that caused it). Returns its id.
-pub(crate) async fn enqueue(
-    conn: &mut SqliteConnection,
-    op: &NewOperation,
-    source: UpdateSource,
-) -> Result<i64, SyncError> {
+pub async fn enqueue(conn: &mut SqliteConnection, op: &NewOperation, source: UpdateSource) -> Result<i64, OutboxError> {
     let now = time::format(time::now());
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO outbox (created_at, updated_at, target, action, record_kind, record_id, payload, optimistic,
@@ -131,20 +127,20 @@ pub(crate) async fn enqueue(
     Ok(id)
 }
 
-pub(crate) async fn get(conn: &mut SqliteConnection, id: i64) -> Result<OutboxRow, SyncError> {
+pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<OutboxRow, OutboxError> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM outbox WHERE id = ?")))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or(SyncError::UnknownOperation(id))
+        .ok_or(OutboxError::UnknownOperation(id))
 }
 
 /// Open operations of some records, oldest first, keyed by record id.
-pub(crate) async fn open_for(
+pub async fn open_for(
     conn: &mut SqliteConnection,
     record_kind: &str,
     record_ids: &[String],
-) -> Result<HashMap<String, Vec<OutboxRow>>, SyncError> {
+) -> Result<HashMap<String, Vec<OutboxRow>>, OutboxError> {
     let mut found: HashMap<String, Vec<OutboxRow>> = HashMap::new();
     if record_ids.is_empty() {
         return Ok(found);
@@ -166,7 +162,7 @@ pub(crate) async fn open_for(
 
 /// The record's fields as the window shows them: `remote` with the optimistic values of its
 /// waiting operations applied in order, plus those operations for the "pending" marks.
-pub(crate) fn overlay(remote: &Value, ops: &[OutboxRow]) -> Result<(Value, Vec<PendingOperation>), SyncError> {
+pub fn overlay(remote: &Value, ops: &[OutboxRow]) -> Result<(Value, Vec<PendingOperation>), OutboxError> {
     let mut shown = remote.clone();
     let mut pending = Vec::with_capacity(ops.len());
     for op in ops {
@@ -185,7 +181,7 @@ pub(crate) async fn summary(
     pool: &SqlitePool,
     online: bool,
     reason: Option<String>,
-) -> Result<OutboxSummary, SyncError> {
+) -> Result<OutboxSummary, OutboxError> {
     let counts: Vec<(String, i64)> = sqlx::query_as(
         "SELECT status, count(*) FROM outbox WHERE status IN ('pending', 'in_flight', 'failed', 'conflict') GROUP BY status",
     )
@@ -209,11 +205,11 @@ pub(crate) async fn summary(
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 /// The wait before an operation's next attempt: the client's jittered backoff, up to 5 minutes.
-pub(crate) fn backoff(attempt: u32) -> Duration {
-    crate::net::backoff(attempt, MAX_BACKOFF)
+pub fn backoff(attempt: u32) -> Duration {
+    time::backoff(attempt, MAX_BACKOFF)
 }
 
-pub(crate) fn later(wait: Duration) -> String {
+pub fn later(wait: Duration) -> String {
     let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(300));
     time::format(time::now() + wait)
 }

@@ -1,8 +1,8 @@
-//! Parsing the OAuth redirect that comes back as `dealdesk://oauth/whop/callback?…` (a deep link)
-//! or to the loopback listener. Any program can open a `dealdesk://` URL, so this is strict: one
+//! Parsing the OAuth redirect that comes back as `dealdesk://oauth/<provider>/callback?…` (a deep
+//! link) or to the loopback listener. Any program can open a `dealdesk://` URL, so this is strict: one
 //! path, known parameters once each, bounded printable values.
 
-use super::error::DeepLinkError;
+use super::DeepLinkError;
 
 /// The longest link accepted; real callbacks are a few hundred bytes.
 const MAX_LINK_BYTES: usize = 4096;
@@ -22,11 +22,6 @@ impl Callback {
             Callback::Denied { state, .. } => state.as_deref(),
         }
     }
-}
-
-/// Parses a `dealdesk://oauth/whop/callback?code=…&state=…` deep link.
-pub fn parse_deep_link(link: &str) -> Result<Callback, DeepLinkError> {
-    parse_deep_link_at(link, "oauth/whop/callback")
 }
 
 /// Parses a `dealdesk://{path}?code=…&state=…` deep link (each provider has its own path).
@@ -87,6 +82,10 @@ fn checked_token(name: &'static str, value: String) -> Result<String, DeepLinkEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse_deep_link(link: &str) -> Result<Callback, DeepLinkError> {
+        parse_deep_link_at(link, "oauth/whop/callback")
+    }
 
     #[test]
     fn accepts_a_callback_with_code_and_state() {

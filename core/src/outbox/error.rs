@@ -1,7 +1,5 @@
-use crate::whop::WhopError;
-
 #[derive(Debug, thiserror::Error)]
-pub enum SyncError {
+pub enum OutboxError {
     #[error("no outbox operation #{0}")]
     UnknownOperation(i64),
     #[error("no conflict #{0}")]
@@ -15,23 +13,20 @@ pub enum SyncError {
     #[error("the outbox holds a malformed row: {0}")]
     Corrupt(String),
     #[error(transparent)]
-    Whop(#[from] WhopError),
-    #[error(transparent)]
     Crm(#[from] crate::crm::CrmError),
     #[error("database error in the outbox: {0}")]
     Store(#[from] sqlx::Error),
 }
 
-impl From<&SyncError> for dealdesk_model::ApiError {
-    fn from(error: &SyncError) -> Self {
+impl From<&OutboxError> for dealdesk_model::ApiError {
+    fn from(error: &OutboxError) -> Self {
         use dealdesk_model::ErrorCode;
         let code = match error {
-            SyncError::Whop(whop) => return whop.into(),
-            SyncError::Crm(crm) => return crm.into(),
-            SyncError::UnknownOperation(_) | SyncError::UnknownConflict(_) => ErrorCode::NotFound,
-            SyncError::WrongStatus { .. } | SyncError::AlreadyResolved(_) => ErrorCode::Conflict,
-            SyncError::InvalidAction(_) => ErrorCode::Validation,
-            SyncError::Corrupt(_) | SyncError::Store(_) => ErrorCode::Internal,
+            OutboxError::Crm(crm) => return crm.into(),
+            OutboxError::UnknownOperation(_) | OutboxError::UnknownConflict(_) => ErrorCode::NotFound,
+            OutboxError::WrongStatus { .. } | OutboxError::AlreadyResolved(_) => ErrorCode::Conflict,
+            OutboxError::InvalidAction(_) => ErrorCode::Validation,
+            OutboxError::Corrupt(_) | OutboxError::Store(_) => ErrorCode::Internal,
         };
         dealdesk_model::ApiError::new(code, error.to_string())
     }

@@ -1,8 +1,8 @@
 //! The RFC 8252 loopback redirect: a one-shot listener on 127.0.0.1 that receives the browser's
 //! `GET /callback?code=…&state=…`, answers with a small page, and hands the callback over.
 
+use super::OAuthError;
 use super::deeplink::{Callback, parse_query};
-use super::error::WhopError;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -10,16 +10,19 @@ use tokio::net::TcpListener;
 pub struct LoopbackListener {
     listener: TcpListener,
     port: u16,
+    /// Named on the page the browser shows ("Signed in to Whop").
+    provider: &'static str,
 }
 
 impl LoopbackListener {
-    /// Binds 127.0.0.1:`port` (0 picks a free port; Whop needs the registered fixed one).
-    pub async fn bind(port: u16) -> Result<LoopbackListener, WhopError> {
+    /// Binds 127.0.0.1:`port` for a sign-in to `provider` (0 picks a free port; providers need
+    /// the registered fixed one).
+    pub async fn bind(port: u16, provider: &'static str) -> Result<LoopbackListener, OAuthError> {
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
-            .map_err(|e| WhopError::Loopback(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
-        let port = listener.local_addr().map_err(|e| WhopError::Loopback(e.to_string()))?.port();
-        Ok(LoopbackListener { listener, port })
+            .map_err(|e| OAuthError::Loopback(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
+        let port = listener.local_addr().map_err(|e| OAuthError::Loopback(e.to_string()))?.port();
+        Ok(LoopbackListener { listener, port, provider })
     }
 
     pub fn redirect_uri(&self) -> String {
@@ -27,13 +30,13 @@ impl LoopbackListener {
     }
 
     /// Waits for the callback request (other requests, such as a favicon, get a 404).
-    pub async fn wait(self, timeout: Duration) -> Result<Callback, WhopError> {
-        tokio::time::timeout(timeout, self.accept_callback()).await.map_err(|_| WhopError::LoginTimeout)?
+    pub async fn wait(self, timeout: Duration) -> Result<Callback, OAuthError> {
+        tokio::time::timeout(timeout, self.accept_callback()).await.map_err(|_| OAuthError::Timeout)?
     }
 
-    async fn accept_callback(self) -> Result<Callback, WhopError> {
+    async fn accept_callback(self) -> Result<Callback, OAuthError> {
         loop {
-            let (mut socket, _) = self.listener.accept().await.map_err(|e| WhopError::Loopback(e.to_string()))?;
+            let (mut socket, _) = self.listener.accept().await.map_err(|e| OAuthError::Loopback(e.to_string()))?;
             let mut buffer = vec![0u8; 8192];
             let mut read = 0;
             // Only the request line matters; read until it is complete (or the buffer is full).
@@ -67,14 +70,18 @@ impl LoopbackListener {
             match parse_query(query) {
                 Ok(callback) => {
                     let text = match &callback {
-                        Callback::Code { .. } => "Signed in to Whop. You can close this tab and go back to Dealdesk.",
-                        Callback::Denied { .. } => "Whop sign-in was cancelled. You can close this tab.",
+                        Callback::Code { .. } => {
+                            format!("Signed in to {}. You can close this tab and go back to Dealdesk.", self.provider)
+                        }
+                        Callback::Denied { .. } => {
+                            format!("{} sign-in was cancelled. You can close this tab.", self.provider)
+                        }
                     };
-                    respond(&mut socket, "200 OK", text).await;
+                    respond(&mut socket, "200 OK", &text).await;
                     return Ok(callback);
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "whop: refused a loopback callback");
+                    tracing::warn!(%error, provider = self.provider, "oauth: refused a loopback callback");
                     respond(&mut socket, "400 Bad Request", &format!("Refused: {error}")).await;
                 }
             }
@@ -93,7 +100,7 @@ async fn respond(socket: &mut tokio::net::TcpStream, status: &str, text: &str) {
         body.len()
     );
     if let Err(error) = socket.write_all(response.as_bytes()).await {
-        tracing::debug!(%error, "whop: the browser left before the loopback answer");
+        tracing::debug!(%error, "oauth: the browser left before the loopback answer");
     }
     let _ = socket.shutdown().await;
 }

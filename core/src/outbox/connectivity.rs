@@ -7,7 +7,8 @@ use tokio::sync::watch;
 
 /// Probe backoff: 1 s, 2 s, 4 s … up to this.
 const MAX_PROBE_INTERVAL: Duration = Duration::from_secs(60);
-const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one network probe may take before it counts as a failure.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetworkState {
@@ -80,9 +81,14 @@ impl Connectivity {
         let _ = rx.wait_for(|s| s.online).await;
     }
 
-    /// While offline, probes `url` with backoff until any HTTP answer comes back. Runs forever;
-    /// the app spawns it once.
-    pub async fn run_probe(&self, http: crate::net::LazyHttp, url: String) {
+    /// While offline, calls `probe` with backoff until it reports an answer (`Ok`). Runs forever;
+    /// the app spawns it once. The probe is a closure so the outbox stays free of HTTP: the app
+    /// passes one that asks Whop's API host for any answer.
+    pub async fn run_probe<P, F>(&self, probe: P)
+    where
+        P: Fn() -> F,
+        F: std::future::Future<Output = Result<(), String>>,
+    {
         let mut rx = self.subscribe();
         loop {
             if rx.wait_for(|s| !s.online).await.is_err() {
@@ -91,8 +97,8 @@ impl Connectivity {
             let mut wait = Duration::from_secs(1);
             while !self.is_online() {
                 tokio::time::sleep(wait).await;
-                match http.get(&url).timeout(PROBE_TIMEOUT).send().await {
-                    Ok(_) => self.report_online(),
+                match probe().await {
+                    Ok(()) => self.report_online(),
                     Err(error) => {
                         tracing::debug!(%error, wait_ms = wait.as_millis() as u64, "network probe failed");
                         wait = (wait * 2).min(MAX_PROBE_INTERVAL);

@@ -1,5 +1,7 @@
-//! HTTP helpers every remote client shares (Whop, the AI providers, later e-sign): the jittered
-//! backoff, `Retry-After`, a client-side rate limit, and readable transport errors.
+//! HTTP helpers every remote client shares (Whop, the AI providers, e-sign): `Retry-After`, a
+//! client-side rate limit, readable transport errors, and the OAuth sign-in pieces.
+
+pub mod oauth;
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -51,16 +53,6 @@ pub(crate) fn describe_reqwest(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-/// 0.5 s, 1 s, 2 s, 4 s … up to `max`, with ±25% jitter so many clients do not retry in step.
-/// Reads retry within the request (up to 8 s); the outbox retries writes durably (up to minutes).
-pub(crate) fn backoff(attempt: u32, max: Duration) -> Duration {
-    let base = (0.5 * 2f64.powi(attempt.min(20) as i32)).min(max.as_secs_f64());
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let jitter = 0.75 + 0.5 * (f64::from(nanos % 1000) / 1000.0);
-    Duration::from_secs_f64(base * jitter)
 }
 
 /// `Retry-After` in seconds or as an HTTP date, or `retry-after-ms`.

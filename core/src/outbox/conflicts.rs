@@ -2,8 +2,8 @@
 //! record deleted remotely, and a remote change to a record in the local trash. Both values are
 //! kept (the mirror holds theirs, the operation or the trash holds mine) until the user picks.
 
-use super::SyncError;
-use super::outbox::{self, OutboxRow, same_value};
+use super::OutboxError;
+use super::queue::{self, OutboxRow, same_value};
 use crate::store::time;
 use dealdesk_model::outbox::{ConflictKind, ConflictView, OutboxStatus};
 use dealdesk_model::{RecordKind, RecordRef};
@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use sqlx::SqliteConnection;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub(crate) struct ConflictRow {
+pub struct ConflictRow {
     pub id: i64,
     pub created_at: String,
     pub kind: String,
@@ -26,12 +26,12 @@ pub(crate) struct ConflictRow {
     pub resolution: Option<String>,
 }
 
-pub(crate) const COLUMNS: &str = "id, created_at, kind, record_kind, record_id, field, local_value, remote_value, \
+pub const COLUMNS: &str = "id, created_at, kind, record_kind, record_id, field, local_value, remote_value, \
      outbox_id, summary, resolved_at, resolution";
 
 impl ConflictRow {
-    pub fn kind(&self) -> Result<ConflictKind, SyncError> {
-        ConflictKind::parse(&self.kind).ok_or_else(|| SyncError::Corrupt(format!("conflict kind {:?}", self.kind)))
+    pub fn kind(&self) -> Result<ConflictKind, OutboxError> {
+        ConflictKind::parse(&self.kind).ok_or_else(|| OutboxError::Corrupt(format!("conflict kind {:?}", self.kind)))
     }
 }
 
@@ -40,11 +40,11 @@ fn parse(text: &Option<String>) -> Value {
 }
 
 /// The CRM record a Whop record shows on: a membership's deal, a payment's person.
-pub(crate) async fn crm_record(
+pub async fn crm_record(
     conn: &mut SqliteConnection,
     record_kind: &str,
     record_id: &str,
-) -> Result<Option<RecordRef>, SyncError> {
+) -> Result<Option<RecordRef>, OutboxError> {
     let (kind, sql) = match record_kind {
         "whop_membership" => (RecordKind::Deal, "SELECT deal_id FROM whop_deal WHERE membership_id = ?"),
         "whop_payment" => (
@@ -57,7 +57,7 @@ pub(crate) async fn crm_record(
     Ok(id.and_then(|id| uuid::Uuid::parse_str(&id).ok()).map(|id| RecordRef { kind, id }))
 }
 
-pub(crate) async fn view(conn: &mut SqliteConnection, row: ConflictRow) -> Result<ConflictView, SyncError> {
+pub async fn view(conn: &mut SqliteConnection, row: ConflictRow) -> Result<ConflictView, OutboxError> {
     let crm_record = crm_record(conn, &row.record_kind, &row.record_id).await?;
     Ok(ConflictView {
         id: row.id,
@@ -76,18 +76,18 @@ pub(crate) async fn view(conn: &mut SqliteConnection, row: ConflictRow) -> Resul
     })
 }
 
-pub(crate) async fn get(conn: &mut SqliteConnection, id: i64) -> Result<ConflictRow, SyncError> {
+pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<ConflictRow, OutboxError> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM conflict WHERE id = ?")))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or(SyncError::UnknownConflict(id))
+        .ok_or(OutboxError::UnknownConflict(id))
 }
 
 /// Writes a conflict, or refreshes the remote value of the same open one (one per record and
 /// field, however many syncs bring the change again).
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn record(
+pub async fn record(
     conn: &mut SqliteConnection,
     kind: ConflictKind,
     record_kind: &str,
@@ -97,7 +97,7 @@ pub(crate) async fn record(
     remote: &Value,
     outbox_id: Option<i64>,
     summary: &str,
-) -> Result<i64, SyncError> {
+) -> Result<i64, OutboxError> {
     let existing: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM conflict WHERE resolved_at IS NULL AND kind = ?1 AND record_kind = ?2 AND record_id = ?3
            AND field IS ?4",
@@ -147,14 +147,14 @@ struct ParsedOp<'a> {
 /// changes with the value the operation started from. A remote value equal to neither the start
 /// nor any waiting value is a conflict; the first waiting operation on that field stops.
 /// Returns how many conflicts were recorded.
-pub(crate) async fn reconcile(
+pub async fn reconcile(
     conn: &mut SqliteConnection,
     record_kind: &str,
     remote_items: &[&Value],
-) -> Result<u64, SyncError> {
+) -> Result<u64, OutboxError> {
     let ids: Vec<String> =
         remote_items.iter().filter_map(|i| i.get("id").and_then(Value::as_str)).map(str::to_string).collect();
-    let open = outbox::open_for(conn, record_kind, &ids).await?;
+    let open = queue::open_for(conn, record_kind, &ids).await?;
     if open.is_empty() {
         return Ok(0);
     }
