@@ -127,7 +127,8 @@ pub fn build_bundles(root: &Path, debug: bool, appimage: bool) -> Result<PathBuf
     }
     for kind in platform_bundles(appimage) {
         let mut tauri = Command::new(&cli);
-        tauri.args(["build", "--ci", "--bundles", kind, "--config"]).arg(&config);
+        // The install test's debug build reuses the test build: the same clippy wrapper, if any.
+        crate::tasks::linted(&mut tauri).args(["build", "--ci", "--bundles", kind, "--config"]).arg(&config);
         if debug {
             tauri.arg("--debug");
         }
