@@ -8,16 +8,19 @@ pub mod ai;
 pub mod app;
 pub mod automation;
 pub mod browser;
-pub mod crm;
 pub mod esign;
 mod exports;
 pub mod net;
 pub mod outbox;
 pub mod sample;
 pub mod secrets;
-pub mod store;
 pub mod support;
 pub mod whop;
+
+// The layers below, as their own crates (docs/ARCHITECTURE.md, "Layers"), under the paths the
+// CLI, the shell and the tests have always used.
+pub use dealdesk_crm as crm;
+pub use dealdesk_store as store;
 
 pub use app::{App, AppError, AppOptions, default_data_dir};
 pub use crm::{Crm, CrmError};

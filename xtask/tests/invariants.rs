@@ -76,6 +76,51 @@ fn model_does_no_io() {
     assert!(bad.is_empty(), "dealdesk-model depends on {bad:?}");
 }
 
+/// What each layer's crate must never depend on, directly or through another crate (normal and
+/// build dependencies; docs/ARCHITECTURE.md, "Layers"). Names match as prefixes (`typst` also
+/// catches `typst-layout`).
+const FORBIDDEN_DEPENDENCIES: &[(&str, &[&str])] = &[
+    ("dealdesk-store", &["dealdesk-crm", "dealdesk-core", "reqwest", "oauth2", "keyring", "typst", "hayro", "tauri"]),
+    ("dealdesk-crm", &["dealdesk-core", "reqwest", "oauth2", "keyring", "typst", "hayro", "tauri"]),
+    ("dealdesk-typeset", &["dealdesk-store", "dealdesk-crm", "dealdesk-core", "sqlx", "reqwest", "keyring", "tauri"]),
+    ("dealdesk-core", &["tauri", "wry", "tao", "gtk", "gdk", "webkit", "javascriptcore", "yew"]),
+];
+
+#[test]
+fn each_layer_crate_keeps_to_its_dependencies() {
+    let meta = metadata();
+    let mut broken = Vec::new();
+    for (package, forbidden) in FORBIDDEN_DEPENDENCIES {
+        let closure = dependency_closure(&meta, package);
+        assert!(closure.contains("dealdesk-model"), "the check sees {package}'s real dependencies");
+        let bad = offenders(&closure, forbidden);
+        if !bad.is_empty() {
+            broken.push(format!("{package} depends on {bad:?}"));
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+#[test]
+fn only_the_typesetting_crate_and_those_above_it_compile_typst() {
+    let meta = metadata();
+    let mut compiling_typst = Vec::new();
+    for package in meta["workspace_members"].as_array().unwrap() {
+        let id = package.as_str().unwrap();
+        let name =
+            meta["packages"].as_array().unwrap().iter().find(|p| p["id"] == id).unwrap()["name"].as_str().unwrap();
+        let closure = dependency_closure(&meta, name);
+        if closure.contains("typst") && name != "dealdesk-typeset" && !closure.contains("dealdesk-typeset") {
+            compiling_typst.push(name.to_string());
+        }
+    }
+    assert!(
+        compiling_typst.is_empty(),
+        "crates that reach Typst other than through dealdesk-typeset: {compiling_typst:?}"
+    );
+    assert!(dependency_closure(&meta, "dealdesk-typeset").contains("typst"), "the check sees Typst");
+}
+
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -120,7 +165,8 @@ fn the_ui_reaches_tauri_only_through_its_ipc_module() {
 
 #[test]
 fn core_library_keeps_no_state_files_beside_the_database() {
-    for file in rust_files(&root().join("core/src")) {
+    let libraries = ["core/src", "core/store/src", "core/crm/src", "core/typeset/src"];
+    for file in libraries.iter().flat_map(|dir| rust_files(&root().join(dir))) {
         // The module that writes what the user asks for (exports). Backups (store/backup.rs)
         // copy the database with VACUUM INTO and rename, never through these.
         if file.ends_with("exports.rs") {
@@ -140,6 +186,7 @@ fn core_library_keeps_no_state_files_beside_the_database() {
 /// The core's layers, bottom first (docs/ARCHITECTURE.md, "Layers"). A module may use the modules
 /// of the layers below its own. Modules of one layer do not use each other, except in the top
 /// layer, which is the app and the services it alone offers.
+/// `store` and `crm` are crates of their own (core/store, core/crm), re-exported under those names.
 const CORE_LAYERS: &[&[&str]] = &[
     &["store"],
     &["crm"],

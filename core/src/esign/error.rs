@@ -1,4 +1,5 @@
 use crate::secrets::SecretError;
+use dealdesk_typeset::TypesetError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EsignError {
@@ -76,5 +77,14 @@ impl From<&EsignError> for dealdesk_model::ApiError {
             _ => ErrorCode::Internal,
         };
         dealdesk_model::ApiError::new(code, error.to_string())
+    }
+}
+
+impl From<TypesetError> for EsignError {
+    fn from(error: TypesetError) -> EsignError {
+        match error {
+            TypesetError::Invalid(message) => EsignError::Invalid(message),
+            TypesetError::Render(message) => EsignError::Render(message),
+        }
     }
 }

@@ -16,7 +16,8 @@ pub mod fields;
 mod http;
 mod outbox_target;
 pub mod provider;
-pub mod render;
+// Typst and the fonts, in their own crate: nothing below e-sign compiles them (docs/ARCHITECTURE.md).
+pub use dealdesk_typeset as render;
 pub mod templates;
 pub mod vault;
 

@@ -2,14 +2,14 @@
 //! timeline and change log.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
-use dealdesk_core::crm::CrmError;
-use dealdesk_core::{App, crm::parse_id};
+use dealdesk_crm::test_support::Workspace;
+use dealdesk_crm::{CrmError, parse_id};
 use dealdesk_model::*;
 use sqlx::Row;
 
-async fn open() -> (tempfile::TempDir, App) {
+async fn open() -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).await.unwrap();
+    let app = Workspace::open(dir.path()).await.unwrap();
     (dir, app)
 }
 
@@ -50,7 +50,7 @@ async fn a_new_database_is_migrated_with_wal_foreign_keys_and_the_default_pipeli
     assert!(pipelines[0].is_default);
     app.close().await;
     // Opening again runs no migration twice and keeps the data.
-    let again = App::open(dir.path()).await.unwrap();
+    let again = Workspace::open(dir.path()).await.unwrap();
     assert_eq!(again.crm().list_pipelines().await.unwrap().len(), 1);
 }
 
@@ -350,12 +350,12 @@ async fn custom_fields_are_defined_checked_and_logged() {
 #[tokio::test]
 async fn hlc_stamps_keep_increasing_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).await.unwrap();
+    let app = Workspace::open(dir.path()).await.unwrap();
     app.crm().create_person(person("A", "B", None), UI).await.unwrap();
     let first: String =
         sqlx::query("SELECT max(hlc) AS h FROM change_log").fetch_one(app.store().pool()).await.unwrap().get("h");
     app.close().await;
-    let app = App::open(dir.path()).await.unwrap();
+    let app = Workspace::open(dir.path()).await.unwrap();
     app.crm().create_person(person("C", "D", None), UI).await.unwrap();
     let second: String =
         sqlx::query("SELECT max(hlc) AS h FROM change_log").fetch_one(app.store().pool()).await.unwrap().get("h");

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 /// The writable columns of a person.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct PersonFields {
+pub struct PersonFields {
     pub first_name: String,
     pub last_name: String,
     pub email: Option<String>,
@@ -90,7 +90,7 @@ impl PersonFields {
 }
 
 /// Validates a new person against the field rules and custom field definitions.
-pub(crate) fn prepare_new(new: NewPerson, defs: &[CustomFieldDef]) -> Result<(Uuid, PersonFields), CrmError> {
+pub fn prepare_new(new: NewPerson, defs: &[CustomFieldDef]) -> Result<(Uuid, PersonFields), CrmError> {
     let custom = custom_fields::apply(RecordKind::Person, defs, &CustomValues::new(), &new.custom)?;
     let fields = PersonFields {
         first_name: new.first_name,
@@ -109,7 +109,7 @@ pub(crate) fn prepare_new(new: NewPerson, defs: &[CustomFieldDef]) -> Result<(Uu
 }
 
 /// Applies a patch on top of the current fields and validates the result.
-pub(crate) fn apply_patch(
+pub fn apply_patch(
     current: &PersonFields,
     patch: PersonPatch,
     defs: &[CustomFieldDef],
@@ -142,7 +142,7 @@ pub(crate) fn apply_patch(
 /// Checks what needs the database for a batch of people about to be written: ids not taken, emails
 /// not used by another live person (nor twice in the batch), companies that exist. Returns one
 /// result per row, in order.
-pub(crate) async fn check_against_store(
+pub async fn check_against_store(
     conn: &mut SqliteConnection,
     rows: &[(Uuid, &PersonFields)],
     claimed_ids: &[Uuid],
@@ -206,7 +206,7 @@ fn from_row(row: &SqliteRow) -> Result<Person, CrmError> {
     })
 }
 
-pub(crate) async fn fetch(conn: &mut SqliteConnection, id: Uuid) -> Result<Person, CrmError> {
+pub async fn fetch(conn: &mut SqliteConnection, id: Uuid) -> Result<Person, CrmError> {
     let mut qb = QueryBuilder::<Sqlite>::new(SELECT.as_str());
     qb.push(" WHERE p.id = ").push_bind(id.to_string());
     let row = qb.build().fetch_optional(&mut *conn).await?;
@@ -250,8 +250,8 @@ fn key_values(sort: PersonSort, p: &Person) -> Vec<Value> {
     let id = Value::from(p.id.to_string());
     match sort {
         PersonSort::Name => vec![p.first_name.clone().into(), p.last_name.clone().into(), id],
-        PersonSort::UpdatedAt => vec![crate::store::time::format(p.meta.updated_at).into(), id],
-        PersonSort::CreatedAt => vec![crate::store::time::format(p.meta.created_at).into(), id],
+        PersonSort::UpdatedAt => vec![dealdesk_store::time::format(p.meta.updated_at).into(), id],
+        PersonSort::CreatedAt => vec![dealdesk_store::time::format(p.meta.created_at).into(), id],
     }
 }
 

@@ -15,7 +15,7 @@ pub const BACKUPS_DIR: &str = "backups";
 pub const BACKUP_KEEP_ENV: &str = "DEALDESK_BACKUP_KEEP";
 pub const DEFAULT_KEEP: u32 = 10;
 /// The `setting` holding the name of a backup to restore at the next start.
-pub(crate) const RESTORE_PENDING_KEY: &str = "backup.restore_pending";
+pub const RESTORE_PENDING_KEY: &str = "backup.restore_pending";
 
 const PREFIX: &str = "dealdesk-";
 const SUFFIX: &str = ".sqlite3";

@@ -1,9 +1,9 @@
 //! Reading stored columns back into model types, with a clear error for anything unreadable.
 
 use super::CrmError;
-use crate::store::time;
 use chrono::{DateTime, NaiveDate, Utc};
 use dealdesk_model::{CustomValues, Origin, RecordMeta};
+use dealdesk_store::time;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;

@@ -1,8 +1,8 @@
 //! The one write path every record kind goes through: insert (batched), field-level update and
 //! soft delete/restore, each appending to the change log in the caller's transaction.
 
-use crate::store::Clock;
 use dealdesk_model::{Origin, RecordKind, UpdateSource};
+use dealdesk_store::Clock;
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
 use uuid::Uuid;
@@ -14,7 +14,7 @@ const MAX_ROWS_PER_STATEMENT: usize = 250;
 
 /// One column value as stored.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Cell {
+pub enum Cell {
     Null,
     Text(String),
     Int(i64),
@@ -24,7 +24,7 @@ pub(crate) enum Cell {
 }
 
 impl Cell {
-    pub(crate) fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Value {
         match self {
             Cell::Null => Value::Null,
             Cell::Text(s) => Value::String(s.clone()),
@@ -34,7 +34,7 @@ impl Cell {
         }
     }
 
-    pub(crate) fn bind(&self, qb: &mut QueryBuilder<Sqlite>) {
+    pub fn bind(&self, qb: &mut QueryBuilder<Sqlite>) {
         match self {
             Cell::Null => qb.push_bind(None::<String>),
             Cell::Text(s) => qb.push_bind(s.clone()),
@@ -106,14 +106,14 @@ impl From<Option<Uuid>> for Cell {
 }
 
 /// The writable columns of one record kind, in a fixed order.
-pub(crate) trait Fields {
+pub trait Fields {
     const KIND: RecordKind;
     const TABLE: &'static str;
     fn cells(&self) -> Vec<(&'static str, Cell)>;
 }
 
 /// Who writes, when, and with which clock: shared by all rows of one transaction.
-pub(crate) struct WriteCtx<'a> {
+pub struct WriteCtx<'a> {
     pub clock: &'a Clock,
     pub source: UpdateSource,
     /// `store::time::format` of the transaction's time.
@@ -122,7 +122,7 @@ pub(crate) struct WriteCtx<'a> {
 
 impl<'a> WriteCtx<'a> {
     pub fn new(clock: &'a Clock, source: UpdateSource) -> Self {
-        WriteCtx { clock, source, now: crate::store::time::format(crate::store::time::now()) }
+        WriteCtx { clock, source, now: dealdesk_store::time::format(dealdesk_store::time::now()) }
     }
 
     fn origin(&self) -> Origin {
@@ -134,7 +134,7 @@ impl<'a> WriteCtx<'a> {
 }
 
 /// One change-log row.
-pub(crate) struct Change {
+pub struct Change {
     pub kind: RecordKind,
     pub id: Uuid,
     pub op: &'static str,
@@ -144,7 +144,7 @@ pub(crate) struct Change {
 }
 
 /// Appends change-log rows (batched).
-pub(crate) async fn append_changes(
+pub async fn append_changes(
     conn: &mut SqliteConnection,
     ctx: &WriteCtx<'_>,
     changes: &[Change],
@@ -171,7 +171,7 @@ pub(crate) async fn append_changes(
 
 /// Inserts new records with `created_at = updated_at = now`, and one `create` change each holding
 /// the full snapshot. Many rows go into each statement: this is the bulk path imports use.
-pub(crate) async fn insert_records<F: Fields>(
+pub async fn insert_records<F: Fields>(
     conn: &mut SqliteConnection,
     ctx: &WriteCtx<'_>,
     rows: &[(Uuid, F)],
@@ -227,7 +227,7 @@ pub(crate) async fn insert_records<F: Fields>(
 
 /// Writes the columns that differ between `old` and `new` and logs one change per field (one per
 /// key for custom values). Returns the names of the changed columns; empty means nothing to do.
-pub(crate) async fn update_record<F: Fields>(
+pub async fn update_record<F: Fields>(
     conn: &mut SqliteConnection,
     ctx: &WriteCtx<'_>,
     id: Uuid,
@@ -287,7 +287,7 @@ pub(crate) async fn update_record<F: Fields>(
 }
 
 /// Moves a record to the trash (`deleted = true`) or back. Returns false when it was already there.
-pub(crate) async fn set_deleted(
+pub async fn set_deleted(
     conn: &mut SqliteConnection,
     ctx: &WriteCtx<'_>,
     kind: RecordKind,

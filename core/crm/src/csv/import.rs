@@ -8,11 +8,11 @@
 
 use super::columns::{Columns, map_columns};
 use super::{ImportError, decode::decode};
-use crate::crm::companies::{self, CompanyFields};
-use crate::crm::deals::{self, DealFields};
-use crate::crm::people::{self, PersonFields};
-use crate::crm::record::{Fields, WriteCtx, insert_records, update_record};
-use crate::crm::{Crm, CrmError, custom_fields, find_existing, rows, tags, validate};
+use crate::companies::{self, CompanyFields};
+use crate::deals::{self, DealFields};
+use crate::people::{self, PersonFields};
+use crate::record::{Fields, WriteCtx, insert_records, update_record};
+use crate::{Crm, CrmError, custom_fields, find_existing, rows, tags, validate};
 use chrono::NaiveDate;
 use dealdesk_model::{
     CompanyPatch, CsvObject, CustomFieldDef, CustomValues, DealPatch, DealStatus, ImportReport, Money, NewCompany,
@@ -423,7 +423,7 @@ impl Importer for DealsImporter {
         }
         if let Some(stage) = v.stage {
             let pipeline = self.pipelines.iter().find(|pl| pl.id == current.pipeline_id).unwrap_or(&v.pipeline);
-            let stage = crate::crm::pipelines::stage_named(pipeline, &stage)?;
+            let stage = crate::pipelines::stage_named(pipeline, &stage)?;
             if stage.id != next.stage_id {
                 next.stage_id = stage.id;
                 next.stage_entered_at = self.now.clone();
@@ -706,7 +706,7 @@ impl Crm {
                 run(&mut importer, &mut tx, &ctx, &cols, records, options, &mut report).await?;
             }
             CsvObject::Deals => {
-                let pipelines = crate::crm::pipelines::load_all(&mut tx).await?;
+                let pipelines = crate::pipelines::load_all(&mut tx).await?;
                 let mut importer =
                     DealsImporter { defs, pipelines, companies: CompanyResolver::default(), now: ctx.now.clone() };
                 run(&mut importer, &mut tx, &ctx, &cols, records, options, &mut report).await?;

@@ -20,7 +20,7 @@ use std::time::Duration;
 /// The database file inside the data folder. The app and the CLI share it.
 pub const DATABASE_FILE: &str = "dealdesk.sqlite3";
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 
 #[derive(Clone)]
 pub struct Store {

@@ -4,13 +4,13 @@ use super::cursor::{SortKey, page_size};
 use super::pipelines::{pipeline, stage_named};
 use super::record::{Cell, Fields, insert_records, set_deleted, update_record};
 use super::{Crm, CrmError, custom_fields, filters, find_existing, rows, validate};
-use crate::store::time;
 use chrono::NaiveDate;
 use dealdesk_model::money::normalize_currency;
 use dealdesk_model::{
     CustomFieldDef, CustomValues, Deal, DealPatch, DealQuery, DealSort, DealStatus, Money, MoveDeal, NewDeal, Page,
     Pipeline, RecordKind, RecordRef, SetDealStatus, UpdateSource,
 };
+use dealdesk_store::time;
 use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct DealFields {
+pub struct DealFields {
     pub name: String,
     pub amount: Money,
     pub close_date: Option<NaiveDate>,
@@ -81,7 +81,7 @@ impl From<&Deal> for DealFields {
 
 impl DealFields {
     /// Sets the status, stamping `closed_at` when the deal closes and clearing it when it reopens.
-    pub(crate) fn set_status(&mut self, status: DealStatus, now: &str) {
+    pub fn set_status(&mut self, status: DealStatus, now: &str) {
         match (self.status, status) {
             (DealStatus::Open, DealStatus::Won | DealStatus::Lost) => self.closed_at = Some(now.to_string()),
             (_, DealStatus::Open) => self.closed_at = None,
@@ -90,7 +90,7 @@ impl DealFields {
         self.status = status;
     }
 
-    pub(crate) fn checked(self) -> Result<DealFields, CrmError> {
+    pub fn checked(self) -> Result<DealFields, CrmError> {
         let name = validate::line("name", &self.name, validate::NAME_LIMIT)?;
         if name.is_empty() {
             return Err(CrmError::MissingName(RecordKind::Deal));
@@ -113,7 +113,7 @@ impl DealFields {
 }
 
 /// Validates a new deal, resolving its stage by name in `pipeline`.
-pub(crate) fn prepare_new(
+pub fn prepare_new(
     new: NewDeal,
     pipeline: &Pipeline,
     defs: &[CustomFieldDef],
@@ -147,7 +147,7 @@ pub(crate) fn prepare_new(
 }
 
 /// Ids not taken; contact and company live.
-pub(crate) async fn check_against_store(
+pub async fn check_against_store(
     conn: &mut SqliteConnection,
     rows: &[(Uuid, &DealFields)],
     claimed_ids: &[Uuid],
@@ -176,10 +176,7 @@ pub(crate) async fn check_against_store(
 }
 
 /// Places new deals at the end of their stage's column.
-pub(crate) async fn place_at_column_end(
-    conn: &mut SqliteConnection,
-    rows: &mut [(Uuid, DealFields)],
-) -> Result<(), CrmError> {
+pub async fn place_at_column_end(conn: &mut SqliteConnection, rows: &mut [(Uuid, DealFields)]) -> Result<(), CrmError> {
     let ends: Vec<(String, f64)> =
         sqlx::query_as("SELECT stage_id, max(position) FROM deal WHERE deleted_at IS NULL GROUP BY stage_id")
             .fetch_all(&mut *conn)
@@ -266,7 +263,7 @@ async fn check_whop_owned(
     Ok(())
 }
 
-pub(crate) async fn fetch(conn: &mut SqliteConnection, id: Uuid) -> Result<Deal, CrmError> {
+pub async fn fetch(conn: &mut SqliteConnection, id: Uuid) -> Result<Deal, CrmError> {
     let mut qb = QueryBuilder::<Sqlite>::new(SELECT.as_str());
     qb.push(" WHERE d.id = ").push_bind(id.to_string());
     let row = qb.build().fetch_optional(&mut *conn).await?;
@@ -318,7 +315,7 @@ async fn push_filters(
 }
 
 /// The open deals of a stage in board order, at most `limit`.
-pub(crate) async fn list_stage(conn: &mut SqliteConnection, stage_id: Uuid, limit: u32) -> Result<Vec<Deal>, CrmError> {
+pub async fn list_stage(conn: &mut SqliteConnection, stage_id: Uuid, limit: u32) -> Result<Vec<Deal>, CrmError> {
     let mut qb = QueryBuilder::<Sqlite>::new(SELECT.as_str());
     qb.push(" WHERE d.deleted_at IS NULL AND d.status = 'open' AND d.stage_id = ")
         .push_bind(stage_id.to_string())

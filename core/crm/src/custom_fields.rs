@@ -166,7 +166,7 @@ impl Crm {
                 .fetch_one(&mut *tx)
                 .await?;
         let id = Uuid::now_v7();
-        let now = crate::store::time::format(crate::store::time::now());
+        let now = dealdesk_store::time::format(dealdesk_store::time::now());
         let field_type = serde_json::to_string(&new.field_type).map_err(|e| CrmError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO custom_field (id, object, key, label, field_type, position, created_at, updated_at) \
@@ -223,7 +223,7 @@ impl Crm {
         sqlx::query("UPDATE custom_field SET label = ?, field_type = ?, updated_at = ? WHERE id = ?")
             .bind(&def.label)
             .bind(field_type)
-            .bind(crate::store::time::format(crate::store::time::now()))
+            .bind(dealdesk_store::time::format(dealdesk_store::time::now()))
             .bind(def.id.to_string())
             .execute(&mut *tx)
             .await?;
@@ -235,7 +235,7 @@ impl Crm {
     /// Removes a custom field definition. Values already stored stay in the records' data (and
     /// in their history) but are no longer shown or editable; the key becomes free again.
     pub async fn delete_custom_field(&self, id: Uuid) -> Result<(), CrmError> {
-        let now = crate::store::time::format(crate::store::time::now());
+        let now = dealdesk_store::time::format(dealdesk_store::time::now());
         let done = sqlx::query(
             "UPDATE custom_field SET deleted_at = ?1, updated_at = ?1, key = key || '~' || id \
              WHERE id = ?2 AND deleted_at IS NULL",

@@ -1,18 +1,17 @@
 //! The board, the dashboard, bulk actions, trash and undo, pipelines and custom field editing,
-//! saved views, settings, backups, and changes made by other processes.
+//! saved views and settings, on the CRM alone (backups, exports and changes made by other
+//! processes are the app's: core/tests/app.rs).
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
-use dealdesk_core::App;
-use dealdesk_core::crm::CrmError;
-use dealdesk_model::ipc::CoreEvent;
+use dealdesk_crm::CrmError;
+use dealdesk_crm::test_support::Workspace;
 use dealdesk_model::*;
-use std::time::Duration;
 
 const UI: UpdateSource = UpdateSource::Ui;
 
-async fn open() -> (tempfile::TempDir, App) {
+async fn open() -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).await.unwrap();
+    let app = Workspace::open(dir.path()).await.unwrap();
     (dir, app)
 }
 
@@ -334,7 +333,7 @@ async fn saved_views_and_settings_persist() {
     crm.save_settings(Settings { theme: Theme::Dark }).await.unwrap();
     app.close().await;
 
-    let app = App::open(dir.path()).await.unwrap();
+    let app = Workspace::open(dir.path()).await.unwrap();
     let views = app.crm().saved_views(RecordKind::Person).await.unwrap();
     assert_eq!(views.len(), 1);
     assert_eq!(views[0].state, replaced);
@@ -374,42 +373,4 @@ async fn tasks_are_listed_edited_and_counted() {
         crm.update_task(t.id, TaskPatch { title: Some(" ".into()), ..Default::default() }, UI).await,
         Err(CrmError::InvalidField { .. })
     ));
-}
-
-#[tokio::test]
-async fn writes_from_another_process_reach_the_event_bus() {
-    let (dir, app) = open().await;
-    let mut events = app.subscribe();
-    let _watcher = app.watch_external_changes(Duration::from_millis(50));
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    // A second App on the same folder stands in for the CLI (same code path, its own pool).
-    let other = App::open(dir.path()).await.unwrap();
-    other.crm().create_person(person("Cli"), UpdateSource::Cli).await.unwrap();
-    let event = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            if let Ok(CoreEvent::RecordsChanged { kind, source }) = events.recv().await {
-                return (kind, source);
-            }
-        }
-    })
-    .await
-    .unwrap();
-    assert_eq!(event, (RecordKind::Person, UpdateSource::Cli));
-}
-
-#[tokio::test]
-async fn backups_and_exports_write_real_files() {
-    let (dir, app) = open().await;
-    app.crm().create_person(person("Ann"), UI).await.unwrap();
-    let backup = app.backup().await.unwrap();
-    assert!(backup.path.starts_with(&dir.path().join("backups").display().to_string()));
-    let restored = sqlx::SqlitePool::connect(&format!("sqlite://{}", backup.path)).await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM person").fetch_one(&restored).await.unwrap();
-    assert_eq!(n, 1);
-    let csv = dir.path().join("out/people.csv");
-    let written = app.export_csv_to(CsvObject::People, &csv).await.unwrap();
-    assert_eq!(written.rows, Some(1));
-    assert!(std::fs::read_to_string(&csv).unwrap().contains("Ann"));
-    let info = app.info().await;
-    assert!(info.database_bytes > 0);
 }

@@ -7,7 +7,9 @@
 //! signature blocks with each provider's anchor text (DocuSign anchor strings, Dropbox Sign text
 //! tags) in white, so both providers place their fields on the same spot.
 
-use super::error::EsignError;
+mod error;
+
+pub use error::TypesetError;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use typst::diag::{FileError, FileResult};
@@ -153,10 +155,10 @@ impl Rendered {
         self.document.pages().len()
     }
 
-    pub fn pdf(&self) -> Result<Vec<u8>, EsignError> {
+    pub fn pdf(&self) -> Result<Vec<u8>, TypesetError> {
         let options = typst_pdf::PdfOptions::default();
         typst_pdf::pdf(&self.document, &options).map_err(|errors| {
-            EsignError::Render(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
+            TypesetError::Render(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
         })
     }
 
@@ -271,9 +273,9 @@ pub fn clean_value(value: &str) -> String {
 
 /// Compiles a template into a laid-out document. CPU-bound (tens of milliseconds): call it from
 /// `spawn_blocking` in async code.
-pub fn render(input: &RenderInput<'_>) -> Result<Rendered, EsignError> {
+pub fn render(input: &RenderInput<'_>) -> Result<Rendered, TypesetError> {
     if input.body.len() > MAX_TEMPLATE_BYTES {
-        return Err(EsignError::Invalid(format!(
+        return Err(TypesetError::Invalid(format!(
             "the template is {} KiB; the limit is {} KiB",
             input.body.len() / 1024,
             MAX_TEMPLATE_BYTES / 1024
@@ -284,7 +286,7 @@ pub fn render(input: &RenderInput<'_>) -> Result<Rendered, EsignError> {
     match warned.output {
         Ok(document) => {
             if document.pages().len() > MAX_PAGES {
-                return Err(EsignError::Render(format!(
+                return Err(TypesetError::Render(format!(
                     "the document has {} pages; a contract may have at most {MAX_PAGES}",
                     document.pages().len()
                 )));
@@ -293,7 +295,7 @@ pub fn render(input: &RenderInput<'_>) -> Result<Rendered, EsignError> {
         }
         Err(errors) => {
             let messages: Vec<String> = errors.iter().take(5).map(|e| world.describe(e)).collect();
-            Err(EsignError::Render(messages.join("; ")))
+            Err(TypesetError::Render(messages.join("; ")))
         }
     }
 }
@@ -411,9 +413,9 @@ impl World for ContractWorld {
 
 /// Converts a PDF (a signed contract from a provider) to one SVG per page, for viewing inside the
 /// app without writing the PDF anywhere. At most [`MAX_PAGES`] pages are converted.
-pub fn pdf_to_svg(pdf: &[u8]) -> Result<Vec<String>, EsignError> {
+pub fn pdf_to_svg(pdf: &[u8]) -> Result<Vec<String>, TypesetError> {
     let document = hayro_syntax::Pdf::new(std::sync::Arc::new(pdf.to_vec()))
-        .map_err(|e| EsignError::Render(format!("the PDF cannot be read: {e:?}")))?;
+        .map_err(|e| TypesetError::Render(format!("the PDF cannot be read: {e:?}")))?;
     let cache = hayro_svg::RenderCache::new();
     let interpreter = hayro_interpret::InterpreterSettings::default();
     let settings = hayro_svg::SvgRenderSettings { bg_color: [255, 255, 255, 255] };

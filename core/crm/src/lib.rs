@@ -9,20 +9,22 @@ mod companies;
 pub mod csv;
 mod cursor;
 mod custom_fields;
-pub(crate) mod deals;
+pub mod deals;
 pub mod error;
 mod filters;
 mod history;
 mod notes;
-pub(crate) mod people;
+pub mod people;
 mod pipelines;
 mod preferences;
-pub(crate) mod record;
+pub mod record;
 mod records;
 mod rows;
 mod search;
 mod tags;
 mod tasks;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 mod timeline;
 pub mod validate;
 
@@ -30,10 +32,10 @@ pub use board::weighted;
 pub use error::CrmError;
 pub use search::{SEARCH_CANDIDATES, fts_query};
 
-use crate::store::EventBus;
-use crate::store::Store;
 use dealdesk_model::ipc::CoreEvent;
 use dealdesk_model::{RecordKind, RecordRef, UpdateSource};
+use dealdesk_store::EventBus;
+use dealdesk_store::Store;
 use record::WriteCtx;
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::HashMap;

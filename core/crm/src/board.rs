@@ -2,11 +2,11 @@
 
 use super::deals;
 use super::{Crm, CrmError, pipelines};
-use crate::store::time;
 use chrono::{Datelike, Local, NaiveDate, NaiveTime, TimeZone, Utc};
 use dealdesk_model::{
     Board, BoardColumn, BoardQuery, Dashboard, Money, MonthValue, Page, StageValue, Task, TaskQuery, TaskSort,
 };
+use dealdesk_store::time;
 use std::collections::HashMap;
 
 /// Cards per column when the caller does not say.

@@ -1,4 +1,4 @@
-use crate::crm::CrmError;
+use crate::CrmError;
 
 /// A CSV file that cannot be imported at all. Problems with single rows are not errors: they are
 /// reported per row in the `ImportReport`.

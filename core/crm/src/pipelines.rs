@@ -1,9 +1,9 @@
 //! Pipelines and their ordered stages.
 
 use super::{Crm, CrmError, rows, validate};
-use crate::store::time;
 use dealdesk_model::ipc::CoreEvent;
 use dealdesk_model::{Pipeline, SavePipeline, Stage};
+use dealdesk_store::time;
 use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
 use std::collections::HashSet;

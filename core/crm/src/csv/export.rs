@@ -2,7 +2,7 @@
 
 use super::ExportError;
 use super::columns::fields;
-use crate::crm::{Crm, CrmError};
+use crate::{Crm, CrmError};
 use dealdesk_model::{
     CompanyQuery, CsvObject, CustomFieldDef, CustomValues, DealQuery, MAX_PAGE_SIZE, PersonQuery, RecordKind,
 };

@@ -1,13 +1,13 @@
 //! CSV import and export on real SQLite files: good, bad and hostile files.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
-use dealdesk_core::App;
-use dealdesk_core::crm::csv::{ImportError, ImportOptions};
+use dealdesk_crm::csv::{ImportError, ImportOptions};
+use dealdesk_crm::test_support::Workspace;
 use dealdesk_model::*;
 
-async fn open() -> (tempfile::TempDir, App) {
+async fn open() -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).await.unwrap();
+    let app = Workspace::open(dir.path()).await.unwrap();
     (dir, app)
 }
 
@@ -17,14 +17,14 @@ fn opts() -> ImportOptions {
     ImportOptions::default()
 }
 
-async fn count(app: &App, table: &str) -> i64 {
+async fn count(app: &Workspace, table: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table} WHERE deleted_at IS NULL")))
         .fetch_one(app.store().pool())
         .await
         .unwrap()
 }
 
-async fn export(app: &App, object: CsvObject) -> String {
+async fn export(app: &Workspace, object: CsvObject) -> String {
     let mut out = Vec::new();
     app.crm().export_csv(object, &mut out).await.unwrap();
     String::from_utf8(out).unwrap()

@@ -4,10 +4,10 @@ use super::cursor::page_size;
 use super::notes::{TASK_LINKS, link_targets, targets_of};
 use super::record::{Cell, Fields, insert_records, update_record};
 use super::{Crm, CrmError, filters, rows, validate};
-use crate::store::time;
 use dealdesk_model::{
     NewTask, Page, RecordKind, SortDirection, Task, TaskPatch, TaskQuery, TaskSort, TaskStatus, UpdateSource,
 };
+use dealdesk_store::time;
 use serde_json::json;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};

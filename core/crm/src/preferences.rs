@@ -1,9 +1,9 @@
 //! Saved table views and app settings, kept in the database with everything else.
 
 use super::{Crm, CrmError, rows, validate};
-use crate::store::time;
 use dealdesk_model::ipc::CoreEvent;
 use dealdesk_model::{NewSavedView, RecordKind, SavedView, Settings};
+use dealdesk_store::time;
 use uuid::Uuid;
 
 const SETTINGS_KEY: &str = "settings";

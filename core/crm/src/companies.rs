@@ -317,8 +317,8 @@ impl Crm {
             let id = Value::from(c.id.to_string());
             match query.sort {
                 CompanySort::Name => vec![c.name.clone().into(), id],
-                CompanySort::UpdatedAt => vec![crate::store::time::format(c.meta.updated_at).into(), id],
-                CompanySort::CreatedAt => vec![crate::store::time::format(c.meta.created_at).into(), id],
+                CompanySort::UpdatedAt => vec![dealdesk_store::time::format(c.meta.updated_at).into(), id],
+                CompanySort::CreatedAt => vec![dealdesk_store::time::format(c.meta.created_at).into(), id],
             }
         }))
     }
