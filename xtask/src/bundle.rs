@@ -88,11 +88,24 @@ fn platform_bundles(appimage: bool) -> Vec<&'static str> {
 pub fn bundle(root: &Path, debug: bool, appimage: bool) -> Result<PathBuf> {
     setup::all(root)?;
     build_ui(root)?;
-    build_bundles(root, debug, appimage)
+    build_bundles(root, AppBinary::Build { debug }, appimage)
+}
+
+/// Where the packaged app binary comes from.
+#[derive(Clone, Copy)]
+pub enum AppBinary {
+    /// `tauri build`: compiled for the package, optimised or (`debug`) quick.
+    Build { debug: bool },
+    /// `tauri bundle --debug`: the debug binary `cargo xtask test` already built for every target.
+    /// `tauri build` runs `cargo build --bins` for the app package alone, whose features unify
+    /// differently from the workspace's: it compiled 74 crates again, and the install test's
+    /// `cargo test` then 239 more (17 of CI's 49 minutes; docs/ci.md).
+    TestBuild,
 }
 
 /// The bundles, once the UI is built (ui/dist).
-pub fn build_bundles(root: &Path, debug: bool, appimage: bool) -> Result<PathBuf> {
+pub fn build_bundles(root: &Path, binary: AppBinary, appimage: bool) -> Result<PathBuf> {
+    let debug = matches!(binary, AppBinary::Build { debug: true } | AppBinary::TestBuild);
     let cli = tauri_cli(root)?;
     // The Tauri CLI reads the config through src-tauri/tauri.conf.json (a link to the root one)
     // and resolves its paths from src-tauri/, while the app's build resolves them from the root:
@@ -127,8 +140,11 @@ pub fn build_bundles(root: &Path, debug: bool, appimage: bool) -> Result<PathBuf
     }
     for kind in platform_bundles(appimage) {
         let mut tauri = Command::new(&cli);
-        // The install test's debug build reuses the test build: the same clippy wrapper, if any.
-        crate::tasks::linted(&mut tauri).args(["build", "--ci", "--bundles", kind, "--config"]).arg(&config);
+        let command = match binary {
+            AppBinary::Build { .. } => "build",
+            AppBinary::TestBuild => "bundle",
+        };
+        tauri.args([command, "--ci", "--bundles", kind, "--config"]).arg(&config);
         if debug {
             tauri.arg("--debug");
         }

@@ -343,7 +343,8 @@ fn install_test(root: &Path) -> Result<()> {
         eprintln!("test: the install test needs root (it runs dpkg -i); skipped");
         return Ok(());
     }
-    let deb = crate::bundle::find_deb(&crate::bundle::build_bundles(root, true, false)?)?;
+    let deb =
+        crate::bundle::find_deb(&crate::bundle::build_bundles(root, crate::bundle::AppBinary::TestBuild, false)?)?;
     let mut test = headless(&PathBuf::from(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())));
     // `--workspace`, as in the main run: the same feature set and wrapper, so nothing is rebuilt.
     linted(&mut test).args(["test", "--workspace", "--test", "install", "--locked", "--", "--include-ignored"]);
