@@ -4,119 +4,20 @@
 use crate::components::toasts::{Notifier, ToastHost, use_notifier};
 use crate::ipc::invoke;
 use crate::pages;
+use crate::route::Route;
 use crate::shell::create::CreateDialog;
 use crate::shell::help::HelpOverlay;
 use crate::shell::palette::Palette;
 use crate::shell::sidebar::Sidebar;
 use crate::shell::topbar::TopBar;
 use crate::shell::{ShellHandle, apply_theme};
-use crate::state::import::object_of;
-use crate::state::shell::{KeyInput, KeyState, Screen, ShellAction, on_key};
+use crate::state::shell::{KeyInput, KeyState, ShellAction, on_key};
 use dealdesk_model::ipc::{BackupDatabase, GetSettings, WelcomeGet};
 use dealdesk_model::{CsvObject, RecordKind};
 use gloo_events::EventListener;
-use uuid::Uuid;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 use yew_router::prelude::*;
-
-#[derive(Debug, Clone, PartialEq, Eq, Routable)]
-pub enum Route {
-    #[at("/")]
-    Home,
-    #[at("/dashboard")]
-    Dashboard,
-    #[at("/people")]
-    People,
-    #[at("/people/:id")]
-    Person { id: Uuid },
-    #[at("/companies")]
-    Companies,
-    #[at("/companies/:id")]
-    Company { id: Uuid },
-    #[at("/deals")]
-    Deals,
-    #[at("/deals/:id")]
-    Deal { id: Uuid },
-    #[at("/board")]
-    Board,
-    #[at("/tasks")]
-    Tasks,
-    #[at("/notes")]
-    Notes,
-    #[at("/automations")]
-    Automations,
-    #[at("/contracts")]
-    Contracts,
-    /// The contract template editor.
-    #[at("/contracts/templates")]
-    ContractTemplates,
-    #[at("/whop")]
-    Whop,
-    /// Changes waiting for the network, refused ones, and conflicts.
-    #[at("/outbox")]
-    Outbox,
-    #[at("/settings")]
-    Settings,
-    /// Settings opened on one tab (`/settings/ai`).
-    #[at("/settings/:tab")]
-    SettingsTab { tab: String },
-    /// First run: what Dealdesk is, where the data lives, and how to start.
-    #[at("/welcome")]
-    Welcome,
-    /// Help → Diagnostics.
-    #[at("/diagnostics")]
-    Diagnostics,
-    /// Every design-system component, for docs/design-system.md.
-    #[at("/design")]
-    Design,
-    #[not_found]
-    #[at("/404")]
-    NotFound,
-}
-
-impl Route {
-    pub fn of(screen: Screen) -> Route {
-        match screen {
-            Screen::Dashboard => Route::Dashboard,
-            Screen::People => Route::People,
-            Screen::Companies => Route::Companies,
-            Screen::Deals => Route::Deals,
-            Screen::Board => Route::Board,
-            Screen::Tasks => Route::Tasks,
-            Screen::Notes => Route::Notes,
-            Screen::Automations => Route::Automations,
-            Screen::Contracts => Route::Contracts,
-            Screen::Whop => Route::Whop,
-            Screen::Settings => Route::Settings,
-        }
-    }
-
-    /// What "new" creates on this screen.
-    fn new_kind(&self) -> Option<RecordKind> {
-        match self {
-            Route::Home | Route::People | Route::Person { .. } => Some(RecordKind::Person),
-            Route::Companies | Route::Company { .. } => Some(RecordKind::Company),
-            Route::Deals | Route::Deal { .. } | Route::Board | Route::Dashboard => Some(RecordKind::Deal),
-            Route::Tasks => Some(RecordKind::Task),
-            _ => None,
-        }
-    }
-
-    /// What "Import CSV…" imports on this screen (people elsewhere).
-    fn import_object(&self) -> CsvObject {
-        self.new_kind().and_then(object_of).unwrap_or(CsvObject::People)
-    }
-
-    /// The list of the records a CSV object imports.
-    pub fn list_of(object: CsvObject) -> Route {
-        match object {
-            CsvObject::People => Route::People,
-            CsvObject::Companies => Route::Companies,
-            CsvObject::Deals => Route::Deals,
-        }
-    }
-}
 
 fn switch(route: Route) -> Html {
     match route {

@@ -11,6 +11,7 @@ mod components;
 mod ipc;
 mod pages;
 mod perf;
+mod route;
 mod shell;
 mod state;
 mod table;

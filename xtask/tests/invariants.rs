@@ -314,3 +314,22 @@ fn the_import_scanner_sees_grouped_and_nested_paths() {
     let named: Vec<String> = crate_modules_named(text).into_iter().collect();
     assert_eq!(named, ["crm", "store", "whop"]);
 }
+
+/// The window's files stay small enough to read in one sitting (issue 18): a screen grows into a
+/// folder of sections before a file passes this. Test files (`tests.rs`) are exempt.
+const UI_FILE_LINES: usize = 620;
+
+#[test]
+fn window_files_stay_under_six_hundred_lines() {
+    let mut long = Vec::new();
+    for file in rust_files(&root().join("ui/src")) {
+        if file.ends_with("tests.rs") {
+            continue;
+        }
+        let lines = std::fs::read_to_string(&file).unwrap().lines().count();
+        if lines > UI_FILE_LINES {
+            long.push(format!("{} ({lines} lines)", file.display()));
+        }
+    }
+    assert!(long.is_empty(), "split these by screen section: {long:?}");
+}

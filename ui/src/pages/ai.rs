@@ -3,7 +3,6 @@
 //! email drafts (edit, Copy, Open in mail client, Dismiss), runs queued while offline, and the
 //! question before running past the monthly budget.
 
-use crate::app::Route;
 use crate::components::controls::{Button, Input, TextArea, Tone};
 use crate::components::display::Skeleton;
 use crate::components::hooks::use_ai_changes;
@@ -12,11 +11,13 @@ use crate::components::toasts::{Notifier, use_notifier};
 use crate::ipc::invoke;
 use crate::pages::whop::copy_to_clipboard;
 use crate::pages::whop_actions::PendingBadges;
+use crate::route::Route;
 use crate::state::ai::{
     AiCard as CardState, CardAction, LastRun, QUEUED_TEXT, ScoreBand, latency_text, lead_score_text, sentiment_text,
     sentiment_tone, tokens_text, usd,
 };
-use crate::state::whop::{StatusTone, short_time};
+use crate::state::format::short_time;
+use crate::state::whop::StatusTone;
 use dealdesk_model::RecordRef;
 use dealdesk_model::ai::{AiAction, AiCallView, AiOutput, AiResult, AiRunRequest, OpenDraftInMail};
 use dealdesk_model::ipc::{AiDismissResult, AiGetInsights, AiOpenDraftInMail, AiRun, AiSaveResultAsNote, GetPerson};

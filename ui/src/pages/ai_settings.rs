@@ -1,7 +1,6 @@
 //! Settings → AI: the provider settings (`#ai-settings`) with Save and Test connection, the usage
 //! dashboard (`#ai-usage`), and the prompt templates (`#prompt-templates`, in `prompts.rs`).
 
-use crate::app::Route;
 use crate::components::charts::{BarChart, LineChart};
 use crate::components::controls::{Button, Checkbox, Input, Select, Tone};
 use crate::components::display::{Card, Skeleton};
@@ -9,11 +8,13 @@ use crate::components::hooks::{use_ai_changes, use_core_events};
 use crate::components::toasts::use_notifier;
 use crate::ipc::invoke;
 use crate::pages::ai::tone_class;
+use crate::route::Route;
 use crate::state::ai::{
     AiSettingsView, FormEdit, SettingsAction, action_label, budget_percent, budget_text, calls_per_day, cost_per_day,
     effective_differences, key_text, latency_text, record_text, tokens_text, usd,
 };
-use crate::state::whop::{StatusTone, short_time};
+use crate::state::format::short_time;
+use crate::state::whop::StatusTone;
 use dealdesk_model::ai::{AiCallOutcome, AiCallView, AiProviderKind, AiUsageReport, AiUsageRow};
 use dealdesk_model::ipc::{AiGetStatus, AiGetUsage, AiSaveSettings, AiTestConnection, CoreEvent};
 use yew::prelude::*;

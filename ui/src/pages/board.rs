@@ -2,13 +2,13 @@
 //! (between and within columns; the order persists), each column shows its count, total and
 //! probability-weighted total, idle deals are marked as rotting, and deals can be won or lost.
 
-use crate::app::Route;
 use crate::components::controls::{Button, IconButton, Input, Select, Tone};
 use crate::components::display::{Badge, BadgeTone, EmptyState, Skeleton};
 use crate::components::hooks::use_changes_of;
 use crate::components::overlay::Modal;
 use crate::components::toasts::use_notifier;
 use crate::ipc::invoke;
+use crate::route::Route;
 use crate::shell::ShellHandle;
 use crate::state::board::{drop_position, is_rotting};
 use crate::state::format;

@@ -2,7 +2,6 @@
 //! status check interval, moving completed deals to won, Connect DocuSign, the Dropbox Sign API
 //! key (`#esign-settings`), and the way to the template editor (`#esign-templates`).
 
-use crate::app::Route;
 use crate::components::controls::{Button, Checkbox, Input, Select, Tone};
 use crate::components::display::{Card, Skeleton};
 use crate::components::hooks::use_core_events;
@@ -10,6 +9,7 @@ use crate::components::overlay::ConfirmDialog;
 use crate::components::toasts::{Notifier, use_notifier};
 use crate::ipc::invoke;
 use crate::pages::whop::copy_to_clipboard;
+use crate::route::Route;
 use crate::state::contracts::{
     EsignAction, EsignEdit, EsignSettingsView, MIN_POLL_MINUTES, docusign_text, dropbox_sign_text,
 };

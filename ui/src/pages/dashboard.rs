@@ -1,11 +1,11 @@
 //! The dashboard: pipeline value by stage, weighted forecast, deals won per month, the tasks due
 //! today or overdue, and (once Whop syncs) Whop revenue by product, per business.
 
-use crate::app::Route;
 use crate::components::charts::{BarChart, LineChart};
 use crate::components::display::{Card, Skeleton};
 use crate::components::hooks::use_changes_of;
 use crate::ipc::invoke;
+use crate::route::Route;
 use crate::state::format::compact_micros;
 use dealdesk_model::ipc::GetDashboard;
 use dealdesk_model::{Dashboard, Money, RecordKind, Task};

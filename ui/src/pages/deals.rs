@@ -1,7 +1,7 @@
 use super::{amount_bound, edited_money, stage_filter, tag_filter};
-use crate::app::Route;
 use crate::components::controls::Button;
 use crate::ipc::invoke;
+use crate::route::Route;
 use crate::state::format;
 use crate::state::table::{ColumnSpec, Edit, ViewState};
 use crate::table::{FilterSpec, RecordTable, TableObject};

@@ -50,7 +50,7 @@ pub fn notes_page() -> Html {
                                 <div class="note-meta">
                                     { format::relative(note.meta.created_at, format::now()) }
                                     { for note.targets.iter().filter_map(|t| record_route(*t).map(|r| (t.kind, r))).map(|(kind, route)| html! {
-                                        <Link<crate::app::Route> to={route} classes="link-btn">{ format!("open {kind}") }</Link<crate::app::Route>>
+                                        <Link<crate::route::Route> to={route} classes="link-btn">{ format!("open {kind}") }</Link<crate::route::Route>>
                                     }) }
                                 </div>
                                 <div class="markdown">{ Html::from_html_unchecked(AttrValue::from(to_safe_html(&note.body))) }</div>

@@ -2,7 +2,6 @@
 //! AI runs) or refused, with Retry and Discard, and the conflicts to resolve. The conflict list is
 //! shared with the record pages' `#record-conflicts` banner.
 
-use crate::app::Route;
 use crate::components::controls::{Button, Checkbox, Tone};
 use crate::components::display::{Badge, EmptyState, Skeleton};
 use crate::components::hooks::{use_core_events, use_whop_data_changes};
@@ -10,12 +9,13 @@ use crate::components::overlay::ConfirmDialog;
 use crate::components::toasts::use_notifier;
 use crate::ipc::invoke;
 use crate::pages::whop::tone;
+use crate::route::Route;
 use crate::state::ai::record_text;
+use crate::state::format::short_time;
 use crate::state::outbox::{
     OutboxAction, OutboxView, can_discard, can_retry, conflict_explanation, conflict_kind_label, conflicts_of,
     discard_text, discard_title, entry_record, field_label, offline_note, record_noun, status_label, value_text,
 };
-use crate::state::whop::short_time;
 use dealdesk_model::RecordRef;
 use dealdesk_model::ipc::{
     ConflictResolve, ConflictsList, CoreEvent, OutboxDiscard, OutboxGetSummary, OutboxList, OutboxRetry,

@@ -1,6 +1,6 @@
 use super::tag_filter;
-use crate::app::Route;
 use crate::ipc::invoke;
+use crate::route::Route;
 use crate::state::format;
 use crate::state::table::{ColumnSpec, Edit, ViewState};
 use crate::table::{FilterSpec, RecordTable, TableObject};

@@ -11,7 +11,7 @@ use crate::state::ai::{
     MergeMenu, PREVIEW_KINDS, TemplateDraft, TemplateErrors, byte_index, filter_fields, group_templates, insert_field,
     natural_kind, restore_request, tokens_estimate_text, unknown_fields_text, utf16_index,
 };
-use crate::state::whop::short_time;
+use crate::state::format::short_time;
 use dealdesk_model::ai::{
     AiAction, MergeField, MergeFieldsRequest, PromptPreview, PromptPreviewRequest, PromptTemplate, SavePromptTemplate,
 };

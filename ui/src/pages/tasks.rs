@@ -1,5 +1,5 @@
-use crate::app::Route;
 use crate::ipc::invoke;
+use crate::route::Route;
 use crate::state::table::{ColumnSpec, Edit, ViewState};
 use crate::table::{FilterSpec, RecordTable, TableObject};
 use chrono::NaiveDate;

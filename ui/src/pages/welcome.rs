@@ -2,13 +2,13 @@
 //! Dealdesk is, three ways to begin (connect Whop, import a CSV, try the sample data), and where
 //! the data lives. Any choice, and "Skip for now", dismisses it for good.
 
-use crate::app::Route;
 use crate::components::controls::Button;
 use crate::components::display::Skeleton;
 use crate::components::hooks::use_core_events;
 use crate::components::toasts::{Notifier, use_notifier};
 use crate::ipc::invoke;
 use crate::pages::whop::{begin_login, copy_to_clipboard, select_text_of};
+use crate::route::Route;
 use crate::shell::ShellHandle;
 use crate::state::import::sample_text;
 use dealdesk_model::CsvObject;

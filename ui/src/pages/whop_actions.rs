@@ -3,7 +3,6 @@
 //! button, the confirmation dialog every action goes through, the deal page's membership card,
 //! and the promo codes on the Whop screen.
 
-use crate::app::Route;
 use crate::components::controls::{Button, Checkbox, Input, Select, TextArea, Tone};
 use crate::components::display::{Badge, BadgeTone, Card, Skeleton};
 use crate::components::hooks::use_whop_data_changes;
@@ -11,8 +10,10 @@ use crate::components::overlay::ConfirmDialog;
 use crate::components::toasts::use_notifier;
 use crate::ipc::invoke;
 use crate::pages::whop::{tone, whop_badge};
+use crate::route::Route;
+use crate::state::format::{money_text, short_date};
 use crate::state::outbox::{pending_label, queued_text};
-use crate::state::whop::{StatusTone, membership_term, membership_tone, money_text, short_date};
+use crate::state::whop::{StatusTone, membership_term, membership_tone};
 use crate::state::whop_actions::{
     ActionDraft, ActionKind, DraftAction, PromoErrors, PromoForm, SENT_WHEN_ONLINE, can_deactivate, can_refund,
     can_retry, membership_actions, refundable_micros,

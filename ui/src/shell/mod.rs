@@ -7,7 +7,7 @@ pub mod picker;
 pub mod sidebar;
 pub mod topbar;
 
-use crate::app::Route;
+use crate::route::Route;
 use dealdesk_model::{CsvObject, RecordKind, RecordRef, Theme};
 use yew::Callback;
 

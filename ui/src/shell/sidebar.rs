@@ -1,4 +1,4 @@
-use crate::app::Route;
+use crate::route::Route;
 use crate::state::shell::Screen;
 use yew::prelude::*;
 use yew_router::prelude::*;

@@ -4,10 +4,10 @@
 //! and so does the notice that the app restarts to restore a backup.
 
 use super::ShellHandle;
-use crate::app::Route;
 use crate::components::hooks::use_core_events;
 use crate::components::toasts::use_notifier;
 use crate::ipc::invoke;
+use crate::route::Route;
 use crate::state::outbox::{attention_count, offline_title, rejected_text, status_button_text};
 use dealdesk_model::ipc::{CoreEvent, OutboxGetSummary};
 use dealdesk_model::outbox::OutboxSummary;

@@ -67,6 +67,27 @@ pub fn restored_text(field: &str) -> String {
     format!("Restored the earlier value of {}", field_label(Some(field)))
 }
 
+/// `2026-11-26T19:09:04.123456Z` → `2026-11-26 19:09 UTC`; other text stays as it is.
+pub fn short_time(text: &str) -> String {
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(at) => at.to_utc().format("%Y-%m-%d %H:%M UTC").to_string(),
+        Err(_) => text.to_string(),
+    }
+}
+
+/// The date part of a timestamp.
+pub fn short_date(text: &str) -> String {
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(at) => at.to_utc().format("%Y-%m-%d").to_string(),
+        Err(_) => text.chars().take(10).collect(),
+    }
+}
+
+/// Money in micros with its currency, as the core writes it: `USD 1234.50`.
+pub fn money_text(micros: i64, currency: &str) -> String {
+    dealdesk_model::whop::amount_text(micros, Some(currency))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! The support screens' texts: durations and sizes for Help → Diagnostics and the backups list,
 //! and the restore question.
 
-use crate::state::whop::short_time;
+use crate::state::format::short_time;
 use dealdesk_model::support::{BackupInfo, Backups};
 
 /// A duration for people: `850 ms`, `1.2 s`, `14 s`, `2 min 5 s`, `1 h 3 min`.

@@ -1,7 +1,7 @@
 //! The Whop panel as plain data: connection text, the login in progress, live sync progress per
 //! resource, and the history, with pure transitions the core events drive.
 
-use chrono::DateTime;
+use crate::state::format::short_date;
 use dealdesk_model::whop::{SyncProgress, SyncRun, WhopIdentity, WhopMembershipView, WhopStatus};
 use std::rc::Rc;
 use yew::Reducible;
@@ -173,27 +173,6 @@ pub fn run_totals(run: &SyncRun) -> (u64, u64, u64) {
     run.counts.iter().fold((0, 0, 0), |(f, i, u), c| (f + c.fetched, i + c.inserted, u + c.updated))
 }
 
-/// `2026-11-26T19:09:04.123456Z` → `2026-11-26 19:09 UTC`; other text stays as it is.
-pub fn short_time(text: &str) -> String {
-    match DateTime::parse_from_rfc3339(text) {
-        Ok(at) => at.to_utc().format("%Y-%m-%d %H:%M UTC").to_string(),
-        Err(_) => text.to_string(),
-    }
-}
-
-/// The date part of a timestamp.
-pub fn short_date(text: &str) -> String {
-    match DateTime::parse_from_rfc3339(text) {
-        Ok(at) => at.to_utc().format("%Y-%m-%d").to_string(),
-        Err(_) => text.chars().take(10).collect(),
-    }
-}
-
-/// Money in micros with its currency, as the core writes it: `USD 1234.50`.
-pub fn money_text(micros: i64, currency: &str) -> String {
-    dealdesk_model::whop::amount_text(micros, Some(currency))
-}
-
 /// How a Whop status reads as a badge tone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusTone {
@@ -361,6 +340,7 @@ impl Reducible for WhopView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::format::{money_text, short_time};
     use dealdesk_model::whop::{ResourceCount, WhopTotals};
 
     fn status() -> WhopStatus {

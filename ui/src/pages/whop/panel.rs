@@ -1,126 +1,6 @@
-//! Whop: the connection, business accounts, permissions, settings, live sync progress, totals and
-//! history (`WhopPanel`, on the Whop screen and in Settings → Integrations), Check connection,
-//! revenue by product (per business), and a person's Whop card.
+//! The Whop connection panel: sign-in, businesses, permissions, the doctor, sync progress and history.
 
-use crate::components::controls::{Button, Checkbox, Select, Tone};
-use crate::components::display::{Badge, BadgeTone, Card, Skeleton};
-use crate::components::hooks::{use_core_events, use_whop_changes, use_whop_data_changes};
-use crate::components::overlay::Modal;
-use crate::components::toasts::{Notifier, use_notifier};
-use crate::ipc::invoke;
-use crate::pages::whop_actions::{MembershipRow, PendingBadges, refund_button, retry_button, use_action_dialog};
-use crate::state::whop::{
-    DISABLED_BY_ENV, StatusTone, WhopAction, WhopView, interval_label, interval_options, money_text, payment_tone,
-    payments_label, run_summary, run_tone, run_totals, short_date, short_time, status_text,
-};
-use dealdesk_model::ipc::{
-    CoreEvent, WhopConnect, WhopConnectLoopback, WhopDisconnect, WhopDoctor, WhopGetPersonSummary,
-    WhopGetProductRevenue, WhopGetStatus, WhopSaveSettings, WhopSelectBusinesses, WhopSyncHistory, WhopSyncNow,
-};
-use dealdesk_model::whop::{
-    DoctorCheck, PermissionState, ProductRevenue, WhopAccount, WhopBusiness, WhopPersonQuery, WhopPersonSummary,
-    WhopSettings, WhopStatus,
-};
-use dealdesk_model::{ApiError, RecordKind};
-use uuid::Uuid;
-use wasm_bindgen::{JsCast, JsValue};
-use yew::prelude::*;
-
-/// The small "Whop" mark on data that comes from Whop.
-pub fn whop_badge() -> Html {
-    html! { <span class="badge accent whop-badge" title="From Whop">{ "Whop" }</span> }
-}
-
-/// The badge tone of a status tone.
-pub fn tone(tone: StatusTone) -> BadgeTone {
-    match tone {
-        StatusTone::Neutral => BadgeTone::Neutral,
-        StatusTone::Accent => BadgeTone::Accent,
-        StatusTone::Success => BadgeTone::Success,
-        StatusTone::Warning => BadgeTone::Warning,
-        StatusTone::Danger => BadgeTone::Danger,
-    }
-}
-
-fn toast_error(notifier: &Option<Notifier>, message: impl Into<String>) {
-    if let Some(n) = notifier {
-        n.error(message);
-    }
-}
-
-/// Starts a Whop sign-in through `C` (the deep-link or the loopback redirect): the core opens the
-/// browser; the answer is the URL it opened, for people whose browser did not open.
-pub async fn begin_login<C>() -> Result<String, ApiError>
-where
-    C: dealdesk_model::ipc::Command<Request = (), Response = dealdesk_model::whop::WhopLoginStarted>,
-{
-    invoke::<C>(&()).await.map(|started| started.authorize_url)
-}
-
-/// Starts a login through `C` (the deep-link or the loopback redirect) and shows its URL.
-fn start_login<C>(dispatch: UseReducerDispatcher<WhopView>, notifier: Option<Notifier>) -> Callback<MouseEvent>
-where
-    C: dealdesk_model::ipc::Command<Request = (), Response = dealdesk_model::whop::WhopLoginStarted> + 'static,
-{
-    Callback::from(move |_: MouseEvent| {
-        dispatch.dispatch(WhopAction::ConnectStarted);
-        let (dispatch, notifier) = (dispatch.clone(), notifier.clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            match begin_login::<C>().await {
-                Ok(url) => dispatch.dispatch(WhopAction::LoginStarted(url)),
-                Err(e) => {
-                    toast_error(&notifier, e.message.clone());
-                    dispatch.dispatch(WhopAction::LoginFailed(e.message));
-                }
-            }
-        });
-    })
-}
-
-fn load_status(dispatch: UseReducerDispatcher<WhopView>) {
-    wasm_bindgen_futures::spawn_local(async move {
-        dispatch.dispatch(WhopAction::Status(invoke::<WhopGetStatus>(&()).await.map(Box::new).map_err(|e| e.message)));
-    });
-}
-
-/// Reads the status and the sync history again.
-fn reload(dispatch: UseReducerDispatcher<WhopView>) {
-    wasm_bindgen_futures::spawn_local(async move {
-        dispatch.dispatch(WhopAction::Status(invoke::<WhopGetStatus>(&()).await.map(Box::new).map_err(|e| e.message)));
-        if let Ok(runs) = invoke::<WhopSyncHistory>(&()).await {
-            dispatch.dispatch(WhopAction::History(runs));
-        }
-    });
-}
-
-/// Writes text to the clipboard; false when the webview offers no clipboard.
-pub async fn copy_to_clipboard(text: &str) -> bool {
-    let Some(window) = web_sys::window() else { return false };
-    let navigator = window.navigator();
-    let Ok(clipboard) = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard")) else { return false };
-    if clipboard.is_undefined() || clipboard.is_null() {
-        return false;
-    }
-    let Ok(write) = js_sys::Reflect::get(&clipboard, &JsValue::from_str("writeText")) else { return false };
-    let Ok(write) = write.dyn_into::<js_sys::Function>() else { return false };
-    let Ok(promise) = write.call1(&clipboard, &JsValue::from_str(text)) else { return false };
-    let Ok(promise) = promise.dyn_into::<js_sys::Promise>() else { return false };
-    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
-}
-
-/// Selects the text of an element, so Ctrl+C copies it when the clipboard API is missing.
-pub fn select_text_of(id: &str) {
-    let Some(window) = web_sys::window() else { return };
-    let Some(element) = window.document().and_then(|d| d.get_element_by_id(id)) else { return };
-    let Ok(get_selection) = js_sys::Reflect::get(&window, &JsValue::from_str("getSelection")) else { return };
-    let Ok(get_selection) = get_selection.dyn_into::<js_sys::Function>() else { return };
-    let Ok(selection) = get_selection.call0(&window) else { return };
-    if let Ok(select_all) = js_sys::Reflect::get(&selection, &JsValue::from_str("selectAllChildren"))
-        && let Ok(select_all) = select_all.dyn_into::<js_sys::Function>()
-    {
-        let _ = select_all.call1(&selection, &element);
-    }
-}
+use super::*;
 
 /// Connection, settings, sync progress, totals and history: the same panel on the Whop screen and
 /// in Settings → Integrations.
@@ -408,7 +288,7 @@ pub fn whop_panel() -> Html {
 
 /// The business accounts, each with a switch for syncing it (the last one on stays on: at least
 /// one business syncs once chosen).
-fn businesses(status: &WhopStatus, select: Callback<(String, bool)>, choosing: bool) -> Html {
+pub(super) fn businesses(status: &WhopStatus, select: Callback<(String, bool)>, choosing: bool) -> Html {
     let selected = status.businesses.iter().filter(|b| b.selected).count();
     html! {
         <div class="field-row">
@@ -434,7 +314,7 @@ fn businesses(status: &WhopStatus, select: Callback<(String, bool)>, choosing: b
     }
 }
 
-fn business_row(b: &WhopBusiness, count: usize, locked: bool, select: Callback<(String, bool)>) -> Html {
+pub(super) fn business_row(b: &WhopBusiness, count: usize, locked: bool, select: Callback<(String, bool)>) -> Html {
     let id = b.id.clone();
     let on_change = Callback::from(move |(on, _): (bool, bool)| select.emit((id.clone(), on)));
     html! {
@@ -458,7 +338,7 @@ fn business_row(b: &WhopBusiness, count: usize, locked: bool, select: Callback<(
 }
 
 /// What Whop granted: missing permissions first, with Reconnect Whop; the full list folded.
-fn permissions(status: &WhopStatus, reconnect: Callback<MouseEvent>, can_reconnect: bool) -> Html {
+pub(super) fn permissions(status: &WhopStatus, reconnect: Callback<MouseEvent>, can_reconnect: bool) -> Html {
     let missing: Vec<&str> = status
         .permissions
         .iter()
@@ -503,7 +383,7 @@ fn permissions(status: &WhopStatus, reconnect: Callback<MouseEvent>, can_reconne
     }
 }
 
-fn doctor_checks(result: Option<&Result<Vec<DoctorCheck>, String>>) -> Html {
+pub(super) fn doctor_checks(result: Option<&Result<Vec<DoctorCheck>, String>>) -> Html {
     match result {
         None => html! { <div aria-busy="true"><Skeleton rows={4} /></div> },
         Some(Err(message)) => html! { <div class="banner error" role="alert">{ message.clone() }</div> },
@@ -521,7 +401,7 @@ fn doctor_checks(result: Option<&Result<Vec<DoctorCheck>, String>>) -> Html {
     }
 }
 
-fn connection(
+pub(super) fn connection(
     status: &WhopStatus,
     view: &WhopView,
     connect: Callback<MouseEvent>,
@@ -557,7 +437,7 @@ fn connection(
 }
 
 /// Where Dealdesk talks to, unless it is Whop itself.
-fn environment_text(status: &WhopStatus) -> Option<String> {
+pub(super) fn environment_text(status: &WhopStatus) -> Option<String> {
     match status.environment.as_str() {
         "production" => None,
         "sandbox" => Some("Whop's sandbox (no real money)".to_string()),
@@ -567,7 +447,7 @@ fn environment_text(status: &WhopStatus) -> Option<String> {
 
 /// The sign-in waiting for the browser (Connect Whop, or Reconnect Whop), with the link to open by
 /// hand and the loopback fallback.
-fn login_waiting(
+pub(super) fn login_waiting(
     status: &WhopStatus,
     view: &WhopView,
     connect_loopback: Callback<MouseEvent>,
@@ -599,7 +479,7 @@ fn login_waiting(
     }
 }
 
-fn total(key: &'static str, label: &'static str, value: u64) -> Html {
+pub(super) fn total(key: &'static str, label: &'static str, value: u64) -> Html {
     html! {
         <div class="whop-total" data-total={key}>
             <div class="kpi-label">{ label }</div>
@@ -608,7 +488,7 @@ fn total(key: &'static str, label: &'static str, value: u64) -> Html {
     }
 }
 
-fn progress(view: &WhopView) -> Html {
+pub(super) fn progress(view: &WhopView) -> Html {
     let p = &view.progress;
     if p.rows.is_empty() {
         if view.syncing {
@@ -647,7 +527,7 @@ fn progress(view: &WhopView) -> Html {
     }
 }
 
-fn resources(status: &WhopStatus) -> Html {
+pub(super) fn resources(status: &WhopStatus) -> Html {
     if status.resources.is_empty() {
         return html! {};
     }
@@ -673,7 +553,7 @@ fn resources(status: &WhopStatus) -> Html {
     }
 }
 
-fn history(view: &WhopView) -> Html {
+pub(super) fn history(view: &WhopView) -> Html {
     html! {
         <Card title={AttrValue::from("Sync history")} id="whop-history">
             if view.history.is_empty() {
@@ -703,223 +583,6 @@ fn history(view: &WhopView) -> Html {
                     </tbody>
                 </table>
             }
-        </Card>
-    }
-}
-
-#[derive(Properties, PartialEq, Default)]
-pub struct BusinessProps {
-    /// One business (its id), or all of them.
-    #[prop_or_default]
-    pub business: Option<String>,
-}
-
-/// Revenue per product, paid minus refunded, of one business or all.
-#[function_component(WhopRevenue)]
-pub fn whop_revenue(props: &BusinessProps) -> Html {
-    let changes = use_whop_changes();
-    let revenue = use_state(|| None::<Result<Vec<ProductRevenue>, String>>);
-    {
-        let revenue = revenue.clone();
-        use_effect_with((changes, props.business.clone()), move |(_, business)| {
-            let business = business.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                revenue.set(Some(invoke::<WhopGetProductRevenue>(&business).await.map_err(|e| e.message)));
-            });
-        });
-    }
-    html! {
-        <Card title={AttrValue::from("Revenue by product")} id="whop-revenue" class="whop-revenue" actions={whop_badge()}>
-            { match &*revenue {
-                None => html! { <Skeleton rows={3} /> },
-                Some(Err(message)) => html! { <div class="banner error" role="alert">{ message.clone() }</div> },
-                Some(Ok(rows)) if rows.is_empty() => html! { <div class="muted">{ "No payments synced yet." }</div> },
-                Some(Ok(rows)) => html! {
-                    <table class="whop-table">
-                        <thead><tr><th>{ "Product" }</th><th class="num">{ "Payments" }</th><th class="num">{ "Revenue" }</th></tr></thead>
-                        <tbody>
-                            { for rows.iter().map(|r| html! {
-                                <tr class="whop-revenue-row" key={format!("{}-{}-{}", r.business_id.as_deref().unwrap_or(""), r.product_id, r.currency)}
-                                    data-product={r.product_id.clone()} data-currency={r.currency.clone()}>
-                                    <td>{ r.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| r.product_id.clone()) }</td>
-                                    <td class="num">{ r.payments }</td>
-                                    <td class="num">{ money_text(r.revenue_micros, &r.currency) }</td>
-                                </tr>
-                            }) }
-                        </tbody>
-                    </table>
-                },
-            } }
-        </Card>
-    }
-}
-
-/// The synced businesses, for pickers: empty until the status is read.
-#[hook]
-pub fn use_synced_businesses() -> Vec<WhopAccount> {
-    let changes = use_whop_changes();
-    let businesses = use_state(Vec::<WhopAccount>::new);
-    {
-        let businesses = businesses.clone();
-        use_effect_with(changes, move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(status) = invoke::<WhopGetStatus>(&()).await {
-                    businesses.set(
-                        status
-                            .businesses
-                            .into_iter()
-                            .filter(|b| b.selected)
-                            .map(|b| WhopAccount { id: b.id, title: b.title })
-                            .collect(),
-                    );
-                }
-            });
-        });
-    }
-    (*businesses).clone()
-}
-
-/// A business filter: its value, and the setter for pickers (a business that stops syncing falls
-/// back to all of them).
-#[hook]
-pub fn use_business_filter(businesses: &[WhopAccount]) -> (Option<String>, Callback<Option<String>>) {
-    let business = use_state(|| None::<String>);
-    let current = (*business).clone().filter(|id| businesses.iter().any(|b| &b.id == id));
-    let set = {
-        let business = business.clone();
-        Callback::from(move |value: Option<String>| business.set(value))
-    };
-    (current, set)
-}
-
-#[derive(Properties, PartialEq)]
-pub struct BusinessPickerProps {
-    pub id: AttrValue,
-    pub businesses: Vec<WhopAccount>,
-    pub value: Option<String>,
-    pub on_change: Callback<Option<String>>,
-}
-
-/// "All businesses" or one of them; nothing when at most one business syncs.
-#[function_component(BusinessPicker)]
-pub fn business_picker(props: &BusinessPickerProps) -> Html {
-    if props.businesses.len() < 2 {
-        return html! {};
-    }
-    let on_change = props.on_change.reform(|value: String| (!value.is_empty()).then_some(value));
-    let options: Vec<(AttrValue, AttrValue)> =
-        std::iter::once((AttrValue::from(""), AttrValue::from("All businesses")))
-            .chain(props.businesses.iter().map(|b| (AttrValue::from(b.id.clone()), AttrValue::from(b.title.clone()))))
-            .collect();
-    html! {
-        <div class="whop-business-picker">
-            <Select id={props.id.clone()} label={AttrValue::from("Business")}
-                value={AttrValue::from(props.value.clone().unwrap_or_default())} {options} {on_change} />
-        </div>
-    }
-}
-
-/// The Whop screen: the connection, then revenue and promo codes of one business or all.
-#[function_component(WhopPage)]
-pub fn whop_page() -> Html {
-    let businesses = use_synced_businesses();
-    let (business, on_change) = use_business_filter(&businesses);
-    html! {
-        <section class="page whop-page" id="whop-page">
-            <header class="page-header"><h1>{ "Whop" }</h1></header>
-            <WhopPanel />
-            <BusinessPicker id="whop-business-filter" businesses={businesses.clone()} value={business.clone()} {on_change} />
-            <WhopRevenue business={business.clone()} />
-            <crate::pages::whop_actions::WhopPromoCodes {business} {businesses} />
-        </section>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct WhopPersonProps {
-    pub person: Uuid,
-}
-
-/// A person's memberships, recent payments and lifetime value, with the Whop actions on each
-/// membership and payment (pending ones marked); nothing when the person has no Whop user.
-#[function_component(WhopPersonCard)]
-pub fn whop_person_card(props: &WhopPersonProps) -> Html {
-    let changes = use_whop_data_changes(Some(RecordKind::Person));
-    let summary = use_state(|| None::<WhopPersonSummary>);
-    let business = use_state(|| None::<String>);
-    let (open, dialog) = use_action_dialog(Callback::noop());
-    {
-        let summary = summary.clone();
-        use_effect_with((props.person, changes, (*business).clone()), move |(id, _, business)| {
-            let query = WhopPersonQuery { person_id: *id, business_id: business.clone() };
-            wasm_bindgen_futures::spawn_local(async move {
-                summary.set(invoke::<WhopGetPersonSummary>(&query).await.ok());
-            });
-        });
-    }
-    let Some(s) = summary.as_ref().filter(|s| !s.user_ids.is_empty()) else {
-        return html! {};
-    };
-    let businesses = s.businesses.clone();
-    let on_business = {
-        let business = business.clone();
-        Callback::from(move |value: Option<String>| business.set(value))
-    };
-    html! {
-        <Card title={AttrValue::from("Whop")} id="whop-person" class="whop-person" actions={whop_badge()}>
-            <div class="muted whop-readonly">{ "These fields come from Whop and change with sync; actions taken here show at once and reach Whop when Dealdesk is online." }</div>
-            <BusinessPicker id="whop-person-business" {businesses} value={(*business).clone()} on_change={on_business} />
-            <div class="field-row">
-                <div class="field-row-label">{ if s.user_ids.len() == 1 { "Whop user" } else { "Whop users" } }</div>
-                <div class="field-row-value"><code>{ s.user_ids.join(", ") }</code></div>
-            </div>
-            <div class="field-row">
-                <div class="field-row-label">{ "Lifetime value" }</div>
-                <div class="field-row-value whop-ltv" id="whop-ltv">
-                    if s.lifetime_value.is_empty() { <span class="muted">{ "—" }</span> } else { { s.lifetime_value.join(" · ") } }
-                </div>
-            </div>
-            <h4 class="whop-subhead">{ "Memberships" }</h4>
-            if s.memberships.is_empty() {
-                <div class="muted">{ "No memberships." }</div>
-            } else {
-                <ul class="whop-list whop-memberships">
-                    { for s.memberships.iter().map(|m| html! {
-                        <MembershipRow key={m.id.clone()} membership={m.clone()} on_action={open.clone()} />
-                    }) }
-                </ul>
-            }
-            <h4 class="whop-subhead">
-                { "Recent payments" }
-                <span class="count whop-payment-count">{ payments_label(s.payment_count) }</span>
-            </h4>
-            if s.payments.is_empty() {
-                <div class="muted">{ "No payments." }</div>
-            } else {
-                <table class="whop-table whop-payments">
-                    <thead><tr>
-                        <th class="num">{ "Amount" }</th><th>{ "Status" }</th><th class="num">{ "Refunded" }</th>
-                        <th>{ "Product" }</th><th>{ "Date" }</th><th />
-                    </tr></thead>
-                    <tbody>
-                        { for s.payments.iter().map(|p| html! {
-                            <tr class="whop-payment" key={p.id.clone()} data-payment={p.id.clone()} data-status={p.status.clone()}>
-                                <td class="num">{ p.amount.clone() }</td>
-                                <td>
-                                    <Badge text={p.status.replace('_', " ")} tone={tone(payment_tone(&p.status))} />
-                                    { " " }<PendingBadges pending={p.pending.clone()} />
-                                    if let Some(why) = &p.failure_message { <div class="muted whop-failure">{ why.clone() }</div> }
-                                </td>
-                                <td class="num">{ p.refunded.clone().unwrap_or_else(|| "—".into()) }</td>
-                                <td>{ p.product.clone().unwrap_or_default() }</td>
-                                <td>{ p.paid_at.as_deref().map(short_date).unwrap_or_default() }</td>
-                                <td class="row-buttons">{ refund_button(p, &open) }{ retry_button(p, &open) }</td>
-                            </tr>
-                        }) }
-                    </tbody>
-                </table>
-            }
-            { dialog }
         </Card>
     }
 }
