@@ -3,14 +3,14 @@
 //! bus and an unlocked gnome-keyring; plain `cargo test` skips them.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
-use dealdesk_core::secrets::{KeyringStore, MemoryStore, SecretStore};
+use dealdesk_core::App;
+use dealdesk_core::secrets::{KeyringStore, SecretStore};
+use dealdesk_core::test_support::TestApp;
 use dealdesk_core::whop::WhopConfig;
-use dealdesk_core::{App, AppOptions};
 use dealdesk_sandbox::{Sandbox, SandboxConfig};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 fn cli(sandbox: &Sandbox, dir: &Path) -> Command {
@@ -70,13 +70,7 @@ fn json(output: &Output) -> serde_json::Value {
 
 /// The data folder's database, to read what the CLI wrote (no keyring, no Whop server needed).
 async fn open_database(dir: &Path) -> App {
-    let options = AppOptions {
-        secrets: Some(Arc::new(MemoryStore::new())),
-        whop: Some(WhopConfig::default()),
-        ai: None,
-        esign: None,
-    };
-    App::open_with(dir, options).await.unwrap()
+    TestApp::new().whop(WhopConfig::default()).open(dir).await.unwrap()
 }
 
 async fn install_id(dir: &Path) -> String {
@@ -295,25 +289,11 @@ async fn kill_9_during_sync_then_rerun_equals_a_clean_sync() {
 
     // The same data synced once, cleanly, in another folder.
     let clean = tempfile::tempdir().unwrap();
-    let app = App::open_with(
-        clean.path(),
-        AppOptions {
-            secrets: Some(Arc::new(MemoryStore::new())),
-            whop: Some({
-                let mut c = WhopConfig::for_server(
-                    &sandbox.api_url(),
-                    &sandbox.oauth_url(),
-                    dealdesk_sandbox::DEFAULT_CLIENT_ID,
-                );
-                c.max_requests_per_second = None;
-                c
-            }),
-            ai: None,
-            esign: None,
-        },
-    )
-    .await
-    .unwrap();
+    let whop = WhopConfig {
+        max_requests_per_second: None,
+        ..WhopConfig::for_server(&sandbox.api_url(), &sandbox.oauth_url(), dealdesk_sandbox::DEFAULT_CLIENT_ID)
+    };
+    let app = TestApp::new().whop(whop).open(clean.path()).await.unwrap();
     let start = app.whop().start_login("dealdesk://oauth/whop/callback").await.unwrap();
     let link = sandbox.approve_in_browser(&start.authorize_url).await.unwrap();
     app.whop().handle_deep_link(&link).await.unwrap();

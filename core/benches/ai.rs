@@ -8,14 +8,11 @@
 //! Flags: `--samples N` (default 300), `--calls N` (default 100,000), `--records N` (default 2,000).
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
 
-use dealdesk_core::ai::config::AiEnv;
-use dealdesk_core::secrets::MemoryStore;
-use dealdesk_core::{App, AppOptions};
+use dealdesk_core::test_support::{TestApp, ai_env};
 use dealdesk_model::ai::{AiAction, AiProviderKind, AiRunRequest, AiSettings, PromptPreviewRequest, SaveAiSettings};
 use dealdesk_model::automation::{SaveWorkflow, Trigger, WorkflowStep};
 use dealdesk_model::{NewNote, NewPerson, PersonPatch, RecordKind, RecordRef, UpdateSource};
 use dealdesk_sandbox::{Sandbox, SandboxConfig};
-use std::sync::Arc;
 use std::time::Instant;
 
 #[path = "support/mod.rs"]
@@ -29,19 +26,7 @@ async fn main() {
     let records = arg("--records", 2_000);
     let sandbox = Sandbox::start(SandboxConfig::with_members(5)).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let env = AiEnv {
-        disabled: false,
-        provider: Some(AiProviderKind::OpenAi),
-        base_url: Some(sandbox.openai_base_url()),
-        model: Some("sandbox-gpt".into()),
-        api_key: Some(dealdesk_sandbox::SANDBOX_AI_KEY.into()),
-    };
-    let app = App::open_with(
-        dir.path(),
-        AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: None, ai: Some(env), esign: None },
-    )
-    .await
-    .unwrap();
+    let app = TestApp::new().ai(ai_env(&sandbox, AiProviderKind::OpenAi)).open(dir.path()).await.unwrap();
     let settings = AiSettings { max_requests_per_minute: 0, ..app.ai().settings().await.unwrap() };
     app.ai().save_settings(SaveAiSettings { settings, api_key: None, clear_api_key: false }).await.unwrap();
     let ui = UpdateSource::Ui;

@@ -10,18 +10,14 @@
 //! Flags: `--samples N` (default 40).
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
 
-use dealdesk_core::esign::EsignEnv;
-use dealdesk_core::esign::docusign::DocuSignConfig;
 use dealdesk_core::esign::render::{self, AnchorStyle, RenderInput};
-use dealdesk_core::secrets::MemoryStore;
-use dealdesk_core::{App, AppOptions};
+use dealdesk_core::test_support::{TestApp, esign_env};
 use dealdesk_model::contract::{
     ContractPreviewRequest, SaveEsignSettings, SendContract, SignatureProviderKind, SignerInput,
 };
 use dealdesk_model::money::Money;
 use dealdesk_model::{DealStatus, NewCompany, NewDeal, NewPerson, UpdateSource};
 use dealdesk_sandbox::{Sandbox, SandboxConfig};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[path = "support/mod.rs"]
@@ -33,25 +29,7 @@ async fn main() {
     let samples = arg("--samples", 40);
     let sandbox = Sandbox::start(SandboxConfig::with_members(3)).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let env = EsignEnv {
-        enabled_by_env: true,
-        docusign: DocuSignConfig {
-            oauth_url: sandbox.docusign_oauth_url(),
-            api_url: None,
-            client_id: dealdesk_sandbox::DOCUSIGN_CLIENT_ID.into(),
-            loopback_port: 0,
-        },
-        dropbox_sign_api_url: sandbox.dropbox_sign_api_url(),
-        dropbox_sign_api_key: Some(sandbox.dropbox_sign_api_key().to_string()),
-        dropbox_sign_test_mode: true,
-        poll_interval_override: None,
-    };
-    let app = App::open_with(
-        dir.path(),
-        AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: None, ai: None, esign: Some(env) },
-    )
-    .await
-    .unwrap();
+    let app = TestApp::new().esign(esign_env(Some(&sandbox))).open(dir.path()).await.unwrap();
     let esign = app.esign();
     esign
         .save_settings(SaveEsignSettings {

@@ -5,13 +5,11 @@
 //! Flags: `--operations N` (default 10,000), `--edits N` (default 500).
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
 
-use dealdesk_core::secrets::MemoryStore;
+use dealdesk_core::test_support::TestApp;
 use dealdesk_core::whop::WhopConfig;
-use dealdesk_core::{App, AppOptions};
 use dealdesk_model::outbox::WhopAction;
 use dealdesk_model::{PersonPatch, PersonQuery, UpdateSource};
 use dealdesk_sandbox::{Sandbox, SandboxConfig};
-use std::sync::Arc;
 use std::time::Instant;
 
 #[path = "support/mod.rs"]
@@ -28,12 +26,7 @@ async fn main() {
         WhopConfig::for_server(&sandbox.api_url(), &sandbox.oauth_url(), dealdesk_sandbox::DEFAULT_CLIENT_ID);
     // Loopback: measure Dealdesk, not the politeness delay (the default limit is 10 requests/s).
     whop.max_requests_per_second = None;
-    let app = App::open_with(
-        dir.path(),
-        AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: Some(whop), ai: None, esign: None },
-    )
-    .await
-    .unwrap();
+    let app = TestApp::new().whop(whop).open(dir.path()).await.unwrap();
     let start = app.whop().start_login("dealdesk://oauth/whop/callback").await.unwrap();
     let link = sandbox.approve_in_browser(&start.authorize_url).await.unwrap();
     app.whop().handle_deep_link(&link).await.unwrap();

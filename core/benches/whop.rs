@@ -5,13 +5,12 @@
 //! Flags: `--members N --memberships N --payments N`.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
 
-use dealdesk_core::secrets::MemoryStore;
+use dealdesk_core::App;
+use dealdesk_core::test_support::TestApp;
 use dealdesk_core::whop::{Resource, WhopConfig, sync};
-use dealdesk_core::{App, AppOptions};
 use dealdesk_sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn config() -> SandboxConfig {
@@ -32,12 +31,7 @@ async fn open(dir: &std::path::Path, sandbox: &Sandbox) -> App {
         WhopConfig::for_server(&sandbox.api_url(), &sandbox.oauth_url(), dealdesk_sandbox::DEFAULT_CLIENT_ID);
     // Loopback: measure Dealdesk, not the politeness delay (the default limit is 10 requests/s).
     whop.max_requests_per_second = None;
-    App::open_with(
-        dir,
-        AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: Some(whop), ai: None, esign: None },
-    )
-    .await
-    .unwrap()
+    TestApp::new().whop(whop).open(dir).await.unwrap()
 }
 
 async fn login(app: &App, sandbox: &Sandbox) {

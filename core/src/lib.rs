@@ -8,6 +8,8 @@ pub mod app;
 mod exports;
 pub mod sample;
 pub mod support;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 
 // The layers below, as their own crates (docs/ARCHITECTURE.md, "Layers"), under the paths the
 // CLI, the shell and the tests have always used.

@@ -7,8 +7,8 @@
 use dealdesk_core::ai::AiError;
 use dealdesk_core::ai::config::AiEnv;
 use dealdesk_core::secrets::MemoryStore;
-use dealdesk_core::whop::WhopConfig;
-use dealdesk_core::{App, AppError, AppOptions};
+use dealdesk_core::test_support::{TestApp, ai_env};
+use dealdesk_core::{App, AppError};
 use dealdesk_model::ai::{
     AiAction, AiCallOutcome, AiOutput, AiProviderKind, AiRunOutcome, AiRunRequest, AiSettings, SaveAiSettings,
     SentimentLabel,
@@ -20,33 +20,8 @@ use std::sync::Arc;
 
 const UI: UpdateSource = UpdateSource::Ui;
 
-fn env_for(sandbox: &Sandbox, provider: AiProviderKind) -> AiEnv {
-    let (base_url, model) = match provider {
-        AiProviderKind::OpenAi => (sandbox.openai_base_url(), "sandbox-gpt"),
-        AiProviderKind::Anthropic => (sandbox.anthropic_base_url(), "sandbox-claude"),
-    };
-    AiEnv {
-        disabled: false,
-        provider: Some(provider),
-        base_url: Some(base_url),
-        model: Some(model.into()),
-        api_key: Some(dealdesk_sandbox::SANDBOX_AI_KEY.into()),
-    }
-}
-
 async fn open(sandbox: &Sandbox, dir: &std::path::Path, provider: AiProviderKind) -> App {
-    let whop = WhopConfig::for_server(&sandbox.api_url(), &sandbox.oauth_url(), dealdesk_sandbox::DEFAULT_CLIENT_ID);
-    let app = App::open_with(
-        dir,
-        AppOptions {
-            secrets: Some(Arc::new(MemoryStore::new())),
-            whop: Some(whop),
-            ai: Some(env_for(sandbox, provider)),
-            esign: None,
-        },
-    )
-    .await
-    .unwrap();
+    let app = TestApp::whop_at(sandbox).ai(ai_env(sandbox, provider)).open(dir).await.unwrap();
     // Short timeouts and no client-side limit unless a test sets them.
     let settings = AiSettings { timeout_secs: 2, max_requests_per_minute: 0, ..app.ai().settings().await.unwrap() };
     save(&app, settings).await;
@@ -241,17 +216,11 @@ async fn retries_follow_the_sdks_and_the_rate_limit_spaces_requests() {
     // A refusal (401) is not retried.
     sandbox.clear_ai_requests();
     let dir3 = tempfile::tempdir().unwrap();
-    let wrong_key = App::open_with(
-        dir3.path(),
-        AppOptions {
-            secrets: Some(Arc::new(MemoryStore::new())),
-            whop: None,
-            ai: Some(AiEnv { api_key: Some("sk-wrong".into()), ..env_for(&sandbox, AiProviderKind::OpenAi) }),
-            esign: None,
-        },
-    )
-    .await
-    .unwrap();
+    let wrong_key = TestApp::new()
+        .ai(AiEnv { api_key: Some("sk-wrong".into()), ..ai_env(&sandbox, AiProviderKind::OpenAi) })
+        .open(dir3.path())
+        .await
+        .unwrap();
     let record3 = person_with_notes(&wrong_key, "Flo", &[]).await;
     let error = run(&wrong_key, AiAction::GenerateText, record3).await.unwrap_err();
     assert!(matches!(error, AppError::Ai(AiError::Api { status: 401, .. })), "{error}");
@@ -406,13 +375,8 @@ async fn the_api_key_lives_in_the_secret_store_and_the_connection_test_reports()
     let sandbox = Sandbox::start(SandboxConfig::with_members(5)).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemoryStore::new());
-    let env = AiEnv { api_key: None, ..env_for(&sandbox, AiProviderKind::Anthropic) };
-    let app = App::open_with(
-        dir.path(),
-        AppOptions { secrets: Some(secrets.clone()), whop: None, ai: Some(env), esign: None },
-    )
-    .await
-    .unwrap();
+    let env = AiEnv { api_key: None, ..ai_env(&sandbox, AiProviderKind::Anthropic) };
+    let app = TestApp::new().secrets(secrets.clone()).ai(env).open(dir.path()).await.unwrap();
     let status = app.ai().status().await.unwrap();
     assert!(!status.has_api_key);
     assert_eq!(status.env_overrides, vec!["DEALDESK_AI_PROVIDER", "DEALDESK_AI_BASE_URL", "DEALDESK_AI_MODEL"]);
@@ -434,21 +398,16 @@ async fn the_api_key_lives_in_the_secret_store_and_the_connection_test_reports()
     assert!(status.has_api_key);
     assert!(app.ai().test_connection().await.unwrap().ok);
     // The key belongs to that server: another base URL (a local server, a proxy) does not get it.
-    let other = App::open_with(
-        dir.path(),
-        AppOptions {
-            secrets: Some(secrets.clone()),
-            whop: None,
-            ai: Some(AiEnv {
-                api_key: None,
-                base_url: Some("http://127.0.0.1:9".into()),
-                ..env_for(&sandbox, AiProviderKind::Anthropic)
-            }),
-            esign: None,
-        },
-    )
-    .await
-    .unwrap();
+    let other = TestApp::new()
+        .secrets(secrets.clone())
+        .ai(AiEnv {
+            api_key: None,
+            base_url: Some("http://127.0.0.1:9".into()),
+            ..ai_env(&sandbox, AiProviderKind::Anthropic)
+        })
+        .open(dir.path())
+        .await
+        .unwrap();
     assert!(!other.ai().status().await.unwrap().has_api_key);
     other.close().await;
     // The key is in the secret store only: not in the database file.

@@ -4,11 +4,9 @@
 //! waits offline in the outbox and resumes.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
-use dealdesk_core::ai::config::AiEnv;
+use dealdesk_core::App;
 use dealdesk_core::automation::EXAMPLE_ID;
-use dealdesk_core::secrets::MemoryStore;
-use dealdesk_core::whop::WhopConfig;
-use dealdesk_core::{App, AppOptions};
+use dealdesk_core::test_support::{self, TestApp};
 use dealdesk_model::ai::{AiAction, AiProviderKind};
 use dealdesk_model::automation::{CompareOp, ConditionValue, RunStatus, SaveWorkflow, Trigger, WorkflowStep};
 use dealdesk_model::{
@@ -16,30 +14,11 @@ use dealdesk_model::{
     UpdateSource,
 };
 use dealdesk_sandbox::{Mutation, Sandbox, SandboxConfig};
-use std::sync::Arc;
-use std::time::Duration;
 
 const UI: UpdateSource = UpdateSource::Ui;
 
 async fn open(sandbox: &Sandbox, dir: &std::path::Path) -> App {
-    let mut whop =
-        WhopConfig::for_server(&sandbox.api_url(), &sandbox.oauth_url(), dealdesk_sandbox::DEFAULT_CLIENT_ID);
-    whop.max_requests_per_second = None;
-    whop.request_timeout = Duration::from_secs(2);
-    whop.rescan_interval = Duration::ZERO;
-    let ai = AiEnv {
-        disabled: false,
-        provider: Some(AiProviderKind::OpenAi),
-        base_url: Some(sandbox.openai_base_url()),
-        model: Some("sandbox-gpt".into()),
-        api_key: Some(dealdesk_sandbox::SANDBOX_AI_KEY.into()),
-    };
-    App::open_with(
-        dir,
-        AppOptions { secrets: Some(Arc::new(MemoryStore::new())), whop: Some(whop), ai: Some(ai), esign: None },
-    )
-    .await
-    .unwrap()
+    TestApp::whop_at(sandbox).ai(test_support::ai_env(sandbox, AiProviderKind::OpenAi)).open(dir).await.unwrap()
 }
 
 fn workflow(name: &str, trigger: Trigger, steps: Vec<WorkflowStep>) -> SaveWorkflow {

@@ -5,11 +5,11 @@
 //! and requests checked against the providers' published schemas.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
+use dealdesk_core::App;
+use dealdesk_core::esign::EsignError;
 use dealdesk_core::esign::render::AnchorStyle;
-use dealdesk_core::esign::{EsignEnv, EsignError, docusign::DocuSignConfig};
-use dealdesk_core::secrets::MemoryStore;
+use dealdesk_core::test_support::{TestApp, esign_env};
 use dealdesk_core::whop::WhopConfig;
-use dealdesk_core::{App, AppOptions};
 use dealdesk_model::contract::{
     ContractPreviewRequest, ContractStatus, SaveEsignSettings, SendContract, SignatureProviderKind, SignerInput,
     SignerStatus,
@@ -18,40 +18,13 @@ use dealdesk_model::money::Money;
 use dealdesk_model::{DealStatus, NewCompany, NewDeal, NewPerson, UpdateSource};
 use dealdesk_sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
-use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
 const UI: UpdateSource = UpdateSource::Ui;
 
-fn env_for(sandbox: Option<&Sandbox>) -> EsignEnv {
-    EsignEnv {
-        enabled_by_env: true,
-        docusign: DocuSignConfig {
-            oauth_url: sandbox.map_or("http://127.0.0.1:9/docusign/oauth".into(), |s| s.docusign_oauth_url()),
-            api_url: None,
-            client_id: dealdesk_sandbox::DOCUSIGN_CLIENT_ID.into(),
-            loopback_port: 0,
-        },
-        dropbox_sign_api_url: sandbox.map_or("http://127.0.0.1:9/dropbox-sign/v3".into(), |s| s.dropbox_sign_api_url()),
-        dropbox_sign_api_key: sandbox.map(|s| s.dropbox_sign_api_key().to_string()),
-        dropbox_sign_test_mode: true,
-        poll_interval_override: None,
-    }
-}
-
 async fn open(dir: &std::path::Path, sandbox: Option<&Sandbox>) -> App {
-    let app = App::open_with(
-        dir,
-        AppOptions {
-            secrets: Some(Arc::new(MemoryStore::new())),
-            whop: Some(WhopConfig::default()),
-            ai: None,
-            esign: Some(env_for(sandbox)),
-        },
-    )
-    .await
-    .unwrap();
+    let app = TestApp::new().whop(WhopConfig::default()).esign(esign_env(sandbox)).open(dir).await.unwrap();
     let status = app.esign().status().await.unwrap();
     app.esign()
         .save_settings(SaveEsignSettings {

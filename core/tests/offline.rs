@@ -3,34 +3,24 @@
 //! record; faults during the drain are survived; conflicts are recorded and resolved.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
+use dealdesk_core::App;
 use dealdesk_core::secrets::{MemoryStore, SecretStore};
+use dealdesk_core::test_support::{TestApp, whop_config};
 use dealdesk_core::whop::WhopConfig;
-use dealdesk_core::{App, AppOptions};
 use dealdesk_model::outbox::{CancelMode, ConflictKind, OutboxStatus, Resolution, WhopAction};
 use dealdesk_model::{PersonPatch, PersonQuery, RecordKind, RecordRef, UpdateSource};
 use dealdesk_sandbox::{Fault, FaultKind, Mutation, Sandbox, SandboxConfig};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 const UI: UpdateSource = UpdateSource::Ui;
 
-fn config_for(sandbox: &Sandbox) -> WhopConfig {
-    let mut config =
-        WhopConfig::for_server(&sandbox.api_url(), &sandbox.oauth_url(), dealdesk_sandbox::DEFAULT_CLIENT_ID);
-    config.max_requests_per_second = None;
-    config.request_timeout = Duration::from_secs(2);
-    // Every sync re-reads everything, so remote changes to old objects arrive at once.
-    config.rescan_interval = Duration::ZERO;
-    config
-}
-
 async fn open(dir: &std::path::Path, config: WhopConfig, secrets: Arc<dyn SecretStore>) -> App {
-    App::open_with(dir, AppOptions { secrets: Some(secrets), whop: Some(config), ai: None, esign: None }).await.unwrap()
+    TestApp::new().whop(config).secrets(secrets).open(dir).await.unwrap()
 }
 
 async fn connected(sandbox: &Sandbox, dir: &std::path::Path, secrets: Arc<dyn SecretStore>) -> App {
-    let app = open(dir, config_for(sandbox), secrets).await;
+    let app = open(dir, whop_config(sandbox), secrets).await;
     let start = app.whop().start_login("dealdesk://oauth/whop/callback").await.unwrap();
     let link = sandbox.approve_in_browser(&start.authorize_url).await.unwrap();
     app.whop().handle_deep_link(&link).await.unwrap();
@@ -150,7 +140,7 @@ async fn offline_edits_and_whop_actions_go_out_after_a_restart_exactly_once_in_o
     drop(app);
 
     // Restart, then the network comes back.
-    let app = open(dir.path(), config_for(&sandbox), secrets.clone()).await;
+    let app = open(dir.path(), whop_config(&sandbox), secrets.clone()).await;
     assert_eq!(app.outbox().summary().await.unwrap().waiting, 50, "the outbox survives a restart");
     sandbox.start_listening().await.unwrap();
     let report = app.outbox().drain(true).await.unwrap();

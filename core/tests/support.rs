@@ -5,37 +5,31 @@
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use dealdesk_core::ai::config::AiEnv;
-use dealdesk_core::secrets::MemoryStore;
 use dealdesk_core::store::backup;
 use dealdesk_core::store::{DATABASE_FILE, StoreError};
 use dealdesk_core::support::SupportError;
+use dealdesk_core::test_support::TestApp;
 use dealdesk_core::whop::WhopConfig;
-use dealdesk_core::{App, AppError, AppOptions};
+use dealdesk_core::{App, AppError};
 use dealdesk_model::support::BackupReason;
 use dealdesk_model::{NewPerson, PersonQuery, UpdateSource};
 use std::path::Path;
-use std::sync::Arc;
 
 const UI: UpdateSource = UpdateSource::Ui;
 const SECRET_KEY: &str = "sk-test-diagnostics-must-never-show-this";
 
 async fn open(dir: &Path) -> Result<App, AppError> {
-    App::open_with(
-        dir,
-        AppOptions {
-            secrets: Some(Arc::new(MemoryStore::new())),
-            whop: Some(WhopConfig::default()),
-            ai: Some(AiEnv {
-                disabled: false,
-                provider: None,
-                base_url: Some("http://127.0.0.1:9/v1".into()),
-                model: Some("test-model".into()),
-                api_key: Some(SECRET_KEY.into()),
-            }),
-            esign: None,
-        },
-    )
-    .await
+    TestApp::new()
+        .whop(WhopConfig::default())
+        .ai(AiEnv {
+            disabled: false,
+            provider: None,
+            base_url: Some("http://127.0.0.1:9/v1".into()),
+            model: Some("test-model".into()),
+            api_key: Some(SECRET_KEY.into()),
+        })
+        .open(dir)
+        .await
 }
 
 async fn people(app: &App) -> u64 {

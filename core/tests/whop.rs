@@ -3,25 +3,25 @@
 //! and run by `cargo xtask test`, which provides an unlocked Secret Service.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
+use dealdesk_core::App;
 use dealdesk_core::secrets::{KeyringStore, MemoryStore, SecretStore};
+use dealdesk_core::test_support::{self, TestApp};
 use dealdesk_core::whop::{WhopConfig, WhopError};
-use dealdesk_core::{App, AppOptions};
 use dealdesk_sandbox::{Fault, FaultKind, Mutation, Sandbox, SandboxConfig};
 use std::sync::Arc;
 use std::time::Duration;
 
 const REDIRECT: &str = "dealdesk://oauth/whop/callback";
 
+/// Whop at the sandbox with 5-second timeouts and the default re-scan interval (the re-scan is
+/// under test here).
 fn config_for(sandbox: &Sandbox) -> WhopConfig {
-    let mut config =
-        WhopConfig::for_server(&sandbox.api_url(), &sandbox.oauth_url(), dealdesk_sandbox::DEFAULT_CLIENT_ID);
-    config.max_requests_per_second = None;
-    config.request_timeout = Duration::from_secs(5);
-    config
+    let rescan_interval = WhopConfig::default().rescan_interval;
+    WhopConfig { request_timeout: Duration::from_secs(5), rescan_interval, ..test_support::whop_config(sandbox) }
 }
 
 async fn open(dir: &std::path::Path, config: WhopConfig, secrets: Arc<dyn SecretStore>) -> App {
-    App::open_with(dir, AppOptions { secrets: Some(secrets), whop: Some(config), ai: None, esign: None }).await.unwrap()
+    TestApp::new().whop(config).secrets(secrets).open(dir).await.unwrap()
 }
 
 fn http() -> reqwest::Client {

@@ -5,39 +5,27 @@
 //! and `whop doctor` that came with the fix.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
-use dealdesk_core::secrets::{MemoryStore, SecretStore};
+use dealdesk_core::App;
+use dealdesk_core::test_support::{self, TestApp};
 use dealdesk_core::whop::WhopConfig;
-use dealdesk_core::{App, AppOptions};
 use dealdesk_model::UpdateSource;
 use dealdesk_model::outbox::{CancelMode, NewPromoCode, OutboxStatus, PromoType, WhopAction};
 use dealdesk_model::whop::{PermissionState, WhopStatus};
 use dealdesk_sandbox::{Mutation, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::time::Duration;
 
 const CLI: UpdateSource = UpdateSource::Cli;
 
 fn config_for(sandbox: &Sandbox) -> WhopConfig {
-    let mut config =
-        WhopConfig::for_server(&sandbox.api_url(), &sandbox.oauth_url(), dealdesk_sandbox::DEFAULT_CLIENT_ID);
-    config.max_requests_per_second = None;
-    config.request_timeout = Duration::from_secs(5);
-    config.rescan_interval = Duration::ZERO;
-    config
+    WhopConfig { request_timeout: Duration::from_secs(5), ..test_support::whop_config(sandbox) }
 }
 
 /// Opens an app on a fresh folder and signs in through the consent page (the token gets what the
 /// login asked for, less what the sandbox's app did not declare).
 async fn signed_in(sandbox: &Sandbox) -> (App, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
-    let app = App::open_with(
-        dir.path(),
-        AppOptions { secrets: Some(secrets), whop: Some(config_for(sandbox)), ai: None, esign: None },
-    )
-    .await
-    .unwrap();
+    let app = TestApp::new().whop(config_for(sandbox)).open(dir.path()).await.unwrap();
     let start = app.whop().start_login("dealdesk://oauth/whop/callback").await.unwrap();
     let link = sandbox.approve_in_browser(&start.authorize_url).await.unwrap();
     app.whop().handle_deep_link(&link).await.unwrap();
@@ -524,12 +512,8 @@ async fn a_database_from_before_keeps_its_whop_data_and_its_queued_operations_ar
     }
     pool.close().await;
 
-    let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
     let config = WhopConfig::for_server("http://127.0.0.1:9/api/v1", "http://127.0.0.1:9/oauth", "app_x");
-    let app =
-        App::open_with(dir.path(), AppOptions { secrets: Some(secrets), whop: Some(config), ai: None, esign: None })
-            .await
-            .unwrap();
+    let app = TestApp::new().whop(config).open(dir.path()).await.unwrap();
 
     let cursors: Vec<(String, String, Option<String>, Option<String>)> =
         sqlx::query_as("SELECT resource, scope, after_cursor, high_water FROM whop_sync_cursor ORDER BY resource")

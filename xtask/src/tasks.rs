@@ -345,11 +345,39 @@ fn install_test(root: &Path) -> Result<()> {
     }
     let deb =
         crate::bundle::find_deb(&crate::bundle::build_bundles(root, crate::bundle::AppBinary::TestBuild, false)?)?;
-    let mut test = headless(&PathBuf::from(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())));
-    // `--workspace`, as in the main run: the same feature set and wrapper, so nothing is rebuilt.
-    linted(&mut test).args(["test", "--workspace", "--test", "install", "--locked", "--", "--include-ignored"]);
-    test.env("DEALDESK_INSTALL_DEB", &deb);
+    let binary = built_test_binary(root, "dealdesk-e2e", "install")?;
+    let mut test = headless(&binary);
+    test.args(["--include-ignored"]).env("DEALDESK_INSTALL_DEB", &deb).current_dir(root.join("tests/e2e"));
     run_cmd(&mut test)
+}
+
+/// A test binary the main run (`cargo test --workspace`) built. Asking cargo for one test
+/// (`cargo test --workspace --test install`) selects other units, since dev-dependency features
+/// unify per selection, and compiled 239 crates again (about 9 minutes here); the same selection
+/// with `--no-run` finds everything built and names the binaries.
+fn built_test_binary(root: &Path, package: &str, test: &str) -> Result<PathBuf> {
+    let out = cargo()
+        .args(["test", "--workspace", "--locked", "--no-run", "--message-format", "json"])
+        .current_dir(root)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("running cargo test --no-run")?;
+    if !out.status.success() {
+        bail!("cargo test --no-run failed");
+    }
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let target = &message["target"];
+        let is_it = message["reason"] == "compiler-artifact"
+            && target["name"] == test
+            && target["kind"].as_array().is_some_and(|kinds| kinds.iter().any(|k| k == "test"))
+            // A package id spec: `path+file:///…/tests/e2e#dealdesk-e2e@0.1.0`.
+            && message["package_id"].as_str().is_some_and(|id| id.contains(&format!("#{package}@")));
+        if let Some(executable) = message["executable"].as_str().filter(|_| is_it) {
+            return Ok(PathBuf::from(executable));
+        }
+    }
+    bail!("cargo built no test binary named {test} in {package}")
 }
 
 pub fn bench(root: &Path, core: bool, ui: bool, install: bool, args: &[String]) -> Result<()> {
