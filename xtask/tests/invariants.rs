@@ -231,7 +231,7 @@ const CORE_LAYERS: &[&[&str]] = &[
     &["whop", "esign"],
     &["ai"],
     &["automation"],
-    &["app", "support", "exports", "sample"],
+    &["app", "support", "exports", "sample", "test_support"],
 ];
 
 /// The top-level core modules a source file names through `crate::` (also inside `use crate::{…}`).
