@@ -4,7 +4,7 @@
 use super::{Ai, AiError, Executed, QueuedRun, TARGET, insert_result};
 use dealdesk_model::ipc::CoreEvent;
 use dealdesk_outbox::queue::{self, OutboxRow};
-use dealdesk_outbox::target::{NOT_CONNECTED_WAIT, Settle, UNREACHABLE_WAIT, target_error};
+use dealdesk_outbox::target::{Settle, target_error};
 use dealdesk_outbox::{Delivery, OutboxError, OutboxTarget};
 use serde_json::Value;
 use sqlx::SqliteConnection;
@@ -36,18 +36,13 @@ fn delivery(outcome: Result<(QueuedRun, Executed), AiError>, attempts: u32) -> D
         Ok((run, executed)) => Delivery::Confirmed(Box::new(Answer { run, executed })),
         // The drain ends here (a CLI drain returns; the worker starts again at once and sends
         // what else is due, since this operation now waits 30 s).
-        Err(error @ AiError::Network { .. }) => {
-            Delivery::Retry { wait: UNREACHABLE_WAIT, message: error.to_string(), stop: true, counted: false }
-        }
+        Err(error @ AiError::Network { .. }) => Delivery::unreachable(error.to_string()),
         Err(error @ (AiError::Disabled | AiError::NoApiKey { .. } | AiError::Secret(_))) => {
-            Delivery::Retry { wait: NOT_CONNECTED_WAIT, message: error.to_string(), stop: false, counted: false }
+            Delivery::not_connected(error.to_string())
         }
-        Err(error) if error.is_transient() => Delivery::Retry {
-            wait: queue::backoff(attempts.saturating_sub(1)),
-            message: error.to_string(),
-            stop: false,
-            counted: true,
-        },
+        Err(error) if error.is_transient() => {
+            Delivery::transient(queue::backoff(attempts.saturating_sub(1)), error.to_string())
+        }
         Err(error) => Delivery::Rejected(error.to_string()),
     }
 }

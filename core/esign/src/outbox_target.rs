@@ -4,7 +4,7 @@
 use super::{Delivered, Esign, EsignError, TARGET, mark_failed, settle};
 use dealdesk_model::ipc::CoreEvent;
 use dealdesk_outbox::queue::{self, OutboxRow};
-use dealdesk_outbox::target::{NOT_CONNECTED_WAIT, Settle, UNREACHABLE_WAIT, target_error};
+use dealdesk_outbox::target::{Settle, target_error};
 use dealdesk_outbox::{Delivery, OutboxError, OutboxTarget};
 use serde_json::Value;
 use sqlx::SqliteConnection;
@@ -25,18 +25,16 @@ impl Settle for Delivered {
 fn delivery(outcome: Result<Delivered, EsignError>, attempts: u32) -> Delivery {
     match outcome {
         Ok(delivered) => Delivery::Confirmed(Box::new(delivered)),
-        Err(error @ EsignError::Network { .. }) => {
-            Delivery::Retry { wait: UNREACHABLE_WAIT, message: error.to_string(), stop: true, counted: false }
-        }
+        Err(error @ EsignError::Network { .. }) => Delivery::unreachable(error.to_string()),
         Err(error @ (EsignError::Disabled | EsignError::NotConnected { .. } | EsignError::Secret(_))) => {
-            Delivery::Retry { wait: NOT_CONNECTED_WAIT, message: error.to_string(), stop: false, counted: false }
+            Delivery::not_connected(error.to_string())
         }
         Err(error) if error.is_transient() => {
             let wait = match &error {
                 EsignError::Api { retry_after: Some(wait), .. } => *wait,
                 _ => queue::backoff(attempts.saturating_sub(1)),
             };
-            Delivery::Retry { wait, message: error.to_string(), stop: false, counted: true }
+            Delivery::transient(wait, error.to_string())
         }
         Err(error) => Delivery::Rejected(error.to_string()),
     }

@@ -31,6 +31,25 @@ pub enum Delivery {
     NotFound(String),
 }
 
+impl Delivery {
+    /// A provider that cannot be reached (AI, e-sign): the operation waits without counting the
+    /// attempt, and the drain ends; an unreachable provider does not make the app offline.
+    pub fn unreachable(message: String) -> Delivery {
+        Delivery::Retry { wait: UNREACHABLE_WAIT, message, stop: true, counted: false }
+    }
+
+    /// A service that is not connected (no login, no key, turned off): the operation waits
+    /// without counting the attempt; the drain goes on with the other targets.
+    pub fn not_connected(message: String) -> Delivery {
+        Delivery::Retry { wait: NOT_CONNECTED_WAIT, message, stop: false, counted: false }
+    }
+
+    /// A failure that may pass: tried again after `wait`, counted towards giving up.
+    pub fn transient(wait: Duration, message: String) -> Delivery {
+        Delivery::Retry { wait, message, stop: false, counted: true }
+    }
+}
+
 /// A confirmed operation's answer, written in the transaction that settles it.
 #[async_trait::async_trait]
 pub trait Settle: Send {

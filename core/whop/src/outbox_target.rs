@@ -96,7 +96,7 @@ impl Whop {
                     | WhopError::Api { status: 401, .. } => {
                         Delivery::Retry { wait: NOT_CONNECTED_WAIT, message, stop: true, counted: false }
                     }
-                    _ => Delivery::Retry { wait: wait.unwrap_or(backoff), message, stop: false, counted: true },
+                    _ => Delivery::transient(wait.unwrap_or(backoff), message),
                 }
             }
         }
