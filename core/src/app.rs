@@ -7,6 +7,7 @@ use crate::crm::{Crm, CrmError};
 use crate::esign::{Esign, EsignEnv, EsignError, EsignParts};
 use crate::outbox::connectivity::Connectivity;
 use crate::outbox::{Outbox, OutboxError, OutboxHandle, OutboxTarget};
+use crate::revenue::Revenue;
 use crate::secrets::{KeyringStore, SecretStore};
 use crate::store::{DATABASE_FILE, EventBus, Store, StoreError};
 use crate::whop::{Whop, WhopConfig, WhopError};
@@ -93,6 +94,7 @@ pub struct App {
     automation: Arc<Automation>,
     esign: Arc<Esign>,
     outbox: Arc<Outbox>,
+    revenue: Revenue,
     data_dir: PathBuf,
 }
 
@@ -153,7 +155,8 @@ impl App {
         automation.prepare().await?;
         let targets: Vec<Arc<dyn OutboxTarget>> = vec![whop.clone(), ai.clone(), esign.clone()];
         let outbox = Arc::new(Outbox::new(outbox_handle, targets));
-        Ok(App { store, events, crm, whop, ai, automation, esign, outbox, data_dir: data_dir.to_path_buf() })
+        let revenue = Revenue::new(store.clone());
+        Ok(App { store, events, crm, whop, ai, automation, esign, outbox, revenue, data_dir: data_dir.to_path_buf() })
     }
 
     pub fn crm(&self) -> &Crm {
@@ -162,6 +165,11 @@ impl App {
 
     pub(crate) fn events(&self) -> &EventBus {
         &self.events
+    }
+
+    /// MRR, churn, cohorts and Recover, from the Whop mirror.
+    pub fn revenue(&self) -> &Revenue {
+        &self.revenue
     }
 
     pub fn whop(&self) -> &Arc<Whop> {

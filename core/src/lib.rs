@@ -20,6 +20,7 @@ pub use dealdesk_esign as esign;
 pub use dealdesk_net as net;
 pub use dealdesk_net::{browser, secrets};
 pub use dealdesk_outbox as outbox;
+pub use dealdesk_revenue as revenue;
 pub use dealdesk_store as store;
 pub use dealdesk_whop as whop;
 

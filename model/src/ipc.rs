@@ -24,6 +24,7 @@ use crate::record::{
     NewPerson, NewTask, Note, Person, PersonPatch, Pipeline, RecordKind, RecordRef, SearchHit, SetDealStatus, Tag,
     Task,
 };
+use crate::revenue::{DrillRow, MrrDrill, RecoverList, RevenueOverview, RevenueScope, SummaryQuery};
 use crate::support::{Backups, Diagnostics, ImportCsvRequest, SampleLoaded, Welcome};
 use crate::timeline::TimelineEvent;
 use crate::views::{
@@ -189,6 +190,12 @@ commands! {
     WhopGetPersonSummary = "whop_person_summary": WhopPersonQuery => WhopPersonSummary;
     /// Revenue per product, for one business or all.
     WhopGetProductRevenue = "whop_product_revenue": Option<String> => Vec<ProductRevenue>;
+    /// The Revenue screen: summary, 12 months of MRR and net revenue, cohorts, LTV, top customers.
+    RevenueGetOverview = "revenue_overview": SummaryQuery => RevenueOverview;
+    /// The customers behind one MRR figure (a month's movement in one currency).
+    RevenueDrill = "revenue_drill": MrrDrill => Vec<DrillRow>;
+    /// The Recover screen: past-due memberships and failed payments, most at stake first.
+    RecoverGetList = "recover_list": RevenueScope => RecoverList;
     /// The membership a Whop deal mirrors (with pending changes applied), if it is one.
     WhopGetDealMembership = "whop_deal_membership": Uuid => Option<WhopMembershipView>;
     /// Promo codes, for one business or all.

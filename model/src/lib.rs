@@ -13,6 +13,7 @@ pub mod money;
 pub mod outbox;
 pub mod query;
 pub mod record;
+pub mod revenue;
 pub mod support;
 pub mod text;
 pub mod timeline;

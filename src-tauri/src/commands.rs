@@ -120,6 +120,9 @@ commands! {
     whop_doctor: ipc::WhopDoctor => |app, _unit| app.whop().doctor().await;
     whop_person_summary: ipc::WhopGetPersonSummary => |app, query| app.whop().person_summary(query).await;
     whop_product_revenue: ipc::WhopGetProductRevenue => |app, business| app.whop().product_revenue(business).await;
+    revenue_overview: ipc::RevenueGetOverview => |app, query| app.revenue().overview(query).await;
+    revenue_drill: ipc::RevenueDrill => |app, drill| app.revenue().drill(drill).await;
+    recover_list: ipc::RecoverGetList => |app, scope| app.revenue().recover(scope).await;
     whop_deal_membership: ipc::WhopGetDealMembership => |app, id| app.whop().deal_membership(id).await;
     whop_promo_codes: ipc::WhopListPromoCodes => |app, business| app.whop().promo_codes(business).await;
     whop_action: ipc::WhopRunAction => |app, action| app.whop().run_action(&action, SOURCE).await;

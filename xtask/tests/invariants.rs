@@ -101,6 +101,10 @@ const FORBIDDEN_DEPENDENCIES: &[(&str, &[&str])] = &[
     ("dealdesk-esign", &[WHOP, AI, AUTOMATION, APP]),
     ("dealdesk-ai", &[TYPESET, ESIGN, AUTOMATION, APP, "typst", "hayro"]),
     ("dealdesk-automation", &[APP]),
+    (
+        "dealdesk-revenue",
+        &[CRM, TYPESET, OUTBOX, NET, WHOP, ESIGN, AI, AUTOMATION, APP, "reqwest", "oauth2", "keyring", "typst", "hayro"],
+    ),
     ("dealdesk-core", &["tauri", "wry", "tao", "gtk", "gdk", "webkit", "javascriptcore", "yew"]),
 ];
 const STORE: &str = "dealdesk-store";

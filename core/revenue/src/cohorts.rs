@@ -1,0 +1,85 @@
+//! Cohorts, LTV and top customers (docs/revenue.md).
+
+use crate::mrr::{Pass, SCOPE, coverage_ctes};
+
+/// A customer's key: the Whop user, else the member, else the membership.
+pub const CUSTOMER: &str = "coalesce(y.user_id, y.member_id, y.membership_id)";
+
+/// A payment that counts as money received: paid, not free, not fully refunded.
+const RECEIVED: &str = "y.status = 'paid' AND y.paid_at IS NOT NULL AND y.total_micros > 0 \
+     AND coalesce(y.refunded_micros, 0) < y.total_micros";
+
+/// Customers by the month of their first payment (from `?6`, a month index), and how many were
+/// customers in each later month: paying for a renewal plan at the month's end, or paying in it.
+/// `?1` grid, `?2`/`?3` scope, `?4` as of, `?5` the first cohort month's start (stored text).
+pub fn cohorts_sql() -> String {
+    format!(
+        "WITH {ctes},
+        any_paid AS (
+            SELECT {CUSTOMER} AS customer, y.paid_at FROM whop_payment y
+            WHERE {RECEIVED} AND y.paid_at < ?4 AND {SCOPE}
+        ),
+        cohort AS (
+            SELECT customer,
+                   CAST(substr(min(paid_at), 1, 4) AS INTEGER) * 12 + CAST(substr(min(paid_at), 6, 2) AS INTEGER) - 1 AS c
+            FROM any_paid GROUP BY customer
+        ),
+        active AS (
+            SELECT customer, CAST(substr(paid_at, 1, 4) AS INTEGER) * 12 + CAST(substr(paid_at, 6, 2) AS INTEGER) - 1 AS m
+            FROM any_paid WHERE paid_at >= ?5
+            UNION
+            SELECT customer, m FROM at_end
+        )
+        SELECT k.c, a.m - k.c, count(*)
+        FROM cohort k JOIN active a ON a.customer = k.customer AND a.m >= k.c
+        WHERE k.c >= ?6
+        GROUP BY 1, 2 ORDER BY 1, 2",
+        ctes = coverage_ctes(Pass::Customers)
+    )
+}
+
+/// Net revenue per customer by product (plan NULL) and by product and plan, per currency.
+/// `?2`/`?3` scope, `?4` as of.
+pub fn ltv_sql() -> String {
+    let per = |plan: &str, group: &str| {
+        format!(
+            "SELECT y.product_id, pr.title, {plan}, pl.title, y.currency,
+                    count(DISTINCT {CUSTOMER}), sum(y.total_micros - coalesce(y.refunded_micros, 0))
+             FROM whop_payment y
+             LEFT JOIN whop_product pr ON pr.id = y.product_id
+             LEFT JOIN whop_plan pl ON pl.id = {plan}
+             WHERE {RECEIVED} AND y.paid_at < ?4 AND y.currency IS NOT NULL AND y.product_id IS NOT NULL AND {SCOPE}
+             GROUP BY {group}"
+        )
+    };
+    format!(
+        "{} UNION ALL {} ORDER BY 1, 3 NULLS FIRST, 5",
+        per("NULL", "y.product_id, y.currency"),
+        per("y.plan_id", "y.product_id, y.plan_id, y.currency")
+    )
+}
+
+/// The ten customers with the most net revenue, in Whop's USD amounts. `?2`/`?3` scope, `?4` as of.
+pub fn top_customers_sql() -> String {
+    format!(
+        "WITH net AS (
+            SELECT {CUSTOMER} AS customer,
+                   CAST(coalesce(y.usd_total_micros, CASE WHEN y.currency = 'USD' THEN y.total_micros END)
+                        * (y.total_micros - coalesce(y.refunded_micros, 0)) / y.total_micros AS INTEGER) AS usd
+            FROM whop_payment y
+            WHERE {RECEIVED} AND y.paid_at < ?4 AND {SCOPE}
+        ),
+        top AS (
+            SELECT customer, sum(usd) AS usd, count(*) AS payments FROM net
+            WHERE usd IS NOT NULL GROUP BY customer ORDER BY 2 DESC, 1 LIMIT 10
+        )
+        SELECT t.customer, wp.person_id,
+               coalesce(nullif(trim(pe.first_name || ' ' || pe.last_name), ''),
+                        (SELECT coalesce(max(name), max(email)) FROM whop_member WHERE user_id = t.customer), t.customer),
+               t.usd, t.payments
+        FROM top t
+        LEFT JOIN whop_person wp ON wp.user_id = t.customer
+        LEFT JOIN person pe ON pe.id = wp.person_id
+        ORDER BY t.usd DESC, t.customer"
+    )
+}

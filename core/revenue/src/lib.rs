@@ -1,0 +1,389 @@
+//! The revenue desk: what a Whop seller's mirrored memberships and payments mean. MRR and its
+//! movement, net revenue, churn rates, cohorts, LTV, top customers and Recover, all computed here
+//! as SQL over the Whop mirror (defined, with their edge cases, in `docs/revenue.md`).
+//!
+//! This crate reads the mirror the Whop crate writes and never calls Whop; actions on what it
+//! shows (retry a payment, message a customer) go through the Whop crate's outbox actions.
+
+mod cohorts;
+pub mod error;
+pub mod months;
+pub mod mrr;
+mod net;
+mod recover;
+
+pub use error::RevenueError;
+pub use mrr::{GRACE_DAYS, normalise};
+pub use recover::cancel_estimate;
+
+use chrono::{DateTime, Utc};
+use dealdesk_model::revenue::{
+    ALL_IN_USD, CohortGrid, CohortRow, CurrencyTotal, DrillRow, Excluded, ExcludedReason, LtvRow, MrrDrill, MrrMonth,
+    MrrQuery, MrrSeries, NetRevenueMonth, RecoverList, RecoveryStats, RevenueOverview, RevenueScope, RevenueSummary,
+    SummaryQuery, TopCustomer,
+};
+use dealdesk_store::Store;
+use months::MonthIndex;
+use mrr::Pass;
+use std::collections::BTreeMap;
+
+/// The most months one query may span (ten years).
+const MAX_MONTHS: u32 = 120;
+
+#[derive(Clone)]
+pub struct Revenue {
+    store: Store,
+}
+
+impl Revenue {
+    pub fn new(store: Store) -> Revenue {
+        Revenue { store }
+    }
+
+    /// The Revenue screen, as of now.
+    pub async fn overview(&self, query: SummaryQuery) -> Result<RevenueOverview, RevenueError> {
+        self.overview_at(query, dealdesk_store::time::now()).await
+    }
+
+    pub async fn drill(&self, drill: MrrDrill) -> Result<Vec<DrillRow>, RevenueError> {
+        self.drill_at(drill, dealdesk_store::time::now()).await
+    }
+
+    pub async fn recover(&self, scope: RevenueScope) -> Result<RecoverList, RevenueError> {
+        self.recover_at(scope, dealdesk_store::time::now()).await
+    }
+
+    pub async fn overview_at(
+        &self,
+        query: SummaryQuery,
+        as_of: DateTime<Utc>,
+    ) -> Result<RevenueOverview, RevenueError> {
+        let summary = self.summary_at(query.clone(), as_of).await?;
+        let mrr = self.mrr_at(MrrQuery { scope: query.scope.clone(), months: 12 }, as_of).await?;
+        let last = months::index_of(as_of);
+        let net_revenue = self.net_revenue_at(&query.scope, last - 11, last, as_of).await?;
+        let cohorts = self.cohorts_at(&query.scope, 12, as_of).await?;
+        let ltv = self.ltv_at(&query.scope, as_of).await?;
+        let top_customers = self.top_customers_at(&query.scope, as_of).await?;
+        Ok(RevenueOverview { summary, mrr, net_revenue, cohorts, ltv, top_customers })
+    }
+
+    /// MRR and its movement for the last `months` months (the current one to date), per currency
+    /// and across currencies in Whop's USD amounts.
+    pub async fn mrr_at(&self, query: MrrQuery, as_of: DateTime<Utc>) -> Result<MrrSeries, RevenueError> {
+        if query.months == 0 || query.months > MAX_MONTHS {
+            return Err(RevenueError::BadMonthCount(query.months));
+        }
+        let last = months::index_of(as_of);
+        let first = last - i64::from(query.months) + 1;
+        let months = self.mrr_months(&query.scope, first, last, as_of).await?;
+        let excluded = self.excluded_at(&query.scope, as_of).await?;
+        Ok(MrrSeries { months, excluded })
+    }
+
+    async fn mrr_months(
+        &self,
+        scope: &RevenueScope,
+        first: MonthIndex,
+        last: MonthIndex,
+        as_of: DateTime<Utc>,
+    ) -> Result<Vec<MrrMonth>, RevenueError> {
+        // One month before the first is the baseline its movement is measured from.
+        let grid = months::grid_json(first - 1..=last, as_of);
+        let mut out = Vec::new();
+        for pass in [Pass::PerCurrency, Pass::AllInUsd] {
+            let rows: Vec<mrr::SeriesRow> = sqlx::query_as(sqlx::AssertSqlSafe(mrr::series_sql(pass)))
+                .bind(&grid)
+                .bind(&scope.business)
+                .bind(&scope.product)
+                .bind(months::stored(as_of))
+                .fetch_all(self.store.pool())
+                .await?;
+            out.extend(mrr::complete(rows.into_iter().map(mrr::month_of).collect(), first, last));
+        }
+        Ok(out)
+    }
+
+    pub async fn drill_at(&self, drill: MrrDrill, as_of: DateTime<Utc>) -> Result<Vec<DrillRow>, RevenueError> {
+        let month = months::parse(&drill.month)?;
+        let pass = if drill.currency == ALL_IN_USD { Pass::AllInUsd } else { Pass::PerCurrency };
+        let rows: Vec<mrr::DrillSqlRow> = sqlx::query_as(sqlx::AssertSqlSafe(mrr::drill_sql(pass)))
+            .bind(months::grid_json(month - 1..=month, as_of))
+            .bind(&drill.scope.business)
+            .bind(&drill.scope.product)
+            .bind(months::stored(as_of))
+            .bind(month)
+            .bind(&drill.currency)
+            .bind(mrr::movement_name(drill.movement))
+            .fetch_all(self.store.pool())
+            .await?;
+        Ok(rows.into_iter().map(mrr::drill_row).collect())
+    }
+
+    /// One month at a glance (the current one when `query.month` is `None`).
+    pub async fn summary_at(&self, query: SummaryQuery, as_of: DateTime<Utc>) -> Result<RevenueSummary, RevenueError> {
+        let month = match &query.month {
+            Some(text) => months::parse(text)?,
+            None => months::index_of(as_of),
+        };
+        let until = months::measured_at(month, as_of);
+        let mrr = self.mrr_months(&query.scope, month, month, until).await?;
+        let net_revenue = self.net_revenue_at(&query.scope, month, month, as_of).await?;
+        let all = mrr.iter().find(|m| m.currency == ALL_IN_USD);
+        let customer_churn_rate = all.and_then(|m| {
+            let start = m.customers + m.churned_customers - m.new_customers - m.reactivated_customers;
+            (start > 0).then(|| m.churned_customers as f64 / start as f64)
+        });
+        let revenue_churn_rate = all.and_then(|m| {
+            let start = m.mrr_micros - m.new_micros - m.expansion_micros - m.reactivated_micros
+                + m.contraction_micros
+                + m.churned_micros;
+            (start > 0).then(|| (m.churned_micros + m.contraction_micros) as f64 / start as f64)
+        });
+        let recovery = self.recovery_at(&query.scope, month, as_of).await?;
+        let excluded = self.excluded_at(&query.scope, until).await?;
+        Ok(RevenueSummary {
+            month: months::text(month),
+            scope: query.scope,
+            mrr,
+            net_revenue,
+            customer_churn_rate,
+            revenue_churn_rate,
+            recovery,
+            excluded,
+        })
+    }
+
+    /// Paid payments minus refunds, per month and currency, for months `first..=last`.
+    pub async fn net_revenue_at(
+        &self,
+        scope: &RevenueScope,
+        first: MonthIndex,
+        last: MonthIndex,
+        as_of: DateTime<Utc>,
+    ) -> Result<Vec<NetRevenueMonth>, RevenueError> {
+        let from = months::stored(months::start(first));
+        let to = months::stored(months::measured_at(last, as_of));
+        let fetch = |sql: String| {
+            let (from, to) = (from.clone(), to.clone());
+            async move {
+                sqlx::query_as::<_, (String, String, i64, i64)>(sqlx::AssertSqlSafe(sql))
+                    .bind(from)
+                    .bind(&scope.business)
+                    .bind(&scope.product)
+                    .bind(to)
+                    .fetch_all(self.store.pool())
+                    .await
+            }
+        };
+        let gross = fetch(net::gross_sql()).await?;
+        let refunds = fetch(net::refunds_sql()).await?;
+        let mut by_key: BTreeMap<(String, String), NetRevenueMonth> = BTreeMap::new();
+        for (month, currency, micros, count) in gross {
+            let entry = by_key.entry((currency.clone(), month.clone())).or_insert_with(|| NetRevenueMonth {
+                month,
+                currency,
+                ..NetRevenueMonth::default()
+            });
+            entry.gross_micros += micros;
+            entry.payments += count.max(0) as u64;
+        }
+        for (month, currency, micros, count) in refunds {
+            let entry = by_key.entry((currency.clone(), month.clone())).or_insert_with(|| NetRevenueMonth {
+                month,
+                currency,
+                ..NetRevenueMonth::default()
+            });
+            entry.refunded_micros += micros;
+            entry.refunds += count.max(0) as u64;
+        }
+        let mut out = Vec::new();
+        let currencies: Vec<String> = {
+            let mut c: Vec<String> = by_key.keys().map(|(c, _)| c.clone()).collect();
+            c.dedup();
+            c
+        };
+        for currency in currencies {
+            for m in first..=last {
+                let month = months::text(m);
+                let mut row = by_key.remove(&(currency.clone(), month.clone())).unwrap_or_else(|| NetRevenueMonth {
+                    month,
+                    currency: currency.clone(),
+                    ..NetRevenueMonth::default()
+                });
+                row.net_micros = row.gross_micros - row.refunded_micros;
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Recovered revenue and the recovery rate of one month.
+    pub async fn recovery_at(
+        &self,
+        scope: &RevenueScope,
+        month: MonthIndex,
+        as_of: DateTime<Utc>,
+    ) -> Result<RecoveryStats, RevenueError> {
+        let from = months::stored(months::start(month));
+        let to = months::stored(months::measured_at(month, as_of));
+        let recovered: Vec<(String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(net::recovered_sql()))
+            .bind(&from)
+            .bind(&scope.business)
+            .bind(&scope.product)
+            .bind(&to)
+            .fetch_all(self.store.pool())
+            .await?;
+        let (failed, now_paid): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(net::failed_in_month_sql()))
+            .bind(&from)
+            .bind(&scope.business)
+            .bind(&scope.product)
+            .bind(&to)
+            .fetch_one(self.store.pool())
+            .await?;
+        Ok(RecoveryStats {
+            month: months::text(month),
+            recovered_payments: recovered.iter().map(|(_, _, n)| n.max(&0)).sum::<i64>() as u64,
+            recovered: recovered
+                .into_iter()
+                .map(|(currency, micros, count)| CurrencyTotal { currency, micros, count: count.max(0) as u64 })
+                .collect(),
+            failed_payments: failed.max(0) as u64,
+            recovery_rate: (failed > 0).then(|| now_paid as f64 / failed as f64),
+        })
+    }
+
+    async fn excluded_at(&self, scope: &RevenueScope, as_of: DateTime<Utc>) -> Result<Vec<Excluded>, RevenueError> {
+        let rows: Vec<(String, i64, i64, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(net::excluded_sql()))
+            .bind(Option::<String>::None)
+            .bind(&scope.business)
+            .bind(&scope.product)
+            .bind(months::stored(as_of))
+            .fetch_all(self.store.pool())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|(_, count, ..)| *count > 0)
+            .filter_map(|(reason, payments, micros, currency)| {
+                let reason = match reason.as_str() {
+                    "unknown_currency" => ExcludedReason::UnknownCurrency,
+                    "no_plan" => ExcludedReason::NoPlan,
+                    "no_usd_amount" => ExcludedReason::NoUsdAmount,
+                    _ => return None,
+                };
+                Some(Excluded { reason, payments: payments as u64, micros, currency })
+            })
+            .collect())
+    }
+
+    /// Cohorts of the last `months` months (the current one included).
+    pub async fn cohorts_at(
+        &self,
+        scope: &RevenueScope,
+        months: u32,
+        as_of: DateTime<Utc>,
+    ) -> Result<CohortGrid, RevenueError> {
+        if months == 0 || months > MAX_MONTHS {
+            return Err(RevenueError::BadMonthCount(months));
+        }
+        let last = months::index_of(as_of);
+        let first = last - i64::from(months) + 1;
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(cohorts::cohorts_sql()))
+            .bind(months::grid_json(first..=last, as_of))
+            .bind(&scope.business)
+            .bind(&scope.product)
+            .bind(months::stored(as_of))
+            .bind(months::stored(months::start(first)))
+            .bind(first)
+            .fetch_all(self.store.pool())
+            .await?;
+        let mut grid: Vec<CohortRow> = (first..=last)
+            .map(|c| CohortRow {
+                cohort: months::text(c),
+                customers: 0,
+                retained: vec![0; usize::try_from(last - c + 1).unwrap_or(0)],
+            })
+            .collect();
+        for (cohort, offset, count) in rows {
+            let (Ok(row), Ok(k)) = (usize::try_from(cohort - first), usize::try_from(offset)) else { continue };
+            if let Some(cell) = grid.get_mut(row).and_then(|r| r.retained.get_mut(k)) {
+                *cell = count.max(0) as u64;
+            }
+        }
+        for row in &mut grid {
+            row.customers = row.retained.first().copied().unwrap_or(0);
+        }
+        Ok(CohortGrid { rows: grid })
+    }
+
+    pub async fn ltv_at(&self, scope: &RevenueScope, as_of: DateTime<Utc>) -> Result<Vec<LtvRow>, RevenueError> {
+        type Row = (String, Option<String>, Option<String>, Option<String>, String, i64, i64);
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(cohorts::ltv_sql()))
+            .bind(Option::<String>::None)
+            .bind(&scope.business)
+            .bind(&scope.product)
+            .bind(months::stored(as_of))
+            .fetch_all(self.store.pool())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(product_id, product_title, plan_id, plan_title, currency, customers, net)| LtvRow {
+                product_id,
+                product_title,
+                plan_id,
+                plan_title,
+                currency,
+                customers: customers.max(0) as u64,
+                net_micros: net,
+                ltv_micros: if customers > 0 { net / customers } else { 0 },
+            })
+            .collect())
+    }
+
+    pub async fn top_customers_at(
+        &self,
+        scope: &RevenueScope,
+        as_of: DateTime<Utc>,
+    ) -> Result<Vec<TopCustomer>, RevenueError> {
+        type Row = (String, Option<String>, String, i64, i64);
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(cohorts::top_customers_sql()))
+            .bind(Option::<String>::None)
+            .bind(&scope.business)
+            .bind(&scope.product)
+            .bind(months::stored(as_of))
+            .fetch_all(self.store.pool())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(user_id, person_id, name, usd, payments)| TopCustomer {
+                user_id,
+                person_id: person_id.and_then(|id| uuid::Uuid::parse_str(&id).ok()),
+                name,
+                net_usd_micros: usd,
+                payments: payments.max(0) as u64,
+            })
+            .collect())
+    }
+
+    /// Past-due memberships and failed latest payments, most at stake per day left first.
+    pub async fn recover_at(&self, scope: RevenueScope, as_of: DateTime<Utc>) -> Result<RecoverList, RevenueError> {
+        let rows: Vec<recover::RecoverRow> = sqlx::query_as(sqlx::AssertSqlSafe(recover::recover_sql()))
+            .bind(Option::<String>::None)
+            .bind(&scope.business)
+            .bind(&scope.product)
+            .fetch_all(self.store.pool())
+            .await?;
+        let mut items: Vec<_> = rows.into_iter().map(|row| recover::item(row, as_of)).collect();
+        recover::sort(&mut items);
+        let mut at_stake: BTreeMap<String, CurrencyTotal> = BTreeMap::new();
+        for item in &items {
+            let currency = item.currency.clone().unwrap_or_else(|| "?".into());
+            let total =
+                at_stake.entry(currency.clone()).or_insert_with(|| CurrencyTotal { currency, micros: 0, count: 0 });
+            total.micros += item.amount_micros;
+            total.count += 1;
+        }
+        let recovery = self.recovery_at(&scope, months::index_of(as_of), as_of).await?;
+        Ok(RecoverList { items, recovery, at_stake: at_stake.into_values().collect() })
+    }
+}

@@ -1,0 +1,270 @@
+//! MRR per month and its movement (docs/revenue.md, "MRR" and "MRR movement"), as SQL over the
+//! mirror: each paid renewal payment covers its membership from `paid_at` for one billing period
+//! plus [`GRACE_DAYS`], cut short by the membership's next payment or its end; a customer's MRR at
+//! an instant is the sum of the monthly-normalised amounts of the payments covering it.
+
+use crate::months::{self, MonthIndex};
+use dealdesk_model::revenue::{ALL_IN_USD, DrillRow, Movement, MrrMonth};
+
+/// Days a renewal stays counted after its period ends, while Whop retries a failed renewal.
+pub const GRACE_DAYS: i64 = 14;
+
+/// Which amounts a pass sums: each currency on its own, or every currency in Whop's USD amounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    PerCurrency,
+    AllInUsd,
+    /// Any currency, amounts unused: who is a paying customer when (cohorts).
+    Customers,
+}
+
+impl Pass {
+    fn currency(self) -> String {
+        match self {
+            Pass::PerCurrency => "y.currency".into(),
+            Pass::AllInUsd => format!("'{ALL_IN_USD}'"),
+            Pass::Customers => "''".into(),
+        }
+    }
+
+    fn amount(self) -> &'static str {
+        match self {
+            // What the customer pays for the plan: the total less tax (refunds are net revenue's).
+            Pass::PerCurrency | Pass::Customers => "(y.total_micros - coalesce(y.tax_micros, 0))",
+            // Whop's USD amount of the same, scaled down by the tax share when there was tax.
+            Pass::AllInUsd => {
+                "CASE WHEN coalesce(y.tax_micros, 0) > 0 \
+                 THEN CAST(coalesce(y.usd_total_micros, CASE WHEN y.currency = 'USD' THEN y.total_micros END) \
+                      * (y.total_micros - y.tax_micros) / y.total_micros AS INTEGER) \
+                 ELSE coalesce(y.usd_total_micros, CASE WHEN y.currency = 'USD' THEN y.total_micros END) END"
+            }
+        }
+    }
+}
+
+/// Payments in scope: `?2` business (NULL: every synced business), `?3` product (NULL: all).
+pub const SCOPE: &str = "(?2 IS NULL AND (y.account_id IS NULL OR y.account_id IN (SELECT id FROM whop_account)) \
+     OR y.account_id = ?2) AND (?3 IS NULL OR y.product_id = ?3)";
+
+/// The common table expressions every MRR figure reads. Parameters: `?1` the month grid
+/// ([`months::grid_json`]), `?2`/`?3` the scope, `?4` the instant measured at (stored text).
+/// Gives `grid(m, e)`, `cover(ms, customer, cur, t0, t1, mrr)`, `at_end(m, customer, cur, mrr)` and
+/// `first_paid(customer, cur, t_first)`.
+pub fn coverage_ctes(pass: Pass) -> String {
+    let currency = pass.currency();
+    let amount = pass.amount();
+    format!(
+        "grid AS (
+            SELECT CAST(json_extract(value, '$[0]') AS INTEGER) AS m, json_extract(value, '$[1]') AS e
+            FROM json_each(?1)
+        ),
+        paid AS (
+            SELECT y.membership_id AS ms,
+                   coalesce(y.user_id, y.member_id, y.membership_id) AS customer,
+                   {currency} AS cur,
+                   {amount} AS amount,
+                   julianday(y.paid_at) AS t0,
+                   pl.billing_period AS period,
+                   CASE WHEN s.status IN ('canceled', 'expired', 'completed') THEN julianday(s.canceled_at) END AS ended
+            FROM whop_payment y
+            LEFT JOIN whop_membership s ON s.id = y.membership_id
+            JOIN whop_plan pl ON pl.id = coalesce(y.plan_id, s.plan_id)
+            WHERE y.status = 'paid' AND y.paid_at IS NOT NULL AND y.paid_at < ?4 AND y.membership_id IS NOT NULL
+              AND pl.plan_type = 'renewal' AND pl.billing_period > 0
+              AND y.total_micros > 0 AND coalesce(y.refunded_micros, 0) < y.total_micros
+              AND y.currency IS NOT NULL
+              AND {SCOPE}
+        ),
+        cover AS (
+            SELECT ms, customer, cur, t0,
+                   min(t0 + period + {GRACE_DAYS},
+                       coalesce(lead(t0) OVER (PARTITION BY ms ORDER BY t0), 1e9),
+                       CASE WHEN ended > t0 THEN ended ELSE 1e9 END) AS t1,
+                   {normalised} AS mrr
+            FROM paid WHERE amount IS NOT NULL
+        ),
+        at_end AS (
+            SELECT g.m, c.customer, c.cur, sum(c.mrr) AS mrr
+            FROM cover c JOIN grid g ON c.t0 < g.e AND c.t1 > g.e
+            GROUP BY g.m, c.customer, c.cur
+        ),
+        first_paid AS (
+            SELECT customer, cur, min(t0) AS t_first FROM cover GROUP BY customer, cur
+        ),
+        pairs AS (
+            SELECT m, customer, cur, sum(after) AS after, sum(before) AS before FROM (
+                SELECT m, customer, cur, mrr AS after, 0 AS before FROM at_end
+                UNION ALL
+                SELECT m + 1, customer, cur, 0, mrr FROM at_end
+            )
+            WHERE m > (SELECT min(m) FROM grid) AND m <= (SELECT max(m) FROM grid)
+            GROUP BY m, customer, cur
+        ),
+        moves AS (
+            SELECT p.m, p.customer, p.cur, p.before, p.after,
+                   CASE
+                       WHEN p.before = 0 AND p.after > 0 AND f.t_first >= g.e THEN 'new'
+                       WHEN p.before = 0 AND p.after > 0 THEN 'reactivated'
+                       WHEN p.before > 0 AND p.after = 0 THEN 'churned'
+                       WHEN p.after > p.before THEN 'expansion'
+                       WHEN p.after < p.before THEN 'contraction'
+                       ELSE 'active'
+                   END AS movement
+            FROM pairs p
+            JOIN grid g ON g.m = p.m - 1
+            JOIN first_paid f ON f.customer = p.customer AND f.cur = p.cur
+        )",
+        normalised = normalised_sql("amount", "period"),
+    )
+}
+
+/// Monthly-normalised amount, in integers (docs/revenue.md, "Billing periods"): 28–31 days is a
+/// month, 364–366 a year, 7 and 14 days are weeks, 89–92 a quarter, 180–183 half a year, and any
+/// other period is scaled by an average month (365.2425 / 12 = 30.436875 = 243495 / 8000 days).
+fn normalised_sql(amount: &str, period: &str) -> String {
+    let (num, den) = (
+        format!(
+            "CASE WHEN {period} BETWEEN 28 AND 31 THEN 1 WHEN {period} BETWEEN 364 AND 366 THEN 1 \
+             WHEN {period} = 7 THEN 52 WHEN {period} = 14 THEN 26 WHEN {period} BETWEEN 89 AND 92 THEN 1 \
+             WHEN {period} BETWEEN 180 AND 183 THEN 1 ELSE 243495 END"
+        ),
+        format!(
+            "CASE WHEN {period} BETWEEN 28 AND 31 THEN 1 WHEN {period} BETWEEN 364 AND 366 THEN 12 \
+             WHEN {period} = 7 THEN 12 WHEN {period} = 14 THEN 12 WHEN {period} BETWEEN 89 AND 92 THEN 3 \
+             WHEN {period} BETWEEN 180 AND 183 THEN 6 ELSE 8000 * {period} END"
+        ),
+    );
+    format!("(({amount}) * ({num}) + ({den}) / 2) / ({den})")
+}
+
+/// The same normalisation in Rust (the tests' naive recomputation and docs/revenue.md use it).
+pub fn normalise(amount_micros: i64, period_days: i64) -> i64 {
+    let (num, den) = match period_days {
+        28..=31 => (1, 1),
+        364..=366 => (1, 12),
+        7 => (52, 12),
+        14 => (26, 12),
+        89..=92 => (1, 3),
+        180..=183 => (1, 6),
+        other => (243_495, 8_000 * other),
+    };
+    (amount_micros * num + den / 2) / den
+}
+
+/// Per month (after the grid's first, which is the baseline) and currency: MRR and movement.
+pub fn series_sql(pass: Pass) -> String {
+    format!(
+        "WITH {ctes}
+        SELECT m, cur,
+               sum(after),
+               sum(CASE WHEN movement = 'new' THEN after ELSE 0 END),
+               sum(CASE WHEN movement = 'expansion' THEN after - before ELSE 0 END),
+               sum(CASE WHEN movement = 'contraction' THEN before - after ELSE 0 END),
+               sum(CASE WHEN movement = 'churned' THEN before ELSE 0 END),
+               sum(CASE WHEN movement = 'reactivated' THEN after ELSE 0 END),
+               sum(after > 0),
+               sum(movement = 'new'),
+               sum(movement = 'churned'),
+               sum(movement = 'reactivated')
+        FROM moves GROUP BY m, cur ORDER BY cur, m",
+        ctes = coverage_ctes(pass)
+    )
+}
+
+pub type SeriesRow = (i64, String, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+
+pub fn month_of(row: SeriesRow) -> MrrMonth {
+    let (m, currency, mrr, new, expansion, contraction, churned, reactivated, customers, n_new, n_churned, n_re) = row;
+    MrrMonth {
+        month: months::text(m),
+        currency,
+        mrr_micros: mrr,
+        new_micros: new,
+        expansion_micros: expansion,
+        contraction_micros: contraction,
+        churned_micros: churned,
+        reactivated_micros: reactivated,
+        customers: customers.max(0) as u64,
+        new_customers: n_new.max(0) as u64,
+        churned_customers: n_churned.max(0) as u64,
+        reactivated_customers: n_re.max(0) as u64,
+    }
+}
+
+/// Fills months where a currency had no customer at all (no row) with zeros, so every currency
+/// has one entry per month.
+pub fn complete(rows: Vec<MrrMonth>, first: MonthIndex, last: MonthIndex) -> Vec<MrrMonth> {
+    let mut currencies: Vec<String> = rows.iter().map(|r| r.currency.clone()).collect();
+    currencies.dedup();
+    let mut out = Vec::with_capacity(currencies.len() * (last - first + 1).max(0) as usize);
+    for currency in currencies {
+        for m in first..=last {
+            let month = months::text(m);
+            let found = rows.iter().find(|r| r.currency == currency && r.month == month);
+            out.push(found.cloned().unwrap_or_else(|| MrrMonth {
+                month,
+                currency: currency.clone(),
+                ..MrrMonth::default()
+            }));
+        }
+    }
+    out
+}
+
+/// The customers behind one movement: `?5` month, `?6` currency, `?7` movement.
+pub fn drill_sql(pass: Pass) -> String {
+    format!(
+        "WITH {ctes}
+        SELECT v.customer, wp.person_id,
+               coalesce(nullif(trim(pe.first_name || ' ' || pe.last_name), ''), mb.name, mb.email, v.customer),
+               v.before, v.after
+        FROM moves v
+        LEFT JOIN whop_person wp ON wp.user_id = v.customer
+        LEFT JOIN person pe ON pe.id = wp.person_id
+        LEFT JOIN (SELECT user_id, max(name) AS name, max(email) AS email FROM whop_member GROUP BY user_id) mb
+               ON mb.user_id = v.customer
+        WHERE v.m = ?5 AND v.cur = ?6 AND (?7 = v.movement OR (?7 = 'active' AND v.after > 0))
+        ORDER BY max(v.before, v.after) DESC, v.customer
+        LIMIT 1000",
+        ctes = coverage_ctes(pass)
+    )
+}
+
+pub fn movement_name(movement: Movement) -> &'static str {
+    match movement {
+        Movement::Active => "active",
+        Movement::New => "new",
+        Movement::Expansion => "expansion",
+        Movement::Contraction => "contraction",
+        Movement::Churned => "churned",
+        Movement::Reactivated => "reactivated",
+    }
+}
+
+pub type DrillSqlRow = (String, Option<String>, String, i64, i64);
+
+pub fn drill_row((customer, person_id, name, before, after): DrillSqlRow) -> DrillRow {
+    DrillRow {
+        customer,
+        person_id: person_id.and_then(|id| uuid::Uuid::parse_str(&id).ok()),
+        name,
+        before_micros: before,
+        after_micros: after,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_normalise_to_a_month() {
+        assert_eq!(normalise(9_900_000, 30), 9_900_000);
+        assert_eq!(normalise(9_900_000, 31), 9_900_000);
+        assert_eq!(normalise(120_000_000, 365), 10_000_000);
+        assert_eq!(normalise(12_000_000, 7), 52_000_000);
+        assert_eq!(normalise(30_000_000, 90), 10_000_000);
+        // 45 days: 30.436875 / 45 of the price.
+        assert_eq!(normalise(45_000_000, 45), 30_436_875);
+    }
+}
