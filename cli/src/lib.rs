@@ -9,6 +9,7 @@ mod ai;
 mod contract;
 mod outbox;
 mod output;
+mod revenue;
 mod support;
 mod whop;
 
@@ -100,6 +101,12 @@ enum Command {
     /// Whop: sign in, sync, status, sign out, and actions on memberships, payments, promo codes
     #[command(subcommand)]
     Whop(whop::WhopCommand),
+    /// Revenue from the Whop mirror: summary, MRR per month, cohorts
+    #[command(subcommand)]
+    Revenue(revenue::RevenueCommand),
+    /// Failed payments and past-due memberships to recover
+    #[command(subcommand)]
+    Recover(revenue::RecoverCommand),
     /// Operations waiting for the network: list, drain, retry, discard
     #[command(subcommand)]
     Outbox(outbox::OutboxCommand),
@@ -348,6 +355,8 @@ async fn dispatch(app: &App, command: Command) -> anyhow::Result<()> {
     match command {
         Command::Whop(command) => whop::run(app, command).await?,
         Command::Outbox(command) => outbox::run(app, command).await?,
+        Command::Revenue(command) => revenue::run(app, command).await?,
+        Command::Recover(command) => revenue::run_recover(app, command).await?,
         Command::Conflicts(command) => outbox::run_conflicts(app, command).await?,
         Command::Ai(command) => ai::run(app, command).await?,
         Command::Workflows(command) => ai::run_workflows(app, command).await?,

@@ -5,12 +5,12 @@
 //! This crate reads the mirror the Whop crate writes and never calls Whop; actions on what it
 //! shows (retry a payment, message a customer) go through the Whop crate's outbox actions.
 
-mod cohorts;
+pub mod cohorts;
 pub mod error;
 pub mod months;
 pub mod mrr;
-mod net;
-mod recover;
+pub mod net;
+pub mod recover;
 
 pub use error::RevenueError;
 pub use mrr::{GRACE_DAYS, normalise};

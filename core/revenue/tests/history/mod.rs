@@ -392,3 +392,70 @@ pub fn day_us() -> i64 {
 pub fn duration_days(days: i64) -> Duration {
     Duration::days(days)
 }
+
+/// Hand-built histories for the fixtures.
+impl History {
+    pub fn empty(as_of: &str) -> History {
+        History {
+            as_of: dealdesk_store::time::parse(as_of).expect("as_of"),
+            plans: plans(),
+            memberships: Vec::new(),
+            payments: Vec::new(),
+            refunds: Vec::new(),
+        }
+    }
+
+    pub fn plan(&self, id: &str) -> usize {
+        self.plans.iter().position(|p| p.id == id).expect("a known plan")
+    }
+
+    pub fn membership(&mut self, customer: &str, plan: &str, status: &'static str) -> usize {
+        let plan = self.plan(plan);
+        self.memberships.push(Membership {
+            id: format!("mem_{}", self.memberships.len()),
+            customer: customer.into(),
+            plan,
+            status,
+            canceled_at: None,
+            business: BUSINESS,
+        });
+        self.memberships.len() - 1
+    }
+
+    /// A paid payment of `total` micros at `when` (`2026-11-20T10:00:00Z`), on `plan`.
+    pub fn paid(&mut self, m: usize, plan: &str, when: &str, total: i64) -> usize {
+        let plan = self.plan(plan);
+        let at = dealdesk_store::time::parse(when).expect("when").timestamp_micros();
+        let currency = self.plans[plan].currency;
+        self.payments.push(Payment {
+            id: format!("pay_{}", self.payments.len()),
+            membership: m,
+            plan,
+            status: "paid",
+            substatus: "succeeded",
+            total,
+            tax: 0,
+            usd: (currency == "USD").then_some(total),
+            refunded: 0,
+            refunded_at: None,
+            created_at: at - 1_000_000,
+            paid_at: Some(at),
+            currency: Some(currency),
+            payments_failed: 0,
+            failure_message: None,
+            next_attempt: None,
+            retryable: false,
+        });
+        self.payments.len() - 1
+    }
+
+    /// A refund of `amount` on payment `k` at `when`; `listed`: Whop's refund object is synced too.
+    pub fn refund(&mut self, k: usize, amount: i64, when: &str, listed: bool) {
+        let at = dealdesk_store::time::parse(when).expect("when").timestamp_micros();
+        self.payments[k].refunded += amount;
+        self.payments[k].refunded_at = Some(at);
+        if listed {
+            self.refunds.push(Refund { payment: k, amount, created_at: at, status: "succeeded" });
+        }
+    }
+}

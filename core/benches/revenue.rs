@@ -1,0 +1,261 @@
+//! `cargo xtask bench`: the revenue desk's queries on a synced Whop mirror (20,000 members, 30,000
+//! memberships, 100,000 payments by default), each beside the same SQL run raw through the driver
+//! on the same database (no scope handling, no post-processing). Prints a markdown table.
+//!
+//! Flags: `--members N --memberships N --payments N`.
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
+
+use chrono::Utc;
+use dealdesk_core::App;
+use dealdesk_core::revenue::{cohorts, months, mrr, net, recover};
+use dealdesk_core::test_support::TestApp;
+use dealdesk_core::whop::WhopConfig;
+use dealdesk_model::revenue::{Movement, MrrDrill, MrrQuery, RevenueScope, SummaryQuery};
+use dealdesk_sandbox::{Sandbox, SandboxConfig};
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 30;
+const TARGET_P95_MS: f64 = 50.0;
+
+fn config() -> SandboxConfig {
+    let mut c = SandboxConfig::with_members(20_000);
+    c.memberships = 30_000;
+    c.payments = 100_000;
+    let args: Vec<String> = std::env::args().collect();
+    let value =
+        |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok());
+    c.members = value("--members").unwrap_or(c.members);
+    c.memberships = value("--memberships").unwrap_or(c.memberships);
+    c.payments = value("--payments").unwrap_or(c.payments);
+    c
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> f64 {
+    samples.sort();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[i].as_secs_f64() * 1000.0
+}
+
+async fn time<F, Fut>(mut f: F) -> (f64, f64)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    f().await; // warm the statement cache and the page cache
+    let mut samples = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        f().await;
+        samples.push(started.elapsed());
+    }
+    (percentile(&mut samples, 0.5), percentile(&mut samples, 0.95))
+}
+
+/// The SQL as the core runs it, raw: bound and fetched, rows dropped.
+async fn raw(app: &App, sql: &str, binds: &[Option<String>]) {
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
+    for b in binds {
+        // Month indexes are integers in the SQL: bind them as such.
+        match b.as_deref().and_then(|v| v.parse::<i64>().ok()) {
+            Some(n) => q = q.bind(n),
+            None => q = q.bind(b.clone()),
+        }
+    }
+    q.fetch_all(app.store().pool()).await.unwrap();
+}
+
+#[tokio::main]
+async fn main() {
+    let config = config();
+    let (members, memberships, payments) = (config.members, config.memberships, config.payments);
+    eprintln!("seeding the sandbox: {members} members, {memberships} memberships, {payments} payments…");
+    let sandbox = Sandbox::start(config).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut whop =
+        WhopConfig::for_server(&sandbox.api_url(), &sandbox.oauth_url(), dealdesk_sandbox::DEFAULT_CLIENT_ID);
+    whop.max_requests_per_second = None;
+    let app = TestApp::new().whop(whop).open(dir.path()).await.unwrap();
+    let start = app.whop().start_login("dealdesk://oauth/whop/callback").await.unwrap();
+    let link = sandbox.approve_in_browser(&start.authorize_url).await.unwrap();
+    app.whop().handle_deep_link(&link).await.unwrap();
+    eprintln!("full sync…");
+    app.whop().sync(&|_| {}).await.unwrap();
+
+    let as_of = Utc::now();
+    let revenue = app.revenue();
+    let scope = RevenueScope::default();
+    let last = months::index_of(as_of);
+    let stored = months::stored(as_of);
+    let grid13 = months::grid_json(last - 12..=last, as_of);
+    let grid12 = months::grid_json(last - 11..=last, as_of);
+    let month_start = months::stored(months::start(last));
+    let year_start = months::stored(months::start(last - 11));
+    let none = None::<String>;
+
+    let mut rows: Vec<(String, (f64, f64), (f64, f64))> = Vec::new();
+    eprintln!("timing…");
+    let mrr_q = MrrQuery { scope: scope.clone(), months: 12 };
+    rows.push((
+        "MRR, 12 months with movement (per currency and in USD)".into(),
+        time(|| async {
+            revenue.mrr_at(mrr_q.clone(), as_of).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            for pass in [mrr::Pass::PerCurrency, mrr::Pass::AllInUsd] {
+                raw(
+                    &app,
+                    &mrr::series_sql(pass),
+                    &[Some(grid13.clone()), none.clone(), none.clone(), Some(stored.clone())],
+                )
+                .await;
+            }
+            raw(&app, &net::excluded_sql(), &[none.clone(), none.clone(), none.clone(), Some(stored.clone())]).await;
+        })
+        .await,
+    ));
+    let summary_q = SummaryQuery { scope: scope.clone(), month: None };
+    rows.push((
+        "summary of this month (MRR, net revenue, churn, recovered)".into(),
+        time(|| async {
+            revenue.summary_at(summary_q.clone(), as_of).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            let grid2 = months::grid_json(last - 1..=last, as_of);
+            for pass in [mrr::Pass::PerCurrency, mrr::Pass::AllInUsd] {
+                raw(
+                    &app,
+                    &mrr::series_sql(pass),
+                    &[Some(grid2.clone()), none.clone(), none.clone(), Some(stored.clone())],
+                )
+                .await;
+            }
+            let month = [Some(month_start.clone()), none.clone(), none.clone(), Some(stored.clone())];
+            for sql in [net::gross_sql(), net::refunds_sql(), net::recovered_sql(), net::failed_in_month_sql()] {
+                raw(&app, &sql, &month).await;
+            }
+            raw(&app, &net::excluded_sql(), &[none.clone(), none.clone(), none.clone(), Some(stored.clone())]).await;
+        })
+        .await,
+    ));
+    rows.push((
+        "net revenue, 12 months".into(),
+        time(|| async {
+            revenue.net_revenue_at(&scope, last - 11, last, as_of).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            let year = [Some(year_start.clone()), none.clone(), none.clone(), Some(stored.clone())];
+            raw(&app, &net::gross_sql(), &year).await;
+            raw(&app, &net::refunds_sql(), &year).await;
+        })
+        .await,
+    ));
+    rows.push((
+        "cohort grid, 12 months".into(),
+        time(|| async {
+            revenue.cohorts_at(&scope, 12, as_of).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            raw(
+                &app,
+                &cohorts::cohorts_sql(),
+                &[
+                    Some(grid12.clone()),
+                    none.clone(),
+                    none.clone(),
+                    Some(stored.clone()),
+                    Some(year_start.clone()),
+                    Some((last - 11).to_string()),
+                ],
+            )
+            .await;
+        })
+        .await,
+    ));
+    rows.push((
+        "LTV by product and plan".into(),
+        time(|| async {
+            revenue.ltv_at(&scope, as_of).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            raw(&app, &cohorts::ltv_sql(), &[none.clone(), none.clone(), none.clone(), Some(stored.clone())]).await;
+        })
+        .await,
+    ));
+    rows.push((
+        "top customers".into(),
+        time(|| async {
+            revenue.top_customers_at(&scope, as_of).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            raw(&app, &cohorts::top_customers_sql(), &[none.clone(), none.clone(), none.clone(), Some(stored.clone())])
+                .await;
+        })
+        .await,
+    ));
+    let drill = MrrDrill {
+        scope: scope.clone(),
+        month: months::text(last),
+        currency: "USD".into(),
+        movement: Movement::Active,
+    };
+    rows.push((
+        "customers behind a figure (this month's USD MRR)".into(),
+        time(|| async {
+            revenue.drill_at(drill.clone(), as_of).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            raw(
+                &app,
+                &mrr::drill_sql(mrr::Pass::PerCurrency),
+                &[
+                    Some(months::grid_json(last - 1..=last, as_of)),
+                    none.clone(),
+                    none.clone(),
+                    Some(stored.clone()),
+                    Some(last.to_string()),
+                    Some("USD".into()),
+                    Some("active".into()),
+                ],
+            )
+            .await;
+        })
+        .await,
+    ));
+    let items = revenue.recover_at(scope.clone(), as_of).await.unwrap().items.len();
+    rows.push((
+        format!("Recover list ({items} memberships)"),
+        time(|| async {
+            revenue.recover_at(scope.clone(), as_of).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            raw(&app, &recover::recover_sql(), &[none.clone(), none.clone(), none.clone()]).await;
+        })
+        .await,
+    ));
+    app.close().await;
+
+    println!("## Revenue desk benchmark\n");
+    println!(
+        "A Whop mirror synced from the sandbox on loopback: {members} members, {memberships} memberships, \
+         {payments} payments. Each query {RUNS} times after one warm-up; \"raw\" is the same SQL bound and \
+         fetched through the driver on the same database, without the core's scope handling and assembly.\n"
+    );
+    println!("| query | p50 ms | p95 ms | raw p50 ms | raw p95 ms | core / raw (p95) | target p95 | met |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for (name, (p50, p95), (raw50, raw95)) in rows {
+        println!(
+            "| {name} | {p50:.1} | {p95:.1} | {raw50:.1} | {raw95:.1} | {:.2}× | ≤ {TARGET_P95_MS:.0} ms | {} |",
+            p95 / raw95.max(0.001),
+            if p95 <= TARGET_P95_MS { "yes" } else { "no" }
+        );
+    }
+}
