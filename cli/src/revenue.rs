@@ -148,17 +148,17 @@ pub async fn run(app: &App, command: RevenueCommand) -> anyhow::Result<()> {
             let width = grid.rows.iter().map(|r| r.retained.len()).max().unwrap_or(0);
             let mut header = vec!["cohort".to_string(), "customers".to_string()];
             header.extend((0..width).map(|k| format!("m{k}")));
-            let rows: Vec<Vec<String>> =
-                grid.rows
-                    .iter()
-                    .map(|r| {
-                        let mut row = vec![r.cohort.clone(), r.customers.to_string()];
-                        row.extend(r.retained.iter().map(|n| {
-                            if r.customers == 0 { "–".into() } else { format!("{}%", n * 100 / r.customers) }
-                        }));
-                        row
-                    })
-                    .collect();
+            let rows: Vec<Vec<String>> = grid
+                .rows
+                .iter()
+                .map(|r| {
+                    let mut row = vec![r.cohort.clone(), r.customers.to_string()];
+                    row.extend(r.retained.iter().map(|n| {
+                        (n * 100).checked_div(r.customers).map_or_else(|| "–".into(), |pct| format!("{pct}%"))
+                    }));
+                    row
+                })
+                .collect();
             let header: Vec<&str> = header.iter().map(String::as_str).collect();
             output::table(&header, &rows)?;
         }

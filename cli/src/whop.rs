@@ -1,11 +1,12 @@
 //! `dealdesk-cli whop …`: sign in through the loopback redirect, choose businesses, sync, status,
-//! check the connection (`doctor`), sign out, and queue Whop actions.
+//! check the connection (`doctor`), sign out, and queue Whop actions (messages to customers too).
 
 use crate::output;
 use clap::Subcommand;
 use dealdesk_core::App;
+use dealdesk_core::crm::parse_id;
 use dealdesk_core::whop::WhopError;
-use dealdesk_model::outbox::{CancelMode, NewPromoCode, PromoType, WhopAction};
+use dealdesk_model::outbox::{CancelMode, MessageRecipient, NewPromoCode, PromoType, WhopAction};
 use dealdesk_model::whop::{SyncProgress, SyncRun};
 use std::io::Write;
 use std::time::Duration;
@@ -61,6 +62,15 @@ pub enum WhopCommand {
     /// Create or deactivate (archive) promo codes on Whop (queued in the outbox)
     #[command(subcommand)]
     Promo(PromoCommand),
+    /// Message a customer on Whop (queued in the outbox; sent on the next drain): their DM channel,
+    /// then the message
+    Message {
+        /// The person's id, or a Whop user id (user_…) of a synced customer
+        person_id: String,
+        /// The message (Markdown, as Whop shows it)
+        #[arg(long)]
+        text: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -118,6 +128,17 @@ pub enum PromoCommand {
     },
     /// Archive a promo code by its Whop id: it can no longer be used
     Deactivate { promo_code_id: String },
+}
+
+/// A person's id, or a Whop user id.
+fn recipient(id: &str) -> anyhow::Result<MessageRecipient> {
+    let id = id.trim();
+    if id.starts_with("user_") {
+        return Ok(MessageRecipient::WhopUser(id.to_string()));
+    }
+    let person =
+        parse_id(id).map_err(|_| anyhow::anyhow!("'{id}' is neither a person's id nor a Whop user id (user_…)"))?;
+    Ok(MessageRecipient::Person(person))
 }
 
 fn decimal_micros(text: &str, what: &str) -> anyhow::Result<i64> {
@@ -191,6 +212,9 @@ pub async fn run(app: &App, command: WhopCommand) -> anyhow::Result<()> {
         }
         WhopCommand::Promo(PromoCommand::Deactivate { promo_code_id }) => {
             queue(app, WhopAction::DeactivatePromoCode { promo_code_id }).await?;
+        }
+        WhopCommand::Message { person_id, text } => {
+            queue(app, WhopAction::SendMessage { to: recipient(&person_id)?, text }).await?;
         }
         WhopCommand::Login { no_browser, timeout } => {
             let status = whop

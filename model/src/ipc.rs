@@ -24,7 +24,10 @@ use crate::record::{
     NewPerson, NewTask, Note, Person, PersonPatch, Pipeline, RecordKind, RecordRef, SearchHit, SetDealStatus, Tag,
     Task,
 };
-use crate::revenue::{DrillRow, MrrDrill, RecoverList, RevenueOverview, RevenueScope, SummaryQuery};
+use crate::revenue::{
+    ChurnCustomer, ChurnQuery, DrillRow, MrrDrill, RecoverList, RevenueOverview, RevenueScope, SegmentCount,
+    SummaryQuery,
+};
 use crate::support::{Backups, Diagnostics, ImportCsvRequest, SampleLoaded, Welcome};
 use crate::timeline::TimelineEvent;
 use crate::views::{
@@ -196,6 +199,10 @@ commands! {
     RevenueDrill = "revenue_drill": MrrDrill => Vec<DrillRow>;
     /// The Recover screen: past-due memberships and failed payments, most at stake first.
     RecoverGetList = "recover_list": RevenueScope => RecoverList;
+    /// How many customers each churn segment holds (the sidebar's counts).
+    ChurnGetSegments = "churn_segments": RevenueScope => Vec<SegmentCount>;
+    /// A churn segment's customers with their at-risk score and its reasons, highest first.
+    ChurnGetCustomers = "churn_customers": ChurnQuery => Vec<ChurnCustomer>;
     /// The membership a Whop deal mirrors (with pending changes applied), if it is one.
     WhopGetDealMembership = "whop_deal_membership": Uuid => Option<WhopMembershipView>;
     /// Promo codes, for one business or all.

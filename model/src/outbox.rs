@@ -205,6 +205,25 @@ pub enum WhopAction {
     DeactivatePromoCode {
         promo_code_id: String,
     },
+    /// Messages a customer on Whop: a DM channel with them (Whop returns the existing one), then
+    /// the message in it. `text` is Markdown, as Whop reads it.
+    SendMessage {
+        to: MessageRecipient,
+        text: String,
+    },
+}
+
+/// The longest message Dealdesk sends to a customer on Whop, in characters. Whop documents no limit;
+/// this one is Dealdesk's (the window can count against it).
+pub const MAX_WHOP_MESSAGE_CHARS: usize = 4000;
+
+/// Who a Whop message goes to: a person in the CRM (through their Whop account), or a Whop user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageRecipient {
+    Person(uuid::Uuid),
+    /// A Whop user id (`user_…`) synced from Whop.
+    WhopUser(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -267,3 +267,87 @@ pub struct RevenueOverview {
     pub ltv: Vec<LtvRow>,
     pub top_customers: Vec<TopCustomer>,
 }
+
+/// Churn segments of customers, from Whop's own signals and from activity (docs/revenue.md, "Churn").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChurnSegment {
+    /// A live membership set to cancel at the end of its period.
+    Canceling,
+    /// A membership ended this month and the customer has no live one left.
+    ChurnedThisMonth,
+    PastDue,
+    /// A trial that ends within 7 days.
+    TrialEnding,
+    /// Payment collection paused.
+    Paused,
+    /// An at-risk score of [`AT_RISK_SCORE`] or more.
+    AtRisk,
+}
+
+/// The score from which a customer is "at risk".
+pub const AT_RISK_SCORE: u32 = 40;
+
+impl ChurnSegment {
+    pub const ALL: [ChurnSegment; 6] = [
+        ChurnSegment::Canceling,
+        ChurnSegment::ChurnedThisMonth,
+        ChurnSegment::PastDue,
+        ChurnSegment::TrialEnding,
+        ChurnSegment::Paused,
+        ChurnSegment::AtRisk,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ChurnSegment::Canceling => "Canceling",
+            ChurnSegment::ChurnedThisMonth => "Churned this month",
+            ChurnSegment::PastDue => "Past due",
+            ChurnSegment::TrialEnding => "Trial ending in 7 days",
+            ChurnSegment::Paused => "Paused",
+            ChurnSegment::AtRisk => "At risk",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ChurnSegment::Canceling => "canceling",
+            ChurnSegment::ChurnedThisMonth => "churned_this_month",
+            ChurnSegment::PastDue => "past_due",
+            ChurnSegment::TrialEnding => "trial_ending",
+            ChurnSegment::Paused => "paused",
+            ChurnSegment::AtRisk => "at_risk",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ChurnSegment> {
+        ChurnSegment::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentCount {
+    pub segment: ChurnSegment,
+    pub customers: u64,
+}
+
+/// One customer's churn signals: their segments and at-risk score with its reasons.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChurnCustomer {
+    pub user_id: String,
+    pub person_id: Option<Uuid>,
+    pub name: String,
+    pub segments: Vec<ChurnSegment>,
+    /// 0–100, from the rules in docs/revenue.md ("At risk").
+    pub score: u32,
+    pub reasons: Vec<String>,
+}
+
+/// The customers of a churn segment (every customer with a membership when `segment` is `None`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChurnQuery {
+    #[serde(default)]
+    pub scope: RevenueScope,
+    #[serde(default)]
+    pub segment: Option<ChurnSegment>,
+}

@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineEvent {
-    /// The change-log sequence number: unique and increasing. Whop payments and refunds, which
-    /// come from the Whop mirror rather than the change log, have negative numbers.
+    /// The change-log sequence number: unique and increasing. Whop payments, refunds and messages,
+    /// which come from the Whop mirror or the outbox rather than the change log, have negative numbers.
     pub seq: i64,
     pub at: DateTime<Utc>,
     /// Hybrid logical clock timestamp of the change.
@@ -60,6 +60,12 @@ pub enum TimelineEventKind {
         amount: String,
         status: String,
     },
+    /// A message sent to this person on Whop (from Dealdesk), once Whop took it.
+    WhopMessage {
+        /// Whop's id of the message, when its answer was recorded.
+        message_id: Option<String>,
+        excerpt: String,
+    },
 }
 
 impl TimelineEventKind {
@@ -89,6 +95,7 @@ impl TimelineEventKind {
                 None => format!("Whop payment {amount} ({status})"),
             },
             TimelineEventKind::WhopRefund { amount, status, .. } => format!("Whop refund {amount} ({status})"),
+            TimelineEventKind::WhopMessage { excerpt, .. } => format!("Whop message sent: {excerpt}"),
         }
     }
 }

@@ -123,6 +123,8 @@ commands! {
     revenue_overview: ipc::RevenueGetOverview => |app, query| app.revenue().overview(query).await;
     revenue_drill: ipc::RevenueDrill => |app, drill| app.revenue().drill(drill).await;
     recover_list: ipc::RecoverGetList => |app, scope| app.revenue().recover(scope).await;
+    churn_segments: ipc::ChurnGetSegments => |app, scope| app.revenue().segments(scope).await;
+    churn_customers: ipc::ChurnGetCustomers => |app, query| app.revenue().churn_customers(query).await;
     whop_deal_membership: ipc::WhopGetDealMembership => |app, id| app.whop().deal_membership(id).await;
     whop_promo_codes: ipc::WhopListPromoCodes => |app, business| app.whop().promo_codes(business).await;
     whop_action: ipc::WhopRunAction => |app, action| app.whop().run_action(&action, SOURCE).await;

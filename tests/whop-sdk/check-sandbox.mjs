@@ -8,7 +8,7 @@
 // that method (the JSON Schemas in tests/specs/whop/contract.json, extracted from the same package):
 // each required field present, no field the type does not have, every enum value known. It also
 // checks that the sandbox refuses, through the SDK, what Whop refuses. WHOP_LIMITED_KEY is a token
-// granted no `member:manage`. The SDK is loaded from target/tools/whop-sdk (cargo xtask setup).
+// granted neither `member:manage` nor `chat:message:create`. The SDK is loaded from target/tools/whop-sdk (cargo xtask setup).
 //
 // Prints one JSON line {"exercised":[sdk methods],"objects":N,"refusals":[…]} and exits 0, or lists
 // every problem on stderr and exits 1.
@@ -183,7 +183,7 @@ async function main() {
     const company_id = account.id;
     const products = await collect('products.list', client.products.list({ account_id: company_id }));
     await collect('plans.list', client.plans.list({ account_id: company_id }));
-    await collect('members.list', client.members.list({ company_id }));
+    const members = await collect('members.list', client.members.list({ company_id }));
     const memberships = await collect('memberships.list', client.memberships.list({ company_id }));
     const payments = await collect('payments.list', client.payments.list({ company_id }));
     await collect('refunds.list', client.refunds.list({ company_id }));
@@ -198,11 +198,11 @@ async function main() {
     for (const p of payments) {
       if (p.company && p.company.id !== company_id) problems.push(`payments.list: ${p.id} of ${p.company.id} listed for ${company_id}`);
     }
-    byBusiness[company_id] = { memberships, payments };
+    byBusiness[company_id] = { members, memberships, payments };
   }
   const first = accounts[0]?.id;
   if (!first) return;
-  const { memberships, payments } = byBusiness[first];
+  const { members, memberships, payments } = byBusiness[first];
 
   // Membership actions, in an order each one allows.
   const member = memberships.find((m) => m.status === 'active' && !m.cancel_at_period_end && !m.payment_collection_paused);
@@ -256,6 +256,23 @@ async function main() {
     if (archived !== true) problems.push(`promoCodes.delete answered ${JSON.stringify(archived)}, not true`);
   }
 
+  // A message to a customer: their DM channel (the existing one the second time), then the message.
+  const customer = members.find((m) => m.user?.id)?.user.id;
+  let channel = null;
+  if (!customer) problems.push('no member to message');
+  else {
+    channel = await call('dmChannels.create', client.dmChannels.create({ with_user_ids: [customer] }));
+    const again = await call('dmChannels.create', client.dmChannels.create({ with_user_ids: [customer] }));
+    if (channel && again && again.id !== channel.id) {
+      problems.push(`dmChannels.create: a second channel ${again.id} with ${customer}, not the existing ${channel.id}`);
+    }
+  }
+  if (channel) {
+    const content = 'Your last payment failed: **retry** from your Whop account';
+    const message = await call('messages.create', client.messages.create({ channel_id: channel.id, content }));
+    if (message && message.content !== content) problems.push(`messages.create: content ${JSON.stringify(message.content)}`);
+  }
+
   // What Whop refuses, refused through the SDK.
   await refused('products.list without account_id', 400, client.products.list({}), 'account_id');
   await refused('reviews.list without product_id', 400, client.reviews.list({}), 'product_id');
@@ -279,6 +296,11 @@ async function main() {
   );
   if (member) {
     await refused('memberships.pause without member:manage', 403, limited.memberships.pause(member.id, {}));
+  }
+  await refused('dmChannels.create with a user who is no customer', 403, client.dmChannels.create({ with_user_ids: ['user_stranger'] }), 'with_user_ids');
+  if (channel) {
+    await refused('messages.create with empty content', 400, client.messages.create({ channel_id: channel.id, content: ' ' }), 'content');
+    await refused('messages.create without chat:message:create', 403, limited.messages.create({ channel_id: channel.id, content: 'hi' }));
   }
   if (paid) {
     const key = `sdk-check-${Date.now()}`;

@@ -55,6 +55,8 @@ const METHODS = [
   ['promoCodes', 'create'],
   ['promoCodes', 'delete'],
   ['leads', 'list'],
+  ['dmChannels', 'create'],
+  ['messages', 'create'],
 ];
 
 const sdkPackage = JSON.parse(fs.readFileSync(path.join(sdkDir, 'package.json'), 'utf8'));

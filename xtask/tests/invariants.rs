@@ -103,7 +103,10 @@ const FORBIDDEN_DEPENDENCIES: &[(&str, &[&str])] = &[
     ("dealdesk-automation", &[APP]),
     (
         "dealdesk-revenue",
-        &[CRM, TYPESET, OUTBOX, NET, WHOP, ESIGN, AI, AUTOMATION, APP, "reqwest", "oauth2", "keyring", "typst", "hayro"],
+        &[
+            CRM, TYPESET, OUTBOX, NET, WHOP, ESIGN, AI, AUTOMATION, APP, "reqwest", "oauth2", "keyring", "typst",
+            "hayro",
+        ],
     ),
     ("dealdesk-core", &["tauri", "wry", "tao", "gtk", "gdk", "webkit", "javascriptcore", "yew"]),
 ];

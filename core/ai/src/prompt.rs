@@ -163,6 +163,7 @@ pub fn timeline_line(event: &TimelineEvent) -> String {
             )
         }
         TimelineEventKind::WhopRefund { amount, status, .. } => format!("Whop refund {amount} {status}"),
+        TimelineEventKind::WhopMessage { excerpt, .. } => format!("Whop message sent: {excerpt}"),
     };
     quote(&format!("{} {}", event.at.format("%Y-%m-%d"), what), 300)
 }

@@ -39,7 +39,7 @@ fn parse(text: &Option<String>) -> Value {
     text.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or(Value::Null)
 }
 
-/// The CRM record a Whop record shows on: a membership's deal, a payment's person.
+/// The CRM record a Whop record shows on: a membership's deal, a payment's or a user's person.
 pub async fn crm_record(
     conn: &mut SqliteConnection,
     record_kind: &str,
@@ -51,6 +51,8 @@ pub async fn crm_record(
             RecordKind::Person,
             "SELECT w.person_id FROM whop_payment y JOIN whop_person w ON w.user_id = y.user_id WHERE y.id = ?",
         ),
+        // A message to a Whop user (their person's timeline shows it once sent).
+        "whop_user" => (RecordKind::Person, "SELECT person_id FROM whop_person WHERE user_id = ?"),
         _ => return Ok(None),
     };
     let id: Option<String> = sqlx::query_scalar(sql).bind(record_id).fetch_optional(&mut *conn).await?;

@@ -5,6 +5,7 @@
 //! This crate reads the mirror the Whop crate writes and never calls Whop; actions on what it
 //! shows (retry a payment, message a customer) go through the Whop crate's outbox actions.
 
+pub mod churn;
 pub mod cohorts;
 pub mod error;
 pub mod months;
@@ -18,9 +19,9 @@ pub use recover::cancel_estimate;
 
 use chrono::{DateTime, Utc};
 use dealdesk_model::revenue::{
-    ALL_IN_USD, CohortGrid, CohortRow, CurrencyTotal, DrillRow, Excluded, ExcludedReason, LtvRow, MrrDrill, MrrMonth,
-    MrrQuery, MrrSeries, NetRevenueMonth, RecoverList, RecoveryStats, RevenueOverview, RevenueScope, RevenueSummary,
-    SummaryQuery, TopCustomer,
+    ALL_IN_USD, ChurnCustomer, ChurnQuery, ChurnSegment, CohortGrid, CohortRow, CurrencyTotal, DrillRow, Excluded,
+    ExcludedReason, LtvRow, MrrDrill, MrrMonth, MrrQuery, MrrSeries, NetRevenueMonth, RecoverList, RecoveryStats,
+    RevenueOverview, RevenueScope, RevenueSummary, SegmentCount, SummaryQuery, TopCustomer,
 };
 use dealdesk_store::Store;
 use months::MonthIndex;
@@ -51,6 +52,14 @@ impl Revenue {
 
     pub async fn recover(&self, scope: RevenueScope) -> Result<RecoverList, RevenueError> {
         self.recover_at(scope, dealdesk_store::time::now()).await
+    }
+
+    pub async fn segments(&self, scope: RevenueScope) -> Result<Vec<SegmentCount>, RevenueError> {
+        self.segments_at(&scope, dealdesk_store::time::now()).await
+    }
+
+    pub async fn churn_customers(&self, query: ChurnQuery) -> Result<Vec<ChurnCustomer>, RevenueError> {
+        self.churn_customers_at(&query.scope, query.segment, dealdesk_store::time::now()).await
     }
 
     pub async fn overview_at(
@@ -386,4 +395,57 @@ impl Revenue {
         let recovery = self.recovery_at(&scope, months::index_of(as_of), as_of).await?;
         Ok(RecoverList { items, recovery, at_stake: at_stake.into_values().collect() })
     }
+
+    /// How many customers each churn segment holds now.
+    pub async fn segments_at(
+        &self,
+        scope: &RevenueScope,
+        as_of: DateTime<Utc>,
+    ) -> Result<Vec<SegmentCount>, RevenueError> {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(churn::counts_sql()));
+        for bind in churn_binds(scope, as_of) {
+            query = query.bind(bind);
+        }
+        let row = query.fetch_one(self.store.pool()).await?;
+        use sqlx::Row;
+        let mut out = Vec::with_capacity(ChurnSegment::ALL.len());
+        for (i, segment) in ChurnSegment::ALL.into_iter().enumerate() {
+            let customers: i64 = row.try_get(i)?;
+            out.push(SegmentCount { segment, customers: customers.max(0) as u64 });
+        }
+        Ok(out)
+    }
+
+    /// The customers of one segment (every customer when `None`), highest at-risk score first,
+    /// each with the reasons for their score.
+    pub async fn churn_customers_at(
+        &self,
+        scope: &RevenueScope,
+        segment: Option<ChurnSegment>,
+        as_of: DateTime<Utc>,
+    ) -> Result<Vec<ChurnCustomer>, RevenueError> {
+        let binds = churn_binds(scope, as_of);
+        let (quiet_payment, quiet_note) = (binds[6].clone().unwrap_or_default(), binds[7].clone().unwrap_or_default());
+        let mut query = sqlx::query_as::<_, churn::CustomerRow>(sqlx::AssertSqlSafe(churn::customers_sql(segment)));
+        for bind in binds {
+            query = query.bind(bind);
+        }
+        let rows = query.fetch_all(self.store.pool()).await?;
+        Ok(rows.into_iter().map(|row| churn::customer(row, &quiet_payment, &quiet_note)).collect())
+    }
+}
+
+/// `?1`…`?8` of the churn queries (see `churn::facts_cte`).
+fn churn_binds(scope: &RevenueScope, as_of: DateTime<Utc>) -> Vec<Option<String>> {
+    let days = |d: i64| months::stored(as_of + chrono::Duration::days(d));
+    vec![
+        None,
+        scope.business.clone(),
+        scope.product.clone(),
+        Some(months::stored(as_of)),
+        Some(days(churn::TRIAL_ENDING_DAYS)),
+        Some(months::stored(months::start(months::index_of(as_of)))),
+        Some(days(-churn::QUIET_PAYMENT_DAYS)),
+        Some(days(-churn::QUIET_NOTE_DAYS)),
+    ]
 }

@@ -26,7 +26,7 @@ pub fn recover_sql() -> String {
         ),
         past_due AS (
             SELECT NULL, s.id, s.user_id, s.account_id, s.product_id, s.plan_id,
-                   coalesce(pl.renewal_price_micros, 0), coalesce(s.currency, pl.currency), NULL, NULL, 0, NULL, 0,
+                   coalesce(nullif(pl.renewal_price_micros, 0), pl.initial_price_micros, 0), coalesce(s.currency, pl.currency), NULL, NULL, 0, NULL, 0,
                    coalesce(s.renewal_period_end, s.remote_updated_at), s.status
             FROM whop_membership s
             LEFT JOIN whop_plan pl ON pl.id = s.plan_id

@@ -1,5 +1,6 @@
 //! Hand-worked examples, one per edge case in docs/revenue.md ("Edge cases, one line each").
 //! Amounts in micros: 10_000_000 is 10.00.
+#![allow(clippy::unwrap_used)]
 
 mod history;
 
@@ -25,9 +26,11 @@ async fn mrr(revenue: &Revenue, h: &History) -> MrrSeries {
 }
 
 fn month<'a>(series: &'a MrrSeries, currency: &str, month: &str) -> &'a MrrMonth {
-    series.months.iter().find(|m| m.currency == currency && m.month == month).unwrap_or_else(|| {
-        panic!("no {currency} {month} in {:?}", series.months)
-    })
+    series
+        .months
+        .iter()
+        .find(|m| m.currency == currency && m.month == month)
+        .unwrap_or_else(|| panic!("no {currency} {month} in {:?}", series.months))
 }
 
 fn nov_dec(h: &History) -> (i64, i64) {
@@ -54,8 +57,14 @@ async fn a_refund_lowers_net_revenue_in_its_month_not_mrr() {
     let (nov, dec) = nov_dec(&h);
     let net = revenue.net_revenue_at(&RevenueScope::default(), nov, dec, h.as_of).await.unwrap();
     let n = |m: &str| net.iter().find(|r| r.month == m && r.currency == "USD").unwrap();
-    assert_eq!((n("2026-11").gross_micros, n("2026-11").refunded_micros, n("2026-11").net_micros), (USD_10, 1_000_000, 9_000_000));
-    assert_eq!((n("2026-12").gross_micros, n("2026-12").refunded_micros, n("2026-12").net_micros), (0, 2_500_000, -2_500_000));
+    assert_eq!(
+        (n("2026-11").gross_micros, n("2026-11").refunded_micros, n("2026-11").net_micros),
+        (USD_10, 1_000_000, 9_000_000)
+    );
+    assert_eq!(
+        (n("2026-12").gross_micros, n("2026-12").refunded_micros, n("2026-12").net_micros),
+        (0, 2_500_000, -2_500_000)
+    );
 }
 
 #[tokio::test]
@@ -174,7 +183,12 @@ async fn what_a_total_cannot_take_is_reported() {
         excluded,
         vec![
             Excluded { reason: ExcludedReason::NoPlan, payments: 1, micros: 5_000_000, currency: Some("USD".into()) },
-            Excluded { reason: ExcludedReason::NoUsdAmount, payments: 1, micros: 9_000_000, currency: Some("EUR".into()) },
+            Excluded {
+                reason: ExcludedReason::NoUsdAmount,
+                payments: 1,
+                micros: 9_000_000,
+                currency: Some("EUR".into())
+            },
             Excluded { reason: ExcludedReason::UnknownCurrency, payments: 1, micros: USD_10, currency: None },
         ]
     );
@@ -194,4 +208,71 @@ async fn a_bad_month_is_refused_with_its_text() {
     assert_eq!(error.to_string(), "bad month '2026-13': expected YYYY-MM, such as 2026-11");
     let error = revenue.mrr_at(MrrQuery { scope: RevenueScope::default(), months: 0 }, h.as_of).await.unwrap_err();
     assert!(error.to_string().contains("1 to 120 months"), "{error}");
+}
+
+#[tokio::test]
+async fn churn_segments_and_the_at_risk_score_follow_the_documented_rules() {
+    let mut h = History::empty(AS_OF);
+    let p = h.membership("user_p", "plan_m10", "past_due");
+    h.paid(p, "plan_m10", "2026-11-10T10:00:00Z", USD_10);
+    let q = h.membership("user_q", "plan_m10", "canceling");
+    h.paid(q, "plan_m10", "2026-12-01T10:00:00Z", USD_10);
+    let r = h.membership("user_r", "plan_m10", "active");
+    h.paid(r, "plan_m10", "2026-12-01T10:00:00Z", USD_10);
+    h.membership("user_s", "plan_m25", "trialing");
+    let t = h.membership("user_t", "plan_m10", "canceled");
+    h.memberships[t].canceled_at =
+        Some(dealdesk_store::time::parse("2026-12-03T10:00:00Z").unwrap().timestamp_micros());
+    let u = h.membership("user_u", "plan_m10", "active");
+    h.paid(u, "plan_m10", "2026-12-01T10:00:00Z", USD_10);
+    let v = h.membership("user_v", "plan_y120", "active");
+    h.paid(v, "plan_y120", "2026-09-01T10:00:00Z", 120_000_000);
+    let (_dir, revenue, store) = open(&h).await;
+    sqlx::query("UPDATE whop_membership SET payment_collection_paused = 1 WHERE user_id = 'user_r'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE whop_membership SET renewal_period_end = '2026-12-18T00:00:00.000000Z' WHERE user_id = 'user_s'",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+
+    use dealdesk_model::revenue::{ChurnSegment, SegmentCount};
+    let scope = RevenueScope::default();
+    let counts = revenue.segments_at(&scope, h.as_of).await.unwrap();
+    let count = |s: ChurnSegment| counts.iter().find(|c| c.segment == s).map(|c| c.customers);
+    assert_eq!(counts.len(), ChurnSegment::ALL.len());
+    assert_eq!(
+        [
+            count(ChurnSegment::Canceling),
+            count(ChurnSegment::ChurnedThisMonth),
+            count(ChurnSegment::PastDue),
+            count(ChurnSegment::TrialEnding),
+            count(ChurnSegment::Paused),
+            count(ChurnSegment::AtRisk),
+        ],
+        [Some(1), Some(1), Some(1), Some(1), Some(1), Some(2)],
+        "{counts:?}"
+    );
+    let _: Option<SegmentCount> = None;
+
+    let all = revenue.churn_customers_at(&scope, None, h.as_of).await.unwrap();
+    let of = |user: &str| all.iter().find(|c| c.user_id == user).unwrap();
+    assert_eq!(of("user_p").score, 50);
+    assert_eq!(of("user_p").reasons, vec!["Payment past due (+40)", "No note in 90 days (+10)"]);
+    assert_eq!(of("user_p").segments, vec![ChurnSegment::PastDue, ChurnSegment::AtRisk]);
+    assert_eq!(of("user_q").score, 45);
+    assert_eq!(of("user_r").score, 35, "paused and quiet, but under the line");
+    assert_eq!(of("user_r").segments, vec![ChurnSegment::Paused]);
+    assert_eq!(of("user_s").score, 10, "a trial only counts its own signals");
+    assert_eq!(of("user_t").segments, vec![ChurnSegment::ChurnedThisMonth]);
+    assert_eq!(of("user_t").score, 0);
+    assert_eq!(of("user_v").score, 25);
+    assert!(of("user_v").reasons.iter().any(|r| r.starts_with("No payment in 60 days")));
+    assert_eq!(all.first().map(|c| c.user_id.as_str()), Some("user_p"), "highest score first");
+
+    let at_risk = revenue.churn_customers_at(&scope, Some(ChurnSegment::AtRisk), h.as_of).await.unwrap();
+    assert_eq!(at_risk.iter().map(|c| c.user_id.as_str()).collect::<Vec<_>>(), vec!["user_p", "user_q"]);
 }

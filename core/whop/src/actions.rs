@@ -1,5 +1,6 @@
 //! Whop actions taken from the CRM (cancel, un-cancel, pause, resume, free days, metadata,
-//! refunds, payment retries, promo codes), as the pinned API version defines them
+//! refunds, payment retries, promo codes, messages to customers (`messages.rs`)), as the pinned
+//! API version defines them
 //! (tests/specs/whop/contract.json). Each is checked against what Dealdesk knows (the mirror with
 //! waiting operations applied) and the permissions Whop granted, turned into an outbox operation
 //! with the state to show meanwhile, and later sent with its idempotency key and API version.
@@ -13,7 +14,7 @@ use super::config::API_VERSION_DATE;
 use super::contract;
 use super::error::WhopError;
 use super::resources::{field, money, text};
-use super::{Whop, businesses};
+use super::{Whop, businesses, messages};
 use dealdesk_model::money::format_decimal_micros;
 use dealdesk_model::outbox::{CancelMode, NewPromoCode, PromoType, WhopAction};
 use dealdesk_model::whop::{amount_text, promo_amount_text};
@@ -102,7 +103,7 @@ fn number(micros: i64) -> Value {
 
 /// What the outbox sends: the request, and the API version it was built for (a later pin must
 /// not change a queued request, and Whop ties its idempotency key to the version).
-fn request(method: &str, path: String, body: Value) -> Value {
+pub(super) fn request(method: &str, path: String, body: Value) -> Value {
     json!({"method": method, "path": path, "body": body, "api_version": API_VERSION_DATE})
 }
 
@@ -140,6 +141,8 @@ fn sdk_method(action: &WhopAction) -> &'static str {
         WhopAction::RetryPayment { .. } => "payments.retry",
         WhopAction::CreatePromoCode(_) => "promoCodes.create",
         WhopAction::DeactivatePromoCode { .. } => "promoCodes.delete",
+        // Opening the DM channel first needs no permission (the SDK lists none).
+        WhopAction::SendMessage { .. } => "messages.create",
     }
 }
 
@@ -372,6 +375,7 @@ impl Whop {
                     summary: format!("Archive promo code {code}"),
                 })
             }
+            WhopAction::SendMessage { to, text } => messages::prepare(conn, to, text).await,
         }
     }
 
@@ -467,9 +471,25 @@ impl Whop {
         if let Err(error) = self.ensure_enabled().await {
             return WriteOutcome::Retry { wait: None, error };
         }
-        let body = payload.get("body").cloned().filter(|b| !b.is_null());
+        let mut body = payload.get("body").cloned().filter(|b| !b.is_null());
         // Operations queued before versions were recorded were built for the pin of their day.
         let api_version = payload.get("api_version").and_then(Value::as_str).unwrap_or(LEGACY_API_VERSION).to_string();
+        // A message goes to a DM channel, opened (or found) first.
+        if let Some(channel) = payload.get("dm_channel") {
+            match self.open_dm_channel(channel, idempotency_key, &api_version).await {
+                Ok(id) => {
+                    if let Some(Value::Object(fields)) = body.as_mut() {
+                        fields.insert("channel_id".into(), Value::String(id));
+                    }
+                }
+                Err(outcome) => {
+                    if let WriteOutcome::Rejected(error @ WhopError::Forbidden(_)) = &outcome {
+                        self.note_refusal(error).await;
+                    }
+                    return outcome;
+                }
+            }
+        }
         let request = WriteRequest {
             method,
             path: path.to_string(),
@@ -535,6 +555,8 @@ impl Whop {
                     }
                 }
             }
+            // Whether a message arrived cannot be read without `chat:read`: the seller decides.
+            messages::ACTION => Err(messages::unverifiable(first_sent)),
             "promo_code.deactivate" => {
                 let promo = retrieve("promoCodes.retrieve", format!("/promo_codes/{record_id}")).await?;
                 Ok((text(&promo, "status").as_deref() == Some("archived")).then_some(Value::Bool(true)))

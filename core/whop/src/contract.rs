@@ -24,7 +24,7 @@ pub const SYNC_READS: [&str; 10] = [
 
 /// What Dealdesk's Whop actions call: the writes, and the reads that check whether an operation
 /// whose idempotency key has expired already took effect.
-pub const ACTION_CALLS: [&str; 13] = [
+pub const ACTION_CALLS: [&str; 15] = [
     "memberships.update",
     "memberships.cancel",
     "memberships.uncancel",
@@ -35,6 +35,8 @@ pub const ACTION_CALLS: [&str; 13] = [
     "payments.retry",
     "promoCodes.create",
     "promoCodes.delete",
+    "dmChannels.create",
+    "messages.create",
     "memberships.retrieve",
     "payments.retrieve",
     "promoCodes.retrieve",
@@ -95,6 +97,7 @@ pub fn purpose(permission: &str) -> &'static str {
         "payment:manage" => "refund payments and retry failed ones",
         "promo_code:create" => "create promo codes",
         "promo_code:delete" => "archive promo codes",
+        "chat:message:create" => "message customers on Whop",
         "openid" | "profile" | "email" => "know who signed in",
         _ => "used by Whop for a call Dealdesk makes",
     }
@@ -121,8 +124,14 @@ mod tests {
         let all = scopes(true).unwrap();
         assert!(reads.contains(&"member:email:read".to_string()));
         assert!(!reads.contains(&"payment:manage".to_string()));
-        for needed in ["member:manage", "membership:cancel", "payment:manage", "promo_code:create", "promo_code:delete"]
-        {
+        for needed in [
+            "member:manage",
+            "membership:cancel",
+            "payment:manage",
+            "promo_code:create",
+            "promo_code:delete",
+            "chat:message:create",
+        ] {
             assert!(all.contains(&needed.to_string()), "{needed}");
         }
         for scope in &all {

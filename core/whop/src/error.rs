@@ -40,6 +40,14 @@ pub enum WhopError {
     Decode { url: String, message: String },
     #[error("{0}")]
     InvalidAction(String),
+    /// A queued message whose idempotency key Whop may have forgotten: sending it again could
+    /// deliver it twice, and whether it arrived cannot be read back.
+    #[error(
+        "Whop may already have delivered this message: it first went out at {first_sent}, more than 23 hours \
+         ago, and Whop no longer remembers its idempotency key, so sending it again could deliver it twice. \
+         Check the conversation on Whop; Retry sends it again"
+    )]
+    MessageMayHaveArrived { first_sent: String },
     #[error("outbox: {0}")]
     Outbox(String),
     #[error("the loopback redirect listener failed: {0}")]

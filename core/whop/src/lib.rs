@@ -10,6 +10,7 @@ pub mod config;
 pub mod contract;
 pub mod doctor;
 pub mod error;
+pub mod messages;
 pub mod oauth;
 mod outbox_target;
 pub mod permissions;
@@ -1018,8 +1019,8 @@ impl Whop {
         Ok(views)
     }
 
-    /// Whop payments and refunds for a person's timeline (through their Whop users) or a
-    /// membership deal's (through its membership), newest first.
+    /// Whop payments, refunds and messages sent for a person's timeline (through their Whop users)
+    /// or payments and refunds for a membership deal's (through its membership), newest first.
     pub async fn timeline_events(&self, record: RecordRef, limit: i64) -> Result<Vec<TimelineEvent>, WhopError> {
         let filter = match record.kind {
             RecordKind::Person => "y.user_id IN (SELECT user_id FROM whop_person WHERE person_id = ?1)",
@@ -1069,6 +1070,9 @@ impl Whop {
             };
             // Below every payment number, so the two never collide.
             events.extend(event(row, -(row.n + (1 << 40)), kind));
+        }
+        if record.kind == RecordKind::Person {
+            events.extend(messages::timeline_events(pool, record, limit).await?);
         }
         events.sort_by_key(|e| std::cmp::Reverse(e.at));
         events.truncate(limit.max(0) as usize);

@@ -64,6 +64,10 @@ impl Whop {
                     self.note_refusal(&error).await;
                     return Ok(self.delivery(WriteOutcome::Rejected(error), attempts));
                 }
+                Err(error @ WhopError::MessageMayHaveArrived { .. }) => {
+                    tracing::info!(id = op.id, "outbox: a message's key expired; not sending it again unasked");
+                    return Ok(self.delivery(WriteOutcome::Rejected(error), attempts));
+                }
                 Err(error @ (WhopError::Api { status: 400..=499, .. } | WhopError::Config(_)))
                     if !matches!(error, WhopError::Api { status: 401 | 408 | 409 | 429, .. }) =>
                 {
@@ -113,6 +117,11 @@ struct Confirmed {
 impl Settle for Confirmed {
     /// Writes the object into the mirror, in the settling transaction.
     async fn settle(self: Box<Self>, tx: &mut SqliteConnection, op: &OutboxRow) -> Result<Vec<CoreEvent>, OutboxError> {
+        if op.action == super::messages::ACTION {
+            // No mirror of messages: the operation itself is the record (the person's timeline).
+            super::messages::record_sent(&mut *tx, op.id, &self.object).await?;
+            return Ok(Vec::new());
+        }
         let ctx = WriteCtx::new(self.store.clock(), UpdateSource::Sync);
         if op.action == "promo_code.deactivate" && !self.object.is_object() {
             // Whop answers a promo code's delete with `true`, not the code.

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::contract::{Admitted, DEFAULT_FIRST, contract, shaped};
 use crate::data::{Data, Record};
-use crate::writes;
+use crate::{dms, writes};
 
 /// A v1 error: `{"error":{"type","message","code"?,"param"?}}`.
 #[derive(Debug)]
@@ -148,6 +148,8 @@ pub const HANDLERS: &[(&str, MakeRoute)] = &[
     ("promoCodes.create", || post(writes::create_promo_code)),
     ("promoCodes.delete", || delete(writes::delete_promo_code)),
     ("leads.list", || get(list_leads)),
+    ("dmChannels.create", || post(dms::create_dm_channel)),
+    ("messages.create", || post(dms::create_message)),
 ];
 
 /// Contract endpoints the sandbox has no handler for ([`crate::Sandbox::start`] refuses to run then).

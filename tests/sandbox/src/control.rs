@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/stats/reset", post(reset_stats))
         .route("/counts", get(counts))
         .route("/writes", get(writes))
+        .route("/dms", get(dms))
         .route("/ai/requests", get(ai_requests).delete(clear_ai_requests))
         .route("/esign", get(esign_documents))
         .route("/esign/requests", get(esign_requests).delete(clear_esign_requests))
@@ -73,6 +74,13 @@ async fn counts(State(s): State<AppState>) -> impl IntoResponse {
 async fn writes(State(s): State<AppState>) -> impl IntoResponse {
     let w = s.writes();
     Json(json!({ "writes": w.log(), "replays": w.replays() }))
+}
+
+/// DM channels and messages sent through the API (`{"channels":[…],"messages":[…]}`), so a harness
+/// can read back what a seller sent.
+async fn dms(State(s): State<AppState>) -> impl IntoResponse {
+    let data = s.data();
+    Json(json!({ "channels": data.dms.channels(), "messages": data.dms.messages() }))
 }
 
 /// The AI request log (`{"requests":[AiRequestRecord…]}`), for harnesses in other processes.

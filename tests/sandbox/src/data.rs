@@ -258,9 +258,17 @@ pub struct Payment {
     pub refundable: bool,
     pub retryable: bool,
     pub voidable: bool,
+    /// Whop's count of failed attempts to collect this payment (recovered ones keep theirs).
+    pub payments_failed: Option<u32>,
+    /// When Whop retries a failed payment next (`None`: no retry scheduled).
+    pub next_payment_attempt: Option<Ts>,
+    pub last_payment_attempt: Option<Ts>,
     pub metadata: Metadata,
     pub created_at: Ts,
     pub updated_at: Ts,
+    /// The sandbox's own rule: a retry of this payment is declined again (Recover's refusal path).
+    #[serde(skip)]
+    pub retry_declines: bool,
     #[serde(skip)]
     pub total_cents: i64,
     /// Sum of this payment's refunds, exact (refunded_amount is its decimal rendering).
@@ -385,6 +393,8 @@ pub struct Data {
     pub reviews: Vec<Review>,
     pub promo_codes: Vec<PromoCode>,
     pub leads: Vec<Lead>,
+    /// DM channels and messages the seller sent through the API (none are seeded).
+    pub dms: crate::dms::Dms,
     /// Users created so far (members' users plus lead-only users); numbers new users' ids and emails.
     user_counter: u64,
     /// The latest created_at across all resources: the sandbox clock never runs behind it.
@@ -630,6 +640,7 @@ impl Data {
             reviews: Vec::new(),
             promo_codes,
             leads: Vec::new(),
+            dms: crate::dms::Dms::default(),
             user_counter: 0,
             latest_ms: end,
             rng: Rng::new(0),
@@ -703,6 +714,34 @@ impl Data {
                 p.failure_message = Some("Your card was declined.");
                 p.retryable = true;
                 p.voidable = true;
+                p.payments_failed = Some(1);
+                p.last_payment_attempt = Some(p.created_at);
+                p.next_payment_attempt = Some(Ts(end + 2 * DAY_MS));
+            }
+        }
+        // And a renewal that failed and is past due now, whose retry Whop declines again: the
+        // newest unpaid payment of a membership still running. Its membership is past due.
+        for b in 0..data.accounts.len() {
+            let live = |status: &str| matches!(status, "active" | "past_due" | "trialing" | "canceling");
+            let found = data
+                .payments
+                .iter()
+                .rposition(|p| p.biz == Some(b) && p.status != "paid" && !p.retryable && live(p.membership.status));
+            let Some(k) = found else { continue };
+            let p = &mut data.payments[k];
+            p.status = "open";
+            p.substatus = "failed";
+            p.failure_message = Some("Insufficient funds.");
+            p.retryable = true;
+            p.voidable = true;
+            p.payments_failed = Some(2);
+            p.last_payment_attempt = Some(p.created_at);
+            p.next_payment_attempt = Some(Ts(end + DAY_MS));
+            p.retry_declines = true;
+            p.membership.status = "past_due";
+            let membership = p.membership.id.clone();
+            if let Some(ms) = data.memberships.iter_mut().find(|m| m.id == membership) {
+                ms.status = "past_due";
             }
         }
 
@@ -933,9 +972,13 @@ impl Data {
                     refundable: false,
                     retryable: false,
                     voidable: false,
+                    payments_failed: None,
+                    next_payment_attempt: None,
+                    last_payment_attempt: None,
                     metadata: Metadata::new(),
                     created_at: Ts(paid_at),
                     updated_at: Ts(paid_at + 1_500),
+                    retry_declines: false,
                     total_cents: 2900,
                     refunded_cents: 0,
                     member_idx: usize::MAX,
@@ -1085,6 +1128,14 @@ impl Data {
         };
         let card = rng.chance(90);
         let member_idx = ms.member_idx;
+        // Failed attempts, from the payment's number (not the generator, so the rest of the seed
+        // stays as it was): uncollectible payments failed 2 to 4 times; one renewal in 23 failed
+        // once or twice before it was paid, which Recover counts as recovered.
+        let payments_failed = match status {
+            "uncollectible" => Some(2 + (n % 3) as u32),
+            "paid" if billing_reason == "subscription_cycle" && n % 23 == 5 => Some(1 + (n % 2) as u32),
+            _ => None,
+        };
         let p = Payment {
             id: make_id("pay_", self.seed, SALT_PAYMENT, n),
             status,
@@ -1120,9 +1171,13 @@ impl Data {
             refundable: paid,
             retryable: status == "uncollectible",
             voidable: status == "open",
+            payments_failed,
+            next_payment_attempt: None,
+            last_payment_attempt: payments_failed.map(|_| Ts(at + 1_000)),
             metadata: Metadata::new(),
             created_at: Ts(at),
             updated_at: Ts(if paid { at + 1_500 } else { at }),
+            retry_declines: false,
             total_cents: cents,
             refunded_cents: 0,
             member_idx,

@@ -2,7 +2,7 @@
 //!
 //! It serves deterministic seeded data at any scale on 127.0.0.1, mutates it on request (so incremental
 //! sync can be tested), and injects faults (rate limits, 500s, slow or truncated bodies, schema drift).
-//! It also takes Whop's writes (cancel, pause, refund, promo codes…) with `Idempotency-Key` replay and
+//! It also takes Whop's writes (cancel, pause, refund, promo codes, DMs…) with `Idempotency-Key` replay and
 //! logs every applied write, so tests can assert that a retried write landed exactly once; and it can
 //! stop and restart listening on the same port with its data intact, to test offline behaviour.
 //! Beside Whop it imitates OpenAI's Chat Completions and Anthropic's Messages API under `/v1`, with
@@ -16,6 +16,7 @@ mod api;
 pub mod contract;
 mod control;
 mod data;
+mod dms;
 mod esign;
 mod faults;
 mod listen;
@@ -35,6 +36,7 @@ use tokio::task::JoinHandle;
 use crate::ai::AiLog;
 pub use crate::ai::AiRequestRecord;
 use crate::data::{Data, Record};
+pub use crate::dms::{DmChannelRecord, MessageRecord};
 pub use crate::esign::{EsignDocument, EsignProvider, EsignRequestRecord, EsignSigner};
 use crate::esign::{EsignLog, EsignState};
 use crate::listen::{bind, serve};

@@ -108,16 +108,16 @@ impl<S: Send + Sync> FromRequest<S> for WriteReq {
 }
 
 /// What an operation reports once it has changed the data.
-struct Applied {
-    object_id: String,
-    response: Value,
+pub(crate) struct Applied {
+    pub(crate) object_id: String,
+    pub(crate) response: Value,
 }
 
-type Fields = Map<String, Value>;
+pub(crate) type Fields = Map<String, Value>;
 
 /// Runs one write: auth, idempotency, `op` under the data lock at sandbox time `now`, log, answer.
 /// `op` gets the body's fields (empty for an empty body) and must not change anything when it fails.
-fn write<F>(s: &AppState, req: WriteReq, op: F) -> Response
+pub(crate) fn write<F>(s: &AppState, req: WriteReq, op: F) -> Response
 where
     F: FnOnce(&mut Data, i64, &Fields) -> Result<Applied, ApiError>,
 {
@@ -242,15 +242,15 @@ fn parse_body(bytes: &[u8]) -> Result<(Value, Fields), ApiError> {
 
 // Field readers. JSON null counts as absent, as in Whop's SDKs where optional fields are sent as null.
 
-fn field<'a>(body: &'a Fields, name: &str) -> Option<&'a Value> {
+pub(crate) fn field<'a>(body: &'a Fields, name: &str) -> Option<&'a Value> {
     body.get(name).filter(|v| !v.is_null())
 }
 
-fn required<'a>(body: &'a Fields, name: &'static str) -> Result<&'a Value, ApiError> {
+pub(crate) fn required<'a>(body: &'a Fields, name: &'static str) -> Result<&'a Value, ApiError> {
     field(body, name).ok_or_else(|| ApiError::missing(name))
 }
 
-fn as_str<'a>(v: &'a Value, name: &'static str) -> Result<&'a str, ApiError> {
+pub(crate) fn as_str<'a>(v: &'a Value, name: &'static str) -> Result<&'a str, ApiError> {
     v.as_str().ok_or_else(|| ApiError::invalid(name, format!("{name} must be a string")))
 }
 
@@ -280,7 +280,7 @@ fn to_cents(amount: f64) -> i64 {
 
 /// Serialising these records cannot fail (no maps with non-string keys, no fallible fields), and an
 /// operation has already changed the data when it serialises, so there is no error to report.
-fn to_json<T: Serialize>(x: &T) -> Value {
+pub(crate) fn to_json<T: Serialize>(x: &T) -> Value {
     serde_json::to_value(x).unwrap_or_default()
 }
 
@@ -619,7 +619,8 @@ pub async fn delete_promo_code(State(s): State<AppState>, Path(id): Path<String>
     })
 }
 
-/// `POST /payments/{id}/retry`: charges a failed payment again. In the sandbox the retry succeeds.
+/// `POST /payments/{id}/retry`: charges a failed payment again. In the sandbox the retry succeeds,
+/// except for the payments seeded to be declined again (`Payment::retry_declines`).
 pub async fn retry_payment(State(s): State<AppState>, Path(id): Path<String>, req: WriteReq) -> Response {
     write(&s, req, |data, now, _| {
         let k = manageable(data, &data.payments, &id, "payments")?;
@@ -630,8 +631,26 @@ pub async fn retry_payment(State(s): State<AppState>, Path(id): Path<String>, re
                 format!("Payment {id} is {} and cannot be retried", p.status),
             ));
         }
+        if p.retry_declines {
+            // Declined again: Whop counts the attempt and schedules the next one. (Whop documents
+            // no answer for a declined retry; the sandbox answers its error envelope, 402.)
+            let p = &mut data.payments[k];
+            p.payments_failed = Some(p.payments_failed.unwrap_or(0) + 1);
+            p.last_payment_attempt = Some(Ts(now));
+            p.next_payment_attempt = Some(Ts(now + 3 * 86_400_000));
+            p.updated_at = Ts(now);
+            return Err(ApiError::new(
+                axum::http::StatusCode::PAYMENT_REQUIRED,
+                "card_error",
+                format!("The retry of payment {id} was declined: {}", p.failure_message.unwrap_or("declined")),
+                Some("payment_declined"),
+                None,
+            ));
+        }
         let membership = p.membership.id.clone();
         let p = &mut data.payments[k];
+        p.next_payment_attempt = None;
+        p.last_payment_attempt = Some(Ts(now));
         p.status = "paid";
         p.substatus = "succeeded";
         p.failure_message = None;

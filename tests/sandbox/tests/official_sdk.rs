@@ -38,9 +38,11 @@ async fn whops_official_sdk_lists_and_acts_on_the_sandbox_in_its_own_types() {
     let config = SandboxConfig { businesses: 2, ..SandboxConfig::with_members(24) };
     let sandbox = Sandbox::start(config).await.unwrap();
     let token = sandbox.mint_access_token();
-    let every_but_manage: Vec<String> =
-        dealdesk_sandbox::contract::all_permissions().into_iter().filter(|p| p != "member:manage").collect();
-    let limited = sandbox.mint_access_token_with(&every_but_manage);
+    let every_but_manage_and_chat: Vec<String> = dealdesk_sandbox::contract::all_permissions()
+        .into_iter()
+        .filter(|p| p != "member:manage" && p != "chat:message:create")
+        .collect();
+    let limited = sandbox.mint_access_token_with(&every_but_manage_and_chat);
     let mut cmd = node();
     cmd.arg("tests/whop-sdk/check-sandbox.mjs")
         .env("WHOP_BASE_URL", sandbox.api_url())

@@ -1,7 +1,7 @@
 //! Random Whop histories for the revenue tests: generated (seeded), written into a real SQLite
 //! mirror, and recomputed naively in plain Rust from the generated structs, never from SQL.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use dealdesk_store::Store;
