@@ -7,10 +7,10 @@
 
 use chrono::Utc;
 use dealdesk_core::App;
-use dealdesk_core::revenue::{cohorts, months, mrr, net, recover};
+use dealdesk_core::revenue::{churn, cohorts, months, mrr, net, recover};
 use dealdesk_core::test_support::TestApp;
 use dealdesk_core::whop::WhopConfig;
-use dealdesk_model::revenue::{Movement, MrrDrill, MrrQuery, RevenueScope, SummaryQuery};
+use dealdesk_model::revenue::{ChurnSegment, Movement, MrrDrill, MrrQuery, RevenueScope, SummaryQuery};
 use dealdesk_sandbox::{Sandbox, SandboxConfig};
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -229,6 +229,77 @@ async fn main() {
                 ],
             )
             .await;
+        })
+        .await,
+    ));
+    // The Revenue screen as the window asks for it: computed after a change ("cold": the triggers'
+    // version bumped by one write), then read back while nothing changed ("kept").
+    let default_query = SummaryQuery { scope: scope.clone(), month: None };
+    let bump = "UPDATE whop_plan SET title = title WHERE id = (SELECT min(id) FROM whop_plan)";
+    rows.push((
+        "Revenue screen after a sync (computed: summary, MRR, net revenue, cohorts, LTV, top)".into(),
+        time(|| async {
+            sqlx::query(bump).execute(app.store().pool()).await.unwrap();
+            revenue.overview(default_query.clone()).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            sqlx::query(bump).execute(app.store().pool()).await.unwrap();
+        })
+        .await,
+    ));
+    revenue.overview(default_query.clone()).await.unwrap();
+    rows.push((
+        "Revenue screen opened again (kept result)".into(),
+        time(|| async {
+            revenue.overview(default_query.clone()).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            raw(&app, "SELECT value FROM revenue_cache LIMIT 1", &[]).await;
+        })
+        .await,
+    ));
+    rows.push((
+        "churn segment counts".into(),
+        time(|| async {
+            revenue.segments_at(&scope, as_of).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            let binds: Vec<Option<String>> = vec![
+                none.clone(),
+                none.clone(),
+                none.clone(),
+                Some(stored.clone()),
+                Some(months::stored(as_of + chrono::Duration::days(7))),
+                Some(month_start.clone()),
+                Some(months::stored(as_of - chrono::Duration::days(60))),
+                Some(months::stored(as_of - chrono::Duration::days(90))),
+            ];
+            raw(&app, &churn::counts_sql(), &binds).await;
+        })
+        .await,
+    ));
+    let at_risk = revenue.churn_customers_at(&scope, Some(ChurnSegment::AtRisk), as_of).await.unwrap().len();
+    rows.push((
+        format!("at-risk customers with reasons ({at_risk})"),
+        time(|| async {
+            revenue.churn_customers_at(&scope, Some(ChurnSegment::AtRisk), as_of).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            let binds: Vec<Option<String>> = vec![
+                none.clone(),
+                none.clone(),
+                none.clone(),
+                Some(stored.clone()),
+                Some(months::stored(as_of + chrono::Duration::days(7))),
+                Some(month_start.clone()),
+                Some(months::stored(as_of - chrono::Duration::days(60))),
+                Some(months::stored(as_of - chrono::Duration::days(90))),
+            ];
+            raw(&app, &churn::customers_sql(Some(ChurnSegment::AtRisk)), &binds).await;
         })
         .await,
     ));

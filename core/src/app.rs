@@ -283,7 +283,31 @@ impl App {
 
     /// Starts the Whop polling loop on the current tokio runtime (the desktop app).
     pub fn spawn_whop_scheduler(&self) -> tokio::task::JoinHandle<()> {
+        self.spawn_revenue_warmer();
         tokio::spawn(self.whop.clone().run_scheduler())
+    }
+
+    /// After Whop's data changes (a sync ends with `WhopChanged`), computes the Revenue screen
+    /// ahead of the user, so opening it reads a kept result (docs/revenue.md, "Speed").
+    fn spawn_revenue_warmer(&self) -> tokio::task::JoinHandle<()> {
+        let mut events = self.events.subscribe();
+        let revenue = self.revenue.clone();
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(CoreEvent::WhopChanged) => {
+                        // A burst of changes warms once, after it settles.
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                        while events.try_recv().is_ok() {}
+                        if let Err(error) = revenue.warm().await {
+                            tracing::warn!(%error, "could not compute the Revenue screen ahead");
+                        }
+                    }
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        })
     }
 
     pub fn store(&self) -> &Store {

@@ -5,6 +5,7 @@
 //! This crate reads the mirror the Whop crate writes and never calls Whop; actions on what it
 //! shows (retry a payment, message a customer) go through the Whop crate's outbox actions.
 
+mod cache;
 pub mod churn;
 pub mod cohorts;
 pub mod error;
@@ -41,13 +42,37 @@ impl Revenue {
         Revenue { store }
     }
 
-    /// The Revenue screen, as of now.
+    /// The Revenue screen, as of now: kept until the data under it changes (see `cache`).
     pub async fn overview(&self, query: SummaryQuery) -> Result<RevenueOverview, RevenueError> {
-        self.overview_at(query, dealdesk_store::time::now()).await
+        let key = format!("overview:{}", serde_json::to_string(&query).unwrap_or_default());
+        let as_of = dealdesk_store::time::now();
+        let pool = self.store.pool();
+        let version = cache::version(pool).await?;
+        if let Some(hit) = cache::get(pool, &key, version, as_of).await? {
+            return Ok(hit);
+        }
+        let value = self.overview_at(query, as_of).await?;
+        cache::put(pool, &key, version, as_of, &value).await?;
+        Ok(value)
+    }
+
+    /// Computes the default Revenue screen ahead of the user (after a sync), so opening it reads a
+    /// kept result.
+    pub async fn warm(&self) -> Result<(), RevenueError> {
+        self.overview(SummaryQuery { scope: RevenueScope::default(), month: None }).await.map(|_| ())
     }
 
     pub async fn drill(&self, drill: MrrDrill) -> Result<Vec<DrillRow>, RevenueError> {
-        self.drill_at(drill, dealdesk_store::time::now()).await
+        let key = format!("drill:{}", serde_json::to_string(&drill).unwrap_or_default());
+        let as_of = dealdesk_store::time::now();
+        let pool = self.store.pool();
+        let version = cache::version(pool).await?;
+        if let Some(hit) = cache::get(pool, &key, version, as_of).await? {
+            return Ok(hit);
+        }
+        let value = self.drill_at(drill, as_of).await?;
+        cache::put(pool, &key, version, as_of, &value).await?;
+        Ok(value)
     }
 
     pub async fn recover(&self, scope: RevenueScope) -> Result<RecoverList, RevenueError> {

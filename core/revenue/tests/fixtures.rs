@@ -276,3 +276,53 @@ async fn churn_segments_and_the_at_risk_score_follow_the_documented_rules() {
     let at_risk = revenue.churn_customers_at(&scope, Some(ChurnSegment::AtRisk), h.as_of).await.unwrap();
     assert_eq!(at_risk.iter().map(|c| c.user_id.as_str()).collect::<Vec<_>>(), vec!["user_p", "user_q"]);
 }
+
+#[tokio::test]
+async fn a_kept_revenue_screen_is_used_until_the_data_under_it_changes() {
+    let now = chrono::Utc::now();
+    let days_ago = |d: i64| dealdesk_store::time::format(now - chrono::Duration::days(d));
+    let mut h = History::empty(&dealdesk_store::time::format(now));
+    let a = h.membership("user_a", "plan_m10", "active");
+    h.paid(a, "plan_m10", &days_ago(10), USD_10);
+    let (_dir, revenue, store) = open(&h).await;
+    let usd_now = |o: &dealdesk_model::revenue::RevenueOverview| {
+        o.summary.mrr.iter().find(|m| m.currency == "USD").map(|m| m.mrr_micros)
+    };
+    let query = SummaryQuery { scope: RevenueScope::default(), month: None };
+
+    let first = revenue.overview(query.clone()).await.unwrap();
+    assert_eq!(usd_now(&first), Some(USD_10));
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM revenue_cache").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(kept, 1);
+    // Read again: the kept result (a marker written into it shows it was not computed again).
+    sqlx::query("UPDATE revenue_cache SET value = json_set(value, '$.summary.month', 'kept')")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(revenue.overview(query.clone()).await.unwrap().summary.month, "kept");
+
+    // A sync writes a new customer's payment: the next read computes again and sees it.
+    sqlx::query(
+        "INSERT INTO whop_membership (id, account_id, status, user_id, plan_id, product_id, currency, synced_at, raw)
+         VALUES ('mem_b', ?1, 'active', 'user_b', 'plan_m10', 'prod_a', 'USD', ?2, '{}')",
+    )
+    .bind(history::BUSINESS)
+    .bind(days_ago(0))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO whop_payment (id, account_id, status, user_id, membership_id, product_id, plan_id, total_micros,
+                                   currency, paid_at, created_at, synced_at, raw)
+         VALUES ('pay_b', ?1, 'paid', 'user_b', 'mem_b', 'prod_a', 'plan_m10', ?2, 'USD', ?3, ?3, ?3, '{}')",
+    )
+    .bind(history::BUSINESS)
+    .bind(USD_10)
+    .bind(days_ago(3))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let after = revenue.overview(query).await.unwrap();
+    assert_ne!(after.summary.month, "kept");
+    assert_eq!(usd_now(&after), Some(2 * USD_10));
+}

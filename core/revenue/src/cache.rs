@@ -1,0 +1,63 @@
+//! Results kept until the data under them changes: the figures over a seller's whole history
+//! take a second or more to compute on 100,000 payments, and change only when a sync (or a
+//! rename) writes the tables they read. Triggers bump `revenue_version` on every such write
+//! (migration `…_revenue_cache.sql`); a result is reused while its version is current and it was
+//! taken within the same hour ("now" moves: the month in progress is measured at a time).
+
+use crate::error::RevenueError;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::SqlitePool;
+
+/// The hour a result was taken in: `2026-12-07T01`.
+pub fn hour(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H").to_string()
+}
+
+pub async fn version(pool: &SqlitePool) -> Result<i64, RevenueError> {
+    Ok(sqlx::query_scalar("SELECT version FROM revenue_version WHERE id = 1").fetch_one(pool).await?)
+}
+
+/// The cached value of `key` at `version` in the hour of `as_of`, if there is one that reads.
+pub async fn get<T: DeserializeOwned>(
+    pool: &SqlitePool,
+    key: &str,
+    version: i64,
+    as_of: DateTime<Utc>,
+) -> Result<Option<T>, RevenueError> {
+    let value: Option<String> =
+        sqlx::query_scalar("SELECT value FROM revenue_cache WHERE key = ?1 AND version = ?2 AND hour = ?3")
+            .bind(key)
+            .bind(version)
+            .bind(hour(as_of))
+            .fetch_optional(pool)
+            .await?;
+    // A value that no longer reads (an older shape) is computed again, never an error.
+    Ok(value.and_then(|v| serde_json::from_str(&v).ok()))
+}
+
+/// Keeps `value` for `key`, computed from the data at `version`. If the data changed while it
+/// was computed, the stored version is already stale and the next read computes again.
+pub async fn put<T: Serialize>(
+    pool: &SqlitePool,
+    key: &str,
+    version: i64,
+    as_of: DateTime<Utc>,
+    value: &T,
+) -> Result<(), RevenueError> {
+    let Ok(text) = serde_json::to_string(value) else {
+        tracing::warn!(key, "a revenue result could not be serialised for the cache");
+        return Ok(());
+    };
+    sqlx::query("INSERT OR REPLACE INTO revenue_cache (key, version, hour, value) VALUES (?1, ?2, ?3, ?4)")
+        .bind(key)
+        .bind(version)
+        .bind(hour(as_of))
+        .bind(text)
+        .execute(pool)
+        .await?;
+    // Results of older versions are dead weight.
+    sqlx::query("DELETE FROM revenue_cache WHERE version < ?1").bind(version).execute(pool).await?;
+    Ok(())
+}
