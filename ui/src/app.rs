@@ -38,6 +38,10 @@ fn switch(route: Route) -> Html {
             html! { <pages::contract_templates::ContractTemplatesPage /> }
         }
         Route::Whop => html! { <pages::whop::WhopPage /> },
+        Route::Revenue => html! { <pages::revenue::RevenuePage /> },
+        Route::Recover => html! { <pages::recover::RecoverPage /> },
+        Route::Churn => html! { <pages::churn::ChurnPage /> },
+        Route::ChurnSegment { segment } => html! { <pages::churn::ChurnPage segment={AttrValue::from(segment)} /> },
         Route::Outbox => html! { <pages::outbox::OutboxPage /> },
         Route::Settings => html! { <pages::settings::SettingsPage /> },
         Route::SettingsTab { tab } => html! { <pages::settings::SettingsPage tab={AttrValue::from(tab)} /> },
@@ -221,6 +225,7 @@ fn shell() -> Html {
                 PaletteAction::Design => go(Route::Design),
                 PaletteAction::Welcome => go(Route::Welcome),
                 PaletteAction::Diagnostics => go(Route::Diagnostics),
+                PaletteAction::Churn(segment) => go(Route::churn(segment)),
             }
         })
     };

@@ -3,6 +3,7 @@
 
 use crate::state::import::object_of;
 use crate::state::shell::Screen;
+use dealdesk_model::revenue::ChurnSegment;
 use dealdesk_model::{CsvObject, RecordKind};
 use uuid::Uuid;
 use yew_router::prelude::*;
@@ -40,6 +41,18 @@ pub enum Route {
     ContractTemplates,
     #[at("/whop")]
     Whop,
+    /// The revenue desk: MRR and its movement, net revenue, churn, cohorts, LTV.
+    #[at("/revenue")]
+    Revenue,
+    /// Failed payments and past-due memberships, most at stake first.
+    #[at("/recover")]
+    Recover,
+    /// Churn segments, opened on the first one with customers.
+    #[at("/churn")]
+    Churn,
+    /// Churn opened on one segment, by its name (`/churn/past_due`, `ChurnSegment::name`).
+    #[at("/churn/:segment")]
+    ChurnSegment { segment: String },
     /// Changes waiting for the network, refused ones, and conflicts.
     #[at("/outbox")]
     Outbox,
@@ -75,6 +88,9 @@ impl Route {
             Screen::Automations => Route::Automations,
             Screen::Contracts => Route::Contracts,
             Screen::Whop => Route::Whop,
+            Screen::Revenue => Route::Revenue,
+            Screen::Recover => Route::Recover,
+            Screen::Churn => Route::Churn,
             Screen::Settings => Route::Settings,
         }
     }
@@ -93,6 +109,11 @@ impl Route {
     /// What "Import CSV…" imports on this screen (people elsewhere).
     pub fn import_object(&self) -> CsvObject {
         self.new_kind().and_then(object_of).unwrap_or(CsvObject::People)
+    }
+
+    /// Churn opened on one segment.
+    pub fn churn(segment: ChurnSegment) -> Route {
+        Route::ChurnSegment { segment: segment.name().to_string() }
     }
 
     /// The list of the records a CSV object imports.

@@ -16,6 +16,14 @@ pub struct ChartProps {
     /// Formats axis values.
     #[prop_or(Callback::from(|v: f64| format!("{v:.0}")))]
     pub axis: Callback<f64, String>,
+    /// A longer description for screen readers (the SVG's `<desc>`).
+    #[prop_or_default]
+    pub description: Option<AttrValue>,
+    /// Bars become buttons (click, Enter or Space) that report their index.
+    #[prop_or_default]
+    pub on_select: Option<Callback<usize>>,
+    #[prop_or_default]
+    pub id: Option<AttrValue>,
 }
 
 fn axis(max: f64, fmt: &Callback<f64, String>) -> Html {
@@ -37,16 +45,38 @@ pub fn bar_chart(props: &ChartProps) -> Html {
     let values: Vec<f64> = props.data.iter().map(|d| d.1).collect();
     let max = values.iter().copied().fold(0.0, f64::max);
     let geometry = bars(&values, W, H, 18.0);
+    // With selectable bars the chart is a group of buttons; otherwise one image.
+    let role = if props.on_select.is_some() { "group" } else { "img" };
     html! {
-        <svg class="chart" viewBox={format!("0 0 {} {}", LEFT + W + 8.0, H + BOTTOM)} role="img" aria-label={props.title.clone()}>
+        <svg id={props.id.clone()} class="chart" viewBox={format!("0 0 {} {}", LEFT + W + 8.0, H + BOTTOM)} {role} aria-label={props.title.clone()}>
+            if let Some(description) = &props.description { <desc>{ description.clone() }</desc> }
             { axis(max, &props.axis) }
-            { for geometry.iter().zip(&props.data).map(|(b, (label, _, shown))| html! {
-                <g class="bar">
-                    <rect x={(LEFT + b.x).to_string()} y={b.y.to_string()} width={b.width.to_string()} height={b.height.to_string()} rx="3">
-                        <title>{ format!("{label}: {shown}") }</title>
-                    </rect>
-                    <text class="axis" x={(LEFT + b.x + b.width / 2.0).to_string()} y={(H + 18.0).to_string()} text-anchor="middle">{ label.clone() }</text>
-                </g>
+            { for geometry.iter().zip(&props.data).enumerate().map(|(i, (b, (label, _, shown)))| {
+                let (onclick, onkeydown) = match props.on_select.clone() {
+                    Some(select) => {
+                        let on_key = select.clone();
+                        (
+                            Some(Callback::from(move |_: MouseEvent| select.emit(i))),
+                            Some(Callback::from(move |e: KeyboardEvent| {
+                                if e.key() == "Enter" || e.key() == " " {
+                                    e.prevent_default();
+                                    on_key.emit(i);
+                                }
+                            })),
+                        )
+                    }
+                    None => (None, None),
+                };
+                let selectable = onclick.is_some();
+                html! {
+                    <g class="bar" data-index={i.to_string()} role={selectable.then_some("button")}
+                        tabindex={selectable.then_some("0")} aria-label={selectable.then(|| shown.clone())} {onclick} {onkeydown}>
+                        <rect x={(LEFT + b.x).to_string()} y={b.y.to_string()} width={b.width.to_string()} height={b.height.to_string()} rx="3">
+                            <title>{ format!("{label}: {shown}") }</title>
+                        </rect>
+                        <text class="axis" x={(LEFT + b.x + b.width / 2.0).to_string()} y={(H + 18.0).to_string()} text-anchor="middle">{ label.clone() }</text>
+                    </g>
+                }
             }) }
         </svg>
     }

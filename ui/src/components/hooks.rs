@@ -113,6 +113,13 @@ pub fn use_whop_data_changes(records: Option<RecordKind>) -> u64 {
     })
 }
 
+/// Bumps the returned counter when the churn segments may have moved
+/// (`state::churn::churn_may_change`: a sync, the outbox, people and notes).
+#[hook]
+pub fn use_churn_changes() -> u64 {
+    use_changes_matching(crate::state::churn::churn_may_change)
+}
+
 /// Bumps the returned counter when AI results or usage change: for one record (an `AiChanged`
 /// naming it, or naming none), or for any record when `record` is `None`. With `outbox`, also
 /// when the outbox moves (queued AI runs going out).

@@ -2,6 +2,7 @@
 
 pub mod create;
 pub mod help;
+pub mod link;
 pub mod palette;
 pub mod picker;
 pub mod sidebar;

@@ -1,12 +1,30 @@
+use crate::components::hooks::use_churn_changes;
+use crate::ipc::invoke;
+use crate::pages::revenue::use_whop_connected;
 use crate::route::Route;
+use crate::shell::link::RouteLink;
+use crate::state::churn::{count_label, count_of, segment_named};
 use crate::state::shell::Screen;
+use dealdesk_model::ipc::ChurnGetSegments;
+use dealdesk_model::revenue::{ChurnSegment, RevenueScope, SegmentCount};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 const GROUPS: &[(&str, &[Screen])] = &[
     ("", &[Screen::Dashboard]),
     ("Records", &[Screen::People, Screen::Companies, Screen::Deals, Screen::Board, Screen::Tasks, Screen::Notes]),
-    ("Workspace", &[Screen::Automations, Screen::Contracts, Screen::Whop, Screen::Settings]),
+    (
+        "Workspace",
+        &[
+            Screen::Automations,
+            Screen::Contracts,
+            Screen::Whop,
+            Screen::Revenue,
+            Screen::Recover,
+            Screen::Churn,
+            Screen::Settings,
+        ],
+    ),
 ];
 
 fn icon(screen: Screen) -> &'static str {
@@ -21,7 +39,54 @@ fn icon(screen: Screen) -> &'static str {
         Screen::Automations => "⚡",
         Screen::Contracts => "✍",
         Screen::Whop => "◎",
+        Screen::Revenue => "↗",
+        Screen::Recover => "↺",
+        Screen::Churn => "↘",
         Screen::Settings => "⚙",
+    }
+}
+
+/// Under Churn: each segment with its count (all synced businesses), opening Churn on it. Counts
+/// reload when a sync, the outbox, people or notes move them; the rows hide while Whop is not
+/// connected (Churn itself then says how to connect).
+#[function_component(ChurnNav)]
+fn churn_nav() -> Html {
+    let current = use_route::<Route>();
+    let connected = use_whop_connected();
+    let changes = use_churn_changes();
+    let counts = use_state(Vec::<SegmentCount>::new);
+    {
+        let counts = counts.clone();
+        use_effect_with((changes, connected), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                counts.set(invoke::<ChurnGetSegments>(&RevenueScope::default()).await.unwrap_or_default());
+            });
+        });
+    }
+    if connected == Some(false) {
+        return html! {};
+    }
+    let open = match &current {
+        Some(Route::ChurnSegment { segment }) => segment_named(segment),
+        _ => None,
+    };
+    html! {
+        <div class="nav-sub" id="nav-churn" role="group" aria-label="Churn segments">
+            { for ChurnSegment::ALL.into_iter().map(|segment| {
+                let count = count_of(&counts, segment);
+                let here = open == Some(segment);
+                html! {
+                    <RouteLink to={Route::churn(segment)} id={AttrValue::from(format!("nav-churn-{}", segment.name()))}
+                        class={classes!("nav-item", "nav-sub-item", here.then_some("active"))} current={here}
+                        label={count.map(|n| AttrValue::from(count_label(segment, n)))}>
+                        <span class="nav-sub-label">{ segment.label() }</span>
+                        if let Some(n) = count {
+                            <span class={classes!("nav-count", (n == 0).then_some("zero"))} aria-hidden="true">{ n }</span>
+                        }
+                    </RouteLink>
+                }
+            }) }
+        </div>
     }
 }
 
@@ -40,6 +105,7 @@ pub fn sidebar() -> Html {
         (Some(Route::Deal { .. }), Screen::Deals) => true,
         (Some(Route::SettingsTab { .. }), Screen::Settings) => true,
         (Some(Route::ContractTemplates), Screen::Contracts) => true,
+        (Some(Route::ChurnSegment { .. }), Screen::Churn) => true,
         (Some(route), s) => *route == Route::of(s),
         _ => false,
     };
@@ -52,9 +118,12 @@ pub fn sidebar() -> Html {
                     <div class="nav-group">
                         if !title.is_empty() { <div class="nav-title">{ *title }</div> }
                         { for screens.iter().map(|s| html! {
-                            <Link<Route> to={Route::of(*s)} classes={classes!("nav-item", active(*s).then_some("active"))}>
-                                <span class="nav-icon" aria-hidden="true">{ icon(*s) }</span>{ s.label() }
-                            </Link<Route>>
+                            <>
+                                <Link<Route> to={Route::of(*s)} classes={classes!("nav-item", active(*s).then_some("active"))}>
+                                    <span class="nav-icon" aria-hidden="true">{ icon(*s) }</span>{ s.label() }
+                                </Link<Route>>
+                                if *s == Screen::Churn { <ChurnNav /> }
+                            </>
                         }) }
                     </div>
                 }) }

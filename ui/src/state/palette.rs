@@ -1,6 +1,7 @@
 //! The command palette: screens and commands matched by words, then records from search.
 
 use super::shell::Screen;
+use dealdesk_model::revenue::ChurnSegment;
 use dealdesk_model::{RecordKind, RecordRef, SearchHit};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +16,8 @@ pub enum PaletteAction {
     Welcome,
     /// Help → Diagnostics.
     Diagnostics,
+    /// Churn, opened on one segment.
+    Churn(ChurnSegment),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +36,11 @@ fn commands() -> Vec<PaletteItem> {
             action: PaletteAction::Go(s),
         })
         .collect();
+    items.extend(ChurnSegment::ALL.into_iter().map(|segment| PaletteItem {
+        label: format!("Churn: {}", segment.label()),
+        hint: "segment".into(),
+        action: PaletteAction::Churn(segment),
+    }));
     for (kind, label) in [
         (RecordKind::Person, "New person"),
         (RecordKind::Company, "New company"),
@@ -102,6 +110,11 @@ mod tests {
         assert_eq!(matching_commands("import csv")[0].action, PaletteAction::Import);
         assert_eq!(matching_commands("diagnostics")[0].action, PaletteAction::Diagnostics);
         assert!(matching_commands("welcome").iter().any(|c| c.action == PaletteAction::Welcome));
+        assert_eq!(matching_commands("go revenue")[0].action, PaletteAction::Go(Screen::Revenue));
+        assert_eq!(matching_commands("recover")[0].action, PaletteAction::Go(Screen::Recover));
+        assert_eq!(matching_commands("go churn")[0].action, PaletteAction::Go(Screen::Churn));
+        assert_eq!(matching_commands("past due")[0].action, PaletteAction::Churn(ChurnSegment::PastDue));
+        assert_eq!(matching_commands("churn").len(), 1 + ChurnSegment::ALL.len(), "the screen and each segment");
     }
 
     #[test]

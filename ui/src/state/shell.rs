@@ -13,11 +13,17 @@ pub enum Screen {
     Automations,
     Contracts,
     Whop,
+    /// MRR, net revenue, churn, cohorts, LTV and top customers.
+    Revenue,
+    /// Failed payments and past-due memberships to win back.
+    Recover,
+    /// Churn segments (canceling, past due, at risk…) and their customers.
+    Churn,
     Settings,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 11] = [
+    pub const ALL: [Screen; 14] = [
         Screen::Dashboard,
         Screen::People,
         Screen::Companies,
@@ -28,6 +34,9 @@ impl Screen {
         Screen::Automations,
         Screen::Contracts,
         Screen::Whop,
+        Screen::Revenue,
+        Screen::Recover,
+        Screen::Churn,
         Screen::Settings,
     ];
 
@@ -43,6 +52,9 @@ impl Screen {
             Screen::Automations => "Automations",
             Screen::Contracts => "Contracts",
             Screen::Whop => "Whop",
+            Screen::Revenue => "Revenue",
+            Screen::Recover => "Recover",
+            Screen::Churn => "Churn",
             Screen::Settings => "Settings",
         }
     }

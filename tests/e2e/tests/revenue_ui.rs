@@ -1,0 +1,159 @@
+//! The revenue desk in the real window, against the Whop sandbox: Recover lists the failed
+//! payments, queues a Retry through the same confirmation as a person's Whop card (and Whop gets
+//! it once), offers a Whop message to edit and a follow-up task; Revenue shows MRR per month with
+//! the customers behind a figure, and the cohort grid; the sidebar's "Past due" churn segment
+//! opens Churn on its customers, each with an at-risk score and its reasons.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
+
+use anyhow::{Context, Result};
+use dealdesk_core::whop::WhopConfig;
+use dealdesk_core::{App, AppOptions};
+use dealdesk_e2e::{Session, screenshot_path, text_of};
+use dealdesk_model::revenue::AT_RISK_SCORE;
+use dealdesk_sandbox::{Sandbox, SandboxConfig};
+use std::time::{Duration, Instant};
+
+/// Signs the data folder in to the sandbox and syncs it, through the core (tokens go to the OS
+/// keyring, as the app's own Connect does; the deep-link flow has its own test in whop_ui.rs).
+async fn prepare(dir: &std::path::Path, sandbox: &Sandbox) -> Result<()> {
+    let mut config =
+        WhopConfig::for_server(&sandbox.api_url(), &sandbox.oauth_url(), dealdesk_sandbox::DEFAULT_CLIENT_ID);
+    config.max_requests_per_second = None;
+    let app = App::open_with(dir, AppOptions { secrets: None, whop: Some(config), ai: None, esign: None }).await?;
+    let start = app.whop().start_login("dealdesk://oauth/whop/callback").await?;
+    let link = sandbox.approve_in_browser(&start.authorize_url).await?;
+    app.whop().handle_deep_link(&link).await?;
+    app.whop().sync(&|_| {}).await?;
+    app.close().await;
+    Ok(())
+}
+
+/// Waits (up to 10 s) until nothing matches `css` (a dialog or panel closed).
+async fn wait_gone(session: &Session, css: &str) -> Result<()> {
+    let start = Instant::now();
+    let script = format!("return !!document.querySelector({css:?})");
+    while session.js(&script).await? == serde_json::Value::Bool(true) {
+        anyhow::ensure!(start.elapsed() < Duration::from_secs(10), "{css} is still open after 10 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "desktop end-to-end: run through `cargo xtask test`"]
+async fn recover_a_failed_payment_then_read_the_revenue_desk() -> Result<()> {
+    let sandbox = Sandbox::start(SandboxConfig::with_members(120)).await?;
+    let dir = tempfile::tempdir()?;
+    prepare(dir.path(), &sandbox).await?;
+    let env = [
+        ("DEALDESK_WHOP_API_URL", sandbox.api_url()),
+        ("DEALDESK_WHOP_OAUTH_URL", sandbox.oauth_url()),
+        ("DEALDESK_WHOP_CLIENT_ID", dealdesk_sandbox::DEFAULT_CLIENT_ID.to_string()),
+        ("DEALDESK_WHOP_MAX_RPS", "0".to_string()),
+    ];
+    let session = Session::start_with_env(dir, &env).await?;
+    let result = async {
+        // Recover: the failed payments, most at stake first, under this month's recovery.
+        session.go("Recover").await?;
+        session.find("#recover-table .recover-row").await?;
+        session.wait_for_text("#recover-count", "to recover").await?;
+        session.find("#recover-recovered").await?;
+        session.find("#recover-rate").await?;
+        let at_stake = text_of(&session.find("#recover-at-stake").await?).await?;
+        assert!(at_stake.chars().any(|c| c.is_ascii_digit()), "something is at stake: {at_stake}");
+        let rows = session.js("return document.querySelectorAll('#recover-table .recover-row').length").await?;
+        assert!(rows.as_u64().unwrap_or_default() >= 1, "{rows} rows to recover");
+        session.find("#recover-page h1").await?.click().await?;
+        session.screenshot(&screenshot_path("recover.png")).await?;
+
+        // Message on Whop: the text starts from a template and is edited before anything goes out;
+        // going back sends nothing.
+        session.find(".recover-row .recover-message").await?.click().await?;
+        session.find("#recover-message-dialog").await?;
+        let text = session.js("return document.querySelector('#recover-message-text').value").await?;
+        assert!(text.as_str().unwrap_or_default().starts_with("Hi"), "the template: {text}");
+        session.wait_for_text("#recover-message-dialog", "characters").await?;
+        session.wait_for_text("#recover-message-dialog .btn.ghost", "Back").await?.click().await?;
+        wait_gone(&session, "#recover-message-dialog").await?;
+        assert!(sandbox.writes().iter().all(|w| !w.path.contains("messages")), "nothing was sent");
+
+        // Retry payment on a retryable row: the shared confirmation, a toast, and Whop gets it once.
+        let row = session.find(".recover-row[data-retryable=\"true\"]").await?;
+        let payment = row.attr("data-payment").await?.context("a retryable row names its payment")?;
+        let selector = format!(".recover-row[data-payment=\"{payment}\"]");
+        session.find(&format!("{selector} .whop-action-retry-payment")).await?.click().await?;
+        session.find("#whop-action-dialog").await?;
+        session.wait_for_text("#whop-action-explanation", &payment).await?;
+        session.find("#whop-action-confirm").await?.click().await?;
+        session.wait_for_text(".toast", "is queued").await?;
+        let start = Instant::now();
+        loop {
+            let retries =
+                sandbox.writes().into_iter().filter(|w| w.path.ends_with(&format!("{payment}/retry"))).count();
+            if retries > 0 {
+                assert_eq!(retries, 1, "the retry reached Whop once");
+                break;
+            }
+            anyhow::ensure!(start.elapsed() < Duration::from_secs(60), "the retry of {payment} never reached Whop");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+
+        // Add task: a follow-up task on the customer, named after what failed.
+        session.find(".recover-row .recover-add-task").await?.click().await?;
+        session.wait_for_text(".toast", "Follow up on failed payment").await?;
+        session.wait_for_text(".recover-row .recover-add-task", "Task added").await?;
+
+        // The customer's name opens their person page.
+        let link = session.find(".recover-row .person-link").await?;
+        let name = text_of(&link).await?;
+        link.click().await?;
+        session.wait_for_text("#person-page h1", name.split_whitespace().next().unwrap_or_default()).await?;
+
+        // Revenue: the month at a glance, MRR per month, its movement, and the cohort grid.
+        session.go("Revenue").await?;
+        session.find("#revenue-summary").await?;
+        session.wait_for_text("#revenue-mrr-now", "USD").await?;
+        session.find("#revenue-mrr-chart .bar rect").await?;
+        session.find("#revenue-movements .revenue-month").await?;
+        session.find("#revenue-cohort-grid .cohort-cell[data-shade]").await?;
+        session.wait_for_text("#revenue-cohort-grid .cohort-cell", "%").await?;
+        session.find("#revenue-ltv").await?;
+        session.find("#revenue-top-customers").await?;
+        session.find("#revenue-page h1").await?.click().await?;
+        session.screenshot(&screenshot_path("revenue.png")).await?;
+
+        // A figure opens the customers behind it, each a link to their page; Close closes.
+        session.find("#revenue-movements .figure-btn[data-movement=\"mrr\"]").await?.click().await?;
+        session.find("#revenue-drill").await?;
+        session.find("#revenue-drill .revenue-drill-row").await?;
+        session.wait_for_text("#revenue-drill-count", "customer").await?;
+        session.find("#revenue-drill-close").await?.click().await?;
+        wait_gone(&session, "#revenue-drill").await?;
+
+        // Churn: the sidebar's "Past due" entry names its count ("Past due: 3 customers") and opens
+        // the segment, highest at-risk score first, each score a badge with the reasons behind it.
+        let entry = session.find("#nav-churn-past_due[aria-label^=\"Past due: \"]").await?;
+        let label = entry.attr("aria-label").await?.unwrap_or_default();
+        assert!(label.contains("customer"), "the count's accessible name: {label}");
+        entry.click().await?;
+        session.find("#churn-page").await?;
+        session.find("#churn-segment-past_due[aria-current=\"page\"]").await?;
+        session.find("#churn-table[data-segment=\"past_due\"] .churn-row").await?;
+        session.wait_for_text("#churn-count", "customer").await?;
+        let badge = session.find("#churn-table .churn-row .churn-score[data-level]").await?;
+        let score: u32 = badge.attr("data-score").await?.unwrap_or_default().parse()?;
+        assert!(score >= AT_RISK_SCORE, "past due alone puts a customer at risk: {score}");
+        session.wait_for_text("#churn-table .churn-row .churn-score", "At risk").await?;
+        session.wait_for_text("#churn-table .churn-row .churn-reasons li", "Payment past due").await?;
+        session.find("#churn-table .churn-row .churn-chips li[data-segment=\"past_due\"]").await?;
+        session.find("#churn-page h1").await?.click().await?;
+        session.screenshot(&screenshot_path("churn.png")).await?;
+        Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = session.screenshot(&std::env::temp_dir().join("dealdesk-e2e-revenue.png")).await;
+    }
+    session.quit().await?;
+    result
+}
