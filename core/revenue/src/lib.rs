@@ -6,6 +6,7 @@
 //! shows (retry a payment, message a customer) go through the Whop crate's outbox actions.
 
 mod cache;
+mod cover;
 pub mod churn;
 pub mod cohorts;
 pub mod error;
@@ -122,6 +123,7 @@ impl Revenue {
         last: MonthIndex,
         as_of: DateTime<Utc>,
     ) -> Result<Vec<MrrMonth>, RevenueError> {
+        cover::refresh(&self.store).await?;
         // One month before the first is the baseline its movement is measured from.
         let grid = months::grid_json(first - 1..=last, as_of);
         let mut out = Vec::new();
@@ -140,6 +142,7 @@ impl Revenue {
 
     pub async fn drill_at(&self, drill: MrrDrill, as_of: DateTime<Utc>) -> Result<Vec<DrillRow>, RevenueError> {
         let month = months::parse(&drill.month)?;
+        cover::refresh(&self.store).await?;
         let pass = if drill.currency == ALL_IN_USD { Pass::AllInUsd } else { Pass::PerCurrency };
         let rows: Vec<mrr::DrillSqlRow> = sqlx::query_as(sqlx::AssertSqlSafe(mrr::drill_sql(pass)))
             .bind(months::grid_json(month - 1..=month, as_of))
@@ -322,6 +325,7 @@ impl Revenue {
         }
         let last = months::index_of(as_of);
         let first = last - i64::from(months) + 1;
+        cover::refresh(&self.store).await?;
         let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(cohorts::cohorts_sql()))
             .bind(months::grid_json(first..=last, as_of))
             .bind(&scope.business)

@@ -21,23 +21,17 @@ pub enum Pass {
 impl Pass {
     fn currency(self) -> String {
         match self {
-            Pass::PerCurrency => "y.currency".into(),
+            Pass::PerCurrency => "c.currency".into(),
             Pass::AllInUsd => format!("'{ALL_IN_USD}'"),
             Pass::Customers => "''".into(),
         }
     }
 
-    fn amount(self) -> &'static str {
+    /// The coverage end and the monthly amount this pass reads from `revenue_cover`.
+    fn columns(self) -> (&'static str, &'static str) {
         match self {
-            // What the customer pays for the plan: the total less tax (refunds are net revenue's).
-            Pass::PerCurrency | Pass::Customers => "(y.total_micros - coalesce(y.tax_micros, 0))",
-            // Whop's USD amount of the same, scaled down by the tax share when there was tax.
-            Pass::AllInUsd => {
-                "CASE WHEN coalesce(y.tax_micros, 0) > 0 \
-                 THEN CAST(coalesce(y.usd_total_micros, CASE WHEN y.currency = 'USD' THEN y.total_micros END) \
-                      * (y.total_micros - y.tax_micros) / y.total_micros AS INTEGER) \
-                 ELSE coalesce(y.usd_total_micros, CASE WHEN y.currency = 'USD' THEN y.total_micros END) END"
-            }
+            Pass::PerCurrency | Pass::Customers => ("c.t1", "c.mrr"),
+            Pass::AllInUsd => ("c.t1_usd", "c.mrr_usd"),
         }
     }
 }
@@ -46,42 +40,24 @@ impl Pass {
 pub const SCOPE: &str = "(?2 IS NULL AND (y.account_id IS NULL OR y.account_id IN (SELECT id FROM whop_account)) \
      OR y.account_id = ?2) AND (?3 IS NULL OR y.product_id = ?3)";
 
-/// The common table expressions every MRR figure reads. Parameters: `?1` the month grid
+/// The common table expressions every MRR figure reads, from `revenue_cover` (refreshed first:
+/// `cover::refresh`). Parameters: `?1` the month grid
 /// ([`months::grid_json`]), `?2`/`?3` the scope, `?4` the instant measured at (stored text).
 /// Gives `grid(m, e)`, `cover(ms, customer, cur, t0, t1, mrr)`, `at_end(m, customer, cur, mrr)` and
 /// `first_paid(customer, cur, t_first)`.
 pub fn coverage_ctes(pass: Pass) -> String {
     let currency = pass.currency();
-    let amount = pass.amount();
+    let (t1, mrr) = pass.columns();
+    let scope = SCOPE.replace("y.", "c.");
     format!(
         "grid AS (
             SELECT CAST(json_extract(value, '$[0]') AS INTEGER) AS m, json_extract(value, '$[1]') AS e
             FROM json_each(?1)
         ),
-        paid AS (
-            SELECT y.membership_id AS ms,
-                   coalesce(y.user_id, y.member_id, y.membership_id) AS customer,
-                   {currency} AS cur,
-                   {amount} AS amount,
-                   julianday(y.paid_at) AS t0,
-                   pl.billing_period AS period,
-                   CASE WHEN s.status IN ('canceled', 'expired', 'completed') THEN julianday(s.canceled_at) END AS ended
-            FROM whop_payment y
-            LEFT JOIN whop_membership s ON s.id = y.membership_id
-            JOIN whop_plan pl ON pl.id = coalesce(y.plan_id, s.plan_id)
-            WHERE y.status = 'paid' AND y.paid_at IS NOT NULL AND y.paid_at < ?4 AND y.membership_id IS NOT NULL
-              AND pl.plan_type = 'renewal' AND pl.billing_period > 0
-              AND y.total_micros > 0 AND coalesce(y.refunded_micros, 0) < y.total_micros
-              AND y.currency IS NOT NULL
-              AND {SCOPE}
-        ),
         cover AS (
-            SELECT ms, customer, cur, t0,
-                   min(t0 + period + {GRACE_DAYS},
-                       coalesce(lead(t0) OVER (PARTITION BY ms ORDER BY t0), 1e9),
-                       CASE WHEN ended > t0 THEN ended ELSE 1e9 END) AS t1,
-                   {normalised} AS mrr
-            FROM paid WHERE amount IS NOT NULL
+            SELECT c.membership_id AS ms, c.customer, {currency} AS cur, c.t0, {t1} AS t1, {mrr} AS mrr
+            FROM revenue_cover c
+            WHERE {t1} IS NOT NULL AND c.paid_at < ?4 AND {scope}
         ),
         at_end AS (
             SELECT g.m, c.customer, c.cur, sum(c.mrr) AS mrr
@@ -113,15 +89,14 @@ pub fn coverage_ctes(pass: Pass) -> String {
             FROM pairs p
             JOIN grid g ON g.m = p.m - 1
             JOIN first_paid f ON f.customer = p.customer AND f.cur = p.cur
-        )",
-        normalised = normalised_sql("amount", "period"),
+        )"
     )
 }
 
 /// Monthly-normalised amount, in integers (docs/revenue.md, "Billing periods"): 28–31 days is a
 /// month, 364–366 a year, 7 and 14 days are weeks, 89–92 a quarter, 180–183 half a year, and any
 /// other period is scaled by an average month (365.2425 / 12 = 30.436875 = 243495 / 8000 days).
-fn normalised_sql(amount: &str, period: &str) -> String {
+pub(crate) fn normalised_sql(amount: &str, period: &str) -> String {
     let (num, den) = (
         format!(
             "CASE WHEN {period} BETWEEN 28 AND 31 THEN 1 WHEN {period} BETWEEN 364 AND 366 THEN 1 \
