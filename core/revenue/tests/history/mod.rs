@@ -459,3 +459,151 @@ impl History {
         }
     }
 }
+
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+fn micros(text: &Option<String>) -> Option<i64> {
+    text.as_deref().and_then(|t| dealdesk_store::time::parse(t).ok()).map(|t| t.timestamp_micros())
+}
+
+/// A synced mirror read back as a history, so the naive recomputation runs on what a sync wrote.
+/// Payments whose plan or membership is not in the mirror get stand-ins that count as SQL counts
+/// them (a plan that is not synced carries no MRR).
+pub async fn read(store: &Store, as_of: DateTime<Utc>) -> History {
+    let pool = store.pool();
+    type PlanRow = (String, Option<String>, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<i64>);
+    let plan_rows: Vec<PlanRow> = sqlx::query_as(
+        "SELECT id, product_id, plan_type, billing_period, renewal_price_micros, currency, trial_period_days FROM whop_plan",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut plans: Vec<Plan> = plan_rows
+        .into_iter()
+        .map(|(id, product, plan_type, period, price, currency, trial)| Plan {
+            id,
+            product: product.unwrap_or_default(),
+            period_days: period.filter(|_| plan_type.as_deref() == Some("renewal")),
+            price: price.unwrap_or(0),
+            currency: leak(currency.unwrap_or_default()),
+            trial_days: trial,
+        })
+        .collect();
+    let unknown_plan = plans.len();
+    plans.push(Plan {
+        id: "(not synced)".into(),
+        product: String::new(),
+        period_days: None,
+        price: 0,
+        currency: "",
+        trial_days: None,
+    });
+    let plan_of = |id: &Option<String>| id.as_ref().and_then(|id| plans.iter().position(|p| &p.id == id));
+
+    type MembershipRow = (String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+    let rows: Vec<MembershipRow> =
+        sqlx::query_as("SELECT id, account_id, status, user_id, plan_id, canceled_at FROM whop_membership")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    let mut memberships: Vec<Membership> = rows
+        .iter()
+        .map(|(id, account, status, user, plan, canceled)| Membership {
+            id: id.clone(),
+            customer: user.clone().unwrap_or_else(|| id.clone()),
+            plan: plan_of(plan).unwrap_or(unknown_plan),
+            status: leak(status.clone().unwrap_or_default()),
+            canceled_at: micros(canceled),
+            business: leak(account.clone().unwrap_or_default()),
+        })
+        .collect();
+
+    #[derive(sqlx::FromRow)]
+    struct PaymentRow {
+        id: String,
+        account_id: Option<String>,
+        status: Option<String>,
+        substatus: Option<String>,
+        user_id: Option<String>,
+        membership_id: Option<String>,
+        plan_id: Option<String>,
+        total_micros: Option<i64>,
+        tax_micros: Option<i64>,
+        usd_total_micros: Option<i64>,
+        refunded_micros: Option<i64>,
+        refunded_at: Option<String>,
+        currency: Option<String>,
+        paid_at: Option<String>,
+        created_at: Option<String>,
+        payments_failed: Option<i64>,
+        failure_message: Option<String>,
+        next_payment_attempt: Option<String>,
+        retryable: Option<bool>,
+    }
+    let rows: Vec<PaymentRow> = sqlx::query_as(
+        "SELECT id, account_id, status, substatus, user_id, membership_id, plan_id, total_micros, tax_micros,
+                usd_total_micros, refunded_micros, refunded_at, currency, paid_at, created_at, payments_failed,
+                failure_message, next_payment_attempt, retryable
+         FROM whop_payment WHERE membership_id IS NOT NULL",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut payments = Vec::new();
+    for row in rows {
+        let membership_id = row.membership_id.clone().unwrap_or_default();
+        let m = match memberships.iter().position(|m| m.id == membership_id) {
+            Some(m) => m,
+            None => {
+                memberships.push(Membership {
+                    id: membership_id.clone(),
+                    customer: row.user_id.clone().unwrap_or_else(|| membership_id.clone()),
+                    plan: unknown_plan,
+                    status: "",
+                    canceled_at: None,
+                    business: leak(row.account_id.clone().unwrap_or_default()),
+                });
+                memberships.len() - 1
+            }
+        };
+        payments.push(Payment {
+            id: row.id,
+            membership: m,
+            plan: plan_of(&row.plan_id).unwrap_or(memberships[m].plan),
+            status: leak(row.status.unwrap_or_default()),
+            substatus: leak(row.substatus.unwrap_or_default()),
+            total: row.total_micros.unwrap_or(0),
+            tax: row.tax_micros.unwrap_or(0),
+            usd: row.usd_total_micros,
+            refunded: row.refunded_micros.unwrap_or(0),
+            refunded_at: micros(&row.refunded_at),
+            created_at: micros(&row.created_at).unwrap_or(0),
+            paid_at: micros(&row.paid_at),
+            currency: row.currency.map(leak),
+            payments_failed: row.payments_failed.unwrap_or(0),
+            failure_message: row.failure_message.map(leak),
+            next_attempt: micros(&row.next_payment_attempt),
+            retryable: row.retryable.unwrap_or(false),
+        });
+    }
+    type RefundRow = (String, Option<i64>, Option<String>, Option<String>);
+    let refund_rows: Vec<RefundRow> =
+        sqlx::query_as("SELECT payment_id, amount_micros, created_at, status FROM whop_refund")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    let refunds = refund_rows
+        .into_iter()
+        .filter_map(|(payment_id, amount, created, status)| {
+            Some(Refund {
+                payment: payments.iter().position(|p| p.id == payment_id)?,
+                amount: amount.unwrap_or(0),
+                created_at: micros(&created).unwrap_or(0),
+                status: leak(status.unwrap_or_default()),
+            })
+        })
+        .collect();
+    History { as_of, plans, memberships, payments, refunds }
+}
