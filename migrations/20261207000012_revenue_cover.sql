@@ -31,33 +31,41 @@ SELECT membership_id FROM whop_payment WHERE membership_id IS NOT NULL
 UNION SELECT id FROM whop_membership;
 
 CREATE TRIGGER revenue_dirty_payment_insert AFTER INSERT ON whop_payment WHEN NEW.membership_id IS NOT NULL
-BEGIN INSERT OR IGNORE INTO revenue_dirty VALUES (NEW.membership_id); END;
+BEGIN INSERT INTO revenue_dirty SELECT NEW.membership_id WHERE NOT EXISTS (SELECT 1 FROM revenue_dirty WHERE membership_id = NEW.membership_id); END;
 CREATE TRIGGER revenue_dirty_payment_update AFTER UPDATE ON whop_payment
 BEGIN
-    INSERT OR IGNORE INTO revenue_dirty SELECT NEW.membership_id WHERE NEW.membership_id IS NOT NULL;
-    INSERT OR IGNORE INTO revenue_dirty SELECT OLD.membership_id WHERE OLD.membership_id IS NOT NULL;
+    INSERT INTO revenue_dirty SELECT NEW.membership_id WHERE NEW.membership_id IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM revenue_dirty WHERE membership_id = NEW.membership_id);
+    INSERT INTO revenue_dirty SELECT OLD.membership_id WHERE OLD.membership_id IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM revenue_dirty WHERE membership_id = OLD.membership_id);
 END;
 CREATE TRIGGER revenue_dirty_payment_delete AFTER DELETE ON whop_payment WHEN OLD.membership_id IS NOT NULL
-BEGIN INSERT OR IGNORE INTO revenue_dirty VALUES (OLD.membership_id); END;
+BEGIN INSERT INTO revenue_dirty SELECT OLD.membership_id WHERE NOT EXISTS (SELECT 1 FROM revenue_dirty WHERE membership_id = OLD.membership_id); END;
 CREATE TRIGGER revenue_dirty_membership_insert AFTER INSERT ON whop_membership
-BEGIN INSERT OR IGNORE INTO revenue_dirty VALUES (NEW.id); END;
+BEGIN INSERT INTO revenue_dirty SELECT NEW.id WHERE NOT EXISTS (SELECT 1 FROM revenue_dirty WHERE membership_id = NEW.id); END;
 CREATE TRIGGER revenue_dirty_membership_update AFTER UPDATE ON whop_membership
-BEGIN INSERT OR IGNORE INTO revenue_dirty VALUES (NEW.id); END;
+BEGIN INSERT INTO revenue_dirty SELECT NEW.id WHERE NOT EXISTS (SELECT 1 FROM revenue_dirty WHERE membership_id = NEW.id); END;
 CREATE TRIGGER revenue_dirty_membership_delete AFTER DELETE ON whop_membership
-BEGIN INSERT OR IGNORE INTO revenue_dirty VALUES (OLD.id); END;
+BEGIN INSERT INTO revenue_dirty SELECT OLD.id WHERE NOT EXISTS (SELECT 1 FROM revenue_dirty WHERE membership_id = OLD.id); END;
 -- A plan's period or type changes every payment on it (rare: a scan is fine).
 CREATE TRIGGER revenue_dirty_plan_update AFTER UPDATE OF plan_type, billing_period ON whop_plan
 BEGIN
-    INSERT OR IGNORE INTO revenue_dirty SELECT id FROM whop_membership WHERE plan_id = NEW.id;
-    INSERT OR IGNORE INTO revenue_dirty SELECT membership_id FROM whop_payment WHERE plan_id = NEW.id AND membership_id IS NOT NULL;
+    INSERT INTO revenue_dirty SELECT id FROM whop_membership WHERE plan_id = NEW.id
+        AND id NOT IN (SELECT membership_id FROM revenue_dirty);
+    INSERT INTO revenue_dirty SELECT DISTINCT membership_id FROM whop_payment WHERE plan_id = NEW.id AND membership_id IS NOT NULL
+        AND membership_id NOT IN (SELECT membership_id FROM revenue_dirty);
 END;
 CREATE TRIGGER revenue_dirty_plan_insert AFTER INSERT ON whop_plan
 BEGIN
-    INSERT OR IGNORE INTO revenue_dirty SELECT id FROM whop_membership WHERE plan_id = NEW.id;
-    INSERT OR IGNORE INTO revenue_dirty SELECT membership_id FROM whop_payment WHERE plan_id = NEW.id AND membership_id IS NOT NULL;
+    INSERT INTO revenue_dirty SELECT id FROM whop_membership WHERE plan_id = NEW.id
+        AND id NOT IN (SELECT membership_id FROM revenue_dirty);
+    INSERT INTO revenue_dirty SELECT DISTINCT membership_id FROM whop_payment WHERE plan_id = NEW.id AND membership_id IS NOT NULL
+        AND membership_id NOT IN (SELECT membership_id FROM revenue_dirty);
 END;
 CREATE TRIGGER revenue_dirty_plan_delete AFTER DELETE ON whop_plan
 BEGIN
-    INSERT OR IGNORE INTO revenue_dirty SELECT id FROM whop_membership WHERE plan_id = OLD.id;
-    INSERT OR IGNORE INTO revenue_dirty SELECT membership_id FROM whop_payment WHERE plan_id = OLD.id AND membership_id IS NOT NULL;
+    INSERT INTO revenue_dirty SELECT id FROM whop_membership WHERE plan_id = OLD.id
+        AND id NOT IN (SELECT membership_id FROM revenue_dirty);
+    INSERT INTO revenue_dirty SELECT DISTINCT membership_id FROM whop_payment WHERE plan_id = OLD.id AND membership_id IS NOT NULL
+        AND membership_id NOT IN (SELECT membership_id FROM revenue_dirty);
 END;

@@ -260,6 +260,17 @@ async fn main() {
         })
         .await,
     ));
+    // The churn queries' parameters (core/revenue/src/churn.rs, `facts_cte`).
+    let churn_binds: Vec<Option<String>> = vec![
+        none.clone(),
+        none.clone(),
+        none.clone(),
+        Some(stored.clone()),
+        Some(months::stored(as_of + chrono::Duration::days(churn::TRIAL_ENDING_DAYS))),
+        Some(month_start.clone()),
+        Some(months::stored(as_of - chrono::Duration::days(churn::QUIET_PAYMENT_DAYS))),
+        Some(months::stored(as_of - chrono::Duration::days(churn::QUIET_NOTE_DAYS))),
+    ];
     rows.push((
         "churn segment counts".into(),
         time(|| async {
@@ -267,17 +278,7 @@ async fn main() {
         })
         .await,
         time(|| async {
-            let binds: Vec<Option<String>> = vec![
-                none.clone(),
-                none.clone(),
-                none.clone(),
-                Some(stored.clone()),
-                Some(months::stored(as_of + chrono::Duration::days(7))),
-                Some(month_start.clone()),
-                Some(months::stored(as_of - chrono::Duration::days(60))),
-                Some(months::stored(as_of - chrono::Duration::days(90))),
-            ];
-            raw(&app, &churn::counts_sql(), &binds).await;
+            raw(&app, &churn::counts_sql(), &churn_binds).await;
         })
         .await,
     ));
@@ -289,17 +290,7 @@ async fn main() {
         })
         .await,
         time(|| async {
-            let binds: Vec<Option<String>> = vec![
-                none.clone(),
-                none.clone(),
-                none.clone(),
-                Some(stored.clone()),
-                Some(months::stored(as_of + chrono::Duration::days(7))),
-                Some(month_start.clone()),
-                Some(months::stored(as_of - chrono::Duration::days(60))),
-                Some(months::stored(as_of - chrono::Duration::days(90))),
-            ];
-            raw(&app, &churn::customers_sql(Some(ChurnSegment::AtRisk)), &binds).await;
+            raw(&app, &churn::customers_sql(Some(ChurnSegment::AtRisk)), &churn_binds).await;
         })
         .await,
     ));

@@ -150,8 +150,14 @@ impl App {
             outbox: outbox_handle.clone(),
         }));
         esign.prepare().await?;
-        let automation =
-            Arc::new(Automation::new(store.clone(), events.clone(), crm.clone(), ai.clone(), esign.clone()));
+        let automation = Arc::new(Automation::new(
+            store.clone(),
+            events.clone(),
+            crm.clone(),
+            ai.clone(),
+            esign.clone(),
+            whop.clone(),
+        ));
         automation.prepare().await?;
         let targets: Vec<Arc<dyn OutboxTarget>> = vec![whop.clone(), ai.clone(), esign.clone()];
         let outbox = Arc::new(Outbox::new(outbox_handle, targets));
@@ -288,10 +294,12 @@ impl App {
     }
 
     /// After Whop's data changes (a sync ends with `WhopChanged`), computes the Revenue screen
-    /// ahead of the user, so opening it reads a kept result (docs/revenue.md, "Speed").
+    /// ahead of the user, so opening it reads a kept result (docs/revenue.md, "Speed"), and
+    /// records the customers who became at risk as workflow events (docs/ai-and-automations.md).
     fn spawn_revenue_warmer(&self) -> tokio::task::JoinHandle<()> {
         let mut events = self.events.subscribe();
         let revenue = self.revenue.clone();
+        let automation = self.automation.clone();
         tokio::spawn(async move {
             loop {
                 match events.recv().await {
@@ -301,6 +309,12 @@ impl App {
                         while events.try_recv().is_ok() {}
                         if let Err(error) = revenue.warm().await {
                             tracing::warn!(%error, "could not compute the Revenue screen ahead");
+                        }
+                        // Customers who became at risk fire "Customer became at risk" workflows.
+                        match revenue.record_at_risk_events(dealdesk_store::time::now()).await {
+                            Ok(check) if check.events > 0 => automation.wake(),
+                            Ok(_) => {}
+                            Err(error) => tracing::warn!(%error, "could not check which customers became at risk"),
                         }
                     }
                     Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}

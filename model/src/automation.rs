@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+/// How close a trial's end must be for "Whop trial ending" to fire, in days.
+pub const TRIAL_ENDING_DAYS: i64 = 3;
+
 /// What starts a workflow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
@@ -27,10 +30,20 @@ pub enum Trigger {
     },
     /// A Whop membership became active (or trialing); runs on the member's person.
     WhopMembershipActivated,
-    /// A Whop membership was cancelled; runs on the member's person.
+    /// A Whop membership was canceled; runs on the member's person.
     WhopMembershipCancelled,
     /// A Whop payment succeeded; runs on the payer's person.
     WhopPaymentSucceeded,
+    /// A Whop payment newly failed (failed, past due, uncollectible, or another failed attempt);
+    /// runs on the payer's person.
+    WhopPaymentFailed,
+    /// A Whop membership became past due; runs on the member's person.
+    WhopMembershipPastDue,
+    /// A trialing Whop membership renews (its trial ends) within 3 days; runs on the member's person.
+    WhopTrialEnding,
+    /// A customer's churn-risk score reached the at-risk threshold (docs/revenue.md); runs on
+    /// their person.
+    CustomerAtRisk,
     /// A contract sent for signature was completed by every signer; runs on its deal.
     ContractCompleted,
     /// Every `every_minutes`, on each record of `kind` changed since the previous run (at most 100).
@@ -51,8 +64,12 @@ impl Trigger {
             Trigger::DealStageChanged { stage: Some(stage) } => format!("Deal moved to {stage}"),
             Trigger::DealStageChanged { stage: None } => "Deal stage changed".into(),
             Trigger::WhopMembershipActivated => "Whop membership became active".into(),
-            Trigger::WhopMembershipCancelled => "Whop membership cancelled".into(),
+            Trigger::WhopMembershipCancelled => "Whop membership canceled".into(),
             Trigger::WhopPaymentSucceeded => "Whop payment succeeded".into(),
+            Trigger::WhopPaymentFailed => "Whop payment failed".into(),
+            Trigger::WhopMembershipPastDue => "Whop membership past due".into(),
+            Trigger::WhopTrialEnding => format!("Whop trial ending (within {TRIAL_ENDING_DAYS} days)"),
+            Trigger::CustomerAtRisk => "Customer became at risk".into(),
             Trigger::ContractCompleted => "Contract signed by everyone".into(),
             Trigger::Schedule { every_minutes, kind } => {
                 format!("Every {every_minutes} min, on changed {}", kind.plural_label())
@@ -191,6 +208,20 @@ pub enum WorkflowStep {
         template: String,
         provider: crate::contract::SignatureProviderKind,
     },
+    /// Retries the person's newest failed Whop payment that Whop says is retryable (queued in the
+    /// outbox). With none, the step is skipped and the run goes on.
+    RetryPayment,
+    /// Messages the person on Whop. The body is `text` (with merge fields), or with `ai_draft` an
+    /// AI draft from the customer's history (`text`, when set, is the draft's instructions). With
+    /// `hold_for_approval` nothing is sent: the run stops and the message waits as a task to approve.
+    SendWhopMessage {
+        #[serde(default)]
+        text: String,
+        #[serde(default)]
+        ai_draft: bool,
+        #[serde(default)]
+        hold_for_approval: bool,
+    },
 }
 
 impl WorkflowStep {
@@ -209,6 +240,11 @@ impl WorkflowStep {
             WorkflowStep::MoveStage { stage } => format!("Move to stage \"{stage}\""),
             WorkflowStep::SendContract { template, provider } => {
                 format!("Send contract \"{template}\" via {}", provider.label())
+            }
+            WorkflowStep::RetryPayment => "Retry the failed Whop payment".into(),
+            WorkflowStep::SendWhopMessage { ai_draft, hold_for_approval, .. } => {
+                let what = if *ai_draft { "Send an AI-drafted Whop message" } else { "Send a Whop message" };
+                if *hold_for_approval { format!("{what} (held for approval)") } else { what.to_string() }
             }
         }
     }
@@ -244,7 +280,7 @@ pub enum RunStatus {
     /// An AI step waits for the network (queued in the outbox); the run goes on when it is back.
     Waiting,
     Succeeded,
-    /// A condition did not hold.
+    /// A condition did not hold, or a Whop message was held for approval.
     Stopped,
     Failed,
 }

@@ -16,6 +16,8 @@ pub enum AutomationError {
     Crm(#[from] dealdesk_crm::CrmError),
     #[error(transparent)]
     Esign(#[from] dealdesk_esign::EsignError),
+    #[error(transparent)]
+    Whop(#[from] dealdesk_whop::WhopError),
     #[error("database error in automations: {0}")]
     Store(#[from] sqlx::Error),
 }
@@ -27,6 +29,7 @@ impl From<&AutomationError> for dealdesk_model::ApiError {
             AutomationError::Ai(ai) => return ai.into(),
             AutomationError::Crm(crm) => return crm.into(),
             AutomationError::Esign(esign) => return esign.into(),
+            AutomationError::Whop(whop) => return whop.into(),
             AutomationError::Invalid(_) => ErrorCode::Validation,
             AutomationError::UnknownWorkflow(_) | AutomationError::UnknownRun(_) => ErrorCode::NotFound,
             AutomationError::Corrupt(_) | AutomationError::Store(_) => ErrorCode::Internal,

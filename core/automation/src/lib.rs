@@ -10,6 +10,7 @@
 //! its run waits with it. See docs/ai-and-automations.md.
 
 mod error;
+pub mod whop_steps;
 
 pub use error::AutomationError;
 
@@ -70,9 +71,22 @@ enum EventKind {
     StageChanged {
         stage: String,
     },
-    /// An `automation_event` row: a Whop event from the sync, or a contract completed.
+    /// An `automation_event` row: a Whop event from the sync, a customer at risk (the revenue
+    /// check), or a contract completed.
     Whop(&'static str),
 }
+
+/// The `automation_event` kinds workflows listen to.
+const EVENT_KINDS: [&str; 8] = [
+    "whop_membership_activated",
+    "whop_membership_cancelled",
+    "whop_payment_succeeded",
+    "whop_payment_failed",
+    "whop_membership_past_due",
+    "whop_trial_ending",
+    "customer_at_risk",
+    "contract_completed",
+];
 
 fn matches(trigger: &Trigger, event: &Event) -> bool {
     match (trigger, &event.what) {
@@ -89,6 +103,10 @@ fn matches(trigger: &Trigger, event: &Event) -> bool {
         (Trigger::WhopMembershipActivated, EventKind::Whop(kind)) => *kind == "whop_membership_activated",
         (Trigger::WhopMembershipCancelled, EventKind::Whop(kind)) => *kind == "whop_membership_cancelled",
         (Trigger::WhopPaymentSucceeded, EventKind::Whop(kind)) => *kind == "whop_payment_succeeded",
+        (Trigger::WhopPaymentFailed, EventKind::Whop(kind)) => *kind == "whop_payment_failed",
+        (Trigger::WhopMembershipPastDue, EventKind::Whop(kind)) => *kind == "whop_membership_past_due",
+        (Trigger::WhopTrialEnding, EventKind::Whop(kind)) => *kind == "whop_trial_ending",
+        (Trigger::CustomerAtRisk, EventKind::Whop(kind)) => *kind == "customer_at_risk",
         (Trigger::ContractCompleted, EventKind::Whop(kind)) => *kind == "contract_completed",
         _ => false,
     }
@@ -161,6 +179,18 @@ fn validate(save: &SaveWorkflow) -> Result<(), AutomationError> {
             }
             WorkflowStep::MoveStage { stage } if stage.trim().is_empty() => {
                 return invalid(format!("Step {n}: name the stage to move to"));
+            }
+            WorkflowStep::SendWhopMessage { text, ai_draft, .. } => {
+                if text.trim().is_empty() && !ai_draft {
+                    return invalid(format!("Step {n}: write the Whop message, or let AI draft it"));
+                }
+                let chars = text.chars().count();
+                if chars > dealdesk_model::outbox::MAX_WHOP_MESSAGE_CHARS {
+                    return invalid(format!(
+                        "Step {n}: a Whop message has at most {} characters; this one has {chars}",
+                        dealdesk_model::outbox::MAX_WHOP_MESSAGE_CHARS
+                    ));
+                }
             }
             _ => {}
         }
@@ -264,14 +294,27 @@ pub struct Automation {
     crm: Crm,
     ai: Arc<Ai>,
     esign: Arc<dealdesk_esign::Esign>,
+    whop: Arc<dealdesk_whop::Whop>,
     wake: Notify,
     /// One engine pass at a time within this process.
     pass: tokio::sync::Mutex<()>,
 }
 
 impl Automation {
-    pub fn new(store: Store, events: EventBus, crm: Crm, ai: Arc<Ai>, esign: Arc<dealdesk_esign::Esign>) -> Automation {
-        Automation { store, events, crm, ai, esign, wake: Notify::new(), pass: tokio::sync::Mutex::new(()) }
+    pub fn new(
+        store: Store,
+        events: EventBus,
+        crm: Crm,
+        ai: Arc<Ai>,
+        esign: Arc<dealdesk_esign::Esign>,
+        whop: Arc<dealdesk_whop::Whop>,
+    ) -> Automation {
+        Automation { store, events, crm, ai, esign, whop, wake: Notify::new(), pass: tokio::sync::Mutex::new(()) }
+    }
+
+    /// Asks the engine for a pass now (new events were written outside a record change).
+    pub fn wake(&self) {
+        self.wake.notify_one();
     }
 
     /// Starts reading events from now on the first open (history never fires anything), and
@@ -664,6 +707,9 @@ impl Automation {
         .await?;
         let mut moved = 0;
         for row in rows {
+            // A Whop message step waited for its AI draft: it runs again, with the draft.
+            let again = usize::try_from(row.next_step).ok().and_then(|i| row.definition().ok()?.get(i).cloned());
+            let again = i64::from(matches!(again, Some(WorkflowStep::SendWhopMessage { .. })));
             let mut steps = row.step_runs()?;
             let Some(step) = steps.last_mut() else { continue };
             let Some(op) = step.output.get("outbox_id").and_then(Value::as_i64) else { continue };
@@ -683,7 +729,10 @@ impl Automation {
                     .await?;
                     step.status = RunStatus::Succeeded;
                     step.output = output.and_then(|o| serde_json::from_str(&o).ok()).unwrap_or(Value::Null);
-                    (RunStatus::Queued, row.next_step + 1, None)
+                    if again == 1 {
+                        step.label = "AI draft for the Whop message".into();
+                    }
+                    (RunStatus::Queued, row.next_step + 1 - again, None)
                 }
                 "failed" | "discarded" | "conflict" => {
                     let message = last_error.unwrap_or_else(|| format!("the queued AI run was {status}"));
@@ -749,7 +798,8 @@ impl Automation {
         while index < definition.len() {
             let step = &definition[index];
             let input = step_input(step, record);
-            let outcome = self.step(step, record, id).await;
+            let carried = whop_steps::carried_draft(steps.last(), index);
+            let outcome = self.step(step, record, id, carried).await;
             let (status, output, error) = match &outcome {
                 Ok(StepOutcome::Done(output)) => (RunStatus::Succeeded, output.clone(), None),
                 Ok(StepOutcome::Stop(output)) => (RunStatus::Stopped, output.clone(), None),
@@ -783,11 +833,13 @@ impl Automation {
         self.save_progress(id, RunStatus::Succeeded, index as i64, &steps, None).await
     }
 
+    /// Runs one step; `carried` is an AI draft a Whop message step made while offline.
     async fn step(
         &self,
         step: &WorkflowStep,
         record: Option<RecordRef>,
         run: i64,
+        carried: Option<String>,
     ) -> Result<StepOutcome, AutomationError> {
         let record =
             record.ok_or_else(|| AutomationError::Invalid("this step needs a record; the run has none".into()))?;
@@ -915,6 +967,10 @@ impl Automation {
                 output.insert("contract".into(), Value::from(contract.id.to_string()));
                 output.insert("status".into(), Value::from(contract.status.as_str()));
                 Ok(StepOutcome::Done(Value::Object(output)))
+            }
+            WorkflowStep::RetryPayment => self.retry_payment(record).await,
+            WorkflowStep::SendWhopMessage { text, ai_draft, hold_for_approval } => {
+                self.send_whop_message(record, (text, *ai_draft, *hold_for_approval), run, carried).await
             }
         }
     }
@@ -1067,13 +1123,7 @@ async fn read_events(
     .await?;
     for (id, at, kind, record_kind, record_id) in whop {
         next.event_id = id;
-        let what = match kind.as_str() {
-            "whop_membership_activated" => EventKind::Whop("whop_membership_activated"),
-            "whop_membership_cancelled" => EventKind::Whop("whop_membership_cancelled"),
-            "whop_payment_succeeded" => EventKind::Whop("whop_payment_succeeded"),
-            "contract_completed" => EventKind::Whop("contract_completed"),
-            _ => continue,
-        };
+        let Some(what) = EVENT_KINDS.iter().find(|k| **k == kind).map(|k| EventKind::Whop(k)) else { continue };
         let (Some(kind), Ok(record)) = (RecordKind::parse(&record_kind), Uuid::parse_str(&record_id)) else {
             continue;
         };
@@ -1184,6 +1234,21 @@ mod tests {
         assert!(matches(&Trigger::WhopPaymentSucceeded, &paid));
         assert!(!matches(&Trigger::WhopMembershipActivated, &paid));
         assert!(!matches(&Trigger::Manual, &paid));
+        for (trigger, kind) in [
+            (Trigger::WhopPaymentFailed, "whop_payment_failed"),
+            (Trigger::WhopMembershipPastDue, "whop_membership_past_due"),
+            (Trigger::WhopTrialEnding, "whop_trial_ending"),
+            (Trigger::CustomerAtRisk, "customer_at_risk"),
+            (Trigger::WhopMembershipCancelled, "whop_membership_cancelled"),
+        ] {
+            assert!(EVENT_KINDS.contains(&kind), "{kind} is read from automation_event");
+            let event = event(EventKind::Whop(kind), RecordKind::Person);
+            assert!(matches(&trigger, &event), "{trigger:?} on {kind}");
+            assert!(!matches(&Trigger::WhopPaymentSucceeded, &event), "{kind}");
+            assert!(!matches(&trigger, &paid), "{trigger:?} on a payment that succeeded");
+        }
+        assert_eq!(Trigger::WhopMembershipCancelled.describe(), "Whop membership canceled");
+        assert_eq!(Trigger::WhopTrialEnding.describe(), "Whop trial ending (within 3 days)");
     }
 
     #[test]

@@ -10,17 +10,34 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::SqlitePool;
 
+/// `compute(now)`, or its kept result while the data under it and the hour are the same.
+pub async fn kept<T, F, Fut>(pool: &SqlitePool, key: String, compute: F) -> Result<T, RevenueError>
+where
+    T: Serialize + DeserializeOwned,
+    F: FnOnce(DateTime<Utc>) -> Fut,
+    Fut: std::future::Future<Output = Result<T, RevenueError>>,
+{
+    let as_of = dealdesk_store::time::now();
+    let version = version(pool).await?;
+    if let Some(hit) = get(pool, &key, version, as_of).await? {
+        return Ok(hit);
+    }
+    let value = compute(as_of).await?;
+    put(pool, &key, version, as_of, &value).await?;
+    Ok(value)
+}
+
 /// The hour a result was taken in: `2026-12-07T01`.
 pub fn hour(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H").to_string()
 }
 
-pub async fn version(pool: &SqlitePool) -> Result<i64, RevenueError> {
+async fn version(pool: &SqlitePool) -> Result<i64, RevenueError> {
     Ok(sqlx::query_scalar("SELECT version FROM revenue_version WHERE id = 1").fetch_one(pool).await?)
 }
 
 /// The cached value of `key` at `version` in the hour of `as_of`, if there is one that reads.
-pub async fn get<T: DeserializeOwned>(
+async fn get<T: DeserializeOwned>(
     pool: &SqlitePool,
     key: &str,
     version: i64,
@@ -39,7 +56,7 @@ pub async fn get<T: DeserializeOwned>(
 
 /// Keeps `value` for `key`, computed from the data at `version`. If the data changed while it
 /// was computed, the stored version is already stale and the next read computes again.
-pub async fn put<T: Serialize>(
+async fn put<T: Serialize>(
     pool: &SqlitePool,
     key: &str,
     version: i64,

@@ -5,16 +5,18 @@
 //! This crate reads the mirror the Whop crate writes and never calls Whop; actions on what it
 //! shows (retry a payment, message a customer) go through the Whop crate's outbox actions.
 
+pub mod at_risk;
 mod cache;
-mod cover;
 pub mod churn;
 pub mod cohorts;
+mod cover;
 pub mod error;
 pub mod months;
 pub mod mrr;
 pub mod net;
 pub mod recover;
 
+pub use at_risk::AtRiskCheck;
 pub use error::RevenueError;
 pub use mrr::{GRACE_DAYS, normalise};
 pub use recover::cancel_estimate;
@@ -46,15 +48,7 @@ impl Revenue {
     /// The Revenue screen, as of now: kept until the data under it changes (see `cache`).
     pub async fn overview(&self, query: SummaryQuery) -> Result<RevenueOverview, RevenueError> {
         let key = format!("overview:{}", serde_json::to_string(&query).unwrap_or_default());
-        let as_of = dealdesk_store::time::now();
-        let pool = self.store.pool();
-        let version = cache::version(pool).await?;
-        if let Some(hit) = cache::get(pool, &key, version, as_of).await? {
-            return Ok(hit);
-        }
-        let value = self.overview_at(query, as_of).await?;
-        cache::put(pool, &key, version, as_of, &value).await?;
-        Ok(value)
+        cache::kept(self.store.pool(), key, |as_of| self.overview_at(query, as_of)).await
     }
 
     /// Computes the default Revenue screen ahead of the user (after a sync), so opening it reads a
@@ -65,15 +59,7 @@ impl Revenue {
 
     pub async fn drill(&self, drill: MrrDrill) -> Result<Vec<DrillRow>, RevenueError> {
         let key = format!("drill:{}", serde_json::to_string(&drill).unwrap_or_default());
-        let as_of = dealdesk_store::time::now();
-        let pool = self.store.pool();
-        let version = cache::version(pool).await?;
-        if let Some(hit) = cache::get(pool, &key, version, as_of).await? {
-            return Ok(hit);
-        }
-        let value = self.drill_at(drill, as_of).await?;
-        cache::put(pool, &key, version, as_of, &value).await?;
-        Ok(value)
+        cache::kept(self.store.pool(), key, |as_of| self.drill_at(drill, as_of)).await
     }
 
     pub async fn recover(&self, scope: RevenueScope) -> Result<RecoverList, RevenueError> {

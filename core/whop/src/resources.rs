@@ -267,7 +267,7 @@ pub fn text(item: &Value, path: &str) -> Option<String> {
     (!clean.is_empty()).then(|| clean.to_string())
 }
 
-fn integer(item: &Value, path: &str) -> Option<i64> {
+pub(crate) fn integer(item: &Value, path: &str) -> Option<i64> {
     match field(item, path)? {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),

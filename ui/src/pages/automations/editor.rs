@@ -260,6 +260,41 @@ pub(super) fn step_view(
                 <span class="muted workflow-step-note">{ "Signed by the deal's contact." }</span>
             </>
         },
+        StepKind::RetryPayment => html! {
+            <span class="muted workflow-step-note">
+                { "Retries the person's newest failed Whop payment that Whop can retry; skipped when there is none." }
+            </span>
+        },
+        StepKind::SendWhopMessage => {
+            let toggle = |make: fn(bool) -> StepEdit| {
+                let d = dispatch.clone();
+                Callback::from(move |(on, _): (bool, bool)| {
+                    d.dispatch(AutomationsAction::Edit(WorkflowEdit::Step(i, make(on))))
+                })
+            };
+            let (label, placeholder) = if step.ai_draft {
+                ("Instructions for the draft (optional)", "e.g. Offer help with the failed payment")
+            } else {
+                ("Message", "Hi {{person.first_name}}, …")
+            };
+            html! {
+                <>
+                    <TextArea id={id("message")} label={AttrValue::from(label)} value={step.message.clone()} rows={3}
+                        placeholder={AttrValue::from(placeholder)} on_change={edit(StepEdit::Message)} />
+                    <Checkbox id={AttrValue::from(id("ai-draft"))} checked={step.ai_draft}
+                        label={AttrValue::from("AI drafts the message")} on_change={toggle(StepEdit::AiDraft)} />
+                    <Checkbox id={AttrValue::from(id("hold"))} checked={step.hold_for_approval}
+                        label={AttrValue::from("Hold for my approval")} on_change={toggle(StepEdit::HoldForApproval)} />
+                    <span class="muted workflow-step-note">
+                        { if step.hold_for_approval {
+                            "Nothing is sent: the run stops and the message waits as a task on the person, to approve."
+                        } else {
+                            "Sent on Whop to the person (queued while offline)."
+                        } }
+                    </span>
+                </>
+            }
+        }
     };
     html! {
         <li class={classes!("workflow-step", error.is_some().then_some("invalid"))} key={i.to_string()} data-index={i.to_string()} data-kind={step.kind.as_str()}>

@@ -3,7 +3,7 @@
 //! Run now (on a record picked when the steps need one); and the run history with each step's
 //! input, output and error.
 
-use crate::components::controls::{Button, Checkbox, Input, Select, Tone};
+use crate::components::controls::{Button, Checkbox, Input, Select, TextArea, Tone};
 use crate::components::display::{Card, EmptyState, Skeleton};
 use crate::components::hooks::{use_contracts_changes, use_workflows_changes};
 use crate::components::overlay::ConfirmDialog;

@@ -43,6 +43,10 @@ impl TriggerDraft {
             Trigger::WhopMembershipActivated
             | Trigger::WhopMembershipCancelled
             | Trigger::WhopPaymentSucceeded
+            | Trigger::WhopPaymentFailed
+            | Trigger::WhopMembershipPastDue
+            | Trigger::WhopTrialEnding
+            | Trigger::CustomerAtRisk
             | Trigger::ContractCompleted
             | Trigger::Manual => {}
         }
@@ -68,6 +72,10 @@ impl TriggerDraft {
             TriggerKind::WhopMembershipActivated => Trigger::WhopMembershipActivated,
             TriggerKind::WhopMembershipCancelled => Trigger::WhopMembershipCancelled,
             TriggerKind::WhopPaymentSucceeded => Trigger::WhopPaymentSucceeded,
+            TriggerKind::WhopPaymentFailed => Trigger::WhopPaymentFailed,
+            TriggerKind::WhopMembershipPastDue => Trigger::WhopMembershipPastDue,
+            TriggerKind::WhopTrialEnding => Trigger::WhopTrialEnding,
+            TriggerKind::CustomerAtRisk => Trigger::CustomerAtRisk,
             TriggerKind::ContractCompleted => Trigger::ContractCompleted,
             TriggerKind::Schedule => {
                 let minutes = self.every_minutes.trim();
@@ -110,6 +118,11 @@ pub struct StepDraft {
     /// Send contract: the template's name, and the provider.
     pub contract_template: String,
     pub contract_provider: SignatureProviderKind,
+    /// Send Whop message: the text (with AI drafting, the draft's instructions), whether AI
+    /// drafts it, whether it waits for the user's approval.
+    pub message: String,
+    pub ai_draft: bool,
+    pub hold_for_approval: bool,
 }
 
 impl StepDraft {
@@ -129,6 +142,9 @@ impl StepDraft {
             stage: String::new(),
             contract_template: String::new(),
             contract_provider: SignatureProviderKind::DocuSign,
+            message: String::new(),
+            ai_draft: false,
+            hold_for_approval: true,
         }
     }
 
@@ -157,6 +173,12 @@ impl StepDraft {
             WorkflowStep::SendContract { template, provider } => {
                 draft.contract_template = template.clone();
                 draft.contract_provider = *provider;
+            }
+            WorkflowStep::RetryPayment => {}
+            WorkflowStep::SendWhopMessage { text, ai_draft, hold_for_approval } => {
+                draft.message = text.clone();
+                draft.ai_draft = *ai_draft;
+                draft.hold_for_approval = *hold_for_approval;
             }
         }
         draft
@@ -233,6 +255,24 @@ impl StepDraft {
                 }
                 WorkflowStep::SendContract { template: template.to_string(), provider: self.contract_provider }
             }
+            StepKind::RetryPayment => WorkflowStep::RetryPayment,
+            StepKind::SendWhopMessage => {
+                let text = self.message.trim();
+                if text.is_empty() && !self.ai_draft {
+                    return Err("write the message, or let AI draft it".to_string());
+                }
+                let chars = text.chars().count();
+                if chars > MAX_WHOP_MESSAGE_CHARS {
+                    return Err(format!(
+                        "a Whop message has at most {MAX_WHOP_MESSAGE_CHARS} characters; this one has {chars}"
+                    ));
+                }
+                WorkflowStep::SendWhopMessage {
+                    text: text.to_string(),
+                    ai_draft: self.ai_draft,
+                    hold_for_approval: self.hold_for_approval,
+                }
+            }
         })
     }
 }
@@ -270,9 +310,13 @@ pub fn trigger_record_kind(trigger: &Trigger) -> Option<RecordKind> {
             Some(*kind)
         }
         Trigger::DealStageChanged { .. } | Trigger::ContractCompleted => Some(RecordKind::Deal),
-        Trigger::WhopMembershipActivated | Trigger::WhopMembershipCancelled | Trigger::WhopPaymentSucceeded => {
-            Some(RecordKind::Person)
-        }
+        Trigger::WhopMembershipActivated
+        | Trigger::WhopMembershipCancelled
+        | Trigger::WhopPaymentSucceeded
+        | Trigger::WhopPaymentFailed
+        | Trigger::WhopMembershipPastDue
+        | Trigger::WhopTrialEnding
+        | Trigger::CustomerAtRisk => Some(RecordKind::Person),
         Trigger::Manual => None,
     }
 }
@@ -326,6 +370,9 @@ pub enum StepEdit {
     Stage(String),
     ContractTemplate(String),
     ContractProvider(SignatureProviderKind),
+    Message(String),
+    AiDraft(bool),
+    HoldForApproval(bool),
 }
 
 impl Default for WorkflowDraft {
@@ -399,6 +446,9 @@ impl WorkflowDraft {
                         StepEdit::Stage(text) => step.stage = text,
                         StepEdit::ContractTemplate(text) => step.contract_template = text,
                         StepEdit::ContractProvider(provider) => step.contract_provider = provider,
+                        StepEdit::Message(text) => step.message = text,
+                        StepEdit::AiDraft(on) => step.ai_draft = on,
+                        StepEdit::HoldForApproval(on) => step.hold_for_approval = on,
                     }
                 }
             }

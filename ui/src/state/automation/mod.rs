@@ -11,6 +11,7 @@ use dealdesk_model::automation::{
     WorkflowStep,
 };
 use dealdesk_model::contract::SignatureProviderKind;
+use dealdesk_model::outbox::MAX_WHOP_MESSAGE_CHARS;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;

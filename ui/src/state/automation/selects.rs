@@ -11,19 +11,27 @@ pub enum TriggerKind {
     WhopMembershipActivated,
     WhopMembershipCancelled,
     WhopPaymentSucceeded,
+    WhopPaymentFailed,
+    WhopMembershipPastDue,
+    WhopTrialEnding,
+    CustomerAtRisk,
     ContractCompleted,
     Schedule,
     Manual,
 }
 
 impl TriggerKind {
-    pub const ALL: [TriggerKind; 9] = [
+    pub const ALL: [TriggerKind; 13] = [
         TriggerKind::RecordCreated,
         TriggerKind::RecordUpdated,
         TriggerKind::DealStageChanged,
         TriggerKind::WhopMembershipActivated,
         TriggerKind::WhopMembershipCancelled,
         TriggerKind::WhopPaymentSucceeded,
+        TriggerKind::WhopPaymentFailed,
+        TriggerKind::WhopMembershipPastDue,
+        TriggerKind::WhopTrialEnding,
+        TriggerKind::CustomerAtRisk,
         TriggerKind::ContractCompleted,
         TriggerKind::Schedule,
         TriggerKind::Manual,
@@ -38,6 +46,10 @@ impl TriggerKind {
             TriggerKind::WhopMembershipActivated => "whop_membership_activated",
             TriggerKind::WhopMembershipCancelled => "whop_membership_cancelled",
             TriggerKind::WhopPaymentSucceeded => "whop_payment_succeeded",
+            TriggerKind::WhopPaymentFailed => "whop_payment_failed",
+            TriggerKind::WhopMembershipPastDue => "whop_membership_past_due",
+            TriggerKind::WhopTrialEnding => "whop_trial_ending",
+            TriggerKind::CustomerAtRisk => "customer_at_risk",
             TriggerKind::ContractCompleted => "contract_completed",
             TriggerKind::Schedule => "schedule",
             TriggerKind::Manual => "manual",
@@ -54,8 +66,12 @@ impl TriggerKind {
             TriggerKind::RecordUpdated => "A record is updated",
             TriggerKind::DealStageChanged => "A deal changes stage",
             TriggerKind::WhopMembershipActivated => "A Whop membership becomes active",
-            TriggerKind::WhopMembershipCancelled => "A Whop membership is cancelled",
+            TriggerKind::WhopMembershipCancelled => "A Whop membership is canceled",
             TriggerKind::WhopPaymentSucceeded => "A Whop payment succeeds",
+            TriggerKind::WhopPaymentFailed => "A Whop payment fails",
+            TriggerKind::WhopMembershipPastDue => "A Whop membership becomes past due",
+            TriggerKind::WhopTrialEnding => "A Whop trial ends within 3 days",
+            TriggerKind::CustomerAtRisk => "A customer becomes at risk (churn score)",
             TriggerKind::ContractCompleted => "A contract is signed by everyone (runs on its deal)",
             TriggerKind::Schedule => "On a schedule",
             TriggerKind::Manual => "Only by hand (Run now)",
@@ -70,6 +86,10 @@ impl TriggerKind {
             Trigger::WhopMembershipActivated => TriggerKind::WhopMembershipActivated,
             Trigger::WhopMembershipCancelled => TriggerKind::WhopMembershipCancelled,
             Trigger::WhopPaymentSucceeded => TriggerKind::WhopPaymentSucceeded,
+            Trigger::WhopPaymentFailed => TriggerKind::WhopPaymentFailed,
+            Trigger::WhopMembershipPastDue => TriggerKind::WhopMembershipPastDue,
+            Trigger::WhopTrialEnding => TriggerKind::WhopTrialEnding,
+            Trigger::CustomerAtRisk => TriggerKind::CustomerAtRisk,
             Trigger::ContractCompleted => TriggerKind::ContractCompleted,
             Trigger::Schedule { .. } => TriggerKind::Schedule,
             Trigger::Manual => TriggerKind::Manual,
@@ -96,10 +116,12 @@ pub enum StepKind {
     AddTag,
     MoveStage,
     SendContract,
+    RetryPayment,
+    SendWhopMessage,
 }
 
 impl StepKind {
-    pub const ALL: [StepKind; 7] = [
+    pub const ALL: [StepKind; 9] = [
         StepKind::Ai,
         StepKind::Condition,
         StepKind::CreateTask,
@@ -107,6 +129,8 @@ impl StepKind {
         StepKind::AddTag,
         StepKind::MoveStage,
         StepKind::SendContract,
+        StepKind::RetryPayment,
+        StepKind::SendWhopMessage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -118,6 +142,8 @@ impl StepKind {
             StepKind::AddTag => "add_tag",
             StepKind::MoveStage => "move_stage",
             StepKind::SendContract => "send_contract",
+            StepKind::RetryPayment => "retry_payment",
+            StepKind::SendWhopMessage => "send_whop_message",
         }
     }
 
@@ -134,6 +160,8 @@ impl StepKind {
             StepKind::AddTag => "Add tag",
             StepKind::MoveStage => "Move deal stage",
             StepKind::SendContract => "Send contract",
+            StepKind::RetryPayment => "Retry failed Whop payment",
+            StepKind::SendWhopMessage => "Send Whop message",
         }
     }
 
@@ -146,6 +174,8 @@ impl StepKind {
             WorkflowStep::AddTag { .. } => StepKind::AddTag,
             WorkflowStep::MoveStage { .. } => StepKind::MoveStage,
             WorkflowStep::SendContract { .. } => StepKind::SendContract,
+            WorkflowStep::RetryPayment => StepKind::RetryPayment,
+            WorkflowStep::SendWhopMessage { .. } => StepKind::SendWhopMessage,
         }
     }
 }

@@ -129,8 +129,10 @@ fn validation_names_the_problem() {
     assert_eq!(e.step[&4], "Step 5 (Add tag): enter the tag to add");
     assert_eq!(e.step[&5], "Step 6 (Move deal stage): choose the stage to move the deal to");
     assert_eq!(e.step[&6], "Step 7 (Send contract): choose the contract template to send");
+    assert!(!e.step.contains_key(&7), "retrying a payment needs nothing more");
+    assert_eq!(e.step[&8], "Step 9 (Send Whop message): write the message, or let AI draft it");
     assert!(!e.step.contains_key(&0));
-    assert_eq!(e.messages().len(), 7);
+    assert_eq!(e.messages().len(), 8);
     // Deal-only steps on a trigger about people.
     let d = d
         .apply(WorkflowEdit::TriggerEvery("15".into()))
@@ -140,7 +142,8 @@ fn validation_names_the_problem() {
         .apply(WorkflowEdit::Step(4, StepEdit::Tag("hot".into())))
         .apply(WorkflowEdit::Step(5, StepEdit::Stage("Won".into())))
         .apply(WorkflowEdit::Step(6, StepEdit::ContractTemplate(" NDA ".into())))
-        .apply(WorkflowEdit::Step(6, StepEdit::ContractProvider(SignatureProviderKind::DropboxSign)));
+        .apply(WorkflowEdit::Step(6, StepEdit::ContractProvider(SignatureProviderKind::DropboxSign)))
+        .apply(WorkflowEdit::Step(8, StepEdit::Message("Hi {{person.first_name}}".into())));
     let e = d.validate().unwrap_err();
     assert_eq!(
         e.messages(),
@@ -351,4 +354,73 @@ fn the_screen_tracks_editing_saving_and_runs() {
     let v = v.apply(AutomationsAction::New);
     assert!(!v.dirty());
     assert!(v.apply(AutomationsAction::Edit(WorkflowEdit::AddStep(StepKind::Ai))).dirty());
+}
+
+#[test]
+fn whop_triggers_and_steps_convert_and_check() {
+    for trigger in [
+        Trigger::WhopPaymentFailed,
+        Trigger::WhopMembershipPastDue,
+        Trigger::WhopTrialEnding,
+        Trigger::CustomerAtRisk,
+        Trigger::WhopMembershipCancelled,
+    ] {
+        let kind = TriggerKind::of(&trigger);
+        assert!(TriggerKind::ALL.contains(&kind), "{trigger:?} is in the trigger picker");
+        assert_eq!(TriggerKind::parse(kind.as_str()), Some(kind));
+        assert_eq!(TriggerDraft::of(&trigger).to_trigger(), Ok(trigger.clone()));
+        assert_eq!(trigger_record_kind(&trigger), Some(RecordKind::Person), "{trigger:?} runs on the person");
+    }
+    assert_eq!(TriggerKind::WhopMembershipCancelled.label(), "A Whop membership is canceled");
+    assert_eq!(Trigger::WhopMembershipCancelled.describe(), "Whop membership canceled");
+
+    let steps = [
+        WorkflowStep::RetryPayment,
+        WorkflowStep::SendWhopMessage {
+            text: "Hi {{person.first_name}}".into(),
+            ai_draft: false,
+            hold_for_approval: false,
+        },
+        WorkflowStep::SendWhopMessage { text: String::new(), ai_draft: true, hold_for_approval: true },
+    ];
+    for step in steps {
+        let kind = StepKind::of(&step);
+        assert!(StepKind::ALL.contains(&kind), "{step:?} is in the step picker");
+        assert_eq!(StepKind::parse(kind.as_str()), Some(kind));
+        assert_eq!(StepDraft::of(&step).to_step(), Ok(step.clone()));
+        assert!(!deal_only(&step), "{step:?} runs on people");
+    }
+
+    // A new message step holds for approval until the user says otherwise; the checkboxes edit it.
+    let draft = WorkflowDraft { name: "Dunning".into(), ..Default::default() }
+        .apply(WorkflowEdit::TriggerKind(TriggerKind::WhopPaymentFailed))
+        .apply(WorkflowEdit::AddStep(StepKind::SendWhopMessage));
+    assert!(draft.steps[0].hold_for_approval);
+    let errors = draft.validate().unwrap_err();
+    assert_eq!(
+        errors.step.get(&0).map(String::as_str),
+        Some("Step 1 (Send Whop message): write the message, or let AI draft it")
+    );
+    let draft = draft.apply(WorkflowEdit::Step(0, StepEdit::AiDraft(true)));
+    let draft = draft.apply(WorkflowEdit::Step(0, StepEdit::HoldForApproval(false)));
+    let draft = draft.apply(WorkflowEdit::Step(0, StepEdit::Message("Mention the grace period".into())));
+    let save = draft.validate().unwrap();
+    assert_eq!(save.trigger, Trigger::WhopPaymentFailed);
+    assert_eq!(
+        save.steps,
+        vec![WorkflowStep::SendWhopMessage {
+            text: "Mention the grace period".into(),
+            ai_draft: true,
+            hold_for_approval: false,
+        }]
+    );
+    let long = draft.apply(WorkflowEdit::Step(0, StepEdit::Message("x".repeat(MAX_WHOP_MESSAGE_CHARS + 1))));
+    assert!(long.validate().unwrap_err().step[&0].contains("at most 4000 characters"));
+    assert_eq!(
+        WorkflowDraft { name: "Retry".into(), ..Default::default() }
+            .apply(WorkflowEdit::AddStep(StepKind::RetryPayment))
+            .validate()
+            .map(|s| s.steps),
+        Ok(vec![WorkflowStep::RetryPayment])
+    );
 }
