@@ -100,7 +100,10 @@ pub fn item(row: RecoverRow, as_of: DateTime<Utc>) -> RecoverItem {
     let parse = |t: &Option<String>| t.as_deref().and_then(|t| dealdesk_store::time::parse(t).ok());
     let cancels_at = cancel_estimate(parse(&failed_at), parse(&next_attempt_at));
     let stake = usd_micros.unwrap_or(amount_micros).max(0) as f64;
-    let days_left = cancels_at.map_or(GRACE_DAYS as f64, |c| (c - as_of).num_seconds() as f64 / 86_400.0).max(1.0);
+    let days_left = cancels_at.map_or(GRACE_DAYS as f64, |c| (c - as_of).num_seconds() as f64 / 86_400.0);
+    // Still to save: what is at stake per day left (at least one). Past the expected cancel date,
+    // after every row still to save, the most recently lapsed first.
+    let priority = if days_left >= 0.0 { stake / days_left.max(1.0) } else { days_left };
     RecoverItem {
         membership_id,
         membership_status,
@@ -123,7 +126,7 @@ pub fn item(row: RecoverRow, as_of: DateTime<Utc>) -> RecoverItem {
         cancels_at: cancels_at.map(dealdesk_store::time::format),
         retryable,
         failed_at,
-        priority: stake / days_left,
+        priority,
     }
 }
 

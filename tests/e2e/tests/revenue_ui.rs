@@ -8,7 +8,7 @@
 use anyhow::{Context, Result};
 use dealdesk_core::whop::WhopConfig;
 use dealdesk_core::{App, AppOptions};
-use dealdesk_e2e::{Session, screenshot_path, text_of};
+use dealdesk_e2e::{Session, run_cli, screenshot_path, text_of};
 use dealdesk_model::revenue::AT_RISK_SCORE;
 use dealdesk_sandbox::{Sandbox, SandboxConfig};
 use std::time::{Duration, Instant};
@@ -66,49 +66,6 @@ async fn recover_a_failed_payment_then_read_the_revenue_desk() -> Result<()> {
         session.find("#recover-page h1").await?.click().await?;
         session.screenshot(&screenshot_path("recover.png")).await?;
 
-        // Message on Whop: the text starts from a template and is edited before anything goes out;
-        // going back sends nothing.
-        session.find(".recover-row .recover-message").await?.click().await?;
-        session.find("#recover-message-dialog").await?;
-        let text = session.js("return document.querySelector('#recover-message-text').value").await?;
-        assert!(text.as_str().unwrap_or_default().starts_with("Hi"), "the template: {text}");
-        session.wait_for_text("#recover-message-dialog", "characters").await?;
-        session.wait_for_text("#recover-message-dialog .btn.ghost", "Back").await?.click().await?;
-        wait_gone(&session, "#recover-message-dialog").await?;
-        assert!(sandbox.writes().iter().all(|w| !w.path.contains("messages")), "nothing was sent");
-
-        // Retry payment on a retryable row: the shared confirmation, a toast, and Whop gets it once.
-        let row = session.find(".recover-row[data-retryable=\"true\"]").await?;
-        let payment = row.attr("data-payment").await?.context("a retryable row names its payment")?;
-        let selector = format!(".recover-row[data-payment=\"{payment}\"]");
-        session.find(&format!("{selector} .whop-action-retry-payment")).await?.click().await?;
-        session.find("#whop-action-dialog").await?;
-        session.wait_for_text("#whop-action-explanation", &payment).await?;
-        session.find("#whop-action-confirm").await?.click().await?;
-        session.wait_for_text(".toast", "is queued").await?;
-        let start = Instant::now();
-        loop {
-            let retries =
-                sandbox.writes().into_iter().filter(|w| w.path.ends_with(&format!("{payment}/retry"))).count();
-            if retries > 0 {
-                assert_eq!(retries, 1, "the retry reached Whop once");
-                break;
-            }
-            anyhow::ensure!(start.elapsed() < Duration::from_secs(60), "the retry of {payment} never reached Whop");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-
-        // Add task: a follow-up task on the customer, named after what failed.
-        session.find(".recover-row .recover-add-task").await?.click().await?;
-        session.wait_for_text(".toast", "Follow up on failed payment").await?;
-        session.wait_for_text(".recover-row .recover-add-task", "Task added").await?;
-
-        // The customer's name opens their person page.
-        let link = session.find(".recover-row .person-link").await?;
-        let name = text_of(&link).await?;
-        link.click().await?;
-        session.wait_for_text("#person-page h1", name.split_whitespace().next().unwrap_or_default()).await?;
-
         // Revenue: the month at a glance, MRR per month, its movement, and the cohort grid.
         session.go("Revenue").await?;
         session.find("#revenue-summary").await?;
@@ -123,6 +80,10 @@ async fn recover_a_failed_payment_then_read_the_revenue_desk() -> Result<()> {
         session.screenshot(&screenshot_path("revenue.png")).await?;
 
         // A figure opens the customers behind it, each a link to their page; Close closes.
+        // (Brought to the middle of the window first: the toasts of the retries sit at its foot.)
+        session
+            .js("document.querySelector('#revenue-movements .figure-btn[data-movement=\"mrr\"]').scrollIntoView({block: 'center'})")
+            .await?;
         session.find("#revenue-movements .figure-btn[data-movement=\"mrr\"]").await?.click().await?;
         session.find("#revenue-drill").await?;
         session.find("#revenue-drill .revenue-drill-row").await?;
@@ -148,6 +109,84 @@ async fn recover_a_failed_payment_then_read_the_revenue_desk() -> Result<()> {
         session.find("#churn-table .churn-row .churn-chips li[data-segment=\"past_due\"]").await?;
         session.find("#churn-page h1").await?.click().await?;
         session.screenshot(&screenshot_path("churn.png")).await?;
+        // Back on Recover: act on what failed.
+        session.go("Recover").await?;
+        session.find("#recover-table .recover-row").await?;
+
+        // Message on Whop: the text starts from a template and is edited before anything goes out;
+        // going back sends nothing.
+        session.find(".recover-row .recover-message").await?.click().await?;
+        session.find("#recover-message-dialog").await?;
+        let text = session.js("return document.querySelector('#recover-message-text').value").await?;
+        assert!(text.as_str().unwrap_or_default().starts_with("Hi"), "the template: {text}");
+        session.wait_for_text("#recover-message-dialog", "characters").await?;
+        session.wait_for_text("#recover-message-dialog .btn.ghost", "Back").await?.click().await?;
+        wait_gone(&session, "#recover-message-dialog").await?;
+        assert!(sandbox.writes().iter().all(|w| !w.path.contains("messages")), "nothing was sent");
+
+        // Retry payment on a retryable row: the shared confirmation, a toast, and Whop gets it once.
+        // (The seed's "Insufficient funds." payment is the one Whop declines again: see below.)
+        let pick = |declined: bool| {
+            format!(
+                "const rows = [...document.querySelectorAll('.recover-row[data-retryable=\"true\"]')]; \
+                 const row = rows.find(r => r.querySelector('.recover-failure').textContent.includes('Insufficient funds') === {declined}); \
+                 return row ? row.dataset.payment : null"
+            )
+        };
+        let payment = session.js(&pick(false)).await?.as_str().context("a retryable row Whop will charge")?.to_string();
+        let selector = format!(".recover-row[data-payment=\"{payment}\"]");
+        session.find(&format!("{selector} .whop-action-retry-payment")).await?.click().await?;
+        session.find("#whop-action-dialog").await?;
+        session.wait_for_text("#whop-action-explanation", &payment).await?;
+        session.find("#whop-action-confirm").await?.click().await?;
+        session.wait_for_text(".toast", "is queued").await?;
+        let start = Instant::now();
+        loop {
+            let retries =
+                sandbox.writes().into_iter().filter(|w| w.path.ends_with(&format!("{payment}/retry"))).count();
+            if retries > 0 {
+                assert_eq!(retries, 1, "the retry reached Whop once");
+                break;
+            }
+            anyhow::ensure!(start.elapsed() < Duration::from_secs(60), "the retry of {payment} never reached Whop");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+
+        // A retry Whop declines: queued like the other, then refused with Whop's reason, which the
+        // outbox keeps (and the payment stays on the list).
+        let declined = session.js(&pick(true)).await?.as_str().context("the payment Whop declines")?.to_string();
+        let selector = format!(".recover-row[data-payment=\"{declined}\"]");
+        session.find(&format!("{selector} .whop-action-retry-payment")).await?.click().await?;
+        session.find("#whop-action-dialog").await?;
+        session.find("#whop-action-confirm").await?.click().await?;
+        let start = Instant::now();
+        loop {
+            let list = run_cli(session.data_path(), &["outbox", "list", "--json"])?;
+            let entries: serde_json::Value = serde_json::from_str(&list)?;
+            let refused = entries.as_array().into_iter().flatten().find(|e| {
+                e["summary"].as_str().unwrap_or_default().contains(&declined)
+                    && e["last_error"].as_str().unwrap_or_default().contains("declined")
+            });
+            if refused.is_some() {
+                break;
+            }
+            anyhow::ensure!(start.elapsed() < Duration::from_secs(60), "Whop's refusal never showed: {list}");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        assert!(sandbox.writes().iter().all(|w| !w.path.ends_with(&format!("{declined}/retry"))), "nothing applied");
+        session.find(&selector).await?;
+
+        // Add task: a follow-up task on the customer, named after what failed.
+        session.find(".recover-row .recover-add-task").await?.click().await?;
+        session.wait_for_text(".toast", "Follow up on failed payment").await?;
+        session.wait_for_text(".recover-row .recover-add-task", "Task added").await?;
+
+        // The customer's name opens their person page.
+        let link = session.find(".recover-row .person-link").await?;
+        let name = text_of(&link).await?;
+        link.click().await?;
+        session.wait_for_text("#person-page h1", name.split_whitespace().next().unwrap_or_default()).await?;
+
         Ok(())
     }
     .await;

@@ -1,7 +1,9 @@
 //! The month at a glance, and the notices for payments the totals leave out.
 
 use crate::components::display::Card;
-use crate::state::revenue::{ALL_IN_USD_LABEL, amount, excluded_notices, rate_text, recovery_detail, totals_text};
+use crate::state::revenue::{
+    ALL_IN_USD_LABEL, amount, excluded_notices, rate_text, recovery_detail, totals_text, without_repeated_total,
+};
 use dealdesk_model::revenue::{ALL_IN_USD, Excluded, RevenueSummary};
 use yew::prelude::*;
 
@@ -38,7 +40,7 @@ fn single(id: &'static str, text: String) -> Html {
 
 /// MRR now, net revenue, churn and recovery for the month.
 pub fn cards(s: &RevenueSummary) -> Html {
-    let mrr = s.mrr.iter().map(|m| (m.currency.clone(), m.mrr_micros)).collect();
+    let mrr = without_repeated_total(s.mrr.iter().map(|m| (m.currency.clone(), m.mrr_micros)).collect());
     let net = s.net_revenue.iter().map(|n| (n.currency.clone(), n.net_micros)).collect();
     html! {
         <div class="kpis revenue-kpis" id="revenue-summary">

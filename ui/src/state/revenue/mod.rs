@@ -28,9 +28,28 @@ pub const SHADES: u8 = 5;
 pub const MOVEMENTS: [Movement; 5] =
     [Movement::New, Movement::Expansion, Movement::Contraction, Movement::Churned, Movement::Reactivated];
 
-/// An amount in a revenue currency; Whop's USD amounts ([`ALL_IN_USD`]) read as USD.
+/// An amount in a revenue currency; Whop's USD amounts ([`ALL_IN_USD`]) read as USD. MRR
+/// normalised from other billing periods carries fractions of a cent: shown rounded to the
+/// currency's minor unit (half away from zero).
 pub fn amount(micros: i64, currency: &str) -> String {
-    if currency == ALL_IN_USD { money_text(micros, "USD") } else { money_text(micros, currency) }
+    let code = if currency == ALL_IN_USD { "USD" } else { currency };
+    let minor = dealdesk_model::money::currency_minor_units(code).unwrap_or(2).min(6);
+    let unit = 10_i64.pow(6 - u32::from(minor));
+    let rounded = (micros + micros.signum() * (unit / 2)) / unit * unit;
+    money_text(rounded, code)
+}
+
+/// Per-currency lines for a card: the cross-currency total is left out when it only repeats the
+/// one currency there is (USD alone, every payment with its USD amount).
+pub fn without_repeated_total(items: Vec<(String, i64)>) -> Vec<(String, i64)> {
+    let real: Vec<&(String, i64)> = items.iter().filter(|(c, _)| c != ALL_IN_USD).collect();
+    let total = items.iter().find(|(c, _)| c == ALL_IN_USD);
+    match (real.as_slice(), total) {
+        ([(currency, micros)], Some((_, all))) if currency == "USD" && micros == all => {
+            items.into_iter().filter(|(c, _)| c != ALL_IN_USD).collect()
+        }
+        _ => items,
+    }
 }
 
 /// A currency for people: the ISO code, or what the cross-currency total is.

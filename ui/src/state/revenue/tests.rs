@@ -395,3 +395,16 @@ fn a_message_is_checked_before_it_is_queued() {
     );
     assert_eq!(check_message(&"é".repeat(MAX_MESSAGE_CHARS)).map(|t| t.chars().count()), Ok(MAX_MESSAGE_CHARS));
 }
+
+#[test]
+fn amounts_round_to_the_currencys_minor_unit_and_a_lone_usd_total_is_said_once() {
+    assert_eq!(amount(1_724_166_660, "USD"), amount(1_724_170_000, "USD"));
+    assert_eq!(amount(-40_833_333, "USD"), amount(-40_830_000, "USD"));
+    assert_eq!(amount(1_005_000, ALL_IN_USD), amount(1_010_000, "USD"));
+    let usd = vec![("USD".to_string(), 10), (ALL_IN_USD.to_string(), 10)];
+    assert_eq!(without_repeated_total(usd), vec![("USD".to_string(), 10)]);
+    let two = vec![("EUR".to_string(), 9), ("USD".to_string(), 10), (ALL_IN_USD.to_string(), 20)];
+    assert_eq!(without_repeated_total(two.clone()), two);
+    let short = vec![("USD".to_string(), 10), (ALL_IN_USD.to_string(), 8)];
+    assert_eq!(without_repeated_total(short.clone()), short, "a USD payment without its USD amount: both shown");
+}
