@@ -21,6 +21,8 @@ pub fn cargo() -> Command {
 
 /// clippy-driver, once `cargo xtask test` lints while it builds (`lint_while_building`).
 static CLIPPY_DRIVER: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+/// Set by `test` when the run starts without a debug target folder (see there).
+static FRESH_TARGET: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
 /// Clippy's checks as `cargo clippy -- -D warnings` makes them: clippy-driver as cargo's wrapper for
 /// the workspace's own crates, the arguments in clippy's own encoding.
@@ -46,6 +48,9 @@ fn lint_while_building() -> Result<()> {
 
 /// Adds the lint-while-building environment, when chosen, to a command that runs cargo.
 pub fn linted(command: &mut Command) -> &mut Command {
+    if FRESH_TARGET.get() == Some(&true) {
+        command.env("CARGO_INCREMENTAL", "0");
+    }
     if let Some(driver) = CLIPPY_DRIVER.get() {
         command.env("RUSTC_WORKSPACE_WRAPPER", driver).env("CLIPPY_ARGS", CLIPPY_ARGS);
     }
@@ -298,6 +303,9 @@ impl Stages {
 
 pub fn test(root: &Path, e2e: bool, install: bool) -> Result<()> {
     let mut stages = Stages::new();
+    // A first build (a clean clone, as in CI) gains nothing from incremental caches: they only pay
+    // off on the next build, and they cost 2.5 GB of disk and time to write. Later builds keep them.
+    let _ = FRESH_TARGET.set(!root.join("target/debug").exists());
     stages.run("setup", || setup::all(root))?;
     stages.run("fmt", || run_cmd(cargo().args(["fmt", "--all", "--", "--check"])))?;
     // Clippy runs inside the builds below: the wasm32 UI is linted as it builds for the window, the
