@@ -2,7 +2,9 @@
 //! memberships, 100,000 payments by default), each beside the same SQL run raw through the driver
 //! on the same database (no scope handling, no post-processing). Prints a markdown table.
 //!
-//! Flags: `--members N --memberships N --payments N`.
+//! Flags: `--members N --memberships N --payments N`, and `--keep-db DIR` to sync into DIR, keep
+//! the database there and write each raw query with its parameters to DIR/queries.json (to study a
+//! plan by hand); each query then runs once.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
 
 use chrono::Utc;
@@ -12,11 +14,17 @@ use dealdesk_core::test_support::TestApp;
 use dealdesk_core::whop::WhopConfig;
 use dealdesk_model::revenue::{ChurnSegment, Movement, MrrDrill, MrrQuery, RevenueScope, SummaryQuery};
 use dealdesk_sandbox::{Sandbox, SandboxConfig};
+use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 const RUNS: usize = 30;
 const TARGET_P95_MS: f64 = 50.0;
+/// `--keep-db`: each query once, and the raw queries recorded.
+static KEEP: AtomicBool = AtomicBool::new(false);
+static RECORDED: Mutex<BTreeMap<String, Vec<Option<String>>>> = Mutex::new(BTreeMap::new());
 
 fn config() -> SandboxConfig {
     let mut c = SandboxConfig::with_members(20_000);
@@ -43,6 +51,9 @@ where
     Fut: Future<Output = ()>,
 {
     f().await; // warm the statement cache and the page cache
+    if KEEP.load(Ordering::Relaxed) {
+        return (0.0, 0.0);
+    }
     let mut samples = Vec::with_capacity(RUNS);
     let budget = Instant::now();
     // Up to RUNS runs; a slow query stops after 15 s (at least 5 runs), so the table still comes.
@@ -56,6 +67,9 @@ where
 
 /// The SQL as the core runs it, raw: bound and fetched, rows dropped.
 async fn raw(app: &App, sql: &str, binds: &[Option<String>]) {
+    if KEEP.load(Ordering::Relaxed) {
+        RECORDED.lock().unwrap().insert(sql.to_string(), binds.to_vec());
+    }
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
     for b in binds {
         // Month indexes are integers in the SQL: bind them as such.
@@ -73,11 +87,15 @@ async fn main() {
     let (members, memberships, payments) = (config.members, config.memberships, config.payments);
     eprintln!("seeding the sandbox: {members} members, {memberships} memberships, {payments} payments…");
     let sandbox = Sandbox::start(config).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let args: Vec<String> = std::env::args().collect();
+    let kept = args.iter().position(|a| a == "--keep-db").and_then(|i| args.get(i + 1)).map(std::path::PathBuf::from);
+    let temp = tempfile::tempdir().unwrap();
+    KEEP.store(kept.is_some(), Ordering::Relaxed);
+    let dir = kept.clone().unwrap_or_else(|| temp.path().to_path_buf());
     let mut whop =
         WhopConfig::for_server(&sandbox.api_url(), &sandbox.oauth_url(), dealdesk_sandbox::DEFAULT_CLIENT_ID);
     whop.max_requests_per_second = None;
-    let app = TestApp::new().whop(whop).open(dir.path()).await.unwrap();
+    let app = TestApp::new().whop(whop).open(&dir).await.unwrap();
     let start = app.whop().start_login("dealdesk://oauth/whop/callback").await.unwrap();
     let link = sandbox.approve_in_browser(&start.authorize_url).await.unwrap();
     app.whop().handle_deep_link(&link).await.unwrap();
@@ -282,6 +300,17 @@ async fn main() {
         })
         .await,
     ));
+    rows.push((
+        "churn segment counts, kept (the sidebar's reload when nothing changed)".into(),
+        time(|| async {
+            revenue.segments(scope.clone()).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            raw(&app, "SELECT value FROM revenue_cache WHERE key LIKE 'segments:%'", &[]).await;
+        })
+        .await,
+    ));
     let at_risk = revenue.churn_customers_at(&scope, Some(ChurnSegment::AtRisk), as_of).await.unwrap().len();
     rows.push((
         format!("at-risk customers with reasons ({at_risk})"),
@@ -306,7 +335,22 @@ async fn main() {
         })
         .await,
     ));
+    rows.push((
+        "Recover list, kept (reopened, or reloaded after an outbox change)".into(),
+        time(|| async {
+            revenue.recover(scope.clone()).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            raw(&app, "SELECT value FROM revenue_cache WHERE key LIKE 'recover:%'", &[]).await;
+        })
+        .await,
+    ));
     app.close().await;
+    if let Some(kept) = kept {
+        let recorded = serde_json::to_string_pretty(&*RECORDED.lock().unwrap()).unwrap();
+        std::fs::write(kept.join("queries.json"), recorded).unwrap();
+    }
 
     println!("## Revenue desk benchmark\n");
     println!(

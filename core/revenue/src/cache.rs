@@ -3,6 +3,8 @@
 //! rename) writes the tables they read. Triggers bump `revenue_version` on every such write
 //! (migration `…_revenue_cache.sql`); a result is reused while its version is current and it was
 //! taken within the same hour ("now" moves: the month in progress is measured at a time).
+//! Churn also reads notes, which bump a second counter; its results are keyed by the sum of both
+//! (each only grows, so any write changes the sum).
 
 use crate::error::RevenueError;
 use chrono::{DateTime, Utc};
@@ -10,15 +12,22 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::SqlitePool;
 
+/// What a kept result reads, beyond the Whop mirror every figure reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    Mirror,
+    MirrorAndNotes,
+}
+
 /// `compute(now)`, or its kept result while the data under it and the hour are the same.
-pub async fn kept<T, F, Fut>(pool: &SqlitePool, key: String, compute: F) -> Result<T, RevenueError>
+pub async fn kept<T, F, Fut>(pool: &SqlitePool, key: String, reads: Reads, compute: F) -> Result<T, RevenueError>
 where
     T: Serialize + DeserializeOwned,
     F: FnOnce(DateTime<Utc>) -> Fut,
     Fut: std::future::Future<Output = Result<T, RevenueError>>,
 {
     let as_of = dealdesk_store::time::now();
-    let version = version(pool).await?;
+    let version = version(pool, reads).await?;
     if let Some(hit) = get(pool, &key, version, as_of).await? {
         return Ok(hit);
     }
@@ -32,8 +41,12 @@ pub fn hour(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H").to_string()
 }
 
-async fn version(pool: &SqlitePool) -> Result<i64, RevenueError> {
-    Ok(sqlx::query_scalar("SELECT version FROM revenue_version WHERE id = 1").fetch_one(pool).await?)
+async fn version(pool: &SqlitePool, reads: Reads) -> Result<i64, RevenueError> {
+    let sql = match reads {
+        Reads::Mirror => "SELECT version FROM revenue_version WHERE id = 1",
+        Reads::MirrorAndNotes => "SELECT version + notes FROM revenue_version WHERE id = 1",
+    };
+    Ok(sqlx::query_scalar(sql).fetch_one(pool).await?)
 }
 
 /// The cached value of `key` at `version` in the hour of `as_of`, if there is one that reads.
@@ -74,7 +87,8 @@ async fn put<T: Serialize>(
         .bind(text)
         .execute(pool)
         .await?;
-    // Results of older versions are dead weight.
-    sqlx::query("DELETE FROM revenue_cache WHERE version < ?1").bind(version).execute(pool).await?;
+    // A key's row is replaced above; other keys' rows from earlier hours are dead weight. (Versions
+    // of different keys are not comparable: churn's adds the notes counter.)
+    sqlx::query("DELETE FROM revenue_cache WHERE hour < ?1").bind(hour(as_of)).execute(pool).await?;
     Ok(())
 }

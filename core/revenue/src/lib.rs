@@ -48,30 +48,42 @@ impl Revenue {
     /// The Revenue screen, as of now: kept until the data under it changes (see `cache`).
     pub async fn overview(&self, query: SummaryQuery) -> Result<RevenueOverview, RevenueError> {
         let key = format!("overview:{}", serde_json::to_string(&query).unwrap_or_default());
-        cache::kept(self.store.pool(), key, |as_of| self.overview_at(query, as_of)).await
+        cache::kept(self.store.pool(), key, cache::Reads::Mirror, |as_of| self.overview_at(query, as_of)).await
     }
 
-    /// Computes the default Revenue screen ahead of the user (after a sync), so opening it reads a
-    /// kept result.
+    /// Computes the default Revenue screen and the sidebar's churn counts ahead of the user (after
+    /// a sync), so opening them reads a kept result.
     pub async fn warm(&self) -> Result<(), RevenueError> {
-        self.overview(SummaryQuery { scope: RevenueScope::default(), month: None }).await.map(|_| ())
+        self.overview(SummaryQuery { scope: RevenueScope::default(), month: None }).await?;
+        self.segments(RevenueScope::default()).await.map(|_| ())
     }
 
     pub async fn drill(&self, drill: MrrDrill) -> Result<Vec<DrillRow>, RevenueError> {
         let key = format!("drill:{}", serde_json::to_string(&drill).unwrap_or_default());
-        cache::kept(self.store.pool(), key, |as_of| self.drill_at(drill, as_of)).await
+        cache::kept(self.store.pool(), key, cache::Reads::Mirror, |as_of| self.drill_at(drill, as_of)).await
     }
 
+    /// Recover, kept like the Revenue screen (the window reloads it after every outbox change).
     pub async fn recover(&self, scope: RevenueScope) -> Result<RecoverList, RevenueError> {
-        self.recover_at(scope, dealdesk_store::time::now()).await
+        let key = format!("recover:{}", serde_json::to_string(&scope).unwrap_or_default());
+        cache::kept(self.store.pool(), key, cache::Reads::Mirror, |as_of| self.recover_at(scope, as_of)).await
     }
 
+    /// The sidebar's churn counts, kept until the mirror or a note changes.
     pub async fn segments(&self, scope: RevenueScope) -> Result<Vec<SegmentCount>, RevenueError> {
-        self.segments_at(&scope, dealdesk_store::time::now()).await
+        let key = format!("segments:{}", serde_json::to_string(&scope).unwrap_or_default());
+        cache::kept(self.store.pool(), key, cache::Reads::MirrorAndNotes, |as_of| async move {
+            self.segments_at(&scope, as_of).await
+        })
+        .await
     }
 
     pub async fn churn_customers(&self, query: ChurnQuery) -> Result<Vec<ChurnCustomer>, RevenueError> {
-        self.churn_customers_at(&query.scope, query.segment, dealdesk_store::time::now()).await
+        let key = format!("churn:{}", serde_json::to_string(&query).unwrap_or_default());
+        cache::kept(self.store.pool(), key, cache::Reads::MirrorAndNotes, |as_of| async move {
+            self.churn_customers_at(&query.scope, query.segment, as_of).await
+        })
+        .await
     }
 
     pub async fn overview_at(

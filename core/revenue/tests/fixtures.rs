@@ -326,3 +326,46 @@ async fn a_kept_revenue_screen_is_used_until_the_data_under_it_changes() {
     assert_ne!(after.summary.month, "kept");
     assert_eq!(usd_now(&after), Some(2 * USD_10));
 }
+
+#[tokio::test]
+async fn the_churn_counts_are_kept_until_the_mirror_or_a_note_changes() {
+    use dealdesk_model::revenue::ChurnSegment;
+    let now = chrono::Utc::now();
+    let at = |d: i64| dealdesk_store::time::format(now - chrono::Duration::days(d));
+    let mut h = History::empty(&at(0));
+    // Canceling (35) and no note in 90 days (10): at risk (40 or more) until a note is written.
+    let q = h.membership("user_q", "plan_m10", "canceling");
+    h.paid(q, "plan_m10", &at(5), USD_10);
+    let (_dir, revenue, store) = open(&h).await;
+    let scope = RevenueScope::default();
+    let at_risk = |counts: &[dealdesk_model::revenue::SegmentCount]| {
+        counts.iter().find(|c| c.segment == ChurnSegment::AtRisk).map(|c| c.customers)
+    };
+    assert_eq!(at_risk(&revenue.segments(scope.clone()).await.unwrap()), Some(1));
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM revenue_cache WHERE key LIKE 'segments:%'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(kept, 1);
+
+    // Unrelated reads keep it: a marker written into the kept row comes back.
+    sqlx::query("UPDATE revenue_cache SET value = json_set(value, '$[0].customers', 99) WHERE key LIKE 'segments:%'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(revenue.segments(scope.clone()).await.unwrap()[0].customers, 99);
+
+    // A note on the customer's person: computed again, and no longer at risk.
+    for sql in [
+        "INSERT INTO person (id, first_name, last_name, created_at, updated_at) VALUES ('p_q', 'Quinn', 'Q', ?1, ?1)",
+        "INSERT INTO whop_person (user_id, person_id) VALUES ('user_q', 'p_q')",
+        "INSERT INTO note (id, body, created_at, updated_at) VALUES ('n_q', 'Called: staying on', ?1, ?1)",
+        "INSERT INTO note_target (note_id, record_kind, record_id) VALUES ('n_q', 'person', 'p_q')",
+    ] {
+        sqlx::query(sql).bind(at(0)).execute(store.pool()).await.unwrap();
+    }
+    let counts = revenue.segments(scope.clone()).await.unwrap();
+    assert_ne!(counts[0].customers, 99);
+    assert_eq!(at_risk(&counts), Some(0));
+    assert_eq!(revenue.churn_customers_at(&scope, Some(ChurnSegment::AtRisk), now).await.unwrap().len(), 0);
+}
