@@ -299,7 +299,9 @@ pub struct AiResult {
 /// Opens a draft result in the mail client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenDraftInMail {
-    pub result: i64,
+    /// The AI result the draft came from, if any (a Recover message may be written by hand).
+    #[serde(default)]
+    pub result: Option<i64>,
     /// The address (the person's email, or the deal contact's); `None` leaves "To" empty.
     pub to: Option<String>,
     /// The subject and body as the user edited them.

@@ -50,6 +50,11 @@ async fn recover_a_failed_payment_then_read_the_revenue_desk() -> Result<()> {
         ("DEALDESK_WHOP_OAUTH_URL", sandbox.oauth_url()),
         ("DEALDESK_WHOP_CLIENT_ID", dealdesk_sandbox::DEFAULT_CLIENT_ID.to_string()),
         ("DEALDESK_WHOP_MAX_RPS", "0".to_string()),
+        // The AI drafts a Recover message: the sandbox's OpenAI-compatible endpoint.
+        ("DEALDESK_AI_PROVIDER", "openai".to_string()),
+        ("DEALDESK_AI_BASE_URL", sandbox.openai_base_url()),
+        ("DEALDESK_AI_MODEL", "sandbox-gpt".to_string()),
+        ("DEALDESK_AI_API_KEY", dealdesk_sandbox::SANDBOX_AI_KEY.to_string()),
     ];
     let session = Session::start_with_env(dir, &env).await?;
     let result = async {
@@ -113,13 +118,31 @@ async fn recover_a_failed_payment_then_read_the_revenue_desk() -> Result<()> {
         session.go("Recover").await?;
         session.find("#recover-table .recover-row").await?;
 
-        // Message on Whop: the text starts from a template and is edited before anything goes out;
-        // going back sends nothing.
-        session.find(".recover-row .recover-message").await?.click().await?;
+        // Message on Whop: the text starts from a template, the AI can draft it from the customer's
+        // history (told what failed), and it is edited before anything goes out; going back sends
+        // nothing.
+        session.find(".recover-row[data-person] .recover-message").await?.click().await?;
         session.find("#recover-message-dialog").await?;
-        let text = session.js("return document.querySelector('#recover-message-text').value").await?;
+        let text_now = || session.js("return document.querySelector('#recover-message-text').value");
+        let text = text_now().await?;
         assert!(text.as_str().unwrap_or_default().starts_with("Hi"), "the template: {text}");
         session.wait_for_text("#recover-message-dialog", "characters").await?;
+        session.find("#recover-message-email").await?;
+        session.find("#recover-message-ai").await?.click().await?;
+        let mut drafted = String::new();
+        for _ in 0..150 {
+            drafted = text_now().await?.as_str().unwrap_or_default().to_string();
+            if drafted.contains("Reference:") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(drafted.contains("Thanks for your time recently"), "the AI's draft fills the text: {drafted}");
+        let asked = sandbox.ai_requests();
+        let prompt = asked.last().map(|r| r.body.to_string()).unwrap_or_default();
+        assert!(prompt.contains("asking them to update their payment method"), "the AI was told: {prompt}");
+        session.find("#recover-message-ai:not([disabled])").await?;
+        session.screenshot(&screenshot_path("recover-message.png")).await?;
         session.wait_for_text("#recover-message-dialog .btn.ghost", "Back").await?.click().await?;
         wait_gone(&session, "#recover-message-dialog").await?;
         assert!(sandbox.writes().iter().all(|w| !w.path.contains("messages")), "nothing was sent");

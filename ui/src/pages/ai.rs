@@ -455,7 +455,7 @@ fn unread_item(
             let texts = (subject.clone(), body.clone());
             let open_mail = open_mail.clone();
             let mail = OpenDraftInMail {
-                result: id,
+                result: Some(id),
                 to: email.map(str::to_string),
                 subject: subject.clone(),
                 body: body.clone(),

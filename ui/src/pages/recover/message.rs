@@ -1,14 +1,15 @@
-//! "Message on Whop": the compose dialog. The text starts from a template, is edited, then queued
-//! as a Whop action (`WhopAction::SendMessage`) through the outbox like every other Whop action.
+//! "Message on Whop": the compose dialog. The text starts from a template (or an AI draft from the
+//! customer's history), is edited, then queued as a Whop action (`WhopAction::SendMessage`)
+//! through the outbox like every other Whop action, or opened as an email in the user's mail app.
 
-use crate::components::controls::TextArea;
+use crate::components::controls::{Button, TextArea, Tone};
 use crate::components::overlay::ConfirmDialog;
 use crate::components::toasts::use_notifier;
 use crate::ipc::invoke;
 use crate::state::outbox::queued_text;
 use crate::state::revenue::{MessageDraft, MessageEdit};
 use crate::state::whop_actions::SENT_WHEN_ONLINE;
-use dealdesk_model::ipc::WhopRunAction;
+use dealdesk_model::ipc::{AiOpenDraftInMail, AiRun, WhopRunAction};
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
@@ -61,6 +62,43 @@ pub fn message_dialog(props: &MessageDialogProps) -> Html {
             });
         })
     };
+    let draft_with_ai = draft.ai_request().map(|request| {
+        let dispatch = draft.dispatcher();
+        let busy = draft.drafting || draft.sending;
+        Callback::from(move |_: MouseEvent| {
+            if busy {
+                return;
+            }
+            dispatch.dispatch(MessageEdit::Drafting);
+            let (dispatch, request) = (dispatch.clone(), request.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let outcome = invoke::<AiRun>(&request).await.map_err(|e| e.message);
+                dispatch.dispatch(MessageEdit::Drafted(outcome));
+            });
+        })
+    });
+    let email_instead = draft.email_request().map(|request| {
+        let (dispatch, notifier, on_done, name) =
+            (draft.dispatcher(), notifier.clone(), props.on_done.clone(), draft.name.clone());
+        Callback::from(move |_: MouseEvent| match request.clone() {
+            Err(_) => dispatch.dispatch(MessageEdit::Send),
+            Ok(mail) => {
+                let (dispatch, notifier, on_done, name) =
+                    (dispatch.clone(), notifier.clone(), on_done.clone(), name.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    match invoke::<AiOpenDraftInMail>(&mail).await {
+                        Ok(()) => {
+                            if let Some(n) = &notifier {
+                                n.success(format!("Opened the email to {name} in your mail app"));
+                            }
+                            on_done.emit(());
+                        }
+                        Err(e) => dispatch.dispatch(MessageEdit::Refused(e.message)),
+                    }
+                });
+            }
+        })
+    });
     let on_text = {
         let dispatch = draft.dispatcher();
         Callback::from(move |text: String| dispatch.dispatch(MessageEdit::Text(text)))
@@ -72,6 +110,23 @@ pub fn message_dialog(props: &MessageDialogProps) -> Html {
             <TextArea id="recover-message-text" label={AttrValue::from("Message (Markdown, as Whop shows it)")} rows={8}
                 value={draft.text.clone()} error={draft.error.clone().map(AttrValue::from)} on_change={on_text} />
             <div class="muted recover-message-count" aria-live="polite">{ draft.count_text() }</div>
+            <div class="row-buttons recover-message-tools">
+                if let Some(onclick) = draft_with_ai {
+                    <Button small=true tone={Tone::Secondary} id="recover-message-ai" {onclick}
+                        disabled={draft.drafting || draft.sending}>
+                        { if draft.drafting { "Drafting…" } else { "Draft with AI" } }
+                    </Button>
+                }
+                if let Some(onclick) = email_instead {
+                    <Button small=true tone={Tone::Ghost} id="recover-message-email" {onclick} disabled={draft.sending}
+                        aria_label={AttrValue::from(format!("Send this as an email to {} from your mail app", draft.email.clone().unwrap_or_default()))}>
+                        { "Email instead" }
+                    </Button>
+                }
+            </div>
+            if let Some(note) = &draft.ai_note {
+                <p class="muted recover-message-ai-note" id="recover-message-ai-note" role="status">{ note.clone() }</p>
+            }
             <p class="muted dialog-note">{ SENT_WHEN_ONLINE }</p>
         </ConfirmDialog>
     }

@@ -1,10 +1,15 @@
 //! "Message on Whop" from a Recover row: the draft the user edits before it is queued as
-//! `WhopAction::SendMessage`, with the same checks the core makes.
+//! `WhopAction::SendMessage`, with the same checks the core makes. The text can be drafted by the
+//! AI from the customer's history (the person's "Draft email" action, told what failed), and the
+//! same text can go out as an email from the user's mail app instead.
 
 use super::{failure_text, item_amount, what_for};
+use dealdesk_model::ai::{AiAction, AiOutput, AiRunOutcome, AiRunRequest, OpenDraftInMail};
 use dealdesk_model::outbox::{MessageRecipient, WhopAction};
 use dealdesk_model::revenue::RecoverItem;
+use dealdesk_model::{RecordKind, RecordRef};
 use std::rc::Rc;
+use uuid::Uuid;
 use yew::Reducible;
 
 /// The longest message the core queues (`core/whop/src/messages.rs`).
@@ -23,6 +28,18 @@ pub struct MessageDraft {
     pub refusal: Option<String>,
     /// On its way to the core.
     pub sending: bool,
+    /// The CRM person, whose history the AI drafts from (none: no AI draft).
+    pub person: Option<Uuid>,
+    /// Their email address (none: no "Email instead").
+    pub email: Option<String>,
+    /// The email's subject, when it goes out as an email.
+    pub subject: String,
+    /// What the AI is told, beside the person's history.
+    pub ai_instructions: String,
+    /// The AI is drafting.
+    pub drafting: bool,
+    /// What became of the last AI draft, when it did not fill the text (offline, refused).
+    pub ai_note: Option<String>,
 }
 
 /// Who a Recover row's message goes to: the person in the CRM, else the Whop user.
@@ -54,6 +71,24 @@ pub fn message_template(item: &RecoverItem) -> String {
     )
 }
 
+/// What the AI is told when it drafts the message: the medium, and what failed.
+pub fn ai_instructions(item: &RecoverItem) -> String {
+    let amount = match item.currency {
+        Some(_) => format!(" of {}", item_amount(item)),
+        None => String::new(),
+    };
+    let reason = match item.failure_message.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        Some(_) => format!(" Whop's reason: {}.", failure_text(item)),
+        None => String::new(),
+    };
+    format!(
+        "Write a short, friendly direct message (it may also go out as an email) asking them to update their \
+         payment method on Whop: their payment{amount} for {} failed.{reason} Keep it under 600 characters, in \
+         plain text, with no placeholders.",
+        what_for(item)
+    )
+}
+
 /// Whether the text can go out: some text, at most [`MAX_MESSAGE_CHARS`] characters.
 pub fn check_message(text: &str) -> Result<String, String> {
     let text = text.trim();
@@ -77,7 +112,34 @@ impl MessageDraft {
             error: None,
             refusal: None,
             sending: false,
+            person: item.person_id,
+            email: item.email.clone().filter(|e| !e.trim().is_empty()),
+            subject: format!("Your payment for {}", what_for(item)),
+            ai_instructions: ai_instructions(item),
+            drafting: false,
+            ai_note: None,
         })
+    }
+
+    /// The AI run that drafts the text, when the customer is a CRM person.
+    pub fn ai_request(&self) -> Option<AiRunRequest> {
+        Some(AiRunRequest {
+            action: AiAction::DraftEmail,
+            record: RecordRef { kind: RecordKind::Person, id: self.person? },
+            instructions: Some(self.ai_instructions.clone()),
+            allow_over_budget: false,
+        })
+    }
+
+    /// The same text as an email in the user's mail app, when their address is known.
+    pub fn email_request(&self) -> Option<Result<OpenDraftInMail, String>> {
+        let to = self.email.clone()?;
+        Some(check_message(&self.text).map(|body| OpenDraftInMail {
+            result: None,
+            to: Some(to),
+            subject: self.subject.clone(),
+            body,
+        }))
     }
 
     pub fn title(&self) -> String {
@@ -117,6 +179,37 @@ impl MessageDraft {
                 next.sending = false;
                 next.refusal = Some(message);
             }
+            MessageEdit::Drafting => {
+                next.drafting = true;
+                next.ai_note = None;
+            }
+            MessageEdit::Drafted(outcome) => {
+                next.drafting = false;
+                match outcome {
+                    Ok(AiRunOutcome::Done { result, .. }) => match result.output {
+                        AiOutput::EmailDraft { subject, body } if !body.trim().is_empty() => {
+                            next.text = body.trim().to_string();
+                            if !subject.trim().is_empty() {
+                                next.subject = subject.trim().to_string();
+                            }
+                            next.error = None;
+                            next.refusal = None;
+                        }
+                        _ => next.ai_note = Some("The AI gave no draft; the text is as it was.".to_string()),
+                    },
+                    Ok(AiRunOutcome::Queued { .. }) => {
+                        next.ai_note = Some(format!(
+                            "Offline: the AI draft is queued and will show on {}'s page when it has run.",
+                            next.name
+                        ))
+                    }
+                    Ok(AiRunOutcome::OverBudget { .. }) => next.ai_note = Some(
+                        "This month's AI budget is spent: raise it in Settings → AI, or write the message yourself."
+                            .to_string(),
+                    ),
+                    Err(message) => next.ai_note = Some(format!("The AI could not draft it: {message}")),
+                }
+            }
         }
         next
     }
@@ -129,6 +222,10 @@ pub enum MessageEdit {
     Send,
     /// The core refused it.
     Refused(String),
+    /// "Draft with AI" was pressed.
+    Drafting,
+    /// How the AI run ended (the IPC error's message when it failed).
+    Drafted(Result<AiRunOutcome, String>),
 }
 
 impl Reducible for MessageDraft {

@@ -397,6 +397,100 @@ fn a_message_is_checked_before_it_is_queued() {
 }
 
 #[test]
+fn the_ai_drafts_a_message_for_a_crm_person_and_the_text_can_go_out_as_an_email() {
+    use dealdesk_model::ai::{AiAction, AiCallOutcome, AiCallView, AiOutput, AiProviderKind, AiResult, AiRunOutcome};
+    use dealdesk_model::outbox::{OutboxStatus, PendingOperation};
+    use dealdesk_model::{RecordKind, RecordRef};
+    let person = uuid::Uuid::from_u128(7);
+    let record = RecordRef { kind: RecordKind::Person, id: person };
+    let with_person = RecoverItem { person_id: Some(person), email: Some("ada@example.com".into()), ..item() };
+    let draft = MessageDraft::recover(&with_person).unwrap();
+
+    // The AI is asked for the person's "Draft email", told what failed and that it is a message.
+    let request = draft.ai_request().unwrap();
+    assert_eq!((request.action, request.record, request.allow_over_budget), (AiAction::DraftEmail, record, false));
+    let told = request.instructions.unwrap();
+    assert!(told.contains("payment of USD 49.00 for Pro failed"), "{told}");
+    assert!(told.contains("Whop's reason: Your card was declined."), "{told}");
+    // A Whop user with no CRM person has no history to draft from.
+    let whop_only = RecoverItem { user_id: Some("user_1".into()), ..item() };
+    assert_eq!(MessageDraft::recover(&whop_only).unwrap().ai_request(), None);
+
+    let done = |output: AiOutput| {
+        Ok(AiRunOutcome::Done {
+            result: Box::new(AiResult {
+                id: 3,
+                record,
+                output,
+                created_at: "2026-12-07T10:00:00Z".into(),
+                model: "gpt-4o-mini".into(),
+                workflow_run: None,
+            }),
+            call: Box::new(AiCallView {
+                id: 9,
+                at: "2026-12-07T10:00:00Z".into(),
+                provider: AiProviderKind::OpenAi,
+                model: "gpt-4o-mini".into(),
+                action: AiAction::DraftEmail,
+                record: Some(record),
+                tokens_in: 900,
+                tokens_out: 60,
+                cost_micros: 150,
+                latency_ms: 700,
+                outcome: AiCallOutcome::Ok,
+                error: None,
+            }),
+        })
+    };
+    let drafting = draft.apply(MessageEdit::Drafting);
+    assert!(drafting.drafting);
+    let drafted = drafting.apply(MessageEdit::Drafted(done(AiOutput::EmailDraft {
+        subject: "About your Pro renewal".into(),
+        body: "  Hi Ada, your card was declined. Could you update it on Whop?  ".into(),
+    })));
+    assert!(!drafted.drafting);
+    assert_eq!(drafted.text, "Hi Ada, your card was declined. Could you update it on Whop?");
+    assert_eq!(drafted.subject, "About your Pro renewal");
+    assert_eq!(drafted.ai_note, None);
+
+    // Offline, over budget, refused or empty: the text stays as it was, and the dialog says why.
+    let queued = drafting.apply(MessageEdit::Drafted(Ok(AiRunOutcome::Queued {
+        operation: PendingOperation {
+            outbox_id: 4,
+            summary: "Draft email".into(),
+            status: OutboxStatus::Pending,
+            last_error: None,
+        },
+    })));
+    assert_eq!(queued.text, draft.text);
+    assert_eq!(
+        queued.ai_note.as_deref(),
+        Some("Offline: the AI draft is queued and will show on Ada Lovelace's page when it has run.")
+    );
+    let over =
+        drafting.apply(MessageEdit::Drafted(Ok(AiRunOutcome::OverBudget { month_cost_micros: 9, budget_micros: 5 })));
+    assert!(over.ai_note.unwrap().starts_with("This month's AI budget is spent"));
+    let refused = drafting.apply(MessageEdit::Drafted(Err("AI is off: choose a provider in Settings → AI".into())));
+    assert_eq!(
+        refused.ai_note.as_deref(),
+        Some("The AI could not draft it: AI is off: choose a provider in Settings → AI")
+    );
+    let empty =
+        drafting.apply(MessageEdit::Drafted(done(AiOutput::EmailDraft { subject: String::new(), body: " ".into() })));
+    assert_eq!((empty.text.as_str(), empty.ai_note.is_some()), (draft.text.as_str(), true));
+    assert_eq!(empty.apply(MessageEdit::Drafting).ai_note, None, "a new draft clears the note");
+
+    // As an email: to their address, with the subject, once the text passes the same checks.
+    let mail = drafted.email_request().unwrap().unwrap();
+    assert_eq!(mail.to.as_deref(), Some("ada@example.com"));
+    assert_eq!((mail.subject.as_str(), mail.result), ("About your Pro renewal", None));
+    assert_eq!(mail.body, drafted.text);
+    assert_eq!(draft.subject, "Your payment for Pro");
+    assert_eq!(drafted.apply(MessageEdit::Text(" ".into())).email_request(), Some(Err("Write a message first".into())));
+    assert_eq!(MessageDraft::recover(&RecoverItem { email: None, ..with_person }).unwrap().email_request(), None);
+}
+
+#[test]
 fn amounts_round_to_the_currencys_minor_unit_and_a_lone_usd_total_is_said_once() {
     assert_eq!(amount(1_724_166_660, "USD"), amount(1_724_170_000, "USD"));
     assert_eq!(amount(-40_833_333, "USD"), amount(-40_830_000, "USD"));
