@@ -18,6 +18,8 @@ CREATE INDEX whop_membership_by_user_cover ON whop_membership (
     account_id, product_id, plan_id, id
 );
 CREATE INDEX whop_membership_by_id_cover ON whop_membership (id, plan_id, status, canceled_at, user_id, account_id, product_id);
+-- Recover's past-due memberships (a handful among tens of thousands).
+CREATE INDEX whop_membership_past_due ON whop_membership (id) WHERE status = 'past_due';
 -- A customer's name and Whop's latest member action.
 CREATE INDEX whop_member_by_user_cover ON whop_member (user_id, most_recent_action, name, email);
 -- The old single-column indexes these make redundant.

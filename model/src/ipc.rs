@@ -25,8 +25,8 @@ use crate::record::{
     Task,
 };
 use crate::revenue::{
-    ChurnCustomer, ChurnQuery, DrillRow, MrrDrill, RecoverList, RevenueOverview, RevenueScope, SegmentCount,
-    SummaryQuery,
+    ChurnCustomer, ChurnQuery, DrillRow, FigureCustomer, FigureQuery, MrrDrill, RecoverList, RevenueOverview,
+    RevenueScope, SegmentCount, SummaryQuery,
 };
 use crate::support::{Backups, Diagnostics, ImportCsvRequest, SampleLoaded, Welcome};
 use crate::timeline::TimelineEvent;
@@ -197,6 +197,8 @@ commands! {
     RevenueGetOverview = "revenue_overview": SummaryQuery => RevenueOverview;
     /// The customers behind one MRR figure (a month's movement in one currency).
     RevenueDrill = "revenue_drill": MrrDrill => Vec<DrillRow>;
+    /// The customers behind a net revenue month, a cohort cell or an LTV row.
+    RevenueFigureCustomers = "revenue_figure_customers": FigureQuery => Vec<FigureCustomer>;
     /// The Recover screen: past-due memberships and failed payments, most at stake first.
     RecoverGetList = "recover_list": RevenueScope => RecoverList;
     /// How many customers each churn segment holds (the sidebar's counts).

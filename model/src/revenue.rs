@@ -216,6 +216,41 @@ pub struct DrillRow {
     pub after_micros: i64,
 }
 
+/// A figure of the Revenue screen other than MRR, whose customers can be listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Figure {
+    /// Net revenue of a month in one currency: each customer's payments and refunds in it.
+    NetRevenue { month: String, currency: String },
+    /// A cohort grid cell: the customers of `cohort` who were customers in `month`.
+    Cohort { cohort: String, month: String },
+    /// An LTV row: the product's (or plan's) customers with their net revenue in one currency.
+    Ltv { product_id: String, plan_id: Option<String>, currency: String },
+}
+
+/// `revenue_figure_customers`: the customers behind a figure, within a scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FigureQuery {
+    #[serde(default)]
+    pub scope: RevenueScope,
+    pub figure: Figure,
+}
+
+/// One customer behind a figure: what they paid and had refunded within it (net revenue, LTV;
+/// zero for a cohort cell), most first. At most [`FIGURE_CUSTOMERS_MAX`] rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FigureCustomer {
+    pub customer: String,
+    pub person_id: Option<Uuid>,
+    pub name: String,
+    pub paid_micros: i64,
+    pub refunded_micros: i64,
+    pub payments: u64,
+}
+
+/// The most customers a figure lists.
+pub const FIGURE_CUSTOMERS_MAX: usize = 1000;
+
 /// A membership to recover: past due, or its latest payment failed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RecoverItem {

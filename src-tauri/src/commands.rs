@@ -122,6 +122,7 @@ commands! {
     whop_product_revenue: ipc::WhopGetProductRevenue => |app, business| app.whop().product_revenue(business).await;
     revenue_overview: ipc::RevenueGetOverview => |app, query| app.revenue().overview(query).await;
     revenue_drill: ipc::RevenueDrill => |app, drill| app.revenue().drill(drill).await;
+    revenue_figure_customers: ipc::RevenueFigureCustomers => |app, query| app.revenue().figure_customers(query).await;
     recover_list: ipc::RecoverGetList => |app, scope| app.revenue().recover(scope).await;
     churn_segments: ipc::ChurnGetSegments => |app, scope| app.revenue().segments(scope).await;
     churn_customers: ipc::ChurnGetCustomers => |app, query| app.revenue().churn_customers(query).await;

@@ -1,6 +1,7 @@
 //! Cohorts, LTV and top customers (docs/revenue.md).
 
 use crate::mrr::{Pass, SCOPE, coverage_ctes};
+use dealdesk_model::revenue::FIGURE_CUSTOMERS_MAX;
 
 /// A customer's key: the Whop user, else the member, else the membership.
 pub const CUSTOMER: &str = "coalesce(y.user_id, y.member_id, y.membership_id)";
@@ -9,12 +10,13 @@ pub const CUSTOMER: &str = "coalesce(y.user_id, y.member_id, y.membership_id)";
 const RECEIVED: &str = "y.status = 'paid' AND y.paid_at IS NOT NULL AND y.total_micros > 0 \
      AND coalesce(y.refunded_micros, 0) < y.total_micros";
 
-/// Customers by the month of their first payment (from `?6`, a month index), and how many were
-/// customers in each later month: paying for a renewal plan at the month's end, or paying in it.
-/// `?1` grid, `?2`/`?3` scope, `?4` as of, `?5` the first cohort month's start (stored text).
-pub fn cohorts_sql() -> String {
+/// The cohort grid's common table expressions: `cohort(customer, c)` (the month of the first
+/// payment) and `active(customer, m)` (a customer in month `m`: paying for a renewal plan at the
+/// month's end, or paying in it). `?1` grid, `?2`/`?3` scope, `?4` as of, `?5` the first cohort
+/// month's start (stored text).
+fn cohort_ctes() -> String {
     format!(
-        "WITH {ctes},
+        "{ctes},
         any_paid AS (
             SELECT {CUSTOMER} AS customer, y.paid_at FROM whop_payment y
             WHERE {RECEIVED} AND y.paid_at < ?4 AND {SCOPE}
@@ -29,12 +31,66 @@ pub fn cohorts_sql() -> String {
             FROM any_paid WHERE paid_at >= ?5
             UNION
             SELECT customer, m FROM at_end
-        )
+        )",
+        ctes = coverage_ctes(Pass::Customers)
+    )
+}
+
+/// Customers by the month of their first payment (from `?6`, a month index), and how many were
+/// customers in each later month (see [`cohort_ctes`] for the other parameters).
+pub fn cohorts_sql() -> String {
+    format!(
+        "WITH {}
         SELECT k.c, a.m - k.c, count(*)
         FROM cohort k JOIN active a ON a.customer = k.customer AND a.m >= k.c
         WHERE k.c >= ?6
         GROUP BY 1, 2 ORDER BY 1, 2",
-        ctes = coverage_ctes(Pass::Customers)
+        cohort_ctes()
+    )
+}
+
+/// The customers of one cohort grid cell: cohort `?6` (a month index) in month `?7`.
+pub fn cell_customers_sql() -> String {
+    format!(
+        "WITH {}, figure AS (
+            SELECT k.customer, 0 AS paid, 0 AS refunded, 0 AS payments
+            FROM cohort k JOIN active a ON a.customer = k.customer
+            WHERE k.c = ?6 AND a.m = ?7
+        ) {}",
+        cohort_ctes(),
+        named_figure_rows()
+    )
+}
+
+/// The rows of a `figure(customer, paid, refunded, payments)` expression, each with the customer's
+/// person and name, most paid first (at most [`FIGURE_CUSTOMERS_MAX`]).
+pub fn named_figure_rows() -> String {
+    format!(
+        "SELECT f.customer, wp.person_id,
+               coalesce(nullif(trim(pe.first_name || ' ' || pe.last_name), ''),
+                        (SELECT coalesce(max(name), max(email)) FROM whop_member WHERE user_id = f.customer), f.customer),
+               f.paid, f.refunded, f.payments
+        FROM figure f
+        LEFT JOIN whop_person wp ON wp.user_id = f.customer
+        LEFT JOIN person pe ON pe.id = wp.person_id
+        ORDER BY f.paid - f.refunded DESC, f.customer
+        LIMIT {FIGURE_CUSTOMERS_MAX}"
+    )
+}
+
+/// The customers of an LTV row: product `?5`, plan `?6` (NULL: the product as a whole), currency
+/// `?7`; what each paid and had refunded, as [`ltv_sql`] counts it. `?2`/`?3` scope, `?4` as of.
+pub fn ltv_customers_sql() -> String {
+    format!(
+        "WITH figure AS (
+            SELECT {CUSTOMER} AS customer, sum(y.total_micros) AS paid, sum(coalesce(y.refunded_micros, 0)) AS refunded,
+                   count(*) AS payments
+            FROM whop_payment y
+            WHERE {RECEIVED} AND y.paid_at < ?4 AND y.currency = ?7 AND y.product_id = ?5
+              AND (?6 IS NULL OR y.plan_id = ?6) AND {SCOPE}
+            GROUP BY 1
+        ) {}",
+        named_figure_rows()
     )
 }
 

@@ -24,13 +24,17 @@ pub use recover::cancel_estimate;
 use chrono::{DateTime, Utc};
 use dealdesk_model::revenue::{
     ALL_IN_USD, ChurnCustomer, ChurnQuery, ChurnSegment, CohortGrid, CohortRow, CurrencyTotal, DrillRow, Excluded,
-    ExcludedReason, LtvRow, MrrDrill, MrrMonth, MrrQuery, MrrSeries, NetRevenueMonth, RecoverList, RecoveryStats,
-    RevenueOverview, RevenueScope, RevenueSummary, SegmentCount, SummaryQuery, TopCustomer,
+    ExcludedReason, Figure, FigureCustomer, FigureQuery, LtvRow, MrrDrill, MrrMonth, MrrQuery, MrrSeries,
+    NetRevenueMonth, RecoverList, RecoveryStats, RevenueOverview, RevenueScope, RevenueSummary, SegmentCount,
+    SummaryQuery, TopCustomer,
 };
 use dealdesk_store::Store;
 use months::MonthIndex;
 use mrr::Pass;
 use std::collections::BTreeMap;
+
+/// A figure's customer as its SQL gives it: customer, person, name, paid, refunded, payments.
+type FigureSqlRow = (String, Option<String>, String, i64, i64, i64);
 
 /// The most months one query may span (ten years).
 const MAX_MONTHS: u32 = 120;
@@ -61,6 +65,70 @@ impl Revenue {
     pub async fn drill(&self, drill: MrrDrill) -> Result<Vec<DrillRow>, RevenueError> {
         let key = format!("drill:{}", serde_json::to_string(&drill).unwrap_or_default());
         cache::kept(self.store.pool(), key, cache::Reads::Mirror, |as_of| self.drill_at(drill, as_of)).await
+    }
+
+    /// The customers behind a net revenue month, a cohort cell or an LTV row, kept like a drill.
+    pub async fn figure_customers(&self, query: FigureQuery) -> Result<Vec<FigureCustomer>, RevenueError> {
+        let key = format!("figure:{}", serde_json::to_string(&query).unwrap_or_default());
+        cache::kept(self.store.pool(), key, cache::Reads::Mirror, |as_of| self.figure_customers_at(query, as_of)).await
+    }
+
+    pub async fn figure_customers_at(
+        &self,
+        query: FigureQuery,
+        as_of: DateTime<Utc>,
+    ) -> Result<Vec<FigureCustomer>, RevenueError> {
+        let FigureQuery { scope, figure } = query;
+        let rows: Vec<FigureSqlRow> = match figure {
+            Figure::NetRevenue { month, currency } => {
+                let month = months::parse(&month)?;
+                sqlx::query_as(sqlx::AssertSqlSafe(net::customers_sql()))
+                    .bind(months::stored(months::start(month)))
+                    .bind(&scope.business)
+                    .bind(&scope.product)
+                    .bind(months::stored(months::measured_at(month, as_of)))
+                    .bind(currency)
+                    .fetch_all(self.store.pool())
+                    .await?
+            }
+            Figure::Cohort { cohort, month } => {
+                let (cohort, month) = (months::parse(&cohort)?, months::parse(&month)?);
+                cover::refresh(&self.store).await?;
+                sqlx::query_as(sqlx::AssertSqlSafe(cohorts::cell_customers_sql()))
+                    .bind(months::grid_json(cohort..=month.max(cohort), as_of))
+                    .bind(&scope.business)
+                    .bind(&scope.product)
+                    .bind(months::stored(as_of))
+                    .bind(months::stored(months::start(cohort)))
+                    .bind(cohort)
+                    .bind(month)
+                    .fetch_all(self.store.pool())
+                    .await?
+            }
+            Figure::Ltv { product_id, plan_id, currency } => {
+                sqlx::query_as(sqlx::AssertSqlSafe(cohorts::ltv_customers_sql()))
+                    .bind(Option::<String>::None)
+                    .bind(&scope.business)
+                    .bind(&scope.product)
+                    .bind(months::stored(as_of))
+                    .bind(product_id)
+                    .bind(plan_id)
+                    .bind(currency)
+                    .fetch_all(self.store.pool())
+                    .await?
+            }
+        };
+        Ok(rows
+            .into_iter()
+            .map(|(customer, person_id, name, paid, refunded, payments)| FigureCustomer {
+                customer,
+                person_id: person_id.and_then(|id| uuid::Uuid::parse_str(&id).ok()),
+                name,
+                paid_micros: paid,
+                refunded_micros: refunded,
+                payments: payments.max(0) as u64,
+            })
+            .collect())
     }
 
     /// Recover, kept like the Revenue screen (the window reloads it after every outbox change).

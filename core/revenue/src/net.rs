@@ -1,48 +1,76 @@
 //! Net revenue (payments minus refunds) per month, recovered payments, and the rows a total
 //! leaves out (docs/revenue.md, "Net revenue", "Recovered", "What a total leaves out").
 
+use crate::cohorts::CUSTOMER;
 use crate::mrr::SCOPE;
+
+/// A paid payment counted in gross revenue between `?1` and `?4` (stored text).
+const GROSS: &str = "y.status = 'paid' AND y.paid_at >= ?1 AND y.paid_at < ?4 AND y.currency IS NOT NULL \
+     AND y.total_micros IS NOT NULL";
 
 /// Paid payments per month and currency. `?1`/`?4`: the first and the end instant (stored text).
 pub fn gross_sql() -> String {
     format!(
         "SELECT substr(y.paid_at, 1, 7), y.currency, sum(y.total_micros), count(*)
          FROM whop_payment y
-         WHERE y.status = 'paid' AND y.paid_at >= ?1 AND y.paid_at < ?4 AND y.currency IS NOT NULL
-           AND y.total_micros IS NOT NULL AND {SCOPE}
+         WHERE {GROSS} AND {SCOPE}
          GROUP BY 1, 2"
     )
 }
 
-/// Refunds per month and currency: Whop's refund objects that succeeded or are on their way
-/// (pending), dated when created; and, for a payment whose `refunded_amount` is more than its
-/// listed refunds (refunds not synced, or made before they were listed), the rest, dated at the
-/// payment's `refunded_at`.
-pub fn refunds_sql() -> String {
+/// `dated(at, customer, currency, micros)`: refunds, dated when they happen. Whop's refund
+/// objects that succeeded or are on their way (pending), dated when created; and, for a payment
+/// whose `refunded_amount` is more than its listed refunds (refunds not synced, or made before
+/// they were listed), the rest, dated at the payment's `refunded_at`.
+fn dated_refunds_ctes() -> String {
     format!(
-        "WITH listed AS (
+        "listed AS (
              SELECT r.payment_id, r.amount_micros, r.created_at
              FROM whop_refund r
              WHERE r.status IN ('succeeded', 'pending') AND r.amount_micros > 0
          ),
          in_scope AS (
-             SELECT y.id, y.currency, y.refunded_micros, coalesce(y.refunded_at, y.paid_at) AS refunded_at
+             SELECT y.id, {CUSTOMER} AS customer, y.currency, y.refunded_micros,
+                    coalesce(y.refunded_at, y.paid_at) AS refunded_at
              FROM whop_payment y
              WHERE y.status = 'paid' AND y.currency IS NOT NULL AND {SCOPE}
                AND (coalesce(y.refunded_micros, 0) > 0 OR y.id IN (SELECT payment_id FROM listed))
          ),
          dated AS (
-             SELECT l.created_at AS at, p.currency, l.amount_micros AS micros
+             SELECT l.created_at AS at, p.customer, p.currency, l.amount_micros AS micros
              FROM listed l JOIN in_scope p ON p.id = l.payment_id
              UNION ALL
-             SELECT p.refunded_at, p.currency,
+             SELECT p.refunded_at, p.customer, p.currency,
                     p.refunded_micros - coalesce((SELECT sum(l.amount_micros) FROM listed l WHERE l.payment_id = p.id), 0)
              FROM in_scope p
-         )
+         )"
+    )
+}
+
+/// Refunds per month and currency (see [`dated_refunds_ctes`]).
+pub fn refunds_sql() -> String {
+    format!(
+        "WITH {}
          SELECT substr(at, 1, 7), currency, sum(micros), count(*)
          FROM dated WHERE micros > 0 AND at >= ?1 AND at < ?4
-         GROUP BY 1, 2"
+         GROUP BY 1, 2",
+        dated_refunds_ctes()
     )
+}
+
+/// The customers behind one month's net revenue in currency `?5`: what each paid in it and had
+/// refunded in it, as [`gross_sql`] and [`refunds_sql`] count them.
+pub fn customers_sql() -> String {
+    let per_customer = format!(
+        "SELECT customer, sum(paid) AS paid, sum(refunded) AS refunded, sum(payments) AS payments FROM (
+             SELECT {CUSTOMER} AS customer, y.total_micros AS paid, 0 AS refunded, 1 AS payments
+             FROM whop_payment y WHERE {GROSS} AND y.currency = ?5 AND {SCOPE}
+             UNION ALL
+             SELECT customer, 0, micros, 0 FROM dated
+             WHERE micros > 0 AND at >= ?1 AND at < ?4 AND currency = ?5
+         ) GROUP BY customer"
+    );
+    format!("WITH {}, figure AS ({per_customer}) {}", dated_refunds_ctes(), crate::cohorts::named_figure_rows())
 }
 
 /// A payment that failed at least once: Whop counted failed attempts, or it is unsettled with a

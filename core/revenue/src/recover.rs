@@ -6,11 +6,13 @@ use crate::net::FAILED_ONCE;
 use chrono::{DateTime, Duration, Utc};
 use dealdesk_model::revenue::RecoverItem;
 
-/// `?2`/`?3` scope. One row per membership (or per failed payment without one).
+/// `?2`/`?3` scope. One row per membership (or per failed payment without one). `failed` is
+/// materialized: SQLite 3.51 otherwise evaluates it again for `past_due`'s `NOT IN`, through every
+/// payment's mirror row (343 ms against 76 ms on the benchmark's mirror).
 pub fn recover_sql() -> String {
     let membership_scope = SCOPE.replace("y.", "s.");
     format!(
-        "WITH failed AS (
+        "WITH failed AS MATERIALIZED (
             SELECT y.id AS payment_id, y.membership_id, coalesce(y.user_id, s.user_id) AS user_id,
                    coalesce(y.account_id, s.account_id) AS account_id, coalesce(y.product_id, s.product_id) AS product_id,
                    coalesce(y.plan_id, s.plan_id) AS plan_id, coalesce(y.total_micros, 0) AS amount, y.currency,

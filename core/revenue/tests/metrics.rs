@@ -224,3 +224,59 @@ async fn cohorts_and_recover_match_a_naive_recomputation() {
         assert!(list.items.windows(2).all(|w| w[0].priority >= w[1].priority), "seed {seed}: most at stake first");
     }
 }
+
+/// The customers behind a net revenue month, a cohort cell and an LTV row add up to the figure
+/// itself, on every random history.
+#[tokio::test]
+async fn the_customers_behind_a_figure_add_up_to_it() {
+    use dealdesk_model::revenue::{Figure, FigureQuery};
+    for seed in seeds() {
+        let h = history::generate(seed, 60);
+        let (_dir, revenue) = open(&h).await;
+        let scope = RevenueScope::default();
+        let behind = |figure: Figure| {
+            let revenue = revenue.clone();
+            let scope = scope.clone();
+            async move { revenue.figure_customers_at(FigureQuery { scope, figure }, h.as_of).await.unwrap() }
+        };
+        let last = month_index(h.as_of);
+        let net = revenue.net_revenue_at(&scope, last - 11, last, h.as_of).await.unwrap();
+        let mut checked = 0;
+        for month in net.iter().filter(|m| m.payments > 0 || m.refunds > 0) {
+            let rows =
+                behind(Figure::NetRevenue { month: month.month.clone(), currency: month.currency.clone() }).await;
+            let paid: i64 = rows.iter().map(|r| r.paid_micros).sum();
+            let refunded: i64 = rows.iter().map(|r| r.refunded_micros).sum();
+            assert_eq!((paid, refunded), (month.gross_micros, month.refunded_micros), "seed {seed}: {month:?}");
+            assert_eq!(rows.iter().map(|r| r.payments).sum::<u64>(), month.payments, "seed {seed}: {month:?}");
+            checked += 1;
+        }
+        assert!(checked > 0, "seed {seed}: some month has payments");
+
+        let grid = revenue.cohorts_at(&scope, 12, h.as_of).await.unwrap();
+        for row in grid.rows.iter().filter(|r| r.customers > 0) {
+            let cohort = month_index_of_text(&row.cohort);
+            for (k, retained) in row.retained.iter().enumerate() {
+                let month = month_text(cohort + k as i64);
+                let rows = behind(Figure::Cohort { cohort: row.cohort.clone(), month }).await;
+                assert_eq!(rows.len() as u64, *retained, "seed {seed}: cohort {} + {k}", row.cohort);
+            }
+        }
+
+        for row in revenue.ltv_at(&scope, h.as_of).await.unwrap() {
+            let rows = behind(Figure::Ltv {
+                product_id: row.product_id.clone(),
+                plan_id: row.plan_id.clone(),
+                currency: row.currency.clone(),
+            })
+            .await;
+            assert_eq!(rows.len() as u64, row.customers, "seed {seed}: {row:?}");
+            let net: i64 = rows.iter().map(|r| r.paid_micros - r.refunded_micros).sum();
+            assert_eq!(net, row.net_micros, "seed {seed}: {row:?}");
+        }
+    }
+}
+
+fn month_index_of_text(text: &str) -> i64 {
+    dealdesk_revenue::months::parse(text).unwrap()
+}

@@ -96,6 +96,30 @@ async fn recover_a_failed_payment_then_read_the_revenue_desk() -> Result<()> {
         session.find("#revenue-drill-close").await?.click().await?;
         wait_gone(&session, "#revenue-drill").await?;
 
+        // So do a cohort cell (as many customers as the cell counts), a month's net revenue (what
+        // each paid) and an LTV row.
+        for (figure, paid) in [
+            ("#revenue-cohort-grid .cohort-cell .figure-btn", false),
+            ("#revenue-net .revenue-net-value .figure-btn", true),
+            ("#revenue-ltv .figure-btn", true),
+        ] {
+            session.js(&format!("document.querySelector('{figure}').scrollIntoView({{block: 'center'}})")).await?;
+            session.find(figure).await?.click().await?;
+            if session.find("#revenue-drill .revenue-drill-row").await.is_err() {
+                session.screenshot(&std::env::temp_dir().join("dealdesk-e2e-figure.png")).await?;
+                let panel = text_of(&session.find("#revenue-drill").await?).await?;
+                anyhow::bail!("{figure} opened no customers: {panel}");
+            }
+            session.wait_for_text("#revenue-drill-count", "customer").await?;
+            let amounts = session.js("return document.querySelectorAll('#revenue-drill .revenue-drill-row td.num').length").await?;
+            assert_eq!(amounts.as_u64().unwrap_or_default() > 0, paid, "{figure}: amounts shown only where there are any");
+            if figure.contains("net") {
+                session.screenshot(&screenshot_path("revenue-figure.png")).await?;
+            }
+            session.find("#revenue-drill-close").await?.click().await?;
+            wait_gone(&session, "#revenue-drill").await?;
+        }
+
         // Churn: the sidebar's "Past due" entry names its count ("Past due: 3 customers") and opens
         // the segment, highest at-risk score first, each score a badge with the reasons behind it.
         let entry = session.find("#nav-churn-past_due[aria-label^=\"Past due: \"]").await?;

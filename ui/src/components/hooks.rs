@@ -180,3 +180,26 @@ pub fn use_esign_config_changes() -> u64 {
 pub fn use_backups_changes() -> u64 {
     use_changes_matching(|event: &CoreEvent| *event == CoreEvent::BackupsChanged)
 }
+
+/// The answer of command `C` for `request`, asked again whenever `request` changes: `None` while
+/// it is on its way, then the response or the error's message.
+#[hook]
+pub fn use_invoked<C>(request: C::Request) -> Option<Result<C::Response, String>>
+where
+    C: dealdesk_model::ipc::Command + 'static,
+    C::Request: Clone + PartialEq + 'static,
+    C::Response: Clone + 'static,
+{
+    let answer = use_state(|| None::<Result<C::Response, String>>);
+    {
+        let answer = answer.clone();
+        use_effect_with(request, move |request| {
+            answer.set(None);
+            let request = request.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                answer.set(Some(crate::ipc::invoke::<C>(&request).await.map_err(|e| e.message)));
+            });
+        });
+    }
+    (*answer).clone()
+}

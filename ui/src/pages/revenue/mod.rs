@@ -10,13 +10,14 @@ use crate::components::hooks::use_whop_changes;
 use crate::ipc::invoke;
 use crate::pages::whop::{BusinessPicker, use_business_filter, use_synced_businesses, whop_badge};
 use crate::route::Route;
-use crate::state::revenue::{chosen_currency, currencies, currency_label, month_label, product_options};
+use crate::state::revenue::{chosen_currency, currencies, currency_label, month_label, net_currency, product_options};
 use dealdesk_model::ipc::{RevenueGetOverview, WhopGetProductRevenue, WhopGetStatus};
-use dealdesk_model::revenue::{Movement, MrrDrill, RevenueOverview, RevenueScope, SummaryQuery};
+use dealdesk_model::revenue::{FigureQuery, Movement, MrrDrill, RevenueOverview, RevenueScope, SummaryQuery};
 use std::rc::Rc;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+mod figures;
 mod mrr;
 mod summary;
 mod tables;
@@ -185,6 +186,7 @@ struct BodyProps {
 fn revenue_body(props: &BodyProps) -> Html {
     let chosen = use_state(|| None::<String>);
     let drill = use_state(|| None::<MrrDrill>);
+    let figure = use_state(|| None::<(String, FigureQuery)>);
     let o = &props.overview;
     let available = currencies(&o.mrr.months);
     let currency = chosen_currency(&available, chosen.as_deref());
@@ -197,6 +199,14 @@ fn revenue_body(props: &BodyProps) -> Html {
     let close_drill = {
         let drill = drill.clone();
         Callback::from(move |_: ()| drill.set(None))
+    };
+    let on_figure: tables::OnFigure = {
+        let figure = figure.clone();
+        Callback::from(move |opened: (String, FigureQuery)| figure.set(Some(opened)))
+    };
+    let close_figure = {
+        let figure = figure.clone();
+        Callback::from(move |_: ()| figure.set(None))
     };
     let switcher = (available.len() > 1).then(|| {
         let options: Vec<(AttrValue, AttrValue)> =
@@ -219,19 +229,22 @@ fn revenue_body(props: &BodyProps) -> Html {
             if let Some(currency) = currency.clone() {
                 <mrr::MrrCard months={o.mrr.months.clone()} currency={currency.clone()}
                     switcher={switcher.unwrap_or_default()} on_drill={on_drill} />
-                { tables::net_revenue(&o.net_revenue, &currency) }
+                { tables::net_revenue(&o.net_revenue, &net_currency(&o.net_revenue, &currency), &props.scope, &on_figure) }
             } else {
                 <Card title={AttrValue::from("MRR per month")} id="revenue-mrr">
                     <div class="chart-empty">{ "No renewal plans paid yet: MRR starts with the first paid renewal." }</div>
                 </Card>
             }
-            { tables::cohorts(&o.cohorts) }
+            { tables::cohorts(&o.cohorts, &props.scope, &on_figure) }
             <div class="charts">
-                { tables::ltv(&o.ltv) }
+                { tables::ltv(&o.ltv, &props.scope, &on_figure) }
                 { tables::top_customers(&o.top_customers) }
             </div>
             if let Some(d) = (*drill).clone() {
                 <mrr::DrillPanel drill={d} on_close={close_drill} />
+            }
+            if let Some((title, query)) = (*figure).clone() {
+                <figures::FigurePanel {title} {query} on_close={close_figure} />
             }
         </>
     }

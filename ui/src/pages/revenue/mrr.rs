@@ -1,19 +1,18 @@
 //! MRR per month: the bar chart, the movement table under it (each figure opens the customers
 //! behind it), and the side panel that lists them.
 
+use super::figures::{CustomersDrawer, loaded};
 use super::person_link;
 use crate::components::charts::BarChart;
-use crate::components::display::{Card, Skeleton};
-use crate::components::overlay::Drawer;
-use crate::ipc::invoke;
+use crate::components::display::Card;
+use crate::components::hooks::use_invoked;
 use crate::state::format::compact_micros;
 use crate::state::revenue::{
     MOVEMENTS, chart_summary, currency_label, drill_change, drill_title, month_label, movement_aria, movement_cells,
     movement_label, mrr_bars, series,
 };
 use dealdesk_model::ipc::RevenueDrill;
-use dealdesk_model::revenue::{DrillRow, Movement, MrrDrill, MrrMonth};
-use web_sys::HtmlElement;
+use dealdesk_model::revenue::{Movement, MrrDrill, MrrMonth};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -104,63 +103,29 @@ pub struct DrillProps {
     pub on_close: Callback<()>,
 }
 
-/// `#revenue-drill`: the customers behind one figure, each opening their person page.
+/// `#revenue-drill`: the customers behind one MRR figure, each opening their person page.
 #[function_component(DrillPanel)]
 pub fn drill_panel(props: &DrillProps) -> Html {
-    let rows = use_state(|| None::<Result<Vec<DrillRow>, String>>);
-    let close_ref = use_node_ref();
-    {
-        let rows = rows.clone();
-        use_effect_with(props.drill.clone(), move |drill| {
-            rows.set(None);
-            let drill = drill.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                rows.set(Some(invoke::<RevenueDrill>(&drill).await.map_err(|e| e.message)));
-            });
-        });
-    }
-    {
-        // Focus moves into the panel, so Escape closes it and Tab starts there.
-        let close_ref = close_ref.clone();
-        use_effect_with((), move |_| {
-            if let Some(button) = close_ref.cast::<HtmlElement>() {
-                let _ = button.focus();
-            }
-        });
-    }
+    let rows = use_invoked::<RevenueDrill>(props.drill.clone());
     let d = &props.drill;
-    let close = props.on_close.reform(|_: MouseEvent| ());
-    let body = match &*rows {
-        None => html! { <Skeleton rows={4} /> },
-        Some(Err(message)) => html! { <div class="banner error" role="alert">{ message.clone() }</div> },
-        Some(Ok(list)) if list.is_empty() => {
-            html! { <div class="muted" id="revenue-drill-empty">{ "Nobody behind this figure." }</div> }
-        }
-        Some(Ok(list)) => html! {
-            <table class="whop-table revenue-drill-rows">
-                <thead><tr><th scope="col">{ "Customer" }</th><th scope="col" class="num">{ "MRR before → after" }</th></tr></thead>
-                <tbody>
-                    { for list.iter().map(|r| html! {
-                        <tr class="revenue-drill-row" key={r.customer.clone()} data-customer={r.customer.clone()}>
-                            <td>{ person_link(r.person_id, &r.name) }</td>
-                            <td class="num">{ drill_change(r, &d.currency) }</td>
-                        </tr>
-                    }) }
-                </tbody>
-            </table>
-        },
+    let list = rows.as_ref().and_then(|r| r.as_ref().ok()).cloned().unwrap_or_default();
+    let table = html! {
+        <table class="whop-table revenue-drill-rows">
+            <thead><tr><th scope="col">{ "Customer" }</th><th scope="col" class="num">{ "MRR before → after" }</th></tr></thead>
+            <tbody>
+                { for list.iter().map(|r| html! {
+                    <tr class="revenue-drill-row" key={r.customer.clone()} data-customer={r.customer.clone()}>
+                        <td>{ person_link(r.person_id, &r.name) }</td>
+                        <td class="num">{ drill_change(r, &d.currency) }</td>
+                    </tr>
+                }) }
+            </tbody>
+        </table>
     };
     html! {
-        <Drawer title={AttrValue::from(drill_title(d.movement, &d.month, &d.currency))} id="revenue-drill" on_close={props.on_close.clone()}>
-            <div class="revenue-drill-head">
-                <span class="muted" id="revenue-drill-count">{ match &*rows {
-                    Some(Ok(l)) if l.len() == 1 => "1 customer".to_string(),
-                    Some(Ok(l)) => format!("{} customers", l.len()),
-                    _ => String::new(),
-                } }</span>
-                <button ref={close_ref} type="button" class="btn small" id="revenue-drill-close" onclick={close}>{ "Close" }</button>
-            </div>
-            { body }
-        </Drawer>
+        <CustomersDrawer title={AttrValue::from(drill_title(d.movement, &d.month, &d.currency))} loaded={loaded(&rows)}
+            on_close={props.on_close.clone()}>
+            { table }
+        </CustomersDrawer>
     }
 }

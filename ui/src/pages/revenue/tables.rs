@@ -1,13 +1,29 @@
-//! Net revenue per month, the cohort grid, LTV by product and plan, and the top customers.
+//! Net revenue per month, the cohort grid, LTV by product and plan, and the top customers. A net
+//! revenue month, a cohort cell and an LTV row each open the customers behind them.
 
 use super::person_link;
 use crate::components::display::Card;
-use crate::state::revenue::{amount, cohort_cells, cohort_width, currency_label, ltv_names, month_label, net_rows};
-use dealdesk_model::revenue::{CohortGrid, LtvRow, NetRevenueMonth, TopCustomer};
+use crate::state::revenue::{
+    amount, cohort_cells, cohort_width, currency_label, figure_query, ltv_figure, ltv_names, month_label, net_rows,
+};
+use dealdesk_model::revenue::{CohortGrid, Figure, FigureQuery, LtvRow, NetRevenueMonth, RevenueScope, TopCustomer};
 use yew::prelude::*;
 
+/// Opens the customers behind a figure: the panel's title and what it asks the core for.
+pub type OnFigure = Callback<(String, FigureQuery)>;
+
+/// A figure as a button that opens the customers behind it.
+fn figure_button(text: String, aria: String, open: &OnFigure, opened: (String, FigureQuery)) -> Html {
+    let open = open.clone();
+    html! {
+        <button type="button" class="figure-btn" aria-label={aria} onclick={Callback::from(move |_| open.emit(opened.clone()))}>
+            { text }
+        </button>
+    }
+}
+
 /// `#revenue-net`: gross, refunds and net per month in the chosen currency.
-pub fn net_revenue(net: &[NetRevenueMonth], currency: &str) -> Html {
+pub fn net_revenue(net: &[NetRevenueMonth], currency: &str, scope: &RevenueScope, on_figure: &OnFigure) -> Html {
     let rows = net_rows(net, currency);
     let label = currency_label(currency);
     let body = if rows.is_empty() {
@@ -28,7 +44,17 @@ pub fn net_revenue(net: &[NetRevenueMonth], currency: &str) -> Html {
                                 <th scope="row">{ month_label(&n.month) }</th>
                                 <td class="num">{ amount(n.gross_micros, &n.currency) }</td>
                                 <td class="num">{ if n.refunded_micros == 0 { "—".to_string() } else { format!("−{}", amount(n.refunded_micros, &n.currency)) } }</td>
-                                <td class="num revenue-net-value">{ amount(n.net_micros, &n.currency) }</td>
+                                <td class="num revenue-net-value">{ if n.payments + n.refunds == 0 {
+                                    // A month without payments has nobody behind it: plain text.
+                                    html! { amount(n.net_micros, &n.currency) }
+                                } else {
+                                    figure_button(
+                                        amount(n.net_micros, &n.currency),
+                                        format!("Customers behind the net revenue of {}: {}", month_label(&n.month), amount(n.net_micros, &n.currency)),
+                                        on_figure,
+                                        figure_query(scope, Figure::NetRevenue { month: n.month.clone(), currency: n.currency.clone() }),
+                                    )
+                                } }</td>
                                 <td class="num">{ n.payments }</td>
                                 <td class="num">{ n.refunds }</td>
                             </tr>
@@ -61,7 +87,7 @@ fn month_heading(k: usize) -> Html {
 
 /// `#revenue-cohorts`: customers by the month they first paid, and the share still paying in
 /// each month after, shaded.
-pub fn cohorts(grid: &CohortGrid) -> Html {
+pub fn cohorts(grid: &CohortGrid, scope: &RevenueScope, on_figure: &OnFigure) -> Html {
     let width = cohort_width(grid);
     let body = if grid.rows.is_empty() {
         html! { <div class="muted" id="revenue-cohorts-empty">{ "No customers yet: cohorts start with the first paid payment." }</div> }
@@ -82,12 +108,21 @@ pub fn cohorts(grid: &CohortGrid) -> Html {
                                 <th scope="row">{ month_label(&row.cohort) }</th>
                                 <td class="num">{ row.customers }</td>
                                 { for cohort_cells(row, width).into_iter().map(|cell| match cell {
-                                    Some(c) => html! {
-                                        <td class={classes!("num", "cohort-cell", format!("cohort-shade-{}", c.shade))} title={c.title.clone()}
-                                            data-shade={c.shade.to_string()}>
-                                            { c.text.clone() }<span class="visually-hidden">{ format!(" ({})", c.title) }</span>
-                                        </td>
-                                    },
+                                    Some(c) => {
+                                        let month = c.month.clone();
+                                        html! {
+                                            <td class={classes!("num", "cohort-cell", format!("cohort-shade-{}", c.shade))} title={c.title.clone()}
+                                                data-shade={c.shade.to_string()}>
+                                                if c.shade == 0 {
+                                                    // Nobody is left in it: nothing to open.
+                                                    { c.text.clone() }<span class="visually-hidden">{ format!(" ({})", c.title) }</span>
+                                                } else {
+                                                    { figure_button(c.text.clone(), format!("Customers behind {}: {}", c.text, c.title), on_figure,
+                                                        figure_query(scope, Figure::Cohort { cohort: row.cohort.clone(), month })) }
+                                                }
+                                            </td>
+                                        }
+                                    }
                                     None => html! { <td class="cohort-cell cohort-none" /> },
                                 }) }
                             </tr>
@@ -105,7 +140,7 @@ pub fn cohorts(grid: &CohortGrid) -> Html {
 }
 
 /// `#revenue-ltv`: what a customer brings per product and plan, net of refunds.
-pub fn ltv(rows: &[LtvRow]) -> Html {
+pub fn ltv(rows: &[LtvRow], scope: &RevenueScope, on_figure: &OnFigure) -> Html {
     let body = if rows.is_empty() {
         html! { <div class="muted">{ "No paid payments yet." }</div> }
     } else {
@@ -119,12 +154,14 @@ pub fn ltv(rows: &[LtvRow]) -> Html {
                     { for rows.iter().map(|r| {
                         let (product, plan) = ltv_names(r);
                         let key = format!("{}-{}-{}", r.product_id, r.plan_id.as_deref().unwrap_or(""), r.currency);
+                        let aria = format!("The {} customers of {product} · {plan}", r.customers);
                         html! {
                             <tr class={classes!("revenue-ltv-row", r.plan_id.is_none().then_some("product-total"))} {key}
                                 data-product={r.product_id.clone()}>
                                 <td>{ product }</td>
                                 <td>{ plan }</td>
-                                <td class="num">{ r.customers }</td>
+                                <td class="num">{ figure_button(r.customers.to_string(),
+                                    aria, on_figure, ltv_figure(scope, r)) }</td>
                                 <td class="num">{ amount(r.net_micros, &r.currency) }</td>
                                 <td class="num">{ amount(r.ltv_micros, &r.currency) }</td>
                             </tr>

@@ -6,8 +6,8 @@
 use crate::state::format::{money_text, relative, short_time};
 use chrono::{DateTime, NaiveDate, Utc};
 use dealdesk_model::revenue::{
-    ALL_IN_USD, CohortGrid, CohortRow, CurrencyTotal, DrillRow, Excluded, ExcludedReason, LtvRow, Movement, MrrMonth,
-    NetRevenueMonth, RecoverItem, RecoveryStats,
+    ALL_IN_USD, CohortGrid, CohortRow, CurrencyTotal, DrillRow, Excluded, ExcludedReason, FIGURE_CUSTOMERS_MAX, Figure,
+    FigureCustomer, FigureQuery, LtvRow, Movement, MrrMonth, NetRevenueMonth, RecoverItem, RecoveryStats, RevenueScope,
 };
 use dealdesk_model::whop::{ProductRevenue, WhopPaymentView};
 
@@ -236,6 +236,76 @@ pub fn drill_change(row: &DrillRow, currency: &str) -> String {
     format!("{} → {}", amount(row.before_micros, currency), amount(row.after_micros, currency))
 }
 
+/// What a figure's customer panel is titled, and asks the core for.
+pub fn figure_query(scope: &RevenueScope, figure: Figure) -> (String, FigureQuery) {
+    let title = match &figure {
+        Figure::NetRevenue { month, currency } => {
+            format!("Net revenue in {} ({})", month_label(month), currency_label(currency))
+        }
+        Figure::Cohort { cohort, month } if cohort == month => {
+            format!("Customers who first paid in {}", month_label(cohort))
+        }
+        Figure::Cohort { cohort, month } => {
+            format!("First paid in {}, still customers in {}", month_label(cohort), month_label(month))
+        }
+        Figure::Ltv { .. } => "Lifetime value".to_string(),
+    };
+    (title, FigureQuery { scope: scope.clone(), figure })
+}
+
+/// An LTV row's figure and panel title: `Pro · All plans (USD)`.
+pub fn ltv_figure(scope: &RevenueScope, row: &LtvRow) -> (String, FigureQuery) {
+    let (product, plan) = ltv_names(row);
+    let figure = Figure::Ltv {
+        product_id: row.product_id.clone(),
+        plan_id: row.plan_id.clone(),
+        currency: row.currency.clone(),
+    };
+    let (_, query) = figure_query(scope, figure);
+    (format!("{product} · {plan} ({})", currency_label(&row.currency)), query)
+}
+
+/// What a customer brought within a figure: `USD 98.00`, or `USD 98.00 − USD 49.00 refunded`;
+/// nothing for a cohort cell (no amounts).
+pub fn figure_amount(row: &FigureCustomer, figure: &Figure) -> Option<String> {
+    let currency = match figure {
+        Figure::NetRevenue { currency, .. } | Figure::Ltv { currency, .. } => currency,
+        Figure::Cohort { .. } => return None,
+    };
+    let paid = amount(row.paid_micros, currency);
+    Some(match row.refunded_micros {
+        0 => paid,
+        refunded => format!("{paid} − {} refunded", amount(refunded, currency)),
+    })
+}
+
+/// The panel's count: `1 customer`, `12 customers`, or that the list stops at its maximum.
+pub fn figure_count(rows: usize) -> String {
+    match rows {
+        1 => "1 customer".to_string(),
+        n if n >= FIGURE_CUSTOMERS_MAX => format!("The first {n} customers"),
+        n => format!("{n} customers"),
+    }
+}
+
+/// The currency the net revenue table shows: the chart's when net revenue has it, else (USD\*:
+/// net revenue stays per currency) the one with the most payments.
+pub fn net_currency(net: &[NetRevenueMonth], chosen: &str) -> String {
+    if net.iter().any(|n| n.currency == chosen) {
+        return chosen.to_string();
+    }
+    let mut payments: Vec<(String, u64)> = Vec::new();
+    for n in net {
+        match payments.iter_mut().find(|(c, _)| *c == n.currency) {
+            Some((_, count)) => *count += n.payments,
+            None => payments.push((n.currency.clone(), n.payments)),
+        }
+    }
+    // Most payments first; ties by code, so the choice is stable.
+    payments.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    payments.into_iter().next().map_or_else(|| chosen.to_string(), |(c, _)| c)
+}
+
 /// One currency's net revenue, oldest month first.
 pub fn net_rows<'a>(net: &'a [NetRevenueMonth], currency: &str) -> Vec<&'a NetRevenueMonth> {
     let mut rows: Vec<&NetRevenueMonth> = net.iter().filter(|n| n.currency == currency).collect();
@@ -249,6 +319,8 @@ pub struct CohortCell {
     pub text: String,
     pub shade: u8,
     pub title: String,
+    /// `YYYY-MM` of the month the cell counts (the cohort's month plus the column).
+    pub month: String,
 }
 
 /// How many month columns the grid has (the oldest cohort's).
@@ -270,7 +342,11 @@ pub fn cohort_cells(row: &CohortRow, width: usize) -> Vec<Option<CohortCell>> {
         .map(|k| {
             let retained = *row.retained.get(k)?;
             let percent = if row.customers == 0 { 0.0 } else { retained as f64 * 100.0 / row.customers as f64 };
+            let month = month_date(&row.cohort)
+                .and_then(|d| d.checked_add_months(chrono::Months::new(u32::try_from(k).ok()?)))
+                .map_or_else(|| row.cohort.clone(), |d| d.format("%Y-%m").to_string());
             Some(CohortCell {
+                month,
                 text: format!("{percent:.0} %"),
                 shade: shade(percent),
                 title: format!(

@@ -195,6 +195,7 @@ fn cohort_cells_are_percentages_shaded_by_fifths_with_counts_in_the_title() {
     let later = cells[2].clone().unwrap();
     assert_eq!((later.text.as_str(), later.shade), ("30 %", 2));
     assert_eq!(later.title, "12 of 40 customers from September 2026 still customers 2 months later");
+    assert_eq!((first.month.as_str(), later.month.as_str()), ("2026-09", "2026-11"), "the month each cell counts");
     assert_eq!(cells[1].clone().unwrap().title, "30 of 40 customers from September 2026 still customers 1 month later");
     let young = cohort_cells(&grid.rows[1], width);
     assert_eq!(young[0].clone().unwrap().text, "0 %", "an empty cohort divides by nothing");
@@ -501,4 +502,50 @@ fn amounts_round_to_the_currencys_minor_unit_and_a_lone_usd_total_is_said_once()
     assert_eq!(without_repeated_total(two.clone()), two);
     let short = vec![("USD".to_string(), 10), (ALL_IN_USD.to_string(), 8)];
     assert_eq!(without_repeated_total(short.clone()), short, "a USD payment without its USD amount: both shown");
+}
+
+#[test]
+fn figures_name_what_they_list_and_amounts_say_refunds() {
+    use dealdesk_model::revenue::{Figure, FigureCustomer};
+    let scope = RevenueScope { business: Some("biz_1".into()), product: None };
+    let (title, query) = figure_query(&scope, Figure::NetRevenue { month: "2026-11".into(), currency: "USD".into() });
+    assert_eq!(title, "Net revenue in November 2026 (USD)");
+    assert_eq!(query.scope, scope);
+    let cohort = |c: &str, m: &str| figure_query(&scope, Figure::Cohort { cohort: c.into(), month: m.into() }).0;
+    assert_eq!(cohort("2026-09", "2026-09"), "Customers who first paid in September 2026");
+    assert_eq!(cohort("2026-09", "2026-11"), "First paid in September 2026, still customers in November 2026");
+    let ltv = LtvRow {
+        product_id: "prod_1".into(),
+        product_title: Some("Pro".into()),
+        currency: "EUR".into(),
+        ..LtvRow::default()
+    };
+    let (title, query) = ltv_figure(&scope, &ltv);
+    assert_eq!(title, "Pro · All plans (EUR)");
+    assert_eq!(query.figure, Figure::Ltv { product_id: "prod_1".into(), plan_id: None, currency: "EUR".into() });
+
+    let row = FigureCustomer { paid_micros: 98_000_000, refunded_micros: 49_000_000, ..FigureCustomer::default() };
+    assert_eq!(figure_amount(&row, &query.figure).as_deref(), Some("EUR 98.00 − EUR 49.00 refunded"));
+    let paid_only = FigureCustomer { refunded_micros: 0, ..row.clone() };
+    assert_eq!(figure_amount(&paid_only, &query.figure).as_deref(), Some("EUR 98.00"));
+    assert_eq!(figure_amount(&row, &Figure::Cohort { cohort: "2026-09".into(), month: "2026-09".into() }), None);
+    assert_eq!(figure_count(1), "1 customer");
+    assert_eq!(figure_count(12), "12 customers");
+    assert_eq!(figure_count(1000), "The first 1000 customers");
+}
+
+#[test]
+fn net_revenue_follows_the_charts_currency_or_the_busiest_one_for_usd_star() {
+    let n = |month: &str, currency: &str, payments: u64| NetRevenueMonth {
+        month: month.into(),
+        currency: currency.into(),
+        payments,
+        ..NetRevenueMonth::default()
+    };
+    let net = vec![n("2026-10", "EUR", 3), n("2026-11", "EUR", 4), n("2026-11", "USD", 5), n("2026-12", "GBP", 9)];
+    assert_eq!(net_currency(&net, "EUR"), "EUR");
+    assert_eq!(net_currency(&net, ALL_IN_USD), "GBP", "USD* has no net revenue rows: the busiest currency");
+    let tie = vec![n("2026-11", "USD", 2), n("2026-11", "EUR", 2)];
+    assert_eq!(net_currency(&tie, ALL_IN_USD), "EUR", "ties go by code");
+    assert_eq!(net_currency(&[], ALL_IN_USD), ALL_IN_USD, "nothing to show: as chosen");
 }
