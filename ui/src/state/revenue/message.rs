@@ -51,20 +51,24 @@ pub fn recipient(item: &RecoverItem) -> Option<MessageRecipient> {
     }
 }
 
+/// ` of USD 49.00` when the amount's currency is known, else nothing.
+fn amount_phrase(item: &RecoverItem) -> String {
+    item.currency.as_ref().map(|_| format!(" of {}", item_amount(item))).unwrap_or_default()
+}
+
+/// Whop's failure message as shown, when Whop gave one.
+fn whop_reason(item: &RecoverItem) -> Option<String> {
+    item.failure_message.as_deref().map(str::trim).filter(|m| !m.is_empty()).map(|_| failure_text(item))
+}
+
 /// The text the dialog starts from: who, what failed and what to do, for the user to edit.
 pub fn message_template(item: &RecoverItem) -> String {
     let greeting = match item.customer.split_whitespace().next() {
         Some(first) => format!("Hi {first},"),
         None => "Hi,".to_string(),
     };
-    let amount = match item.currency {
-        Some(_) => format!(" of {}", item_amount(item)),
-        None => String::new(),
-    };
-    let reason = match item.failure_message.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
-        Some(_) => format!(" (Whop says: {})", failure_text(item)),
-        None => String::new(),
-    };
+    let amount = amount_phrase(item);
+    let reason = whop_reason(item).map(|r| format!(" (Whop says: {r})")).unwrap_or_default();
     format!(
         "{greeting}\n\nyour payment{amount} for {} did not go through{reason}. Could you update your payment method on Whop so your access continues?\n\nThanks!",
         what_for(item)
@@ -73,14 +77,8 @@ pub fn message_template(item: &RecoverItem) -> String {
 
 /// What the AI is told when it drafts the message: the medium, and what failed.
 pub fn ai_instructions(item: &RecoverItem) -> String {
-    let amount = match item.currency {
-        Some(_) => format!(" of {}", item_amount(item)),
-        None => String::new(),
-    };
-    let reason = match item.failure_message.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
-        Some(_) => format!(" Whop's reason: {}.", failure_text(item)),
-        None => String::new(),
-    };
+    let amount = amount_phrase(item);
+    let reason = whop_reason(item).map(|r| format!(" Whop's reason: {r}.")).unwrap_or_default();
     format!(
         "Write a short, friendly direct message (it may also go out as an email) asking them to update their \
          payment method on Whop: their payment{amount} for {} failed.{reason} Keep it under 600 characters, in \
