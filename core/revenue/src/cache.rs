@@ -41,7 +41,7 @@ pub fn hour(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H").to_string()
 }
 
-async fn version(pool: &SqlitePool, reads: Reads) -> Result<i64, RevenueError> {
+pub async fn version(pool: &SqlitePool, reads: Reads) -> Result<i64, RevenueError> {
     let sql = match reads {
         Reads::Mirror => "SELECT version FROM revenue_version WHERE id = 1",
         Reads::MirrorAndNotes => "SELECT version + notes FROM revenue_version WHERE id = 1",

@@ -13,14 +13,62 @@ pub async fn refresh(store: &Store) -> Result<(), RevenueError> {
         return Ok(());
     }
     let mut tx = store.begin_write().await?;
+    // The dirty memberships' rows as they were, to find the earliest instant that changed.
+    let months_kept: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM revenue_month)").fetch_one(&mut *tx).await?;
+    if months_kept {
+        sqlx::query("CREATE TEMP TABLE IF NOT EXISTS revenue_cover_before AS SELECT * FROM main.revenue_cover WHERE 0")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM temp.revenue_cover_before").execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO temp.revenue_cover_before SELECT * FROM main.revenue_cover
+             WHERE membership_id IN (SELECT membership_id FROM revenue_dirty)",
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
     sqlx::query("DELETE FROM revenue_cover WHERE membership_id IN (SELECT membership_id FROM revenue_dirty)")
         .execute(&mut *tx)
         .await?;
     sqlx::query(sqlx::AssertSqlSafe(rebuild_sql())).execute(&mut *tx).await?;
+    if months_kept {
+        let forgotten = sqlx::query(FORGET_CHANGED_MONTHS_SQL).execute(&mut *tx).await?.rows_affected();
+        tracing::debug!(forgotten, "kept revenue months the changed coverage reaches");
+        sqlx::query("DELETE FROM temp.revenue_cover_before").execute(&mut *tx).await?;
+    }
     sqlx::query("DELETE FROM revenue_dirty").execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
 }
+
+/// Deletes the kept months (`revenue_month`) that the dirty memberships' new coverage no longer
+/// agrees with: every month whose end (or the previous month's end, its baseline) is at or after
+/// the earliest instant where a row was added, removed or changed. A row whose coverage only ends
+/// at another time (the next payment came, the membership ended) changes nothing before the
+/// earlier of its two ends; any other change counts from the payment itself.
+const FORGET_CHANGED_MONTHS_SQL: &str = "
+    WITH changed(t) AS (
+        SELECT CASE
+                   WHEN n.payment_id IS NULL THEN o.t0
+                   WHEN (o.membership_id, o.account_id, o.product_id, o.customer, o.currency, o.paid_at, o.t0,
+                         o.mrr, o.mrr_usd)
+                        IS NOT (n.membership_id, n.account_id, n.product_id, n.customer, n.currency, n.paid_at, n.t0,
+                                n.mrr, n.mrr_usd)
+                       THEN min(o.t0, n.t0)
+                   ELSE min(CASE WHEN o.t1 != n.t1 THEN min(o.t1, n.t1) ELSE 1e9 END,
+                            CASE WHEN o.t1_usd IS NOT n.t1_usd THEN min(o.t1_usd, n.t1_usd) ELSE 1e9 END)
+               END
+        FROM temp.revenue_cover_before o LEFT JOIN main.revenue_cover n ON n.payment_id = o.payment_id
+        UNION ALL
+        SELECT n.t0 FROM main.revenue_cover n
+        WHERE n.membership_id IN (SELECT membership_id FROM revenue_dirty)
+          AND n.payment_id NOT IN (SELECT payment_id FROM temp.revenue_cover_before)
+    ),
+    earliest(t) AS (SELECT min(t) - 1.0 / 86400 FROM changed WHERE t < 1e9)
+    DELETE FROM revenue_month
+    WHERE month >= (SELECT CAST(strftime('%Y', t) AS INTEGER) * 12 + CAST(strftime('%m', t) AS INTEGER) - 1
+                    FROM earliest WHERE t IS NOT NULL)";
 
 /// The counted payments of the dirty memberships and their coverage: in each currency, and in the
 /// USD* chain, where a payment without a USD amount neither covers nor cuts.

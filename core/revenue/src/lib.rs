@@ -11,6 +11,7 @@ pub mod churn;
 pub mod cohorts;
 mod cover;
 pub mod error;
+mod kept_months;
 pub mod months;
 pub mod mrr;
 pub mod net;
@@ -31,7 +32,7 @@ use dealdesk_model::revenue::{
 use dealdesk_store::Store;
 use months::MonthIndex;
 use mrr::Pass;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A figure's customer as its SQL gives it: customer, person, name, paid, refunded, payments.
 type FigureSqlRow = (String, Option<String>, String, i64, i64, i64);
@@ -190,18 +191,39 @@ impl Revenue {
         as_of: DateTime<Utc>,
     ) -> Result<Vec<MrrMonth>, RevenueError> {
         cover::refresh(&self.store).await?;
-        // One month before the first is the baseline its movement is measured from.
-        let grid = months::grid_json(first - 1..=last, as_of);
+        let pool = self.store.pool();
+        let version = kept_months::version(pool).await?;
+        // Months before this one are over: kept once computed (see `kept_months`).
+        let in_progress = months::index_of(as_of);
         let mut out = Vec::new();
         for pass in [Pass::PerCurrency, Pass::AllInUsd] {
-            let rows: Vec<mrr::SeriesRow> = sqlx::query_as(sqlx::AssertSqlSafe(mrr::series_sql(pass)))
-                .bind(&grid)
-                .bind(&scope.business)
-                .bind(&scope.product)
-                .bind(months::stored(as_of))
-                .fetch_all(self.store.pool())
-                .await?;
-            out.extend(mrr::complete(rows.into_iter().map(mrr::month_of).collect(), first, last));
+            let figure = format!("mrr:{pass:?}:{}", serde_json::to_string(scope).unwrap_or_default());
+            let mut by_month: BTreeMap<MonthIndex, Vec<mrr::SeriesRow>> =
+                kept_months::get(pool, &figure, first, last.min(in_progress - 1)).await?;
+            let missing: Vec<MonthIndex> = (first..=last).filter(|m| !by_month.contains_key(m)).collect();
+            if !missing.is_empty() {
+                // Each month missing, and the month before it: the baseline its movement is
+                // measured from.
+                let grid: BTreeSet<MonthIndex> = missing.iter().flat_map(|&m| [m - 1, m]).collect();
+                let rows: Vec<mrr::SeriesRow> = sqlx::query_as(sqlx::AssertSqlSafe(mrr::series_sql(pass)))
+                    .bind(months::grid_json(grid, as_of))
+                    .bind(&scope.business)
+                    .bind(&scope.product)
+                    .bind(months::stored(as_of))
+                    .fetch_all(pool)
+                    .await?;
+                let mut computed: BTreeMap<MonthIndex, Vec<mrr::SeriesRow>> =
+                    missing.iter().map(|&m| (m, Vec::new())).collect();
+                for row in rows {
+                    computed.entry(row.0).or_default().push(row);
+                }
+                let over: BTreeMap<MonthIndex, &Vec<mrr::SeriesRow>> =
+                    computed.iter().filter(|(m, _)| **m < in_progress).map(|(m, rows)| (*m, rows)).collect();
+                kept_months::put(pool, &figure, version, &over).await?;
+                by_month.extend(computed);
+            }
+            let rows = by_month.into_values().flatten().map(mrr::month_of).collect();
+            out.extend(mrr::complete(rows, first, last));
         }
         Ok(out)
     }

@@ -43,43 +43,54 @@ pub const SCOPE: &str = "(?2 IS NULL AND (y.account_id IS NULL OR y.account_id I
 /// The common table expressions every MRR figure reads, from `revenue_cover` (refreshed first:
 /// `cover::refresh`). Parameters: `?1` the month grid
 /// ([`months::grid_json`]), `?2`/`?3` the scope, `?4` the instant measured at (stored text).
-/// Gives `grid(m, e)`, `cover(ms, customer, cur, t0, t1, mrr)`, `at_end(m, customer, cur, mrr)` and
-/// `first_paid(customer, cur, t_first)`.
+/// Gives `grid(m, e)`, `cover(ms, customer, cur, t0, t1, mrr)` (the rows that span one of the
+/// grid's instants), `at_end(m, customer, cur, mrr)`, and `moves` for every grid month whose
+/// previous month is in the grid too (the grid need not be contiguous: kept months are skipped).
+/// A month's pairs (each customer's MRR at its start and at its end) come from one pass over the
+/// rows that overlap it: a third of the time of grouping `at_end` twice and joining the halves.
 pub fn coverage_ctes(pass: Pass) -> String {
     let currency = pass.currency();
     let (t1, mrr) = pass.columns();
     let scope = SCOPE.replace("y.", "c.");
+    // Whether the customer was covered before the month began: new, or back. Read through
+    // `revenue_cover_by_customer` only for those who start paying in a month.
+    let earlier = format!(
+        "EXISTS (SELECT 1 FROM revenue_cover x WHERE x.customer = p.customer AND x.t0 < g.e AND {x_t1} IS NOT NULL \
+         AND x.paid_at < ?4 AND {x_scope}{x_currency})",
+        x_t1 = t1.replace("c.", "x."),
+        x_scope = SCOPE.replace("y.", "x."),
+        x_currency = if pass == Pass::PerCurrency { " AND x.currency = p.cur" } else { "" },
+    );
     format!(
-        "grid AS (
+        "grid AS MATERIALIZED (
             SELECT CAST(json_extract(value, '$[0]') AS INTEGER) AS m, json_extract(value, '$[1]') AS e
             FROM json_each(?1)
         ),
         cover AS (
             SELECT c.membership_id AS ms, c.customer, {currency} AS cur, c.t0, {t1} AS t1, {mrr} AS mrr
             FROM revenue_cover c
-            WHERE {t1} IS NOT NULL AND c.paid_at < ?4 AND {scope}
+            WHERE {t1} > (SELECT min(e) FROM grid) AND c.t0 < (SELECT max(e) FROM grid) AND c.paid_at < ?4 AND {scope}
         ),
         at_end AS (
             SELECT g.m, c.customer, c.cur, sum(c.mrr) AS mrr
             FROM cover c JOIN grid g ON c.t0 < g.e AND c.t1 > g.e
             GROUP BY g.m, c.customer, c.cur
         ),
-        first_paid AS (
-            SELECT customer, cur, min(t0) AS t_first FROM cover GROUP BY customer, cur
+        spans AS (
+            SELECT g.m, p.e AS e0, g.e AS e1 FROM grid g JOIN grid p ON p.m = g.m - 1
         ),
         pairs AS (
-            SELECT m, customer, cur, sum(after) AS after, sum(before) AS before FROM (
-                SELECT m, customer, cur, mrr AS after, 0 AS before FROM at_end
-                UNION ALL
-                SELECT m + 1, customer, cur, 0, mrr FROM at_end
-            )
-            WHERE m > (SELECT min(m) FROM grid) AND m <= (SELECT max(m) FROM grid)
-            GROUP BY m, customer, cur
+            SELECT s.m, c.customer, c.cur,
+                   sum(CASE WHEN c.t0 < s.e1 AND c.t1 > s.e1 THEN c.mrr ELSE 0 END) AS after,
+                   sum(CASE WHEN c.t0 < s.e0 AND c.t1 > s.e0 THEN c.mrr ELSE 0 END) AS before
+            FROM spans s JOIN cover c ON c.t1 > s.e0 AND c.t0 < s.e1
+            GROUP BY s.m, c.customer, c.cur
+            HAVING after > 0 OR before > 0
         ),
         moves AS (
             SELECT p.m, p.customer, p.cur, p.before, p.after,
                    CASE
-                       WHEN p.before = 0 AND p.after > 0 AND f.t_first >= g.e THEN 'new'
+                       WHEN p.before = 0 AND p.after > 0 AND NOT {earlier} THEN 'new'
                        WHEN p.before = 0 AND p.after > 0 THEN 'reactivated'
                        WHEN p.before > 0 AND p.after = 0 THEN 'churned'
                        WHEN p.after > p.before THEN 'expansion'
@@ -88,7 +99,6 @@ pub fn coverage_ctes(pass: Pass) -> String {
                    END AS movement
             FROM pairs p
             JOIN grid g ON g.m = p.m - 1
-            JOIN first_paid f ON f.customer = p.customer AND f.cur = p.cur
         )"
     )
 }
@@ -167,9 +177,10 @@ pub fn month_of(row: SeriesRow) -> MrrMonth {
 }
 
 /// Fills months where a currency had no customer at all (no row) with zeros, so every currency
-/// has one entry per month.
+/// has one entry per month, in order of currency, then month.
 pub fn complete(rows: Vec<MrrMonth>, first: MonthIndex, last: MonthIndex) -> Vec<MrrMonth> {
     let mut currencies: Vec<String> = rows.iter().map(|r| r.currency.clone()).collect();
+    currencies.sort();
     currencies.dedup();
     let mut out = Vec::with_capacity(currencies.len() * (last - first + 1).max(0) as usize);
     for currency in currencies {

@@ -369,3 +369,35 @@ async fn the_churn_counts_are_kept_until_the_mirror_or_a_note_changes() {
     assert_eq!(at_risk(&counts), Some(0));
     assert_eq!(revenue.churn_customers_at(&scope, Some(ChurnSegment::AtRisk), now).await.unwrap().len(), 0);
 }
+
+/// The rare rows a figure counts (failed payments, refunds, what a total leaves out) are found
+/// through their partial indexes: a changed condition on one side would silently read every
+/// payment again (migration `…_revenue_month.sql`).
+#[tokio::test]
+async fn rare_rows_are_found_through_their_own_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).await.unwrap();
+    let plan = |sql: String| {
+        let store = store.clone();
+        async move {
+            let rows: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                    .bind(Option::<String>::None)
+                    .bind(Option::<String>::None)
+                    .bind(Option::<String>::None)
+                    .bind("2026-12-07T00:00:00.000000Z")
+                    .fetch_all(store.pool())
+                    .await
+                    .unwrap();
+            rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
+        }
+    };
+    let failed = plan(dealdesk_revenue::net::failed_in_month_sql()).await;
+    assert!(failed.contains("whop_payment_failed_once"), "{failed}");
+    let refunds = plan(dealdesk_revenue::net::refunds_sql()).await;
+    assert!(refunds.contains("whop_payment_refunded"), "{refunds}");
+    let excluded = plan(dealdesk_revenue::net::excluded_sql()).await;
+    for index in ["whop_payment_paid_no_currency", "whop_payment_paid_by_plan", "whop_payment_paid_no_usd"] {
+        assert!(excluded.contains(index), "{excluded}");
+    }
+}

@@ -54,6 +54,81 @@ async fn mrr_and_its_movement_match_a_naive_recomputation() {
     }
 }
 
+/// Complete months are kept (`revenue_month`) and forgotten from the earliest instant a change
+/// reaches: after each kind of change a sync can write, the series still equals a naive
+/// recomputation of the changed mirror, and a payment made yesterday leaves older months kept.
+#[tokio::test]
+async fn kept_months_follow_every_change_to_the_mirror() {
+    let changes = [
+        // A payment made yesterday on a membership that already pays.
+        "INSERT INTO whop_payment (id, account_id, status, user_id, member_id, membership_id, product_id, plan_id,
+                                  total_micros, tax_micros, usd_total_micros, currency, paid_at, created_at,
+                                  billing_reason, synced_at, raw)
+         SELECT 'pay_yesterday', account_id, 'paid', user_id, member_id, membership_id, product_id, plan_id,
+                total_micros, tax_micros, usd_total_micros, currency, ?1, ?1, billing_reason, synced_at, '{}'
+         FROM whop_payment WHERE status = 'paid' AND refunded_micros = 0 ORDER BY paid_at DESC, id LIMIT 1 OFFSET ?3",
+        // An old payment refunded in full: it no longer covers its months.
+        "UPDATE whop_payment SET refunded_micros = total_micros, refunded_at = ?1
+         WHERE id = (SELECT id FROM whop_payment WHERE status = 'paid' ORDER BY paid_at, id LIMIT 1 OFFSET ?3)",
+        // A membership that ended months ago.
+        "UPDATE whop_membership SET status = 'canceled', canceled_at = ?2
+         WHERE id = (SELECT membership_id FROM whop_payment WHERE status = 'paid' AND paid_at < ?2
+                     ORDER BY paid_at DESC, id LIMIT 1 OFFSET ?3)",
+        // A payment gone from the mirror.
+        "DELETE FROM whop_payment WHERE id = (SELECT id FROM whop_payment WHERE status = 'paid' ORDER BY id LIMIT 1 OFFSET ?3)",
+        // A plan billed yearly from now on: every payment on it covers differently.
+        "UPDATE whop_plan SET billing_period = 365 WHERE id = (SELECT plan_id FROM whop_payment ORDER BY id LIMIT 1 OFFSET ?3)",
+    ];
+    for seed in seeds().into_iter().take(4) {
+        let h = history::generate(seed, 60);
+        let (dir, revenue) = open(&h).await;
+        let store = Store::open(dir.path()).await.unwrap();
+        let last = month_index(h.as_of);
+        let query = MrrQuery { scope: RevenueScope::default(), months: 12 };
+        revenue.mrr_at(query.clone(), h.as_of).await.unwrap();
+        let kept = |before: i64| {
+            let store = store.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>("SELECT count(*) FROM revenue_month WHERE month < ?1")
+                    .bind(before)
+                    .fetch_one(store.pool())
+                    .await
+                    .unwrap()
+            }
+        };
+        // Two passes of the eleven months that are over.
+        assert_eq!(kept(last).await, 22, "seed {seed}");
+        let mut rng = history::Rng::new(seed);
+        for (k, change) in changes.iter().enumerate() {
+            let yesterday = history::text(h.as_of.timestamp_micros() - history::day_us());
+            let months_ago = history::text(h.as_of.timestamp_micros() - 100 * history::day_us());
+            let written = sqlx::query(sqlx::AssertSqlSafe(*change))
+                .bind(&yesterday)
+                .bind(&months_ago)
+                .bind(rng.below(20) as i64)
+                .execute(store.pool())
+                .await
+                .unwrap()
+                .rows_affected();
+            assert_eq!(written, 1, "seed {seed}, change {k}");
+            if k == 0 {
+                // The coverage is refreshed by any figure; this change reaches yesterday's month
+                // and none before it.
+                revenue.cohorts_at(&RevenueScope::default(), 2, h.as_of).await.unwrap();
+                let yesterday_month = month_index(h.as_of - history::duration_days(1));
+                assert_eq!(kept(yesterday_month).await, 2 * (yesterday_month - (last - 11)), "seed {seed}");
+                assert_eq!(kept(last).await, kept(yesterday_month).await, "seed {seed}");
+            }
+            let series = revenue.mrr_at(query.clone(), h.as_of).await.unwrap();
+            let changed = history::read(&store, h.as_of).await;
+            let naive = Naive { h: &changed, as_of: h.as_of.timestamp_micros(), businesses: vec![BUSINESS.into()] };
+            let mut expected = naive.series(last - 11, last, Amounts::Native);
+            expected.extend(naive.series(last - 11, last, Amounts::Usd));
+            assert_eq!(series.months, expected, "seed {seed}, after change {k}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn net_revenue_recovery_and_summary_match_a_naive_recomputation() {
     for seed in seeds() {

@@ -1,0 +1,36 @@
+-- Complete months' figures, kept (docs/revenue.md, "Speed"). A month's MRR and its movement are
+-- measured at its end, so once the month is over they change only when the coverage under them
+-- changes: the revenue crate deletes the kept months from the earliest instant a recomputed
+-- coverage row differs (`cover::refresh`), and computes only the months it lacks, plus the month
+-- in progress. `figure` names the figure, its pass and its scope; `value` is the month's rows.
+CREATE TABLE revenue_month (
+    figure TEXT NOT NULL,
+    month  INTEGER NOT NULL,
+    value  TEXT NOT NULL,
+    PRIMARY KEY (figure, month)
+) WITHOUT ROWID;
+CREATE INDEX revenue_month_by_month ON revenue_month (month);
+
+-- A customer's earlier coverage: whether a customer who starts paying in a month is new or back.
+CREATE INDEX revenue_cover_by_customer ON revenue_cover (customer, t0, currency, t1, t1_usd, paid_at, account_id, product_id);
+
+-- "Every synced business" is the scope of the default figures: a business added or removed
+-- changes every month of them.
+CREATE TRIGGER revenue_month_account_insert AFTER INSERT ON whop_account BEGIN DELETE FROM revenue_month; END;
+CREATE TRIGGER revenue_month_account_delete AFTER DELETE ON whop_account BEGIN DELETE FROM revenue_month; END;
+
+-- Partial indexes for what the figures count that is rare, so finding it (nearly always nothing)
+-- costs a few probes instead of reading every payment (docs/performance.md, "Revenue desk"):
+-- what a total leaves out (no currency, no USD amount, a plan missing from the mirror), the
+-- refunded payments, and the payments that failed at least once (`net::FAILED_ONCE`, the very
+-- expression: SQLite uses a partial index only when the query repeats its condition).
+CREATE INDEX whop_payment_paid_no_currency ON whop_payment (paid_at, total_micros, account_id, product_id)
+    WHERE status = 'paid' AND currency IS NULL;
+CREATE INDEX whop_payment_paid_no_usd ON whop_payment (paid_at, currency, total_micros, account_id, product_id)
+    WHERE status = 'paid' AND usd_total_micros IS NULL;
+CREATE INDEX whop_payment_paid_by_plan ON whop_payment (plan_id, paid_at) WHERE status = 'paid';
+CREATE INDEX whop_payment_refunded ON whop_payment (id) WHERE status = 'paid' AND refunded_micros > 0;
+CREATE INDEX whop_payment_failed_once ON whop_payment (created_at, status, account_id, product_id)
+    WHERE (coalesce(payments_failed, 0) > 0
+           OR (status NOT IN ('paid', 'void') AND (substatus IN ('failed', 'past_due', 'uncollectible')
+               OR failure_message IS NOT NULL)));
