@@ -34,3 +34,50 @@ CREATE INDEX whop_payment_failed_once ON whop_payment (created_at, status, accou
     WHERE (coalesce(payments_failed, 0) > 0
            OR (status NOT IN ('paid', 'void') AND (substatus IN ('failed', 'past_due', 'uncollectible')
                OR failure_message IS NOT NULL)));
+
+-- Each customer's received payments, summed per product, plan, currency and business: LTV and the
+-- top customers group these (about one row per customer) instead of every payment. Payment writes
+-- mark their customer dirty; the revenue crate recomputes the dirty customers' rows, in one
+-- statement, before it reads (`customers::refresh`). `customer` is the customer's key
+-- (`cohorts::CUSTOMER`), '' for a payment with none.
+CREATE TABLE revenue_customer (
+    customer      TEXT NOT NULL,
+    product_id    TEXT,
+    plan_id       TEXT,
+    currency      TEXT,
+    account_id    TEXT,
+    last_paid_at  TEXT NOT NULL,
+    -- paid minus refunded, and how many payments
+    net           INTEGER NOT NULL,
+    payments      INTEGER NOT NULL,
+    -- the same in Whop's USD amounts, over the payments that have one
+    usd           INTEGER,
+    usd_payments  INTEGER NOT NULL
+);
+CREATE INDEX revenue_customer_by_product ON revenue_customer (product_id, plan_id, currency, customer, net, account_id);
+CREATE INDEX revenue_customer_by_customer ON revenue_customer (customer, usd, usd_payments, account_id, product_id);
+
+CREATE INDEX whop_payment_by_customer ON whop_payment (coalesce(user_id, member_id, membership_id, ''));
+CREATE TABLE revenue_customer_dirty (customer TEXT PRIMARY KEY) WITHOUT ROWID;
+INSERT INTO revenue_customer_dirty SELECT DISTINCT coalesce(user_id, member_id, membership_id, '') FROM whop_payment;
+CREATE TRIGGER revenue_customer_payment_insert AFTER INSERT ON whop_payment
+BEGIN
+    INSERT INTO revenue_customer_dirty SELECT coalesce(NEW.user_id, NEW.member_id, NEW.membership_id, '')
+    WHERE NOT EXISTS (SELECT 1 FROM revenue_customer_dirty
+                      WHERE customer = coalesce(NEW.user_id, NEW.member_id, NEW.membership_id, ''));
+END;
+CREATE TRIGGER revenue_customer_payment_update AFTER UPDATE ON whop_payment
+BEGIN
+    INSERT INTO revenue_customer_dirty SELECT coalesce(NEW.user_id, NEW.member_id, NEW.membership_id, '')
+    WHERE NOT EXISTS (SELECT 1 FROM revenue_customer_dirty
+                      WHERE customer = coalesce(NEW.user_id, NEW.member_id, NEW.membership_id, ''));
+    INSERT INTO revenue_customer_dirty SELECT coalesce(OLD.user_id, OLD.member_id, OLD.membership_id, '')
+    WHERE NOT EXISTS (SELECT 1 FROM revenue_customer_dirty
+                      WHERE customer = coalesce(OLD.user_id, OLD.member_id, OLD.membership_id, ''));
+END;
+CREATE TRIGGER revenue_customer_payment_delete AFTER DELETE ON whop_payment
+BEGIN
+    INSERT INTO revenue_customer_dirty SELECT coalesce(OLD.user_id, OLD.member_id, OLD.membership_id, '')
+    WHERE NOT EXISTS (SELECT 1 FROM revenue_customer_dirty
+                      WHERE customer = coalesce(OLD.user_id, OLD.member_id, OLD.membership_id, ''));
+END;

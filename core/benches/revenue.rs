@@ -247,7 +247,7 @@ async fn main() {
         })
         .await,
         time(|| async {
-            raw(&app, &cohorts::ltv_sql(), &[none.clone(), none.clone(), none.clone(), Some(stored.clone())]).await;
+            raw(&app, &cohorts::ltv_kept_sql(), &[none.clone(), none.clone(), none.clone()]).await;
         })
         .await,
     ));
@@ -258,8 +258,7 @@ async fn main() {
         })
         .await,
         time(|| async {
-            raw(&app, &cohorts::top_customers_sql(), &[none.clone(), none.clone(), none.clone(), Some(stored.clone())])
-                .await;
+            raw(&app, &cohorts::top_customers_kept_sql(), &[none.clone(), none.clone(), none.clone()]).await;
         })
         .await,
     ));

@@ -10,6 +10,7 @@ mod cache;
 pub mod churn;
 pub mod cohorts;
 mod cover;
+mod customers;
 pub mod error;
 mod kept_months;
 pub mod months;
@@ -444,13 +445,7 @@ impl Revenue {
 
     pub async fn ltv_at(&self, scope: &RevenueScope, as_of: DateTime<Utc>) -> Result<Vec<LtvRow>, RevenueError> {
         type Row = (String, Option<String>, Option<String>, Option<String>, String, i64, i64);
-        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(cohorts::ltv_sql()))
-            .bind(Option::<String>::None)
-            .bind(&scope.business)
-            .bind(&scope.product)
-            .bind(months::stored(as_of))
-            .fetch_all(self.store.pool())
-            .await?;
+        let rows: Vec<Row> = self.customers_query(cohorts::ltv_kept_sql(), cohorts::ltv_sql(), scope, as_of).await?;
         Ok(rows
             .into_iter()
             .map(|(product_id, product_title, plan_id, plan_title, currency, customers, net)| LtvRow {
@@ -472,13 +467,8 @@ impl Revenue {
         as_of: DateTime<Utc>,
     ) -> Result<Vec<TopCustomer>, RevenueError> {
         type Row = (String, Option<String>, String, i64, i64);
-        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(cohorts::top_customers_sql()))
-            .bind(Option::<String>::None)
-            .bind(&scope.business)
-            .bind(&scope.product)
-            .bind(months::stored(as_of))
-            .fetch_all(self.store.pool())
-            .await?;
+        let rows: Vec<Row> =
+            self.customers_query(cohorts::top_customers_kept_sql(), cohorts::top_customers_sql(), scope, as_of).await?;
         Ok(rows
             .into_iter()
             .map(|(user_id, person_id, name, usd, payments)| TopCustomer {
@@ -489,6 +479,36 @@ impl Revenue {
                 payments: payments.max(0) as u64,
             })
             .collect())
+    }
+
+    /// A figure over each customer's sums: `kept` reads `revenue_customer` (scope `?2`/`?3`) when
+    /// it answers for `as_of`, `payments` reads the payments (`?4` as of) when it does not.
+    async fn customers_query<Row>(
+        &self,
+        kept: String,
+        payments: String,
+        scope: &RevenueScope,
+        as_of: DateTime<Utc>,
+    ) -> Result<Vec<Row>, RevenueError>
+    where
+        Row: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
+        if customers::answer_for(&self.store, as_of).await? {
+            customers::refresh(&self.store).await?;
+            return Ok(sqlx::query_as(sqlx::AssertSqlSafe(kept))
+                .bind(Option::<String>::None)
+                .bind(&scope.business)
+                .bind(&scope.product)
+                .fetch_all(self.store.pool())
+                .await?);
+        }
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(payments))
+            .bind(Option::<String>::None)
+            .bind(&scope.business)
+            .bind(&scope.product)
+            .bind(months::stored(as_of))
+            .fetch_all(self.store.pool())
+            .await?)
     }
 
     /// Past-due memberships and failed latest payments, most at stake per day left first.

@@ -5,6 +5,7 @@
 mod history;
 mod naive;
 
+use chrono::{DateTime, Utc};
 use dealdesk_model::revenue::{MrrQuery, RevenueScope, SummaryQuery};
 use dealdesk_revenue::Revenue;
 use dealdesk_store::Store;
@@ -96,6 +97,7 @@ async fn kept_months_follow_every_change_to_the_mirror() {
                     .unwrap()
             }
         };
+        assert_customer_sums_match_the_payments(&revenue, &store, h.as_of, &format!("seed {seed}")).await;
         // Two passes of the eleven months that are over.
         assert_eq!(kept(last).await, 22, "seed {seed}");
         let mut rng = history::Rng::new(seed);
@@ -125,8 +127,58 @@ async fn kept_months_follow_every_change_to_the_mirror() {
             let mut expected = naive.series(last - 11, last, Amounts::Native);
             expected.extend(naive.series(last - 11, last, Amounts::Usd));
             assert_eq!(series.months, expected, "seed {seed}, after change {k}");
+            assert_customer_sums_match_the_payments(&revenue, &store, h.as_of, &format!("seed {seed}, change {k}"))
+                .await;
         }
     }
+}
+
+/// LTV and the top customers, read from each customer's sums (`revenue_customer`), equal the
+/// same figures summed from the payments.
+async fn assert_customer_sums_match_the_payments(revenue: &Revenue, store: &Store, as_of: DateTime<Utc>, case: &str) {
+    let scope = RevenueScope::default();
+    let scan = |sql: String| {
+        let store = store.clone();
+        async move {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(Option::<String>::None)
+                .bind(Option::<String>::None)
+                .bind(Option::<String>::None)
+                .bind(dealdesk_revenue::months::stored(as_of))
+                .fetch_all(store.pool())
+                .await
+                .unwrap()
+        }
+    };
+    use sqlx::Row;
+    let ltv: Vec<(String, Option<String>, String, i64, i64)> = revenue
+        .ltv_at(&scope, as_of)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.product_id, r.plan_id, r.currency, r.customers as i64, r.net_micros))
+        .collect();
+    let scanned: Vec<(String, Option<String>, String, i64, i64)> = scan(dealdesk_revenue::cohorts::ltv_sql())
+        .await
+        .iter()
+        .map(|r| (r.get(0), r.get(2), r.get(4), r.get(5), r.get(6)))
+        .collect();
+    assert!(!ltv.is_empty(), "{case}");
+    assert_eq!(ltv, scanned, "{case}");
+    let top: Vec<(String, i64, i64)> = revenue
+        .top_customers_at(&scope, as_of)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.user_id, t.net_usd_micros, t.payments as i64))
+        .collect();
+    let scanned: Vec<(String, i64, i64)> = scan(dealdesk_revenue::cohorts::top_customers_sql())
+        .await
+        .iter()
+        .map(|r| (r.get(0), r.get(3), r.get(4)))
+        .collect();
+    assert_eq!(top.len(), 10, "{case}");
+    assert_eq!(top, scanned, "{case}");
 }
 
 #[tokio::test]
