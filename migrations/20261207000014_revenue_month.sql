@@ -46,6 +46,7 @@ CREATE TABLE revenue_customer (
     plan_id       TEXT,
     currency      TEXT,
     account_id    TEXT,
+    first_paid_at TEXT NOT NULL,
     last_paid_at  TEXT NOT NULL,
     -- paid minus refunded, and how many payments
     net           INTEGER NOT NULL,
@@ -55,7 +56,7 @@ CREATE TABLE revenue_customer (
     usd_payments  INTEGER NOT NULL
 );
 CREATE INDEX revenue_customer_by_product ON revenue_customer (product_id, plan_id, currency, customer, net, account_id);
-CREATE INDEX revenue_customer_by_customer ON revenue_customer (customer, usd, usd_payments, account_id, product_id);
+CREATE INDEX revenue_customer_by_customer ON revenue_customer (customer, usd, usd_payments, account_id, product_id, first_paid_at);
 
 CREATE INDEX whop_payment_by_customer ON whop_payment (coalesce(user_id, member_id, membership_id, ''));
 CREATE TABLE revenue_customer_dirty (customer TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -80,4 +81,24 @@ BEGIN
     INSERT INTO revenue_customer_dirty SELECT coalesce(OLD.user_id, OLD.member_id, OLD.membership_id, '')
     WHERE NOT EXISTS (SELECT 1 FROM revenue_customer_dirty
                       WHERE customer = coalesce(OLD.user_id, OLD.member_id, OLD.membership_id, ''));
+END;
+
+-- The cohort grid's kept months also count who paid in a month and whose first payment it was:
+-- a payment written forgets them from its month (its old month too, when it moved).
+CREATE TRIGGER revenue_month_cohorts_payment_insert AFTER INSERT ON whop_payment WHEN NEW.paid_at IS NOT NULL
+BEGIN
+    DELETE FROM revenue_month WHERE figure LIKE 'cohorts:%'
+        AND month >= CAST(substr(NEW.paid_at, 1, 4) AS INTEGER) * 12 + CAST(substr(NEW.paid_at, 6, 2) AS INTEGER) - 1;
+END;
+CREATE TRIGGER revenue_month_cohorts_payment_update AFTER UPDATE ON whop_payment
+    WHEN coalesce(NEW.paid_at, OLD.paid_at) IS NOT NULL
+BEGIN
+    DELETE FROM revenue_month WHERE figure LIKE 'cohorts:%'
+        AND month >= (SELECT CAST(substr(t, 1, 4) AS INTEGER) * 12 + CAST(substr(t, 6, 2) AS INTEGER) - 1
+                      FROM (SELECT min(coalesce(OLD.paid_at, NEW.paid_at), coalesce(NEW.paid_at, OLD.paid_at)) AS t));
+END;
+CREATE TRIGGER revenue_month_cohorts_payment_delete AFTER DELETE ON whop_payment WHEN OLD.paid_at IS NOT NULL
+BEGIN
+    DELETE FROM revenue_month WHERE figure LIKE 'cohorts:%'
+        AND month >= CAST(substr(OLD.paid_at, 1, 4) AS INTEGER) * 12 + CAST(substr(OLD.paid_at, 6, 2) AS INTEGER) - 1;
 END;

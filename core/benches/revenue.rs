@@ -218,12 +218,46 @@ async fn main() {
         .await,
     ));
     rows.push((
-        "cohort grid, 12 months".into(),
+        "cohort grid, 12 months: months that are over kept".into(),
         time(|| async {
             revenue.cohorts_at(&scope, 12, as_of).await.unwrap();
         })
         .await,
         time(|| async {
+            raw(
+                &app,
+                "SELECT month, value FROM revenue_month WHERE figure = ?1 AND month BETWEEN ?2 AND ?3",
+                &[
+                    Some(format!("cohorts:{}", serde_json::to_string(&scope).unwrap())),
+                    Some((last - 11).to_string()),
+                    Some((last - 1).to_string()),
+                ],
+            )
+            .await;
+            raw(
+                &app,
+                &cohorts::columns_sql(),
+                &[
+                    Some(months::grid_json([last], as_of)),
+                    none.clone(),
+                    none.clone(),
+                    Some(stored.clone()),
+                    Some(month_start.clone()),
+                ],
+            )
+            .await;
+        })
+        .await,
+    ));
+    rows.push((
+        "cohort grid, 12 months, nothing kept (the first open)".into(),
+        time(|| async {
+            sqlx::query(forget).execute(app.store().pool()).await.unwrap();
+            revenue.cohorts_at(&scope, 12, as_of).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            sqlx::query(forget).execute(app.store().pool()).await.unwrap();
             raw(
                 &app,
                 &cohorts::cohorts_sql(),

@@ -45,6 +45,44 @@ fn cohort_ctes() -> String {
     )
 }
 
+/// A month index from stored text.
+fn month_of(at: &str) -> String {
+    format!("(CAST(substr({at}, 1, 4) AS INTEGER) * 12 + CAST(substr({at}, 6, 2) AS INTEGER) - 1)")
+}
+
+/// The cohort grid's cells in the grid's months (`?1`, a set of columns; the months kept are left
+/// out): `(cohort, month, customers)` for every cohort. Reads the payments from `?5` (the start of
+/// the earliest month asked) and each active customer's first payment in `revenue_customer`
+/// (refreshed first), so it answers for "now" only (`customers::answer_for`); otherwise the whole
+/// grid is [`cohorts_sql`]. `?2`/`?3` scope, `?4` as of.
+pub fn columns_sql() -> String {
+    format!(
+        "WITH {ctes},
+        paid_in AS (
+            SELECT DISTINCT {CUSTOMER_KEY} AS customer, {paid_month} AS m FROM whop_payment y
+            WHERE {RECEIVED} AND y.paid_at >= ?5 AND y.paid_at < ?4 AND {SCOPE}
+        ),
+        active AS (
+            SELECT customer, m FROM paid_in WHERE customer != '' AND m IN (SELECT m FROM grid)
+            UNION
+            SELECT customer, m FROM at_end
+        ),
+        cohort AS (
+            SELECT a.customer,
+                   (SELECT min(y.first_paid_at) FROM revenue_customer y WHERE y.customer = a.customer AND {SCOPE})
+                       AS first_paid_at
+            FROM (SELECT DISTINCT customer FROM active) a
+        )
+        SELECT {first_month}, a.m, count(*)
+        FROM active a JOIN cohort k ON k.customer = a.customer
+        WHERE k.first_paid_at IS NOT NULL
+        GROUP BY 1, 2 ORDER BY 1, 2",
+        ctes = coverage_ctes(Pass::Customers),
+        paid_month = month_of("y.paid_at"),
+        first_month = month_of("k.first_paid_at"),
+    )
+}
+
 /// Customers by the month of their first payment (from `?6`, a month index), and how many were
 /// customers in each later month (see [`cohort_ctes`] for the other parameters).
 pub fn cohorts_sql() -> String {

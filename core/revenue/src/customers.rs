@@ -20,9 +20,9 @@ pub async fn refresh(store: &Store) -> Result<(), RevenueError> {
         .execute(&mut *tx)
         .await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO revenue_customer (customer, product_id, plan_id, currency, account_id, last_paid_at, net, payments,
-                                       usd, usd_payments)
-         SELECT {CUSTOMER_KEY}, y.product_id, y.plan_id, y.currency, y.account_id, max(y.paid_at),
+        "INSERT INTO revenue_customer (customer, product_id, plan_id, currency, account_id, first_paid_at, last_paid_at,
+                                       net, payments, usd, usd_payments)
+         SELECT {CUSTOMER_KEY}, y.product_id, y.plan_id, y.currency, y.account_id, min(y.paid_at), max(y.paid_at),
                 sum(y.total_micros - coalesce(y.refunded_micros, 0)), count(*),
                 sum({NET_USD}), count({USD_TOTAL})
          FROM whop_payment y

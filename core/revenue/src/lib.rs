@@ -415,15 +415,21 @@ impl Revenue {
         let last = months::index_of(as_of);
         let first = last - i64::from(months) + 1;
         cover::refresh(&self.store).await?;
-        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(cohorts::cohorts_sql()))
-            .bind(months::grid_json(first..=last, as_of))
-            .bind(&scope.business)
-            .bind(&scope.product)
-            .bind(months::stored(as_of))
-            .bind(months::stored(months::start(first)))
-            .bind(first)
-            .fetch_all(self.store.pool())
-            .await?;
+        // (cohort, month, customers)
+        let cells: Vec<(i64, i64, i64)> = if customers::answer_for(&self.store, as_of).await? {
+            self.cohort_columns(scope, first, last, as_of).await?
+        } else {
+            let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(cohorts::cohorts_sql()))
+                .bind(months::grid_json(first..=last, as_of))
+                .bind(&scope.business)
+                .bind(&scope.product)
+                .bind(months::stored(as_of))
+                .bind(months::stored(months::start(first)))
+                .bind(first)
+                .fetch_all(self.store.pool())
+                .await?;
+            rows.into_iter().map(|(cohort, offset, count)| (cohort, cohort + offset, count)).collect()
+        };
         let mut grid: Vec<CohortRow> = (first..=last)
             .map(|c| CohortRow {
                 cohort: months::text(c),
@@ -431,8 +437,8 @@ impl Revenue {
                 retained: vec![0; usize::try_from(last - c + 1).unwrap_or(0)],
             })
             .collect();
-        for (cohort, offset, count) in rows {
-            let (Ok(row), Ok(k)) = (usize::try_from(cohort - first), usize::try_from(offset)) else { continue };
+        for (cohort, month, count) in cells {
+            let (Ok(row), Ok(k)) = (usize::try_from(cohort - first), usize::try_from(month - cohort)) else { continue };
             if let Some(cell) = grid.get_mut(row).and_then(|r| r.retained.get_mut(k)) {
                 *cell = count.max(0) as u64;
             }
@@ -441,6 +447,49 @@ impl Revenue {
             row.customers = row.retained.first().copied().unwrap_or(0);
         }
         Ok(CohortGrid { rows: grid })
+    }
+
+    /// The cohort grid's cells in months `first..=last`, as of now: the months that are over are
+    /// kept (`kept_months`), each with the cells of every cohort.
+    async fn cohort_columns(
+        &self,
+        scope: &RevenueScope,
+        first: MonthIndex,
+        last: MonthIndex,
+        as_of: DateTime<Utc>,
+    ) -> Result<Vec<(i64, i64, i64)>, RevenueError> {
+        customers::refresh(&self.store).await?;
+        let pool = self.store.pool();
+        let version = kept_months::version(pool).await?;
+        let in_progress = months::index_of(as_of);
+        let figure = format!("cohorts:{}", serde_json::to_string(scope).unwrap_or_default());
+        // Per month: (cohort, customers)
+        let mut by_month: BTreeMap<MonthIndex, Vec<(i64, i64)>> =
+            kept_months::get(pool, &figure, first, last.min(in_progress - 1)).await?;
+        let missing: Vec<MonthIndex> = (first..=last).filter(|m| !by_month.contains_key(m)).collect();
+        if let Some(&earliest) = missing.first() {
+            let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(cohorts::columns_sql()))
+                .bind(months::grid_json(missing.iter().copied(), as_of))
+                .bind(&scope.business)
+                .bind(&scope.product)
+                .bind(months::stored(as_of))
+                .bind(months::stored(months::start(earliest)))
+                .fetch_all(pool)
+                .await?;
+            let mut computed: BTreeMap<MonthIndex, Vec<(i64, i64)>> =
+                missing.iter().map(|&m| (m, Vec::new())).collect();
+            for (cohort, month, count) in rows {
+                computed.entry(month).or_default().push((cohort, count));
+            }
+            let over: BTreeMap<MonthIndex, &Vec<(i64, i64)>> =
+                computed.iter().filter(|(m, _)| **m < in_progress).map(|(m, cells)| (*m, cells)).collect();
+            kept_months::put(pool, &figure, version, &over).await?;
+            by_month.extend(computed);
+        }
+        Ok(by_month
+            .into_iter()
+            .flat_map(|(month, cells)| cells.into_iter().map(move |(cohort, count)| (cohort, month, count)))
+            .collect())
     }
 
     pub async fn ltv_at(&self, scope: &RevenueScope, as_of: DateTime<Utc>) -> Result<Vec<LtvRow>, RevenueError> {
