@@ -260,15 +260,8 @@ async fn main() {
             sqlx::query(forget).execute(app.store().pool()).await.unwrap();
             raw(
                 &app,
-                &cohorts::cohorts_sql(),
-                &[
-                    Some(grid12.clone()),
-                    none.clone(),
-                    none.clone(),
-                    Some(stored.clone()),
-                    Some(year_start.clone()),
-                    Some((last - 11).to_string()),
-                ],
+                &cohorts::columns_sql(),
+                &[Some(grid12.clone()), none.clone(), none.clone(), Some(stored.clone()), Some(year_start.clone())],
             )
             .await;
         })
