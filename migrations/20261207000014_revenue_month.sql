@@ -83,22 +83,51 @@ BEGIN
                       WHERE customer = coalesce(OLD.user_id, OLD.member_id, OLD.membership_id, ''));
 END;
 
--- The cohort grid's kept months also count who paid in a month and whose first payment it was:
--- a payment written forgets them from its month (its old month too, when it moved).
-CREATE TRIGGER revenue_month_cohorts_payment_insert AFTER INSERT ON whop_payment WHEN NEW.paid_at IS NOT NULL
+-- The cohort grid's and net revenue's kept months also read the payments: who paid in a month,
+-- whose first payment it was, what was paid and refunded in it. A payment written forgets them
+-- from its earliest date (paid, refunded; old and new), a refund from its own date or its
+-- payment's (the part of a refund not listed yet is dated at the payment).
+CREATE TRIGGER revenue_month_payment_insert AFTER INSERT ON whop_payment
+    WHEN coalesce(NEW.paid_at, NEW.refunded_at) IS NOT NULL
 BEGIN
-    DELETE FROM revenue_month WHERE figure LIKE 'cohorts:%'
-        AND month >= CAST(substr(NEW.paid_at, 1, 4) AS INTEGER) * 12 + CAST(substr(NEW.paid_at, 6, 2) AS INTEGER) - 1;
+    DELETE FROM revenue_month WHERE (figure LIKE 'cohorts:%' OR figure LIKE 'net:%')
+        AND month >= (SELECT CAST(substr(min(t), 1, 4) AS INTEGER) * 12 + CAST(substr(min(t), 6, 2) AS INTEGER) - 1
+                      FROM (SELECT NEW.paid_at AS t UNION ALL SELECT NEW.refunded_at));
 END;
-CREATE TRIGGER revenue_month_cohorts_payment_update AFTER UPDATE ON whop_payment
-    WHEN coalesce(NEW.paid_at, OLD.paid_at) IS NOT NULL
+CREATE TRIGGER revenue_month_payment_update AFTER UPDATE ON whop_payment
+    WHEN coalesce(NEW.paid_at, NEW.refunded_at, OLD.paid_at, OLD.refunded_at) IS NOT NULL
 BEGIN
-    DELETE FROM revenue_month WHERE figure LIKE 'cohorts:%'
-        AND month >= (SELECT CAST(substr(t, 1, 4) AS INTEGER) * 12 + CAST(substr(t, 6, 2) AS INTEGER) - 1
-                      FROM (SELECT min(coalesce(OLD.paid_at, NEW.paid_at), coalesce(NEW.paid_at, OLD.paid_at)) AS t));
+    DELETE FROM revenue_month WHERE (figure LIKE 'cohorts:%' OR figure LIKE 'net:%')
+        AND month >= (SELECT CAST(substr(min(t), 1, 4) AS INTEGER) * 12 + CAST(substr(min(t), 6, 2) AS INTEGER) - 1
+                      FROM (SELECT NEW.paid_at AS t UNION ALL SELECT NEW.refunded_at
+                            UNION ALL SELECT OLD.paid_at UNION ALL SELECT OLD.refunded_at));
 END;
-CREATE TRIGGER revenue_month_cohorts_payment_delete AFTER DELETE ON whop_payment WHEN OLD.paid_at IS NOT NULL
+CREATE TRIGGER revenue_month_payment_delete AFTER DELETE ON whop_payment
+    WHEN coalesce(OLD.paid_at, OLD.refunded_at) IS NOT NULL
 BEGIN
-    DELETE FROM revenue_month WHERE figure LIKE 'cohorts:%'
-        AND month >= CAST(substr(OLD.paid_at, 1, 4) AS INTEGER) * 12 + CAST(substr(OLD.paid_at, 6, 2) AS INTEGER) - 1;
+    DELETE FROM revenue_month WHERE (figure LIKE 'cohorts:%' OR figure LIKE 'net:%')
+        AND month >= (SELECT CAST(substr(min(t), 1, 4) AS INTEGER) * 12 + CAST(substr(min(t), 6, 2) AS INTEGER) - 1
+                      FROM (SELECT OLD.paid_at AS t UNION ALL SELECT OLD.refunded_at));
+END;
+CREATE TRIGGER revenue_month_refund_insert AFTER INSERT ON whop_refund
+BEGIN
+    DELETE FROM revenue_month WHERE figure LIKE 'net:%'
+        AND month >= (SELECT CAST(substr(min(t), 1, 4) AS INTEGER) * 12 + CAST(substr(min(t), 6, 2) AS INTEGER) - 1
+                      FROM (SELECT NEW.created_at AS t
+                            UNION ALL SELECT coalesce(refunded_at, paid_at) FROM whop_payment WHERE id = NEW.payment_id));
+END;
+CREATE TRIGGER revenue_month_refund_update AFTER UPDATE ON whop_refund
+BEGIN
+    DELETE FROM revenue_month WHERE figure LIKE 'net:%'
+        AND month >= (SELECT CAST(substr(min(t), 1, 4) AS INTEGER) * 12 + CAST(substr(min(t), 6, 2) AS INTEGER) - 1
+                      FROM (SELECT NEW.created_at AS t UNION ALL SELECT OLD.created_at
+                            UNION ALL SELECT coalesce(refunded_at, paid_at) FROM whop_payment
+                            WHERE id IN (NEW.payment_id, OLD.payment_id)));
+END;
+CREATE TRIGGER revenue_month_refund_delete AFTER DELETE ON whop_refund
+BEGIN
+    DELETE FROM revenue_month WHERE figure LIKE 'net:%'
+        AND month >= (SELECT CAST(substr(min(t), 1, 4) AS INTEGER) * 12 + CAST(substr(min(t), 6, 2) AS INTEGER) - 1
+                      FROM (SELECT OLD.created_at AS t
+                            UNION ALL SELECT coalesce(refunded_at, paid_at) FROM whop_payment WHERE id = OLD.payment_id));
 END;

@@ -280,8 +280,58 @@ impl Revenue {
         })
     }
 
-    /// Paid payments minus refunds, per month and currency, for months `first..=last`.
+    /// Paid payments minus refunds, per month and currency, for months `first..=last`. The months
+    /// that are over are kept (`kept_months`; payments and refunds written forget them from their
+    /// earliest date, migration `…_revenue_month.sql`).
     pub async fn net_revenue_at(
+        &self,
+        scope: &RevenueScope,
+        first: MonthIndex,
+        last: MonthIndex,
+        as_of: DateTime<Utc>,
+    ) -> Result<Vec<NetRevenueMonth>, RevenueError> {
+        let pool = self.store.pool();
+        let version = kept_months::version(pool).await?;
+        let in_progress = months::index_of(as_of);
+        let figure = format!("net:{}", serde_json::to_string(scope).unwrap_or_default());
+        let mut by_month: BTreeMap<MonthIndex, Vec<NetRevenueMonth>> =
+            kept_months::get(pool, &figure, first, last.min(in_progress - 1)).await?;
+        let missing: Vec<MonthIndex> = (first..=last).filter(|m| !by_month.contains_key(m)).collect();
+        if let Some(&earliest) = missing.first() {
+            let mut computed: BTreeMap<MonthIndex, Vec<NetRevenueMonth>> =
+                missing.iter().map(|&m| (m, Vec::new())).collect();
+            for row in self.net_revenue_rows(scope, earliest, last, as_of).await? {
+                if let Some(rows) = computed.get_mut(&months::parse(&row.month)?) {
+                    rows.push(row);
+                }
+            }
+            let over: BTreeMap<MonthIndex, &Vec<NetRevenueMonth>> =
+                computed.iter().filter(|(m, _)| **m < in_progress).map(|(m, rows)| (*m, rows)).collect();
+            kept_months::put(pool, &figure, version, &over).await?;
+            by_month.extend(computed);
+        }
+        let mut by_key: BTreeMap<(String, String), NetRevenueMonth> =
+            by_month.into_values().flatten().map(|row| ((row.currency.clone(), row.month.clone()), row)).collect();
+        let mut currencies: Vec<String> = by_key.keys().map(|(c, _)| c.clone()).collect();
+        currencies.dedup();
+        let mut out = Vec::new();
+        for currency in currencies {
+            for m in first..=last {
+                let month = months::text(m);
+                let mut row = by_key.remove(&(currency.clone(), month.clone())).unwrap_or_else(|| NetRevenueMonth {
+                    month,
+                    currency: currency.clone(),
+                    ..NetRevenueMonth::default()
+                });
+                row.net_micros = row.gross_micros - row.refunded_micros;
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The months of `first..=last` that had payments or refunds, per currency.
+    async fn net_revenue_rows(
         &self,
         scope: &RevenueScope,
         first: MonthIndex,
@@ -323,25 +373,7 @@ impl Revenue {
             entry.refunded_micros += micros;
             entry.refunds += count.max(0) as u64;
         }
-        let mut out = Vec::new();
-        let currencies: Vec<String> = {
-            let mut c: Vec<String> = by_key.keys().map(|(c, _)| c.clone()).collect();
-            c.dedup();
-            c
-        };
-        for currency in currencies {
-            for m in first..=last {
-                let month = months::text(m);
-                let mut row = by_key.remove(&(currency.clone(), month.clone())).unwrap_or_else(|| NetRevenueMonth {
-                    month,
-                    currency: currency.clone(),
-                    ..NetRevenueMonth::default()
-                });
-                row.net_micros = row.gross_micros - row.refunded_micros;
-                out.push(row);
-            }
-        }
-        Ok(out)
+        Ok(by_key.into_values().collect())
     }
 
     /// Recovered revenue and the recovery rate of one month.

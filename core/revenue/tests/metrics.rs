@@ -6,7 +6,7 @@ mod history;
 mod naive;
 
 use chrono::{DateTime, Utc};
-use dealdesk_model::revenue::{CohortGrid, MrrQuery, RevenueScope, SummaryQuery};
+use dealdesk_model::revenue::{CohortGrid, MrrQuery, NetRevenueMonth, RevenueScope, SummaryQuery};
 use dealdesk_revenue::Revenue;
 use dealdesk_store::Store;
 use history::{BUSINESS, History, Payment};
@@ -89,6 +89,11 @@ async fn kept_months_follow_every_change_to_the_mirror() {
          SELECT 'pay_newcomer', account_id, 'paid', user_id, member_id, id, product_id, plan_id, 25000000, currency,
                 ?2, ?2, 'one_time', ?2, '{}'
          FROM whop_membership WHERE id = 'mem_newcomer' AND ?1 IS NOT NULL AND ?3 IS NOT NULL",
+        // A refund, listed months ago, of a payment made before it.
+        "INSERT INTO whop_refund (id, account_id, payment_id, amount_micros, currency, status, created_at, synced_at, raw)
+         SELECT 'rfnd_late', account_id, id, total_micros / 2, currency, 'succeeded', ?2, ?1, '{}'
+         FROM whop_payment WHERE status = 'paid' AND paid_at < ?2 AND refunded_micros = 0
+         ORDER BY paid_at DESC, id LIMIT 1 OFFSET ?3",
         // A membership that ended months ago.
         "UPDATE whop_membership SET status = 'canceled', canceled_at = ?2
          WHERE id = (SELECT membership_id FROM whop_payment WHERE status = 'paid' AND paid_at < ?2
@@ -154,6 +159,8 @@ async fn kept_months_follow_every_change_to_the_mirror() {
             assert_customer_sums_match_the_payments(&revenue, &store, h.as_of, &case).await;
             let grid = revenue.cohorts_at(&RevenueScope::default(), 12, h.as_of).await.unwrap();
             assert_cohorts_match_a_naive_recomputation(&grid, &changed, &case);
+            let net = revenue.net_revenue_at(&RevenueScope::default(), last - 11, last, h.as_of).await.unwrap();
+            assert_net_revenue_matches_a_naive_recomputation(&net, &changed, &case);
             let cohort_months: i64 =
                 sqlx::query_scalar("SELECT count(*) FROM revenue_month WHERE figure LIKE 'cohorts:%'")
                     .fetch_one(store.pool())
@@ -162,6 +169,55 @@ async fn kept_months_follow_every_change_to_the_mirror() {
             assert_eq!(cohort_months, 11, "{case}: the cohort grid's months that are over are kept");
         }
     }
+}
+
+/// Net revenue of the last 12 months against a naive recomputation: paid payments by the month
+/// paid, listed refunds by the month made, the unlisted rest of a refund at the payment's
+/// `refunded_at`.
+fn assert_net_revenue_matches_a_naive_recomputation(net: &[NetRevenueMonth], h: &History, case: &str) {
+    let naive = Naive { h, as_of: h.as_of.timestamp_micros(), businesses: vec![BUSINESS.into()] };
+    let last = month_index(h.as_of);
+    let (from, to) = (month_start(last - 11), naive.as_of);
+    let month_of = |t: i64| month_index(history::at(t));
+    let mut gross: BTreeMap<(String, i64), (i64, u64)> = BTreeMap::new();
+    let mut refunds: BTreeMap<(String, i64), (i64, u64)> = BTreeMap::new();
+    for (k, p) in h.payments.iter().enumerate() {
+        let (Some(currency), Some(paid)) = (p.currency, p.paid_at) else { continue };
+        if !naive.in_scope(p) || p.status != "paid" {
+            continue;
+        }
+        if paid >= from && paid < to {
+            let g = gross.entry((currency.into(), month_of(paid))).or_default();
+            g.0 += p.total;
+            g.1 += 1;
+        }
+        let listed: Vec<_> = h.refunds.iter().filter(|r| r.payment == k && r.status == "succeeded").collect();
+        for r in &listed {
+            if r.created_at >= from && r.created_at < to {
+                let e = refunds.entry((currency.into(), month_of(r.created_at))).or_default();
+                e.0 += r.amount;
+                e.1 += 1;
+            }
+        }
+        let rest = p.refunded - listed.iter().map(|r| r.amount).sum::<i64>();
+        let when = p.refunded_at.unwrap_or(paid);
+        if rest > 0 && when >= from && when < to {
+            let e = refunds.entry((currency.into(), month_of(when))).or_default();
+            e.0 += rest;
+            e.1 += 1;
+        }
+    }
+    for row in net {
+        let m = (row.month[..4].parse::<i64>().unwrap()) * 12 + row.month[5..].parse::<i64>().unwrap() - 1;
+        let key = (row.currency.clone(), m);
+        let g = gross.get(&key).copied().unwrap_or_default();
+        let r = refunds.get(&key).copied().unwrap_or_default();
+        assert_eq!((row.gross_micros, row.payments), g, "{case}: gross {key:?}");
+        assert_eq!((row.refunded_micros, row.refunds), r, "{case}: refunds {key:?}");
+        assert_eq!(row.net_micros, g.0 - r.0);
+    }
+    let currencies = gross.keys().chain(refunds.keys()).map(|(c, _)| c).collect::<BTreeSet<_>>().len();
+    assert_eq!(net.len(), currencies * 12, "{case}");
 }
 
 /// The cohort grid of the last 12 months against a naive recomputation: the first received
@@ -260,50 +316,10 @@ async fn net_revenue_recovery_and_summary_match_a_naive_recomputation() {
         let h = history::generate(seed, 60);
         let (_dir, revenue) = open(&h).await;
         let naive = Naive { h: &h, as_of: h.as_of.timestamp_micros(), businesses: vec![BUSINESS.into()] };
-        let as_of = naive.as_of;
         let last = month_index(h.as_of);
         let scope = RevenueScope::default();
         let net = revenue.net_revenue_at(&scope, last - 11, last, h.as_of).await.unwrap();
-        let (from, to) = (month_start(last - 11), as_of);
-        let month_of = |t: i64| month_index(history::at(t));
-        let mut gross: BTreeMap<(String, i64), (i64, u64)> = BTreeMap::new();
-        let mut refunds: BTreeMap<(String, i64), (i64, u64)> = BTreeMap::new();
-        for (k, p) in h.payments.iter().enumerate() {
-            let (Some(currency), Some(paid)) = (p.currency, p.paid_at) else { continue };
-            if !naive.in_scope(p) || p.status != "paid" {
-                continue;
-            }
-            if paid >= from && paid < to {
-                let g = gross.entry((currency.into(), month_of(paid))).or_default();
-                g.0 += p.total;
-                g.1 += 1;
-            }
-            let listed: Vec<_> = h.refunds.iter().filter(|r| r.payment == k && r.status == "succeeded").collect();
-            for r in &listed {
-                if r.created_at >= from && r.created_at < to {
-                    let e = refunds.entry((currency.into(), month_of(r.created_at))).or_default();
-                    e.0 += r.amount;
-                    e.1 += 1;
-                }
-            }
-            let rest = p.refunded - listed.iter().map(|r| r.amount).sum::<i64>();
-            let when = p.refunded_at.unwrap_or(paid);
-            if rest > 0 && when >= from && when < to {
-                let e = refunds.entry((currency.into(), month_of(when))).or_default();
-                e.0 += rest;
-                e.1 += 1;
-            }
-        }
-        for row in &net {
-            let m = (row.month[..4].parse::<i64>().unwrap()) * 12 + row.month[5..].parse::<i64>().unwrap() - 1;
-            let key = (row.currency.clone(), m);
-            let g = gross.get(&key).copied().unwrap_or_default();
-            let r = refunds.get(&key).copied().unwrap_or_default();
-            assert_eq!((row.gross_micros, row.payments), g, "seed {seed} gross {key:?}");
-            assert_eq!((row.refunded_micros, row.refunds), r, "seed {seed} refunds {key:?}");
-            assert_eq!(row.net_micros, g.0 - r.0);
-        }
-        assert_eq!(net.len(), gross.keys().chain(refunds.keys()).map(|(c, _)| c).collect::<BTreeSet<_>>().len() * 12);
+        assert_net_revenue_matches_a_naive_recomputation(&net, &h, &format!("seed {seed}"));
 
         // Recovery this month and last.
         for m in [last - 1, last] {
