@@ -348,8 +348,10 @@ async fn main() {
     // version bumped by one write; the months that are over stay kept), then read back while
     // nothing changed ("kept").
     let default_query = SummaryQuery { scope: scope.clone(), month: None };
-    // A sync that wrote the newest payment again: its membership's coverage is recomputed.
-    let bump = "UPDATE whop_payment SET synced_at = synced_at WHERE id = (SELECT max(id) FROM whop_payment)";
+    // A sync that wrote the latest renewal again: its membership's coverage and its customer's
+    // sums are recomputed, and the kept months from its own forgotten.
+    let bump = "UPDATE whop_payment SET synced_at = synced_at \
+                WHERE id = (SELECT id FROM whop_payment WHERE status = 'paid' ORDER BY paid_at DESC LIMIT 1)";
     rows.push((
         "Revenue screen after a sync (computed: summary, MRR, net revenue, cohorts, LTV, top)".into(),
         time(|| async {

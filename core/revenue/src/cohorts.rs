@@ -165,22 +165,24 @@ pub fn ltv_sql() -> String {
 /// [`ltv_sql`] from each customer's sums (`revenue_customer`, refreshed first:
 /// `customers::refresh`), for "now" (`customers::answer_for`): the same rows, a tenth of the time.
 pub fn ltv_kept_sql() -> String {
-    format!(
-        "WITH per AS MATERIALIZED (
-            SELECT y.product_id, y.plan_id, y.currency, nullif(y.customer, '') AS customer, sum(y.net) AS net
-            FROM revenue_customer y
-            WHERE y.currency IS NOT NULL AND y.product_id IS NOT NULL AND {SCOPE}
-            GROUP BY 1, 2, 3, 4
-        ),
-        rows AS (
-            SELECT product_id, NULL AS plan_id, currency, count(DISTINCT customer) AS customers, sum(net) AS net
-            FROM per GROUP BY product_id, currency
-            UNION ALL
-            SELECT product_id, plan_id, currency, count(customer), sum(net) FROM per GROUP BY product_id, plan_id, currency
+    // Two passes over the index by product, each grouping as it reads: faster than grouping the
+    // rows once per customer and twice again.
+    let per = |plan: &str, group: &str| {
+        format!(
+            "SELECT y.product_id, {plan} AS plan_id, y.currency, count(DISTINCT nullif(y.customer, '')) AS customers,
+                    sum(y.net) AS net
+             FROM revenue_customer y
+             WHERE y.currency IS NOT NULL AND y.product_id IS NOT NULL AND {SCOPE}
+             GROUP BY {group}"
         )
+    };
+    format!(
+        "WITH rows AS ({} UNION ALL {})
         SELECT r.product_id, (SELECT title FROM whop_product WHERE id = r.product_id), r.plan_id,
                (SELECT title FROM whop_plan WHERE id = r.plan_id), r.currency, r.customers, r.net
-        FROM rows r ORDER BY 1, 3 NULLS FIRST, 5"
+        FROM rows r ORDER BY 1, 3 NULLS FIRST, 5",
+        per("NULL", "y.product_id, y.currency"),
+        per("y.plan_id", "y.product_id, y.plan_id, y.currency")
     )
 }
 

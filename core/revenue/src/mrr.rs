@@ -199,19 +199,23 @@ pub fn complete(rows: Vec<MrrMonth>, first: MonthIndex, last: MonthIndex) -> Vec
 
 /// The customers behind one movement: `?5` month, `?6` currency, `?7` movement.
 pub fn drill_sql(pass: Pass) -> String {
+    // Names are looked up for the rows shown, after the sort, not for every mover.
     format!(
-        "WITH {ctes}
-        SELECT v.customer, wp.person_id,
-               coalesce(nullif(trim(pe.first_name || ' ' || pe.last_name), ''), mb.name, mb.email, v.customer),
-               v.before, v.after
-        FROM moves v
-        LEFT JOIN whop_person wp ON wp.user_id = v.customer
+        "WITH {ctes},
+        picked AS (
+            SELECT v.customer, v.before, v.after FROM moves v
+            WHERE v.m = ?5 AND v.cur = ?6 AND (?7 = v.movement OR (?7 = 'active' AND v.after > 0))
+            ORDER BY max(v.before, v.after) DESC, v.customer
+            LIMIT 1000
+        )
+        SELECT p.customer, wp.person_id,
+               coalesce(nullif(trim(pe.first_name || ' ' || pe.last_name), ''),
+                        (SELECT coalesce(max(name), max(email)) FROM whop_member WHERE user_id = p.customer), p.customer),
+               p.before, p.after
+        FROM picked p
+        LEFT JOIN whop_person wp ON wp.user_id = p.customer
         LEFT JOIN person pe ON pe.id = wp.person_id
-        LEFT JOIN (SELECT user_id, max(name) AS name, max(email) AS email FROM whop_member GROUP BY user_id) mb
-               ON mb.user_id = v.customer
-        WHERE v.m = ?5 AND v.cur = ?6 AND (?7 = v.movement OR (?7 = 'active' AND v.after > 0))
-        ORDER BY max(v.before, v.after) DESC, v.customer
-        LIMIT 1000",
+        ORDER BY max(p.before, p.after) DESC, p.customer",
         ctes = coverage_ctes(pass)
     )
 }

@@ -6,7 +6,7 @@ mod history;
 mod naive;
 
 use chrono::{DateTime, Utc};
-use dealdesk_model::revenue::{CohortGrid, MrrQuery, NetRevenueMonth, RevenueScope, SummaryQuery};
+use dealdesk_model::revenue::{CohortGrid, Movement, MrrDrill, MrrQuery, NetRevenueMonth, RevenueScope, SummaryQuery};
 use dealdesk_revenue::Revenue;
 use dealdesk_store::Store;
 use history::{BUSINESS, History, Payment};
@@ -308,6 +308,64 @@ async fn assert_customer_sums_match_the_payments(revenue: &Revenue, store: &Stor
         .collect();
     assert_eq!(top.len(), 10, "{case}");
     assert_eq!(top, scanned, "{case}");
+}
+
+/// The customers behind each movement of each month add up to the movement: what the drill-down
+/// lists is what the chart counts.
+#[tokio::test]
+async fn the_customers_behind_each_movement_add_up_to_it() {
+    for seed in seeds().into_iter().take(4) {
+        let h = history::generate(seed, 60);
+        let (_dir, revenue) = open(&h).await;
+        let series = revenue.mrr_at(MrrQuery { scope: RevenueScope::default(), months: 12 }, h.as_of).await.unwrap();
+        for month in &series.months {
+            let drill = |movement: Movement| {
+                let revenue = revenue.clone();
+                let query = MrrDrill {
+                    scope: RevenueScope::default(),
+                    month: month.month.clone(),
+                    currency: month.currency.clone(),
+                    movement,
+                };
+                async move { revenue.drill_at(query, h.as_of).await.unwrap() }
+            };
+            let case = format!("seed {seed}, {} {}", month.currency, month.month);
+            let rows = drill(Movement::Active).await;
+            assert_eq!(rows.len() as u64, month.customers, "{case}");
+            assert_eq!(rows.iter().map(|r| r.after_micros).sum::<i64>(), month.mrr_micros, "{case}");
+            let rows = drill(Movement::New).await;
+            assert_eq!(
+                (rows.len() as u64, rows.iter().map(|r| r.after_micros).sum::<i64>()),
+                (month.new_customers, month.new_micros),
+                "{case}"
+            );
+            let rows = drill(Movement::Reactivated).await;
+            assert_eq!(
+                (rows.len() as u64, rows.iter().map(|r| r.after_micros).sum::<i64>()),
+                (month.reactivated_customers, month.reactivated_micros),
+                "{case}"
+            );
+            let rows = drill(Movement::Churned).await;
+            assert_eq!(
+                (rows.len() as u64, rows.iter().map(|r| r.before_micros).sum::<i64>()),
+                (month.churned_customers, month.churned_micros),
+                "{case}"
+            );
+            let rows = drill(Movement::Expansion).await;
+            assert_eq!(
+                rows.iter().map(|r| r.after_micros - r.before_micros).sum::<i64>(),
+                month.expansion_micros,
+                "{case}"
+            );
+            let rows = drill(Movement::Contraction).await;
+            assert_eq!(
+                rows.iter().map(|r| r.before_micros - r.after_micros).sum::<i64>(),
+                month.contraction_micros,
+                "{case}"
+            );
+            assert!(rows.iter().all(|r| !r.name.is_empty()), "{case}");
+        }
+    }
 }
 
 #[tokio::test]
