@@ -63,24 +63,18 @@ fn facts_cte() -> String {
             WHERE s.user_id IS NOT NULL AND {scope}
             GROUP BY s.user_id
         ),
-        paid AS (
-            SELECT user_id, max(paid_at) AS last_paid FROM whop_payment
-            WHERE status = 'paid' AND user_id IN (SELECT user_id FROM ms) GROUP BY user_id
-        ),
-        noted AS (
-            SELECT t.record_id AS person_id, max(n.created_at) AS last_note
-            FROM note n JOIN note_target t ON t.note_id = n.id
-            WHERE n.deleted_at IS NULL AND t.record_kind = 'person'
-            GROUP BY t.record_id
-        ),
-        acted AS (SELECT user_id, max(most_recent_action) AS action FROM whop_member GROUP BY user_id),
+        -- Each customer's last payment, last note and Whop's last action, looked up through
+        -- their indexes: cheaper than grouping every payment, note and member to join them.
         facts AS (
-            SELECT ms.*, paid.last_paid, wp.person_id, noted.last_note, coalesce(acted.action, '') AS action
+            SELECT ms.*,
+                   (SELECT max(y.paid_at) FROM whop_payment y WHERE y.status = 'paid' AND y.user_id = ms.user_id)
+                       AS last_paid,
+                   wp.person_id,
+                   (SELECT max(n.created_at) FROM note_target t JOIN note n ON n.id = t.note_id
+                    WHERE t.record_kind = 'person' AND t.record_id = wp.person_id AND n.deleted_at IS NULL) AS last_note,
+                   coalesce((SELECT max(most_recent_action) FROM whop_member WHERE user_id = ms.user_id), '') AS action
             FROM ms
-            LEFT JOIN paid ON paid.user_id = ms.user_id
             LEFT JOIN whop_person wp ON wp.user_id = ms.user_id
-            LEFT JOIN noted ON noted.person_id = wp.person_id
-            LEFT JOIN acted ON acted.user_id = ms.user_id
         ),
         scored AS (
             SELECT facts.*, CASE WHEN live = 1 AND trialing = 0 OR past_due = 1 OR canceling = 1 THEN {score}
