@@ -23,14 +23,18 @@ CREATE TRIGGER revenue_month_account_delete AFTER DELETE ON whop_account BEGIN D
 -- costs a few probes instead of reading every payment (docs/performance.md, "Revenue desk"):
 -- what a total leaves out (no currency, no USD amount, a plan missing from the mirror), the
 -- refunded payments, and the payments that failed at least once (`net::FAILED_ONCE`, the very
--- expression: SQLite uses a partial index only when the query repeats its condition).
+-- expression: SQLite uses a partial index only when the query repeats its condition), with every
+-- column Recover reads of them.
 CREATE INDEX whop_payment_paid_no_currency ON whop_payment (paid_at, total_micros, account_id, product_id)
     WHERE status = 'paid' AND currency IS NULL;
 CREATE INDEX whop_payment_paid_no_usd ON whop_payment (paid_at, currency, total_micros, account_id, product_id)
     WHERE status = 'paid' AND usd_total_micros IS NULL;
 CREATE INDEX whop_payment_paid_by_plan ON whop_payment (plan_id, paid_at) WHERE status = 'paid';
 CREATE INDEX whop_payment_refunded ON whop_payment (id) WHERE status = 'paid' AND refunded_micros > 0;
-CREATE INDEX whop_payment_failed_once ON whop_payment (created_at, status, account_id, product_id)
+CREATE INDEX whop_payment_failed_once ON whop_payment (
+    created_at, status, account_id, product_id, membership_id, user_id, plan_id, total_micros, currency,
+    usd_total_micros, failure_message, payments_failed, next_payment_attempt, retryable, substatus, id
+)
     WHERE (coalesce(payments_failed, 0) > 0
            OR (status NOT IN ('paid', 'void') AND (substatus IN ('failed', 'past_due', 'uncollectible')
                OR failure_message IS NOT NULL)));
