@@ -106,16 +106,15 @@ pub fn counts_sql() -> String {
 pub fn customers_sql(segment: Option<ChurnSegment>) -> String {
     let filter = segment.map_or_else(|| "1".to_string(), condition);
     format!(
-        "{} SELECT s.user_id, s.person_id,
-               coalesce(nullif(trim(pe.first_name || ' ' || pe.last_name), ''),
-                        (SELECT coalesce(max(name), max(email)) FROM whop_member WHERE user_id = s.user_id), s.user_id) AS name,
+        "{} SELECT s.user_id, s.person_id, {name} AS name,
                s.live, s.canceling, s.past_due, s.trial_ending, s.paused, s.ended_now,
                s.last_paid, s.last_note, s.action, s.score, s.trialing
         FROM scored s LEFT JOIN person pe ON pe.id = s.person_id
         WHERE {filter}
         ORDER BY s.score DESC, s.user_id
         LIMIT 5000",
-        facts_cte()
+        facts_cte(),
+        name = crate::cohorts::customer_name("s.user_id"),
     )
 }
 

@@ -109,19 +109,34 @@ pub fn cell_customers_sql() -> String {
     )
 }
 
+/// A customer's name: their person's, else Whop's member name or email, else the customer key.
+/// Reads `pe` (the person), as [`person_joins`] gives it.
+pub fn customer_name(customer: &str) -> String {
+    format!(
+        "coalesce(nullif(trim(pe.first_name || ' ' || pe.last_name), ''),
+                  (SELECT coalesce(max(name), max(email)) FROM whop_member WHERE user_id = {customer}), {customer})"
+    )
+}
+
+/// The customer's link to a person (`wp`) and the person (`pe`).
+pub fn person_joins(customer: &str) -> String {
+    format!(
+        "LEFT JOIN whop_person wp ON wp.user_id = {customer}
+         LEFT JOIN person pe ON pe.id = wp.person_id"
+    )
+}
+
 /// The rows of a `figure(customer, paid, refunded, payments)` expression, each with the customer's
 /// person and name, most paid first (at most [`FIGURE_CUSTOMERS_MAX`]).
 pub fn named_figure_rows() -> String {
     format!(
-        "SELECT f.customer, wp.person_id,
-               coalesce(nullif(trim(pe.first_name || ' ' || pe.last_name), ''),
-                        (SELECT coalesce(max(name), max(email)) FROM whop_member WHERE user_id = f.customer), f.customer),
-               f.paid, f.refunded, f.payments
+        "SELECT f.customer, wp.person_id, {name}, f.paid, f.refunded, f.payments
         FROM figure f
-        LEFT JOIN whop_person wp ON wp.user_id = f.customer
-        LEFT JOIN person pe ON pe.id = wp.person_id
+        {joins}
         ORDER BY f.paid - f.refunded DESC, f.customer
-        LIMIT {FIGURE_CUSTOMERS_MAX}"
+        LIMIT {FIGURE_CUSTOMERS_MAX}",
+        name = customer_name("f.customer"),
+        joins = person_joins("f.customer"),
     )
 }
 
@@ -211,13 +226,11 @@ pub fn top_customers_kept_sql() -> String {
 fn top_customers_from(top: &str) -> String {
     format!(
         "WITH top AS ({top})
-        SELECT t.customer, wp.person_id,
-               coalesce(nullif(trim(pe.first_name || ' ' || pe.last_name), ''),
-                        (SELECT coalesce(max(name), max(email)) FROM whop_member WHERE user_id = t.customer), t.customer),
-               t.usd, t.payments
+        SELECT t.customer, wp.person_id, {name}, t.usd, t.payments
         FROM top t
-        LEFT JOIN whop_person wp ON wp.user_id = t.customer
-        LEFT JOIN person pe ON pe.id = wp.person_id
-        ORDER BY t.usd DESC, t.customer"
+        {joins}
+        ORDER BY t.usd DESC, t.customer",
+        name = customer_name("t.customer"),
+        joins = person_joins("t.customer"),
     )
 }

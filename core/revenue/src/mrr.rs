@@ -208,15 +208,13 @@ pub fn drill_sql(pass: Pass) -> String {
             ORDER BY max(v.before, v.after) DESC, v.customer
             LIMIT 1000
         )
-        SELECT p.customer, wp.person_id,
-               coalesce(nullif(trim(pe.first_name || ' ' || pe.last_name), ''),
-                        (SELECT coalesce(max(name), max(email)) FROM whop_member WHERE user_id = p.customer), p.customer),
-               p.before, p.after
+        SELECT p.customer, wp.person_id, {name}, p.before, p.after
         FROM picked p
-        LEFT JOIN whop_person wp ON wp.user_id = p.customer
-        LEFT JOIN person pe ON pe.id = wp.person_id
+        {joins}
         ORDER BY max(p.before, p.after) DESC, p.customer",
-        ctes = coverage_ctes(pass)
+        ctes = coverage_ctes(pass),
+        name = crate::cohorts::customer_name("p.customer"),
+        joins = crate::cohorts::person_joins("p.customer"),
     )
 }
 

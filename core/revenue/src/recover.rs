@@ -11,6 +11,8 @@ use dealdesk_model::revenue::RecoverItem;
 /// payment's mirror row (343 ms against 76 ms on the benchmark's mirror).
 pub fn recover_sql() -> String {
     let membership_scope = SCOPE.replace("y.", "s.");
+    let name = crate::cohorts::customer_name("i.user_id");
+    let joins = crate::cohorts::person_joins("i.user_id");
     format!(
         "WITH failed AS MATERIALIZED (
             SELECT y.id AS payment_id, y.membership_id, coalesce(y.user_id, s.user_id) AS user_id,
@@ -37,16 +39,13 @@ pub fn recover_sql() -> String {
         ),
         items AS (SELECT * FROM failed UNION ALL SELECT * FROM past_due)
         SELECT i.membership_id, i.membership_status, i.payment_id, i.user_id, wp.person_id,
-               coalesce(nullif(trim(pe.first_name || ' ' || pe.last_name), ''),
-                        (SELECT coalesce(max(name), max(email)) FROM whop_member WHERE user_id = i.user_id),
-                        i.user_id, 'Unknown customer') AS customer,
+               coalesce({name}, 'Unknown customer') AS customer,
                coalesce(pe.email, (SELECT max(email) FROM whop_member WHERE user_id = i.user_id)) AS email,
                i.account_id AS business_id, i.product_id, pr.title AS product_title, i.plan_id,
                pl.title AS plan_title, i.amount AS amount_micros, i.currency, i.usd AS usd_micros,
                i.failure_message, i.attempts, i.next_payment_attempt AS next_attempt_at, i.retryable, i.failed_at
         FROM items i
-        LEFT JOIN whop_person wp ON wp.user_id = i.user_id
-        LEFT JOIN person pe ON pe.id = wp.person_id
+        {joins}
         LEFT JOIN whop_product pr ON pr.id = i.product_id
         LEFT JOIN whop_plan pl ON pl.id = i.plan_id"
     )
