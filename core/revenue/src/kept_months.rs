@@ -11,15 +11,52 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
+use std::future::Future;
+
+/// The rows of `figure` in months `first..=last`: the kept months read, the others computed by
+/// `compute(missing months)` as `(month, row)` pairs, and those before `in_progress` kept. Call it
+/// after refreshing what `compute` reads.
+pub async fn through<T, F, Fut>(
+    pool: &SqlitePool,
+    figure: &str,
+    first: MonthIndex,
+    last: MonthIndex,
+    in_progress: MonthIndex,
+    compute: F,
+) -> Result<BTreeMap<MonthIndex, Vec<T>>, RevenueError>
+where
+    T: Serialize + DeserializeOwned,
+    F: FnOnce(Vec<MonthIndex>) -> Fut,
+    Fut: Future<Output = Result<Vec<(MonthIndex, T)>, RevenueError>>,
+{
+    let version = version(pool).await?;
+    let mut by_month: BTreeMap<MonthIndex, Vec<T>> = get(pool, figure, first, last.min(in_progress - 1)).await?;
+    let missing: Vec<MonthIndex> = (first..=last).filter(|m| !by_month.contains_key(m)).collect();
+    if missing.is_empty() {
+        return Ok(by_month);
+    }
+    let mut computed: BTreeMap<MonthIndex, Vec<T>> = missing.iter().map(|&m| (m, Vec::new())).collect();
+    for (month, row) in compute(missing).await? {
+        // A month computed only as another's baseline is not one asked for.
+        if let Some(rows) = computed.get_mut(&month) {
+            rows.push(row);
+        }
+    }
+    let over: BTreeMap<MonthIndex, &Vec<T>> =
+        computed.iter().filter(|(m, _)| **m < in_progress).map(|(m, rows)| (*m, rows)).collect();
+    put(pool, figure, version, &over).await?;
+    by_month.extend(computed);
+    Ok(by_month)
+}
 
 /// The mirror's version before a computation: months computed from it are kept only while it is
 /// still current (a sync that wrote in between has already forgotten what they would replace).
-pub async fn version(pool: &SqlitePool) -> Result<i64, RevenueError> {
+async fn version(pool: &SqlitePool) -> Result<i64, RevenueError> {
     cache::version(pool, cache::Reads::Mirror).await
 }
 
 /// The kept months of `figure` in `first..=last`.
-pub async fn get<T: DeserializeOwned>(
+async fn get<T: DeserializeOwned>(
     pool: &SqlitePool,
     figure: &str,
     first: MonthIndex,
@@ -38,7 +75,7 @@ pub async fn get<T: DeserializeOwned>(
 }
 
 /// Keeps `months` of `figure`, computed from the mirror at `version`, if that is still current.
-pub async fn put<T: Serialize>(
+async fn put<T: Serialize>(
     pool: &SqlitePool,
     figure: &str,
     version: i64,

@@ -193,16 +193,12 @@ impl Revenue {
     ) -> Result<Vec<MrrMonth>, RevenueError> {
         cover::refresh(&self.store).await?;
         let pool = self.store.pool();
-        let version = kept_months::version(pool).await?;
         // Months before this one are over: kept once computed (see `kept_months`).
         let in_progress = months::index_of(as_of);
         let mut out = Vec::new();
         for pass in [Pass::PerCurrency, Pass::AllInUsd] {
             let figure = format!("mrr:{pass:?}:{}", serde_json::to_string(scope).unwrap_or_default());
-            let mut by_month: BTreeMap<MonthIndex, Vec<mrr::SeriesRow>> =
-                kept_months::get(pool, &figure, first, last.min(in_progress - 1)).await?;
-            let missing: Vec<MonthIndex> = (first..=last).filter(|m| !by_month.contains_key(m)).collect();
-            if !missing.is_empty() {
+            let by_month = kept_months::through(pool, &figure, first, last, in_progress, |missing| async move {
                 // Each month missing, and the month before it: the baseline its movement is
                 // measured from.
                 let grid: BTreeSet<MonthIndex> = missing.iter().flat_map(|&m| [m - 1, m]).collect();
@@ -213,16 +209,9 @@ impl Revenue {
                     .bind(months::stored(as_of))
                     .fetch_all(pool)
                     .await?;
-                let mut computed: BTreeMap<MonthIndex, Vec<mrr::SeriesRow>> =
-                    missing.iter().map(|&m| (m, Vec::new())).collect();
-                for row in rows {
-                    computed.entry(row.0).or_default().push(row);
-                }
-                let over: BTreeMap<MonthIndex, &Vec<mrr::SeriesRow>> =
-                    computed.iter().filter(|(m, _)| **m < in_progress).map(|(m, rows)| (*m, rows)).collect();
-                kept_months::put(pool, &figure, version, &over).await?;
-                by_month.extend(computed);
-            }
+                Ok(rows.into_iter().map(|row| (row.0, row)).collect())
+            })
+            .await?;
             let rows = by_month.into_values().flatten().map(mrr::month_of).collect();
             out.extend(mrr::complete(rows, first, last));
         }
@@ -290,26 +279,20 @@ impl Revenue {
         last: MonthIndex,
         as_of: DateTime<Utc>,
     ) -> Result<Vec<NetRevenueMonth>, RevenueError> {
-        let pool = self.store.pool();
-        let version = kept_months::version(pool).await?;
-        let in_progress = months::index_of(as_of);
         let figure = format!("net:{}", serde_json::to_string(scope).unwrap_or_default());
-        let mut by_month: BTreeMap<MonthIndex, Vec<NetRevenueMonth>> =
-            kept_months::get(pool, &figure, first, last.min(in_progress - 1)).await?;
-        let missing: Vec<MonthIndex> = (first..=last).filter(|m| !by_month.contains_key(m)).collect();
-        if let Some(&earliest) = missing.first() {
-            let mut computed: BTreeMap<MonthIndex, Vec<NetRevenueMonth>> =
-                missing.iter().map(|&m| (m, Vec::new())).collect();
-            for row in self.net_revenue_rows(scope, earliest, last, as_of).await? {
-                if let Some(rows) = computed.get_mut(&months::parse(&row.month)?) {
-                    rows.push(row);
-                }
-            }
-            let over: BTreeMap<MonthIndex, &Vec<NetRevenueMonth>> =
-                computed.iter().filter(|(m, _)| **m < in_progress).map(|(m, rows)| (*m, rows)).collect();
-            kept_months::put(pool, &figure, version, &over).await?;
-            by_month.extend(computed);
-        }
+        let by_month = kept_months::through(
+            self.store.pool(),
+            &figure,
+            first,
+            last,
+            months::index_of(as_of),
+            |missing| async move {
+                let earliest = missing.first().copied().unwrap_or(first);
+                let rows = self.net_revenue_rows(scope, earliest, last, as_of).await?;
+                rows.into_iter().map(|row| Ok((months::parse(&row.month)?, row))).collect()
+            },
+        )
+        .await?;
         let mut by_key: BTreeMap<(String, String), NetRevenueMonth> =
             by_month.into_values().flatten().map(|row| ((row.currency.clone(), row.month.clone()), row)).collect();
         let mut currencies: Vec<String> = by_key.keys().map(|(c, _)| c.clone()).collect();
@@ -492,32 +475,22 @@ impl Revenue {
     ) -> Result<Vec<(i64, i64, i64)>, RevenueError> {
         customers::refresh(&self.store).await?;
         let pool = self.store.pool();
-        let version = kept_months::version(pool).await?;
-        let in_progress = months::index_of(as_of);
         let figure = format!("cohorts:{}", serde_json::to_string(scope).unwrap_or_default());
         // Per month: (cohort, customers)
-        let mut by_month: BTreeMap<MonthIndex, Vec<(i64, i64)>> =
-            kept_months::get(pool, &figure, first, last.min(in_progress - 1)).await?;
-        let missing: Vec<MonthIndex> = (first..=last).filter(|m| !by_month.contains_key(m)).collect();
-        if let Some(&earliest) = missing.first() {
-            let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(cohorts::columns_sql()))
-                .bind(months::grid_json(missing.iter().copied(), as_of))
-                .bind(&scope.business)
-                .bind(&scope.product)
-                .bind(months::stored(as_of))
-                .bind(months::stored(months::start(earliest)))
-                .fetch_all(pool)
-                .await?;
-            let mut computed: BTreeMap<MonthIndex, Vec<(i64, i64)>> =
-                missing.iter().map(|&m| (m, Vec::new())).collect();
-            for (cohort, month, count) in rows {
-                computed.entry(month).or_default().push((cohort, count));
-            }
-            let over: BTreeMap<MonthIndex, &Vec<(i64, i64)>> =
-                computed.iter().filter(|(m, _)| **m < in_progress).map(|(m, cells)| (*m, cells)).collect();
-            kept_months::put(pool, &figure, version, &over).await?;
-            by_month.extend(computed);
-        }
+        let by_month: BTreeMap<MonthIndex, Vec<(i64, i64)>> =
+            kept_months::through(pool, &figure, first, last, months::index_of(as_of), |missing| async move {
+                let earliest = missing.first().copied().unwrap_or(first);
+                let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(cohorts::columns_sql()))
+                    .bind(months::grid_json(missing.iter().copied(), as_of))
+                    .bind(&scope.business)
+                    .bind(&scope.product)
+                    .bind(months::stored(as_of))
+                    .bind(months::stored(months::start(earliest)))
+                    .fetch_all(pool)
+                    .await?;
+                Ok(rows.into_iter().map(|(cohort, month, count)| (month, (cohort, count))).collect())
+            })
+            .await?;
         Ok(by_month
             .into_iter()
             .flat_map(|(month, cells)| cells.into_iter().map(move |(cohort, count)| (cohort, month, count)))
