@@ -394,7 +394,42 @@ async fn main() {
         })
         .await,
         time(|| async {
-            raw(&app, &churn::counts_sql(), &churn_binds).await;
+            raw(&app, &churn::counts_sql(false), &churn_binds).await;
+        })
+        .await,
+    ));
+    // After a full sync every customer is dirty: the facts are recomputed once, by the warm-up.
+    let all_dirty = "INSERT OR IGNORE INTO churn_customer_dirty SELECT DISTINCT user_id FROM whop_membership \
+                     WHERE user_id IS NOT NULL";
+    rows.push((
+        "churn segment counts, every customer's facts recomputed (the first read after a full sync)".into(),
+        time(|| async {
+            sqlx::query(all_dirty).execute(app.store().pool()).await.unwrap();
+            revenue.segments_at(&scope, as_of).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            sqlx::query(all_dirty).execute(app.store().pool()).await.unwrap();
+            raw(&app, "DELETE FROM churn_customer", &[]).await;
+            raw(&app, &churn::refresh_sql(), &[]).await;
+            raw(&app, "DELETE FROM churn_customer_dirty", &[]).await;
+            raw(&app, &churn::counts_sql(false), &churn_binds).await;
+        })
+        .await,
+    ));
+    let business: Option<String> =
+        sqlx::query_scalar("SELECT min(id) FROM whop_account").fetch_one(app.store().pool()).await.unwrap();
+    let one_business = RevenueScope { business: business.clone(), product: None };
+    let mut business_binds = churn_binds.clone();
+    business_binds[1] = business;
+    rows.push((
+        "churn segment counts, one business (its memberships grouped)".into(),
+        time(|| async {
+            revenue.segments_at(&one_business, as_of).await.unwrap();
+        })
+        .await,
+        time(|| async {
+            raw(&app, &churn::counts_sql(true), &business_binds).await;
         })
         .await,
     ));
@@ -417,7 +452,7 @@ async fn main() {
         })
         .await,
         time(|| async {
-            raw(&app, &churn::customers_sql(Some(ChurnSegment::AtRisk)), &churn_binds).await;
+            raw(&app, &churn::customers_sql(Some(ChurnSegment::AtRisk), false), &churn_binds).await;
         })
         .await,
     ));

@@ -2,8 +2,11 @@
 //! status, `cancel_at_period_end`, paused collection, trials ending, the member's
 //! `most_recent_action`) and activity (no payment, no note), per customer, in SQL.
 
+use crate::error::RevenueError;
+use crate::json_rows;
 use crate::mrr::SCOPE;
 use dealdesk_model::revenue::{AT_RISK_SCORE, ChurnCustomer, ChurnSegment};
+use dealdesk_store::Store;
 
 /// Days without a payment, or without a note, that count against a customer.
 pub const QUIET_PAYMENT_DAYS: i64 = 60;
@@ -29,11 +32,127 @@ fn points(rule: &str) -> u32 {
 /// Whop's member actions that say a customer is leaving.
 const LEAVING_ACTIONS: &str = "('canceling', 'expiring', 'past_due', 'paused', 'churned', 'left')";
 
-/// Per customer: flags, the last payment, the last note, Whop's last action and the score.
-/// `?2`/`?3` scope (memberships), `?4` now, `?5` the trial horizon, `?6` the month's start,
-/// `?7` the quiet-payment horizon, `?8` the quiet-note horizon (stored text).
-fn facts_cte() -> String {
+/// Whop's signals per membership (`s`), each aggregated with `max` over a customer's memberships.
+const LIVE: &str = "s.status IN ('active', 'trialing', 'past_due', 'canceling')";
+const CANCELING: &str = "s.status IN ('active', 'trialing', 'canceling') \
+     AND (s.status = 'canceling' OR coalesce(s.cancel_at_period_end, 0) = 1)";
+const PAST_DUE: &str = "s.status = 'past_due'";
+const PAUSED: &str = "s.status IN ('active', 'trialing', 'past_due', 'canceling') \
+     AND coalesce(s.payment_collection_paused, 0) = 1";
+const TRIALING: &str = "s.status = 'trialing'";
+const ENDED: &str = "s.status IN ('canceled', 'expired', 'completed')";
+/// A trial ending between `?4` (now) and `?5`; a membership that ended between `?6` (the month's
+/// start) and `?4`.
+const TRIAL_ENDING: &str = "s.status = 'trialing' AND s.renewal_period_end >= ?4 AND s.renewal_period_end < ?5";
+const ENDED_NOW: &str =
+    "s.status IN ('canceled', 'expired', 'completed') AND s.canceled_at >= ?6 AND s.canceled_at < ?4";
+
+/// Each customer's last payment, last note on their person (`person`) and Whop's last action,
+/// looked up through their indexes.
+fn last_facts(user: &str, person: &str) -> String {
+    format!(
+        "(SELECT max(y.paid_at) FROM whop_payment y WHERE y.status = 'paid' AND y.user_id = {user}) AS last_paid,
+         (SELECT max(n.created_at) FROM note_target t JOIN note n ON n.id = t.note_id
+          WHERE t.record_kind = 'person' AND t.record_id = {person} AND n.deleted_at IS NULL) AS last_note,
+         coalesce((SELECT max(most_recent_action) FROM whop_member WHERE user_id = {user}), '') AS action"
+    )
+}
+
+/// Recomputes the churn facts of the customers whose mirror rows, notes or person link changed
+/// since the last read (`churn_customer_dirty`, filled by triggers), in one transaction. Nothing
+/// to do is one read; after a full sync it is every customer, once.
+pub async fn refresh(store: &Store) -> Result<(), RevenueError> {
+    let dirty: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM churn_customer_dirty)").fetch_one(store.pool()).await?;
+    if !dirty {
+        return Ok(());
+    }
+    let mut tx = store.begin_write().await?;
+    sqlx::query("DELETE FROM churn_customer WHERE user_id IN (SELECT user_id FROM churn_customer_dirty)")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(refresh_sql())).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM churn_customer_dirty").execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Inserts the churn facts of every dirty customer (their old rows deleted first).
+pub fn refresh_sql() -> String {
+    // The signals count the memberships of connected businesses (or of none), as every figure's
+    // scope does; the customer keeps a row while any membership names them.
+    let counted = "(s.account_id IS NULL OR s.account_id IN (SELECT id FROM whop_account))";
+    format!(
+        "INSERT INTO churn_customer (user_id, person_id, memberships, live, canceling, past_due, paused, trialing,
+                                     trial_first, trial_last, ended_first, ended_last, last_paid, last_note, action)
+         SELECT s.user_id, wp.person_id, sum({counted}),
+                coalesce(max({counted} AND {LIVE}), 0), coalesce(max({counted} AND {CANCELING}), 0),
+                coalesce(max({counted} AND {PAST_DUE}), 0), coalesce(max({counted} AND {PAUSED}), 0),
+                coalesce(max({counted} AND {TRIALING}), 0),
+                min(CASE WHEN {counted} AND {TRIALING} THEN s.renewal_period_end END),
+                max(CASE WHEN {counted} AND {TRIALING} THEN s.renewal_period_end END),
+                min(CASE WHEN {counted} AND {ENDED} THEN s.canceled_at END),
+                max(CASE WHEN {counted} AND {ENDED} THEN s.canceled_at END),
+                {facts}
+         FROM whop_membership s
+         LEFT JOIN whop_person wp ON wp.user_id = s.user_id
+         WHERE s.user_id IN (SELECT user_id FROM churn_customer_dirty)
+         GROUP BY s.user_id",
+        facts = last_facts("s.user_id", "wp.person_id"),
+    )
+}
+
+/// `facts(user_id, person_id, live, canceling, past_due, trial_ending, paused, ended_now,
+/// trialing, last_paid, last_note, action)`: every customer with a membership in scope.
+///
+/// Every business (no scope): one row per customer from `churn_customer`. Whether a trial ends
+/// within the window (or a membership ended this month) follows from the first and last kept
+/// dates, except when the window lies strictly between them: then the memberships are read.
+/// A business or product: the memberships in scope grouped per customer, with the kept facts.
+fn facts_cte(scoped: bool) -> String {
     let scope = SCOPE.replace("y.", "s.");
+    if !scoped {
+        let probe = |condition: &str| {
+            format!("EXISTS (SELECT 1 FROM whop_membership s WHERE s.user_id = c.user_id AND {condition} AND {scope})")
+        };
+        return format!(
+            "facts AS (
+                SELECT c.user_id, c.person_id, c.live, c.canceling, c.past_due, c.paused, c.trialing,
+                       CASE WHEN c.trial_first IS NULL OR c.trial_first >= ?5 OR c.trial_last < ?4 THEN 0
+                            WHEN c.trial_first >= ?4 OR c.trial_last < ?5 THEN 1
+                            ELSE {trial_probe} END AS trial_ending,
+                       CASE WHEN c.ended_first IS NULL OR c.ended_first >= ?4 OR c.ended_last < ?6 THEN 0
+                            WHEN c.ended_first >= ?6 OR c.ended_last < ?4 THEN 1
+                            ELSE {ended_probe} END AS ended_now,
+                       c.last_paid, c.last_note, c.action
+                FROM churn_customer c
+                WHERE c.memberships > 0
+            )",
+            trial_probe = probe(TRIAL_ENDING),
+            ended_probe = probe(ENDED_NOW),
+        );
+    }
+    format!(
+        "ms AS (
+            SELECT s.user_id, max({LIVE}) AS live, max({CANCELING}) AS canceling, max({PAST_DUE}) AS past_due,
+                   coalesce(max({TRIAL_ENDING}), 0) AS trial_ending, max({PAUSED}) AS paused,
+                   coalesce(max({ENDED_NOW}), 0) AS ended_now, max({TRIALING}) AS trialing
+            FROM whop_membership s
+            WHERE s.user_id IS NOT NULL AND {scope}
+            GROUP BY s.user_id
+            -- (a trial without a period end, or an end without a date, is not in a window: 0, not NULL)
+        ),
+        facts AS (
+            SELECT ms.*, c.person_id, c.last_paid, c.last_note, coalesce(c.action, '') AS action
+            FROM ms LEFT JOIN churn_customer c ON c.user_id = ms.user_id
+        )"
+    )
+}
+
+/// Per customer: the facts and the score. `?2`/`?3` scope (memberships), `?4` now, `?5` the trial
+/// horizon, `?6` the month's start, `?7` the quiet-payment horizon, `?8` the quiet-note horizon
+/// (stored text). The facts are refreshed first (`refresh`).
+fn scored_cte(scoped: bool) -> String {
     let score = format!(
         "min(100, past_due * {} + canceling * {} + paused * {} + (action IN {LEAVING_ACTIONS}) * {} \
          + (coalesce(last_paid, '') < ?7) * {} + trial_ending * {} + (coalesce(last_note, '') < ?8) * {})",
@@ -48,39 +167,13 @@ fn facts_cte() -> String {
     // A customer still in their trial has never paid: only the trial's signals count.
     let trial_score = format!("min(100, trial_ending * {} + paused * {})", points("trial_ending"), points("paused"));
     format!(
-        "WITH ms AS (
-            SELECT s.user_id,
-                   max(s.status IN ('active', 'trialing', 'past_due', 'canceling')) AS live,
-                   max(s.status IN ('active', 'trialing', 'canceling')
-                       AND (s.status = 'canceling' OR coalesce(s.cancel_at_period_end, 0) = 1)) AS canceling,
-                   max(s.status = 'past_due') AS past_due,
-                   max(s.status = 'trialing' AND s.renewal_period_end >= ?4 AND s.renewal_period_end < ?5) AS trial_ending,
-                   max(s.status IN ('active', 'trialing', 'past_due', 'canceling')
-                       AND coalesce(s.payment_collection_paused, 0) = 1) AS paused,
-                   max(s.status IN ('canceled', 'expired', 'completed') AND s.canceled_at >= ?6 AND s.canceled_at < ?4) AS ended_now,
-                   max(s.status = 'trialing') AS trialing
-            FROM whop_membership s
-            WHERE s.user_id IS NOT NULL AND {scope}
-            GROUP BY s.user_id
-        ),
-        -- Each customer's last payment, last note and Whop's last action, looked up through
-        -- their indexes: cheaper than grouping every payment, note and member to join them.
-        facts AS (
-            SELECT ms.*,
-                   (SELECT max(y.paid_at) FROM whop_payment y WHERE y.status = 'paid' AND y.user_id = ms.user_id)
-                       AS last_paid,
-                   wp.person_id,
-                   (SELECT max(n.created_at) FROM note_target t JOIN note n ON n.id = t.note_id
-                    WHERE t.record_kind = 'person' AND t.record_id = wp.person_id AND n.deleted_at IS NULL) AS last_note,
-                   coalesce((SELECT max(most_recent_action) FROM whop_member WHERE user_id = ms.user_id), '') AS action
-            FROM ms
-            LEFT JOIN whop_person wp ON wp.user_id = ms.user_id
-        ),
+        "WITH {facts},
         scored AS (
             SELECT facts.*, CASE WHEN live = 1 AND trialing = 0 OR past_due = 1 OR canceling = 1 THEN {score}
                                  WHEN live = 1 THEN {trial_score} ELSE 0 END AS score
             FROM facts
-        )"
+        )",
+        facts = facts_cte(scoped),
     )
 }
 
@@ -97,15 +190,34 @@ fn condition(segment: ChurnSegment) -> String {
 }
 
 /// One row of counts, in [`ChurnSegment::ALL`] order.
-pub fn counts_sql() -> String {
+pub fn counts_sql(scoped: bool) -> String {
     let sums: Vec<String> = ChurnSegment::ALL.iter().map(|s| format!("coalesce(sum({}), 0)", condition(*s))).collect();
-    format!("{} SELECT {} FROM scored", facts_cte(), sums.join(", "))
+    format!("{} SELECT {} FROM scored", scored_cte(scoped), sums.join(", "))
 }
 
-/// The customers of a segment (every customer with a membership when `None`), highest score first.
-pub fn customers_sql(segment: Option<ChurnSegment>) -> String {
+/// The columns of [`customers_sql`]'s rows, as [`CustomerRow`] names them.
+const CUSTOMER_COLUMNS: [&str; 14] = [
+    "user_id",
+    "person_id",
+    "name",
+    "live",
+    "canceling",
+    "past_due",
+    "trial_ending",
+    "paused",
+    "ended_now",
+    "last_paid",
+    "last_note",
+    "action",
+    "score",
+    "trialing",
+];
+
+/// The customers of a segment (every customer with a membership when `None`), highest score first,
+/// as one JSON array of [`CustomerRow`]s (`json_rows`).
+pub fn customers_sql(segment: Option<ChurnSegment>, scoped: bool) -> String {
     let filter = segment.map_or_else(|| "1".to_string(), condition);
-    format!(
+    let rows = format!(
         "{} SELECT s.user_id, s.person_id, {name} AS name,
                s.live, s.canceling, s.past_due, s.trial_ending, s.paused, s.ended_now,
                s.last_paid, s.last_note, s.action, s.score, s.trialing
@@ -113,26 +225,34 @@ pub fn customers_sql(segment: Option<ChurnSegment>) -> String {
         WHERE {filter}
         ORDER BY s.score DESC, s.user_id
         LIMIT 5000",
-        facts_cte(),
+        scored_cte(scoped),
         name = crate::cohorts::customer_name("s.user_id"),
-    )
+    );
+    json_rows::wrap(&rows, &CUSTOMER_COLUMNS, "score DESC, user_id")
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(serde::Deserialize)]
 pub struct CustomerRow {
     user_id: String,
     person_id: Option<String>,
     name: String,
+    #[serde(deserialize_with = "json_rows::flag")]
     live: bool,
+    #[serde(deserialize_with = "json_rows::flag")]
     canceling: bool,
+    #[serde(deserialize_with = "json_rows::flag")]
     past_due: bool,
+    #[serde(deserialize_with = "json_rows::flag")]
     trial_ending: bool,
+    #[serde(deserialize_with = "json_rows::flag")]
     paused: bool,
+    #[serde(deserialize_with = "json_rows::flag")]
     ended_now: bool,
     last_paid: Option<String>,
     last_note: Option<String>,
     action: String,
     score: i64,
+    #[serde(deserialize_with = "json_rows::flag")]
     trialing: bool,
 }
 

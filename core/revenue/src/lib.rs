@@ -12,6 +12,7 @@ pub mod cohorts;
 mod cover;
 mod customers;
 pub mod error;
+pub mod json_rows;
 mod kept_months;
 pub mod months;
 pub mod mrr;
@@ -567,12 +568,13 @@ impl Revenue {
 
     /// Past-due memberships and failed latest payments, most at stake per day left first.
     pub async fn recover_at(&self, scope: RevenueScope, as_of: DateTime<Utc>) -> Result<RecoverList, RevenueError> {
-        let rows: Vec<recover::RecoverRow> = sqlx::query_as(sqlx::AssertSqlSafe(recover::recover_sql()))
+        let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(recover::recover_sql()))
             .bind(Option::<String>::None)
             .bind(&scope.business)
             .bind(&scope.product)
-            .fetch_all(self.store.pool())
+            .fetch_one(self.store.pool())
             .await?;
+        let rows: Vec<recover::RecoverRow> = json_rows::parse(&rows)?;
         let mut items: Vec<_> = rows.into_iter().map(|row| recover::item(row, as_of)).collect();
         recover::sort(&mut items);
         let mut at_stake: BTreeMap<String, CurrencyTotal> = BTreeMap::new();
@@ -593,7 +595,8 @@ impl Revenue {
         scope: &RevenueScope,
         as_of: DateTime<Utc>,
     ) -> Result<Vec<SegmentCount>, RevenueError> {
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(churn::counts_sql()));
+        churn::refresh(&self.store).await?;
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(churn::counts_sql(scope.is_narrowed())));
         for bind in churn_binds(scope, as_of) {
             query = query.bind(bind);
         }
@@ -617,11 +620,13 @@ impl Revenue {
     ) -> Result<Vec<ChurnCustomer>, RevenueError> {
         let binds = churn_binds(scope, as_of);
         let (quiet_payment, quiet_note) = (binds[6].clone().unwrap_or_default(), binds[7].clone().unwrap_or_default());
-        let mut query = sqlx::query_as::<_, churn::CustomerRow>(sqlx::AssertSqlSafe(churn::customers_sql(segment)));
+        churn::refresh(&self.store).await?;
+        let mut query =
+            sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(churn::customers_sql(segment, scope.is_narrowed())));
         for bind in binds {
             query = query.bind(bind);
         }
-        let rows = query.fetch_all(self.store.pool()).await?;
+        let rows: Vec<churn::CustomerRow> = json_rows::parse(&query.fetch_one(self.store.pool()).await?)?;
         Ok(rows.into_iter().map(|row| churn::customer(row, &quiet_payment, &quiet_note)).collect())
     }
 }
