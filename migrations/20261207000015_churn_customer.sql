@@ -29,6 +29,23 @@ CREATE TABLE churn_customer (
     action       TEXT NOT NULL
 ) WITHOUT ROWID;
 
+-- The same signals per business, for a business's own view (every membership naming it).
+CREATE TABLE churn_business (
+    account_id   TEXT NOT NULL,
+    user_id      TEXT NOT NULL,
+    live         INTEGER NOT NULL,
+    canceling    INTEGER NOT NULL,
+    past_due     INTEGER NOT NULL,
+    paused       INTEGER NOT NULL,
+    trialing     INTEGER NOT NULL,
+    trial_first  TEXT,
+    trial_last   TEXT,
+    ended_first  TEXT,
+    ended_last   TEXT,
+    PRIMARY KEY (account_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX churn_business_by_user ON churn_business (user_id);
+
 CREATE TABLE churn_customer_dirty (user_id TEXT PRIMARY KEY) WITHOUT ROWID;
 INSERT INTO churn_customer_dirty SELECT DISTINCT user_id FROM whop_membership WHERE user_id IS NOT NULL;
 

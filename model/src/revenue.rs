@@ -18,13 +18,6 @@ pub struct RevenueScope {
     pub product: Option<String>,
 }
 
-impl RevenueScope {
-    /// Whether it names one business or one product (every synced business otherwise).
-    pub fn is_narrowed(&self) -> bool {
-        self.business.is_some() || self.product.is_some()
-    }
-}
-
 /// `revenue mrr`: the last `months` calendar months (UTC), oldest first, the current one to date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MrrQuery {

@@ -5,7 +5,7 @@
 use crate::error::RevenueError;
 use crate::json_rows;
 use crate::mrr::SCOPE;
-use dealdesk_model::revenue::{AT_RISK_SCORE, ChurnCustomer, ChurnSegment};
+use dealdesk_model::revenue::{AT_RISK_SCORE, ChurnCustomer, ChurnSegment, RevenueScope};
 use dealdesk_store::Store;
 
 /// Days without a payment, or without a note, that count against a customer.
@@ -68,91 +68,138 @@ pub async fn refresh(store: &Store) -> Result<(), RevenueError> {
         return Ok(());
     }
     let mut tx = store.begin_write().await?;
-    sqlx::query("DELETE FROM churn_customer WHERE user_id IN (SELECT user_id FROM churn_customer_dirty)")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(sqlx::AssertSqlSafe(refresh_sql())).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM churn_customer_dirty").execute(&mut *tx).await?;
+    for sql in refresh_sql() {
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
 
-/// Inserts the churn facts of every dirty customer (their old rows deleted first).
-pub fn refresh_sql() -> String {
-    // The signals count the memberships of connected businesses (or of none), as every figure's
-    // scope does; the customer keeps a row while any membership names them.
-    let counted = "(s.account_id IS NULL OR s.account_id IN (SELECT id FROM whop_account))";
+/// Whop's signals over a customer's memberships (`s`) that `counted` keeps: the flags, and the
+/// first and last end of a trial's period and of an ended membership.
+fn signals(counted: &str) -> String {
     format!(
-        "INSERT INTO churn_customer (user_id, person_id, memberships, live, canceling, past_due, paused, trialing,
-                                     trial_first, trial_last, ended_first, ended_last, last_paid, last_note, action)
-         SELECT s.user_id, wp.person_id, sum({counted}),
-                coalesce(max({counted} AND {LIVE}), 0), coalesce(max({counted} AND {CANCELING}), 0),
-                coalesce(max({counted} AND {PAST_DUE}), 0), coalesce(max({counted} AND {PAUSED}), 0),
-                coalesce(max({counted} AND {TRIALING}), 0),
-                min(CASE WHEN {counted} AND {TRIALING} THEN s.renewal_period_end END),
-                max(CASE WHEN {counted} AND {TRIALING} THEN s.renewal_period_end END),
-                min(CASE WHEN {counted} AND {ENDED} THEN s.canceled_at END),
-                max(CASE WHEN {counted} AND {ENDED} THEN s.canceled_at END),
-                {facts}
-         FROM whop_membership s
-         LEFT JOIN whop_person wp ON wp.user_id = s.user_id
-         WHERE s.user_id IN (SELECT user_id FROM churn_customer_dirty)
-         GROUP BY s.user_id",
-        facts = last_facts("s.user_id", "wp.person_id"),
+        "coalesce(max({counted} AND {LIVE}), 0), coalesce(max({counted} AND {CANCELING}), 0),
+         coalesce(max({counted} AND {PAST_DUE}), 0), coalesce(max({counted} AND {PAUSED}), 0),
+         coalesce(max({counted} AND {TRIALING}), 0),
+         min(CASE WHEN {counted} AND {TRIALING} THEN s.renewal_period_end END),
+         max(CASE WHEN {counted} AND {TRIALING} THEN s.renewal_period_end END),
+         min(CASE WHEN {counted} AND {ENDED} THEN s.canceled_at END),
+         max(CASE WHEN {counted} AND {ENDED} THEN s.canceled_at END)"
     )
 }
 
-/// `facts(user_id, person_id, live, canceling, past_due, trial_ending, paused, ended_now,
-/// trialing, last_paid, last_note, action)`: every customer with a membership in scope.
-///
-/// Every business (no scope): one row per customer from `churn_customer`. Whether a trial ends
-/// within the window (or a membership ended this month) follows from the first and last kept
-/// dates, except when the window lies strictly between them: then the memberships are read.
-/// A business or product: the memberships in scope grouped per customer, with the kept facts.
-fn facts_cte(scoped: bool) -> String {
-    let scope = SCOPE.replace("y.", "s.");
-    if !scoped {
-        let probe = |condition: &str| {
-            format!("EXISTS (SELECT 1 FROM whop_membership s WHERE s.user_id = c.user_id AND {condition} AND {scope})")
-        };
-        return format!(
-            "facts AS (
-                SELECT c.user_id, c.person_id, c.live, c.canceling, c.past_due, c.paused, c.trialing,
-                       CASE WHEN c.trial_first IS NULL OR c.trial_first >= ?5 OR c.trial_last < ?4 THEN 0
-                            WHEN c.trial_first >= ?4 OR c.trial_last < ?5 THEN 1
-                            ELSE {trial_probe} END AS trial_ending,
-                       CASE WHEN c.ended_first IS NULL OR c.ended_first >= ?4 OR c.ended_last < ?6 THEN 0
-                            WHEN c.ended_first >= ?6 OR c.ended_last < ?4 THEN 1
-                            ELSE {ended_probe} END AS ended_now,
-                       c.last_paid, c.last_note, c.action
-                FROM churn_customer c
-                WHERE c.memberships > 0
-            )",
-            trial_probe = probe(TRIAL_ENDING),
-            ended_probe = probe(ENDED_NOW),
-        );
-    }
-    format!(
-        "ms AS (
-            SELECT s.user_id, max({LIVE}) AS live, max({CANCELING}) AS canceling, max({PAST_DUE}) AS past_due,
-                   coalesce(max({TRIAL_ENDING}), 0) AS trial_ending, max({PAUSED}) AS paused,
-                   coalesce(max({ENDED_NOW}), 0) AS ended_now, max({TRIALING}) AS trialing
-            FROM whop_membership s
-            WHERE s.user_id IS NOT NULL AND {scope}
-            GROUP BY s.user_id
-            -- (a trial without a period end, or an end without a date, is not in a window: 0, not NULL)
+/// The refresh's statements: the dirty customers' rows deleted, recomputed (every business, and
+/// per business), and the dirty set emptied.
+pub fn refresh_sql() -> [String; 5] {
+    // The signals count the memberships of connected businesses (or of none), as every figure's
+    // scope does; the customer keeps a row while any membership names them.
+    let counted = "(s.account_id IS NULL OR s.account_id IN (SELECT id FROM whop_account))";
+    let dirty = "(SELECT user_id FROM churn_customer_dirty)";
+    [
+        format!("DELETE FROM churn_customer WHERE user_id IN {dirty}"),
+        format!("DELETE FROM churn_business WHERE user_id IN {dirty}"),
+        format!(
+            "INSERT INTO churn_customer (user_id, person_id, memberships, live, canceling, past_due, paused, trialing,
+                                         trial_first, trial_last, ended_first, ended_last, last_paid, last_note, action)
+             SELECT s.user_id, wp.person_id, sum({counted}), {signals}, {facts}
+             FROM whop_membership s
+             LEFT JOIN whop_person wp ON wp.user_id = s.user_id
+             WHERE s.user_id IN {dirty}
+             GROUP BY s.user_id",
+            signals = signals(counted),
+            facts = last_facts("s.user_id", "wp.person_id"),
         ),
-        facts AS (
-            SELECT ms.*, c.person_id, c.last_paid, c.last_note, coalesce(c.action, '') AS action
-            FROM ms LEFT JOIN churn_customer c ON c.user_id = ms.user_id
-        )"
+        format!(
+            "INSERT INTO churn_business (account_id, user_id, live, canceling, past_due, paused, trialing,
+                                         trial_first, trial_last, ended_first, ended_last)
+             SELECT s.account_id, s.user_id, {signals}
+             FROM whop_membership s
+             WHERE s.user_id IN {dirty} AND s.account_id IS NOT NULL
+             GROUP BY s.account_id, s.user_id",
+            signals = signals("1"),
+        ),
+        "DELETE FROM churn_customer_dirty".to_string(),
+    ]
+}
+
+/// Where a churn read's facts come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Facts {
+    /// Every business: one kept row per customer (`churn_customer`).
+    Kept,
+    /// One business: its kept rows (`churn_business`).
+    KeptForBusiness,
+    /// One product: the memberships in scope, grouped per customer.
+    Grouped,
+}
+
+impl Facts {
+    pub fn for_scope(scope: &RevenueScope) -> Facts {
+        match (&scope.business, &scope.product) {
+            (_, Some(_)) => Facts::Grouped,
+            (Some(_), None) => Facts::KeptForBusiness,
+            (None, None) => Facts::Kept,
+        }
+    }
+}
+
+/// `facts(user_id, person_id, live, canceling, past_due, paused, trialing, trial_ending, ended_now,
+/// last_paid, last_note, action)`: every customer with a membership in scope. The last payment,
+/// note and action always come from `churn_customer`.
+///
+/// From kept rows, whether a trial ends within the window (or a membership ended this month)
+/// follows from the first and last kept dates, except when the window lies strictly between
+/// them: then the customer's memberships in scope are read.
+fn facts_cte(facts: Facts) -> String {
+    let scope = SCOPE.replace("y.", "s.");
+    let (from, k) = match facts {
+        Facts::Kept => ("churn_customer c WHERE c.memberships > 0", "c"),
+        Facts::KeptForBusiness => {
+            ("churn_business b JOIN churn_customer c ON c.user_id = b.user_id WHERE b.account_id = ?2", "b")
+        }
+        Facts::Grouped => {
+            return format!(
+                "ms AS (
+                    SELECT s.user_id, max({LIVE}) AS live, max({CANCELING}) AS canceling, max({PAST_DUE}) AS past_due,
+                           max({PAUSED}) AS paused, max({TRIALING}) AS trialing,
+                           coalesce(max({TRIAL_ENDING}), 0) AS trial_ending, coalesce(max({ENDED_NOW}), 0) AS ended_now
+                    FROM whop_membership s
+                    WHERE s.user_id IS NOT NULL AND {scope}
+                    GROUP BY s.user_id
+                    -- (a trial without a period end, or an end without a date, is in no window: 0, not NULL)
+                ),
+                facts AS (
+                    SELECT ms.*, c.last_paid, c.last_note, coalesce(c.action, '') AS action, c.person_id
+                    FROM ms LEFT JOIN churn_customer c ON c.user_id = ms.user_id
+                )"
+            );
+        }
+    };
+    let probe = |condition: &str| {
+        format!("EXISTS (SELECT 1 FROM whop_membership s WHERE s.user_id = {k}.user_id AND {condition} AND {scope})")
+    };
+    format!(
+        "facts AS (
+            SELECT {k}.user_id, {k}.live, {k}.canceling, {k}.past_due, {k}.paused, {k}.trialing,
+                   CASE WHEN {k}.trial_first IS NULL OR {k}.trial_first >= ?5 OR {k}.trial_last < ?4 THEN 0
+                        WHEN {k}.trial_first >= ?4 OR {k}.trial_last < ?5 THEN 1
+                        ELSE {trial_probe} END AS trial_ending,
+                   CASE WHEN {k}.ended_first IS NULL OR {k}.ended_first >= ?4 OR {k}.ended_last < ?6 THEN 0
+                        WHEN {k}.ended_first >= ?6 OR {k}.ended_last < ?4 THEN 1
+                        ELSE {ended_probe} END AS ended_now,
+                   c.last_paid, c.last_note, c.action, c.person_id
+            FROM {from}
+        )",
+        trial_probe = probe(TRIAL_ENDING),
+        ended_probe = probe(ENDED_NOW),
     )
 }
 
 /// Per customer: the facts and the score. `?2`/`?3` scope (memberships), `?4` now, `?5` the trial
 /// horizon, `?6` the month's start, `?7` the quiet-payment horizon, `?8` the quiet-note horizon
 /// (stored text). The facts are refreshed first (`refresh`).
-fn scored_cte(scoped: bool) -> String {
+fn scored_cte(facts: Facts) -> String {
     let score = format!(
         "min(100, past_due * {} + canceling * {} + paused * {} + (action IN {LEAVING_ACTIONS}) * {} \
          + (coalesce(last_paid, '') < ?7) * {} + trial_ending * {} + (coalesce(last_note, '') < ?8) * {})",
@@ -173,7 +220,7 @@ fn scored_cte(scoped: bool) -> String {
                                  WHEN live = 1 THEN {trial_score} ELSE 0 END AS score
             FROM facts
         )",
-        facts = facts_cte(scoped),
+        facts = facts_cte(facts),
     )
 }
 
@@ -190,9 +237,9 @@ fn condition(segment: ChurnSegment) -> String {
 }
 
 /// One row of counts, in [`ChurnSegment::ALL`] order.
-pub fn counts_sql(scoped: bool) -> String {
+pub fn counts_sql(facts: Facts) -> String {
     let sums: Vec<String> = ChurnSegment::ALL.iter().map(|s| format!("coalesce(sum({}), 0)", condition(*s))).collect();
-    format!("{} SELECT {} FROM scored", scored_cte(scoped), sums.join(", "))
+    format!("{} SELECT {} FROM scored", scored_cte(facts), sums.join(", "))
 }
 
 /// The columns of [`customers_sql`]'s rows, as [`CustomerRow`] names them.
@@ -215,7 +262,7 @@ const CUSTOMER_COLUMNS: [&str; 14] = [
 
 /// The customers of a segment (every customer with a membership when `None`), highest score first,
 /// as one JSON array of [`CustomerRow`]s (`json_rows`).
-pub fn customers_sql(segment: Option<ChurnSegment>, scoped: bool) -> String {
+pub fn customers_sql(segment: Option<ChurnSegment>, facts: Facts) -> String {
     let filter = segment.map_or_else(|| "1".to_string(), condition);
     let rows = format!(
         "{} SELECT s.user_id, s.person_id, {name} AS name,
@@ -225,7 +272,7 @@ pub fn customers_sql(segment: Option<ChurnSegment>, scoped: bool) -> String {
         WHERE {filter}
         ORDER BY s.score DESC, s.user_id
         LIMIT 5000",
-        scored_cte(scoped),
+        scored_cte(facts),
         name = crate::cohorts::customer_name("s.user_id"),
     );
     json_rows::wrap(&rows, &CUSTOMER_COLUMNS, "score DESC, user_id")

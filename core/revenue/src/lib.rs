@@ -596,7 +596,7 @@ impl Revenue {
         as_of: DateTime<Utc>,
     ) -> Result<Vec<SegmentCount>, RevenueError> {
         churn::refresh(&self.store).await?;
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(churn::counts_sql(scope.is_narrowed())));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(churn::counts_sql(churn::Facts::for_scope(scope))));
         for bind in churn_binds(scope, as_of) {
             query = query.bind(bind);
         }
@@ -621,8 +621,10 @@ impl Revenue {
         let binds = churn_binds(scope, as_of);
         let (quiet_payment, quiet_note) = (binds[6].clone().unwrap_or_default(), binds[7].clone().unwrap_or_default());
         churn::refresh(&self.store).await?;
-        let mut query =
-            sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(churn::customers_sql(segment, scope.is_narrowed())));
+        let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(churn::customers_sql(
+            segment,
+            churn::Facts::for_scope(scope),
+        )));
         for bind in binds {
             query = query.bind(bind);
         }

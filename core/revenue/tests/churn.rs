@@ -21,8 +21,15 @@ struct Expected {
     segments: Vec<ChurnSegment>,
 }
 
-/// Every customer with a membership in `businesses` (or in none), from the mirror's rows.
-async fn naive(store: &Store, as_of: DateTime<Utc>, businesses: &[&str]) -> BTreeMap<String, Expected> {
+/// Every customer with a membership in `businesses` (or in none when `unnamed`) and `product`,
+/// from the mirror's rows.
+async fn naive(
+    store: &Store,
+    as_of: DateTime<Utc>,
+    businesses: &[&str],
+    unnamed: bool,
+    product: Option<&str>,
+) -> BTreeMap<String, Expected> {
     let pool = store.pool();
     let stored = |t: DateTime<Utc>| months::stored(t);
     let now = stored(as_of);
@@ -30,10 +37,11 @@ async fn naive(store: &Store, as_of: DateTime<Utc>, businesses: &[&str]) -> BTre
     let month_start = stored(months::start(months::index_of(as_of)));
     let quiet_payment = stored(as_of - Duration::days(churn::QUIET_PAYMENT_DAYS));
     let quiet_note = stored(as_of - Duration::days(churn::QUIET_NOTE_DAYS));
-    type MembershipRow = (String, Option<String>, String, Option<i64>, Option<i64>, Option<String>, Option<String>);
+    type MembershipRow =
+        (String, Option<String>, Option<String>, String, Option<i64>, Option<i64>, Option<String>, Option<String>);
     let memberships: Vec<MembershipRow> = sqlx::query_as(
-        "SELECT user_id, account_id, status, cancel_at_period_end, payment_collection_paused, renewal_period_end,
-                canceled_at
+        "SELECT user_id, account_id, product_id, status, cancel_at_period_end, payment_collection_paused,
+                renewal_period_end, canceled_at
          FROM whop_membership WHERE user_id IS NOT NULL",
     )
     .fetch_all(pool)
@@ -74,8 +82,10 @@ async fn naive(store: &Store, as_of: DateTime<Utc>, businesses: &[&str]) -> BTre
         trialing: bool,
     }
     let mut flags: BTreeMap<String, Flags> = BTreeMap::new();
-    for (user, account, status, cancel_at_end, paused, period_end, canceled_at) in &memberships {
-        if account.as_deref().is_some_and(|a| !businesses.contains(&a)) {
+    for (user, account, product_id, status, cancel_at_end, paused, period_end, canceled_at) in &memberships {
+        if account.as_deref().map_or(!unnamed, |a| !businesses.contains(&a))
+            || product.is_some_and(|p| product_id.as_deref() != Some(p))
+        {
             continue;
         }
         let f = flags.entry(user.clone()).or_default();
@@ -145,18 +155,8 @@ async fn assert_churn_matches(
         Some(b) => vec![b.as_str()],
         None => connected.iter().map(String::as_str).collect(),
     };
-    let mut expected = naive(store, as_of, &businesses).await;
-    if scope.business.is_some() {
-        // A business's view leaves out the memberships that name no business.
-        let named: BTreeSet<String> = sqlx::query_scalar("SELECT user_id FROM whop_membership WHERE account_id = ?1")
-            .bind(&scope.business)
-            .fetch_all(store.pool())
-            .await
-            .unwrap()
-            .into_iter()
-            .collect();
-        expected.retain(|user, _| named.contains(user));
-    }
+    // A business's view leaves out the memberships that name no business.
+    let expected = naive(store, as_of, &businesses, scope.business.is_none(), scope.product.as_deref()).await;
     let customers = revenue.churn_customers_at(scope, None, as_of).await.unwrap();
     let got: BTreeMap<String, Expected> =
         customers.into_iter().map(|c| (c.user_id, Expected { score: c.score, segments: c.segments })).collect();
@@ -257,7 +257,7 @@ async fn kept_churn_facts_follow_every_write_that_changes_them() {
         "INSERT INTO whop_membership (id, account_id, status, user_id, renewal_period_end, synced_at, raw)
          VALUES ('mem_t1', 'biz_1', 'trialing', 'user_trials', ?4, ?1, '{}'),
                 ('mem_t2', 'biz_1', 'trialing', 'user_trials', ?5, ?1, '{}'),
-                ('mem_t3', 'biz_1', 'trialing', 'user_trials', ?6, ?1, '{}')",
+                ('mem_t3', NULL, 'trialing', 'user_trials', ?6, ?1, '{}')",
         // Memberships that ended a year ago, yesterday and (an odd date) tomorrow.
         "INSERT INTO whop_membership (id, account_id, status, user_id, canceled_at, synced_at, raw)
          VALUES ('mem_e1', 'biz_1', 'canceled', 'user_ended', ?7, ?1, '{}'),
@@ -307,8 +307,12 @@ async fn kept_churn_facts_follow_every_write_that_changes_them() {
         let revenue = Revenue::new(store.clone());
         let all = RevenueScope::default();
         let one = RevenueScope { business: Some(BUSINESS.into()), product: None };
+        let product: Option<String> =
+            sqlx::query_scalar("SELECT min(product_id) FROM whop_membership").fetch_one(store.pool()).await.unwrap();
+        let one_product = RevenueScope { business: None, product };
         assert_churn_matches(&revenue, &store, h.as_of, &all, &format!("seed {seed}")).await;
         assert_churn_matches(&revenue, &store, h.as_of, &one, &format!("seed {seed}, one business")).await;
+        assert_churn_matches(&revenue, &store, h.as_of, &one_product, &format!("seed {seed}, one product")).await;
         let kept: i64 =
             sqlx::query_scalar("SELECT count(*) FROM churn_customer").fetch_one(store.pool()).await.unwrap();
         assert!(kept >= 60, "seed {seed}: every customer's facts are kept ({kept})");
@@ -334,6 +338,7 @@ async fn kept_churn_facts_follow_every_write_that_changes_them() {
             let case = format!("seed {seed}, after change {k}");
             assert_churn_matches(&revenue, &store, h.as_of, &all, &case).await;
             assert_churn_matches(&revenue, &store, h.as_of, &one, &format!("{case}, one business")).await;
+            assert_churn_matches(&revenue, &store, h.as_of, &one_product, &format!("{case}, one product")).await;
         }
     }
 }
