@@ -37,6 +37,8 @@ fn config() -> SandboxConfig {
     c.members = value("--members").unwrap_or(c.members);
     c.memberships = value("--memberships").unwrap_or(c.memberships);
     c.payments = value("--payments").unwrap_or(c.payments);
+    // A history that ends now: this month has its renewals, as a live business's month does.
+    c.history_ends_at_ms = Some(chrono::Utc::now().timestamp_millis());
     c
 }
 

@@ -151,7 +151,15 @@ impl DemoSandbox {
             root.join(if release { "target/release/dealdesk-sandbox" } else { "target/debug/dealdesk-sandbox" });
         let mut child = Command::new(&binary)
             // Envelopes and signature requests take a step (viewed, signed, completed) every 20 s.
-            .args(["--members", "2000", "--mutate-every", "30", "--esign-auto-advance-secs", "20"])
+            .args([
+                "--members",
+                "2000",
+                "--mutate-every",
+                "30",
+                "--esign-auto-advance-secs",
+                "20",
+                "--history-ends-now",
+            ])
             .stdout(std::process::Stdio::piped())
             .spawn()
             .with_context(|| format!("cannot start {}", binary.display()))?;

@@ -283,8 +283,10 @@ async fn kept_churn_facts_follow_every_write_that_changes_them() {
         "UPDATE note SET deleted_at = ?1 WHERE id = (SELECT note_id FROM note_target ORDER BY note_id LIMIT 1 OFFSET ?3)",
         "DELETE FROM note WHERE id = 'n_today'",
         // Whop says a member left; a member row gone.
-        "UPDATE whop_member SET most_recent_action = 'left'
-         WHERE id = (SELECT id FROM whop_member ORDER BY id LIMIT 1 OFFSET ?3)",
+        // (written as the sync writes, an upsert: it overrides a trigger's own conflict clause)
+        "INSERT INTO whop_member (id, user_id, most_recent_action, synced_at, raw)
+         SELECT id, user_id, 'left', ?1, '{}' FROM whop_member WHERE true ORDER BY id LIMIT 1 OFFSET ?3
+         ON CONFLICT (id) DO UPDATE SET most_recent_action = excluded.most_recent_action",
         "DELETE FROM whop_member WHERE id = (SELECT id FROM whop_member ORDER BY id DESC LIMIT 1 OFFSET ?3)",
         // A customer linked to another person (one with a recent note), and a link removed.
         "UPDATE whop_person SET person_id = (SELECT record_id FROM note_target ORDER BY note_id DESC LIMIT 1)

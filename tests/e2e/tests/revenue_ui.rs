@@ -42,7 +42,10 @@ async fn wait_gone(session: &Session, css: &str) -> Result<()> {
 #[tokio::test]
 #[ignore = "desktop end-to-end: run through `cargo xtask test`"]
 async fn recover_a_failed_payment_then_read_the_revenue_desk() -> Result<()> {
-    let sandbox = Sandbox::start(SandboxConfig::with_members(120)).await?;
+    // A history that ends now, as a live business's does: this month has its renewals and failures.
+    let ends_now = Some(chrono::Utc::now().timestamp_millis());
+    let sandbox =
+        Sandbox::start(SandboxConfig { history_ends_at_ms: ends_now, ..SandboxConfig::with_members(120) }).await?;
     let dir = tempfile::tempdir()?;
     prepare(dir.path(), &sandbox).await?;
     let env = [

@@ -489,11 +489,19 @@ fn sort_drafts(drafts: &mut [Draft]) {
 }
 
 impl Data {
-    pub fn seed(seed: u64, n_members: usize, n_memberships: usize, n_payments: usize, businesses: usize) -> Data {
+    /// `ends_at`: when the history ends (ms), near 2026-09-01 when `None`.
+    pub fn seed(
+        seed: u64,
+        n_members: usize,
+        n_memberships: usize,
+        n_payments: usize,
+        businesses: usize,
+        ends_at: Option<i64>,
+    ) -> Data {
         let businesses = businesses.clamp(1, BUSINESS_TITLES.len());
         let mut rng = Rng::new(seed);
         // The epoch moves a little with the seed so different seeds do not share timestamps.
-        let end = BASE_END_MS + (crate::rng::mix(seed) % (7 * DAY_MS as u64)) as i64;
+        let end = ends_at.unwrap_or(BASE_END_MS + (crate::rng::mix(seed) % (7 * DAY_MS as u64)) as i64);
         let start = end - SPAN_MS;
         let company_created = start - 30 * DAY_MS;
 
@@ -1438,8 +1446,8 @@ mod tests {
 
     #[test]
     fn seeding_is_sorted_distinct_and_deterministic() {
-        let a = Data::seed(3, 200, 300, 1000, 1);
-        let b = Data::seed(3, 200, 300, 1000, 1);
+        let a = Data::seed(3, 200, 300, 1000, 1, None);
+        let b = Data::seed(3, 200, 300, 1000, 1, None);
         assert_eq!(a.counts()["payments"], 1000);
         assert_eq!(a.payments.iter().filter(|p| p.biz.is_none()).count(), 3, "the seller's own purchases");
         assert_eq!(a.payments[500].id, b.payments[500].id);

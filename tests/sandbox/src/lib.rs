@@ -74,6 +74,10 @@ pub struct SandboxConfig {
     /// When set, every sent envelope or signature request moves one step per this many seconds of the
     /// sandbox clock since its last step (viewed, then one signature per step). `None`: only on request.
     pub esign_auto_advance_secs: Option<u64>,
+    /// When the seeded history ends, in ms since the epoch. `None`: near 2026-09-01, so tests never
+    /// depend on the wall clock. The benchmark and the demo pass "now", so the month in progress
+    /// has renewals, failed payments awaiting their retry and trials ending, as a live business has.
+    pub history_ends_at_ms: Option<i64>,
 }
 
 impl Default for SandboxConfig {
@@ -101,6 +105,7 @@ impl SandboxConfig {
             dropbox_sign_api_key: DROPBOX_SIGN_API_KEY.into(),
             files_409_count: 2,
             esign_auto_advance_secs: None,
+            history_ends_at_ms: None,
         }
     }
 }
@@ -357,10 +362,11 @@ impl Sandbox {
         let listener = bind(SocketAddr::from(([127, 0, 0, 1], config.port)))?;
         let addr = listener.local_addr()?;
         let (seed, members, memberships, payments) = (config.seed, config.members, config.memberships, config.payments);
-        let businesses = config.businesses;
+        let (businesses, ends_at) = (config.businesses, config.history_ends_at_ms);
         // Seeding 150k objects is CPU work; keep it off the async worker threads.
         let data =
-            tokio::task::spawn_blocking(move || Data::seed(seed, members, memberships, payments, businesses)).await?;
+            tokio::task::spawn_blocking(move || Data::seed(seed, members, memberships, payments, businesses, ends_at))
+                .await?;
         let wall_nanos =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
         let shared = Arc::new(Shared {

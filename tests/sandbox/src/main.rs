@@ -45,6 +45,10 @@ struct Args {
     /// Move every sent envelope / signature request one step (viewed, then one signature) per N seconds.
     #[arg(long, value_name = "N")]
     esign_auto_advance_secs: Option<u64>,
+    /// End the seeded history now (the wall clock) instead of near 2026-09-01, so this month has
+    /// renewals, failed payments awaiting their retry and trials ending.
+    #[arg(long)]
+    history_ends_now: bool,
 }
 
 #[tokio::main]
@@ -67,6 +71,9 @@ async fn main() -> anyhow::Result<()> {
     config.auto_approve = args.auto_approve;
     config.ai_api_key = args.ai_api_key;
     config.esign_auto_advance_secs = args.esign_auto_advance_secs;
+    if args.history_ends_now {
+        config.history_ends_at_ms = Some(chrono::Utc::now().timestamp_millis());
+    }
     if let Some(n) = args.memberships {
         config.memberships = n;
     }
