@@ -62,17 +62,7 @@ fn last_facts(user: &str, person: &str) -> String {
 /// since the last read (`churn_customer_dirty`, filled by triggers), in one transaction. Nothing
 /// to do is one read; after a full sync it is every customer, once.
 pub async fn refresh(store: &Store) -> Result<(), RevenueError> {
-    let dirty: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM churn_customer_dirty)").fetch_one(store.pool()).await?;
-    if !dirty {
-        return Ok(());
-    }
-    let mut tx = store.begin_write().await?;
-    for sql in refresh_sql() {
-        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
-    Ok(())
+    crate::dirty::recompute(store, "churn_customer_dirty", refresh_sql()).await
 }
 
 /// Whop's signals over a customer's memberships (`s`) that `counted` keeps: the flags, and the

@@ -10,30 +10,22 @@ use dealdesk_store::Store;
 
 /// Recomputes the dirty customers' rows, in one transaction; nothing to do is one read.
 pub async fn refresh(store: &Store) -> Result<(), RevenueError> {
-    let dirty: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM revenue_customer_dirty)").fetch_one(store.pool()).await?;
-    if !dirty {
-        return Ok(());
-    }
-    let mut tx = store.begin_write().await?;
-    sqlx::query("DELETE FROM revenue_customer WHERE customer IN (SELECT customer FROM revenue_customer_dirty)")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO revenue_customer (customer, product_id, plan_id, currency, account_id, first_paid_at, last_paid_at,
-                                       net, payments, usd, usd_payments)
-         SELECT {CUSTOMER_KEY}, y.product_id, y.plan_id, y.currency, y.account_id, min(y.paid_at), max(y.paid_at),
-                sum(y.total_micros - coalesce(y.refunded_micros, 0)), count(*),
-                sum({NET_USD}), count({USD_TOTAL})
-         FROM whop_payment y
-         WHERE {CUSTOMER_KEY} IN (SELECT customer FROM revenue_customer_dirty) AND {RECEIVED}
-         GROUP BY 1, 2, 3, 4, 5"
-    )))
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("DELETE FROM revenue_customer_dirty").execute(&mut *tx).await?;
-    tx.commit().await?;
-    Ok(())
+    let dirty = "(SELECT customer FROM revenue_customer_dirty)";
+    let statements = [
+        format!("DELETE FROM revenue_customer WHERE customer IN {dirty}"),
+        format!(
+            "INSERT INTO revenue_customer (customer, product_id, plan_id, currency, account_id, first_paid_at,
+                                           last_paid_at, net, payments, usd, usd_payments)
+             SELECT {CUSTOMER_KEY}, y.product_id, y.plan_id, y.currency, y.account_id, min(y.paid_at), max(y.paid_at),
+                    sum(y.total_micros - coalesce(y.refunded_micros, 0)), count(*),
+                    sum({NET_USD}), count({USD_TOTAL})
+             FROM whop_payment y
+             WHERE {CUSTOMER_KEY} IN {dirty} AND {RECEIVED}
+             GROUP BY 1, 2, 3, 4, 5"
+        ),
+        "DELETE FROM revenue_customer_dirty".to_string(),
+    ];
+    crate::dirty::recompute(store, "revenue_customer_dirty", statements).await
 }
 
 /// Whether the sums answer for `as_of`: no received payment is at or after it.

@@ -11,6 +11,7 @@ pub mod churn;
 pub mod cohorts;
 mod cover;
 mod customers;
+mod dirty;
 pub mod error;
 pub mod json_rows;
 mod kept_months;
