@@ -151,13 +151,15 @@ fn facts_cte(facts: Facts) -> String {
         Facts::Grouped => {
             return format!(
                 "ms AS (
-                    SELECT s.user_id, max({LIVE}) AS live, max({CANCELING}) AS canceling, max({PAST_DUE}) AS past_due,
-                           max({PAUSED}) AS paused, max({TRIALING}) AS trialing,
+                    SELECT s.user_id, coalesce(max({LIVE}), 0) AS live, coalesce(max({CANCELING}), 0) AS canceling,
+                           coalesce(max({PAST_DUE}), 0) AS past_due, coalesce(max({PAUSED}), 0) AS paused,
+                           coalesce(max({TRIALING}), 0) AS trialing,
                            coalesce(max({TRIAL_ENDING}), 0) AS trial_ending, coalesce(max({ENDED_NOW}), 0) AS ended_now
                     FROM whop_membership s
                     WHERE s.user_id IS NOT NULL AND {scope}
                     GROUP BY s.user_id
-                    -- (a trial without a period end, or an end without a date, is in no window: 0, not NULL)
+                    -- (a membership without a status, a trial without a period end or an end without a date
+                    -- gives NULL: none of them is a signal, so 0)
                 ),
                 facts AS (
                     SELECT ms.*, c.last_paid, c.last_note, coalesce(c.action, '') AS action, c.person_id

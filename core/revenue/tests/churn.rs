@@ -37,8 +37,16 @@ async fn naive(
     let month_start = stored(months::start(months::index_of(as_of)));
     let quiet_payment = stored(as_of - Duration::days(churn::QUIET_PAYMENT_DAYS));
     let quiet_note = stored(as_of - Duration::days(churn::QUIET_NOTE_DAYS));
-    type MembershipRow =
-        (String, Option<String>, Option<String>, String, Option<i64>, Option<i64>, Option<String>, Option<String>);
+    type MembershipRow = (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+    );
     let memberships: Vec<MembershipRow> = sqlx::query_as(
         "SELECT user_id, account_id, product_id, status, cancel_at_period_end, payment_collection_paused,
                 renewal_period_end, canceled_at
@@ -89,15 +97,16 @@ async fn naive(
             continue;
         }
         let f = flags.entry(user.clone()).or_default();
-        let live = ["active", "trialing", "past_due", "canceling"].contains(&status.as_str());
+        let status = status.as_deref().unwrap_or("");
+        let live = ["active", "trialing", "past_due", "canceling"].contains(&status);
         f.live |= live;
-        f.canceling |= ["active", "trialing", "canceling"].contains(&status.as_str())
+        f.canceling |= ["active", "trialing", "canceling"].contains(&status)
             && (status == "canceling" || *cancel_at_end == Some(1));
         f.past_due |= status == "past_due";
         f.trial_ending |= status == "trialing"
             && period_end.as_deref().is_some_and(|e| e >= now.as_str() && e < trial_horizon.as_str());
         f.paused |= live && *paused == Some(1);
-        f.ended_now |= ["canceled", "expired", "completed"].contains(&status.as_str())
+        f.ended_now |= ["canceled", "expired", "completed"].contains(&status)
             && canceled_at.as_deref().is_some_and(|c| c >= month_start.as_str() && c < now.as_str());
         f.trialing |= status == "trialing";
     }
@@ -295,6 +304,9 @@ async fn kept_churn_facts_follow_every_write_that_changes_them() {
         // The other business connected (its memberships count), then removed again.
         "INSERT INTO whop_account (id, title, synced_at, raw) VALUES ('biz_foreign', 'Other', ?1, '{}')",
         "DELETE FROM whop_account WHERE id = 'biz_foreign'",
+        // A membership Whop sent without a status: no signal, and no error.
+        "UPDATE whop_membership SET status = NULL
+         WHERE id = (SELECT id FROM whop_membership WHERE status = 'active' ORDER BY id DESC LIMIT 1 OFFSET ?3)",
         // A membership gone from the mirror.
         "DELETE FROM whop_membership WHERE id = (SELECT id FROM whop_membership ORDER BY id LIMIT 1 OFFSET ?3)",
     ];
