@@ -46,91 +46,71 @@ CREATE TABLE churn_business (
 ) WITHOUT ROWID;
 CREATE INDEX churn_business_by_user ON churn_business (user_id);
 
-CREATE TABLE churn_customer_dirty (user_id TEXT PRIMARY KEY) WITHOUT ROWID;
+-- A customer may be marked more than once between two reads; the refresh reads the set.
+CREATE TABLE churn_customer_dirty (user_id TEXT NOT NULL);
 INSERT INTO churn_customer_dirty SELECT DISTINCT user_id FROM whop_membership WHERE user_id IS NOT NULL;
 
--- `WHERE NOT EXISTS` rather than OR IGNORE: the sync's upserts (`ON CONFLICT … DO UPDATE`) override
--- a trigger's conflict clause, and a customer already dirty would then fail the write that
--- marked them (SQLite 3.51).
+-- No key on the dirty set, so no trigger can fail a write: the sync's upserts (`ON CONFLICT … DO
+-- UPDATE`) override a trigger's own conflict clause (OR IGNORE would abort them, SQLite 3.51).
 CREATE TRIGGER churn_customer_membership_insert AFTER INSERT ON whop_membership
-BEGIN INSERT INTO churn_customer_dirty SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM churn_customer_dirty WHERE user_id = NEW.user_id); END;
+BEGIN INSERT INTO churn_customer_dirty SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL; END;
 CREATE TRIGGER churn_customer_membership_update AFTER UPDATE ON whop_membership
 BEGIN
-    INSERT INTO churn_customer_dirty SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM churn_customer_dirty WHERE user_id = NEW.user_id);
-    INSERT INTO churn_customer_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM churn_customer_dirty WHERE user_id = OLD.user_id);
+    INSERT INTO churn_customer_dirty SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL;
+    INSERT INTO churn_customer_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL;
 END;
 CREATE TRIGGER churn_customer_membership_delete AFTER DELETE ON whop_membership
-BEGIN INSERT INTO churn_customer_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM churn_customer_dirty WHERE user_id = OLD.user_id); END;
+BEGIN INSERT INTO churn_customer_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL; END;
 
 CREATE TRIGGER churn_customer_payment_insert AFTER INSERT ON whop_payment WHEN NEW.status = 'paid'
-BEGIN INSERT INTO churn_customer_dirty SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM churn_customer_dirty WHERE user_id = NEW.user_id); END;
+BEGIN INSERT INTO churn_customer_dirty SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL; END;
 CREATE TRIGGER churn_customer_payment_update AFTER UPDATE OF status, paid_at, user_id ON whop_payment
     WHEN NEW.status = 'paid' OR OLD.status = 'paid'
 BEGIN
-    INSERT INTO churn_customer_dirty SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM churn_customer_dirty WHERE user_id = NEW.user_id);
-    INSERT INTO churn_customer_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM churn_customer_dirty WHERE user_id = OLD.user_id);
+    INSERT INTO churn_customer_dirty SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL;
+    INSERT INTO churn_customer_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL;
 END;
 CREATE TRIGGER churn_customer_payment_delete AFTER DELETE ON whop_payment WHEN OLD.status = 'paid'
-BEGIN INSERT INTO churn_customer_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM churn_customer_dirty WHERE user_id = OLD.user_id); END;
+BEGIN INSERT INTO churn_customer_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL; END;
 
 CREATE TRIGGER churn_customer_member_insert AFTER INSERT ON whop_member
-BEGIN INSERT INTO churn_customer_dirty SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM churn_customer_dirty WHERE user_id = NEW.user_id); END;
+BEGIN INSERT INTO churn_customer_dirty SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL; END;
 CREATE TRIGGER churn_customer_member_update AFTER UPDATE OF most_recent_action, user_id ON whop_member
 BEGIN
-    INSERT INTO churn_customer_dirty SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM churn_customer_dirty WHERE user_id = NEW.user_id);
-    INSERT INTO churn_customer_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM churn_customer_dirty WHERE user_id = OLD.user_id);
+    INSERT INTO churn_customer_dirty SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL;
+    INSERT INTO churn_customer_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL;
 END;
 CREATE TRIGGER churn_customer_member_delete AFTER DELETE ON whop_member
-BEGIN INSERT INTO churn_customer_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM churn_customer_dirty WHERE user_id = OLD.user_id); END;
+BEGIN INSERT INTO churn_customer_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL; END;
 
 CREATE TRIGGER churn_customer_person_link_insert AFTER INSERT ON whop_person
-BEGIN INSERT INTO churn_customer_dirty SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM churn_customer_dirty WHERE user_id = NEW.user_id); END;
+BEGIN INSERT INTO churn_customer_dirty SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL; END;
 CREATE TRIGGER churn_customer_person_link_update AFTER UPDATE ON whop_person
 BEGIN
-    INSERT INTO churn_customer_dirty SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM churn_customer_dirty WHERE user_id = NEW.user_id);
-    INSERT INTO churn_customer_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM churn_customer_dirty WHERE user_id = OLD.user_id);
+    INSERT INTO churn_customer_dirty SELECT NEW.user_id WHERE NEW.user_id IS NOT NULL;
+    INSERT INTO churn_customer_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL;
 END;
 CREATE TRIGGER churn_customer_person_link_delete AFTER DELETE ON whop_person
-BEGIN INSERT INTO churn_customer_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM churn_customer_dirty WHERE user_id = OLD.user_id); END;
+BEGIN INSERT INTO churn_customer_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NULL; END;
 
 -- A note counts for the customers linked to the person it is on. A note deleted for good takes
 -- its targets with it (ON DELETE CASCADE), which fires the targets' trigger.
 CREATE TRIGGER churn_customer_note_target_insert AFTER INSERT ON note_target WHEN NEW.record_kind = 'person'
-BEGIN INSERT INTO churn_customer_dirty SELECT user_id FROM whop_person WHERE person_id = NEW.record_id
-        AND user_id NOT IN (SELECT user_id FROM churn_customer_dirty); END;
+BEGIN INSERT INTO churn_customer_dirty SELECT user_id FROM whop_person WHERE person_id = NEW.record_id; END;
 CREATE TRIGGER churn_customer_note_target_delete AFTER DELETE ON note_target WHEN OLD.record_kind = 'person'
-BEGIN INSERT INTO churn_customer_dirty SELECT user_id FROM whop_person WHERE person_id = OLD.record_id
-        AND user_id NOT IN (SELECT user_id FROM churn_customer_dirty); END;
+BEGIN INSERT INTO churn_customer_dirty SELECT user_id FROM whop_person WHERE person_id = OLD.record_id; END;
 CREATE TRIGGER churn_customer_note_update AFTER UPDATE OF created_at, deleted_at ON note
 BEGIN
     INSERT INTO churn_customer_dirty
     SELECT DISTINCT wp.user_id FROM note_target t JOIN whop_person wp ON wp.person_id = t.record_id
-    WHERE t.note_id = NEW.id AND t.record_kind = 'person' AND wp.user_id NOT IN (SELECT user_id FROM churn_customer_dirty);
+    WHERE t.note_id = NEW.id AND t.record_kind = 'person';
 END;
 
 -- Connecting or removing a business changes which memberships count (rare: every customer).
 CREATE TRIGGER churn_customer_account_insert AFTER INSERT ON whop_account
-BEGIN INSERT INTO churn_customer_dirty SELECT DISTINCT user_id FROM whop_membership WHERE user_id IS NOT NULL
-    AND user_id NOT IN (SELECT user_id FROM churn_customer_dirty); END;
+BEGIN INSERT INTO churn_customer_dirty SELECT DISTINCT user_id FROM whop_membership WHERE user_id IS NOT NULL; END;
 CREATE TRIGGER churn_customer_account_delete AFTER DELETE ON whop_account
-BEGIN INSERT INTO churn_customer_dirty SELECT DISTINCT user_id FROM whop_membership WHERE user_id IS NOT NULL
-    AND user_id NOT IN (SELECT user_id FROM churn_customer_dirty); END;
+BEGIN INSERT INTO churn_customer_dirty SELECT DISTINCT user_id FROM whop_membership WHERE user_id IS NOT NULL; END;
 
 -- Kept churn results (revenue_cache) missed two writes that change them: Whop's latest member
 -- action, and a customer linked to another person.

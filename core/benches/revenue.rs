@@ -401,7 +401,7 @@ async fn main() {
         .await,
     ));
     // After a full sync every customer is dirty: the facts are recomputed once, by the warm-up.
-    let all_dirty = "INSERT OR IGNORE INTO churn_customer_dirty SELECT DISTINCT user_id FROM whop_membership \
+    let all_dirty = "INSERT INTO churn_customer_dirty SELECT DISTINCT user_id FROM whop_membership \
                      WHERE user_id IS NOT NULL";
     rows.push((
         "churn segment counts, every customer's facts recomputed (the first read after a full sync)".into(),

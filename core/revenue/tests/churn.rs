@@ -324,9 +324,10 @@ async fn kept_churn_facts_follow_every_write_that_changes_them() {
         let product: Option<String> =
             sqlx::query_scalar("SELECT min(product_id) FROM whop_membership").fetch_one(store.pool()).await.unwrap();
         let one_product = RevenueScope { business: None, product };
-        assert_churn_matches(&revenue, &store, h.as_of, &all, &format!("seed {seed}")).await;
-        assert_churn_matches(&revenue, &store, h.as_of, &one, &format!("seed {seed}, one business")).await;
-        assert_churn_matches(&revenue, &store, h.as_of, &one_product, &format!("seed {seed}, one product")).await;
+        let scopes = [(all, "every business"), (one, "one business"), (one_product, "one product")];
+        for (scope, label) in &scopes {
+            assert_churn_matches(&revenue, &store, h.as_of, scope, &format!("seed {seed}, {label}")).await;
+        }
         let kept: i64 =
             sqlx::query_scalar("SELECT count(*) FROM churn_customer").fetch_one(store.pool()).await.unwrap();
         assert!(kept >= 60, "seed {seed}: every customer's facts are kept ({kept})");
@@ -350,9 +351,9 @@ async fn kept_churn_facts_follow_every_write_that_changes_them() {
                 sqlx::query_scalar("SELECT count(*) FROM churn_customer_dirty").fetch_one(store.pool()).await.unwrap();
             assert!(dirty >= 1 || k == 6, "seed {seed}, change {k}: the customers it changes are marked");
             let case = format!("seed {seed}, after change {k}");
-            assert_churn_matches(&revenue, &store, h.as_of, &all, &case).await;
-            assert_churn_matches(&revenue, &store, h.as_of, &one, &format!("{case}, one business")).await;
-            assert_churn_matches(&revenue, &store, h.as_of, &one_product, &format!("{case}, one product")).await;
+            for (scope, label) in &scopes {
+                assert_churn_matches(&revenue, &store, h.as_of, scope, &format!("{case}, {label}")).await;
+            }
         }
     }
 }
