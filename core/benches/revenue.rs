@@ -10,7 +10,7 @@
 
 use chrono::Utc;
 use dealdesk_core::App;
-use dealdesk_core::revenue::{churn, cohorts, months, mrr, net, recover};
+use dealdesk_core::revenue::{churn, cohorts, in_progress, months, mrr, net, recover};
 use dealdesk_core::test_support::TestApp;
 use dealdesk_core::whop::WhopConfig;
 use dealdesk_model::revenue::{ChurnSegment, Movement, MrrDrill, MrrQuery, RevenueScope, SummaryQuery};
@@ -18,7 +18,7 @@ use dealdesk_sandbox::{Sandbox, SandboxConfig};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 const RUNS: usize = 30;
@@ -130,46 +130,52 @@ async fn main() {
     let mut rows: Vec<(String, Timed, Timed)> = Vec::new();
     eprintln!("timing…");
     let mrr_q = MrrQuery { scope: scope.clone(), months: 12 };
-    let grid2 = months::grid_json(last - 1..=last, as_of);
-    let forget = "DELETE FROM revenue_month";
+    // Nothing kept: the months that are over, and the month in progress kept per customer.
+    let forget = || async {
+        for sql in ["DELETE FROM revenue_month", "DELETE FROM revenue_now_state"] {
+            sqlx::query(sql).execute(app.store().pool()).await.unwrap();
+        }
+    };
+    // The month in progress read from its kept rows (`in_progress::series_sql`), per pass.
+    let kept_now = || async {
+        for pass in [mrr::Pass::PerCurrency, mrr::Pass::AllInUsd] {
+            raw(&app, &in_progress::series_sql(), &[Some(last.to_string()), Some(format!("{pass:?}"))]).await;
+        }
+    };
+    // The MRR series raw: its kept months, its month in progress, what it leaves out.
+    let mrr_kept_raw = || async {
+        for pass in [mrr::Pass::PerCurrency, mrr::Pass::AllInUsd] {
+            raw(
+                &app,
+                "SELECT month, value FROM revenue_month WHERE figure = ?1 AND month BETWEEN ?2 AND ?3",
+                &[
+                    Some(format!("mrr:{pass:?}:{}", serde_json::to_string(&scope).unwrap())),
+                    Some((last - 11).to_string()),
+                    Some((last - 1).to_string()),
+                ],
+            )
+            .await;
+        }
+        kept_now().await;
+        raw(&app, &net::excluded_sql(), &[none.clone(), none.clone(), none.clone(), Some(stored.clone())]).await;
+    };
     rows.push((
         "MRR, 12 months with movement (per currency and in USD): months that are over kept".into(),
         time(|| async {
             revenue.mrr_at(mrr_q.clone(), as_of).await.unwrap();
         })
         .await,
-        time(|| async {
-            for pass in [mrr::Pass::PerCurrency, mrr::Pass::AllInUsd] {
-                raw(
-                    &app,
-                    "SELECT month, value FROM revenue_month WHERE figure = ?1 AND month BETWEEN ?2 AND ?3",
-                    &[
-                        Some(format!("mrr:{pass:?}:{}", serde_json::to_string(&scope).unwrap())),
-                        Some((last - 11).to_string()),
-                        Some((last - 1).to_string()),
-                    ],
-                )
-                .await;
-                raw(
-                    &app,
-                    &mrr::series_sql(pass),
-                    &[Some(grid2.clone()), none.clone(), none.clone(), Some(stored.clone())],
-                )
-                .await;
-            }
-            raw(&app, &net::excluded_sql(), &[none.clone(), none.clone(), none.clone(), Some(stored.clone())]).await;
-        })
-        .await,
+        time(mrr_kept_raw).await,
     ));
     rows.push((
         "MRR, 12 months with movement, nothing kept (the first open)".into(),
         time(|| async {
-            sqlx::query(forget).execute(app.store().pool()).await.unwrap();
+            forget().await;
             revenue.mrr_at(mrr_q.clone(), as_of).await.unwrap();
         })
         .await,
         time(|| async {
-            sqlx::query(forget).execute(app.store().pool()).await.unwrap();
+            forget().await;
             for pass in [mrr::Pass::PerCurrency, mrr::Pass::AllInUsd] {
                 raw(
                     &app,
@@ -190,14 +196,7 @@ async fn main() {
         })
         .await,
         time(|| async {
-            for pass in [mrr::Pass::PerCurrency, mrr::Pass::AllInUsd] {
-                raw(
-                    &app,
-                    &mrr::series_sql(pass),
-                    &[Some(grid2.clone()), none.clone(), none.clone(), Some(stored.clone())],
-                )
-                .await;
-            }
+            kept_now().await;
             let month = [Some(month_start.clone()), none.clone(), none.clone(), Some(stored.clone())];
             for sql in [net::gross_sql(), net::refunds_sql(), net::recovered_sql(), net::failed_in_month_sql()] {
                 raw(&app, &sql, &month).await;
@@ -232,12 +231,12 @@ async fn main() {
     rows.push((
         "net revenue, 12 months, nothing kept (the first open)".into(),
         time(|| async {
-            sqlx::query(forget).execute(app.store().pool()).await.unwrap();
+            forget().await;
             revenue.net_revenue_at(&scope, last - 11, last, as_of).await.unwrap();
         })
         .await,
         time(|| async {
-            sqlx::query(forget).execute(app.store().pool()).await.unwrap();
+            forget().await;
             let year = [Some(year_start.clone()), none.clone(), none.clone(), Some(stored.clone())];
             raw(&app, &net::gross_sql(), &year).await;
             raw(&app, &net::refunds_sql(), &year).await;
@@ -263,14 +262,8 @@ async fn main() {
             .await;
             raw(
                 &app,
-                &cohorts::columns_sql(),
-                &[
-                    Some(months::grid_json([last], as_of)),
-                    none.clone(),
-                    none.clone(),
-                    Some(stored.clone()),
-                    Some(month_start.clone()),
-                ],
+                &cohorts::column_in_progress_sql(),
+                &[Some(last.to_string()), none.clone(), none.clone(), Some(stored.clone()), Some(month_start.clone())],
             )
             .await;
         })
@@ -279,12 +272,12 @@ async fn main() {
     rows.push((
         "cohort grid, 12 months, nothing kept (the first open)".into(),
         time(|| async {
-            sqlx::query(forget).execute(app.store().pool()).await.unwrap();
+            forget().await;
             revenue.cohorts_at(&scope, 12, as_of).await.unwrap();
         })
         .await,
         time(|| async {
-            sqlx::query(forget).execute(app.store().pool()).await.unwrap();
+            forget().await;
             raw(
                 &app,
                 &cohorts::columns_sql(),
@@ -377,6 +370,19 @@ async fn main() {
             raw(&app, "SELECT value FROM revenue_cache LIMIT 1", &[]).await;
         })
         .await,
+    ));
+    // The month in progress as time passes: each run an hour after the last, so the customers
+    // whose coverage ran out in that hour are recomputed before the kept rows are summed.
+    let hours_later = AtomicI64::new(0);
+    rows.push((
+        "MRR, 12 months, each run an hour after the last (the customers whose coverage ran out, recomputed)".into(),
+        time(|| async {
+            let hours = hours_later.fetch_add(1, Ordering::Relaxed) + 1;
+            let later = as_of + chrono::Duration::hours(hours);
+            revenue.mrr_at(mrr_q.clone(), later).await.unwrap();
+        })
+        .await,
+        time(mrr_kept_raw).await,
     ));
     // The churn queries' parameters (core/revenue/src/churn.rs, `facts_cte`).
     let churn_binds: Vec<Option<String>> = vec![

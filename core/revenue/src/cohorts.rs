@@ -83,6 +83,29 @@ pub fn columns_sql() -> String {
     )
 }
 
+/// The cohort grid's column of the month in progress (`?1`), from the customers kept as covered
+/// now (`revenue_now`, refreshed first: `in_progress`) and those who paid in it, as [`columns_sql`]
+/// gives it: `(cohort, month, customers)`. `?2`/`?3` scope (NULL: the default, the one kept), `?4`
+/// as of, `?5` the month's start (stored text).
+pub fn column_in_progress_sql() -> String {
+    format!(
+        "WITH active AS (
+            SELECT {CUSTOMER_KEY} AS customer FROM whop_payment y
+            WHERE {RECEIVED} AND y.paid_at >= ?5 AND y.paid_at < ?4 AND {SCOPE}
+            UNION
+            SELECT customer FROM revenue_now WHERE pass = 'PerCurrency' AND covered
+        ),
+        cohort AS (
+            SELECT (SELECT min(y.first_paid_at) FROM revenue_customer y WHERE y.customer = a.customer AND {SCOPE})
+                       AS first_paid_at
+            FROM active a WHERE a.customer != ''
+        )
+        SELECT {first_month}, ?1, count(*) FROM cohort k WHERE k.first_paid_at IS NOT NULL
+        GROUP BY 1 ORDER BY 1",
+        first_month = month_of("k.first_paid_at"),
+    )
+}
+
 /// Customers by the month of their first payment (from `?6`, a month index), and how many were
 /// customers in each later month (see [`cohort_ctes`] for the other parameters).
 pub fn cohorts_sql() -> String {

@@ -28,10 +28,14 @@ pub async fn refresh(store: &Store) -> Result<(), RevenueError> {
         .execute(&mut *tx)
         .await?;
     }
+    // The customers whose coverage changes: the month in progress kept per customer (`in_progress`)
+    // recomputes them, from their old rows and their new ones.
+    sqlx::query(MARK_CUSTOMERS_SQL).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM revenue_cover WHERE membership_id IN (SELECT membership_id FROM revenue_dirty)")
         .execute(&mut *tx)
         .await?;
     sqlx::query(sqlx::AssertSqlSafe(rebuild_sql())).execute(&mut *tx).await?;
+    sqlx::query(MARK_CUSTOMERS_SQL).execute(&mut *tx).await?;
     if months_kept {
         let forgotten = sqlx::query(FORGET_CHANGED_MONTHS_SQL).execute(&mut *tx).await?.rows_affected();
         tracing::debug!(forgotten, "kept revenue months the changed coverage reaches");
@@ -41,6 +45,12 @@ pub async fn refresh(store: &Store) -> Result<(), RevenueError> {
     tx.commit().await?;
     Ok(())
 }
+
+/// The dirty memberships' customers, for `in_progress` (nothing while it keeps no rows).
+const MARK_CUSTOMERS_SQL: &str = "
+    INSERT INTO revenue_now_dirty (customer)
+    SELECT DISTINCT customer FROM revenue_cover
+    WHERE membership_id IN (SELECT membership_id FROM revenue_dirty) AND EXISTS (SELECT 1 FROM revenue_now_state)";
 
 /// Deletes the kept months (`revenue_month`) that the dirty memberships' new coverage no longer
 /// agrees with: every month whose end (or the previous month's end, its baseline) is at or after

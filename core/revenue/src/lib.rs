@@ -13,6 +13,7 @@ mod cover;
 mod customers;
 mod dirty;
 pub mod error;
+pub mod in_progress;
 pub mod json_rows;
 mod kept_months;
 pub mod months;
@@ -195,22 +196,36 @@ impl Revenue {
     ) -> Result<Vec<MrrMonth>, RevenueError> {
         cover::refresh(&self.store).await?;
         let pool = self.store.pool();
-        // Months before this one are over: kept once computed (see `kept_months`).
+        // Months before this one are over: kept once computed (see `kept_months`); the month in
+        // progress is kept per customer (see `in_progress`).
         let in_progress = months::index_of(as_of);
+        let kept_now = last == in_progress && in_progress::answers_for(scope);
+        if kept_now {
+            in_progress::refresh(&self.store, as_of).await?;
+        }
         let mut out = Vec::new();
         for pass in [Pass::PerCurrency, Pass::AllInUsd] {
             let figure = format!("mrr:{pass:?}:{}", serde_json::to_string(scope).unwrap_or_default());
-            let by_month = kept_months::through(pool, &figure, first, last, in_progress, |missing| async move {
-                // Each month missing, and the month before it: the baseline its movement is
-                // measured from.
-                let grid: BTreeSet<MonthIndex> = missing.iter().flat_map(|&m| [m - 1, m]).collect();
-                let rows: Vec<mrr::SeriesRow> = sqlx::query_as(sqlx::AssertSqlSafe(mrr::series_sql(pass)))
-                    .bind(months::grid_json(grid, as_of))
-                    .bind(&scope.business)
-                    .bind(&scope.product)
-                    .bind(months::stored(as_of))
-                    .fetch_all(pool)
-                    .await?;
+            let by_month = kept_months::through(pool, &figure, first, last, in_progress, |mut missing| async move {
+                let mut rows: Vec<mrr::SeriesRow> = Vec::new();
+                if kept_now && missing.last() == Some(&in_progress) {
+                    missing.pop();
+                    rows = in_progress::series(&self.store, pass, in_progress).await?;
+                }
+                if !missing.is_empty() {
+                    // Each month missing, and the month before it: the baseline its movement is
+                    // measured from.
+                    let grid: BTreeSet<MonthIndex> = missing.iter().flat_map(|&m| [m - 1, m]).collect();
+                    rows.extend(
+                        sqlx::query_as::<_, mrr::SeriesRow>(sqlx::AssertSqlSafe(mrr::series_sql(pass)))
+                            .bind(months::grid_json(grid, as_of))
+                            .bind(&scope.business)
+                            .bind(&scope.product)
+                            .bind(months::stored(as_of))
+                            .fetch_all(pool)
+                            .await?,
+                    );
+                }
                 Ok(rows.into_iter().map(|row| (row.0, row)).collect())
             })
             .await?;
@@ -478,18 +493,38 @@ impl Revenue {
         customers::refresh(&self.store).await?;
         let pool = self.store.pool();
         let figure = format!("cohorts:{}", serde_json::to_string(scope).unwrap_or_default());
+        let in_progress = months::index_of(as_of);
+        let kept_now = last == in_progress && in_progress::answers_for(scope);
+        if kept_now {
+            in_progress::refresh(&self.store, as_of).await?;
+        }
         // Per month: (cohort, customers)
         let by_month: BTreeMap<MonthIndex, Vec<(i64, i64)>> =
-            kept_months::through(pool, &figure, first, last, months::index_of(as_of), |missing| async move {
-                let earliest = missing.first().copied().unwrap_or(first);
-                let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(cohorts::columns_sql()))
-                    .bind(months::grid_json(missing.iter().copied(), as_of))
-                    .bind(&scope.business)
-                    .bind(&scope.product)
-                    .bind(months::stored(as_of))
-                    .bind(months::stored(months::start(earliest)))
-                    .fetch_all(pool)
-                    .await?;
+            kept_months::through(pool, &figure, first, last, in_progress, |mut missing| async move {
+                let mut rows: Vec<(i64, i64, i64)> = Vec::new();
+                if kept_now && missing.last() == Some(&in_progress) {
+                    missing.pop();
+                    rows = sqlx::query_as(sqlx::AssertSqlSafe(cohorts::column_in_progress_sql()))
+                        .bind(in_progress)
+                        .bind(&scope.business)
+                        .bind(&scope.product)
+                        .bind(months::stored(as_of))
+                        .bind(months::stored(months::start(in_progress)))
+                        .fetch_all(pool)
+                        .await?;
+                }
+                if let Some(&earliest) = missing.first() {
+                    rows.extend(
+                        sqlx::query_as::<_, (i64, i64, i64)>(sqlx::AssertSqlSafe(cohorts::columns_sql()))
+                            .bind(months::grid_json(missing.iter().copied(), as_of))
+                            .bind(&scope.business)
+                            .bind(&scope.product)
+                            .bind(months::stored(as_of))
+                            .bind(months::stored(months::start(earliest)))
+                            .fetch_all(pool)
+                            .await?,
+                    );
+                }
                 Ok(rows.into_iter().map(|(cohort, month, count)| (month, (cohort, count))).collect())
             })
             .await?;

@@ -61,6 +61,7 @@ pub fn coverage_ctes(pass: Pass) -> String {
         x_scope = SCOPE.replace("y.", "x."),
         x_currency = if pass == Pass::PerCurrency { " AND x.currency = p.cur" } else { "" },
     );
+    let movement = movement_sql("p.before", "p.after", &earlier);
     format!(
         "grid AS MATERIALIZED (
             SELECT CAST(json_extract(value, '$[0]') AS INTEGER) AS m, json_extract(value, '$[1]') AS e
@@ -89,19 +90,41 @@ pub fn coverage_ctes(pass: Pass) -> String {
         ),
         moves AS (
             SELECT p.m, p.customer, p.cur, p.before, p.after,
-                   CASE
-                       WHEN p.before = 0 AND p.after > 0 AND NOT {earlier} THEN 'new'
-                       WHEN p.before = 0 AND p.after > 0 THEN 'reactivated'
-                       WHEN p.before > 0 AND p.after = 0 THEN 'churned'
-                       WHEN p.after > p.before THEN 'expansion'
-                       WHEN p.after < p.before THEN 'contraction'
-                       ELSE 'active'
-                   END AS movement
+                   {movement} AS movement
             FROM pairs p
             JOIN grid g ON g.m = p.m - 1
         )"
     )
 }
+
+/// A customer's movement from MRR `before` to `after` (docs/revenue.md, "MRR movement"); `earlier`
+/// says whether they were covered before, which tells a new customer from one who is back. Equal
+/// amounts are 'active' (also when both are 0: the sums leave such rows out).
+pub(crate) fn movement_sql(before: &str, after: &str, earlier: &str) -> String {
+    format!(
+        "CASE
+            WHEN {before} = 0 AND {after} > 0 AND NOT {earlier} THEN 'new'
+            WHEN {before} = 0 AND {after} > 0 THEN 'reactivated'
+            WHEN {before} > 0 AND {after} = 0 THEN 'churned'
+            WHEN {after} > {before} THEN 'expansion'
+            WHEN {after} < {before} THEN 'contraction'
+            ELSE 'active'
+        END"
+    )
+}
+
+/// Per currency, from rows of `(before, after, movement)`: MRR, its movement and the customers
+/// behind it, in the order of [`SeriesRow`] after the month and currency.
+pub(crate) const MOVEMENT_SUMS: &str = "sum(after),
+           sum(CASE WHEN movement = 'new' THEN after ELSE 0 END),
+           sum(CASE WHEN movement = 'expansion' THEN after - before ELSE 0 END),
+           sum(CASE WHEN movement = 'contraction' THEN before - after ELSE 0 END),
+           sum(CASE WHEN movement = 'churned' THEN before ELSE 0 END),
+           sum(CASE WHEN movement = 'reactivated' THEN after ELSE 0 END),
+           sum(after > 0),
+           sum(movement = 'new'),
+           sum(movement = 'churned'),
+           sum(movement = 'reactivated')";
 
 /// Monthly-normalised amount, in integers (docs/revenue.md, "Billing periods"): 28–31 days is a
 /// month, 364–366 a year, 7 and 14 days are weeks, 89–92 a quarter, 180–183 half a year, and any
@@ -140,17 +163,7 @@ pub fn normalise(amount_micros: i64, period_days: i64) -> i64 {
 pub fn series_sql(pass: Pass) -> String {
     format!(
         "WITH {ctes}
-        SELECT m, cur,
-               sum(after),
-               sum(CASE WHEN movement = 'new' THEN after ELSE 0 END),
-               sum(CASE WHEN movement = 'expansion' THEN after - before ELSE 0 END),
-               sum(CASE WHEN movement = 'contraction' THEN before - after ELSE 0 END),
-               sum(CASE WHEN movement = 'churned' THEN before ELSE 0 END),
-               sum(CASE WHEN movement = 'reactivated' THEN after ELSE 0 END),
-               sum(after > 0),
-               sum(movement = 'new'),
-               sum(movement = 'churned'),
-               sum(movement = 'reactivated')
+        SELECT m, cur, {MOVEMENT_SUMS}
         FROM moves GROUP BY m, cur ORDER BY cur, m",
         ctes = coverage_ctes(pass)
     )

@@ -171,6 +171,97 @@ async fn kept_months_follow_every_change_to_the_mirror() {
     }
 }
 
+/// The month in progress is kept per customer (`revenue_now`) with the instant each customer's MRR
+/// expires: read at later and later instants of the month (coverage running out as it goes), after
+/// writes of each kind, and once at an earlier instant (rebuilt), the MRR series and the cohort
+/// grid still equal a naive recomputation at that instant.
+#[tokio::test]
+async fn the_month_in_progress_follows_time_and_every_write() {
+    let writes = [
+        // A renewal paid an hour ago on a membership that already pays.
+        "INSERT INTO whop_payment (id, account_id, status, user_id, member_id, membership_id, product_id, plan_id,
+                                  total_micros, tax_micros, usd_total_micros, currency, paid_at, created_at,
+                                  billing_reason, synced_at, raw)
+         SELECT 'pay_now_' || ?2, account_id, 'paid', user_id, member_id, membership_id, product_id, plan_id,
+                total_micros * 2, tax_micros, usd_total_micros * 2, currency, ?1, ?1, billing_reason, synced_at, '{}'
+         FROM whop_payment WHERE status = 'paid' AND refunded_micros = 0 AND paid_at < ?1
+         ORDER BY paid_at DESC, id LIMIT 1 OFFSET ?2",
+        // A payment counted now refunded in full.
+        "UPDATE whop_payment SET refunded_micros = total_micros, refunded_at = ?1
+         WHERE id = (SELECT id FROM whop_payment WHERE status = 'paid' AND refunded_micros < total_micros AND paid_at < ?1
+                     ORDER BY paid_at DESC, id LIMIT 1 OFFSET ?2)",
+        // A membership that pays now canceled an hour ago.
+        "UPDATE whop_membership SET status = 'canceled', canceled_at = ?1
+         WHERE id = (SELECT membership_id FROM whop_payment WHERE status = 'paid' AND paid_at < ?1
+                     ORDER BY paid_at DESC, id LIMIT 1 OFFSET ?2)",
+        // A payment dated in an hour (a clock ahead of ours): counted once that hour has come.
+        "INSERT INTO whop_payment (id, account_id, status, user_id, member_id, membership_id, product_id, plan_id,
+                                  total_micros, tax_micros, usd_total_micros, currency, paid_at, created_at,
+                                  billing_reason, synced_at, raw)
+         SELECT 'pay_later_' || ?2, account_id, 'paid', user_id, member_id, membership_id, product_id, plan_id,
+                total_micros, tax_micros, usd_total_micros, currency, ?3, ?3, billing_reason, synced_at, '{}'
+         FROM whop_payment WHERE status = 'paid' AND refunded_micros = 0 AND paid_at < ?1
+         ORDER BY paid_at DESC, id LIMIT 1 OFFSET ?2",
+        // A payment gone from the mirror.
+        "DELETE FROM whop_payment WHERE id = (SELECT id FROM whop_payment WHERE status = 'paid' AND paid_at < ?1
+                                             ORDER BY paid_at DESC, id LIMIT 1 OFFSET ?2)",
+    ];
+    for seed in seeds().into_iter().take(4) {
+        let h = history::generate(seed, 60);
+        let (dir, revenue) = open(&h).await;
+        let store = Store::open(dir.path()).await.unwrap();
+        let month = month_index(h.as_of);
+        let hour = 3_600_000_000;
+        let month_end = month_start(month + 1);
+        // Later and later instants, the first at the month's start and the last at its end, then
+        // one back (earlier than the rows were computed at: rebuilt).
+        let mut instants: Vec<i64> = vec![month_start(month) + hour, h.as_of.timestamp_micros()];
+        instants
+            .extend((1..=5).map(|k| h.as_of.timestamp_micros() + k * 4 * history::day_us()).filter(|t| *t < month_end));
+        instants.push(month_end - hour);
+        instants.push(h.as_of.timestamp_micros());
+        let mut rng = history::Rng::new(seed);
+        let mut previous = i64::MIN;
+        for (step, &instant) in instants.iter().enumerate() {
+            let as_of = history::at(instant);
+            // Writes are made only going forward: nothing is dated after the instant read but the
+            // payment dated in an hour.
+            if instant > previous && step > 1 {
+                let write = writes[step % writes.len()];
+                let written = sqlx::query(sqlx::AssertSqlSafe(write))
+                    .bind(history::text(instant - hour))
+                    .bind(rng.below(10) as i64)
+                    .bind(history::text(instant + hour))
+                    .execute(store.pool())
+                    .await
+                    .unwrap()
+                    .rows_affected();
+                assert_eq!(written, 1, "seed {seed}, step {step}");
+            }
+            previous = instant;
+            let case = format!("seed {seed}, step {step} ({})", history::text(instant));
+            let series = revenue.mrr_at(MrrQuery { scope: RevenueScope::default(), months: 12 }, as_of).await.unwrap();
+            let changed = history::read(&store, as_of).await;
+            let naive = Naive { h: &changed, as_of: instant, businesses: vec![BUSINESS.into()] };
+            let mut expected = naive.series(month - 11, month, Amounts::Native);
+            expected.extend(naive.series(month - 11, month, Amounts::Usd));
+            assert_eq!(series.months, expected, "{case}");
+            // Read from the kept rows: computed at or before this instant (rebuilt at it when
+            // the instant goes back), for this month.
+            let (kept_month, since): (i64, String) =
+                sqlx::query_as("SELECT month, since FROM revenue_now_state").fetch_one(store.pool()).await.unwrap();
+            assert_eq!(kept_month, month, "{case}");
+            if instant < instants[..step].iter().copied().max().unwrap_or(i64::MIN) {
+                assert_eq!(since, history::text(instant), "{case}: rebuilt");
+            } else {
+                assert!(since <= history::text(instant), "{case}: {since}");
+            }
+            let grid = revenue.cohorts_at(&RevenueScope::default(), 12, as_of).await.unwrap();
+            assert_cohorts_match_a_naive_recomputation(&grid, &changed, &case);
+        }
+    }
+}
+
 /// Net revenue of the last 12 months against a naive recomputation: paid payments by the month
 /// paid, listed refunds by the month made, the unlisted rest of a refund at the payment's
 /// `refunded_at`.
