@@ -162,6 +162,7 @@ impl App {
         let targets: Vec<Arc<dyn OutboxTarget>> = vec![whop.clone(), ai.clone(), esign.clone()];
         let outbox = Arc::new(Outbox::new(outbox_handle, targets));
         let revenue = Revenue::new(store.clone());
+        crm.set_segment_members(Arc::new(ChurnSegmentPeople(revenue.clone())));
         Ok(App { store, events, crm, whop, ai, automation, esign, outbox, revenue, data_dir: data_dir.to_path_buf() })
     }
 
@@ -412,5 +413,15 @@ impl App {
                 }
             }
         })
+    }
+}
+
+/// The revenue desk answering the CRM's question of who is in a churn segment (the CRM is a layer
+/// below it and owns the trait).
+struct ChurnSegmentPeople(Revenue);
+
+impl crate::crm::SegmentMembers for ChurnSegmentPeople {
+    fn people(&self, segment: dealdesk_model::revenue::ChurnSegment) -> crate::crm::SegmentPeople<'_> {
+        Box::pin(async move { self.0.segment_people(segment).await.map_err(|e| e.to_string()) })
     }
 }

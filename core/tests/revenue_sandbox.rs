@@ -8,14 +8,18 @@ mod history;
 #[path = "../revenue/tests/naive/mod.rs"]
 mod naive;
 
+use dealdesk_core::App;
 use dealdesk_core::test_support::{self, TestApp};
+use dealdesk_model::PersonQuery;
 use dealdesk_model::money::format_decimal_micros;
-use dealdesk_model::revenue::{ALL_IN_USD, MrrQuery, RevenueScope, SummaryQuery};
+use dealdesk_model::revenue::{ALL_IN_USD, ChurnQuery, ChurnSegment, MrrQuery, RevenueScope, SummaryQuery};
 use dealdesk_sandbox::{Sandbox, SandboxConfig};
 use naive::{Amounts, Naive, month_index};
+use std::collections::BTreeSet;
+use uuid::Uuid;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_figure_on_the_sandboxs_default_seed_matches_the_naive_recomputation() {
+/// The sandbox's default seed, logged in and synced into a fresh data folder.
+async fn synced() -> (Sandbox, tempfile::TempDir, App) {
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let app = TestApp::new().whop(test_support::whop_config(&sandbox)).open(dir.path()).await.unwrap();
@@ -23,6 +27,45 @@ async fn every_figure_on_the_sandboxs_default_seed_matches_the_naive_recomputati
     let link = sandbox.approve_in_browser(&start.authorize_url).await.unwrap();
     app.whop().handle_deep_link(&link).await.unwrap();
     app.whop().sync(&|_| {}).await.unwrap();
+    (sandbox, dir, app)
+}
+
+/// Each churn segment is a filter of the People list: exactly the people linked to the segment's
+/// customers, counted alike, and combined with the list's other filters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_churn_segment_filters_the_people_list() {
+    let (_sandbox, _dir, app) = synced().await;
+    let mut seen = 0;
+    for segment in ChurnSegment::ALL {
+        let customers = app
+            .revenue()
+            .churn_customers(ChurnQuery { scope: RevenueScope::default(), segment: Some(segment) })
+            .await
+            .unwrap();
+        let expected: BTreeSet<Uuid> = customers.iter().filter_map(|c| c.person_id).collect();
+        let query = PersonQuery { churn_segment: Some(segment), limit: Some(500), ..Default::default() };
+        let page = app.crm().list_people(&query).await.unwrap();
+        let listed: BTreeSet<Uuid> = page.items.iter().map(|p| p.id).collect();
+        assert_eq!(listed, expected, "{segment:?}");
+        assert_eq!(app.crm().count_people(&query).await.unwrap(), expected.len() as u64, "{segment:?}");
+        seen += expected.len();
+        // With a text filter too: the segment's people whose name matches it, and only those.
+        if let Some(one) = page.items.first() {
+            let text = PersonQuery { text: Some(one.last_name.clone()), ..query.clone() };
+            let narrowed = app.crm().list_people(&text).await.unwrap().items;
+            assert!(narrowed.iter().any(|p| p.id == one.id), "{segment:?}");
+            assert!(narrowed.iter().all(|p| expected.contains(&p.id)), "{segment:?}");
+        }
+    }
+    assert!(seen > 0, "the seed has people in churn segments");
+    // No segment: every live person.
+    let everyone = app.crm().count_people(&PersonQuery::default()).await.unwrap();
+    assert!(everyone > seen as u64 / ChurnSegment::ALL.len() as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_figure_on_the_sandboxs_default_seed_matches_the_naive_recomputation() {
+    let (_sandbox, _dir, app) = synced().await;
 
     let as_of = chrono::Utc::now();
     let h = history::read(app.store(), as_of).await;

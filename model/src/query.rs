@@ -1,6 +1,7 @@
 //! List queries (filter, sort, keyset page) and the pages they return.
 
 use crate::record::{DealStatus, RecordRef, TaskStatus};
+use crate::revenue::ChurnSegment;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -51,6 +52,10 @@ pub struct PersonQuery {
     /// Created on or before this day (UTC).
     #[serde(default)]
     pub created_to: Option<NaiveDate>,
+    /// Only the people whose Whop customer is in this churn segment now (docs/revenue.md,
+    /// "Churn"): a churn segment as a view of people, to combine with the other filters and save.
+    #[serde(default)]
+    pub churn_segment: Option<ChurnSegment>,
     #[serde(default)]
     pub sort: PersonSort,
     #[serde(default)]

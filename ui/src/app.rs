@@ -25,6 +25,7 @@ fn switch(route: Route) -> Html {
         Route::Home => html! { <pages::people::PeoplePage /> },
         Route::Dashboard => html! { <pages::dashboard::DashboardPage /> },
         Route::People => html! { <pages::people::PeoplePage /> },
+        Route::PeopleInSegment { segment } => html! { <pages::people::PeoplePage {segment} /> },
         Route::Person { id } => html! { <pages::record::PersonPage {id} /> },
         Route::Companies => html! { <pages::companies::CompaniesPage /> },
         Route::Company { id } => html! { <pages::record::CompanyPage {id} /> },

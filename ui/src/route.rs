@@ -18,6 +18,9 @@ pub enum Route {
     People,
     #[at("/people/:id")]
     Person { id: Uuid },
+    /// People filtered to one churn segment, by its name (`/people/churn/at_risk`).
+    #[at("/people/churn/:segment")]
+    PeopleInSegment { segment: String },
     #[at("/companies")]
     Companies,
     #[at("/companies/:id")]
@@ -98,7 +101,9 @@ impl Route {
     /// What "new" creates on this screen.
     pub fn new_kind(&self) -> Option<RecordKind> {
         match self {
-            Route::Home | Route::People | Route::Person { .. } => Some(RecordKind::Person),
+            Route::Home | Route::People | Route::PeopleInSegment { .. } | Route::Person { .. } => {
+                Some(RecordKind::Person)
+            }
             Route::Companies | Route::Company { .. } => Some(RecordKind::Company),
             Route::Deals | Route::Deal { .. } | Route::Board | Route::Dashboard => Some(RecordKind::Deal),
             Route::Tasks => Some(RecordKind::Task),
@@ -114,6 +119,11 @@ impl Route {
     /// Churn opened on one segment.
     pub fn churn(segment: ChurnSegment) -> Route {
         Route::ChurnSegment { segment: segment.name().to_string() }
+    }
+
+    /// The People table filtered to a churn segment (a view the user can refine and save).
+    pub fn people_in(segment: ChurnSegment) -> Route {
+        Route::PeopleInSegment { segment: segment.name().to_string() }
     }
 
     /// The list of the records a CSV object imports.

@@ -58,6 +58,8 @@ pub enum CrmError {
     NotTaggable(RecordKind),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    #[error("the people of churn segment '{segment}' could not be found: {reason}")]
+    ChurnSegment { segment: &'static str, reason: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -99,7 +101,7 @@ impl CrmError {
             | CrmError::DuplicateId { .. }
             | CrmError::DuplicateCustomField { .. }
             | CrmError::Deleted { .. } => ErrorCode::Conflict,
-            CrmError::Database(_) | CrmError::Corrupt(_) => ErrorCode::Internal,
+            CrmError::Database(_) | CrmError::Corrupt(_) | CrmError::ChurnSegment { .. } => ErrorCode::Internal,
             _ => ErrorCode::Validation,
         }
     }

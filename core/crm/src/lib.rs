@@ -21,6 +21,7 @@ pub mod record;
 mod records;
 mod rows;
 mod search;
+mod segments;
 mod tags;
 mod tasks;
 #[cfg(feature = "test-support")]
@@ -31,6 +32,7 @@ pub mod validate;
 pub use board::weighted;
 pub use error::CrmError;
 pub use search::{SEARCH_CANDIDATES, fts_query};
+pub use segments::{SegmentMembers, SegmentPeople};
 
 use dealdesk_model::ipc::CoreEvent;
 use dealdesk_model::{RecordKind, RecordRef, UpdateSource};
@@ -45,6 +47,8 @@ use uuid::Uuid;
 pub struct Crm {
     store: Store,
     events: EventBus,
+    /// Who is in a churn segment, from the revenue desk once the app registers it.
+    segments: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<dyn SegmentMembers>>>,
 }
 
 /// Parses a record id given by a user.
@@ -54,7 +58,7 @@ pub fn parse_id(text: &str) -> Result<Uuid, CrmError> {
 
 impl Crm {
     pub fn new(store: Store, events: EventBus) -> Self {
-        Crm { store, events }
+        Crm { store, events, segments: Default::default() }
     }
 
     fn ctx(&self, source: UpdateSource) -> WriteCtx<'_> {

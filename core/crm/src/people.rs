@@ -217,8 +217,12 @@ pub async fn fetch(conn: &mut SqliteConnection, id: Uuid) -> Result<Person, CrmE
 }
 
 /// The WHERE clause of a people query; false when it can match nothing (no searchable words).
-fn push_filters(qb: &mut QueryBuilder<Sqlite>, query: &PersonQuery) -> bool {
+/// `segment`: the ids of the people in the query's churn segment (`Crm::segment_filter`).
+fn push_filters(qb: &mut QueryBuilder<Sqlite>, query: &PersonQuery, segment: Option<String>) -> bool {
     qb.push(if query.deleted { " WHERE p.deleted_at IS NOT NULL" } else { " WHERE p.deleted_at IS NULL" });
+    if let Some(ids) = segment {
+        qb.push(" AND p.id IN (SELECT value FROM json_each(").push_bind(ids).push("))");
+    }
     if let Some(company) = query.company_id {
         qb.push(" AND p.company_id = ").push_bind(company.to_string());
     }
@@ -334,8 +338,9 @@ impl Crm {
 
     pub async fn list_people(&self, query: &PersonQuery) -> Result<Page<Person>, CrmError> {
         let limit = page_size(query.limit);
+        let segment = self.segment_filter(query.churn_segment).await?;
         let mut qb = QueryBuilder::<Sqlite>::new(SELECT.as_str());
-        if !push_filters(&mut qb, query) {
+        if !push_filters(&mut qb, query, segment) {
             return Ok(Page { items: Vec::new(), next_cursor: None });
         }
         let key = sort_key(query.sort);
@@ -347,8 +352,9 @@ impl Crm {
 
     /// How many people `list_people` would go through for this query (all pages).
     pub async fn count_people(&self, query: &PersonQuery) -> Result<u64, CrmError> {
+        let segment = self.segment_filter(query.churn_segment).await?;
         let mut qb = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM person p");
-        if !push_filters(&mut qb, query) {
+        if !push_filters(&mut qb, query, segment) {
             return Ok(0);
         }
         let count: i64 = qb.build_query_scalar().fetch_one(self.store.pool()).await?;

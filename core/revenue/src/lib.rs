@@ -151,6 +151,17 @@ impl Revenue {
         .await
     }
 
+    /// The people linked to the customers of `segment` now (every synced business): a churn
+    /// segment as a view of people. Reads the kept churn list.
+    pub async fn segment_people(&self, segment: ChurnSegment) -> Result<Vec<uuid::Uuid>, RevenueError> {
+        let customers =
+            self.churn_customers(ChurnQuery { scope: RevenueScope::default(), segment: Some(segment) }).await?;
+        let mut people: Vec<uuid::Uuid> = customers.into_iter().filter_map(|c| c.person_id).collect();
+        people.sort_unstable();
+        people.dedup();
+        Ok(people)
+    }
+
     pub async fn churn_customers(&self, query: ChurnQuery) -> Result<Vec<ChurnCustomer>, RevenueError> {
         let key = format!("churn:{}", serde_json::to_string(&query).unwrap_or_default());
         cache::kept(self.store.pool(), key, cache::Reads::MirrorAndNotes, |as_of| async move {

@@ -141,6 +141,17 @@ async fn recover_a_failed_payment_then_read_the_revenue_desk() -> Result<()> {
         session.find("#churn-table .churn-row .churn-chips li[data-segment=\"past_due\"]").await?;
         session.find("#churn-page h1").await?.click().await?;
         session.screenshot(&screenshot_path("churn.png")).await?;
+        // The segment as a view of people: People opens filtered to it (a filter to refine and
+        // save like any other), listing the segment's customers who are people.
+        let people = session.js("return document.querySelectorAll('#churn-table .churn-row[data-person]').length").await?;
+        let people = people.as_u64().unwrap_or_default();
+        assert!(people > 0, "the past-due customers are people");
+        session.find("#churn-open-people").await?.click().await?;
+        session.wait_for_text("#record-count", &people.to_string()).await?;
+        let filter = session.js("return document.querySelector('#filter-churn').value").await?;
+        assert_eq!(filter.as_str(), Some("past_due"), "the People table's churn filter");
+        session.find(".tr[role=\"row\"][data-id]").await?;
+        session.screenshot(&screenshot_path("people-churn-segment.png")).await?;
         // Back on Recover: act on what failed.
         session.go("Recover").await?;
         session.find("#recover-table .recover-row").await?;

@@ -5,6 +5,7 @@ use crate::state::format;
 use crate::state::table::{ColumnSpec, Edit, ViewState};
 use crate::table::{FilterSpec, RecordTable, TableObject};
 use dealdesk_model::ipc::{CountPeople, ListPeople, UpdatePerson};
+use dealdesk_model::revenue::ChurnSegment;
 use dealdesk_model::{ApiError, Page, Person, PersonPatch, PersonQuery, PersonSort, RecordKind, SortDirection};
 use uuid::Uuid;
 use yew::prelude::*;
@@ -15,6 +16,7 @@ fn query(view: &ViewState) -> PersonQuery {
     PersonQuery {
         text: Some(view.text.clone()).filter(|t| !t.trim().is_empty()),
         tag: view.select("tag").map(str::to_string),
+        churn_segment: view.select("churn").and_then(ChurnSegment::from_name),
         created_from: view.date_from,
         created_to: view.date_to,
         sort: match view.sort.as_deref() {
@@ -24,6 +26,15 @@ fn query(view: &ViewState) -> PersonQuery {
         },
         direction: if view.descending { SortDirection::Desc } else { SortDirection::Asc },
         ..Default::default()
+    }
+}
+
+/// The churn segments (docs/revenue.md, "Churn"): a segment as a view of people, to save.
+fn churn_filter() -> FilterSpec {
+    FilterSpec {
+        key: "churn",
+        label: "Churn segment",
+        options: ChurnSegment::ALL.into_iter().map(|s| (s.name().to_string(), s.label().to_string())).collect(),
     }
 }
 
@@ -73,7 +84,7 @@ impl TableObject for PeopleTable {
     }
 
     async fn filters() -> Vec<FilterSpec> {
-        vec![tag_filter().await]
+        vec![tag_filter().await, churn_filter()]
     }
 
     async fn fetch(view: ViewState, offset: u32, limit: u32) -> Result<Page<Person>, ApiError> {
@@ -97,7 +108,23 @@ impl TableObject for PeopleTable {
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct PeoplePageProps {
+    /// A churn segment's name: the table opens filtered to it (`Route::PeopleInSegment`).
+    #[prop_or_default]
+    pub segment: Option<String>,
+}
+
 #[function_component(PeoplePage)]
-pub fn people_page() -> Html {
-    html! { <RecordTable<PeopleTable> /> }
+pub fn people_page(props: &PeoplePageProps) -> Html {
+    // A segment that names none opens the whole list rather than an empty one.
+    let segment = props.segment.as_deref().and_then(ChurnSegment::from_name);
+    let initial = segment.map(|s| {
+        let mut view = ViewState::default();
+        view.set_select("churn", s.name());
+        view
+    });
+    // Keyed by the segment: another segment (or none) is a fresh table, not a stale one.
+    let key = segment.map_or("all", ChurnSegment::name);
+    html! { <RecordTable<PeopleTable> {key} {initial} /> }
 }

@@ -100,7 +100,9 @@ pub fn brand() -> Html {
 pub fn sidebar() -> Html {
     let current = use_route::<Route>();
     let active = |screen: Screen| match (&current, screen) {
-        (Some(Route::Home | Route::People | Route::Person { .. }), Screen::People) => true,
+        (Some(Route::Home | Route::People | Route::PeopleInSegment { .. } | Route::Person { .. }), Screen::People) => {
+            true
+        }
         (Some(Route::Company { .. }), Screen::Companies) => true,
         (Some(Route::Deal { .. }), Screen::Deals) => true,
         (Some(Route::SettingsTab { .. }), Screen::Settings) => true,

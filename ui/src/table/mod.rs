@@ -126,6 +126,9 @@ pub struct RecordTableProps {
     /// Shown above the filters (a "New" button, a board switch).
     #[prop_or_default]
     pub actions: Html,
+    /// The filters, sort and columns the table opens with (a link to a filtered list).
+    #[prop_or_default]
+    pub initial: Option<ViewState>,
 }
 
 struct Editing {

@@ -9,7 +9,7 @@ impl<O: TableObject> Component for RecordTable<O> {
     fn create(ctx: &Context<Self>) -> Self {
         crate::perf::mark_once("table-create");
         let mut table = RecordTable {
-            view: ViewState::default(),
+            view: ctx.props().initial.clone().unwrap_or_default(),
             generation: 0,
             total: None,
             pages: HashMap::new(),

@@ -162,7 +162,14 @@ fn segment_body(segment: ChurnSegment, shown: Option<Result<Rc<Vec<ChurnCustomer
         },
         Some(Ok(list)) => html! {
             <Card title={AttrValue::from(segment.label())} id="churn-list" class="churn-list"
-                actions={html! { <RunOnSegment {segment} customers={list.clone()} /> }}>
+                actions={html! {
+                    <>
+                        <RouteLink to={Route::people_in(segment)} id="churn-open-people" class="btn ghost small">
+                            { "Open in People" }
+                        </RouteLink>
+                        <RunOnSegment {segment} customers={list.clone()} />
+                    </>
+                }}>
                 <div class="muted churn-hint">{ format!("{} Highest at-risk score first.", segment_hint(segment)) }</div>
                 <div class="table-scroll">
                     <table class="whop-table churn-table" id="churn-table" data-segment={segment.name()}>
