@@ -7,7 +7,8 @@ use std::path::Path;
 use std::process::Command;
 
 /// Debian/Ubuntu packages: WebKitGTK and friends to build and run Tauri, Xvfb and D-Bus for a
-/// headless window, the WebDriver for end-to-end tests, a keyring, ImageMagick for screenshots.
+/// headless window, the WebDriver for end-to-end tests, a keyring, ImageMagick for screenshots,
+/// PostgreSQL for the team hub's tests.
 pub const APT_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -31,6 +32,8 @@ pub const APT_PACKAGES: &[&str] = &[
     "gnome-keyring",
     "libsecret-tools",
     "keyutils",
+    // The team hub's tests run a private PostgreSQL server from it (`dealdesk_team::test_support`).
+    "postgresql",
 ];
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";

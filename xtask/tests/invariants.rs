@@ -108,6 +108,13 @@ const FORBIDDEN_DEPENDENCIES: &[(&str, &[&str])] = &[
             "hayro",
         ],
     ),
+    (
+        "dealdesk-team",
+        &[
+            STORE, CRM, TYPESET, OUTBOX, NET, WHOP, ESIGN, AI, AUTOMATION, APP, "reqwest", "oauth2", "keyring",
+            "typst", "hayro",
+        ],
+    ),
     ("dealdesk-core", &["tauri", "wry", "tao", "gtk", "gdk", "webkit", "javascriptcore", "yew"]),
 ];
 const STORE: &str = "dealdesk-store";

@@ -1,0 +1,324 @@
+//! Team workspaces (docs/team.md): the PostgreSQL hub several desktops share. Its schema, roles
+//! and row-level security (`hub.sql`), the owner's operations (create a workspace, invite, remove),
+//! join codes, and the two exchanges every desktop makes: push its changes, pull the others' in
+//! the hub's commit order. Each desktop keeps its SQLite database as the working copy; applying
+//! pulled changes to it is the app's, above this crate.
+
+pub mod error;
+pub mod join_code;
+#[cfg(feature = "test-support")]
+pub mod test_support;
+
+pub use error::TeamError;
+pub use join_code::JoinCode;
+
+use serde::{Deserialize, Serialize};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use uuid::Uuid;
+
+/// The hub schema this Dealdesk writes and reads.
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// A member's rights in a workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    Owner,
+    Member,
+    ReadOnly,
+}
+
+impl Access {
+    pub fn name(self) -> &'static str {
+        match self {
+            Access::Owner => "owner",
+            Access::Member => "member",
+            Access::ReadOnly => "read_only",
+        }
+    }
+
+    /// The group role whose privileges the member's own role gets.
+    fn group(self) -> &'static str {
+        match self {
+            Access::Owner | Access::Member => "dealdesk_writer",
+            Access::ReadOnly => "dealdesk_reader",
+        }
+    }
+}
+
+/// One field's change as a desktop's change log stamps it, pushed as it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub node: String,
+    pub node_seq: i64,
+    pub hlc: String,
+    pub record_kind: String,
+    pub record_id: String,
+    pub op: String,
+    pub field: Option<String>,
+    pub value: Option<serde_json::Value>,
+}
+
+/// A change as the hub hands it out: its number in the hub's commit order and who pushed it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pulled {
+    pub seq: i64,
+    pub author: String,
+    pub change: Change,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub email: String,
+    pub role: String,
+    pub access: Access,
+    pub joined: bool,
+    pub removed: bool,
+}
+
+/// A connection to a hub, as the role its options name (the owner's, or a member's own).
+#[derive(Clone)]
+pub struct Hub {
+    pool: PgPool,
+}
+
+/// Member roles are named `dd_` and 16 hex digits, made here: never text from outside, since
+/// `CREATE ROLE` takes no parameters.
+pub(crate) fn is_member_role(name: &str) -> bool {
+    name.len() == 19 && name.starts_with("dd_") && name[3..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut out = String::new();
+    while out.len() < bytes * 2 {
+        out.push_str(&Uuid::new_v4().simple().to_string());
+    }
+    out.truncate(bytes * 2);
+    out
+}
+
+impl Hub {
+    pub async fn connect(options: PgConnectOptions) -> Result<Hub, TeamError> {
+        let pool = PgPoolOptions::new().max_connections(2).connect_with(options).await?;
+        Ok(Hub { pool })
+    }
+
+    /// The hub's schema version, or `NotInitialised` on a database without one.
+    pub async fn schema_version(&self) -> Result<i32, TeamError> {
+        let installed: bool =
+            sqlx::query_scalar("SELECT to_regclass('dealdesk.hub') IS NOT NULL").fetch_one(&self.pool).await?;
+        if !installed {
+            return Err(TeamError::NotInitialised);
+        }
+        sqlx::query_scalar("SELECT schema_version FROM dealdesk.hub WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(TeamError::NotInitialised)
+    }
+
+    /// Refuses a hub newer than this Dealdesk ("update Dealdesk").
+    pub async fn check_version(&self) -> Result<(), TeamError> {
+        match self.schema_version().await? {
+            hub if hub > SCHEMA_VERSION => Err(TeamError::HubIsNewer { hub, ours: SCHEMA_VERSION }),
+            _ => Ok(()),
+        }
+    }
+
+    /// `team init`: installs the hub on an empty database (as its owner, a role that may create
+    /// roles) and creates the first workspace, with the connected role as its owner.
+    pub async fn init(&self, workspace: &str, owner_email: &str) -> Result<Uuid, TeamError> {
+        let email = checked_email(owner_email)?;
+        match self.schema_version().await {
+            Ok(version) => return Err(TeamError::AlreadyInitialised(version)),
+            Err(TeamError::NotInitialised) => {}
+            Err(other) => return Err(other),
+        }
+        let mut tx = self.pool.begin().await?;
+        // Group roles are the server's, shared by every hub on it: made once.
+        for group in ["dealdesk_writer", "dealdesk_reader"] {
+            let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+                .bind(group)
+                .fetch_one(&mut *tx)
+                .await?;
+            if !exists {
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE ROLE {group} NOLOGIN"))).execute(&mut *tx).await?;
+            }
+        }
+        sqlx::raw_sql(include_str!("hub.sql")).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO dealdesk.hub (id, schema_version) VALUES (1, $1)")
+            .bind(SCHEMA_VERSION)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.create_workspace(workspace, &email).await
+    }
+
+    /// Another workspace on the same hub, owned by the connected role.
+    pub async fn create_workspace(&self, name: &str, owner_email: &str) -> Result<Uuid, TeamError> {
+        let email = checked_email(owner_email)?;
+        let id = Uuid::new_v4();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO dealdesk.workspace (id, name) VALUES ($1, $2)")
+            .bind(id)
+            .bind(name.trim())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO dealdesk.member (workspace_id, role_name, email, access, joined_at)
+             VALUES ($1, session_user, $2, 'owner', now())",
+        )
+        .bind(id)
+        .bind(&email)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// `team invite`: a role of the member's own with a one-time password, and the code that
+    /// carries it. `host`/`port`/`database`: how the member's desktop reaches this hub.
+    pub async fn invite(
+        &self,
+        workspace: Uuid,
+        email: &str,
+        access: Access,
+        host: &str,
+        port: u16,
+        database: &str,
+    ) -> Result<JoinCode, TeamError> {
+        let email = checked_email(email)?;
+        let role = format!("dd_{}", random_hex(8));
+        let password = random_hex(24);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO dealdesk.member (workspace_id, role_name, email, access) VALUES ($1, $2, $3, $4)")
+            .bind(workspace)
+            .bind(&role)
+            .bind(&email)
+            .bind(access.name())
+            .execute(&mut *tx)
+            .await
+            .map_err(TeamError::from_hub)?;
+        // Both names are made above from hex digits only.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE ROLE {role} LOGIN PASSWORD '{password}' IN ROLE {}",
+            access.group()
+        )))
+        .execute(&mut *tx)
+        .await
+        .map_err(TeamError::from_hub)?;
+        tx.commit().await?;
+        Ok(JoinCode { host: host.to_string(), port, database: database.to_string(), workspace, role, password })
+    }
+
+    /// `team remove`: the member's role can no longer log in, every policy stops answering it at
+    /// once (on connections already open too), and its sessions are ended where the server lets
+    /// the owner do so.
+    pub async fn remove(&self, workspace: Uuid, email: &str) -> Result<(), TeamError> {
+        let email = checked_email(email)?;
+        let role: Option<String> = sqlx::query_scalar(
+            "UPDATE dealdesk.member SET removed_at = coalesce(removed_at, now())
+             WHERE workspace_id = $1 AND email = $2 AND access != 'owner' RETURNING role_name",
+        )
+        .bind(workspace)
+        .bind(&email)
+        .fetch_optional(&self.pool)
+        .await?;
+        let role = role.ok_or_else(|| TeamError::NoSuchMember(email.clone()))?;
+        if !is_member_role(&role) {
+            return Err(TeamError::NoSuchMember(email));
+        }
+        sqlx::query(sqlx::AssertSqlSafe(format!("ALTER ROLE {role} NOLOGIN"))).execute(&self.pool).await?;
+        let ended = sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1")
+            .bind(&role)
+            .execute(&self.pool)
+            .await;
+        if let Err(error) = ended {
+            tracing::info!(%error, "the removed member's open sessions were left to the policies");
+        }
+        Ok(())
+    }
+
+    pub async fn members(&self, workspace: Uuid) -> Result<Vec<Member>, TeamError> {
+        let rows: Vec<(String, String, String, bool, bool)> = sqlx::query_as(
+            "SELECT email, role_name, access, joined_at IS NOT NULL, removed_at IS NOT NULL
+             FROM dealdesk.member WHERE workspace_id = $1 ORDER BY invited_at, email",
+        )
+        .bind(workspace)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(email, role, access, joined, removed)| Member {
+                email,
+                role,
+                access: match access.as_str() {
+                    "owner" => Access::Owner,
+                    "member" => Access::Member,
+                    _ => Access::ReadOnly,
+                },
+                joined,
+                removed,
+            })
+            .collect())
+    }
+
+    /// `team join`: the first connection with a join code's one-time password replaces it with
+    /// a new one (returned, for the keyring) and marks the member joined.
+    pub async fn join(&self, code: &JoinCode) -> Result<String, TeamError> {
+        self.check_version().await?;
+        let password = random_hex(24);
+        sqlx::query(sqlx::AssertSqlSafe(format!("ALTER ROLE CURRENT_USER PASSWORD '{password}'")))
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("SELECT dealdesk.joined($1)")
+            .bind(code.workspace)
+            .execute(&self.pool)
+            .await
+            .map_err(TeamError::from_hub)?;
+        Ok(password)
+    }
+
+    /// Sends changes; those the hub already has (by node and node_seq) change nothing. Returns how
+    /// many were new.
+    pub async fn push(&self, workspace: Uuid, changes: &[Change]) -> Result<u64, TeamError> {
+        let added: i64 = sqlx::query_scalar("SELECT dealdesk.push($1, $2)")
+            .bind(workspace)
+            .bind(sqlx::types::Json(changes))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(TeamError::from_hub)?;
+        Ok(u64::try_from(added).unwrap_or_default())
+    }
+
+    /// Up to `limit` changes after `after`, in the hub's commit order.
+    pub async fn pull(&self, workspace: Uuid, after: i64, limit: i64) -> Result<Vec<Pulled>, TeamError> {
+        type Row =
+            (i64, String, String, i64, String, String, String, String, Option<String>, Option<serde_json::Value>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT seq, author, node, node_seq, hlc, record_kind, record_id, op, field, value
+             FROM dealdesk.change WHERE workspace_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(workspace)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(TeamError::from_hub)?;
+        Ok(rows
+            .into_iter()
+            .map(|(seq, author, node, node_seq, hlc, record_kind, record_id, op, field, value)| Pulled {
+                seq,
+                author,
+                change: Change { node, node_seq, hlc, record_kind, record_id, op, field, value },
+            })
+            .collect())
+    }
+}
+
+fn checked_email(email: &str) -> Result<String, TeamError> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'))
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if valid { Ok(email) } else { Err(TeamError::BadEmail(email)) }
+}
