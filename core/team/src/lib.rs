@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod join_code;
+pub mod merge;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 

@@ -27,28 +27,22 @@ impl PrivatePostgres {
         let dir = tempfile::Builder::new().prefix("dealdesk-pg-").tempdir().map_err(|e| e.to_string())?;
         let run_as = is_root().then_some("postgres");
         let port = free_port()?;
-        std::fs::write(dir.path().join("pwfile"), PASSWORD).map_err(|e| e.to_string())?;
         if let Some(user) = run_as {
             run(Command::new("chown").args(["-R", user]).arg(dir.path()))?;
         }
         let server = PrivatePostgres { dir, port, bin, run_as };
         let data = server.dir.path().join("data");
-        server.pg(
-            "initdb",
-            &[
-                "-D".as_ref(),
-                data.as_os_str(),
-                "-U".as_ref(),
-                "postgres".as_ref(),
-                "--pwfile".as_ref(),
-                server.dir.path().join("pwfile").as_os_str(),
-                "-A".as_ref(),
-                "scram-sha-256".as_ref(),
-                "-E".as_ref(),
-                "UTF8".as_ref(),
-                "--no-sync".as_ref(),
-            ],
-        )?;
+        // The superuser's password through a pipe the server's user opens itself (a pipe made by
+        // root would be closed to it): nothing secret is written beside the cluster.
+        let mut initdb = server.command("sh");
+        initdb
+            .args(["-c", "printf %s \"$DEALDESK_PG_PASSWORD\" | \"$0\" \"$@\""])
+            .arg(server.bin.join("initdb"))
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "postgres", "--pwfile=/dev/stdin", "-A", "scram-sha-256", "-E", "UTF8", "--no-sync"])
+            .env("DEALDESK_PG_PASSWORD", PASSWORD);
+        run(&mut initdb)?;
         let options = format!("-k {} -p {port} -c listen_addresses= -c fsync=off", server.dir.path().display());
         server.pg(
             "pg_ctl",
@@ -111,8 +105,9 @@ impl PrivatePostgres {
         self.port
     }
 
+    /// `program` from the server's binaries (or `sh`), as the server's user.
     fn command(&self, program: &str) -> Command {
-        let path = self.bin.join(program);
+        let path = if program == "sh" { PathBuf::from("/bin/sh") } else { self.bin.join(program) };
         match self.run_as {
             Some(user) => {
                 let mut command = Command::new("runuser");
@@ -168,6 +163,10 @@ fn free_port() -> Result<u16, String> {
 
 fn run(command: &mut Command) -> Result<String, String> {
     let out = command.output().map_err(|e| format!("{command:?}: {e}"))?;
+    finished(command, out)
+}
+
+fn finished(command: &Command, out: std::process::Output) -> Result<String, String> {
     if !out.status.success() {
         return Err(format!(
             "{command:?} failed: {}{}",
