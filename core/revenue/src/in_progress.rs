@@ -24,14 +24,13 @@ pub fn answers_for(scope: &RevenueScope) -> bool {
 pub async fn refresh(store: &Store, as_of: DateTime<Utc>) -> Result<(), RevenueError> {
     let month = months::index_of(as_of);
     let now = months::stored(as_of);
-    let state: Option<(i64, String)> =
-        sqlx::query_as("SELECT month, since FROM revenue_now_state WHERE id = 1").fetch_optional(store.pool()).await?;
-    let rebuild = match &state {
-        Some((kept, since)) => *kept != month || *since > now,
+    let state_sql = "SELECT month, since FROM revenue_now_state WHERE id = 1";
+    let must_rebuild = |state: Option<(i64, String)>| match state {
+        Some((kept, since)) => kept != month || since > now,
         None => true,
     };
     let julian = months::julian(as_of);
-    if !rebuild {
+    if !must_rebuild(sqlx::query_as(state_sql).fetch_optional(store.pool()).await?) {
         // Nothing dirty and nothing expired: one read of each, by index.
         let stale: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM revenue_now_dirty) OR EXISTS (SELECT 1 FROM revenue_now WHERE expires <= ?1)",
@@ -44,6 +43,8 @@ pub async fn refresh(store: &Store, as_of: DateTime<Utc>) -> Result<(), RevenueE
         }
     }
     let mut tx = store.begin_write().await?;
+    // Decided again inside the write: another reader may have brought the rows past `as_of`.
+    let rebuild = must_rebuild(sqlx::query_as(state_sql).fetch_optional(&mut *tx).await?);
     let targets = if rebuild {
         sqlx::query("DELETE FROM revenue_now").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM revenue_now_dirty").execute(&mut *tx).await?;

@@ -55,6 +55,16 @@ CREATE TABLE dealdesk.change (
     UNIQUE (workspace_id, node, node_seq)
 );
 
+-- Which role pushes for a node (a desktop): claimed by the node's first push, so nobody can push
+-- under another desktop's name (and make the hub skip that desktop's own changes as repeats).
+CREATE TABLE dealdesk.node (
+    workspace_id uuid NOT NULL REFERENCES dealdesk.workspace (id),
+    node         text NOT NULL,
+    role_name    text NOT NULL,
+    PRIMARY KEY (workspace_id, node)
+);
+ALTER TABLE dealdesk.node ENABLE ROW LEVEL SECURITY;
+
 -- The workspaces of the connected role (`session_user`: the functions run as their definer), and
 -- those it may write to. Policies read them once per query, not once per row.
 CREATE FUNCTION dealdesk.my_workspaces() RETURNS SETOF uuid
@@ -90,6 +100,15 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     SELECT last_seq INTO first FROM dealdesk.workspace WHERE id = ws FOR UPDATE;
+    INSERT INTO dealdesk.node (workspace_id, node, role_name)
+    SELECT DISTINCT ws, c.node, session_user FROM jsonb_to_recordset(changes) AS c(node text)
+    ON CONFLICT DO NOTHING;
+    IF EXISTS (SELECT 1 FROM jsonb_to_recordset(changes) AS c(node text)
+               JOIN dealdesk.node n ON n.workspace_id = ws AND n.node = c.node
+               WHERE n.role_name != session_user) THEN
+        RAISE EXCEPTION 'another member''s desktop pushes as this node'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     INSERT INTO dealdesk.change (workspace_id, seq, node, node_seq, hlc, record_kind, record_id, op, field, value, author)
     SELECT ws, first + row_number() OVER (ORDER BY c.node, c.node_seq), c.node, c.node_seq, c.hlc, c.record_kind,
            c.record_id, c.op, c.field, c.value, session_user

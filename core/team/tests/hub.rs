@@ -86,6 +86,10 @@ async fn members_read_and_write_only_what_their_access_allows_as_the_database_en
     assert!(direct_push.unwrap_err().to_string().contains("permission denied"));
     // Everyone in the workspace reads it.
     assert_eq!(reader.pull(t.workspace, 0, 100).await.unwrap().len(), 1);
+    // Nobody pushes under another member's desktop: the node is claimed by its first push.
+    let impostor = t.owner.push(t.workspace, &[change("ann-laptop", 2, "city", "Paris")]).await;
+    assert!(matches!(impostor, Err(TeamError::Refused(_))), "{impostor:?}");
+    assert_eq!(writer.push(t.workspace, &[change("ann-laptop", 2, "city", "Bergen")]).await.unwrap(), 1);
 
     // A second workspace on the same hub: its rows are invisible to the first one's members, as
     // SQL, whatever they ask for.
@@ -98,7 +102,7 @@ async fn members_read_and_write_only_what_their_access_allows_as_the_database_en
     let mut ann = t.sql_as(&writer_code.role, &writer_password).await;
     let visible: Vec<(Uuid, String)> =
         sqlx::query_as("SELECT workspace_id, node FROM dealdesk.change").fetch_all(&mut ann).await.unwrap();
-    assert_eq!(visible, vec![(t.workspace, "ann-laptop".to_string())]);
+    assert_eq!(visible, vec![(t.workspace, "ann-laptop".to_string()), (t.workspace, "ann-laptop".to_string())]);
     let workspaces: i64 =
         sqlx::query_scalar("SELECT count(*) FROM dealdesk.workspace").fetch_one(&mut ann).await.unwrap();
     assert_eq!(workspaces, 1);
@@ -116,7 +120,7 @@ async fn members_read_and_write_only_what_their_access_allows_as_the_database_en
     t.owner.remove(t.workspace, "ann@acme.com").await.unwrap();
     let after: Result<i64, _> = sqlx::query_scalar("SELECT count(*) FROM dealdesk.change").fetch_one(&mut ann).await;
     assert!(after.is_err() || after.unwrap() == 0, "a removed member reads nothing");
-    assert!(writer.push(t.workspace, &[change("ann-laptop", 3, "city", "x")]).await.is_err());
+    assert!(writer.push(t.workspace, &[change("ann-laptop", 4, "city", "x")]).await.is_err());
     assert!(Hub::connect(t.server.connect_as(&writer_code.role, &writer_password, "hub")).await.is_err());
     let members = t.owner.members(t.workspace).await.unwrap();
     assert!(members.iter().any(|m| m.email == "ann@acme.com" && m.removed));
