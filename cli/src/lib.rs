@@ -11,6 +11,7 @@ mod outbox;
 mod output;
 mod revenue;
 mod support;
+mod team;
 mod whop;
 
 use anyhow::{Context, bail};
@@ -133,6 +134,9 @@ enum Command {
     /// The sample workspace
     #[command(subcommand)]
     Sample(support::SampleCommand),
+    /// Team workspaces: init, invite, join, status, sync, members, remove, leave
+    #[command(subcommand)]
+    Team(team::TeamCommand),
 }
 
 #[derive(Subcommand)]
@@ -356,6 +360,7 @@ async fn dispatch(app: &App, command: Command) -> anyhow::Result<()> {
         Command::Whop(command) => whop::run(app, command).await?,
         Command::Outbox(command) => outbox::run(app, command).await?,
         Command::Revenue(command) => revenue::run(app, command).await?,
+        Command::Team(command) => team::run(app, command).await?,
         Command::Recover(command) => revenue::run_recover(app, command).await?,
         Command::Conflicts(command) => outbox::run_conflicts(app, command).await?,
         Command::Ai(command) => ai::run(app, command).await?,

@@ -11,6 +11,7 @@ use crate::revenue::Revenue;
 use crate::secrets::{KeyringStore, SecretStore};
 use crate::store::{DATABASE_FILE, EventBus, Store, StoreError};
 use crate::whop::{Whop, WhopConfig, WhopError};
+use crate::workspace::{Workspace, WorkspaceError};
 use dealdesk_model::ipc::CoreEvent;
 use dealdesk_model::{AppInfo, CsvObject, FileWritten, RecordKind, UpdateSource};
 use std::path::{Path, PathBuf};
@@ -43,6 +44,8 @@ pub enum AppError {
     Esign(#[from] EsignError),
     #[error(transparent)]
     Support(#[from] crate::support::SupportError),
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
 }
 
 impl From<&AppError> for dealdesk_model::ApiError {
@@ -55,6 +58,7 @@ impl From<&AppError> for dealdesk_model::ApiError {
             AppError::Automation(automation) => automation.into(),
             AppError::Esign(esign) => esign.into(),
             AppError::Support(support) => support.into(),
+            AppError::Workspace(workspace) => workspace.into(),
             other => dealdesk_model::ApiError::new(dealdesk_model::ErrorCode::Internal, other.to_string()),
         }
     }
@@ -95,6 +99,7 @@ pub struct App {
     esign: Arc<Esign>,
     outbox: Arc<Outbox>,
     revenue: Revenue,
+    workspace: Arc<Workspace>,
     data_dir: PathBuf,
 }
 
@@ -140,6 +145,7 @@ impl App {
             outbox: outbox_handle.clone(),
         }));
         ai.prepare().await?;
+        let team_secrets = secrets.clone();
         let esign = Arc::new(Esign::new(EsignParts {
             store: store.clone(),
             events: events.clone(),
@@ -163,7 +169,20 @@ impl App {
         let outbox = Arc::new(Outbox::new(outbox_handle, targets));
         let revenue = Revenue::new(store.clone());
         crm.set_segment_members(Arc::new(ChurnSegmentPeople(revenue.clone())));
-        Ok(App { store, events, crm, whop, ai, automation, esign, outbox, revenue, data_dir: data_dir.to_path_buf() })
+        let workspace = Arc::new(Workspace::new(store.clone(), crm.clone(), team_secrets, install_id));
+        Ok(App {
+            store,
+            events,
+            crm,
+            whop,
+            ai,
+            automation,
+            esign,
+            outbox,
+            revenue,
+            workspace,
+            data_dir: data_dir.to_path_buf(),
+        })
     }
 
     pub fn crm(&self) -> &Crm {
@@ -172,6 +191,11 @@ impl App {
 
     pub(crate) fn events(&self) -> &EventBus {
         &self.events
+    }
+
+    /// This desktop in a team workspace: its link to the hub and the sync.
+    pub fn workspace(&self) -> &Arc<Workspace> {
+        &self.workspace
     }
 
     /// MRR, churn, cohorts and Recover, from the Whop mirror.

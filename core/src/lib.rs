@@ -10,6 +10,7 @@ pub mod sample;
 pub mod support;
 #[cfg(feature = "test-support")]
 pub mod test_support;
+pub mod workspace;
 
 // The layers below, as their own crates (docs/ARCHITECTURE.md, "Layers"), under the paths the
 // CLI, the shell and the tests have always used.
@@ -22,6 +23,7 @@ pub use dealdesk_net::{browser, secrets};
 pub use dealdesk_outbox as outbox;
 pub use dealdesk_revenue as revenue;
 pub use dealdesk_store as store;
+pub use dealdesk_team as team;
 pub use dealdesk_whop as whop;
 
 pub use app::{App, AppError, AppOptions, default_data_dir};

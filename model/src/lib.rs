@@ -15,6 +15,7 @@ pub mod query;
 pub mod record;
 pub mod revenue;
 pub mod support;
+pub mod team;
 pub mod text;
 pub mod timeline;
 pub mod views;

@@ -88,6 +88,9 @@ pub enum UpdateSource {
     Sync,
     /// A workflow step (workflows never fire on their own writes).
     Workflow,
+    /// A change another desktop of the team workspace made, pulled from the hub (workflows and
+    /// Whop actions already ran on that desktop, so they never fire on it here).
+    Team,
 }
 
 impl UpdateSource {
@@ -98,13 +101,21 @@ impl UpdateSource {
             UpdateSource::Import => "import",
             UpdateSource::Sync => "sync",
             UpdateSource::Workflow => "workflow",
+            UpdateSource::Team => "team",
         }
     }
 
     pub fn parse(text: &str) -> Option<UpdateSource> {
-        [UpdateSource::Ui, UpdateSource::Cli, UpdateSource::Import, UpdateSource::Sync, UpdateSource::Workflow]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            UpdateSource::Ui,
+            UpdateSource::Cli,
+            UpdateSource::Import,
+            UpdateSource::Sync,
+            UpdateSource::Workflow,
+            UpdateSource::Team,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 

@@ -15,6 +15,10 @@ pub struct TimelineEvent {
     pub hlc: String,
     pub record: RecordRef,
     pub source: UpdateSource,
+    /// Who made a change another desktop of the team workspace pulled in (their email); none
+    /// for this desktop's own changes.
+    #[serde(default)]
+    pub author: Option<String>,
     #[serde(flatten)]
     pub kind: TimelineEventKind,
 }

@@ -245,7 +245,7 @@ const CORE_LAYERS: &[&[&str]] = &[
     &["whop", "esign"],
     &["ai"],
     &["automation"],
-    &["app", "support", "exports", "sample", "test_support"],
+    &["app", "support", "exports", "sample", "test_support", "workspace"],
 ];
 
 /// The top-level core modules a source file names through `crate::` (also inside `use crate::{…}`).

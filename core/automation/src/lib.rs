@@ -1045,7 +1045,7 @@ async fn changed_here(events: &mut tokio::sync::broadcast::Receiver<CoreEvent>) 
     loop {
         match events.recv().await {
             Ok(CoreEvent::RecordChanged { source, .. } | CoreEvent::RecordsChanged { source, .. })
-                if source != UpdateSource::Workflow =>
+                if !matches!(source, UpdateSource::Workflow | UpdateSource::Team) =>
             {
                 return;
             }
@@ -1068,7 +1068,8 @@ async fn read_setting<T: serde::de::DeserializeOwned>(
 
 /// The events after `cursor` (at most a batch of each source) and the cursor past them. Writes by
 /// workflows, CSV imports and the Whop sync are skipped: the sync's changes fire the Whop
-/// triggers, through `automation_event`.
+/// triggers, through `automation_event`. So are changes pulled from a team hub: the desktop that
+/// made them ran their workflows.
 async fn read_events(
     conn: &mut sqlx::SqliteConnection,
     cursor: Cursor,
@@ -1086,7 +1087,7 @@ async fn read_events(
     let mut stage_names: Option<std::collections::HashMap<String, String>> = None;
     for (seq, at, kind, record_id, op, field, new_value, source) in rows {
         next.change_seq = seq;
-        if matches!(source.as_str(), "workflow" | "import" | "sync") {
+        if matches!(source.as_str(), "workflow" | "import" | "sync" | "team") {
             continue;
         }
         let (Some(kind), Ok(id)) = (RecordKind::parse(&kind), Uuid::parse_str(&record_id)) else { continue };

@@ -22,6 +22,7 @@ mod records;
 mod rows;
 mod search;
 mod segments;
+pub mod shared;
 mod tags;
 mod tasks;
 #[cfg(feature = "test-support")]

@@ -23,7 +23,7 @@ impl Crm {
     /// tags, notes and tasks added, trash and restore.
     pub async fn timeline(&self, record: RecordRef) -> Result<Vec<TimelineEvent>, CrmError> {
         let rows = sqlx::query(
-            "SELECT seq, hlc, at, op, field, old_value, new_value, source FROM change_log \
+            "SELECT seq, hlc, at, op, field, old_value, new_value, source, author FROM change_log \
              WHERE record_kind = ? AND record_id = ? ORDER BY seq DESC LIMIT ?",
         )
         .bind(record.kind.as_str())
@@ -74,6 +74,7 @@ impl Crm {
                 hlc: rows::text(row, "hlc")?,
                 record,
                 source: UpdateSource::parse(&source).ok_or_else(|| CrmError::Corrupt(format!("source {source}")))?,
+                author: rows::opt_text(row, "author")?,
                 kind,
             });
         }

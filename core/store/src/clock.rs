@@ -40,9 +40,24 @@ impl Clock {
     }
 }
 
+/// The wall-clock time a stamp carries (the time of the change it stamps), `None` when unreadable.
+pub fn stamp_time(stamp: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let time = stamp.split('/').next().and_then(|hex| u64::from_str_radix(hex, 16).ok())?;
+    let since_epoch = NTP64(time).to_duration();
+    chrono::DateTime::from_timestamp(i64::try_from(since_epoch.as_secs()).ok()?, since_epoch.subsec_nanos())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stamp_carries_its_time() {
+        let before = chrono::Utc::now();
+        let at = stamp_time(&Clock::new().stamp()).unwrap();
+        assert!((at - before).num_milliseconds().abs() < 1_000, "{at} vs {before}");
+        assert_eq!(stamp_time("zz/1"), None);
+    }
 
     #[test]
     fn stamps_increase_as_text() {

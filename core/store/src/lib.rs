@@ -6,7 +6,7 @@ pub mod error;
 mod events;
 pub mod time;
 
-pub use clock::Clock;
+pub use clock::{Clock, stamp_time};
 pub use error::StoreError;
 pub use events::EventBus;
 

@@ -16,6 +16,8 @@ pub enum TeamError {
     BadEmail(String),
     #[error("no member with email {0} in this workspace")]
     NoSuchMember(String),
+    #[error("this hub address cannot be read: {0}")]
+    BadUrl(String),
     #[error("this join code cannot be read: {0}")]
     BadJoinCode(String),
 }

@@ -77,6 +77,75 @@ pub struct Member {
     pub removed: bool,
 }
 
+/// Where a hub is: a host name or a Unix socket's directory (starting with `/`), the port, the
+/// database, and the connection's `sslmode` (`prefer` by default: TLS when the server offers it;
+/// `verify-full` checks the server's certificate and name, docs/team.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HubAddress {
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub ssl_mode: String,
+}
+
+impl HubAddress {
+    /// Reads `postgres://ROLE[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=…&host=/socket/dir]`: the
+    /// address, the role and the password if the URL has one.
+    pub fn from_url(url: &str) -> Result<(HubAddress, String, Option<String>), TeamError> {
+        use std::str::FromStr;
+        let bad = |why: &str| TeamError::BadUrl(format!("{why} (expected postgres://OWNER@HOST/DATABASE)"));
+        let options = PgConnectOptions::from_str(url.trim()).map_err(|e| bad(&e.to_string()))?;
+        let parsed = url::Url::parse(url.trim()).map_err(|e| bad(&e.to_string()))?;
+        let role = options.get_username().to_string();
+        if parsed.username().is_empty() {
+            return Err(bad("it names no role"));
+        }
+        let database = options.get_database().ok_or_else(|| bad("it names no database"))?.to_string();
+        let host = match options.get_socket() {
+            Some(dir) => dir.display().to_string(),
+            None => options.get_host().to_string(),
+        };
+        let ssl_mode = parsed
+            .query_pairs()
+            .find(|(key, _)| key == "sslmode")
+            .map_or_else(|| "prefer".to_string(), |(_, mode)| mode.to_string());
+        let password =
+            parsed.password().map(|p| percent_encoding::percent_decode_str(p).decode_utf8_lossy().into_owned());
+        let address = HubAddress { host, port: options.get_port(), database, ssl_mode };
+        address.ssl()?;
+        Ok((address, role, password))
+    }
+
+    fn ssl(&self) -> Result<sqlx::postgres::PgSslMode, TeamError> {
+        use std::str::FromStr;
+        sqlx::postgres::PgSslMode::from_str(&self.ssl_mode)
+            .map_err(|_| TeamError::BadUrl(format!("sslmode '{}' is not one PostgreSQL knows", self.ssl_mode)))
+    }
+
+    /// How to connect as `role`.
+    pub fn options(&self, role: &str, password: &str) -> Result<PgConnectOptions, TeamError> {
+        let options = PgConnectOptions::new_without_pgpass()
+            .port(self.port)
+            .database(&self.database)
+            .username(role)
+            .password(password)
+            .ssl_mode(self.ssl()?)
+            .application_name("dealdesk");
+        Ok(if self.host.starts_with('/') { options.socket(&self.host) } else { options.host(&self.host) })
+    }
+}
+
+impl JoinCode {
+    pub fn address(&self) -> HubAddress {
+        HubAddress {
+            host: self.host.clone(),
+            port: self.port,
+            database: self.database.clone(),
+            ssl_mode: "prefer".into(),
+        }
+    }
+}
+
 /// A connection to a hub, as the role its options name (the owner's, or a member's own).
 #[derive(Clone)]
 pub struct Hub {
@@ -289,6 +358,30 @@ impl Hub {
             .await
             .map_err(TeamError::from_hub)?;
         Ok(u64::try_from(added).unwrap_or_default())
+    }
+
+    /// The hub's clock, which a desktop's stamps are checked against before they are pushed.
+    pub async fn server_time(&self) -> Result<chrono::DateTime<chrono::Utc>, TeamError> {
+        Ok(sqlx::query_scalar("SELECT now()").fetch_one(&self.pool).await?)
+    }
+
+    /// The connected role's own membership of `workspace` (email, access), `None` once removed.
+    pub async fn me(&self, workspace: Uuid) -> Result<Option<Member>, TeamError> {
+        let members = self.members(workspace).await?;
+        let role: String = sqlx::query_scalar("SELECT session_user::text").fetch_one(&self.pool).await?;
+        Ok(members.into_iter().find(|m| m.role == role && !m.removed))
+    }
+
+    /// The name of a workspace, as the connected role may see it.
+    pub async fn workspace_name(&self, workspace: Uuid) -> Result<Option<String>, TeamError> {
+        Ok(sqlx::query_scalar("SELECT name FROM dealdesk.workspace WHERE id = $1")
+            .bind(workspace)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     /// Up to `limit` changes after `after`, in the hub's commit order.

@@ -6,6 +6,7 @@
 //! compares every desktop with this state computed from all edits.
 
 use crate::Change;
+use dealdesk_model::team::member_slot;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -29,7 +30,8 @@ pub struct MergedRecord {
     pub fields: BTreeMap<String, (Value, Stamp)>,
     /// In the trash or not, by the latest delete, restore or create.
     pub deleted: Option<(bool, Stamp)>,
-    /// `tag:NAME` and `link:FIELD:PAYLOAD`, each present or not by its latest change.
+    /// `tag:NAME` and `link:FIELD:ID` (`dealdesk_model::team::member_slot`), each present or not
+    /// by its latest change.
     pub members: BTreeMap<String, (bool, Stamp)>,
 }
 
@@ -90,27 +92,30 @@ impl Merged {
             ("update", Some(field)) => later_in(&mut record.fields, field.to_string(), value, &stamp),
             ("delete", _) => later(&mut record.deleted, true, &stamp),
             ("restore", _) => later(&mut record.deleted, false, &stamp),
-            ("tag" | "untag", _) => {
-                let name = match &change.value {
-                    Some(Value::String(name)) => name.clone(),
-                    _ => return Applied::Unknown,
+            ("tag" | "untag" | "link", _) => {
+                let Some(slot) = member_slot(&change.op, change.field.as_deref(), change.value.as_ref()) else {
+                    return Applied::Unknown;
                 };
-                later_in(&mut record.members, format!("tag:{name}"), change.op == "tag", &stamp)
+                later_in(&mut record.members, slot, change.op != "untag", &stamp)
             }
-            ("link", Some(field)) => later_in(&mut record.members, format!("link:{field}:{value}"), true, &stamp),
             _ => return Applied::Unknown,
         };
         if won { Applied::Won } else { Applied::Superseded }
     }
 
-    /// Every record as canonical JSON: what two desktops compare.
+    /// Every record as canonical JSON: what two desktops compare. A field whose value is null is
+    /// left out, as a database column cannot tell "never set" from "set to nothing".
     pub fn dump(&self) -> Value {
         let records: Vec<Value> = self
             .records
             .iter()
             .map(|((kind, id), r)| {
-                let fields: serde_json::Map<String, Value> =
-                    r.fields.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect();
+                let fields: serde_json::Map<String, Value> = r
+                    .fields
+                    .iter()
+                    .filter(|(_, (v, _))| !v.is_null())
+                    .map(|(k, (v, _))| (k.clone(), v.clone()))
+                    .collect();
                 let members: Vec<&String> = r.members.iter().filter(|(_, (p, _))| *p).map(|(k, _)| k).collect();
                 serde_json::json!({
                     "kind": kind, "id": id, "live": r.is_live(), "fields": fields, "members": members,

@@ -86,6 +86,14 @@ impl PrivatePostgres {
         Ok(self.connect_as(OWNER, PASSWORD, name))
     }
 
+    /// The owner's URL for database `database` (made by [`Self::owner_database`]) and its
+    /// password, as a user gives them to `team init`.
+    pub fn owner_url(&self, database: &str) -> (String, String) {
+        let dir = self.dir.path().display().to_string();
+        let host: String = url::form_urlencoded::byte_serialize(dir.as_bytes()).collect();
+        (format!("postgres://{OWNER}@localhost:{}/{database}?host={host}", self.port), PASSWORD.to_string())
+    }
+
     /// How to reach database `database` as `role`.
     pub fn connect_as(&self, role: &str, password: &str, database: &str) -> PgConnectOptions {
         PgConnectOptions::new()

@@ -1050,7 +1050,7 @@ impl Whop {
         .await?;
         let event = |row: &PaymentEventRow, seq: i64, kind: TimelineEventKind| {
             let at = row.at.as_deref().and_then(|t| time::parse(t).ok())?;
-            Some(TimelineEvent { seq, at, hlc: String::new(), record, source: UpdateSource::Sync, kind })
+            Some(TimelineEvent { seq, at, hlc: String::new(), record, source: UpdateSource::Sync, author: None, kind })
         };
         let mut events: Vec<TimelineEvent> = Vec::with_capacity(payments.len() + refunds.len());
         for row in &payments {

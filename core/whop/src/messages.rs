@@ -225,6 +225,7 @@ pub(super) async fn timeline_events(
                 hlc: String::new(),
                 record,
                 source: UpdateSource::parse(&row.source).unwrap_or(UpdateSource::Ui),
+                author: None,
                 kind: TimelineEventKind::WhopMessage {
                     message_id: row.message_id,
                     excerpt: excerpt(row.content.as_deref().unwrap_or_default(), 200),

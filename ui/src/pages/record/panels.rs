@@ -225,7 +225,11 @@ pub(super) fn timeline_panel(props: &PanelProps) -> Html {
                             <span class="timeline-dot" />
                             <span class="timeline-what">{ e.kind.describe() }</span>
                             <span class="timeline-when" title={e.at.to_rfc3339()}>
-                                { format!("{} · {}", format::relative(e.at, now), e.source.as_str()) }
+                                { match &e.author {
+                                    // "who changed what" in a team workspace
+                                    Some(author) => format!("{author}, {}", format::relative(e.at, now)),
+                                    None => format!("{} · {}", format::relative(e.at, now), e.source.as_str()),
+                                } }
                                 { restore_button }
                             </span>
                         </li>

@@ -1,0 +1,98 @@
+//! Team workspaces (docs/team.md): the one rule the desktop's database and the hub's reference
+//! merge must agree on, so it is written once here: which *slot* of a record a change sets. Per
+//! slot, the change with the greater (HLC, node) wins.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A member's rights in a workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamAccess {
+    Owner,
+    Member,
+    ReadOnly,
+}
+
+impl TeamAccess {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TeamAccess::Owner => "owner",
+            TeamAccess::Member => "member",
+            TeamAccess::ReadOnly => "read_only",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TeamAccess> {
+        [TeamAccess::Owner, TeamAccess::Member, TeamAccess::ReadOnly].into_iter().find(|a| a.as_str() == text)
+    }
+}
+
+/// This desktop's link to a team workspace, as `team status` and Settings → Team show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamStatus {
+    /// `host:port/database`, or the socket directory for a local hub.
+    pub hub: String,
+    pub workspace: String,
+    pub workspace_name: String,
+    pub email: String,
+    pub access: TeamAccess,
+    pub joined_at: DateTime<Utc>,
+    /// Set once this desktop left or was removed: the local copy stays, syncing stops.
+    pub left_at: Option<DateTime<Utc>>,
+    pub left_reason: Option<String>,
+    pub last_push_at: Option<DateTime<Utc>>,
+    pub last_pull_at: Option<DateTime<Utc>>,
+    /// This desktop's own changes the hub does not have yet.
+    pub waiting: i64,
+    /// Pulled changes that wait for what they need (a record not arrived yet, a taken email).
+    pub held: i64,
+    /// The last hub change applied here.
+    pub pulled_seq: i64,
+    /// Why the last sync failed ("offline", "refused: …"); none after one that worked.
+    pub last_error: Option<String>,
+}
+
+/// What one `team sync` did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamSyncReport {
+    pub pushed: u64,
+    pub pulled: u64,
+    pub applied: u64,
+    pub superseded: u64,
+    pub held: u64,
+}
+
+/// The slot of a record's trash mark, set by create (live), delete and restore.
+pub const DELETED_SLOT: &str = "deleted";
+
+/// The set member a `tag`, `untag` or `link` change adds or removes: `tag:NAME` (the value is the
+/// tag's name), `link:FIELD:ID` (the value is the link's payload, naming the note or task it
+/// links as `FIELD_id`). `None` for other operations or a malformed value.
+pub fn member_slot(op: &str, field: Option<&str>, value: Option<&Value>) -> Option<String> {
+    match (op, field, value) {
+        ("tag" | "untag", _, Some(Value::String(name))) => Some(format!("tag:{name}")),
+        ("link", Some(field), Some(payload)) => {
+            let id = payload.get(format!("{field}_id")).and_then(Value::as_str)?;
+            Some(format!("link:{field}:{id}"))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tags_and_links_are_set_members() {
+        assert_eq!(member_slot("tag", Some("tags"), Some(&json!("vip"))).as_deref(), Some("tag:vip"));
+        assert_eq!(member_slot("untag", Some("tags"), Some(&json!("vip"))).as_deref(), Some("tag:vip"));
+        let payload = json!({"note_id": "n1", "excerpt": "Called"});
+        assert_eq!(member_slot("link", Some("note"), Some(&payload)).as_deref(), Some("link:note:n1"));
+        assert_eq!(member_slot("link", Some("task"), Some(&payload)), None);
+        assert_eq!(member_slot("update", Some("city"), Some(&json!("Oslo"))), None);
+    }
+}
