@@ -55,6 +55,12 @@ impl Desk {
     }
 }
 
+/// A stamp `secs` seconds ahead of the wall clock, as a desktop whose clock runs ahead makes.
+fn stamp_ahead(secs: u64) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    format!("{:016x}/1", (now.as_secs() + secs) << 32)
+}
+
 /// Everything on the hub folded by the merge rules: what every desktop must equal.
 async fn reference(server: &PrivatePostgres, workspace: &str) -> Value {
     let (_, password) = server.owner_url("hub");
@@ -303,6 +309,10 @@ async fn five_desktops_and_a_thousand_random_edits_converge_on_the_reference_mer
             member.app.workspace().join(&code).await.unwrap();
             desks.push(member);
         }
+        // Two desktops' clocks run ahead, within the margin: they win more conflicts, and
+        // everything still converges.
+        desks[3].app.store().clock().observe(&stamp_ahead(20));
+        desks[4].app.store().clock().observe(&stamp_ahead(45));
         let mut rng = Rng(seed);
         let mut offline = [false; 5];
         for n in 0..1_000 {
@@ -359,4 +369,28 @@ async fn every_record_column_a_user_sets_is_shared() {
         shared.sort();
         assert_eq!(sorted, shared, "{kind:?}");
     }
+}
+
+/// A desktop whose clock runs more than the margin ahead of the hub is refused before it pushes,
+/// with how far ahead it is; its edits wait, nothing is lost.
+#[tokio::test]
+async fn a_desktop_whose_clock_runs_ahead_is_refused_and_told_by_how_much() {
+    let server = PrivatePostgres::start().unwrap();
+    server.owner_database("hub").unwrap();
+    let (url, password) = server.owner_url("hub");
+    let owner = desk().await;
+    owner.app.workspace().init(&url, Some(password), "Acme", "owner@acme.com").await.unwrap();
+    owner.person("Grace", "Hopper", "grace@acme.com").await;
+    owner.sync().await;
+
+    owner.app.store().clock().observe(&stamp_ahead(600));
+    owner.person("Ada", "Lovelace", "ada@acme.com").await;
+    let refused = owner.app.workspace().sync_once().await;
+    let Err(WorkspaceError::ClockAhead { ahead_secs, margin_secs }) = refused else { panic!("{refused:?}") };
+    assert!((590..=610).contains(&ahead_secs), "{ahead_secs}");
+    assert_eq!(margin_secs, dealdesk_core::workspace::CLOCK_MARGIN_SECS);
+    let status = owner.app.workspace().status().await.unwrap().unwrap();
+    assert!(status.last_error.as_deref().unwrap().contains("clock"), "{status:?}");
+    assert_eq!(status.waiting, 1, "the edit waits");
+    assert_eq!(reference(&server, &status.workspace).await.as_array().unwrap().len(), 1);
 }
