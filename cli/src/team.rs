@@ -5,8 +5,7 @@
 use crate::output;
 use clap::Subcommand;
 use dealdesk_core::App;
-use dealdesk_core::team::Access;
-use dealdesk_model::team::TeamStatus;
+use dealdesk_model::team::{TeamAccess, TeamStatus};
 use std::time::Duration;
 
 #[derive(Subcommand)]
@@ -95,7 +94,7 @@ pub async fn run(app: &App, command: TeamCommand) -> anyhow::Result<()> {
             if json { output::json(&status)? } else { print_status(&status)? }
         }
         TeamCommand::Invite { email, role } => {
-            let access = if role == "read-only" { Access::ReadOnly } else { Access::Member };
+            let access = if role == "read-only" { TeamAccess::ReadOnly } else { TeamAccess::Member };
             output::line(workspace.invite(&email, access).await?)?;
         }
         TeamCommand::Join { code, json } => {
@@ -141,7 +140,7 @@ pub async fn run(app: &App, command: TeamCommand) -> anyhow::Result<()> {
                         } else {
                             "invited"
                         };
-                        vec![m.email.clone(), m.access.name().replace('_', "-"), state.to_string()]
+                        vec![m.email.clone(), m.access.as_str().replace('_', "-"), state.to_string()]
                     })
                     .collect();
                 output::table(&["email", "role", "state"], &rows)?;

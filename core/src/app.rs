@@ -169,7 +169,7 @@ impl App {
         let outbox = Arc::new(Outbox::new(outbox_handle, targets));
         let revenue = Revenue::new(store.clone());
         crm.set_segment_members(Arc::new(ChurnSegmentPeople(revenue.clone())));
-        let workspace = Arc::new(Workspace::new(store.clone(), crm.clone(), team_secrets, install_id));
+        let workspace = Arc::new(Workspace::new(store.clone(), events.clone(), crm.clone(), team_secrets, install_id));
         Ok(App {
             store,
             events,
@@ -256,6 +256,18 @@ impl App {
             self.whop.handle_deep_link(link).await?;
         }
         Ok(())
+    }
+
+    /// Starts the team workspace's background sync on the current tokio runtime (the desktop app):
+    /// every `DEALDESK_TEAM_SYNC_SECS` seconds (10 by default) and soon after each local edit,
+    /// while this desktop is in a workspace.
+    pub fn spawn_team_sync(&self) -> tokio::task::JoinHandle<()> {
+        let every = std::env::var("DEALDESK_TEAM_SYNC_SECS")
+            .ok()
+            .and_then(|secs| secs.parse::<u64>().ok())
+            .filter(|secs| *secs > 0)
+            .unwrap_or(10);
+        tokio::spawn(self.workspace.clone().run(Duration::from_secs(every)))
     }
 
     /// Starts the workflow engine on the current tokio runtime (the desktop app).

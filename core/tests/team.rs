@@ -5,9 +5,9 @@
 #![allow(clippy::unwrap_used)]
 
 use dealdesk_core::App;
+use dealdesk_core::team::Hub;
 use dealdesk_core::team::merge::Merged;
 use dealdesk_core::team::test_support::{OWNER, PrivatePostgres};
-use dealdesk_core::team::{Access, Hub};
 use dealdesk_core::test_support::TestApp;
 use dealdesk_core::workspace::WorkspaceError;
 use dealdesk_model::team::TeamAccess;
@@ -129,7 +129,7 @@ async fn two_desktops_share_their_crm_by_the_merge_rules_through_a_real_hub() {
     assert_eq!(owner.app.workspace().status().await.unwrap().unwrap().waiting, 0);
 
     // A member joins with a code and gets everything, through the write path: search finds it.
-    let code = owner.app.workspace().invite("ann@acme.com", Access::Member).await.unwrap();
+    let code = owner.app.workspace().invite("ann@acme.com", TeamAccess::Member).await.unwrap();
     let ann = desk().await;
     let joined = ann.app.workspace().join(&code).await.unwrap();
     assert_eq!((joined.email.as_str(), joined.access), ("ann@acme.com", TeamAccess::Member));
@@ -218,7 +218,7 @@ async fn a_read_only_member_pulls_but_never_pushes_and_a_bad_code_says_why() {
     let reader = desk().await;
     let bad = reader.app.workspace().join("ddj1.not-a-code").await.unwrap_err().to_string();
     assert!(bad.contains("join code"), "{bad}");
-    let code = owner.app.workspace().invite("rob@acme.com", Access::ReadOnly).await.unwrap();
+    let code = owner.app.workspace().invite("rob@acme.com", TeamAccess::ReadOnly).await.unwrap();
     reader.app.workspace().join(&code).await.unwrap();
     reader.sync().await;
     assert_eq!(reader.dump().await, owner.dump().await);
@@ -229,7 +229,7 @@ async fn a_read_only_member_pulls_but_never_pushes_and_a_bad_code_says_why() {
     owner.sync().await;
     assert_eq!(owner.app.crm().get_person(grace).await.unwrap().city, None);
 
-    let member_invite = reader.app.workspace().invite("eve@acme.com", Access::Member).await;
+    let member_invite = reader.app.workspace().invite("eve@acme.com", TeamAccess::Member).await;
     assert!(matches!(member_invite, Err(WorkspaceError::NotOwner)), "{member_invite:?}");
 }
 
@@ -304,7 +304,7 @@ async fn five_desktops_and_a_thousand_random_edits_converge_on_the_reference_mer
         let mut desks = vec![desk().await];
         let status = desks[0].app.workspace().init(&url, Some(password), "Acme", "owner@acme.com").await.unwrap();
         for i in 1..5 {
-            let code = desks[0].app.workspace().invite(&format!("m{i}@acme.com"), Access::Member).await.unwrap();
+            let code = desks[0].app.workspace().invite(&format!("m{i}@acme.com"), TeamAccess::Member).await.unwrap();
             let member = desk().await;
             member.app.workspace().join(&code).await.unwrap();
             desks.push(member);

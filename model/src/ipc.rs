@@ -29,6 +29,7 @@ use crate::revenue::{
     RevenueScope, SegmentCount, SummaryQuery,
 };
 use crate::support::{Backups, Diagnostics, ImportCsvRequest, SampleLoaded, Welcome};
+use crate::team::{TeamInit, TeamInvite, TeamMember, TeamStatus, TeamSyncReport};
 use crate::timeline::TimelineEvent;
 use crate::views::{
     AppInfo, Board, BoardQuery, BulkRequest, BulkResult, CustomFieldPatch, Dashboard, FileWritten, NewSavedView,
@@ -99,6 +100,11 @@ pub enum CoreEvent {
     },
     /// Backups were taken or a restore was scheduled.
     BackupsChanged,
+    /// The team workspace's state changed (a sync ran, a member joined or left): the top bar's
+    /// team state and Settings → Team. `None`: this desktop is in no workspace.
+    TeamChanged {
+        status: Option<TeamStatus>,
+    },
     /// A restore is waiting: the shell restarts the app to apply it.
     RestartRequired,
 }
@@ -294,6 +300,20 @@ commands! {
     DiagnosticsGet = "diagnostics": () => Diagnostics;
     /// Opens the logs folder in the file manager.
     OpenLogsFolder = "open_logs_folder": () => ();
+    /// Settings → Team: this desktop's team workspace, `None` when it is in none.
+    TeamGetStatus = "team_status": () => Option<TeamStatus>;
+    /// Makes the hub on an empty PostgreSQL database, with this desktop as the owner.
+    TeamCreate = "team_init": TeamInit => TeamStatus;
+    /// A join code for a new member (the owner only).
+    TeamInviteMember = "team_invite": TeamInvite => String;
+    TeamJoin = "team_join": String => TeamStatus;
+    /// Pushes and pulls now; answers with what it did.
+    TeamSyncNow = "team_sync_now": () => TeamSyncReport;
+    TeamListMembers = "team_members": () => Vec<TeamMember>;
+    /// Removes a member by email (the owner only): their access ends at once.
+    TeamRemoveMember = "team_remove": String => ();
+    /// Stops syncing; the local copy stays.
+    TeamLeave = "team_leave": () => ();
 }
 
 #[cfg(test)]

@@ -54,6 +54,33 @@ pub struct TeamStatus {
     pub last_error: Option<String>,
 }
 
+/// Settings → Team, "Create a workspace": the owner's hub URL (and password, when the URL has
+/// none), the workspace's name and the owner's email.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamInit {
+    pub url: String,
+    #[serde(default)]
+    pub password: Option<String>,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamInvite {
+    pub email: String,
+    pub access: TeamAccess,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub email: String,
+    pub access: TeamAccess,
+    /// Used their join code.
+    pub joined: bool,
+    /// Removed by the owner: no access any more.
+    pub removed: bool,
+}
+
 /// What one `team sync` did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamSyncReport {

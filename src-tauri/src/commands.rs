@@ -182,6 +182,14 @@ commands! {
     backup_restore_cancel: ipc::BackupRestoreCancel => |app, _unit| app.cancel_restore().await;
     diagnostics: ipc::DiagnosticsGet => |app, _unit| app.diagnostics().await;
     open_logs_folder: ipc::OpenLogsFolder => |app, _unit| app.open_logs_folder();
+    team_status: ipc::TeamGetStatus => |app, _unit| app.workspace().status().await;
+    team_init: ipc::TeamCreate => |app, init| app.workspace().init(&init.url, init.password, &init.name, &init.email).await;
+    team_invite: ipc::TeamInviteMember => |app, invite| app.workspace().invite(&invite.email, invite.access).await;
+    team_join: ipc::TeamJoin => |app, code| app.workspace().join(&code).await;
+    team_sync_now: ipc::TeamSyncNow => |app, _unit| app.workspace().sync_once().await;
+    team_members: ipc::TeamListMembers => |app, _unit| app.workspace().members().await;
+    team_remove: ipc::TeamRemoveMember => |app, email| app.workspace().remove(&email).await;
+    team_leave: ipc::TeamLeave => |app, _unit| app.workspace().leave().await;
 }
 
 #[cfg(test)]

@@ -180,6 +180,7 @@ fn start_background_work(handle: &tauri::AppHandle, app: &App) {
     app.spawn_offline_tasks();
     app.spawn_automation();
     app.spawn_esign_poller();
+    app.spawn_team_sync();
     app.spawn_daily_backups();
     let handle = handle.clone();
     tauri::async_runtime::spawn(async move {
@@ -209,6 +210,21 @@ fn start_background_work(handle: &tauri::AppHandle, app: &App) {
     });
 }
 
+/// One window per data folder. The default folder answers to the app's identifier, so a
+/// `dealdesk://` link the OS opens reaches it; another folder (`--data-dir`: a second profile, or
+/// the second desktop of a team demo) answers to a name of its own, so both can be open at once.
+/// (The name is the D-Bus name on Linux; elsewhere the plugin keys by the identifier alone.)
+fn single_instance_id(identifier: &str, data_dir: &std::path::Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let default = default_data_dir().ok();
+    if default.as_deref() == Some(data_dir) {
+        return identifier.to_string();
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf()).hash(&mut hasher);
+    format!("{identifier}.folder{:016x}", hasher.finish())
+}
+
 fn main() -> anyhow::Result<ExitCode> {
     // `dealdesk cli …` is dealdesk-cli: the package ships one binary (decision 0017), and
     // /usr/bin/dealdesk-cli runs this. Checked first, so the CLI never opens a window or the log.
@@ -226,21 +242,28 @@ fn main() -> anyhow::Result<ExitCode> {
         None => default_data_dir()?,
     };
     tracing::info!(data_dir = %data_dir.display(), "starting Dealdesk");
+    let context = tauri::generate_context!("../tauri.conf.json");
+    let instance_id = single_instance_id(&context.config().identifier, &data_dir);
 
     tauri::Builder::default()
         // First: a second start (the OS opening a dealdesk:// link) hands its arguments to this
         // instance and exits before opening anything. The deep-link plugin reports a lone URL
         // argument through on_open_url; a URL among other arguments (`--data-dir D URL`) is
         // handled here.
-        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
-            if let Some(window) = app.get_webview_window("main") {
-                let _ = window.unminimize();
-                let _ = window.set_focus();
-            }
-            if argv.len() > 2 {
-                deliver_links(app, argv.into_iter().filter(|a| a.starts_with("dealdesk:")).collect());
-            }
-        }))
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .callback(|app, argv, _cwd| {
+                    if let Some(window) = app.get_webview_window("main") {
+                        let _ = window.unminimize();
+                        let _ = window.set_focus();
+                    }
+                    if argv.len() > 2 {
+                        deliver_links(app, argv.into_iter().filter(|a| a.starts_with("dealdesk:")).collect());
+                    }
+                })
+                .dbus_id(instance_id)
+                .build(),
+        )
         .plugin(tauri_plugin_deep_link::init())
         .invoke_handler(commands::handler())
         .setup(move |tauri_app| {
@@ -267,7 +290,7 @@ fn main() -> anyhow::Result<ExitCode> {
             });
             Ok(())
         })
-        .build(tauri::generate_context!("../tauri.conf.json"))?
+        .build(context)?
         .run(|handle, event| {
             if let tauri::RunEvent::Exit = event
                 && let Some(opening) = handle.try_state::<Opening>()

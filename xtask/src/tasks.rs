@@ -404,6 +404,7 @@ pub fn bench(root: &Path, core: bool, ui: bool, install: bool, args: &[String]) 
         run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "ai", "--"]).args(args))?;
         run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "contracts", "--"]).args(args))?;
         run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "revenue", "--"]).args(args))?;
+        run_cmd(cargo().args(["bench", "-p", "dealdesk-core", "--bench", "team", "--"]).args(args))?;
     }
     if ui {
         setup::all(root)?;

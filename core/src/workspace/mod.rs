@@ -10,11 +10,14 @@ pub use error::WorkspaceError;
 use crate::crm::Crm;
 use crate::crm::shared::{SharedChange, TeamChange};
 use crate::secrets::SecretStore;
-use crate::store::{Store, time};
-use crate::team::{Access, Hub, HubAddress, JoinCode, Member, TeamError};
-use dealdesk_model::team::{TeamAccess, TeamStatus, TeamSyncReport};
+use crate::store::{EventBus, Store, time};
+use crate::team::{Access, Hub, HubAddress, JoinCode, TeamError};
+use dealdesk_model::UpdateSource;
+use dealdesk_model::ipc::CoreEvent;
+use dealdesk_model::team::{TeamAccess, TeamMember, TeamStatus, TeamSyncReport};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 use uuid::Uuid;
 
 /// How far ahead of the hub's clock a desktop's changes may be stamped. Further ahead, a desktop
@@ -82,6 +85,14 @@ fn team_access(access: Access) -> TeamAccess {
     }
 }
 
+fn hub_access(access: TeamAccess) -> Access {
+    match access {
+        TeamAccess::Owner => Access::Owner,
+        TeamAccess::Member => Access::Member,
+        TeamAccess::ReadOnly => Access::ReadOnly,
+    }
+}
+
 fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, WorkspaceError> {
     time::parse(text).map_err(|e| WorkspaceError::Corrupt(format!("{text}: {e}")))
 }
@@ -109,6 +120,7 @@ fn connect_failure(error: TeamError) -> WorkspaceError {
 
 pub struct Workspace {
     store: Store,
+    events: EventBus,
     crm: Crm,
     secrets: Arc<dyn SecretStore>,
     /// This desktop's node: its install id.
@@ -118,8 +130,47 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    pub fn new(store: Store, crm: Crm, secrets: Arc<dyn SecretStore>, node: String) -> Workspace {
-        Workspace { store, crm, secrets, node, syncing: tokio::sync::Mutex::new(()) }
+    pub fn new(store: Store, events: EventBus, crm: Crm, secrets: Arc<dyn SecretStore>, node: String) -> Workspace {
+        Workspace { store, events, crm, secrets, node, syncing: tokio::sync::Mutex::new(()) }
+    }
+
+    /// Tells the windows the team state changed (the top bar, Settings → Team).
+    async fn announce(&self) {
+        match self.status().await {
+            Ok(status) => self.events.emit(CoreEvent::TeamChanged { status }),
+            Err(error) => tracing::warn!(%error, "team: the status could not be read"),
+        }
+    }
+
+    /// The desktop's background sync: every `every`, and soon after a local edit, while this
+    /// desktop is in a workspace. Failures are kept in the status (the top bar shows them) and
+    /// tried again at the next round. Returns when the event bus closes.
+    pub async fn run(self: Arc<Self>, every: Duration) {
+        let mut events = self.events.subscribe();
+        loop {
+            let linked = matches!(self.link().await, Ok(Some(link)) if link.left_at.is_none());
+            if linked && let Err(error) = self.sync_once().await {
+                tracing::info!(%error, "team: the sync did not complete");
+            }
+            let deadline = tokio::time::sleep(every);
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    _ = &mut deadline => break,
+                    event = events.recv() => match event {
+                        Ok(CoreEvent::RecordChanged { source, .. } | CoreEvent::RecordsChanged { source, .. })
+                            if linked && source != UpdateSource::Team =>
+                        {
+                            // An edit here: push it soon, with what follows it in the next half second.
+                            tokio::time::sleep(Duration::from_millis(500)).await;
+                            break;
+                        }
+                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    },
+                }
+            }
+        }
     }
 
     fn secret_key(&self) -> String {
@@ -228,19 +279,21 @@ impl Workspace {
         };
         self.save_link(&joined).await?;
         tracing::info!(%workspace, "team: made a hub and its first workspace");
+        self.announce().await;
         self.status().await?.ok_or(WorkspaceError::NotLinked)
     }
 
     /// `team invite`: a join code for `email` (the owner only).
-    pub async fn invite(&self, email: &str, access: Access) -> Result<String, WorkspaceError> {
+    pub async fn invite(&self, email: &str, access: TeamAccess) -> Result<String, WorkspaceError> {
         let link = self.current().await?;
         if link.access != TeamAccess::Owner {
             return Err(WorkspaceError::NotOwner);
         }
         let hub = self.connect(&link).await?;
         let a = &link.address;
-        let code = hub.invite(link.workspace, email, access, &a.host, a.port, &a.database).await?;
+        let code = hub.invite(link.workspace, email, hub_access(access), &a.host, a.port, &a.database).await?;
         hub.close().await;
+        self.announce().await;
         Ok(code.encode())
     }
 
@@ -251,9 +304,16 @@ impl Workspace {
         let code = JoinCode::decode(code)?;
         let address = code.address();
         let first = Hub::connect(address.options(&code.role, &code.password)?).await.map_err(connect_failure)?;
-        let password = first.join(&code).await?;
-        first.close().await;
+        // Into the keyring before the code's password is spent: a keyring that fails leaves the
+        // code usable, never a member whose password nobody has.
+        let password = crate::team::new_password();
         self.secrets.set(&self.secret_key(), &password)?;
+        if let Err(error) = first.join(&code, &password).await {
+            first.close().await;
+            self.secrets.delete(&self.secret_key())?;
+            return Err(error.into());
+        }
+        first.close().await;
         let hub = Hub::connect(address.options(&code.role, &password)?).await.map_err(connect_failure)?;
         let me = hub.me(code.workspace).await?.ok_or_else(|| WorkspaceError::Left("removed".into()))?;
         let workspace_name = hub.workspace_name(code.workspace).await?.unwrap_or_default();
@@ -268,6 +328,7 @@ impl Workspace {
         };
         self.save_link(&joined).await?;
         tracing::info!(workspace = %joined.workspace, "team: joined a workspace");
+        self.announce().await;
         self.status().await?.ok_or(WorkspaceError::NotLinked)
     }
 
@@ -299,12 +360,15 @@ impl Workspace {
     }
 
     /// `team members`.
-    pub async fn members(&self) -> Result<Vec<Member>, WorkspaceError> {
+    pub async fn members(&self) -> Result<Vec<TeamMember>, WorkspaceError> {
         let link = self.current().await?;
         let hub = self.connect(&link).await?;
         let members = hub.members(link.workspace).await?;
         hub.close().await;
-        Ok(members)
+        Ok(members
+            .into_iter()
+            .map(|m| TeamMember { email: m.email, access: team_access(m.access), joined: m.joined, removed: m.removed })
+            .collect())
     }
 
     /// `team remove`: the member loses access at once (the owner only).
@@ -316,6 +380,7 @@ impl Workspace {
         let hub = self.connect(&link).await?;
         hub.remove(link.workspace, email).await?;
         hub.close().await;
+        self.announce().await;
         Ok(())
     }
 
@@ -324,6 +389,7 @@ impl Workspace {
         self.current().await?;
         self.mark_left("left").await?;
         self.secrets.delete(&self.secret_key())?;
+        self.announce().await;
         Ok(())
     }
 
@@ -358,6 +424,7 @@ impl Workspace {
             Err(WorkspaceError::Offline(_)) => self.note_error(Some("offline".into())).await?,
             Err(error) => self.note_error(Some(format!("refused: {error}"))).await?,
         }
+        self.announce().await;
         result
     }
 

@@ -158,6 +158,12 @@ pub(crate) fn is_member_role(name: &str) -> bool {
     name.len() == 19 && name.starts_with("dd_") && name[3..].chars().all(|c| c.is_ascii_hexdigit())
 }
 
+/// A member's password after joining: 48 hex digits (never text from outside, as `ALTER ROLE`
+/// takes no parameters).
+pub fn new_password() -> String {
+    random_hex(24)
+}
+
 fn random_hex(bytes: usize) -> String {
     let mut out = String::new();
     while out.len() < bytes * 2 {
@@ -169,7 +175,13 @@ fn random_hex(bytes: usize) -> String {
 
 impl Hub {
     pub async fn connect(options: PgConnectOptions) -> Result<Hub, TeamError> {
-        let pool = PgPoolOptions::new().max_connections(2).connect_with(options).await?;
+        // A hub that cannot be reached is "offline" after a few seconds, not after the pool's
+        // default half minute of retries.
+        let pool = PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(std::time::Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
         Ok(Hub { pool })
     }
 
@@ -333,19 +345,27 @@ impl Hub {
     }
 
     /// `team join`: the first connection with a join code's one-time password replaces it with
-    /// a new one (returned, for the keyring) and marks the member joined.
-    pub async fn join(&self, code: &JoinCode) -> Result<String, TeamError> {
+    /// `password` (made by [`new_password`] and put in the keyring first, so a keyring that
+    /// fails never leaves a member locked out) and marks the member joined.
+    pub async fn join(&self, code: &JoinCode, password: &str) -> Result<(), TeamError> {
         self.check_version().await?;
-        let password = random_hex(24);
-        sqlx::query(sqlx::AssertSqlSafe(format!("ALTER ROLE CURRENT_USER PASSWORD '{password}'")))
-            .execute(&self.pool)
-            .await?;
+        if password.len() < 32 || !password.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(TeamError::BadJoinCode("the new password must be 32 or more hex digits".into()));
+        }
+        // One transaction: both or neither (the code stays usable if this fails), and one
+        // connection: once the password changed, a new connection of the pool (made while the
+        // first is being returned to it) would log in with the old one.
+        let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT dealdesk.joined($1)")
             .bind(code.workspace)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(TeamError::from_hub)?;
-        Ok(password)
+        sqlx::query(sqlx::AssertSqlSafe(format!("ALTER ROLE CURRENT_USER PASSWORD '{password}'")))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Sends changes; those the hub already has (by node and node_seq) change nothing. Returns how

@@ -43,20 +43,7 @@ impl PrivatePostgres {
             .args(["-U", "postgres", "--pwfile=/dev/stdin", "-A", "scram-sha-256", "-E", "UTF8", "--no-sync"])
             .env("DEALDESK_PG_PASSWORD", PASSWORD);
         run(&mut initdb)?;
-        let options = format!("-k {} -p {port} -c listen_addresses= -c fsync=off", server.dir.path().display());
-        server.pg(
-            "pg_ctl",
-            &[
-                "-D".as_ref(),
-                data.as_os_str(),
-                "-o".as_ref(),
-                options.as_ref(),
-                "-l".as_ref(),
-                server.dir.path().join("log").as_os_str(),
-                "-w".as_ref(),
-                "start".as_ref(),
-            ],
-        )?;
+        server.start_server()?;
         Ok(server)
     }
 
@@ -124,6 +111,40 @@ impl PrivatePostgres {
             }
             None => Command::new(path),
         }
+    }
+
+    fn start_server(&self) -> Result<(), String> {
+        let data = self.dir.path().join("data");
+        let options = format!("-k {} -p {} -c listen_addresses= -c fsync=off", self.dir.path().display(), self.port);
+        self.pg(
+            "pg_ctl",
+            &[
+                "-D".as_ref(),
+                data.as_os_str(),
+                "-o".as_ref(),
+                options.as_ref(),
+                "-l".as_ref(),
+                self.dir.path().join("log").as_os_str(),
+                "-w".as_ref(),
+                "start".as_ref(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Stops the server, as a hub that goes away (its data stays for [`Self::resume`]).
+    pub fn pause(&self) -> Result<(), String> {
+        let data = self.dir.path().join("data");
+        self.pg(
+            "pg_ctl",
+            &["-D".as_ref(), data.as_os_str(), "-m".as_ref(), "fast".as_ref(), "-w".as_ref(), "stop".as_ref()],
+        )?;
+        Ok(())
+    }
+
+    /// Starts the server again after [`Self::pause`].
+    pub fn resume(&self) -> Result<(), String> {
+        self.start_server()
     }
 
     fn pg(&self, program: &str, args: &[&std::ffi::OsStr]) -> Result<String, String> {

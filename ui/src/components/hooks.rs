@@ -82,6 +82,7 @@ pub fn use_changes_of(kind: RecordKind) -> u64 {
         | CoreEvent::WorkflowsChanged
         | CoreEvent::ContractsChanged { .. }
         | CoreEvent::BackupsChanged
+        | CoreEvent::TeamChanged { .. }
         | CoreEvent::RestartRequired => false,
     })
 }
@@ -109,6 +110,7 @@ pub fn use_whop_data_changes(records: Option<RecordKind>) -> u64 {
         | CoreEvent::WorkflowsChanged
         | CoreEvent::ContractsChanged { .. }
         | CoreEvent::BackupsChanged
+        | CoreEvent::TeamChanged { .. }
         | CoreEvent::RestartRequired => false,
     })
 }
@@ -137,6 +139,7 @@ pub fn use_ai_changes(record: Option<RecordRef>, outbox: bool) -> u64 {
         | CoreEvent::WorkflowsChanged
         | CoreEvent::ContractsChanged { .. }
         | CoreEvent::BackupsChanged
+        | CoreEvent::TeamChanged { .. }
         | CoreEvent::RestartRequired => false,
     })
 }
@@ -164,6 +167,7 @@ pub fn use_contracts_changes(deal: Option<Uuid>) -> u64 {
         | CoreEvent::AiChanged { .. }
         | CoreEvent::WorkflowsChanged
         | CoreEvent::BackupsChanged
+        | CoreEvent::TeamChanged { .. }
         | CoreEvent::RestartRequired => false,
     })
 }

@@ -23,6 +23,7 @@ pub mod recover;
 pub mod revenue;
 pub mod settings;
 pub mod tasks;
+pub mod team;
 pub mod welcome;
 pub mod whop;
 pub mod whop_actions;

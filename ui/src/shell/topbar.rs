@@ -9,8 +9,10 @@ use crate::components::toasts::use_notifier;
 use crate::ipc::invoke;
 use crate::route::Route;
 use crate::state::outbox::{attention_count, offline_title, rejected_text, status_button_text};
-use dealdesk_model::ipc::{CoreEvent, OutboxGetSummary};
+use crate::state::team::team_pill;
+use dealdesk_model::ipc::{CoreEvent, OutboxGetSummary, TeamGetStatus};
 use dealdesk_model::outbox::OutboxSummary;
+use dealdesk_model::team::TeamStatus;
 use gloo_events::EventListener;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -54,6 +56,17 @@ pub fn top_bar() -> Html {
     }
     let background = use_state(|| None::<String>);
     let summary = use_state(|| None::<OutboxSummary>);
+    let team = use_state(|| None::<TeamStatus>);
+    {
+        let team = team.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(loaded) = invoke::<TeamGetStatus>(&()).await {
+                    team.set(loaded);
+                }
+            });
+        });
+    }
     let notifier = use_notifier();
     // An event newer than the first load wins over that load's (possibly older) answer.
     let heard = use_mut_ref(|| false);
@@ -70,12 +83,13 @@ pub fn top_bar() -> Html {
         });
     }
     {
-        let (background, summary) = (background.clone(), summary.clone());
+        let (background, summary, team) = (background.clone(), summary.clone(), team.clone());
         use_core_events(Callback::from(move |event: CoreEvent| {
             if let Some(text) = background_text(&event) {
                 background.set(text);
             }
             match event {
+                CoreEvent::TeamChanged { status } => team.set(status),
                 CoreEvent::OutboxChanged { summary: next } => {
                     *heard.borrow_mut() = true;
                     summary.set(Some(next));
@@ -96,11 +110,20 @@ pub fn top_bar() -> Html {
         }));
     }
     let navigator = use_navigator();
+    let open_team = {
+        let navigator = navigator.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(nav) = &navigator {
+                nav.push(&Route::SettingsTab { tab: "team".into() });
+            }
+        })
+    };
     let open_outbox = Callback::from(move |_: MouseEvent| {
         if let Some(nav) = &navigator {
             nav.push(&Route::Outbox);
         }
     });
+    let team_state = team_pill(team.as_ref());
     let offline = offline_title(summary.as_ref(), *online);
     let outbox_text = summary.as_ref().and_then(status_button_text);
     let attention = summary.as_ref().is_some_and(|s| attention_count(s) > 0);
@@ -131,6 +154,12 @@ pub fn top_bar() -> Html {
                         Some(text) => html! { <span id="background-work" class="background-work"><span class="spinner" aria-hidden="true" />{ text.clone() }</span> },
                         None => html! { "All changes saved on this computer" },
                     }
+                }
+                if let Some(pill) = team_state {
+                    <button type="button" id="team-sync-state" class={classes!("status-pill", "team-sync-state", pill.attention.then_some("attention"))}
+                        title={pill.title.clone()} aria-label={format!("{}. {}", pill.text, pill.title)} onclick={open_team}>
+                        { pill.text }
+                    </button>
                 }
                 if let Some(text) = outbox_text {
                     <button type="button" id="outbox-status" class={classes!("status-pill", "outbox-status", attention.then_some("attention"))}

@@ -16,6 +16,7 @@ pub mod revenue;
 pub mod shell;
 pub mod support;
 pub mod table;
+pub mod team;
 pub mod toasts;
 pub mod whop;
 pub mod whop_actions;

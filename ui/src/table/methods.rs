@@ -66,6 +66,7 @@ impl<O: TableObject> RecordTable<O> {
                     | CoreEvent::WorkflowsChanged
                     | CoreEvent::ContractsChanged { .. }
                     | CoreEvent::BackupsChanged
+                    | CoreEvent::TeamChanged { .. }
                     | CoreEvent::RestartRequired => false,
                 };
                 if touched {

@@ -1,6 +1,6 @@
 //! Settings: pipelines and stages, custom fields, theme, the data folder with backup and export,
-//! the backups list with Restore…, integrations (Whop), AI (provider, usage, prompt templates), and
-//! contracts (e-signature).
+//! the backups list with Restore…, integrations (Whop), AI (provider, usage, prompt templates),
+//! contracts (e-signature), and the team workspace.
 
 use crate::components::controls::{Button, Checkbox, Input, Select, Tone};
 use crate::components::display::{Badge, BadgeTone, Card, IconText, Skeleton, TabsHost};
@@ -48,6 +48,7 @@ pub fn settings_page(props: &SettingsProps) -> Html {
                 (AttrValue::from("integrations"), AttrValue::from("Integrations")),
                 (AttrValue::from("ai"), AttrValue::from("AI")),
                 (AttrValue::from("contracts"), AttrValue::from("Contracts")),
+                (AttrValue::from("team"), AttrValue::from("Team")),
             ]}>
                 <PipelinesEditor />
                 <CustomFieldsEditor />
@@ -56,6 +57,7 @@ pub fn settings_page(props: &SettingsProps) -> Html {
                 <crate::pages::whop::WhopPanel />
                 <crate::pages::ai_settings::AiSettingsTab />
                 <crate::pages::contracts_settings::ContractsSettingsTab />
+                <crate::pages::team::TeamSettings />
             </TabsHost>
         </section>
     }

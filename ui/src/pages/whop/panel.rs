@@ -45,6 +45,7 @@ pub fn whop_panel() -> Html {
             | CoreEvent::WorkflowsChanged
             | CoreEvent::ContractsChanged { .. }
             | CoreEvent::BackupsChanged
+            | CoreEvent::TeamChanged { .. }
             | CoreEvent::RestartRequired => {}
         }));
     }

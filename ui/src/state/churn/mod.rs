@@ -173,6 +173,7 @@ pub fn churn_may_change(event: &CoreEvent) -> bool {
         | CoreEvent::WorkflowsChanged
         | CoreEvent::ContractsChanged { .. }
         | CoreEvent::BackupsChanged
+        | CoreEvent::TeamChanged { .. }
         | CoreEvent::RestartRequired => false,
     }
 }
