@@ -69,7 +69,9 @@ CREATE TABLE IF NOT EXISTS team_link (
     last_push_at TEXT,
     last_pull_at TEXT,
     -- why the last sync failed (offline, refused: …); NULL after a sync that worked
-    last_error  TEXT
+    last_error  TEXT,
+    -- the hub's schema version at the last sync
+    hub_version INTEGER
 );
 
 -- Pulled changes that could not be applied yet (the record they change has not arrived, or a

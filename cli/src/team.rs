@@ -59,6 +59,8 @@ pub enum TeamCommand {
     Remove { email: String },
     /// Leave the workspace: syncing stops, the local copy stays
     Leave,
+    /// Upgrade a hub made by an older Dealdesk to this one's schema (the owner only)
+    UpgradeHub,
 }
 
 fn print_status(status: &TeamStatus) -> std::io::Result<()> {
@@ -81,6 +83,9 @@ fn print_status(status: &TeamStatus) -> std::io::Result<()> {
     }
     if let Some(error) = &status.last_error {
         output::line(format!("last error {error}"))?;
+    }
+    if let Some(version) = status.hub_version.filter(|v| *v < dealdesk_model::team::HUB_SCHEMA_VERSION) {
+        output::line(format!("hub        schema version {version}: the owner can upgrade it (team upgrade-hub)"))?;
     }
     Ok(())
 }
@@ -149,6 +154,15 @@ pub async fn run(app: &App, command: TeamCommand) -> anyhow::Result<()> {
         TeamCommand::Remove { email } => {
             workspace.remove(&email).await?;
             output::line(format!("removed {email}: their access ended"))?;
+        }
+        TeamCommand::UpgradeHub => {
+            let from = workspace.upgrade_hub().await?;
+            let to = dealdesk_model::team::HUB_SCHEMA_VERSION;
+            if from == to {
+                output::line(format!("the hub is already at schema version {to}"))?;
+            } else {
+                output::line(format!("upgraded the hub from schema version {from} to {to}"))?;
+            }
         }
         TeamCommand::Leave => {
             workspace.leave().await?;

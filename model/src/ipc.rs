@@ -314,6 +314,9 @@ commands! {
     TeamRemoveMember = "team_remove": String => ();
     /// Stops syncing; the local copy stays.
     TeamLeave = "team_leave": () => ();
+    /// The owner brings a hub made by an older Dealdesk to this one's schema; answers with the
+    /// version it was at.
+    TeamUpgradeHub = "team_upgrade_hub": () => i32;
 }
 
 #[cfg(test)]

@@ -52,6 +52,9 @@ pub struct TeamStatus {
     pub pulled_seq: i64,
     /// Why the last sync failed ("offline", "refused: …"); none after one that worked.
     pub last_error: Option<String>,
+    /// The hub's schema version at the last sync (none before the first). Below
+    /// [`HUB_SCHEMA_VERSION`], the owner can upgrade the hub.
+    pub hub_version: Option<i32>,
 }
 
 /// Settings → Team, "Create a workspace": the owner's hub URL (and password, when the URL has
@@ -90,6 +93,10 @@ pub struct TeamSyncReport {
     pub superseded: u64,
     pub held: u64,
 }
+
+/// The team hub's schema version this Dealdesk writes and reads (`dealdesk-team`'s `hub.sql` and
+/// its upgrades). A hub at an older version works; its owner can upgrade it.
+pub const HUB_SCHEMA_VERSION: i32 = 2;
 
 /// The slot of a record's trash mark, set by create (live), delete and restore.
 pub const DELETED_SLOT: &str = "deleted";

@@ -190,6 +190,7 @@ commands! {
     team_members: ipc::TeamListMembers => |app, _unit| app.workspace().members().await;
     team_remove: ipc::TeamRemoveMember => |app, email| app.workspace().remove(&email).await;
     team_leave: ipc::TeamLeave => |app, _unit| app.workspace().leave().await;
+    team_upgrade_hub: ipc::TeamUpgradeHub => |app, _unit| app.workspace().upgrade_hub().await;
 }
 
 #[cfg(test)]

@@ -46,6 +46,10 @@ enum Command {
         /// --data-dir is given): Connect Whop works with no Whop account
         #[arg(long)]
         demo: bool,
+        /// A team workspace on this machine: a private PostgreSQL hub and two windows (Ann, the
+        /// owner, and Bob, joined with a code) on target/team-demo/{ann,bob}, syncing every 2 s
+        #[arg(long, conflicts_with_all = ["demo", "data_dir"])]
+        team_demo: bool,
     },
     /// Run every check CI runs: fmt, clippy, all tests, the desktop end-to-end suite
     Test {
@@ -92,7 +96,10 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Setup => setup::all(&root),
         Command::Ui => tasks::build_ui(&root),
-        Command::Run { data_dir, release, screenshot, demo } => tasks::run(&root, data_dir, release, screenshot, demo),
+        Command::Run { team_demo: true, release, screenshot, .. } => tasks::team_demo(&root, release, screenshot),
+        Command::Run { data_dir, release, screenshot, demo, .. } => {
+            tasks::run(&root, data_dir, release, screenshot, demo)
+        }
         Command::Test { no_e2e, no_install } => tasks::test(&root, !no_e2e, !no_e2e && !no_install),
         Command::Bundle { debug, no_appimage } => bundle::bundle(&root, debug, !no_appimage).map(|_| ()),
         Command::Icons => bundle::icons(&root),

@@ -277,6 +277,29 @@ pub fn run(
     run_cmd(&mut cmd)
 }
 
+/// `cargo xtask run --team-demo`: builds the app and the demo driver (`tests/e2e/src/bin/team-demo.rs`),
+/// which starts a private PostgreSQL hub, joins two data folders to one workspace and opens a window
+/// on each (under Xvfb when there is no display).
+pub fn team_demo(root: &Path, release: bool, screenshot: Option<PathBuf>) -> Result<()> {
+    setup::all(root)?;
+    build_ui(root)?;
+    let mut build = cargo();
+    build.args(["build", "-p", "dealdesk", "-p", "dealdesk-e2e", "--bin", "dealdesk", "--bin", "team-demo"]);
+    if release {
+        build.arg("--release");
+    }
+    run_cmd(&mut build)?;
+    let driver = root.join(if release { "target/release/team-demo" } else { "target/debug/team-demo" });
+    let mut cmd = if has_display() && screenshot.is_none() { Command::new(&driver) } else { headless(&driver) };
+    cmd.arg("--app").arg(app_binary(root, release)).arg("--dir").arg(root.join("target/team-demo"));
+    if let Some(shot) = &screenshot {
+        cmd.arg("--screenshot").arg(shot);
+    } else if !has_display() {
+        eprintln!("run: no display; the windows open on a virtual screen (Ctrl+C to stop)");
+    }
+    run_cmd(&mut cmd)
+}
+
 /// The stages of a run and how long each took, printed as a table when the run ends (or fails):
 /// where CI's time goes (docs/ci.md).
 struct Stages {

@@ -280,6 +280,141 @@ async fn exists(conn: &mut SqliteConnection, kind: RecordKind, id: &str) -> Resu
     Ok(sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?.is_some())
 }
 
+/// Most changes one multi-row statement takes (the record columns are at most 15 parameters a row,
+/// SQLite allows 32,766 per statement).
+const FRESH_RUN: usize = 500;
+
+/// How many changes at the start of `queue` are creates (each readable, of a distinct record) of
+/// records this desktop has never seen: neither a row nor a change-log entry.
+async fn fresh_creates(conn: &mut SqliteConnection, queue: &[TeamChange]) -> Result<usize, CrmError> {
+    let mut ids: Vec<(RecordKind, &str)> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut in_run: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for team in queue.iter().take(FRESH_RUN) {
+        let change = &team.change;
+        let readable = change.op == "create"
+            && matches!(change.value, Some(Value::Object(_)))
+            && Uuid::parse_str(&change.record_id).is_ok();
+        let Some(kind) = RecordKind::parse(&change.record_kind).filter(|_| readable) else { break };
+        // A record that names one made earlier in the run (a person's company) starts the next
+        // run, so the statements' order never matters to the foreign keys.
+        let names_the_run = match &change.value {
+            Some(Value::Object(snapshot)) => snapshot
+                .iter()
+                .any(|(field, value)| field.ends_with("_id") && value.as_str().is_some_and(|id| in_run.contains(id))),
+            _ => false,
+        };
+        if names_the_run || !seen.insert((kind, change.record_id.as_str())) {
+            break;
+        }
+        in_run.insert(change.record_id.as_str());
+        ids.push((kind, change.record_id.as_str()));
+    }
+    if ids.len() < 2 {
+        return Ok(0);
+    }
+    let mut known: BTreeSet<(RecordKind, String)> = BTreeSet::new();
+    for kind in RecordKind::ALL {
+        let of_kind: Vec<&str> = ids.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        let list = serde_json::to_string(&of_kind).map_err(|e| CrmError::Corrupt(e.to_string()))?;
+        let sql = format!(
+            "SELECT value FROM json_each(?1) WHERE value IN (SELECT id FROM {table}) \
+             OR value IN (SELECT record_id FROM change_log WHERE record_kind = ?2 AND record_id IN \
+             (SELECT value FROM json_each(?1)))",
+            table = kind.as_str()
+        );
+        let found: Vec<String> =
+            sqlx::query_scalar(AssertSqlSafe(sql)).bind(list).bind(kind.as_str()).fetch_all(&mut *conn).await?;
+        known.extend(found.into_iter().map(|id| (kind, id)));
+    }
+    Ok(ids.iter().take_while(|(kind, id)| !known.contains(&(*kind, id.to_string()))).count())
+}
+
+/// Inserts a run of new records and their change-log rows, rows of the same columns together.
+/// `Err` (a constraint): the caller rolls back and takes them one by one.
+async fn insert_fresh(conn: &mut SqliteConnection, run: &[TeamChange]) -> Result<Result<(), sqlx::Error>, CrmError> {
+    // Rows with the same kind and the same fields share a statement.
+    let mut groups: BTreeMap<(RecordKind, Vec<&str>), Vec<&TeamChange>> = BTreeMap::new();
+    for team in run {
+        let (Some(kind), Some(Value::Object(snapshot))) =
+            (RecordKind::parse(&team.change.record_kind), team.change.value.as_ref())
+        else {
+            continue;
+        };
+        let columns: Vec<&str> =
+            shared_columns(kind).iter().copied().filter(|column| snapshot.contains_key(*column)).collect();
+        groups.entry((kind, columns)).or_default().push(team);
+    }
+    for ((kind, columns), rows) in &groups {
+        let mut names: Vec<&str> = vec!["id", "origin", "created_at", "updated_at"];
+        names.extend(columns.iter().copied());
+        if has_custom(*kind) {
+            names.push("custom");
+        }
+        let mut qb =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!("INSERT INTO {} ({}) ", kind.as_str(), names.join(", ")));
+        qb.push_values(rows, |mut row, team| {
+            let at = stamp_at(&team.change.hlc);
+            row.push_bind(team.change.record_id.clone()).push_bind("local").push_bind(at.clone()).push_bind(at);
+            let snapshot = match &team.change.value {
+                Some(Value::Object(snapshot)) => snapshot.clone(),
+                _ => Map::new(),
+            };
+            for column in columns {
+                match snapshot.get(*column).unwrap_or(&Value::Null) {
+                    Value::Null => row.push_bind(None::<String>),
+                    Value::Bool(b) => row.push_bind(i64::from(*b)),
+                    Value::Number(n) => match n.as_i64() {
+                        Some(i) => row.push_bind(i),
+                        None => row.push_bind(n.as_f64()),
+                    },
+                    Value::String(text) => row.push_bind(text.clone()),
+                    other => row.push_bind(other.to_string()),
+                };
+            }
+            if has_custom(*kind) {
+                let custom: Map<String, Value> = snapshot
+                    .iter()
+                    .filter_map(|(field, value)| {
+                        field.strip_prefix("custom.").map(|key| (key.to_string(), value.clone()))
+                    })
+                    .filter(|(_, value)| !value.is_null())
+                    .collect();
+                row.push_bind(Value::Object(custom).to_string());
+            }
+        });
+        if let Err(error) = qb.build().execute(&mut *conn).await {
+            return Ok(Err(error));
+        }
+    }
+    let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "INSERT INTO change_log (hlc, at, record_kind, record_id, op, field, old_value, new_value, source, node, author) ",
+    );
+    qb.push_values(run, |mut row, team| {
+        let change = &team.change;
+        row.push_bind(change.hlc.clone())
+            .push_bind(stamp_at(&change.hlc))
+            .push_bind(change.record_kind.clone())
+            .push_bind(change.record_id.clone())
+            .push_bind("create")
+            .push_bind(None::<String>)
+            .push_bind(None::<String>)
+            .push_bind(change.value.as_ref().map(Value::to_string))
+            .push_bind("team")
+            .push_bind(team.node.clone())
+            .push_bind(team.author.clone());
+    });
+    Ok(qb.build().execute(&mut *conn).await.map(|_| ()))
+}
+
+/// The time a stamp carries, as the change log and the record tables write times.
+fn stamp_at(hlc: &str) -> String {
+    dealdesk_store::stamp_time(hlc).map_or_else(|| time::format(time::now()), time::format)
+}
+
 /// Writes the winning slots of one change and logs it with its own stamp and author.
 async fn apply_one(
     conn: &mut SqliteConnection,
@@ -485,7 +620,39 @@ impl Crm {
         let mut report = MergeReport::default();
         let mut stamps: HashMap<(String, String), HashMap<String, Stamp>> = HashMap::new();
         let mut touched: BTreeSet<(RecordKind, Uuid)> = BTreeSet::new();
-        for team in &queue {
+        let mut next = 0;
+        while next < queue.len() {
+            // A run of creates of records never seen here (every record, when a member joins)
+            // goes in as a few multi-row statements.
+            let run = fresh_creates(&mut tx, &queue[next..]).await?;
+            if run > 0 {
+                let created = &queue[next..next + run];
+                let mut savepoint = (&mut *tx).begin().await?;
+                match insert_fresh(&mut savepoint, created).await? {
+                    Ok(()) => {
+                        savepoint.commit().await?;
+                        for team in created {
+                            self.store.clock().observe(&team.change.hlc);
+                            stamps.remove(&(team.change.record_kind.clone(), team.change.record_id.clone()));
+                            if let (Some(kind), Ok(id)) =
+                                (RecordKind::parse(&team.change.record_kind), Uuid::parse_str(&team.change.record_id))
+                            {
+                                touched.insert((kind, id));
+                            }
+                        }
+                        report.applied += run as u64;
+                        next += run;
+                        continue;
+                    }
+                    // A constraint (a taken email, say): one by one below, which holds the culprit.
+                    Err(error) => {
+                        savepoint.rollback().await?;
+                        tracing::debug!(%error, run, "team: a run of creates goes in one by one");
+                    }
+                }
+            }
+            let team = &queue[next];
+            next += 1;
             let change = &team.change;
             let (Some(kind), Ok(id)) = (RecordKind::parse(&change.record_kind), Uuid::parse_str(&change.record_id))
             else {
@@ -511,7 +678,7 @@ impl Crm {
                 report.superseded += 1;
                 continue;
             }
-            let at = dealdesk_store::stamp_time(&change.hlc).map_or_else(|| time::format(time::now()), time::format);
+            let at = stamp_at(&change.hlc);
             let mut savepoint = (&mut *tx).begin().await?;
             match apply_one(&mut savepoint, kind, team, &winning, &at).await? {
                 Outcome::Done => {

@@ -10,7 +10,7 @@ pub enum WorkspaceError {
     AlreadyLinked(String),
     #[error("this desktop is no longer in its team workspace ({0}); its local copy stays as it was")]
     Left(String),
-    #[error("only the workspace's owner can invite or remove members")]
+    #[error("only the workspace's owner can invite or remove members, or upgrade the hub")]
     NotOwner,
     #[error("the hub address has no password: add it to the URL or set PGPASSWORD")]
     NoPassword,

@@ -44,6 +44,7 @@ struct Link {
     last_push_at: Option<String>,
     last_pull_at: Option<String>,
     last_error: Option<String>,
+    hub_version: Option<i32>,
 }
 
 /// What joining (or making) a workspace tells this desktop.
@@ -75,6 +76,7 @@ struct LinkRow {
     last_push_at: Option<String>,
     last_pull_at: Option<String>,
     last_error: Option<String>,
+    hub_version: Option<i32>,
 }
 
 fn team_access(access: Access) -> TeamAccess {
@@ -180,7 +182,7 @@ impl Workspace {
     async fn link(&self) -> Result<Option<Link>, WorkspaceError> {
         let row: Option<LinkRow> = sqlx::query_as(
             "SELECT host, port, database, ssl_mode, workspace, workspace_name, role, email, access, joined_at, left_at, left_reason, \
-             pushed_seq, pulled_seq, last_push_at, last_pull_at, last_error FROM team_link WHERE id = 1",
+             pushed_seq, pulled_seq, last_push_at, last_pull_at, last_error, hub_version FROM team_link WHERE id = 1",
         )
         .fetch_optional(self.store.pool())
         .await?;
@@ -203,6 +205,7 @@ impl Workspace {
             last_push_at: row.last_push_at,
             last_pull_at: row.last_pull_at,
             last_error: row.last_error,
+            hub_version: row.hub_version,
         }))
     }
 
@@ -246,8 +249,33 @@ impl Workspace {
     async fn connect(&self, link: &Link) -> Result<Hub, WorkspaceError> {
         let password = self.secrets.get(&self.secret_key())?.ok_or(WorkspaceError::NoSecret)?;
         let hub = Hub::connect(link.address.options(&link.role, &password)?).await.map_err(connect_failure)?;
+        let version = hub.schema_version().await?;
+        sqlx::query("UPDATE team_link SET hub_version = ? WHERE id = 1")
+            .bind(version)
+            .execute(self.store.pool())
+            .await?;
         hub.check_version().await?;
         Ok(hub)
+    }
+
+    /// `team upgrade-hub`: the owner brings a hub made by an older Dealdesk to this one's schema.
+    /// Returns the version it was at.
+    pub async fn upgrade_hub(&self) -> Result<i32, WorkspaceError> {
+        let link = self.current().await?;
+        if link.access != TeamAccess::Owner {
+            return Err(WorkspaceError::NotOwner);
+        }
+        let hub = self.connect(&link).await?;
+        let from = hub.upgrade().await;
+        hub.close().await;
+        let from = from?;
+        sqlx::query("UPDATE team_link SET hub_version = ? WHERE id = 1")
+            .bind(crate::team::SCHEMA_VERSION)
+            .execute(self.store.pool())
+            .await?;
+        tracing::info!(from, to = crate::team::SCHEMA_VERSION, "team: upgraded the hub");
+        self.announce().await;
+        Ok(from)
     }
 
     /// `team init`: makes the hub on an empty database, as its owner (`url` names the owner's role;
@@ -356,6 +384,7 @@ impl Workspace {
             held: self.crm.team_changes_held().await?,
             pulled_seq: link.pulled_seq,
             last_error: link.last_error.clone(),
+            hub_version: link.hub_version,
         }))
     }
 

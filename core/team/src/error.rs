@@ -12,6 +12,8 @@ pub enum TeamError {
     HubIsNewer { hub: i32, ours: i32 },
     #[error("the database refused: {0} (a read-only member, a removed member, or not a member of this workspace)")]
     Refused(String),
+    #[error("the hub refused this desktop's changes: {0}; set this computer's date and time right (automatic time)")]
+    ClockAhead(String),
     #[error("'{0}' is not an email address")]
     BadEmail(String),
     #[error("no member with email {0} in this workspace")]
@@ -28,6 +30,9 @@ impl TeamError {
         match &error {
             sqlx::Error::Database(db) if db.code().as_deref() == Some("42501") => {
                 TeamError::Refused(db.message().to_string())
+            }
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("22008") => {
+                TeamError::ClockAhead(db.message().to_string())
             }
             _ => TeamError::Hub(error),
         }

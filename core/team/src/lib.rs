@@ -18,7 +18,11 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use uuid::Uuid;
 
 /// The hub schema this Dealdesk writes and reads.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = dealdesk_model::team::HUB_SCHEMA_VERSION;
+
+/// The hub's schema: version 1 (`hub.sql`), then each upgrade to the version it names. A new hub
+/// gets them all; a hub at an older version gets the rest when its owner allows (`upgrade`).
+const UPGRADES: &[(i32, &str)] = &[(2, include_str!("hub_v2.sql"))];
 
 /// A member's rights in a workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -209,6 +213,12 @@ impl Hub {
     /// `team init`: installs the hub on an empty database (as its owner, a role that may create
     /// roles) and creates the first workspace, with the connected role as its owner.
     pub async fn init(&self, workspace: &str, owner_email: &str) -> Result<Uuid, TeamError> {
+        self.init_at_version(workspace, owner_email, SCHEMA_VERSION).await
+    }
+
+    /// `init`, stopping at an older schema version: how a hub made by an older Dealdesk looks
+    /// (the upgrade's tests).
+    pub async fn init_at_version(&self, workspace: &str, owner_email: &str, version: i32) -> Result<Uuid, TeamError> {
         let email = checked_email(owner_email)?;
         match self.schema_version().await {
             Ok(version) => return Err(TeamError::AlreadyInitialised(version)),
@@ -227,12 +237,34 @@ impl Hub {
             }
         }
         sqlx::raw_sql(include_str!("hub.sql")).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO dealdesk.hub (id, schema_version) VALUES (1, $1)")
-            .bind(SCHEMA_VERSION)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("INSERT INTO dealdesk.hub (id, schema_version) VALUES (1, 1)").execute(&mut *tx).await?;
+        for (step, script) in UPGRADES.iter().filter(|(step, _)| *step <= version) {
+            tracing::debug!(step, "team: installing a hub schema step");
+            sqlx::raw_sql(*script).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         self.create_workspace(workspace, &email).await
+    }
+
+    /// `team upgrade-hub`: brings a hub made by an older Dealdesk to this one's schema, in one
+    /// transaction, as the owner allows (only the role that owns the hub's schema can). Returns
+    /// the version it was at; a hub already current is left as it is.
+    pub async fn upgrade(&self) -> Result<i32, TeamError> {
+        let mut tx = self.pool.begin().await?;
+        let installed: Option<i32> =
+            sqlx::query_scalar("SELECT schema_version FROM dealdesk.hub WHERE id = 1 FOR UPDATE")
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(TeamError::from_hub)?;
+        let from = installed.ok_or(TeamError::NotInitialised)?;
+        if from > SCHEMA_VERSION {
+            return Err(TeamError::HubIsNewer { hub: from, ours: SCHEMA_VERSION });
+        }
+        for (_, script) in UPGRADES.iter().filter(|(step, _)| *step > from) {
+            sqlx::raw_sql(*script).execute(&mut *tx).await.map_err(TeamError::from_hub)?;
+        }
+        tx.commit().await?;
+        Ok(from)
     }
 
     /// Another workspace on the same hub, owned by the connected role.

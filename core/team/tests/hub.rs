@@ -61,7 +61,10 @@ impl Team {
 #[tokio::test]
 async fn members_read_and_write_only_what_their_access_allows_as_the_database_enforces() {
     let t = team("hub").await;
-    assert!(matches!(t.owner.init("again", "owner@acme.com").await, Err(TeamError::AlreadyInitialised(1))));
+    assert!(matches!(
+        t.owner.init("again", "owner@acme.com").await,
+        Err(TeamError::AlreadyInitialised(dealdesk_team::SCHEMA_VERSION))
+    ));
     let writer_code = t.invite("ann@acme.com", Access::Member).await;
     let reader_code = t.invite("rob@acme.com", Access::ReadOnly).await;
     let (writer, writer_password) = t.join(&writer_code).await;
@@ -186,4 +189,38 @@ async fn a_hub_newer_than_this_dealdesk_is_refused_with_a_clear_message() {
     assert!(matches!(JoinCode::decode("ddj1.not-base64!"), Err(TeamError::BadJoinCode(_))));
     let bad_email = t.owner.invite(t.workspace, "not an email", Access::Member, "h", 1, "hub").await;
     assert!(matches!(bad_email, Err(TeamError::BadEmail(_))));
+}
+
+fn stamped_ahead(node: &str, node_seq: i64, secs: u64) -> Change {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    Change { hlc: format!("{:016x}/1", (now + secs) << 32), ..change(node, node_seq, "city", "Oslo") }
+}
+
+/// A hub made by an older Dealdesk (schema version 1) keeps working; only its owner can upgrade
+/// it; version 2 refuses, in the database, changes stamped more than 60 s ahead of its clock.
+#[tokio::test]
+async fn the_owner_upgrades_an_older_hub_which_then_refuses_a_clock_running_ahead() {
+    let server = PrivatePostgres::start().unwrap();
+    let owner = Hub::connect(server.owner_database("hub").unwrap()).await.unwrap();
+    let workspace = owner.init_at_version("Acme", "owner@acme.com", 1).await.unwrap();
+    let t = Team { server, owner, workspace };
+    assert_eq!(t.owner.schema_version().await.unwrap(), 1);
+    let (ann, _) = t.join(&t.invite("ann@acme.com", Access::Member).await).await;
+    assert_eq!(
+        ann.push(t.workspace, &[stamped_ahead("ann-laptop", 1, 600)]).await.unwrap(),
+        1,
+        "version 1 has no check"
+    );
+
+    let refused = ann.upgrade().await;
+    assert!(matches!(refused, Err(TeamError::Refused(_))), "a member cannot upgrade: {refused:?}");
+    assert_eq!(t.owner.upgrade().await.unwrap(), 1);
+    assert_eq!(t.owner.schema_version().await.unwrap(), dealdesk_team::SCHEMA_VERSION);
+    assert_eq!(t.owner.upgrade().await.unwrap(), dealdesk_team::SCHEMA_VERSION, "a second upgrade is a no-op");
+
+    let ahead = ann.push(t.workspace, &[stamped_ahead("ann-laptop", 2, 600)]).await;
+    let Err(TeamError::ClockAhead(message)) = ahead else { panic!("{ahead:?}") };
+    assert!(message.contains("ahead of the hub's clock"), "{message}");
+    assert_eq!(ann.push(t.workspace, &[stamped_ahead("ann-laptop", 3, 20)]).await.unwrap(), 1, "within the margin");
+    assert_eq!(ann.pull(t.workspace, 0, 10).await.unwrap().len(), 2, "the refused change is not on the hub");
 }

@@ -111,7 +111,9 @@ async fn send_a_contract_from_a_deal_and_watch_it_reach_completed() -> Result<()
 
         // Signed in the sandbox; "Refresh now" brings the news and the signed PDF.
         sandbox.esign_complete(&request_id).unwrap();
-        session.find("#contracts-card .contract-refresh").await?.click().await?;
+        // The button is enabled once the card knows the provider's id (a click on a disabled one
+        // would do nothing, and the poller would bring the news later instead).
+        session.find("#contracts-card .contract-refresh:not([disabled])").await?.click().await?;
         let start = Instant::now();
         loop {
             let status = session

@@ -12,9 +12,9 @@ use crate::pages::whop::copy_to_clipboard;
 use crate::state::team::{access_label, last_sync_text};
 use dealdesk_model::ipc::{
     CoreEvent, TeamCreate, TeamGetStatus, TeamInviteMember, TeamJoin, TeamLeave, TeamListMembers, TeamRemoveMember,
-    TeamSyncNow,
+    TeamSyncNow, TeamUpgradeHub,
 };
-use dealdesk_model::team::{TeamAccess, TeamInit, TeamInvite, TeamMember, TeamStatus};
+use dealdesk_model::team::{HUB_SCHEMA_VERSION, TeamAccess, TeamInit, TeamInvite, TeamMember, TeamStatus};
 use yew::prelude::*;
 
 type Loaded<T> = Option<Result<T, String>>;
@@ -220,6 +220,27 @@ fn workspace_card(props: &WorkspaceProps) -> Html {
         let leaving = leaving.clone();
         Callback::from(move |_: ()| leaving.set(false))
     };
+    let upgrading = use_state(|| false);
+    let upgrade = {
+        let (upgrading, notifier) = (upgrading.clone(), notifier.clone());
+        Callback::from(move |_: MouseEvent| {
+            upgrading.set(true);
+            let (upgrading, notifier) = (upgrading.clone(), notifier.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = invoke::<TeamUpgradeHub>(&()).await;
+                upgrading.set(false);
+                if let Some(n) = &notifier {
+                    match result {
+                        Ok(from) => {
+                            n.success(format!("The hub went from schema version {from} to {HUB_SCHEMA_VERSION}"))
+                        }
+                        Err(e) => n.error(e.message),
+                    }
+                }
+            });
+        })
+    };
+    let outdated = status.hub_version.filter(|v| *v < HUB_SCHEMA_VERSION);
     let now = crate::state::format::now();
     html! {
         <Card title={AttrValue::from("Team workspace")} id="team-status">
@@ -234,6 +255,18 @@ fn workspace_card(props: &WorkspaceProps) -> Html {
             }
             if let Some(error) = &status.last_error {
                 <div class="form-error" id="team-last-error" role="alert">{ format!("Last sync: {error}") }</div>
+            }
+            if let Some(version) = outdated {
+                <div class="notice" id="team-hub-outdated" role="status">
+                    if status.access == TeamAccess::Owner {
+                        { format!("The hub runs schema version {version}, made by an older Dealdesk; this one knows version {HUB_SCHEMA_VERSION}, which adds the hub's own check of the desktops' clocks. Members on an older Dealdesk will be asked to update it.") }
+                        <div class="inline-form">
+                            <Button id="team-upgrade-hub" disabled={*upgrading} onclick={upgrade}>{ if *upgrading { "Upgrading…" } else { "Upgrade the hub" } }</Button>
+                        </div>
+                    } else {
+                        { format!("The hub runs schema version {version}; its owner can upgrade it to {HUB_SCHEMA_VERSION}. Syncing works meanwhile.") }
+                    }
+                </div>
             }
             <div class="inline-form">
                 <Button tone={Tone::Primary} id="team-sync-now" disabled={*syncing} onclick={sync}>
