@@ -80,6 +80,7 @@ mod tests {
             held: 0,
             pulled_seq: 0,
             last_error: None,
+            hub_version: Some(2),
         }
     }
 

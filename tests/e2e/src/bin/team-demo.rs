@@ -92,17 +92,22 @@ async fn main() -> Result<()> {
         println!("team-demo: screenshot saved to {path}");
         return Ok(());
     }
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {
-            for window in &mut windows {
-                let _ = window.kill();
-            }
+    let stop = tokio::signal::ctrl_c();
+    tokio::pin!(stop);
+    loop {
+        if windows.iter_mut().all(|window| matches!(window.try_wait(), Ok(Some(_)))) {
+            break;
         }
-        _ = tokio::task::spawn_blocking(move || {
-            for mut window in windows {
-                let _ = window.wait();
+        tokio::select! {
+            _ = &mut stop => {
+                for window in &mut windows {
+                    let _ = window.kill();
+                    let _ = window.wait();
+                }
+                break;
             }
-        }) => {}
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
     }
     println!("team-demo: the windows closed; the hub stops");
     Ok(())
