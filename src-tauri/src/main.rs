@@ -210,14 +210,15 @@ fn start_background_work(handle: &tauri::AppHandle, app: &App) {
     });
 }
 
-/// One window per data folder. The default folder answers to the app's identifier, so a
-/// `dealdesk://` link the OS opens reaches it; another folder (`--data-dir`: a second profile, or
-/// the second desktop of a team demo) answers to a name of its own, so both can be open at once.
-/// (The name is the D-Bus name on Linux; elsewhere the plugin keys by the identifier alone.)
-fn single_instance_id(identifier: &str, data_dir: &std::path::Path) -> String {
+/// The name a running window answers a second start to. By default the app's identifier: every
+/// start (a `dealdesk://` link the OS opens carries no data folder) hands over to the one window.
+/// With `--own-window` (a second desktop on the same machine: the team demo, a second profile),
+/// a name of the data folder's own, so that window opens beside the first and a second start on
+/// the same folder with the flag still reaches it (decision 0027). On Linux the name is the
+/// plugin's D-Bus name; elsewhere the plugin keys by the identifier alone.
+fn single_instance_id(identifier: &str, data_dir: &std::path::Path, own_window: bool) -> String {
     use std::hash::{Hash, Hasher};
-    let default = default_data_dir().ok();
-    if default.as_deref() == Some(data_dir) {
+    if !own_window {
         return identifier.to_string();
     }
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -243,7 +244,8 @@ fn main() -> anyhow::Result<ExitCode> {
     };
     tracing::info!(data_dir = %data_dir.display(), "starting Dealdesk");
     let context = tauri::generate_context!("../tauri.conf.json");
-    let instance_id = single_instance_id(&context.config().identifier, &data_dir);
+    let own_window = std::env::args().any(|a| a == "--own-window");
+    let instance_id = single_instance_id(&context.config().identifier, &data_dir, own_window);
 
     tauri::Builder::default()
         // First: a second start (the OS opening a dealdesk:// link) hands its arguments to this

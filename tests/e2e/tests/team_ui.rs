@@ -84,7 +84,9 @@ async fn two_windows_share_a_workspace_and_agree_after_both_edited_offline() -> 
         let store = dealdesk_core::store::Store::open(bob_dir.path()).await?;
         store.set_setting(dealdesk_core::support::WELCOME_DISMISSED_KEY, &true).await?;
         store.close().await;
-        let bob = second.insert(Session::start_app(&second_binary()?, bob_dir, &env).await?);
+        // `--own-window`: beside the owner's window, not handed over to it (decision 0027).
+        let bob =
+            second.insert(Session::start_app_with_args(&second_binary()?, bob_dir, &env, &["--own-window"]).await?);
         open_team_settings(bob).await?;
         bob.type_into("#team-join-code", &code).await?;
         bob.find("#team-join-submit").await?.click().await?;

@@ -23,10 +23,12 @@ fn arg(name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
 }
 
-fn open_window(app: &PathBuf, dir: &std::path::Path) -> Result<Child> {
+/// `own`: Bob's window opens beside Ann's instead of handing over to it (decision 0027).
+fn open_window(app: &PathBuf, dir: &std::path::Path, own: bool) -> Result<Child> {
     Command::new(app)
         .arg("--data-dir")
         .arg(dir)
+        .args(own.then_some("--own-window"))
         .env("DEALDESK_TEAM_SYNC_SECS", "2")
         .spawn()
         .with_context(|| format!("starting {}", app.display()))
@@ -78,7 +80,7 @@ async fn main() -> Result<()> {
     }
 
     println!("team-demo: opening Ann's window ({}) and Bob's ({})", ann_dir.display(), bob_dir.display());
-    let mut windows = vec![open_window(&app, &ann_dir)?, open_window(&app, &bob_dir)?];
+    let mut windows = vec![open_window(&app, &ann_dir, false)?, open_window(&app, &bob_dir, true)?];
     if let Some(path) = screenshot {
         tokio::time::sleep(Duration::from_secs(12)).await;
         let status = Command::new("import").args(["-window", "root", &path]).status().context("running import")?;
