@@ -243,38 +243,6 @@ async fn set_field(
     Ok(done.map(|_| old))
 }
 
-/// Inserts a record another desktop created, with every field of its snapshot.
-async fn insert_record(
-    conn: &mut SqliteConnection,
-    kind: RecordKind,
-    id: &str,
-    snapshot: &Map<String, Value>,
-    at: &str,
-) -> Result<Result<(), sqlx::Error>, CrmError> {
-    let columns: Vec<(&str, &Value)> =
-        shared_columns(kind).iter().filter_map(|column| snapshot.get(*column).map(|value| (*column, value))).collect();
-    let custom: Map<String, Value> = snapshot
-        .iter()
-        .filter_map(|(field, value)| field.strip_prefix("custom.").map(|key| (key.to_string(), value.clone())))
-        .filter(|(_, value)| !value.is_null())
-        .collect();
-    let mut names: Vec<&str> = vec!["id", "origin", "created_at", "updated_at"];
-    names.extend(columns.iter().map(|(column, _)| *column));
-    if has_custom(kind) {
-        names.push("custom");
-    }
-    let marks = vec!["?"; names.len()].join(", ");
-    let sql = format!("INSERT INTO {} ({}) VALUES ({marks})", kind.as_str(), names.join(", "));
-    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(id).bind("local").bind(at).bind(at);
-    for (_, value) in &columns {
-        query = bind_value(query, value);
-    }
-    if has_custom(kind) {
-        query = query.bind(Value::Object(custom).to_string());
-    }
-    Ok(query.execute(&mut *conn).await.map(|_| ()))
-}
-
 async fn exists(conn: &mut SqliteConnection, kind: RecordKind, id: &str) -> Result<bool, CrmError> {
     let sql = format!("SELECT 1 FROM {} WHERE id = ?", kind.as_str());
     Ok(sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?.is_some())
@@ -431,10 +399,12 @@ async fn apply_one(
     }
     let mut old = None;
     match (change.op.as_str(), change.value.as_ref()) {
-        ("create", Some(Value::Object(snapshot))) if !present => {
-            if let Err(error) = insert_record(conn, kind, id, snapshot, at).await? {
-                return held_by(error);
-            }
+        // New here: the same insert as a run of new records, which logs the change too.
+        ("create", Some(Value::Object(_))) if !present => {
+            return match insert_fresh(conn, std::slice::from_ref(team)).await? {
+                Ok(()) => Ok(Outcome::Done),
+                Err(error) => held_by(error),
+            };
         }
         ("create", Some(Value::Object(snapshot))) => {
             for slot in winning {
