@@ -12,10 +12,11 @@ use dealdesk_core::test_support::TestApp;
 use dealdesk_core::workspace::WorkspaceError;
 use dealdesk_model::team::TeamAccess;
 use dealdesk_model::{
-    DealStatus, Money, NewCompany, NewDeal, NewNote, NewPerson, PersonPatch, RecordKind, RecordRef, TimelineEventKind,
-    UpdateSource,
+    CustomFieldPatch, CustomFieldType, DealStatus, Money, NewCompany, NewCustomField, NewDeal, NewNote, NewPerson,
+    PersonPatch, Pipeline, RecordKind, RecordRef, SavePipeline, StageEdit, TimelineEventKind, UpdateSource,
 };
 use serde_json::Value;
+use uuid::Uuid;
 
 const UI: UpdateSource = UpdateSource::Ui;
 
@@ -205,6 +206,214 @@ async fn two_desktops_share_their_crm_by_the_merge_rules_through_a_real_hub() {
     assert_eq!(owner.app.crm().get_person(grace).await.unwrap().city.as_deref(), Some("Rome"));
 }
 
+fn stages(names: &[(&str, u8)]) -> Vec<StageEdit> {
+    names
+        .iter()
+        .map(|(name, probability)| StageEdit {
+            id: None,
+            name: (*name).into(),
+            probability: *probability,
+            rotting_days: None,
+        })
+        .collect()
+}
+
+/// The stages of a pipeline as an editor would send them back: ids kept, in order.
+fn edit_of(pipeline: &Pipeline) -> Vec<StageEdit> {
+    pipeline
+        .stages
+        .iter()
+        .map(|s| StageEdit {
+            id: Some(s.id),
+            name: s.name.clone(),
+            probability: s.probability,
+            rotting_days: s.rotting_days,
+        })
+        .collect()
+}
+
+async fn pipeline_named(desk: &Desk, name: &str) -> Vec<Pipeline> {
+    desk.app.crm().list_pipelines().await.unwrap().into_iter().filter(|p| p.name == name).collect()
+}
+
+/// Pipelines, stages, custom field definitions and the default pipeline are shared by the same
+/// rules as records (decision 0028), including those made before the workspace existed.
+#[tokio::test]
+async fn the_crms_shape_is_shared_pipelines_stages_custom_fields_and_the_default() {
+    let server = PrivatePostgres::start().unwrap();
+    server.owner_database("hub").unwrap();
+    let (url, password) = server.owner_url("hub");
+
+    // Made before the workspace: a pipeline with a deal in it, and a custom field.
+    let owner = desk().await;
+    let crm = owner.app.crm();
+    let enterprise = crm
+        .save_pipeline(SavePipeline {
+            id: None,
+            name: "Enterprise".into(),
+            is_default: false,
+            stages: stages(&[("Lead", 10), ("Demo", 40), ("Contract", 70)]),
+        })
+        .await
+        .unwrap();
+    let new_deal = NewDeal {
+        id: None,
+        name: "Big one".into(),
+        amount: Money::parse("50000", "USD").unwrap(),
+        close_date: None,
+        pipeline_id: Some(enterprise.id),
+        stage: Some("Demo".into()),
+        status: DealStatus::Open,
+        lost_reason: None,
+        contact_id: None,
+        company_id: None,
+        custom: Default::default(),
+    };
+    let deal = crm.create_deal(new_deal, UI).await.unwrap();
+    let tier = NewCustomField {
+        object: RecordKind::Person,
+        key: "tier".into(),
+        label: "Tier".into(),
+        field_type: CustomFieldType::Select { options: vec!["Gold".into(), "Silver".into()] },
+    };
+    let tier = crm.define_custom_field(tier).await.unwrap();
+    // And one the change log never named, as the Whop sync writes its pipeline.
+    sqlx::query(
+        "INSERT INTO pipeline (id, name, position, created_at, updated_at) VALUES ('a0000000-0000-7000-8000-000000000001', 'Whop', 9, 'now', 'now'); \
+         INSERT INTO stage (id, pipeline_id, name, position, probability, created_at, updated_at) \
+         VALUES ('a0000000-0000-7000-8000-000000000002', 'a0000000-0000-7000-8000-000000000001', 'Active', 0, 80, 'now', 'now')",
+    )
+    .execute(owner.app.store().pool())
+    .await
+    .unwrap();
+
+    let status = owner.app.workspace().init(&url, Some(password), "Acme", "owner@acme.com").await.unwrap();
+    owner.sync().await;
+    let code = owner.app.workspace().invite("bob@acme.com", TeamAccess::Member).await.unwrap();
+    let bob = desk().await;
+    bob.app.workspace().join(&code).await.unwrap();
+    bob.sync().await;
+    let at_bob = pipeline_named(&bob, "Enterprise").await;
+    assert_eq!(at_bob.len(), 1);
+    let names: Vec<&str> = at_bob[0].stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Lead", "Demo", "Contract"]);
+    let pulled = bob.app.crm().get_deal(deal.id).await.unwrap();
+    assert_eq!((pulled.pipeline_id, pulled.stage_name.as_str()), (enterprise.id, "Demo"));
+    let whop = pipeline_named(&bob, "Whop").await;
+    assert_eq!(whop[0].stages.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["Active"]);
+    let fields = bob.app.crm().custom_fields(RecordKind::Person).await.unwrap();
+    assert_eq!(
+        fields.iter().map(|f| (f.key.as_str(), &f.field_type)).collect::<Vec<_>>(),
+        [("tier", &tier.field_type)]
+    );
+    assert_eq!(bob.app.workspace().status().await.unwrap().unwrap().held, 0);
+
+    // Offline on both: each edits a different stage of one pipeline, each makes a pipeline called
+    // "Renewals" and defines `region` on companies, and each picks a default.
+    owner
+        .app
+        .crm()
+        .save_pipeline(SavePipeline {
+            id: Some(enterprise.id),
+            name: "Enterprise".into(),
+            is_default: true,
+            stages: {
+                let mut edit = edit_of(&enterprise);
+                edit[1].name = "Qualified".into();
+                edit
+            },
+        })
+        .await
+        .unwrap();
+    bob.app
+        .crm()
+        .save_pipeline(SavePipeline {
+            id: Some(enterprise.id),
+            name: "Enterprise".into(),
+            is_default: false,
+            stages: {
+                let mut edit = edit_of(&at_bob[0]);
+                edit[2].probability = 90;
+                edit
+            },
+        })
+        .await
+        .unwrap();
+    for (desk, label) in [(&owner, "Region"), (&bob, "Area")] {
+        let renewals =
+            SavePipeline { id: None, name: "Renewals".into(), is_default: false, stages: stages(&[("Due", 50)]) };
+        desk.app.crm().save_pipeline(renewals).await.unwrap();
+        let region = NewCustomField {
+            object: RecordKind::Company,
+            key: "region".into(),
+            label: label.into(),
+            field_type: CustomFieldType::Text,
+        };
+        desk.app.crm().define_custom_field(region).await.unwrap();
+    }
+    let bobs_renewals = pipeline_named(&bob, "Renewals").await.remove(0);
+    bob.app
+        .crm()
+        .save_pipeline(SavePipeline {
+            is_default: true,
+            stages: edit_of(&bobs_renewals),
+            id: Some(bobs_renewals.id),
+            name: "Renewals".into(),
+        })
+        .await
+        .unwrap();
+    owner.sync().await;
+    bob.sync().await;
+    owner.sync().await;
+
+    for desk in [&owner, &bob] {
+        let enterprise = pipeline_named(desk, "Enterprise").await.remove(0);
+        let shape: Vec<(&str, u8)> = enterprise.stages.iter().map(|s| (s.name.as_str(), s.probability)).collect();
+        assert_eq!(shape, [("Lead", 10), ("Qualified", 40), ("Contract", 90)], "both stage edits arrive");
+        assert_eq!(pipeline_named(desk, "Renewals").await.len(), 2, "two pipelines of one name both arrive");
+        let default: Vec<Uuid> =
+            desk.app.crm().list_pipelines().await.unwrap().iter().filter(|p| p.is_default).map(|p| p.id).collect();
+        assert_eq!(default, [bobs_renewals.id], "the later choice of default wins");
+        let region = desk.app.crm().custom_fields(RecordKind::Company).await.unwrap();
+        assert_eq!(
+            region.iter().map(|f| f.label.as_str()).collect::<Vec<_>>(),
+            ["Area"],
+            "one field per key, the later label"
+        );
+        assert_eq!(desk.app.workspace().status().await.unwrap().unwrap().held, 0);
+    }
+
+    // A field deleted and a stage removed on one desktop go everywhere.
+    owner.app.crm().delete_custom_field(tier.id).await.unwrap();
+    let enterprise = pipeline_named(&owner, "Enterprise").await.remove(0);
+    let mut without_lead = edit_of(&enterprise);
+    without_lead.remove(0);
+    owner
+        .app
+        .crm()
+        .save_pipeline(SavePipeline {
+            id: Some(enterprise.id),
+            name: "Enterprise".into(),
+            is_default: false,
+            stages: without_lead,
+        })
+        .await
+        .unwrap();
+    owner.sync().await;
+    bob.sync().await;
+    assert!(bob.app.crm().custom_fields(RecordKind::Person).await.unwrap().is_empty());
+    let names: Vec<String> =
+        pipeline_named(&bob, "Enterprise").await[0].stages.iter().map(|s| s.name.clone()).collect();
+    assert_eq!(names, ["Qualified", "Contract"]);
+
+    let dump = owner.dump().await;
+    assert_eq!(bob.dump().await, dump);
+    assert_eq!(reference(&server, &status.workspace).await, dump, "the desktops equal the reference merge");
+    let kinds: std::collections::BTreeSet<&str> =
+        dump.as_array().unwrap().iter().filter_map(|r| r["kind"].as_str()).collect();
+    assert!(["pipeline", "stage", "custom_field", "setting"].iter().all(|k| kinds.contains(k)), "{kinds:?}");
+}
+
 #[tokio::test]
 async fn a_read_only_member_pulls_but_never_pushes_and_a_bad_code_says_why() {
     let server = PrivatePostgres::start().unwrap();
@@ -254,7 +463,7 @@ async fn random_edit(desk: &Desk, rng: &mut Rng, n: usize) {
     let pick = |rng: &mut Rng| -> Option<uuid::Uuid> {
         (!people.is_empty()).then(|| uuid::Uuid::parse_str(&people[rng.below(people.len())].0).unwrap())
     };
-    let choice = if people.len() < 6 { 0 } else { rng.below(8) };
+    let choice = if people.len() < 6 { 0 } else { rng.below(11) };
     let result = match (choice, pick(rng)) {
         (0, _) => crm
             .create_person(
@@ -277,18 +486,78 @@ async fn random_edit(desk: &Desk, rng: &mut Rng, n: usize) {
             let tag = format!("t{}", rng.below(3));
             crm.tag_record(RecordRef { kind: RecordKind::Person, id }, &tag, UI).await.map(|_| ())
         }
-        (_, Some(id)) => {
+        (7, Some(id)) => {
             let tag = format!("t{}", rng.below(3));
             crm.untag_record(RecordRef { kind: RecordKind::Person, id }, &tag, UI).await
+        }
+        (8, _) => random_pipeline_edit(crm, rng, n).await,
+        (9, _) => {
+            let key = format!("k{}", rng.below(3));
+            let defs = crm.custom_fields(RecordKind::Person).await.unwrap();
+            match (defs.iter().find(|d| d.key == key), rng.below(2)) {
+                (Some(def), 0) => crm.delete_custom_field(def.id).await,
+                (Some(def), _) => {
+                    let patch = CustomFieldPatch { id: def.id, label: Some(format!("L{n}")), options: None };
+                    crm.update_custom_field(patch).await.map(|_| ())
+                }
+                (None, _) => {
+                    let field_type = CustomFieldType::Text;
+                    let new = NewCustomField { object: RecordKind::Person, key, label: format!("L{n}"), field_type };
+                    crm.define_custom_field(new).await.map(|_| ())
+                }
+            }
+        }
+        (_, Some(id)) => {
+            let patch = PersonPatch {
+                custom: [(format!("k{}", rng.below(3)), Value::from(format!("v{n}")))].into(),
+                ..Default::default()
+            };
+            crm.update_person(id, patch, UI).await.map(|_| ())
         }
         (_, None) => Ok(()),
     };
     if let Err(error) = result {
         assert!(
-            matches!(error, dealdesk_core::CrmError::Deleted { .. } | dealdesk_core::CrmError::NotFound { .. }),
+            matches!(
+                error,
+                dealdesk_core::CrmError::Deleted { .. }
+                    | dealdesk_core::CrmError::NotFound { .. }
+                    | dealdesk_core::CrmError::UnknownCustomField { .. }
+                    | dealdesk_core::CrmError::InvalidField { .. }
+            ),
             "{error}"
         );
     }
+}
+
+/// A new pipeline, or a stage of one renamed, re-weighted or added; sometimes made the default.
+async fn random_pipeline_edit(
+    crm: &dealdesk_core::crm::Crm,
+    rng: &mut Rng,
+    n: usize,
+) -> Result<(), dealdesk_core::CrmError> {
+    let pipelines = crm.list_pipelines().await.unwrap();
+    let made: Vec<&Pipeline> = pipelines.iter().filter(|p| p.name.starts_with("Pipe")).collect();
+    let is_default = rng.below(4) == 0;
+    if made.len() < 2 || rng.below(4) == 0 {
+        let new = SavePipeline {
+            id: None,
+            name: format!("Pipe {n}"),
+            is_default,
+            stages: stages(&[("One", 10), ("Two", 50)]),
+        };
+        return crm.save_pipeline(new).await.map(|_| ());
+    }
+    let pipeline = made[rng.below(made.len())];
+    let mut edit = edit_of(pipeline);
+    let i = rng.below(edit.len());
+    match rng.below(3) {
+        0 => edit[i].name = format!("S{n}"),
+        1 => edit[i].probability = rng.below(101) as u8,
+        _ => edit.push(StageEdit { id: None, name: format!("N{n}"), probability: 5, rotting_days: None }),
+    }
+    let save = SavePipeline { id: Some(pipeline.id), name: pipeline.name.clone(), is_default, stages: edit };
+    crm.save_pipeline(save).await.map(|_| ())
 }
 
 /// Five desktops, 1,000 random edits between them on a handful of people, synced at random
@@ -339,6 +608,15 @@ async fn five_desktops_and_a_thousand_random_edits_converge_on_the_reference_mer
         }
         let reference = reference(&server, &status.workspace).await;
         assert!(reference.as_array().unwrap().len() >= 6, "seed {seed:x}: {reference}");
+        let records = reference.as_array().unwrap();
+        let of_kind = |kind: &str| records.iter().filter(|r| r["kind"] == kind).count();
+        assert!(of_kind("custom_field") >= 2 && of_kind("pipeline") >= 3, "seed {seed:x}: the shape was edited too");
+        assert!(
+            records
+                .iter()
+                .any(|r| r["kind"] == "stage" && r["fields"]["name"].as_str().is_some_and(|n| n.starts_with('S'))),
+            "seed {seed:x}: a stage was renamed"
+        );
         for (i, desk) in desks.iter().enumerate() {
             assert_eq!(desk.dump().await, reference, "seed {seed:x}: desktop {i} differs from the reference");
             assert_eq!(desk.app.workspace().status().await.unwrap().unwrap().held, 0);
@@ -392,5 +670,6 @@ async fn a_desktop_whose_clock_runs_ahead_is_refused_and_told_by_how_much() {
     let status = owner.app.workspace().status().await.unwrap().unwrap();
     assert!(status.last_error.as_deref().unwrap().contains("clock"), "{status:?}");
     assert_eq!(status.waiting, 1, "the edit waits");
-    assert_eq!(reference(&server, &status.workspace).await.as_array().unwrap().len(), 1);
+    let on_hub = reference(&server, &status.workspace).await;
+    assert_eq!(on_hub.as_array().unwrap().iter().filter(|r| r["kind"] == "person").count(), 1, "Ada waits: {on_hub}");
 }

@@ -1,9 +1,12 @@
 //! Custom field definitions per object, and checking values against them.
 
+use super::shared::config::{self, ConfigKind};
 use super::{Crm, CrmError, rows, validate};
 use chrono::NaiveDate;
 use dealdesk_model::ipc::CoreEvent;
-use dealdesk_model::{CustomFieldDef, CustomFieldPatch, CustomFieldType, CustomValues, NewCustomField, RecordKind};
+use dealdesk_model::{
+    CustomFieldDef, CustomFieldPatch, CustomFieldType, CustomValues, NewCustomField, RecordKind, UpdateSource,
+};
 use serde_json::Value;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
@@ -152,12 +155,9 @@ impl Crm {
             return Err(CrmError::invalid("options", "a select field needs non-empty options"));
         }
         let mut tx = self.store.begin_write().await?;
-        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM custom_field WHERE object = ? AND key = ?")
-            .bind(new.object.as_str())
-            .bind(&key)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_some() {
+        let shared_id = config::custom_field_id(new.object.as_str(), &key);
+        let before = config::snapshot(&mut tx, ConfigKind::CustomField, &shared_id).await?;
+        if before.as_ref().is_some_and(|(live, _)| *live) {
             return Err(CrmError::DuplicateCustomField { object: new.object, key });
         }
         let position: i64 =
@@ -165,23 +165,28 @@ impl Crm {
                 .bind(new.object.as_str())
                 .fetch_one(&mut *tx)
                 .await?;
-        let id = Uuid::now_v7();
         let now = dealdesk_store::time::format(dealdesk_store::time::now());
         let field_type = serde_json::to_string(&new.field_type).map_err(|e| CrmError::Corrupt(e.to_string()))?;
-        sqlx::query(
+        // A key defined again after a delete brings its row back (its values were kept): one row
+        // per key, which is how a team workspace knows a field.
+        let id: String = sqlx::query_scalar(
             "INSERT INTO custom_field (id, object, key, label, field_type, position, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
+             ON CONFLICT (object, key) DO UPDATE SET label = ?4, field_type = ?5, position = ?6, updated_at = ?7, \
+             deleted_at = NULL RETURNING id",
         )
-        .bind(id.to_string())
+        .bind(Uuid::now_v7().to_string())
         .bind(new.object.as_str())
         .bind(&key)
         .bind(&label)
         .bind(field_type)
         .bind(position)
         .bind(&now)
-        .bind(&now)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
+        let id = Uuid::parse_str(&id).map_err(|e| CrmError::Corrupt(format!("custom field id: {e}")))?;
+        config::log_saved(&mut tx, self.store.clock(), UpdateSource::Ui, ConfigKind::CustomField, &shared_id, before)
+            .await?;
         tx.commit().await?;
         self.events.emit(CoreEvent::ConfigChanged);
         Ok(CustomFieldDef { id, object: new.object, key, label, field_type: new.field_type, position })
@@ -220,6 +225,8 @@ impl Crm {
             def.field_type = CustomFieldType::Select { options };
         }
         let field_type = serde_json::to_string(&def.field_type).map_err(|e| CrmError::Corrupt(e.to_string()))?;
+        let shared_id = config::custom_field_id(object.as_str(), &def.key);
+        let before = config::snapshot(&mut tx, ConfigKind::CustomField, &shared_id).await?;
         sqlx::query("UPDATE custom_field SET label = ?, field_type = ?, updated_at = ? WHERE id = ?")
             .bind(&def.label)
             .bind(field_type)
@@ -227,26 +234,34 @@ impl Crm {
             .bind(def.id.to_string())
             .execute(&mut *tx)
             .await?;
+        config::log_saved(&mut tx, self.store.clock(), UpdateSource::Ui, ConfigKind::CustomField, &shared_id, before)
+            .await?;
         tx.commit().await?;
         self.events.emit(CoreEvent::ConfigChanged);
         Ok(def)
     }
 
     /// Removes a custom field definition. Values already stored stay in the records' data (and
-    /// in their history) but are no longer shown or editable; the key becomes free again.
+    /// in their history) but are no longer shown or editable; the key becomes free again, and
+    /// defining it again brings the values back.
     pub async fn delete_custom_field(&self, id: Uuid) -> Result<(), CrmError> {
         let now = dealdesk_store::time::format(dealdesk_store::time::now());
-        let done = sqlx::query(
-            "UPDATE custom_field SET deleted_at = ?1, updated_at = ?1, key = key || '~' || id \
-             WHERE id = ?2 AND deleted_at IS NULL",
-        )
-        .bind(&now)
-        .bind(id.to_string())
-        .execute(self.store.pool())
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(CrmError::invalid("id", format!("no custom field {id}")));
-        }
+        let mut tx = self.store.begin_write().await?;
+        let shared_id: Option<String> =
+            sqlx::query_scalar("SELECT object || '.' || key FROM custom_field WHERE id = ? AND deleted_at IS NULL")
+                .bind(id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let shared_id = shared_id.ok_or_else(|| CrmError::invalid("id", format!("no custom field {id}")))?;
+        let before = config::snapshot(&mut tx, ConfigKind::CustomField, &shared_id).await?;
+        sqlx::query("UPDATE custom_field SET deleted_at = ?1, updated_at = ?1 WHERE id = ?2")
+            .bind(&now)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        config::log_saved(&mut tx, self.store.clock(), UpdateSource::Ui, ConfigKind::CustomField, &shared_id, before)
+            .await?;
+        tx.commit().await?;
         self.events.emit(CoreEvent::ConfigChanged);
         Ok(())
     }

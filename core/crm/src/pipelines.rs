@@ -1,12 +1,13 @@
 //! Pipelines and their ordered stages.
 
+use super::shared::config::{self, ConfigKind};
 use super::{Crm, CrmError, rows, validate};
 use dealdesk_model::ipc::CoreEvent;
-use dealdesk_model::{Pipeline, SavePipeline, Stage};
+use dealdesk_model::{Pipeline, SavePipeline, Stage, UpdateSource};
 use dealdesk_store::time;
 use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 fn stage_from_row(row: &SqliteRow) -> Result<Stage, CrmError> {
@@ -129,6 +130,18 @@ impl Crm {
         if taken.is_some_and(|t| t != id.to_string()) {
             return Err(CrmError::invalid("name", format!("a pipeline called '{name}' exists")));
         }
+        // What it was, so the change log (and a team workspace) gets exactly what changed.
+        let pipeline_before = config::snapshot(&mut tx, ConfigKind::Pipeline, &id.to_string()).await?;
+        let default_before = config::snapshot(&mut tx, ConfigKind::Setting, config::DEFAULT_PIPELINE).await?;
+        let stage_ids: Vec<String> = sqlx::query_scalar("SELECT id FROM stage WHERE pipeline_id = ?")
+            .bind(id.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut stages_before = HashMap::new();
+        for stage_id in stage_ids {
+            let before = config::snapshot(&mut tx, ConfigKind::Stage, &stage_id).await?;
+            stages_before.insert(stage_id, before);
+        }
         if request.is_default {
             sqlx::query("UPDATE pipeline SET is_default = 0, updated_at = ? WHERE is_default = 1")
                 .bind(&now)
@@ -182,16 +195,12 @@ impl Crm {
                     format!("stage '{stage_name}' still has {deals} deals; move them before removing it"),
                 ));
             }
-            sqlx::query("UPDATE stage SET deleted_at = ?1, updated_at = ?1, name = name || ' (removed ' || id || ')' WHERE id = ?2")
+            sqlx::query("UPDATE stage SET deleted_at = ?1, updated_at = ?1 WHERE id = ?2")
                 .bind(&now)
                 .bind(stage_id)
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("UPDATE stage SET name = '~' || id WHERE pipeline_id = ? AND deleted_at IS NULL")
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
         for (position, (stage_id, stage_name, probability, rotting)) in stages.into_iter().enumerate() {
             let rotting = rotting.map(i64::from);
             match stage_id {
@@ -226,6 +235,20 @@ impl Crm {
                 }
             }
         }
+        let clock = self.store.clock();
+        let source = UpdateSource::Ui;
+        config::log_saved(&mut tx, clock, source, ConfigKind::Pipeline, &id.to_string(), pipeline_before).await?;
+        let stage_ids: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM stage WHERE pipeline_id = ? ORDER BY position, id")
+                .bind(id.to_string())
+                .fetch_all(&mut *tx)
+                .await?;
+        for stage_id in stage_ids {
+            let before = stages_before.remove(&stage_id).flatten();
+            config::log_saved(&mut tx, clock, source, ConfigKind::Stage, &stage_id, before).await?;
+        }
+        config::log_saved(&mut tx, clock, source, ConfigKind::Setting, config::DEFAULT_PIPELINE, default_before)
+            .await?;
         let saved = pipeline(&mut tx, Some(id)).await?;
         tx.commit().await?;
         self.events.emit(CoreEvent::ConfigChanged);

@@ -6,7 +6,10 @@
 //! of arrival. The stamps that decide are the change log's own rows: this desktop's (node NULL,
 //! read as its install id) and those merged before.
 
+pub mod config;
+
 use super::{Crm, CrmError};
+use config::ConfigKind;
 use dealdesk_model::team::{DELETED_SLOT, member_slot};
 use dealdesk_model::{RecordKind, RecordRef, UpdateSource};
 use dealdesk_store::time;
@@ -443,6 +446,18 @@ async fn apply_one(
         }
         _ => return Ok(Outcome::Held(format!("a {} change this version cannot read", change.op))),
     }
+    log_pulled(conn, team, old, at).await?;
+    Ok(Outcome::Done)
+}
+
+/// Logs a pulled change with its own stamp, desktop and author (`old`: what an update replaced).
+async fn log_pulled(
+    conn: &mut SqliteConnection,
+    team: &TeamChange,
+    old: Option<Value>,
+    at: &str,
+) -> Result<(), CrmError> {
+    let change = &team.change;
     let (old, new) = match change.op.as_str() {
         "untag" => (change.value.clone(), None),
         _ => (old, change.value.clone()),
@@ -453,8 +468,8 @@ async fn apply_one(
     )
     .bind(&change.hlc)
     .bind(at)
-    .bind(kind.as_str())
-    .bind(id)
+    .bind(&change.record_kind)
+    .bind(&change.record_id)
     .bind(&change.op)
     .bind(&change.field)
     .bind(old.map(|v| v.to_string()))
@@ -463,7 +478,23 @@ async fn apply_one(
     .bind(&team.author)
     .execute(&mut *conn)
     .await?;
-    Ok(Outcome::Done)
+    Ok(())
+}
+
+/// What a pulled change is about: a record, or a piece of the CRM's shape.
+#[derive(Clone, Copy)]
+enum Target {
+    Record(RecordKind, Uuid),
+    Config(ConfigKind),
+}
+
+impl Target {
+    fn of(change: &SharedChange) -> Option<Target> {
+        if let Some(kind) = ConfigKind::parse(&change.record_kind) {
+            return Some(Target::Config(kind));
+        }
+        Some(Target::Record(RecordKind::parse(&change.record_kind)?, Uuid::parse_str(&change.record_id).ok()?))
+    }
 }
 
 async fn set_deleted(
@@ -564,6 +595,16 @@ impl Crm {
             .await?)
     }
 
+    /// Logs a create for every pipeline, stage and custom field the change log has never named,
+    /// so a workspace gets the ones made before this desktop shared them; with `builtin` (the
+    /// owner), also the built-in Sales pipeline and which pipeline is the default. How many.
+    pub async fn share_config(&self, builtin: bool) -> Result<u64, CrmError> {
+        let mut tx = self.store.begin_write().await?;
+        let logged = config::log_unshared(&mut tx, self.store.clock(), builtin).await?;
+        tx.commit().await?;
+        Ok(logged)
+    }
+
     /// How many pulled changes wait for what they need (`team_held`).
     pub async fn team_changes_held(&self) -> Result<i64, CrmError> {
         Ok(sqlx::query_scalar("SELECT count(*) FROM team_held").fetch_one(self.store.pool()).await?)
@@ -590,6 +631,7 @@ impl Crm {
         let mut report = MergeReport::default();
         let mut stamps: HashMap<(String, String), HashMap<String, Stamp>> = HashMap::new();
         let mut touched: BTreeSet<(RecordKind, Uuid)> = BTreeSet::new();
+        let mut config_touched = false;
         let mut next = 0;
         while next < queue.len() {
             // A run of creates of records never seen here (every record, when a member joins)
@@ -624,8 +666,7 @@ impl Crm {
             let team = &queue[next];
             next += 1;
             let change = &team.change;
-            let (Some(kind), Ok(id)) = (RecordKind::parse(&change.record_kind), Uuid::parse_str(&change.record_id))
-            else {
+            let Some(target) = Target::of(change) else {
                 report.unknown += 1;
                 continue;
             };
@@ -650,14 +691,29 @@ impl Crm {
             }
             let at = stamp_at(&change.hlc);
             let mut savepoint = (&mut *tx).begin().await?;
-            match apply_one(&mut savepoint, kind, team, &winning, &at).await? {
+            let outcome = match target {
+                Target::Record(kind, _) => apply_one(&mut savepoint, kind, team, &winning, &at).await?,
+                Target::Config(kind) => match config::apply(&mut savepoint, kind, team, &winning, &at).await? {
+                    (Outcome::Done, old) => {
+                        log_pulled(&mut savepoint, team, old, &at).await?;
+                        Outcome::Done
+                    }
+                    (held, _) => held,
+                },
+            };
+            match outcome {
                 Outcome::Done => {
                     savepoint.commit().await?;
                     for slot in winning {
                         known.insert(slot, stamp.clone());
                     }
                     report.applied += 1;
-                    touched.insert((kind, id));
+                    match target {
+                        Target::Record(kind, id) => {
+                            touched.insert((kind, id));
+                        }
+                        Target::Config(_) => config_touched = true,
+                    }
                 }
                 Outcome::Held(reason) => {
                     savepoint.rollback().await?;
@@ -680,6 +736,10 @@ impl Crm {
             }
         }
         tx.commit().await?;
+        if config_touched {
+            self.events.emit(dealdesk_model::ipc::CoreEvent::ConfigChanged);
+            self.emit_many_changed(RecordKind::Deal, UpdateSource::Team);
+        }
         if touched.len() > 50 {
             let kinds: BTreeSet<RecordKind> = touched.iter().map(|(kind, _)| *kind).collect();
             for kind in kinds {
@@ -747,6 +807,8 @@ impl Crm {
                 records.insert(key, record);
             }
         }
+        let mut conn = pool.acquire().await?;
+        records.extend(config::dump(&mut conn).await?);
         Ok(Value::Array(records.into_values().collect()))
     }
 }

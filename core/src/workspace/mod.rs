@@ -462,6 +462,8 @@ impl Workspace {
         let result = async {
             let mut report = TeamSyncReport::default();
             if link.access != TeamAccess::ReadOnly {
+                // Pipelines and custom fields made before they were shared go with the rest.
+                self.crm.share_config(link.access == TeamAccess::Owner).await?;
                 report.pushed = self.push(&hub, link).await?;
             }
             self.pull(&hub, link, &mut report).await?;
