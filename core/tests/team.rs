@@ -414,6 +414,58 @@ async fn the_crms_shape_is_shared_pipelines_stages_custom_fields_and_the_default
     assert!(["pipeline", "stage", "custom_field", "setting"].iter().all(|k| kinds.contains(k)), "{kinds:?}");
 }
 
+/// Two desktops of one workspace both connected to the same Whop business: the records the Whop
+/// sync makes get ids derived from Whop's, so each customer is one person and each membership
+/// one deal everywhere, whichever desktop synced Whop first (docs/team.md, "Whop in a workspace").
+#[tokio::test]
+async fn two_desktops_syncing_one_whop_business_make_one_record_per_customer() {
+    use dealdesk_sandbox::{Sandbox, SandboxConfig};
+    let sandbox = Sandbox::start(SandboxConfig::with_members(30)).await.unwrap();
+    let server = PrivatePostgres::start().unwrap();
+    server.owner_database("hub").unwrap();
+    let (url, password) = server.owner_url("hub");
+
+    let mut desks = Vec::new();
+    for _ in 0..2 {
+        let dir = tempfile::tempdir().unwrap();
+        let app = TestApp::whop_at(&sandbox).open(dir.path()).await.unwrap();
+        let start = app.whop().start_login("dealdesk://oauth/whop/callback").await.unwrap();
+        let link = sandbox.approve_in_browser(&start.authorize_url).await.unwrap();
+        app.whop().handle_deep_link(&link).await.unwrap();
+        // Each syncs Whop on its own before the workspace exists: the hardest order.
+        assert_eq!(app.whop().sync(&|_| {}).await.unwrap().status, "done");
+        desks.push(Desk { app, _dir: dir });
+    }
+    let count = |desk: &Desk, sql: &'static str| {
+        let pool = desk.app.store().pool().clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+    };
+    let people = count(&desks[0], "SELECT count(*) FROM person").await;
+    let deals = count(&desks[0], "SELECT count(*) FROM deal").await;
+    assert!(people >= 30 && deals >= 30, "{people} people, {deals} deals");
+
+    let (owner, bob) = (&desks[0], &desks[1]);
+    let status = owner.app.workspace().init(&url, Some(password), "Acme", "owner@acme.com").await.unwrap();
+    owner.sync().await;
+    let code = owner.app.workspace().invite("bob@acme.com", TeamAccess::Member).await.unwrap();
+    bob.app.workspace().join(&code).await.unwrap();
+    bob.sync().await;
+    owner.sync().await;
+    for desk in [owner, bob] {
+        assert_eq!(count(desk, "SELECT count(*) FROM person").await, people, "one person per Whop customer");
+        assert_eq!(count(desk, "SELECT count(*) FROM deal").await, deals, "one deal per membership");
+        assert_eq!(count(desk, "SELECT count(*) FROM pipeline WHERE name = 'Whop memberships'").await, 1);
+        assert_eq!(desk.app.workspace().status().await.unwrap().unwrap().held, 0);
+    }
+    // A membership that changes on Whop moves the one deal, whichever desktop syncs it.
+    assert_eq!(bob.app.whop().sync(&|_| {}).await.unwrap().status, "done");
+    bob.sync().await;
+    owner.sync().await;
+    let dump = owner.dump().await;
+    assert_eq!(bob.dump().await, dump);
+    assert_eq!(reference(&server, &status.workspace).await, dump);
+}
+
 #[tokio::test]
 async fn a_read_only_member_pulls_but_never_pushes_and_a_bad_code_says_why() {
     let server = PrivatePostgres::start().unwrap();

@@ -632,108 +632,122 @@ impl Crm {
         let mut stamps: HashMap<(String, String), HashMap<String, Stamp>> = HashMap::new();
         let mut touched: BTreeSet<(RecordKind, Uuid)> = BTreeSet::new();
         let mut config_touched = false;
-        let mut next = 0;
-        while next < queue.len() {
-            // A run of creates of records never seen here (every record, when a member joins)
-            // goes in as a few multi-row statements.
-            let run = fresh_creates(&mut tx, &queue[next..]).await?;
-            if run > 0 {
-                let created = &queue[next..next + run];
+        let mut waiting: Vec<(TeamChange, String)> = Vec::new();
+        loop {
+            let applied_before = report.applied;
+            let mut next = 0;
+            while next < queue.len() {
+                // A run of creates of records never seen here (every record, when a member joins)
+                // goes in as a few multi-row statements.
+                let run = fresh_creates(&mut tx, &queue[next..]).await?;
+                if run > 0 {
+                    let created = &queue[next..next + run];
+                    let mut savepoint = (&mut *tx).begin().await?;
+                    match insert_fresh(&mut savepoint, created).await? {
+                        Ok(()) => {
+                            savepoint.commit().await?;
+                            for team in created {
+                                self.store.clock().observe(&team.change.hlc);
+                                stamps.remove(&(team.change.record_kind.clone(), team.change.record_id.clone()));
+                                if let (Some(kind), Ok(id)) = (
+                                    RecordKind::parse(&team.change.record_kind),
+                                    Uuid::parse_str(&team.change.record_id),
+                                ) {
+                                    touched.insert((kind, id));
+                                }
+                            }
+                            report.applied += run as u64;
+                            next += run;
+                            continue;
+                        }
+                        // A constraint (a taken email, say): one by one below, which holds the culprit.
+                        Err(error) => {
+                            savepoint.rollback().await?;
+                            tracing::debug!(%error, run, "team: a run of creates goes in one by one");
+                        }
+                    }
+                }
+                let team = &queue[next];
+                next += 1;
+                let change = &team.change;
+                let Some(target) = Target::of(change) else {
+                    report.unknown += 1;
+                    continue;
+                };
+                let slots = slots_of(change);
+                if slots.is_empty() {
+                    report.unknown += 1;
+                    continue;
+                }
+                self.store.clock().observe(&change.hlc);
+                let key = (change.record_kind.clone(), change.record_id.clone());
+                if !stamps.contains_key(&key) {
+                    let loaded = stamps_of(&mut tx, me, &key.0, &key.1).await?;
+                    stamps.insert(key.clone(), loaded);
+                }
+                let known = stamps.entry(key).or_default();
+                let stamp = (change.hlc.clone(), team.node.clone());
+                let winning: Vec<String> =
+                    slots.into_iter().filter(|slot| known.get(slot).is_none_or(|kept| *kept < stamp)).collect();
+                if winning.is_empty() {
+                    report.superseded += 1;
+                    continue;
+                }
+                let at = stamp_at(&change.hlc);
                 let mut savepoint = (&mut *tx).begin().await?;
-                match insert_fresh(&mut savepoint, created).await? {
-                    Ok(()) => {
+                let outcome = match target {
+                    Target::Record(kind, _) => apply_one(&mut savepoint, kind, team, &winning, &at).await?,
+                    Target::Config(kind) => match config::apply(&mut savepoint, kind, team, &winning, &at).await? {
+                        (Outcome::Done, old) => {
+                            log_pulled(&mut savepoint, team, old, &at).await?;
+                            Outcome::Done
+                        }
+                        (held, _) => held,
+                    },
+                };
+                match outcome {
+                    Outcome::Done => {
                         savepoint.commit().await?;
-                        for team in created {
-                            self.store.clock().observe(&team.change.hlc);
-                            stamps.remove(&(team.change.record_kind.clone(), team.change.record_id.clone()));
-                            if let (Some(kind), Ok(id)) =
-                                (RecordKind::parse(&team.change.record_kind), Uuid::parse_str(&team.change.record_id))
-                            {
+                        for slot in winning {
+                            known.insert(slot, stamp.clone());
+                        }
+                        report.applied += 1;
+                        match target {
+                            Target::Record(kind, id) => {
                                 touched.insert((kind, id));
                             }
+                            Target::Config(_) => config_touched = true,
                         }
-                        report.applied += run as u64;
-                        next += run;
-                        continue;
                     }
-                    // A constraint (a taken email, say): one by one below, which holds the culprit.
-                    Err(error) => {
+                    Outcome::Held(reason) => {
                         savepoint.rollback().await?;
-                        tracing::debug!(%error, run, "team: a run of creates goes in one by one");
+                        waiting.push((team.clone(), reason));
                     }
                 }
             }
-            let team = &queue[next];
-            next += 1;
-            let change = &team.change;
-            let Some(target) = Target::of(change) else {
-                report.unknown += 1;
-                continue;
-            };
-            let slots = slots_of(change);
-            if slots.is_empty() {
-                report.unknown += 1;
-                continue;
+            // What this pass applied may be what a held change waited for (a deal pushed before
+            // the pipeline it is in): those go round again while that makes progress.
+            if waiting.is_empty() || report.applied == applied_before {
+                break;
             }
-            self.store.clock().observe(&change.hlc);
-            let key = (change.record_kind.clone(), change.record_id.clone());
-            if !stamps.contains_key(&key) {
-                let loaded = stamps_of(&mut tx, me, &key.0, &key.1).await?;
-                stamps.insert(key.clone(), loaded);
-            }
-            let known = stamps.entry(key).or_default();
-            let stamp = (change.hlc.clone(), team.node.clone());
-            let winning: Vec<String> =
-                slots.into_iter().filter(|slot| known.get(slot).is_none_or(|kept| *kept < stamp)).collect();
-            if winning.is_empty() {
-                report.superseded += 1;
-                continue;
-            }
-            let at = stamp_at(&change.hlc);
-            let mut savepoint = (&mut *tx).begin().await?;
-            let outcome = match target {
-                Target::Record(kind, _) => apply_one(&mut savepoint, kind, team, &winning, &at).await?,
-                Target::Config(kind) => match config::apply(&mut savepoint, kind, team, &winning, &at).await? {
-                    (Outcome::Done, old) => {
-                        log_pulled(&mut savepoint, team, old, &at).await?;
-                        Outcome::Done
-                    }
-                    (held, _) => held,
-                },
-            };
-            match outcome {
-                Outcome::Done => {
-                    savepoint.commit().await?;
-                    for slot in winning {
-                        known.insert(slot, stamp.clone());
-                    }
-                    report.applied += 1;
-                    match target {
-                        Target::Record(kind, id) => {
-                            touched.insert((kind, id));
-                        }
-                        Target::Config(_) => config_touched = true,
-                    }
-                }
-                Outcome::Held(reason) => {
-                    savepoint.rollback().await?;
-                    tracing::info!(hub_seq = team.hub_seq, %reason, "team: a pulled change waits");
-                    let json = serde_json::to_string(change).map_err(|e| CrmError::Corrupt(e.to_string()))?;
-                    sqlx::query(
-                        "INSERT OR REPLACE INTO team_held (hub_seq, node, author, change, reason, held_at) \
-                         VALUES (?, ?, ?, ?, ?, ?)",
-                    )
-                    .bind(team.hub_seq)
-                    .bind(&team.node)
-                    .bind(&team.author)
-                    .bind(json)
-                    .bind(reason)
-                    .bind(time::format(time::now()))
-                    .execute(&mut *tx)
-                    .await?;
-                    report.held += 1;
-                }
-            }
+            queue = waiting.drain(..).map(|(team, _)| team).collect();
+        }
+        for (team, reason) in waiting {
+            tracing::info!(hub_seq = team.hub_seq, %reason, "team: a pulled change waits");
+            let json = serde_json::to_string(&team.change).map_err(|e| CrmError::Corrupt(e.to_string()))?;
+            sqlx::query(
+                "INSERT OR REPLACE INTO team_held (hub_seq, node, author, change, reason, held_at) \
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(team.hub_seq)
+            .bind(&team.node)
+            .bind(&team.author)
+            .bind(json)
+            .bind(reason)
+            .bind(time::format(time::now()))
+            .execute(&mut *tx)
+            .await?;
+            report.held += 1;
         }
         tx.commit().await?;
         if config_touched {

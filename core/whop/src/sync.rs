@@ -18,6 +18,7 @@ use super::resources::{Resource, text, timestamp};
 use dealdesk_crm::deals::DealFields;
 use dealdesk_crm::people::PersonFields;
 use dealdesk_crm::record::{WriteCtx, insert_records, update_record};
+use dealdesk_crm::shared::config::{self, ConfigKind};
 use dealdesk_crm::validate;
 use dealdesk_model::outbox::ConflictKind;
 use dealdesk_model::whop::ResourceCount;
@@ -508,14 +509,18 @@ async fn ensure_people(
             }
         }
     }
+    // Made before by another desktop of the team, and pulled here.
+    let derived: Vec<Uuid> = missing.iter().map(|u| whop_record_id("person", &u.id)).collect();
+    let pulled = existing_ids(conn, "person", &derived).await?;
     let mut new_people: Vec<(Uuid, PersonFields)> = Vec::new();
     let mut links: Vec<(String, Uuid)> = Vec::new();
     for user in missing {
         let key = user.email.as_ref().map(|e| e.to_lowercase());
+        let id = whop_record_id("person", &user.id);
         let person = match key.as_ref().and_then(|k| by_email.get(k)) {
             Some(id) => *id,
+            None if pulled.contains(&id) => id,
             None => {
-                let id = Uuid::now_v7();
                 new_people.push((id, user.person_fields()));
                 if let Some(key) = key {
                     by_email.insert(key, id);
@@ -536,6 +541,36 @@ async fn ensure_people(
     Ok((people, new_people.len() as u64))
 }
 
+/// The id of a CRM record the sync makes from a Whop object: the same on every desktop, so two
+/// desktops of a team workspace connected to one business make one record, not two (docs/team.md).
+pub fn whop_record_id(kind: &str, whop_id: &str) -> Uuid {
+    /// Dealdesk's namespace for ids derived from Whop ids (fixed forever: changing it would
+    /// make every desktop's next sync a stranger to the records it made before).
+    const NAMESPACE: Uuid = Uuid::from_u128(0x6d1f_0b5e_8c2a_4e47_9a51_3c0d_7e2b_9f14);
+    Uuid::new_v5(&NAMESPACE, format!("{kind}:{whop_id}").as_bytes())
+}
+
+/// Logs a pipeline or stage the sync made, so a team workspace gets it before the deals in it.
+async fn log_shape(
+    conn: &mut SqliteConnection,
+    ctx: &WriteCtx<'_>,
+    kind: ConfigKind,
+    id: Uuid,
+) -> Result<(), WhopError> {
+    Ok(config::log_saved(conn, ctx.clock, ctx.source, kind, &id.to_string(), None).await?)
+}
+
+/// Which of these ids the table has (live or in the trash).
+async fn existing_ids(conn: &mut SqliteConnection, table: &str, ids: &[Uuid]) -> Result<HashSet<Uuid>, WhopError> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let list = Value::from(ids.iter().map(Uuid::to_string).collect::<Vec<_>>()).to_string();
+    let sql = format!("SELECT id FROM {table} WHERE id IN (SELECT value FROM json_each(?))");
+    let found: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(list).fetch_all(&mut *conn).await?;
+    Ok(found.iter().filter_map(|id| Uuid::parse_str(id).ok()).collect())
+}
+
 /// The stages of the Whop memberships pipeline and the membership statuses each holds.
 const WHOP_STAGES: [(&str, i64); 5] =
     [("Trialing", 40), ("Active", 100), ("Past due", 50), ("Canceling", 20), ("Ended", 0)];
@@ -553,11 +588,19 @@ fn stage_for(status: Option<&str>) -> (&'static str, DealStatus) {
 }
 
 /// The Whop pipeline's id and stage ids, created (or completed) on first use.
-async fn ensure_pipeline(conn: &mut SqliteConnection, now: &str) -> Result<(Uuid, HashMap<String, Uuid>), WhopError> {
-    let existing: Option<String> = sqlx::query_scalar("SELECT id FROM pipeline WHERE name = ?")
-        .bind(WHOP_PIPELINE)
-        .fetch_optional(&mut *conn)
-        .await?;
+async fn ensure_pipeline(
+    conn: &mut SqliteConnection,
+    ctx: &WriteCtx<'_>,
+) -> Result<(Uuid, HashMap<String, Uuid>), WhopError> {
+    let now = ctx.now.as_str();
+    // Its derived id first (every desktop's), then by name (one made before ids were derived).
+    let existing: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM pipeline WHERE id = ?1 OR name = ?2 ORDER BY id = ?1 DESC, deleted_at IS NULL DESC LIMIT 1",
+    )
+    .bind(whop_record_id("pipeline", WHOP_PIPELINE).to_string())
+    .bind(WHOP_PIPELINE)
+    .fetch_optional(&mut *conn)
+    .await?;
     let pipeline_id = match existing.and_then(|id| Uuid::parse_str(&id).ok()) {
         Some(id) => {
             sqlx::query("UPDATE pipeline SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL")
@@ -567,7 +610,7 @@ async fn ensure_pipeline(conn: &mut SqliteConnection, now: &str) -> Result<(Uuid
             id
         }
         None => {
-            let id = Uuid::now_v7();
+            let id = whop_record_id("pipeline", WHOP_PIPELINE);
             sqlx::query(
                 "INSERT INTO pipeline (id, name, position, is_default, created_at, updated_at)
                  VALUES (?1, ?2, (SELECT coalesce(max(position), 0) + 1 FROM pipeline), 0, ?3, ?3)",
@@ -577,6 +620,7 @@ async fn ensure_pipeline(conn: &mut SqliteConnection, now: &str) -> Result<(Uuid
             .bind(now)
             .execute(&mut *conn)
             .await?;
+            log_shape(conn, ctx, ConfigKind::Pipeline, id).await?;
             id
         }
     };
@@ -590,7 +634,7 @@ async fn ensure_pipeline(conn: &mut SqliteConnection, now: &str) -> Result<(Uuid
         if stages.contains_key(&name.to_lowercase()) {
             continue;
         }
-        let id = Uuid::now_v7();
+        let id = whop_record_id("stage", &format!("{pipeline_id}:{name}"));
         sqlx::query(
             "INSERT INTO stage (id, pipeline_id, name, position, probability, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
@@ -603,6 +647,7 @@ async fn ensure_pipeline(conn: &mut SqliteConnection, now: &str) -> Result<(Uuid
         .bind(now)
         .execute(&mut *conn)
         .await?;
+        log_shape(conn, ctx, ConfigKind::Stage, id).await?;
         stages.insert(name.to_lowercase(), id);
     }
     Ok((pipeline_id, stages))
@@ -616,7 +661,7 @@ async fn map_memberships(
     people: &HashMap<String, Uuid>,
     account: Option<&str>,
 ) -> Result<u64, WhopError> {
-    let (pipeline_id, stages) = ensure_pipeline(conn, &ctx.now).await?;
+    let (pipeline_id, stages) = ensure_pipeline(conn, ctx).await?;
     let stage_id = |name: &str| stages.get(&name.to_lowercase()).copied();
 
     let mut qb = QueryBuilder::<Sqlite>::new("SELECT membership_id, deal_id FROM whop_deal WHERE membership_id IN (");
@@ -643,6 +688,9 @@ async fn map_memberships(
         prices.extend(rows.into_iter().map(|(id, price, currency)| (id, (price, currency))));
     }
 
+    let derived: Vec<Uuid> =
+        memberships.iter().filter_map(|item| text(item, "id")).map(|id| whop_record_id("deal", &id)).collect();
+    let pulled_deals = existing_ids(conn, "deal", &derived).await?;
     let mut new_deals: Vec<(Uuid, DealFields)> = Vec::new();
     let mut links: Vec<(String, Uuid)> = Vec::new();
     for (index, item) in memberships.iter().enumerate() {
@@ -656,7 +704,14 @@ async fn map_memberships(
                 .unwrap_or_else(|| format!("membership {}", status.as_deref().unwrap_or("ended")))
         });
 
-        if let Some(deal_id) = linked.get(&membership_id).and_then(|id| Uuid::parse_str(id).ok()) {
+        let known = linked.get(&membership_id).and_then(|id| Uuid::parse_str(id).ok());
+        let derived = whop_record_id("deal", &membership_id);
+        let pulled = (known.is_none() && pulled_deals.contains(&derived)).then_some(derived);
+        if let Some(deal_id) = known.or(pulled) {
+            if pulled.is_some() {
+                // Made by another desktop of the team from the same membership.
+                links.push((membership_id.clone(), deal_id));
+            }
             match dealdesk_crm::deals::fetch(&mut *conn, deal_id).await {
                 Ok(deal) if deal.meta.deleted_at.is_some() => {
                     // In the local trash: a remote change does not bring it back silently.
@@ -725,9 +780,13 @@ async fn map_memberships(
             position: index as f64,
             custom: Default::default(),
         };
+        links.push((membership_id, derived));
+        if pulled_deals.contains(&derived) {
+            // Its linked deal is gone, and another desktop's deal for it is here: that one.
+            continue;
+        }
         fields.set_status(deal_status, &ctx.now);
-        let id = Uuid::now_v7();
-        links.push((membership_id, id));
+        let id = derived;
         new_deals.push((id, fields));
     }
     insert_records(&mut *conn, ctx, &new_deals).await?;
