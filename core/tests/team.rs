@@ -13,7 +13,8 @@ use dealdesk_core::workspace::WorkspaceError;
 use dealdesk_model::team::TeamAccess;
 use dealdesk_model::{
     CustomFieldPatch, CustomFieldType, DealStatus, Money, NewCompany, NewCustomField, NewDeal, NewNote, NewPerson,
-    PersonPatch, Pipeline, RecordKind, RecordRef, SavePipeline, StageEdit, TimelineEventKind, UpdateSource,
+    NewSavedView, PersonPatch, Pipeline, RecordKind, RecordRef, SavePipeline, StageEdit, TimelineEventKind,
+    UpdateSource,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -406,12 +407,41 @@ async fn the_crms_shape_is_shared_pipelines_stages_custom_fields_and_the_default
         pipeline_named(&bob, "Enterprise").await[0].stages.iter().map(|s| s.name.clone()).collect();
     assert_eq!(names, ["Qualified", "Contract"]);
 
+    // A shared view goes to every desktop, a personal one stays; an edit of a shared one follows
+    // it, and making it personal again takes it off the others.
+    let view = |name: &str, state: Value, shared: bool| NewSavedView {
+        object: RecordKind::Deal,
+        name: name.into(),
+        state,
+        shared,
+    };
+    owner.app.crm().save_view(view("Hot deals", serde_json::json!({"sort": "amount"}), true)).await.unwrap();
+    owner.app.crm().save_view(view("Mine", serde_json::json!({}), false)).await.unwrap();
+    owner.sync().await;
+    bob.sync().await;
+    let views = bob.app.crm().saved_views(RecordKind::Deal).await.unwrap();
+    assert_eq!(views.iter().map(|v| (v.name.as_str(), v.shared)).collect::<Vec<_>>(), [("Hot deals", true)]);
+    bob.app.crm().save_view(view("Hot deals", serde_json::json!({"sort": "close_date"}), true)).await.unwrap();
+    bob.sync().await;
+    owner.sync().await;
+    let at_owner = owner.app.crm().saved_views(RecordKind::Deal).await.unwrap();
+    let hot = at_owner.iter().find(|v| v.name == "Hot deals").unwrap();
+    assert_eq!(hot.state, serde_json::json!({"sort": "close_date"}));
+    owner.app.crm().save_view(view("Hot deals", serde_json::json!({"sort": "close_date"}), false)).await.unwrap();
+    owner.sync().await;
+    bob.sync().await;
+    assert!(
+        bob.app.crm().saved_views(RecordKind::Deal).await.unwrap().is_empty(),
+        "made personal: gone from the others"
+    );
+    assert_eq!(owner.app.crm().saved_views(RecordKind::Deal).await.unwrap().len(), 2, "and kept by its owner");
+
     let dump = owner.dump().await;
     assert_eq!(bob.dump().await, dump);
     assert_eq!(reference(&server, &status.workspace).await, dump, "the desktops equal the reference merge");
     let kinds: std::collections::BTreeSet<&str> =
         dump.as_array().unwrap().iter().filter_map(|r| r["kind"].as_str()).collect();
-    assert!(["pipeline", "stage", "custom_field", "setting"].iter().all(|k| kinds.contains(k)), "{kinds:?}");
+    assert!(["pipeline", "stage", "custom_field", "setting", "view"].iter().all(|k| kinds.contains(k)), "{kinds:?}");
 }
 
 /// Two desktops of one workspace both connected to the same Whop business: the records the Whop

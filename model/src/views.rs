@@ -107,6 +107,9 @@ pub struct SavedView {
     pub object: RecordKind,
     pub name: String,
     pub state: serde_json::Value,
+    /// Shared with the team workspace (every desktop has it); else personal, this desktop only.
+    #[serde(default)]
+    pub shared: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,6 +117,9 @@ pub struct NewSavedView {
     pub object: RecordKind,
     pub name: String,
     pub state: serde_json::Value,
+    /// Share it with the team workspace; personal when absent.
+    #[serde(default)]
+    pub shared: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

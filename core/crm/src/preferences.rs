@@ -1,8 +1,9 @@
 //! Saved table views and app settings, kept in the database with everything else.
 
+use super::shared::config::{self, ConfigKind};
 use super::{Crm, CrmError, rows, validate};
 use dealdesk_model::ipc::CoreEvent;
-use dealdesk_model::{NewSavedView, RecordKind, SavedView, Settings};
+use dealdesk_model::{NewSavedView, RecordKind, SavedView, Settings, UpdateSource};
 use dealdesk_store::time;
 use uuid::Uuid;
 
@@ -12,10 +13,13 @@ const MAX_VIEW_STATE_BYTES: usize = 64 * 1024;
 
 impl Crm {
     pub async fn saved_views(&self, object: RecordKind) -> Result<Vec<SavedView>, CrmError> {
-        let rows = sqlx::query("SELECT id, name, state FROM saved_view WHERE object = ? ORDER BY name COLLATE NOCASE")
-            .bind(object.as_str())
-            .fetch_all(self.store.pool())
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, name, state, shared FROM saved_view WHERE object = ? AND deleted_at IS NULL \
+             ORDER BY name COLLATE NOCASE, id",
+        )
+        .bind(object.as_str())
+        .fetch_all(self.store.pool())
+        .await?;
         rows.iter()
             .map(|row| {
                 let state = rows::text(row, "state")?;
@@ -24,12 +28,14 @@ impl Crm {
                     object,
                     name: rows::text(row, "name")?,
                     state: serde_json::from_str(&state).map_err(|e| CrmError::Corrupt(format!("view state: {e}")))?,
+                    shared: rows::int(row, "shared")? != 0,
                 })
             })
             .collect()
     }
 
-    /// Saves a view under its name, replacing a view of the same name.
+    /// Saves a view under its name, replacing a view of the same name. A shared one goes to every
+    /// desktop of the team workspace; making it personal again takes it off the others.
     pub async fn save_view(&self, new: NewSavedView) -> Result<SavedView, CrmError> {
         if !matches!(new.object, RecordKind::Person | RecordKind::Company | RecordKind::Deal | RecordKind::Task) {
             return Err(CrmError::invalid("object", format!("{} lists have no saved views", new.object)));
@@ -43,24 +49,53 @@ impl Crm {
             return Err(CrmError::TooLong { field: "state".into(), len: state.len(), limit: MAX_VIEW_STATE_BYTES });
         }
         let now = time::format(time::now());
-        let id: String = sqlx::query_scalar(
-            "INSERT INTO saved_view (id, object, name, state, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) \
-             ON CONFLICT (object, name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at \
-             RETURNING id",
+        let mut tx = self.store.begin_write().await?;
+        let existing: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM saved_view WHERE object = ? AND name = ? AND deleted_at IS NULL \
+             ORDER BY id LIMIT 1",
         )
-        .bind(Uuid::now_v7().to_string())
+        .bind(new.object.as_str())
+        .bind(&name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let id = existing.unwrap_or_else(|| Uuid::now_v7().to_string());
+        let before = config::snapshot(&mut tx, ConfigKind::View, &id).await?;
+        sqlx::query(
+            "INSERT INTO saved_view (id, object, name, state, shared, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
+             ON CONFLICT (id) DO UPDATE SET name = ?3, state = ?4, shared = ?5, updated_at = ?6",
+        )
+        .bind(&id)
         .bind(new.object.as_str())
         .bind(&name)
         .bind(&state)
+        .bind(new.shared)
         .bind(&now)
-        .fetch_one(self.store.pool())
+        .execute(&mut *tx)
         .await?;
+        config::log_saved(&mut tx, self.store.clock(), UpdateSource::Ui, ConfigKind::View, &id, before).await?;
+        tx.commit().await?;
         self.events.emit(CoreEvent::ConfigChanged);
-        Ok(SavedView { id: rows::parse_uuid("id", &id)?, object: new.object, name, state: new.state })
+        Ok(SavedView {
+            id: rows::parse_uuid("id", &id)?,
+            object: new.object,
+            name,
+            state: new.state,
+            shared: new.shared,
+        })
     }
 
     pub async fn delete_saved_view(&self, id: Uuid) -> Result<(), CrmError> {
-        sqlx::query("DELETE FROM saved_view WHERE id = ?").bind(id.to_string()).execute(self.store.pool()).await?;
+        let id = id.to_string();
+        let mut tx = self.store.begin_write().await?;
+        let before = config::snapshot(&mut tx, ConfigKind::View, &id).await?;
+        sqlx::query("UPDATE saved_view SET deleted_at = ?1, updated_at = ?1 WHERE id = ?2 AND deleted_at IS NULL")
+            .bind(time::format(time::now()))
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        config::log_saved(&mut tx, self.store.clock(), UpdateSource::Ui, ConfigKind::View, &id, before).await?;
+        tx.commit().await?;
         self.events.emit(CoreEvent::ConfigChanged);
         Ok(())
     }

@@ -323,13 +323,23 @@ async fn saved_views_and_settings_persist() {
     let (dir, app) = open().await;
     let crm = app.crm();
     let state = serde_json::json!({ "sort": "name", "columns": ["name", "email"] });
-    crm.save_view(NewSavedView { object: RecordKind::Person, name: "VIPs".into(), state: state.clone() })
-        .await
-        .unwrap();
+    crm.save_view(NewSavedView {
+        object: RecordKind::Person,
+        name: "VIPs".into(),
+        state: state.clone(),
+        shared: false,
+    })
+    .await
+    .unwrap();
     let replaced = serde_json::json!({ "sort": "updated_at" });
-    crm.save_view(NewSavedView { object: RecordKind::Person, name: "VIPs".into(), state: replaced.clone() })
-        .await
-        .unwrap();
+    crm.save_view(NewSavedView {
+        object: RecordKind::Person,
+        name: "VIPs".into(),
+        state: replaced.clone(),
+        shared: false,
+    })
+    .await
+    .unwrap();
     crm.save_settings(Settings { theme: Theme::Dark }).await.unwrap();
     app.close().await;
 
@@ -342,7 +352,12 @@ async fn saved_views_and_settings_persist() {
     assert!(app.crm().saved_views(RecordKind::Person).await.unwrap().is_empty());
     assert!(matches!(
         app.crm()
-            .save_view(NewSavedView { object: RecordKind::Note, name: "x".into(), state: serde_json::json!({}) })
+            .save_view(NewSavedView {
+                object: RecordKind::Note,
+                name: "x".into(),
+                state: serde_json::json!({}),
+                shared: false
+            })
             .await,
         Err(CrmError::InvalidField { .. })
     ));

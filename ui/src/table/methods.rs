@@ -187,7 +187,10 @@ impl<O: TableObject> RecordTable<O> {
         let all = O::columns();
         let visible: Vec<&'static str> = self.view.visible(&all).iter().map(|c| c.key).collect();
         let mut views: Vec<(AttrValue, AttrValue)> = vec![("".into(), "All records".into())];
-        views.extend(self.views.iter().map(|v| (AttrValue::from(v.id.to_string()), AttrValue::from(v.name.clone()))));
+        views.extend(self.views.iter().map(|v| {
+            let name = if v.shared { format!("{} · shared", v.name) } else { v.name.clone() };
+            (AttrValue::from(v.id.to_string()), AttrValue::from(name))
+        }));
         html! {
             <div class="toolbar">
                 <Select id="saved-view" value={self.active_view.clone()} options={views} on_change={link.callback(Msg::ApplyView)} />

@@ -94,6 +94,7 @@ pub enum Msg<R> {
     ApplyView(String),
     AskViewName(bool),
     ViewName(String),
+    ShareView(bool),
     SaveView,
     DeleteView,
     Select {
@@ -156,6 +157,8 @@ pub struct RecordTable<O: TableObject> {
     views: Vec<SavedView>,
     active_view: String,
     naming_view: Option<String>,
+    /// The "share with the team" box of the save-view dialog.
+    share_view: bool,
     naming_tag: Option<String>,
     columns_open: bool,
     /// Filters, saved views and live updates were requested (after the first page).

@@ -25,6 +25,7 @@ impl<O: TableObject> Component for RecordTable<O> {
             views: Vec::new(),
             active_view: String::new(),
             naming_view: None,
+            share_view: false,
             naming_tag: None,
             columns_open: false,
             started: false,
@@ -143,6 +144,11 @@ impl<O: TableObject> Component for RecordTable<O> {
             }
             Msg::AskViewName(open) => {
                 self.naming_view = open.then(String::new);
+                self.share_view = self.views.iter().any(|v| v.shared && v.id.to_string() == self.active_view);
+                true
+            }
+            Msg::ShareView(shared) => {
+                self.share_view = shared;
                 true
             }
             Msg::ViewName(name) => {
@@ -153,7 +159,8 @@ impl<O: TableObject> Component for RecordTable<O> {
                 let Some(name) = self.naming_view.take().filter(|n| !n.trim().is_empty()) else {
                     return true;
                 };
-                let new = NewSavedView { object: O::KIND, name, state: self.view_state_json() };
+                let new =
+                    NewSavedView { object: O::KIND, name, state: self.view_state_json(), shared: self.share_view };
                 let notifier = Self::notifier(ctx);
                 ctx.link().send_future(async move {
                     let active = match invoke::<SaveView>(&new).await {
@@ -474,6 +481,9 @@ impl<O: TableObject> Component for RecordTable<O> {
                         footer={html! { <Button tone={Tone::Primary} id="save-view-confirm" onclick={link.callback(|_| Msg::SaveView)}>{ "Save" }</Button> }}>
                         <Input id="view-name" label={AttrValue::from("Name")} value={name.clone()} autofocus=true
                             on_change={link.callback(Msg::ViewName)} on_enter={link.callback(|_| Msg::SaveView)} />
+                        <Checkbox id="view-shared" checked={self.share_view} label={AttrValue::from("Share with your team workspace")}
+                            on_change={link.callback(|(shared, _)| Msg::ShareView(shared))} />
+                        <p class="muted">{ "A shared view appears on every desktop of the workspace; otherwise it stays on this one." }</p>
                     </Modal>
                 }
                 if let Some(tag) = &self.naming_tag {

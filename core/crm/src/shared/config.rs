@@ -28,11 +28,13 @@ pub enum ConfigKind {
     Stage,
     CustomField,
     Setting,
+    /// A saved view marked shared (a personal one stays on its desktop).
+    View,
 }
 
 impl ConfigKind {
-    pub const ALL: [ConfigKind; 4] =
-        [ConfigKind::Pipeline, ConfigKind::Stage, ConfigKind::CustomField, ConfigKind::Setting];
+    pub const ALL: [ConfigKind; 5] =
+        [ConfigKind::Pipeline, ConfigKind::Stage, ConfigKind::CustomField, ConfigKind::Setting, ConfigKind::View];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -40,6 +42,7 @@ impl ConfigKind {
             ConfigKind::Stage => "stage",
             ConfigKind::CustomField => "custom_field",
             ConfigKind::Setting => "setting",
+            ConfigKind::View => "view",
         }
     }
 
@@ -55,6 +58,24 @@ impl ConfigKind {
             ConfigKind::Stage => &["pipeline_id", "name", "position", "probability", "rotting_days"],
             ConfigKind::CustomField => &["label", "field_type", "position"],
             ConfigKind::Setting => &["pipeline_id"],
+            ConfigKind::View => &["object", "name", "state"],
+        }
+    }
+
+    /// When an object of this kind counts as there for the team: not in the trash, and for a
+    /// saved view, shared.
+    fn live_sql(self) -> &'static str {
+        match self {
+            ConfigKind::View => "deleted_at IS NULL AND shared = 1",
+            _ => "deleted_at IS NULL",
+        }
+    }
+
+    /// Columns a pulled object gets that are not shared fields.
+    fn inserted_with(self) -> &'static str {
+        match self {
+            ConfigKind::View => ", shared",
+            _ => "",
         }
     }
 
@@ -64,9 +85,13 @@ impl ConfigKind {
             ConfigKind::Stage => "stage",
             ConfigKind::CustomField => "custom_field",
             ConfigKind::Setting => "pipeline",
+            ConfigKind::View => "saved_view",
         }
     }
 }
+
+/// Columns that hold JSON text, whatever JSON value they hold.
+const JSON_COLUMNS: [&str; 2] = ["field_type", "state"];
 
 /// The shared id of a custom field: `object.key`.
 pub fn custom_field_id(object: &str, key: &str) -> String {
@@ -103,10 +128,11 @@ pub async fn snapshot(
         let fields: Vec<String> = kind
             .columns()
             .iter()
-            .map(|c| if *c == "field_type" { format!("'{c}', json({c})") } else { format!("'{c}', {c}") })
+            .map(|c| if JSON_COLUMNS.contains(c) { format!("'{c}', json({c})") } else { format!("'{c}', {c}") })
             .collect();
         let sql = format!(
-            "SELECT deleted_at IS NULL, json_object({identity}{}) FROM {} WHERE {filter}",
+            "SELECT {}, json_object({identity}{}) FROM {} WHERE {filter}",
+            kind.live_sql(),
             fields.join(", "),
             kind.table()
         );
@@ -288,7 +314,11 @@ async fn insert(
     let columns: Vec<&str> = kind.columns().iter().copied().filter(|c| fields.contains_key(*c)).collect();
     names.extend(columns.iter().copied());
     let marks = vec!["?"; names.len()].join(", ");
-    let sql = format!("INSERT INTO {} ({}) VALUES ({marks})", kind.table(), names.join(", "));
+    let (extra, extra_values) = match kind.inserted_with() {
+        "" => ("", ""),
+        extra => (extra, ", 1"),
+    };
+    let sql = format!("INSERT INTO {} ({}{extra}) VALUES ({marks}{extra_values})", kind.table(), names.join(", "));
     let mut query = sqlx::query(AssertSqlSafe(sql)).bind(local_id).bind(at.to_string()).bind(at.to_string());
     for (_, value) in &identity {
         query = query.bind(value.to_string());
@@ -324,10 +354,7 @@ type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArgume
 
 /// A custom field's type is stored as JSON text, whatever JSON value it is.
 fn bind_column<'q>(query: Query<'q>, column: &str, value: &Value) -> Query<'q> {
-    match column {
-        "field_type" => query.bind(value.to_string()),
-        _ => bind_value(query, value),
-    }
+    if JSON_COLUMNS.contains(&column) { query.bind(value.to_string()) } else { bind_value(query, value) }
 }
 
 async fn set_deleted(
@@ -338,7 +365,9 @@ async fn set_deleted(
     at: &str,
 ) -> Result<Result<(), sqlx::Error>, CrmError> {
     let (filter, first, second) = row_of(kind, id);
-    let sql = format!("UPDATE {} SET deleted_at = ?3, updated_at = ?4 WHERE {filter}", kind.table());
+    // A shared view brought back is shared here too.
+    let shared = if kind == ConfigKind::View { ", shared = 1" } else { "" };
+    let sql = format!("UPDATE {} SET deleted_at = ?3, updated_at = ?4{shared} WHERE {filter}", kind.table());
     Ok(sqlx::query(AssertSqlSafe(sql))
         .bind(first)
         .bind(second)
@@ -372,7 +401,7 @@ async fn set_default(conn: &mut SqliteConnection, id: &str, value: Option<&Value
 pub(super) async fn dump(conn: &mut SqliteConnection) -> Result<Vec<((String, String), Value)>, CrmError> {
     let named: Vec<(String, String)> = sqlx::query_as(
         "SELECT DISTINCT record_kind, record_id FROM change_log \
-         WHERE record_kind IN ('pipeline', 'stage', 'custom_field', 'setting')",
+         WHERE record_kind IN ('pipeline', 'stage', 'custom_field', 'setting', 'view')",
     )
     .fetch_all(&mut *conn)
     .await?;
