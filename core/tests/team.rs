@@ -10,6 +10,9 @@ use dealdesk_core::team::merge::Merged;
 use dealdesk_core::team::test_support::{OWNER, PrivatePostgres};
 use dealdesk_core::test_support::TestApp;
 use dealdesk_core::workspace::WorkspaceError;
+use dealdesk_model::ai::{AiAction, PromptTemplate, SavePromptTemplate};
+use dealdesk_model::automation::{SaveWorkflow, Trigger, WorkflowStep};
+use dealdesk_model::contract::SaveContractTemplate;
 use dealdesk_model::team::TeamAccess;
 use dealdesk_model::{
     CustomFieldPatch, CustomFieldType, DealStatus, Money, NewCompany, NewCustomField, NewDeal, NewNote, NewPerson,
@@ -205,6 +208,16 @@ async fn two_desktops_share_their_crm_by_the_merge_rules_through_a_real_hub() {
     assert_eq!(ann.dump().await.as_array().unwrap().len(), people_before.as_array().unwrap().len());
     owner.sync().await;
     assert_eq!(owner.app.crm().get_person(grace).await.unwrap().city.as_deref(), Some("Rome"));
+}
+
+fn prompt_save(template: &PromptTemplate) -> SavePromptTemplate {
+    SavePromptTemplate {
+        id: Some(template.id),
+        action: template.action,
+        name: template.name.clone(),
+        system: template.system.clone(),
+        user: template.user.clone(),
+    }
 }
 
 fn stages(names: &[(&str, u8)]) -> Vec<StageEdit> {
@@ -436,12 +449,67 @@ async fn the_crms_shape_is_shared_pipelines_stages_custom_fields_and_the_default
     );
     assert_eq!(owner.app.crm().saved_views(RecordKind::Deal).await.unwrap().len(), 2, "and kept by its owner");
 
+    // Workflows, prompt templates (and which one an action uses) and contract templates.
+    let workflow = SaveWorkflow {
+        id: None,
+        name: "Welcome".into(),
+        enabled: true,
+        trigger: Trigger::RecordCreated { kind: RecordKind::Person },
+        steps: vec![WorkflowStep::CreateTask {
+            title: "Say hello to {{person.first_name}}".into(),
+            due_in_days: Some(1),
+        }],
+    };
+    let workflow = owner.app.automation().save(&workflow).await.unwrap();
+    let prompt = SavePromptTemplate {
+        id: None,
+        action: AiAction::DraftEmail,
+        name: "Short and warm".into(),
+        system: "Be brief.".into(),
+        user: "Write to {{person.first_name}}.".into(),
+    };
+    let prompt = owner.app.ai().save_template(&prompt).await.unwrap();
+    owner.app.ai().activate_template(prompt.id).await.unwrap();
+    let contract = SaveContractTemplate { id: None, name: "Pilot".into(), body: "= Pilot agreement".into() };
+    let contract = bob.app.esign().save_template(&contract).await.unwrap();
+    owner.sync().await;
+    bob.sync().await;
+    owner.sync().await;
+    let at_bob = bob.app.automation().get(workflow.id).await.unwrap();
+    assert_eq!((at_bob.name.as_str(), at_bob.enabled, &at_bob.steps), ("Welcome", true, &workflow.steps));
+    let enabled_at: Option<String> = sqlx::query_scalar("SELECT enabled_at FROM workflow WHERE id = ?")
+        .bind(workflow.id.to_string())
+        .fetch_one(bob.app.store().pool())
+        .await
+        .unwrap();
+    assert!(enabled_at.is_some(), "switched on here from the moment it arrived");
+    let templates = bob.app.ai().templates().await.unwrap();
+    let pulled = templates.iter().find(|t| t.id == prompt.id).unwrap();
+    assert!(pulled.active && pulled.system == "Be brief.", "{pulled:?}");
+    let at_owner = owner.app.esign().find_template("Pilot").await.unwrap();
+    assert_eq!((at_owner.id, at_owner.body.as_str()), (contract.id, "= Pilot agreement"));
+
+    // Edits add versions on the other desktop too; deletes go everywhere.
+    let edit = SavePromptTemplate { id: Some(prompt.id), system: "Be brief and kind.".into(), ..prompt_save(&prompt) };
+    bob.app.ai().save_template(&edit).await.unwrap();
+    owner.app.automation().delete(workflow.id).await.unwrap();
+    owner.app.esign().delete_template(contract.id).await.unwrap();
+    owner.sync().await;
+    bob.sync().await;
+    owner.sync().await;
+    let versions = owner.app.ai().template_versions(prompt.id).await.unwrap();
+    assert_eq!((versions.len(), versions[0].system.as_str()), (2, "Be brief and kind."));
+    assert!(bob.app.automation().get(workflow.id).await.is_err(), "deleted everywhere");
+    assert!(bob.app.esign().find_template("Pilot").await.is_err());
+
     let dump = owner.dump().await;
     assert_eq!(bob.dump().await, dump);
     assert_eq!(reference(&server, &status.workspace).await, dump, "the desktops equal the reference merge");
     let kinds: std::collections::BTreeSet<&str> =
         dump.as_array().unwrap().iter().filter_map(|r| r["kind"].as_str()).collect();
-    assert!(["pipeline", "stage", "custom_field", "setting", "view"].iter().all(|k| kinds.contains(k)), "{kinds:?}");
+    let every =
+        ["pipeline", "stage", "custom_field", "setting", "view", "workflow", "prompt_template", "contract_template"];
+    assert!(every.iter().all(|k| kinds.contains(k)), "{kinds:?}");
 }
 
 /// Two desktops of one workspace both connected to the same Whop business: the records the Whop

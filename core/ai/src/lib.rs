@@ -676,13 +676,13 @@ impl Ai {
     }
 
     pub async fn save_template(&self, save: &SavePromptTemplate) -> Result<PromptTemplate, AiError> {
-        let template = templates::save(self.store.pool(), save).await?;
+        let template = templates::save(self.store.pool(), self.store.clock(), save).await?;
         self.events.emit(CoreEvent::AiChanged { record: None });
         Ok(template)
     }
 
     pub async fn activate_template(&self, id: Uuid) -> Result<PromptTemplate, AiError> {
-        let template = templates::activate(self.store.pool(), id).await?;
+        let template = templates::activate(self.store.pool(), self.store.clock(), id).await?;
         self.events.emit(CoreEvent::AiChanged { record: None });
         Ok(template)
     }

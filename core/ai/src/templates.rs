@@ -3,8 +3,10 @@
 
 use super::AiError;
 use super::actions::builtin_templates;
+use dealdesk_crm::shared::config::{self, ConfigKind};
+use dealdesk_model::UpdateSource;
 use dealdesk_model::ai::{AiAction, PromptTemplate, SavePromptTemplate};
-use dealdesk_store::time;
+use dealdesk_store::{Clock, time};
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
@@ -122,7 +124,7 @@ fn check(save: &SavePromptTemplate) -> Result<(), AiError> {
 
 /// A new template (`id: None`) or a new version of one. The action of an existing template cannot
 /// change (its versions would answer different schemas).
-pub async fn save(pool: &SqlitePool, save: &SavePromptTemplate) -> Result<PromptTemplate, AiError> {
+pub async fn save(pool: &SqlitePool, clock: &Clock, save: &SavePromptTemplate) -> Result<PromptTemplate, AiError> {
     check(save)?;
     // A write transaction from the start: two saves of one template would read the same version.
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -146,6 +148,8 @@ pub async fn save(pool: &SqlitePool, save: &SavePromptTemplate) -> Result<Prompt
             (id, version + 1)
         }
     };
+    let shared_id = id.to_string();
+    let before = config::snapshot(&mut tx, ConfigKind::PromptTemplate, &shared_id).await?;
     sqlx::query(
         "INSERT INTO prompt_template (id, version, action, name, system, user, builtin, created_at)
          VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
@@ -159,19 +163,25 @@ pub async fn save(pool: &SqlitePool, save: &SavePromptTemplate) -> Result<Prompt
     .bind(time::format(time::now()))
     .execute(&mut *tx)
     .await?;
+    config::log_saved(&mut tx, clock, UpdateSource::Ui, ConfigKind::PromptTemplate, &shared_id, before).await?;
     tx.commit().await?;
     latest(pool, id).await
 }
 
-pub async fn activate(pool: &SqlitePool, id: Uuid) -> Result<PromptTemplate, AiError> {
+pub async fn activate(pool: &SqlitePool, clock: &Clock, id: Uuid) -> Result<PromptTemplate, AiError> {
     let template = latest(pool, id).await?;
+    let setting = format!("{}{}", config::ACTIVE_PROMPT, template.action.as_str());
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let before = config::snapshot(&mut tx, ConfigKind::Setting, &setting).await?;
     sqlx::query(
         "INSERT INTO prompt_template_active (action, template_id) VALUES (?, ?)
          ON CONFLICT (action) DO UPDATE SET template_id = excluded.template_id",
     )
     .bind(template.action.as_str())
     .bind(id.to_string())
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    config::log_saved(&mut tx, clock, UpdateSource::Ui, ConfigKind::Setting, &setting, before).await?;
+    tx.commit().await?;
     latest(pool, id).await
 }

@@ -16,6 +16,7 @@ pub use error::AutomationError;
 
 use dealdesk_ai::{Ai, WorkflowAiOutcome};
 use dealdesk_crm::Crm;
+use dealdesk_crm::shared::config::{self, ConfigKind};
 use dealdesk_model::ai::{AiAction, AiOutput};
 use dealdesk_model::automation::{
     CompareOp, ConditionValue, RunStatus, SaveWorkflow, StepRun, Trigger, Workflow, WorkflowRun, WorkflowRunSummary,
@@ -345,12 +346,13 @@ impl Automation {
                 },
             ],
         };
-        self.insert(EXAMPLE_ID, &example).await?;
+        let mut conn = self.store.pool().acquire().await?;
+        Self::insert(&mut conn, EXAMPLE_ID, &example).await?;
         self.store.set_setting(EXAMPLE_SETTING, &true).await?;
         Ok(())
     }
 
-    async fn insert(&self, id: Uuid, save: &SaveWorkflow) -> Result<(), AutomationError> {
+    async fn insert(conn: &mut sqlx::SqliteConnection, id: Uuid, save: &SaveWorkflow) -> Result<(), AutomationError> {
         let now = time::format(time::now());
         sqlx::query(
             "INSERT INTO workflow (id, name, enabled, enabled_at, trigger, steps, last_scheduled_at, schedule_seq,
@@ -364,9 +366,8 @@ impl Automation {
         .bind(&now)
         .bind(to_json(&save.trigger)?)
         .bind(to_json(&save.steps)?)
-        .execute(self.store.pool())
-        .await
-        .map_err(name_taken)?;
+        .execute(&mut *conn)
+        .await?;
         Ok(())
     }
 
@@ -386,7 +387,7 @@ impl Automation {
 
     pub async fn list(&self) -> Result<Vec<Workflow>, AutomationError> {
         let rows: Vec<WorkflowRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {WORKFLOW_COLUMNS} FROM workflow ORDER BY name COLLATE NOCASE"
+            "SELECT {WORKFLOW_COLUMNS} FROM workflow WHERE deleted_at IS NULL ORDER BY name COLLATE NOCASE, id"
         )))
         .fetch_all(self.store.pool())
         .await?;
@@ -425,12 +426,19 @@ impl Automation {
 
     pub async fn save(&self, save: &SaveWorkflow) -> Result<Workflow, AutomationError> {
         validate(save)?;
-        let id = match save.id {
-            None => {
-                let id = Uuid::now_v7();
-                self.insert(id, save).await?;
-                id
-            }
+        let mut tx = self.store.begin_write().await?;
+        // Names are unique here (the database allows two, which a team workspace can bring).
+        let taken: Option<String> = sqlx::query_scalar("SELECT id FROM workflow WHERE name = ? AND deleted_at IS NULL")
+            .bind(save.name.trim())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some_and(|taken| Some(taken) != save.id.map(|id| id.to_string())) {
+            return Err(AutomationError::Invalid("A workflow with this name exists already".into()));
+        }
+        let id = save.id.unwrap_or_else(Uuid::now_v7);
+        let before = config::snapshot(&mut tx, ConfigKind::Workflow, &id.to_string()).await?;
+        match save.id {
+            None => Self::insert(&mut tx, id, save).await?,
             Some(id) => {
                 let now = time::format(time::now());
                 let done = sqlx::query(
@@ -440,7 +448,7 @@ impl Automation {
                         schedule_seq = CASE WHEN ?2 AND NOT enabled THEN (SELECT coalesce(max(seq), 0) FROM change_log)
                                             ELSE schedule_seq END,
                         enabled = ?2
-                     WHERE id = ?6",
+                     WHERE id = ?6 AND deleted_at IS NULL",
                 )
                 .bind(save.name.trim())
                 .bind(save.enabled)
@@ -448,15 +456,16 @@ impl Automation {
                 .bind(to_json(&save.steps)?)
                 .bind(&now)
                 .bind(id.to_string())
-                .execute(self.store.pool())
-                .await
-                .map_err(name_taken)?;
+                .execute(&mut *tx)
+                .await?;
                 if done.rows_affected() == 0 {
                     return Err(AutomationError::UnknownWorkflow(id.to_string()));
                 }
-                id
             }
-        };
+        }
+        config::log_saved(&mut tx, self.store.clock(), UpdateSource::Ui, ConfigKind::Workflow, &id.to_string(), before)
+            .await?;
+        tx.commit().await?;
         self.events.emit(CoreEvent::WorkflowsChanged);
         self.wake.notify_one();
         self.get(id).await
@@ -464,11 +473,20 @@ impl Automation {
 
     /// Deletes a workflow; its run history stays (under its name).
     pub async fn delete(&self, id: Uuid) -> Result<(), AutomationError> {
+        let id = id.to_string();
+        let mut tx = self.store.begin_write().await?;
+        let before = config::snapshot(&mut tx, ConfigKind::Workflow, &id).await?;
         let done =
-            sqlx::query("DELETE FROM workflow WHERE id = ?").bind(id.to_string()).execute(self.store.pool()).await?;
+            sqlx::query("UPDATE workflow SET deleted_at = ?1, updated_at = ?1 WHERE id = ?2 AND deleted_at IS NULL")
+                .bind(time::format(time::now()))
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
         if done.rows_affected() == 0 {
-            return Err(AutomationError::UnknownWorkflow(id.to_string()));
+            return Err(AutomationError::UnknownWorkflow(id));
         }
+        config::log_saved(&mut tx, self.store.clock(), UpdateSource::Ui, ConfigKind::Workflow, &id, before).await?;
+        tx.commit().await?;
         self.events.emit(CoreEvent::WorkflowsChanged);
         Ok(())
     }
@@ -559,7 +577,8 @@ impl Automation {
     async fn collect(&self) -> Result<u64, AutomationError> {
         let workflows: Vec<(Workflow, String)> = {
             let rows: Vec<EnabledRow> = sqlx::query_as(
-                "SELECT id, name, enabled, trigger, steps, created_at, updated_at, enabled_at FROM workflow WHERE enabled",
+                "SELECT id, name, enabled, trigger, steps, created_at, updated_at, enabled_at FROM workflow \
+                 WHERE enabled AND deleted_at IS NULL",
             )
             .fetch_all(self.store.pool())
             .await?;
@@ -1199,15 +1218,6 @@ fn step_input(step: &WorkflowStep, record: Option<RecordRef>) -> Value {
         input.insert("record".into(), Value::from(format!("{}:{}", record.kind, record.id)));
     }
     Value::Object(input)
-}
-
-fn name_taken(error: sqlx::Error) -> AutomationError {
-    match &error {
-        sqlx::Error::Database(db) if db.message().contains("UNIQUE") && db.message().contains("workflow.name") => {
-            AutomationError::Invalid("A workflow with this name exists already".into())
-        }
-        _ => AutomationError::Store(error),
-    }
 }
 
 #[cfg(test)]

@@ -751,7 +751,10 @@ impl Crm {
         }
         tx.commit().await?;
         if config_touched {
-            self.events.emit(dealdesk_model::ipc::CoreEvent::ConfigChanged);
+            use dealdesk_model::ipc::CoreEvent;
+            self.events.emit(CoreEvent::ConfigChanged);
+            self.events.emit(CoreEvent::WorkflowsChanged);
+            self.events.emit(CoreEvent::ContractsChanged { deal: None });
             self.emit_many_changed(RecordKind::Deal, UpdateSource::Team);
         }
         if touched.len() > 50 {

@@ -380,13 +380,13 @@ impl Esign {
     }
 
     pub async fn save_template(&self, save: &SaveContractTemplate) -> Result<ContractTemplate, EsignError> {
-        let saved = templates::save(self.store.pool(), save).await?;
+        let saved = templates::save(self.store.pool(), self.store.clock(), save).await?;
         self.events.emit(CoreEvent::ContractsChanged { deal: None });
         Ok(saved)
     }
 
     pub async fn delete_template(&self, id: Uuid) -> Result<(), EsignError> {
-        templates::delete(self.store.pool(), id).await?;
+        templates::delete(self.store.pool(), self.store.clock(), id).await?;
         self.events.emit(CoreEvent::ContractsChanged { deal: None });
         Ok(())
     }

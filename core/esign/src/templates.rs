@@ -2,8 +2,10 @@
 //! versions (every save adds one; nothing is overwritten).
 
 use super::error::EsignError;
+use dealdesk_crm::shared::config::{self, ConfigKind};
+use dealdesk_model::UpdateSource;
 use dealdesk_model::contract::{ContractTemplate, SaveContractTemplate};
-use dealdesk_store::time;
+use dealdesk_store::{Clock, time};
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
@@ -114,7 +116,11 @@ fn check(save: &SaveContractTemplate) -> Result<(), EsignError> {
 }
 
 /// A new template (`id: None`) or a new version of one.
-pub async fn save(pool: &SqlitePool, save: &SaveContractTemplate) -> Result<ContractTemplate, EsignError> {
+pub async fn save(
+    pool: &SqlitePool,
+    clock: &Clock,
+    save: &SaveContractTemplate,
+) -> Result<ContractTemplate, EsignError> {
     check(save)?;
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let (id, version, builtin) = match save.id {
@@ -133,6 +139,8 @@ pub async fn save(pool: &SqlitePool, save: &SaveContractTemplate) -> Result<Cont
             (id, version + 1, builtin)
         }
     };
+    let shared_id = id.to_string();
+    let before = config::snapshot(&mut tx, ConfigKind::ContractTemplate, &shared_id).await?;
     sqlx::query(
         "INSERT INTO contract_template (id, version, name, body, builtin, created_at) VALUES (?, ?, ?, ?, ?, ?)",
     )
@@ -144,19 +152,25 @@ pub async fn save(pool: &SqlitePool, save: &SaveContractTemplate) -> Result<Cont
     .bind(time::format(time::now()))
     .execute(&mut *tx)
     .await?;
+    config::log_saved(&mut tx, clock, UpdateSource::Ui, ConfigKind::ContractTemplate, &shared_id, before).await?;
     tx.commit().await?;
     latest(pool, id).await
 }
 
 /// Hides a template (its versions stay, so contracts made from it keep their history).
-pub async fn delete(pool: &SqlitePool, id: Uuid) -> Result<(), EsignError> {
+pub async fn delete(pool: &SqlitePool, clock: &Clock, id: Uuid) -> Result<(), EsignError> {
+    let shared_id = id.to_string();
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let before = config::snapshot(&mut tx, ConfigKind::ContractTemplate, &shared_id).await?;
     let done = sqlx::query("UPDATE contract_template SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
         .bind(time::format(time::now()))
-        .bind(id.to_string())
-        .execute(pool)
+        .bind(&shared_id)
+        .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 0 {
-        return Err(EsignError::UnknownTemplate(id.to_string()));
+        return Err(EsignError::UnknownTemplate(shared_id));
     }
+    config::log_saved(&mut tx, clock, UpdateSource::Ui, ConfigKind::ContractTemplate, &shared_id, before).await?;
+    tx.commit().await?;
     Ok(())
 }
