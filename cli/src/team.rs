@@ -61,6 +61,8 @@ pub enum TeamCommand {
     Leave,
     /// Upgrade a hub made by an older Dealdesk to this one's schema (the owner only)
     UpgradeHub,
+    /// Run the workspace's Whop automations (workflows triggered by Whop events) on this desktop
+    WhopHere,
 }
 
 fn print_status(status: &TeamStatus) -> std::io::Result<()> {
@@ -83,6 +85,14 @@ fn print_status(status: &TeamStatus) -> std::io::Result<()> {
     }
     if let Some(error) = &status.last_error {
         output::line(format!("last error {error}"))?;
+    }
+    if status.left_at.is_none() {
+        let runner = match (&status.whop_here, &status.whop_desktop) {
+            (true, _) => "this desktop".to_string(),
+            (false, Some(email)) => format!("{email}'s desktop (team whop-here to run them here)"),
+            (false, None) => "another desktop (team whop-here to run them here)".to_string(),
+        };
+        output::line(format!("whop       automations run on {runner}"))?;
     }
     if let Some(version) = status.hub_version.filter(|v| *v < dealdesk_model::team::HUB_SCHEMA_VERSION) {
         output::line(format!("hub        schema version {version}: the owner can upgrade it (team upgrade-hub)"))?;
@@ -163,6 +173,10 @@ pub async fn run(app: &App, command: TeamCommand) -> anyhow::Result<()> {
             } else {
                 output::line(format!("upgraded the hub from schema version {from} to {to}"))?;
             }
+        }
+        TeamCommand::WhopHere => {
+            workspace.run_whop_here().await?;
+            output::line("the workspace's Whop automations run on this desktop from now on")?;
         }
         TeamCommand::Leave => {
             workspace.leave().await?;

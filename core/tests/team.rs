@@ -562,6 +562,63 @@ async fn two_desktops_syncing_one_whop_business_make_one_record_per_customer() {
     let dump = owner.dump().await;
     assert_eq!(bob.dump().await, dump);
     assert_eq!(reference(&server, &status.workspace).await, dump);
+
+    // Whop automations run on one desktop: the owner's, until another is chosen. Both desktops'
+    // syncs raise the same Whop event; one workflow run follows it.
+    let bob_status = bob.app.workspace().status().await.unwrap().unwrap();
+    assert_eq!((bob_status.whop_here, bob_status.whop_desktop.as_deref()), (false, Some("owner@acme.com")));
+    assert!(owner.app.workspace().status().await.unwrap().unwrap().whop_here);
+    let workflow = SaveWorkflow {
+        id: None,
+        name: "Tag failed payers".into(),
+        enabled: true,
+        trigger: Trigger::WhopPaymentFailed,
+        steps: vec![WorkflowStep::AddTag { tag: "dunning".into() }],
+    };
+    owner.app.automation().save(&workflow).await.unwrap();
+    owner.sync().await;
+    bob.sync().await;
+    let payer: String = sqlx::query_scalar("SELECT person_id FROM whop_person ORDER BY user_id LIMIT 1")
+        .fetch_one(owner.app.store().pool())
+        .await
+        .unwrap();
+    let payment_failed = |desk: &Desk| {
+        let (pool, payer) = (desk.app.store().pool().clone(), payer.clone());
+        async move {
+            sqlx::query(
+                "INSERT INTO automation_event (at, kind, record_kind, record_id, subject) \
+                 VALUES (?, 'whop_payment_failed', 'person', ?, 'pay_1')",
+            )
+            .bind(dealdesk_store::time::format(dealdesk_store::time::now()))
+            .bind(payer)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    let runs = |desk: &Desk| {
+        let automation = desk.app.automation().clone();
+        async move {
+            automation.process().await.unwrap();
+            automation.runs(None, 10).await.unwrap().len()
+        }
+    };
+    for desk in [owner, bob] {
+        payment_failed(desk).await;
+    }
+    assert_eq!((runs(owner).await, runs(bob).await), (1, 0), "the owner's desktop runs it, Bob's does not");
+
+    // Bob's desktop takes over; once the choice reaches the owner's, only Bob's runs them.
+    let taken = bob.app.workspace().run_whop_here().await.unwrap();
+    assert!(taken.whop_here);
+    bob.sync().await;
+    owner.sync().await;
+    let owner_status = owner.app.workspace().status().await.unwrap().unwrap();
+    assert_eq!((owner_status.whop_here, owner_status.whop_desktop.as_deref()), (false, Some("bob@acme.com")));
+    for desk in [owner, bob] {
+        payment_failed(desk).await;
+    }
+    assert_eq!((runs(owner).await, runs(bob).await), (1, 1));
 }
 
 #[tokio::test]

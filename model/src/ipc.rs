@@ -317,6 +317,8 @@ commands! {
     /// The owner brings a hub made by an older Dealdesk to this one's schema; answers with the
     /// version it was at.
     TeamUpgradeHub = "team_upgrade_hub": () => i32;
+    /// Makes this desktop the one that runs the workspace's Whop automations.
+    TeamRunWhopHere = "team_run_whop_here": () => TeamStatus;
 }
 
 #[cfg(test)]

@@ -55,6 +55,12 @@ pub struct TeamStatus {
     /// The hub's schema version at the last sync (none before the first). Below
     /// [`HUB_SCHEMA_VERSION`], the owner can upgrade the hub.
     pub hub_version: Option<i32>,
+    /// Workflows triggered by Whop events run on this desktop (the workspace's Whop desktop).
+    #[serde(default)]
+    pub whop_here: bool,
+    /// The member whose desktop runs them, when it is another one (and known here).
+    #[serde(default)]
+    pub whop_desktop: Option<String>,
 }
 
 /// Settings → Team, "Create a workspace": the owner's hub URL (and password, when the URL has
@@ -100,6 +106,11 @@ pub const HUB_SCHEMA_VERSION: i32 = 2;
 
 /// The slot of a record's trash mark, set by create (live), delete and restore.
 pub const DELETED_SLOT: &str = "deleted";
+
+/// The local setting that names the desktop (its node) running the workspace's Whop automations:
+/// workflows triggered by Whop events run there only, so two desktops connected to one business
+/// never both retry a payment or message a customer. Absent: this desktop is in no workspace.
+pub const WHOP_DESKTOP_SETTING: &str = "team.whop_desktop";
 
 /// The set member a `tag`, `untag` or `link` change adds or removes: `tag:NAME` (the value is the
 /// tag's name), `link:FIELD:ID` (the value is the link's payload, naming the note or task it

@@ -191,6 +191,7 @@ commands! {
     team_remove: ipc::TeamRemoveMember => |app, email| app.workspace().remove(&email).await;
     team_leave: ipc::TeamLeave => |app, _unit| app.workspace().leave().await;
     team_upgrade_hub: ipc::TeamUpgradeHub => |app, _unit| app.workspace().upgrade_hub().await;
+    team_run_whop_here: ipc::TeamRunWhopHere => |app, _unit| app.workspace().run_whop_here().await;
 }
 
 #[cfg(test)]

@@ -595,7 +595,8 @@ impl Automation {
             // move it backwards; the runs' unique event keys stop a second queueing of one event.
             let mut tx = self.store.begin_write().await?;
             let cursor: Cursor = read_setting(&mut tx, CURSOR_SETTING).await?.unwrap_or_default();
-            let (events, next) = read_events(&mut tx, cursor).await?;
+            let whop_here = runs_whop_automations(&mut tx).await?;
+            let (events, next) = read_events(&mut tx, cursor, whop_here).await?;
             if next.change_seq == cursor.change_seq && next.event_id == cursor.event_id {
                 break;
             }
@@ -622,7 +623,8 @@ impl Automation {
     }
 
     /// Queues a run per record changed since the schedule's previous run (by the window, the CLI
-    /// or a script: not by workflows, imports or the Whop sync), for each due schedule.
+    /// or a script: not by workflows, imports or the Whop sync), for each due schedule. A change
+    /// pulled from a team hub is scheduled by the desktop that made it, so each runs once.
     async fn schedule(&self, workflows: &[(Workflow, String)]) -> Result<u64, AutomationError> {
         let now = time::now();
         let mut queued = 0;
@@ -641,7 +643,7 @@ impl Automation {
             let newest: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM change_log").fetch_one(&mut *tx).await?;
             let ids: Vec<String> = sqlx::query_scalar(
                 "SELECT record_id FROM change_log WHERE seq > ? AND record_kind = ?
-                   AND source NOT IN ('workflow', 'import', 'sync')
+                   AND source NOT IN ('workflow', 'import', 'sync', 'team')
                  GROUP BY record_id ORDER BY max(seq) DESC LIMIT ?",
             )
             .bind(since_seq.unwrap_or(0))
@@ -1089,9 +1091,22 @@ async fn read_setting<T: serde::de::DeserializeOwned>(
 /// workflows, CSV imports and the Whop sync are skipped: the sync's changes fire the Whop
 /// triggers, through `automation_event`. So are changes pulled from a team hub: the desktop that
 /// made them ran their workflows.
+/// Whether Whop events fire workflows here: always, unless this desktop is in a team workspace
+/// whose Whop automations another desktop runs (`WHOP_DESKTOP_SETTING`, docs/team.md): two desktops
+/// connected to one business would otherwise both retry a payment or message a customer.
+async fn runs_whop_automations(conn: &mut sqlx::SqliteConnection) -> Result<bool, AutomationError> {
+    Ok(sqlx::query_scalar(
+        "SELECT coalesce((SELECT value FROM setting WHERE key = ?) = (SELECT value FROM setting WHERE key = 'install_id'), 1)",
+    )
+    .bind(dealdesk_model::team::WHOP_DESKTOP_SETTING)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
 async fn read_events(
     conn: &mut sqlx::SqliteConnection,
     cursor: Cursor,
+    whop_here: bool,
 ) -> Result<(Vec<Event>, Cursor), AutomationError> {
     let rows: Vec<ChangeRow> = sqlx::query_as(
         "SELECT seq, at, record_kind, record_id, op, field, new_value, source FROM change_log
@@ -1144,6 +1159,10 @@ async fn read_events(
     for (id, at, kind, record_kind, record_id) in whop {
         next.event_id = id;
         let Some(what) = EVENT_KINDS.iter().find(|k| **k == kind).map(|k| EventKind::Whop(k)) else { continue };
+        // Raised from Whop data (the sync, the churn desk): another desktop runs these.
+        if !whop_here && kind != "contract_completed" {
+            continue;
+        }
         let (Some(kind), Ok(record)) = (RecordKind::parse(&record_kind), Uuid::parse_str(&record_id)) else {
             continue;
         };

@@ -605,6 +605,48 @@ impl Crm {
         Ok(logged)
     }
 
+    /// Makes `node` the desktop that runs the workspace's Whop automations (shared like any
+    /// choice made once: the latest wins everywhere).
+    pub async fn set_whop_desktop(&self, node: &str) -> Result<(), CrmError> {
+        let mut tx = self.store.begin_write().await?;
+        let before = config::snapshot(&mut tx, ConfigKind::Setting, config::WHOP_DESKTOP).await?;
+        config::set_whop_desktop(&mut tx, node, &time::format(time::now())).await?;
+        let source = UpdateSource::Ui;
+        config::log_saved(&mut tx, self.store.clock(), source, ConfigKind::Setting, config::WHOP_DESKTOP, before)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The desktop that runs the workspace's Whop automations, and the member who chose it
+    /// (`None` for this desktop's own choice).
+    pub async fn whop_desktop(&self) -> Result<Option<(String, Option<String>)>, CrmError> {
+        let node: Option<String> = sqlx::query_scalar("SELECT json_extract(value, '$') FROM setting WHERE key = ?")
+            .bind(dealdesk_model::team::WHOP_DESKTOP_SETTING)
+            .fetch_optional(self.store.pool())
+            .await?;
+        let Some(node) = node else { return Ok(None) };
+        let author: Option<String> = sqlx::query_scalar(
+            "SELECT author FROM change_log WHERE record_kind = 'setting' AND record_id = ? AND node = ? \
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(config::WHOP_DESKTOP)
+        .bind(&node)
+        .fetch_optional(self.store.pool())
+        .await?;
+        Ok(Some((node, author)))
+    }
+
+    /// Forgets the workspace's Whop desktop (this desktop left): its own Whop automations run here
+    /// again.
+    pub async fn forget_whop_desktop(&self) -> Result<(), CrmError> {
+        sqlx::query("DELETE FROM setting WHERE key = ?")
+            .bind(dealdesk_model::team::WHOP_DESKTOP_SETTING)
+            .execute(self.store.pool())
+            .await?;
+        Ok(())
+    }
+
     /// How many pulled changes wait for what they need (`team_held`).
     pub async fn team_changes_held(&self) -> Result<i64, CrmError> {
         Ok(sqlx::query_scalar("SELECT count(*) FROM team_held").fetch_one(self.store.pool()).await?)

@@ -12,6 +12,8 @@ pub enum WorkspaceError {
     Left(String),
     #[error("only the workspace's owner can invite or remove members, or upgrade the hub")]
     NotOwner,
+    #[error("a read-only member cannot change what the workspace shares")]
+    ReadOnly,
     #[error("the hub address has no password: add it to the URL or set PGPASSWORD")]
     NoPassword,
     #[error(

@@ -306,6 +306,8 @@ impl Workspace {
             access: TeamAccess::Owner,
         };
         self.save_link(&joined).await?;
+        // The owner's desktop runs the Whop automations until another is chosen.
+        self.crm.set_whop_desktop(&self.node).await?;
         tracing::info!(%workspace, "team: made a hub and its first workspace");
         self.announce().await;
         self.status().await?.ok_or(WorkspaceError::NotLinked)
@@ -369,6 +371,7 @@ impl Workspace {
             self.crm.own_changes_waiting(link.pushed_seq).await?
         };
         let a = &link.address;
+        let whop = if link.left_at.is_some() { None } else { self.crm.whop_desktop().await? };
         Ok(Some(TeamStatus {
             hub: format!("{}:{}/{}", a.host, a.port, a.database),
             workspace: link.workspace.to_string(),
@@ -385,7 +388,21 @@ impl Workspace {
             pulled_seq: link.pulled_seq,
             last_error: link.last_error.clone(),
             hub_version: link.hub_version,
+            whop_here: whop.as_ref().is_none_or(|(node, _)| *node == self.node),
+            whop_desktop: whop.and_then(|(node, author)| if node == self.node { None } else { author }),
         }))
+    }
+
+    /// Settings → Team, "Run Whop automations here": workflows triggered by Whop events run on
+    /// this desktop from now on, and stop on the one before once the choice reaches it.
+    pub async fn run_whop_here(&self) -> Result<TeamStatus, WorkspaceError> {
+        let link = self.current().await?;
+        if link.access == TeamAccess::ReadOnly {
+            return Err(WorkspaceError::ReadOnly);
+        }
+        self.crm.set_whop_desktop(&self.node).await?;
+        self.announce().await;
+        self.status().await?.ok_or(WorkspaceError::NotLinked)
     }
 
     /// `team members`.
@@ -428,6 +445,8 @@ impl Workspace {
             .bind(reason)
             .execute(self.store.pool())
             .await?;
+        // Alone again: this desktop's Whop automations run here.
+        self.crm.forget_whop_desktop().await?;
         Ok(())
     }
 

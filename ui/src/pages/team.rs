@@ -9,10 +9,10 @@ use crate::components::overlay::ConfirmDialog;
 use crate::components::toasts::use_notifier;
 use crate::ipc::invoke;
 use crate::pages::whop::copy_to_clipboard;
-use crate::state::team::{access_label, last_sync_text};
+use crate::state::team::{access_label, last_sync_text, whop_runner};
 use dealdesk_model::ipc::{
     CoreEvent, TeamCreate, TeamGetStatus, TeamInviteMember, TeamJoin, TeamLeave, TeamListMembers, TeamRemoveMember,
-    TeamSyncNow, TeamUpgradeHub,
+    TeamRunWhopHere, TeamSyncNow, TeamUpgradeHub,
 };
 use dealdesk_model::team::{HUB_SCHEMA_VERSION, TeamAccess, TeamInit, TeamInvite, TeamMember, TeamStatus};
 use yew::prelude::*;
@@ -240,6 +240,25 @@ fn workspace_card(props: &WorkspaceProps) -> Html {
             });
         })
     };
+    let taking_whop = use_state(|| false);
+    let take_whop = {
+        let (taking_whop, notifier) = (taking_whop.clone(), notifier.clone());
+        Callback::from(move |_: MouseEvent| {
+            taking_whop.set(true);
+            let (taking_whop, notifier) = (taking_whop.clone(), notifier.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = invoke::<TeamRunWhopHere>(&()).await;
+                taking_whop.set(false);
+                if let Some(n) = &notifier {
+                    match result {
+                        Ok(_) => n.success("Whop automations run on this computer from now on"),
+                        Err(e) => n.error(e.message),
+                    }
+                }
+            });
+        })
+    };
+    let (whop_runner, may_take_whop) = whop_runner(status);
     let outdated = status.hub_version.filter(|v| *v < HUB_SCHEMA_VERSION);
     let now = crate::state::format::now();
     html! {
@@ -252,6 +271,17 @@ fn workspace_card(props: &WorkspaceProps) -> Html {
             <IconText label="Waiting to send" text={if status.access == TeamAccess::ReadOnly { "read-only: your edits stay on this computer".to_string() } else { status.waiting.to_string() }} />
             if status.held > 0 {
                 <IconText label="Held" text={format!("{} received changes wait for what they need", status.held)} />
+            }
+            if status.left_at.is_none() {
+                <div class="inline-form" id="team-whop-runner">
+                    <IconText label="Whop automations" text={whop_runner} />
+                    if may_take_whop {
+                        <Button small=true id="team-whop-here" disabled={*taking_whop} onclick={take_whop}
+                            title={AttrValue::from("Workflows triggered by Whop events run on one computer of the workspace, so a customer is never messaged twice")}>
+                            { "Run them here" }
+                        </Button>
+                    }
+                </div>
             }
             if let Some(error) = &status.last_error {
                 <div class="form-error" id="team-last-error" role="alert">{ format!("Last sync: {error}") }</div>

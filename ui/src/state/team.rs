@@ -60,6 +60,18 @@ pub fn last_sync_text(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     at.map_or_else(|| "never".to_string(), |at| super::format::relative(at, now))
 }
 
+/// Where the workspace's Whop automations run, and whether this computer may take them over.
+pub fn whop_runner(status: &TeamStatus) -> (String, bool) {
+    match (status.whop_here, status.whop_desktop.as_deref()) {
+        (true, _) => ("this computer".to_string(), false),
+        (false, who) => {
+            let text =
+                who.map_or_else(|| "another member's computer".to_string(), |email| format!("{email}'s computer"));
+            (text, status.access != TeamAccess::ReadOnly)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,7 +93,17 @@ mod tests {
             pulled_seq: 0,
             last_error: None,
             hub_version: Some(2),
+            whop_here: false,
+            whop_desktop: Some("owner@acme.com".into()),
         }
+    }
+
+    #[test]
+    fn whop_automations_run_on_one_computer_which_another_member_can_take_over() {
+        assert_eq!(whop_runner(&status()), ("owner@acme.com's computer".to_string(), true));
+        assert_eq!(whop_runner(&TeamStatus { whop_here: true, ..status() }), ("this computer".to_string(), false));
+        let read_only = TeamStatus { access: TeamAccess::ReadOnly, whop_desktop: None, ..status() };
+        assert_eq!(whop_runner(&read_only), ("another member's computer".to_string(), false));
     }
 
     #[test]

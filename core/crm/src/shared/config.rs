@@ -15,7 +15,7 @@
 use super::{Outcome, TeamChange, bind_value, held_by};
 use crate::CrmError;
 use dealdesk_model::UpdateSource;
-use dealdesk_model::team::DELETED_SLOT;
+use dealdesk_model::team::{DELETED_SLOT, WHOP_DESKTOP_SETTING};
 use dealdesk_store::Clock;
 use serde_json::{Map, Value};
 use sqlx::{AssertSqlSafe, SqliteConnection};
@@ -25,6 +25,9 @@ use uuid::Uuid;
 pub const DEFAULT_PIPELINE: &str = "default_pipeline";
 /// The `setting` records that name the template an AI action uses: `active_prompt.ACTION`.
 pub const ACTIVE_PROMPT: &str = "active_prompt.";
+/// The `setting` record that names the desktop running the workspace's Whop automations
+/// (kept here as `dealdesk_model::team::WHOP_DESKTOP_SETTING`).
+pub const WHOP_DESKTOP: &str = "whop_desktop";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ConfigKind {
@@ -505,7 +508,27 @@ async fn setting_snapshot(conn: &mut SqliteConnection, id: &str) -> Result<Optio
         .fetch_optional(&mut *conn)
         .await?);
     }
+    if id == WHOP_DESKTOP {
+        return Ok(sqlx::query_as("SELECT 1, json_object('node', json(value)) FROM setting WHERE key = ?")
+            .bind(WHOP_DESKTOP_SETTING)
+            .fetch_optional(&mut *conn)
+            .await?);
+    }
     Ok(None)
+}
+
+/// Names the desktop that runs the Whop automations here (no check: any node may be named).
+pub async fn set_whop_desktop(conn: &mut SqliteConnection, node: &str, at: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO setting (key, value, updated_at) VALUES (?1, json_quote(?2), ?3) \
+         ON CONFLICT (key) DO UPDATE SET value = json_quote(?2), updated_at = ?3",
+    )
+    .bind(WHOP_DESKTOP_SETTING)
+    .bind(node)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Makes the choice a pulled change names; held until what it names is here.
@@ -519,6 +542,8 @@ async fn setting_apply(
         ("pipeline_id", "pipeline")
     } else if id.starts_with(ACTIVE_PROMPT) {
         ("template_id", "prompt_template")
+    } else if id == WHOP_DESKTOP {
+        ("node", "")
     } else {
         return Ok(Outcome::Held(format!("a setting this version cannot read: {id}")));
     };
@@ -529,6 +554,10 @@ async fn setting_apply(
     let Some(named) = value.and_then(|v| v.get(field).or(Some(v))).and_then(Value::as_str) else {
         return Ok(Outcome::Held(format!("a {id} change without a {field}")));
     };
+    if id == WHOP_DESKTOP {
+        set_whop_desktop(conn, named, &dealdesk_store::time::format(dealdesk_store::time::now())).await?;
+        return Ok(Outcome::Done);
+    }
     let sql = format!("SELECT 1 FROM {table} WHERE id = ? LIMIT 1");
     let exists: Option<i64> = sqlx::query_scalar(AssertSqlSafe(sql)).bind(named).fetch_optional(&mut *conn).await?;
     if exists.is_none() {
