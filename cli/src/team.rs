@@ -63,6 +63,14 @@ pub enum TeamCommand {
     UpgradeHub,
     /// Run the workspace's Whop automations (workflows triggered by Whop events) on this desktop
     WhopHere,
+    /// Changes from other desktops that wait for what they need (a record not arrived yet, a
+    /// taken email), tried again at each sync
+    Held {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Drop a held change by its hub number: this desktop keeps its own version
+    DiscardHeld { hub_seq: i64 },
 }
 
 fn print_status(status: &TeamStatus) -> std::io::Result<()> {
@@ -173,6 +181,24 @@ pub async fn run(app: &App, command: TeamCommand) -> anyhow::Result<()> {
             } else {
                 output::line(format!("upgraded the hub from schema version {from} to {to}"))?;
             }
+        }
+        TeamCommand::Held { json } => {
+            let held = workspace.held().await?;
+            if json {
+                output::json(&held)?;
+            } else if held.is_empty() {
+                output::line("no held changes")?;
+            } else {
+                let rows: Vec<Vec<String>> = held
+                    .iter()
+                    .map(|h| vec![h.hub_seq.to_string(), h.author.clone(), h.what.clone(), h.reason.clone()])
+                    .collect();
+                output::table(&["hub #", "from", "what", "why it waits"], &rows)?;
+            }
+        }
+        TeamCommand::DiscardHeld { hub_seq } => {
+            workspace.discard_held(hub_seq).await?;
+            output::line(format!("discarded held change {hub_seq}: this desktop keeps its own version"))?;
         }
         TeamCommand::WhopHere => {
             workspace.run_whop_here().await?;

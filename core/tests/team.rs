@@ -621,6 +621,44 @@ async fn two_desktops_syncing_one_whop_business_make_one_record_per_customer() {
     assert_eq!((runs(owner).await, runs(bob).await), (1, 1));
 }
 
+/// Two people with one email made on two desktops while offline: each desktop holds the other's
+/// (a live person here has the email), says why, and lets the user discard it.
+#[tokio::test]
+async fn a_held_change_says_why_and_can_be_discarded() {
+    let server = PrivatePostgres::start().unwrap();
+    server.owner_database("hub").unwrap();
+    let (url, password) = server.owner_url("hub");
+    let owner = desk().await;
+    owner.app.workspace().init(&url, Some(password), "Acme", "owner@acme.com").await.unwrap();
+    let code = owner.app.workspace().invite("bob@acme.com", TeamAccess::Member).await.unwrap();
+    let bob = desk().await;
+    bob.app.workspace().join(&code).await.unwrap();
+    owner.sync().await;
+    bob.sync().await;
+    owner.person("Grace", "Hopper", "grace@acme.com").await;
+    bob.person("Grace", "H.", "grace@acme.com").await;
+    owner.sync().await;
+    bob.sync().await;
+    owner.sync().await;
+    let held = bob.app.workspace().held().await.unwrap();
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0].author, "owner@acme.com");
+    assert!(held[0].what.starts_with("person ") && held[0].reason.contains("UNIQUE"), "{held:?}");
+    // Still held after another sync: nothing is dropped by itself.
+    bob.sync().await;
+    assert_eq!(bob.app.workspace().status().await.unwrap().unwrap().held, 1);
+    let missing = bob.app.workspace().discard_held(held[0].hub_seq + 1000).await;
+    assert!(matches!(missing, Err(WorkspaceError::NoHeldChange(_))), "{missing:?}");
+    bob.app.workspace().discard_held(held[0].hub_seq).await.unwrap();
+    bob.sync().await;
+    assert_eq!(bob.app.workspace().status().await.unwrap().unwrap().held, 0);
+    let graces: i64 = sqlx::query_scalar("SELECT count(*) FROM person WHERE email = 'grace@acme.com'")
+        .fetch_one(bob.app.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(graces, 1, "Bob keeps his own Grace");
+}
+
 #[tokio::test]
 async fn a_read_only_member_pulls_but_never_pushes_and_a_bad_code_says_why() {
     let server = PrivatePostgres::start().unwrap();

@@ -29,7 +29,7 @@ use crate::revenue::{
     RevenueScope, SegmentCount, SummaryQuery,
 };
 use crate::support::{Backups, Diagnostics, ImportCsvRequest, SampleLoaded, Welcome};
-use crate::team::{TeamInit, TeamInvite, TeamMember, TeamStatus, TeamSyncReport};
+use crate::team::{TeamHeldChange, TeamInit, TeamInvite, TeamMember, TeamStatus, TeamSyncReport};
 use crate::timeline::TimelineEvent;
 use crate::views::{
     AppInfo, Board, BoardQuery, BulkRequest, BulkResult, CustomFieldPatch, Dashboard, FileWritten, NewSavedView,
@@ -319,6 +319,11 @@ commands! {
     TeamUpgradeHub = "team_upgrade_hub": () => i32;
     /// Makes this desktop the one that runs the workspace's Whop automations.
     TeamRunWhopHere = "team_run_whop_here": () => TeamStatus;
+    /// Changes from other desktops that wait for what they need, oldest first.
+    TeamListHeld = "team_held": () => Vec<TeamHeldChange>;
+    /// Drops a held change by its hub number: this desktop keeps its own version of what it
+    /// changed.
+    TeamDiscardHeld = "team_discard_held": i64 => ();
 }
 
 #[cfg(test)]

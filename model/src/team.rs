@@ -100,6 +100,21 @@ pub struct TeamSyncReport {
     pub held: u64,
 }
 
+/// A change another desktop made that cannot be applied here yet (Settings → Team, "Held"): it
+/// is tried again at each sync, or discarded by the user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamHeldChange {
+    /// Its number in the hub's order: what `team discard-held` names.
+    pub hub_seq: i64,
+    /// The member who made it.
+    pub author: String,
+    /// What it changes, in words: "person 0193… · email".
+    pub what: String,
+    /// Why it waits: "person 0193… has not arrived yet", a taken email's constraint, …
+    pub reason: String,
+    pub held_at: DateTime<Utc>,
+}
+
 /// The team hub's schema version this Dealdesk writes and reads (`dealdesk-team`'s `hub.sql` and
 /// its upgrades). A hub at an older version works; its owner can upgrade it.
 pub const HUB_SCHEMA_VERSION: i32 = 2;

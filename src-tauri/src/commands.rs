@@ -192,6 +192,8 @@ commands! {
     team_leave: ipc::TeamLeave => |app, _unit| app.workspace().leave().await;
     team_upgrade_hub: ipc::TeamUpgradeHub => |app, _unit| app.workspace().upgrade_hub().await;
     team_run_whop_here: ipc::TeamRunWhopHere => |app, _unit| app.workspace().run_whop_here().await;
+    team_held: ipc::TeamListHeld => |app, _unit| app.workspace().held().await;
+    team_discard_held: ipc::TeamDiscardHeld => |app, hub_seq| app.workspace().discard_held(hub_seq).await;
 }
 
 #[cfg(test)]

@@ -647,6 +647,38 @@ impl Crm {
         Ok(())
     }
 
+    /// The pulled changes that wait (`team_held`), in the hub's order.
+    pub async fn team_held_changes(&self) -> Result<Vec<dealdesk_model::team::TeamHeldChange>, CrmError> {
+        let rows: Vec<(i64, String, String, String, String)> =
+            sqlx::query_as("SELECT hub_seq, author, change, reason, held_at FROM team_held ORDER BY hub_seq")
+                .fetch_all(self.store.pool())
+                .await?;
+        rows.into_iter()
+            .map(|(hub_seq, author, change, reason, held_at)| {
+                let change: SharedChange =
+                    serde_json::from_str(&change).map_err(|e| CrmError::Corrupt(format!("held change: {e}")))?;
+                let short: String = change.record_id.chars().take(13).collect();
+                let what = match (change.op.as_str(), change.field.as_deref()) {
+                    ("update", Some(field)) => format!("{} {short}… · {field}", change.record_kind),
+                    (op, _) => format!("{} {short}… · {op}", change.record_kind),
+                };
+                let held_at = time::parse(&held_at).map_err(|e| CrmError::Corrupt(format!("held at: {e}")))?;
+                Ok(dealdesk_model::team::TeamHeldChange { hub_seq, author, what, reason, held_at })
+            })
+            .collect()
+    }
+
+    /// Drops a held change: this desktop keeps its own version of what it changed. Whether there
+    /// was one by that number.
+    pub async fn discard_team_held(&self, hub_seq: i64) -> Result<bool, CrmError> {
+        let done =
+            sqlx::query("DELETE FROM team_held WHERE hub_seq = ?").bind(hub_seq).execute(self.store.pool()).await?;
+        if done.rows_affected() > 0 {
+            tracing::info!(hub_seq, "team: a held change was discarded by the user");
+        }
+        Ok(done.rows_affected() > 0)
+    }
+
     /// How many pulled changes wait for what they need (`team_held`).
     pub async fn team_changes_held(&self) -> Result<i64, CrmError> {
         Ok(sqlx::query_scalar("SELECT count(*) FROM team_held").fetch_one(self.store.pool()).await?)

@@ -14,6 +14,8 @@ pub enum WorkspaceError {
     NotOwner,
     #[error("a read-only member cannot change what the workspace shares")]
     ReadOnly,
+    #[error("no held change has hub number {0} (team held lists them)")]
+    NoHeldChange(i64),
     #[error("the hub address has no password: add it to the URL or set PGPASSWORD")]
     NoPassword,
     #[error(
@@ -43,7 +45,9 @@ impl From<&WorkspaceError> for dealdesk_model::ApiError {
     fn from(error: &WorkspaceError) -> Self {
         use dealdesk_model::ErrorCode;
         let code = match error {
-            WorkspaceError::NotLinked | WorkspaceError::NoSecret => ErrorCode::NotFound,
+            WorkspaceError::NotLinked | WorkspaceError::NoSecret | WorkspaceError::NoHeldChange(_) => {
+                ErrorCode::NotFound
+            }
             WorkspaceError::AlreadyLinked(_) | WorkspaceError::Left(_) => ErrorCode::Conflict,
             WorkspaceError::Database(_) | WorkspaceError::Corrupt(_) => ErrorCode::Internal,
             _ => ErrorCode::Validation,

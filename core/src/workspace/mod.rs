@@ -14,7 +14,7 @@ use crate::store::{EventBus, Store, time};
 use crate::team::{Access, Hub, HubAddress, JoinCode, TeamError};
 use dealdesk_model::UpdateSource;
 use dealdesk_model::ipc::CoreEvent;
-use dealdesk_model::team::{TeamAccess, TeamMember, TeamStatus, TeamSyncReport};
+use dealdesk_model::team::{TeamAccess, TeamHeldChange, TeamMember, TeamStatus, TeamSyncReport};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -391,6 +391,22 @@ impl Workspace {
             whop_here: whop.as_ref().is_none_or(|(node, _)| *node == self.node),
             whop_desktop: whop.and_then(|(node, author)| if node == self.node { None } else { author }),
         }))
+    }
+
+    /// `team held`: changes from other desktops that wait for what they need.
+    pub async fn held(&self) -> Result<Vec<TeamHeldChange>, WorkspaceError> {
+        self.link().await?.ok_or(WorkspaceError::NotLinked)?;
+        Ok(self.crm.team_held_changes().await?)
+    }
+
+    /// `team discard-held HUB_SEQ`: drops one; this desktop keeps its own version.
+    pub async fn discard_held(&self, hub_seq: i64) -> Result<(), WorkspaceError> {
+        self.link().await?.ok_or(WorkspaceError::NotLinked)?;
+        if !self.crm.discard_team_held(hub_seq).await? {
+            return Err(WorkspaceError::NoHeldChange(hub_seq));
+        }
+        self.announce().await;
+        Ok(())
     }
 
     /// Settings → Team, "Run Whop automations here": workflows triggered by Whop events run on

@@ -11,10 +11,12 @@ use crate::ipc::invoke;
 use crate::pages::whop::copy_to_clipboard;
 use crate::state::team::{access_label, last_sync_text, whop_runner};
 use dealdesk_model::ipc::{
-    CoreEvent, TeamCreate, TeamGetStatus, TeamInviteMember, TeamJoin, TeamLeave, TeamListMembers, TeamRemoveMember,
-    TeamRunWhopHere, TeamSyncNow, TeamUpgradeHub,
+    CoreEvent, TeamCreate, TeamDiscardHeld, TeamGetStatus, TeamInviteMember, TeamJoin, TeamLeave, TeamListHeld,
+    TeamListMembers, TeamRemoveMember, TeamRunWhopHere, TeamSyncNow, TeamUpgradeHub,
 };
-use dealdesk_model::team::{HUB_SCHEMA_VERSION, TeamAccess, TeamInit, TeamInvite, TeamMember, TeamStatus};
+use dealdesk_model::team::{
+    HUB_SCHEMA_VERSION, TeamAccess, TeamHeldChange, TeamInit, TeamInvite, TeamMember, TeamStatus,
+};
 use yew::prelude::*;
 
 type Loaded<T> = Option<Result<T, String>>;
@@ -51,6 +53,9 @@ pub fn team_settings() -> Html {
                 Some(Ok(Some(current))) if current.left_at.is_none() => html! {
                     <>
                         <WorkspaceCard status={current.clone()} />
+                        if current.held > 0 {
+                            <HeldCard held={current.held} />
+                        }
                         <MembersCard owner={current.access == TeamAccess::Owner} />
                     </>
                 },
@@ -309,6 +314,90 @@ fn workspace_card(props: &WorkspaceProps) -> Html {
                     confirm_label="Leave" danger={true} error={(*leave_error).clone().map(AttrValue::from)}
                     on_confirm={leave} on_close={close_leave}>
                     <p>{ format!("This computer stops syncing with {}. Its copy of the CRM stays as it is; edits made from now on stay here.", status.workspace_name) }</p>
+                </ConfirmDialog>
+            }
+        </Card>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct HeldProps {
+    /// How many wait (read again when it changes).
+    held: i64,
+}
+
+/// `#team-held`: changes from other desktops that cannot be applied here yet, and why. Each is
+/// tried again at every sync; one can be discarded, and this computer keeps its own version.
+#[function_component(HeldCard)]
+fn held_card(props: &HeldProps) -> Html {
+    let held = use_state(|| None::<Result<Vec<TeamHeldChange>, String>>);
+    let reload = use_state(|| 0u32);
+    {
+        let held = held.clone();
+        use_effect_with((props.held, *reload), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                held.set(Some(invoke::<TeamListHeld>(&()).await.map_err(|e| e.message)));
+            });
+        });
+    }
+    let discarding = use_state(|| None::<i64>);
+    let discard_error = use_state(|| None::<String>);
+    let discard = {
+        let (discarding, discard_error, reload) = (discarding.clone(), discard_error.clone(), reload.clone());
+        Callback::from(move |_: ()| {
+            let Some(hub_seq) = *discarding else { return };
+            let (discarding, discard_error, reload) = (discarding.clone(), discard_error.clone(), reload.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match invoke::<TeamDiscardHeld>(&hub_seq).await {
+                    Ok(()) => {
+                        discarding.set(None);
+                        reload.set(*reload + 1);
+                    }
+                    Err(e) => discard_error.set(Some(e.message)),
+                }
+            });
+        })
+    };
+    let close = {
+        let discarding = discarding.clone();
+        Callback::from(move |_: ()| discarding.set(None))
+    };
+    let rows = match &*held {
+        None => html! { <Skeleton rows={2} /> },
+        Some(Err(message)) => html! { <div class="form-error" role="alert">{ message.clone() }</div> },
+        Some(Ok(list)) => html! {
+            <table class="whop-table team-held-table">
+                <thead><tr><th>{ "From" }</th><th>{ "What" }</th><th>{ "Why it waits" }</th><th /></tr></thead>
+                <tbody>
+                    { for list.iter().map(|h| {
+                        let ask = {
+                            let (discarding, discard_error, hub_seq) = (discarding.clone(), discard_error.clone(), h.hub_seq);
+                            Callback::from(move |_: MouseEvent| { discard_error.set(None); discarding.set(Some(hub_seq)); })
+                        };
+                        html! {
+                            <tr class="team-held-change" data-hub-seq={h.hub_seq.to_string()}>
+                                <td>{ h.author.clone() }</td>
+                                <td>{ h.what.clone() }</td>
+                                <td>{ h.reason.clone() }</td>
+                                <td>
+                                    <Button small={true} class="team-discard-held" title={AttrValue::from(format!("Discard change {}", h.hub_seq))} onclick={ask}>{ "Discard…" }</Button>
+                                </td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+        },
+    };
+    html! {
+        <Card title={AttrValue::from("Held changes")} id="team-held">
+            <p class="muted">{ "Changes from other computers that cannot be applied here yet: what they change has not arrived, or a record here already has the email or domain they bring. Each is tried again at every sync." }</p>
+            { rows }
+            if discarding.is_some() {
+                <ConfirmDialog title="Discard this change?" id="team-discard-dialog" confirm_id="team-discard-confirm"
+                    confirm_label="Discard" danger={true} error={(*discard_error).clone().map(AttrValue::from)}
+                    on_confirm={discard} on_close={close}>
+                    <p>{ "This computer keeps its own version of what the change was about; the other computers keep theirs." }</p>
                 </ConfirmDialog>
             }
         </Card>
