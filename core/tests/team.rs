@@ -300,6 +300,12 @@ async fn the_crms_shape_is_shared_pipelines_stages_custom_fields_and_the_default
     .execute(owner.app.store().pool())
     .await
     .unwrap();
+    // Edited since (the change log has updates of it, never its create).
+    let whop = owner.app.crm().list_pipelines().await.unwrap().into_iter().find(|p| p.name == "Whop").unwrap();
+    let mut renamed = edit_of(&whop);
+    renamed[0].name = "Paying".into();
+    let save = SavePipeline { id: Some(whop.id), name: "Whop".into(), is_default: false, stages: renamed };
+    owner.app.crm().save_pipeline(save).await.unwrap();
 
     let status = owner.app.workspace().init(&url, Some(password), "Acme", "owner@acme.com").await.unwrap();
     owner.sync().await;
@@ -314,7 +320,7 @@ async fn the_crms_shape_is_shared_pipelines_stages_custom_fields_and_the_default
     let pulled = bob.app.crm().get_deal(deal.id).await.unwrap();
     assert_eq!((pulled.pipeline_id, pulled.stage_name.as_str()), (enterprise.id, "Demo"));
     let whop = pipeline_named(&bob, "Whop").await;
-    assert_eq!(whop[0].stages.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["Active"]);
+    assert_eq!(whop[0].stages.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["Paying"]);
     let fields = bob.app.crm().custom_fields(RecordKind::Person).await.unwrap();
     assert_eq!(
         fields.iter().map(|f| (f.key.as_str(), &f.field_type)).collect::<Vec<_>>(),
@@ -440,14 +446,20 @@ async fn the_crms_shape_is_shared_pipelines_stages_custom_fields_and_the_default
     let at_owner = owner.app.crm().saved_views(RecordKind::Deal).await.unwrap();
     let hot = at_owner.iter().find(|v| v.name == "Hot deals").unwrap();
     assert_eq!(hot.state, serde_json::json!({"sort": "close_date"}));
-    owner.app.crm().save_view(view("Hot deals", serde_json::json!({"sort": "close_date"}), false)).await.unwrap();
+    // A personal view of the same name never replaces the shared one; deleting the shared one
+    // takes it off every desktop.
+    owner.app.crm().save_view(view("Hot deals", serde_json::json!({"sort": "name"}), false)).await.unwrap();
     owner.sync().await;
     bob.sync().await;
-    assert!(
-        bob.app.crm().saved_views(RecordKind::Deal).await.unwrap().is_empty(),
-        "made personal: gone from the others"
-    );
-    assert_eq!(owner.app.crm().saved_views(RecordKind::Deal).await.unwrap().len(), 2, "and kept by its owner");
+    let at_bob = bob.app.crm().saved_views(RecordKind::Deal).await.unwrap();
+    assert_eq!(at_bob[0].state, serde_json::json!({"sort": "close_date"}));
+    owner.app.crm().delete_saved_view(hot.id).await.unwrap();
+    owner.sync().await;
+    bob.sync().await;
+    assert!(bob.app.crm().saved_views(RecordKind::Deal).await.unwrap().is_empty(), "deleted: gone from the others");
+    let mine = owner.app.crm().saved_views(RecordKind::Deal).await.unwrap();
+    let mine: Vec<(&str, bool)> = mine.iter().map(|v| (v.name.as_str(), v.shared)).collect();
+    assert_eq!(mine, [("Hot deals", false), ("Mine", false)]);
 
     // Workflows, prompt templates (and which one an action uses) and contract templates.
     let workflow = SaveWorkflow {
@@ -619,6 +631,17 @@ async fn two_desktops_syncing_one_whop_business_make_one_record_per_customer() {
         payment_failed(desk).await;
     }
     assert_eq!((runs(owner).await, runs(bob).await), (1, 1));
+
+    // Bob is removed: the owner's desktop takes the Whop automations back at its next sync, and
+    // Bob's desktop, alone again, runs its own.
+    owner.app.workspace().remove("bob@acme.com").await.unwrap();
+    owner.sync().await;
+    assert!(owner.app.workspace().status().await.unwrap().unwrap().whop_here);
+    assert!(matches!(bob.app.workspace().sync_once().await, Err(WorkspaceError::Left(_))));
+    for desk in [owner, bob] {
+        payment_failed(desk).await;
+    }
+    assert_eq!((runs(owner).await, runs(bob).await), (2, 2));
 }
 
 /// Two people with one email made on two desktops while offline: each desktop holds the other's

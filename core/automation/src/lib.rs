@@ -428,11 +428,13 @@ impl Automation {
         validate(save)?;
         let mut tx = self.store.begin_write().await?;
         // Names are unique here (the database allows two, which a team workspace can bring).
-        let taken: Option<String> = sqlx::query_scalar("SELECT id FROM workflow WHERE name = ? AND deleted_at IS NULL")
-            .bind(save.name.trim())
-            .fetch_optional(&mut *tx)
-            .await?;
-        if taken.is_some_and(|taken| Some(taken) != save.id.map(|id| id.to_string())) {
+        let taken: Option<String> =
+            sqlx::query_scalar("SELECT id FROM workflow WHERE name = ? AND deleted_at IS NULL AND id != ? LIMIT 1")
+                .bind(save.name.trim())
+                .bind(save.id.map(|id| id.to_string()).unwrap_or_default())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if taken.is_some() {
             return Err(AutomationError::Invalid("A workflow with this name exists already".into()));
         }
         let id = save.id.unwrap_or_else(Uuid::now_v7);
@@ -1095,8 +1097,11 @@ async fn read_setting<T: serde::de::DeserializeOwned>(
 /// whose Whop automations another desktop runs (`WHOP_DESKTOP_SETTING`, docs/team.md): two desktops
 /// connected to one business would otherwise both retry a payment or message a customer.
 async fn runs_whop_automations(conn: &mut sqlx::SqliteConnection) -> Result<bool, AutomationError> {
+    // Not (or no longer) in a workspace, none chosen (or released: ""), or this desktop chosen.
     Ok(sqlx::query_scalar(
-        "SELECT coalesce((SELECT value FROM setting WHERE key = ?) = (SELECT value FROM setting WHERE key = 'install_id'), 1)",
+        "SELECT NOT EXISTS (SELECT 1 FROM team_link WHERE left_at IS NULL) \
+             OR coalesce((SELECT value FROM setting WHERE key = ?1) \
+                         IN ((SELECT value FROM setting WHERE key = 'install_id'), '\"\"'), 1)",
     )
     .bind(dealdesk_model::team::WHOP_DESKTOP_SETTING)
     .fetch_one(&mut *conn)

@@ -111,10 +111,13 @@ impl Crm {
 
         let now = time::format(time::now());
         let mut tx = self.store.begin_write().await?;
-        let taken: Option<String> = sqlx::query_scalar("SELECT id FROM pipeline WHERE name = ? AND deleted_at IS NULL")
-            .bind(&name)
-            .fetch_optional(&mut *tx)
-            .await?;
+        // Another live pipeline of that name (a team workspace may have brought two).
+        let taken: Option<String> =
+            sqlx::query_scalar("SELECT id FROM pipeline WHERE name = ? AND deleted_at IS NULL AND id != ? LIMIT 1")
+                .bind(&name)
+                .bind(request.id.map(|id| id.to_string()).unwrap_or_default())
+                .fetch_optional(&mut *tx)
+                .await?;
         let id = match request.id {
             Some(id) => {
                 let exists: Option<String> =

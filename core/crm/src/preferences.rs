@@ -34,8 +34,9 @@ impl Crm {
             .collect()
     }
 
-    /// Saves a view under its name, replacing a view of the same name. A shared one goes to every
-    /// desktop of the team workspace; making it personal again takes it off the others.
+    /// Saves a view under its name, replacing the view of the same name and the same sharing (a
+    /// personal view never replaces a teammate's shared one). A shared one goes to every desktop of
+    /// the team workspace; deleting it takes it off all of them.
     pub async fn save_view(&self, new: NewSavedView) -> Result<SavedView, CrmError> {
         if !matches!(new.object, RecordKind::Person | RecordKind::Company | RecordKind::Deal | RecordKind::Task) {
             return Err(CrmError::invalid("object", format!("{} lists have no saved views", new.object)));
@@ -51,11 +52,12 @@ impl Crm {
         let now = time::format(time::now());
         let mut tx = self.store.begin_write().await?;
         let existing: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM saved_view WHERE object = ? AND name = ? AND deleted_at IS NULL \
+            "SELECT id FROM saved_view WHERE object = ? AND name = ? AND shared = ? AND deleted_at IS NULL \
              ORDER BY id LIMIT 1",
         )
         .bind(new.object.as_str())
         .bind(&name)
+        .bind(new.shared)
         .fetch_optional(&mut *tx)
         .await?;
         let id = existing.unwrap_or_else(|| Uuid::now_v7().to_string());

@@ -625,7 +625,8 @@ impl Crm {
             .bind(dealdesk_model::team::WHOP_DESKTOP_SETTING)
             .fetch_optional(self.store.pool())
             .await?;
-        let Some(node) = node else { return Ok(None) };
+        // "": released (its desktop left or was removed), nobody runs them.
+        let Some(node) = node.filter(|node| !node.is_empty()) else { return Ok(None) };
         let author: Option<String> = sqlx::query_scalar(
             "SELECT author FROM change_log WHERE record_kind = 'setting' AND record_id = ? AND node = ? \
              ORDER BY seq DESC LIMIT 1",
@@ -635,16 +636,6 @@ impl Crm {
         .fetch_optional(self.store.pool())
         .await?;
         Ok(Some((node, author)))
-    }
-
-    /// Forgets the workspace's Whop desktop (this desktop left): its own Whop automations run here
-    /// again.
-    pub async fn forget_whop_desktop(&self) -> Result<(), CrmError> {
-        sqlx::query("DELETE FROM setting WHERE key = ?")
-            .bind(dealdesk_model::team::WHOP_DESKTOP_SETTING)
-            .execute(self.store.pool())
-            .await?;
-        Ok(())
     }
 
     /// The pulled changes that wait (`team_held`), in the hub's order.

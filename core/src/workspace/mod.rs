@@ -306,8 +306,6 @@ impl Workspace {
             access: TeamAccess::Owner,
         };
         self.save_link(&joined).await?;
-        // The owner's desktop runs the Whop automations until another is chosen.
-        self.crm.set_whop_desktop(&self.node).await?;
         tracing::info!(%workspace, "team: made a hub and its first workspace");
         self.announce().await;
         self.status().await?.ok_or(WorkspaceError::NotLinked)
@@ -409,6 +407,13 @@ impl Workspace {
         Ok(())
     }
 
+    /// Whether this desktop has synced Whop (it has a Whop login and a mirror).
+    async fn syncs_whop(&self) -> Result<bool, WorkspaceError> {
+        Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sync_run WHERE status = 'done')")
+            .fetch_one(self.store.pool())
+            .await?)
+    }
+
     /// Settings → Team, "Run Whop automations here": workflows triggered by Whop events run on
     /// this desktop from now on, and stop on the one before once the choice reaches it.
     pub async fn run_whop_here(&self) -> Result<TeamStatus, WorkspaceError> {
@@ -442,6 +447,11 @@ impl Workspace {
         let hub = self.connect(&link).await?;
         hub.remove(link.workspace, email).await?;
         hub.close().await;
+        // A removed member's desktop no longer runs the Whop automations: nobody does until a
+        // desktop that syncs Whop takes them.
+        if self.crm.whop_desktop().await?.is_some_and(|(_, author)| author.as_deref() == Some(email)) {
+            self.crm.set_whop_desktop("").await?;
+        }
         self.announce().await;
         Ok(())
     }
@@ -449,6 +459,14 @@ impl Workspace {
     /// `team leave`: stops syncing and forgets the password; the local copy stays as it is.
     pub async fn leave(&self) -> Result<(), WorkspaceError> {
         self.current().await?;
+        // Hands the Whop automations back (best effort: offline, the owner can remove this member,
+        // which releases them too).
+        if self.crm.whop_desktop().await?.is_some_and(|(node, _)| node == self.node) {
+            self.crm.set_whop_desktop("").await?;
+            if let Err(error) = self.sync_once().await {
+                tracing::info!(%error, "team: leaving without telling the hub who runs the Whop automations");
+            }
+        }
         self.mark_left("left").await?;
         self.secrets.delete(&self.secret_key())?;
         self.announce().await;
@@ -461,8 +479,6 @@ impl Workspace {
             .bind(reason)
             .execute(self.store.pool())
             .await?;
-        // Alone again: this desktop's Whop automations run here.
-        self.crm.forget_whop_desktop().await?;
         Ok(())
     }
 
@@ -502,6 +518,15 @@ impl Workspace {
                 report.pushed = self.push(&hub, link).await?;
             }
             self.pull(&hub, link, &mut report).await?;
+            // With nobody running the Whop automations, a desktop that syncs Whop takes them
+            // (after the pull, so a choice made elsewhere is seen first).
+            if link.access != TeamAccess::ReadOnly
+                && self.crm.whop_desktop().await?.is_none()
+                && self.syncs_whop().await?
+            {
+                self.crm.set_whop_desktop(&self.node).await?;
+                report.pushed += self.push(&hub, &self.current().await?).await?;
+            }
             Ok(report)
         }
         .await;

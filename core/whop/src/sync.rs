@@ -550,14 +550,28 @@ pub fn whop_record_id(kind: &str, whop_id: &str) -> Uuid {
     Uuid::new_v5(&NAMESPACE, format!("{kind}:{whop_id}").as_bytes())
 }
 
-/// Logs a pipeline or stage the sync made, so a team workspace gets it before the deals in it.
+/// Logs a pipeline or stage the sync made or restored, so a team workspace gets it before the
+/// deals in it.
 async fn log_shape(
     conn: &mut SqliteConnection,
     ctx: &WriteCtx<'_>,
     kind: ConfigKind,
     id: Uuid,
+    before: Option<(bool, serde_json::Map<String, Value>)>,
 ) -> Result<(), WhopError> {
-    Ok(config::log_saved(conn, ctx.clock, ctx.source, kind, &id.to_string(), None).await?)
+    Ok(config::log_saved(conn, ctx.clock, ctx.source, kind, &id.to_string(), before).await?)
+}
+
+/// Brings the Whop pipeline or one of its stages back from the trash (the sync needs it).
+async fn restore(conn: &mut SqliteConnection, ctx: &WriteCtx<'_>, kind: ConfigKind, id: Uuid) -> Result<(), WhopError> {
+    let before = config::snapshot(conn, kind, &id.to_string()).await?;
+    if before.as_ref().is_none_or(|(live, _)| *live) {
+        return Ok(());
+    }
+    let table = if kind == ConfigKind::Pipeline { "pipeline" } else { "stage" };
+    let sql = format!("UPDATE {table} SET deleted_at = NULL, updated_at = ? WHERE id = ?");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&ctx.now).bind(id.to_string()).execute(&mut *conn).await?;
+    log_shape(conn, ctx, kind, id, before).await
 }
 
 /// Which of these ids the table has (live or in the trash).
@@ -603,10 +617,7 @@ async fn ensure_pipeline(
     .await?;
     let pipeline_id = match existing.and_then(|id| Uuid::parse_str(&id).ok()) {
         Some(id) => {
-            sqlx::query("UPDATE pipeline SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL")
-                .bind(id.to_string())
-                .execute(&mut *conn)
-                .await?;
+            restore(conn, ctx, ConfigKind::Pipeline, id).await?;
             id
         }
         None => {
@@ -620,21 +631,28 @@ async fn ensure_pipeline(
             .bind(now)
             .execute(&mut *conn)
             .await?;
-            log_shape(conn, ctx, ConfigKind::Pipeline, id).await?;
+            log_shape(conn, ctx, ConfigKind::Pipeline, id, None).await?;
             id
         }
     };
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT name, id FROM stage WHERE pipeline_id = ?")
-        .bind(pipeline_id.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
-    let mut stages: HashMap<String, Uuid> =
+    // Live stages first: a stage found by name is the live one of that name, if any.
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, id FROM stage WHERE pipeline_id = ? ORDER BY deleted_at IS NULL DESC, id")
+            .bind(pipeline_id.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+    let rows: Vec<(String, Uuid)> =
         rows.into_iter().filter_map(|(name, id)| Some((name.to_lowercase(), Uuid::parse_str(&id).ok()?))).collect();
+    let mut stages: HashMap<String, Uuid> = HashMap::new();
     for (position, (name, probability)) in WHOP_STAGES.iter().enumerate() {
-        if stages.contains_key(&name.to_lowercase()) {
+        let id = whop_record_id("stage", &format!("{pipeline_id}:{name}"));
+        // Its derived id (renamed by the user, perhaps), else its name; from the trash, restored.
+        let by_id = rows.iter().find(|(_, stage)| *stage == id);
+        if let Some((_, stage)) = by_id.or_else(|| rows.iter().find(|(n, _)| *n == name.to_lowercase())) {
+            restore(conn, ctx, ConfigKind::Stage, *stage).await?;
+            stages.insert(name.to_lowercase(), *stage);
             continue;
         }
-        let id = whop_record_id("stage", &format!("{pipeline_id}:{name}"));
         sqlx::query(
             "INSERT INTO stage (id, pipeline_id, name, position, probability, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
@@ -647,7 +665,7 @@ async fn ensure_pipeline(
         .bind(now)
         .execute(&mut *conn)
         .await?;
-        log_shape(conn, ctx, ConfigKind::Stage, id).await?;
+        log_shape(conn, ctx, ConfigKind::Stage, id, None).await?;
         stages.insert(name.to_lowercase(), id);
     }
     Ok((pipeline_id, stages))
@@ -741,6 +759,8 @@ async fn map_memberships(
                     let old = DealFields::from(&deal);
                     let mut new = old.clone();
                     if new.stage_id != stage {
+                        // The Whop pipeline may be another desktop's now (its derived id).
+                        new.pipeline_id = pipeline_id;
                         new.stage_id = stage;
                         new.stage_entered_at = ctx.now.clone();
                     }

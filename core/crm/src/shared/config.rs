@@ -142,7 +142,8 @@ impl ConfigKind {
                 columns: &["action", "name", "system", "user"],
                 live: "1",
                 versioned: true,
-                carried: &["builtin"],
+                // A new version is the user's, as a local save makes it (`builtin` 0).
+                carried: &[],
                 times: &["created_at"],
                 inserted_with: &[("version", "1"), ("builtin", "0")],
                 builtin: "builtin = 1",
@@ -226,7 +227,9 @@ pub async fn log_saved(
     before: Option<(bool, Map<String, Value>)>,
 ) -> Result<(), CrmError> {
     let after = snapshot(conn, kind, id).await?;
-    let mut rows: Vec<(&str, Option<String>, Option<Value>, Option<Value>)> = Vec::new();
+    // (op, field, old value, new value)
+    type Row<'a> = (&'a str, Option<String>, Option<Value>, Option<Value>);
+    let mut rows: Vec<Row> = Vec::new();
     match (before, after) {
         (Some((true, _)), Some((false, _))) => rows.push(("delete", None, None, None)),
         (None | Some((false, _)), Some((true, fields))) => {
@@ -265,8 +268,8 @@ pub async fn log_saved(
     Ok(())
 }
 
-/// Logs a `create` for every live object the change log has never named: those made before this
-/// desktop shared them (or by the Whop sync before it logged its pipeline). Objects every install
+/// Logs a `create` for every live object the change log has no create of: those made before this
+/// desktop shared them (edited since or not), or by the Whop sync before it logged its pipeline. Objects every install
 /// starts with (the Sales pipeline, the example workflow, the shipped templates) and the choices
 /// made once only with `builtin` (the workspace's owner): a member's copies are the team's.
 pub async fn log_unshared(conn: &mut SqliteConnection, clock: &Clock, builtin: bool) -> Result<u64, CrmError> {
@@ -276,7 +279,8 @@ pub async fn log_unshared(conn: &mut SqliteConnection, clock: &Clock, builtin: b
         let shared_id = if kind == ConfigKind::CustomField { "object || '.' || key" } else { "id" };
         let sql = format!(
             "SELECT DISTINCT {shared_id} FROM {table} t WHERE {live} \
-             AND NOT EXISTS (SELECT 1 FROM change_log c WHERE c.record_kind = ?1 AND c.record_id = {shared_id}) \
+             AND NOT EXISTS (SELECT 1 FROM change_log c \
+                             WHERE c.record_kind = ?1 AND c.record_id = {shared_id} AND c.op = 'create') \
              AND (?2 OR NOT ({builtin}))",
             table = shape.table,
             live = shape.live,
@@ -290,7 +294,7 @@ pub async fn log_unshared(conn: &mut SqliteConnection, clock: &Clock, builtin: b
         let ids: Vec<String> = sqlx::query_scalar(
             "SELECT id FROM (SELECT ?2 AS id FROM pipeline WHERE is_default = 1 \
                              UNION SELECT ?3 || action FROM prompt_template_active) \
-             WHERE NOT EXISTS (SELECT 1 FROM change_log WHERE record_kind = ?1 AND record_id = id)",
+             WHERE NOT EXISTS (SELECT 1 FROM change_log WHERE record_kind = ?1 AND record_id = id AND op = 'create')",
         )
         .bind(ConfigKind::Setting.as_str())
         .bind(DEFAULT_PIPELINE)
@@ -367,7 +371,8 @@ pub(super) async fn apply(
         return Ok((held_by(error)?, None));
     }
     if kind == ConfigKind::Workflow {
-        workflow_enabled_here(conn, id, at).await?;
+        // From its arrival here, not from when it was switched on elsewhere.
+        workflow_enabled_here(conn, id, &dealdesk_store::time::format(dealdesk_store::time::now())).await?;
     }
     Ok((Outcome::Done, old))
 }
@@ -431,14 +436,15 @@ async fn set_column(
     let (filter, first, second) = row_of(kind, id);
     let sql = if shape.versioned {
         // A new version: the newest one with this field changed.
-        let copied: Vec<&str> = shape.columns.iter().map(|c| if c == column { "?3" } else { c }).collect();
+        let mut columns: Vec<&str> = shape.columns.to_vec();
+        columns.extend(shape.carried);
+        let copied: Vec<&str> = columns.iter().map(|c| if *c == *column { "?3" } else { *c }).collect();
         format!(
-            "INSERT INTO {table} (id, version, {columns}, {carried}, created_at) \
-             SELECT id, version + 1, {copied}, {carried}, ?4 FROM {table} WHERE {filter} \
+            "INSERT INTO {table} (id, version, {columns}, created_at) \
+             SELECT id, version + 1, {copied}, ?4 FROM {table} WHERE {filter} \
              ORDER BY version DESC LIMIT 1",
             table = shape.table,
-            columns = shape.columns.join(", "),
-            carried = shape.carried.join(", "),
+            columns = columns.join(", "),
             copied = copied.join(", "),
         )
     } else {
