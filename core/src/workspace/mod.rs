@@ -306,6 +306,8 @@ impl Workspace {
             access: TeamAccess::Owner,
         };
         self.save_link(&joined).await?;
+        // What it will push counts from now (`team status`): the shape made before sharing too.
+        self.crm.share_config(true).await?;
         tracing::info!(%workspace, "team: made a hub and its first workspace");
         self.announce().await;
         self.status().await?.ok_or(WorkspaceError::NotLinked)
