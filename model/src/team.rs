@@ -55,9 +55,14 @@ pub struct TeamStatus {
     /// The hub's schema version at the last sync (none before the first). Below
     /// [`HUB_SCHEMA_VERSION`], the owner can upgrade the hub.
     pub hub_version: Option<i32>,
-    /// Workflows triggered by Whop events run on this desktop (the workspace's Whop desktop).
+    /// Workflows triggered by Whop events run on this desktop (the workspace's Whop desktop, or
+    /// none is chosen yet).
     #[serde(default)]
     pub whop_here: bool,
+    /// A desktop of the workspace runs them (else each desktop that syncs Whop does, until the
+    /// first takes them at its next sync).
+    #[serde(default)]
+    pub whop_chosen: bool,
     /// The member whose desktop runs them, when it is another one (and known here).
     #[serde(default)]
     pub whop_desktop: Option<String>,

@@ -389,6 +389,7 @@ impl Workspace {
             last_error: link.last_error.clone(),
             hub_version: link.hub_version,
             whop_here: whop.as_ref().is_none_or(|(node, _)| *node == self.node),
+            whop_chosen: whop.is_some(),
             whop_desktop: whop.and_then(|(node, author)| if node == self.node { None } else { author }),
         }))
     }

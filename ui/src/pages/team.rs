@@ -278,15 +278,16 @@ fn workspace_card(props: &WorkspaceProps) -> Html {
                 <IconText label="Held" text={format!("{} received changes wait for what they need", status.held)} />
             }
             if status.left_at.is_none() {
-                <div class="inline-form" id="team-whop-runner">
+                <div id="team-whop-runner" title="Workflows triggered by Whop events run on one computer of the workspace, so a customer is never messaged twice">
                     <IconText label="Whop automations" text={whop_runner} />
-                    if may_take_whop {
-                        <Button small=true id="team-whop-here" disabled={*taking_whop} onclick={take_whop}
-                            title={AttrValue::from("Workflows triggered by Whop events run on one computer of the workspace, so a customer is never messaged twice")}>
-                            { "Run them here" }
-                        </Button>
-                    }
                 </div>
+                if may_take_whop {
+                    <div class="inline-form">
+                        <Button small=true id="team-whop-here" disabled={*taking_whop} onclick={take_whop}>
+                            { "Run Whop automations on this computer" }
+                        </Button>
+                    </div>
+                }
             }
             if let Some(error) = &status.last_error {
                 <div class="form-error" id="team-last-error" role="alert">{ format!("Last sync: {error}") }</div>

@@ -62,12 +62,16 @@ pub fn last_sync_text(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 
 /// Where the workspace's Whop automations run, and whether this computer may take them over.
 pub fn whop_runner(status: &TeamStatus) -> (String, bool) {
+    let may_take = status.access != TeamAccess::ReadOnly;
     match (status.whop_here, status.whop_desktop.as_deref()) {
+        (true, _) if !status.whop_chosen => {
+            ("each computer that syncs Whop, until one takes them".to_string(), may_take)
+        }
         (true, _) => ("this computer".to_string(), false),
         (false, who) => {
             let text =
                 who.map_or_else(|| "another member's computer".to_string(), |email| format!("{email}'s computer"));
-            (text, status.access != TeamAccess::ReadOnly)
+            (text, may_take)
         }
     }
 }
@@ -94,6 +98,7 @@ mod tests {
             last_error: None,
             hub_version: Some(2),
             whop_here: false,
+            whop_chosen: true,
             whop_desktop: Some("owner@acme.com".into()),
         }
     }
@@ -102,6 +107,8 @@ mod tests {
     fn whop_automations_run_on_one_computer_which_another_member_can_take_over() {
         assert_eq!(whop_runner(&status()), ("owner@acme.com's computer".to_string(), true));
         assert_eq!(whop_runner(&TeamStatus { whop_here: true, ..status() }), ("this computer".to_string(), false));
+        let nobody = TeamStatus { whop_here: true, whop_chosen: false, whop_desktop: None, ..status() };
+        assert_eq!(whop_runner(&nobody), ("each computer that syncs Whop, until one takes them".to_string(), true));
         let read_only = TeamStatus { access: TeamAccess::ReadOnly, whop_desktop: None, ..status() };
         assert_eq!(whop_runner(&read_only), ("another member's computer".to_string(), false));
     }
