@@ -66,6 +66,14 @@ fn stamp_ahead(secs: u64) -> String {
     format!("{:016x}/1", (now.as_secs() + secs) << 32)
 }
 
+/// A private PostgreSQL with an empty `hub` database, and its owner's URL and password.
+fn private_hub() -> (PrivatePostgres, String, String) {
+    let server = PrivatePostgres::start().unwrap();
+    server.owner_database("hub").unwrap();
+    let (url, password) = server.owner_url("hub");
+    (server, url, password)
+}
+
 /// Everything on the hub folded by the merge rules: what every desktop must equal.
 async fn reference(server: &PrivatePostgres, workspace: &str) -> Value {
     let (_, password) = server.owner_url("hub");
@@ -86,9 +94,7 @@ async fn reference(server: &PrivatePostgres, workspace: &str) -> Value {
 
 #[tokio::test]
 async fn two_desktops_share_their_crm_by_the_merge_rules_through_a_real_hub() {
-    let server = PrivatePostgres::start().unwrap();
-    server.owner_database("hub").unwrap();
-    let (url, password) = server.owner_url("hub");
+    let (server, url, password) = private_hub();
 
     // The owner's desktop has a CRM before the workspace exists: it becomes the first content.
     let owner = desk().await;
@@ -254,9 +260,7 @@ async fn pipeline_named(desk: &Desk, name: &str) -> Vec<Pipeline> {
 /// rules as records (decision 0028), including those made before the workspace existed.
 #[tokio::test]
 async fn the_crms_shape_is_shared_pipelines_stages_custom_fields_and_the_default() {
-    let server = PrivatePostgres::start().unwrap();
-    server.owner_database("hub").unwrap();
-    let (url, password) = server.owner_url("hub");
+    let (server, url, password) = private_hub();
 
     // Made before the workspace: a pipeline with a deal in it, and a custom field.
     let owner = desk().await;
@@ -531,9 +535,7 @@ async fn the_crms_shape_is_shared_pipelines_stages_custom_fields_and_the_default
 async fn two_desktops_syncing_one_whop_business_make_one_record_per_customer() {
     use dealdesk_sandbox::{Sandbox, SandboxConfig};
     let sandbox = Sandbox::start(SandboxConfig::with_members(30)).await.unwrap();
-    let server = PrivatePostgres::start().unwrap();
-    server.owner_database("hub").unwrap();
-    let (url, password) = server.owner_url("hub");
+    let (server, url, password) = private_hub();
 
     let mut desks = Vec::new();
     for _ in 0..2 {
@@ -648,9 +650,7 @@ async fn two_desktops_syncing_one_whop_business_make_one_record_per_customer() {
 /// (a live person here has the email), says why, and lets the user discard it.
 #[tokio::test]
 async fn a_held_change_says_why_and_can_be_discarded() {
-    let server = PrivatePostgres::start().unwrap();
-    server.owner_database("hub").unwrap();
-    let (url, password) = server.owner_url("hub");
+    let (_server, url, password) = private_hub();
     let owner = desk().await;
     owner.app.workspace().init(&url, Some(password), "Acme", "owner@acme.com").await.unwrap();
     let code = owner.app.workspace().invite("bob@acme.com", TeamAccess::Member).await.unwrap();
@@ -684,9 +684,7 @@ async fn a_held_change_says_why_and_can_be_discarded() {
 
 #[tokio::test]
 async fn a_read_only_member_pulls_but_never_pushes_and_a_bad_code_says_why() {
-    let server = PrivatePostgres::start().unwrap();
-    server.owner_database("hub").unwrap();
-    let (url, password) = server.owner_url("hub");
+    let (_server, url, password) = private_hub();
     let owner = desk().await;
     owner.app.workspace().init(&url, Some(password), "Acme", "owner@acme.com").await.unwrap();
     let grace = owner.person("Grace", "Hopper", "grace@acme.com").await;
@@ -835,9 +833,7 @@ async fn random_pipeline_edit(
 async fn five_desktops_and_a_thousand_random_edits_converge_on_the_reference_merge() {
     const SEEDS: [u64; 2] = [0x5eed_0001, 0x5eed_0002];
     for seed in SEEDS {
-        let server = PrivatePostgres::start().unwrap();
-        server.owner_database("hub").unwrap();
-        let (url, password) = server.owner_url("hub");
+        let (server, url, password) = private_hub();
         let mut desks = vec![desk().await];
         let status = desks[0].app.workspace().init(&url, Some(password), "Acme", "owner@acme.com").await.unwrap();
         for i in 1..5 {
@@ -921,9 +917,7 @@ async fn every_record_column_a_user_sets_is_shared() {
 /// with how far ahead it is; its edits wait, nothing is lost.
 #[tokio::test]
 async fn a_desktop_whose_clock_runs_ahead_is_refused_and_told_by_how_much() {
-    let server = PrivatePostgres::start().unwrap();
-    server.owner_database("hub").unwrap();
-    let (url, password) = server.owner_url("hub");
+    let (server, url, password) = private_hub();
     let owner = desk().await;
     owner.app.workspace().init(&url, Some(password), "Acme", "owner@acme.com").await.unwrap();
     owner.person("Grace", "Hopper", "grace@acme.com").await;
