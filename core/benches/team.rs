@@ -86,7 +86,9 @@ async fn main() {
     let start = Instant::now();
     let report = owner.workspace().sync_once().await.unwrap();
     let push = start.elapsed();
-    assert_eq!(report.pushed as usize, n);
+    // The people, and the pipeline, templates and choices every install starts with.
+    let shape = report.pushed as usize - n;
+    assert!(shape < 100, "{report:?}");
 
     // Raw push: the same changes, already JSON, straight into dealdesk.push as another node.
     let own = owner.crm().own_changes(0, i64::MAX).await.unwrap();
@@ -130,7 +132,7 @@ async fn main() {
     member.workspace().join(&code).await.unwrap();
     let report = member.workspace().sync_once().await.unwrap();
     let join = start.elapsed();
-    assert_eq!(report.applied as usize, n, "{report:?}");
+    assert_eq!(report.applied as usize, n + shape, "{report:?}");
 
     // Raw join: the same people through the CRM's bulk insert.
     let raw_app = open(dirs[2].path()).await;

@@ -599,6 +599,12 @@ impl Crm {
     /// so a workspace gets the ones made before this desktop shared them; with `builtin` (the
     /// owner), also the built-in Sales pipeline and which pipeline is the default. How many.
     pub async fn share_config(&self, builtin: bool) -> Result<u64, CrmError> {
+        // Nearly always nothing: found without the write lock (the user's edits wait for it).
+        let mut conn = self.store.pool().acquire().await?;
+        if config::unshared(&mut conn, builtin).await?.is_empty() {
+            return Ok(0);
+        }
+        drop(conn);
         let mut tx = self.store.begin_write().await?;
         let logged = config::log_unshared(&mut tx, self.store.clock(), builtin).await?;
         tx.commit().await?;

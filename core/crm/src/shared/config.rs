@@ -273,6 +273,19 @@ pub async fn log_saved(
 /// starts with (the Sales pipeline, the example workflow, the shipped templates) and the choices
 /// made once only with `builtin` (the workspace's owner): a member's copies are the team's.
 pub async fn log_unshared(conn: &mut SqliteConnection, clock: &Clock, builtin: bool) -> Result<u64, CrmError> {
+    let found = unshared(conn, builtin).await?;
+    for (kind, id) in &found {
+        log_saved(conn, clock, UpdateSource::Ui, *kind, id, None).await?;
+    }
+    if !found.is_empty() {
+        tracing::info!(count = found.len(), "team: shared what was made before sharing");
+    }
+    Ok(found.len() as u64)
+}
+
+/// What [`log_unshared`] would log, in the order it would: read only, so a sync that finds
+/// nothing (nearly every one) takes no write lock from the user's edits.
+pub async fn unshared(conn: &mut SqliteConnection, builtin: bool) -> Result<Vec<(ConfigKind, String)>, CrmError> {
     let mut found: Vec<(ConfigKind, String)> = Vec::new();
     for kind in ConfigKind::ALL.into_iter().filter(|k| *k != ConfigKind::Setting) {
         let shape = kind.shape();
@@ -306,13 +319,7 @@ pub async fn log_unshared(conn: &mut SqliteConnection, clock: &Clock, builtin: b
     // Pipelines before their stages, templates before the choice of one: the order every other
     // desktop needs.
     found.sort();
-    for (kind, id) in &found {
-        log_saved(conn, clock, UpdateSource::Ui, *kind, id, None).await?;
-    }
-    if !found.is_empty() {
-        tracing::info!(count = found.len(), "team: shared what was made before sharing");
-    }
-    Ok(found.len() as u64)
+    Ok(found)
 }
 
 /// Writes the winning slots of a pulled change. The caller logs it. The value is what an update
