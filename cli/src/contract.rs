@@ -26,10 +26,13 @@ pub enum ContractCommand {
         #[arg(long, default_value_t = 600)]
         timeout: u64,
     },
-    /// Store an API key read from standard input in the OS keyring (Dropbox Sign)
+    /// Store an API key read from standard input in the OS keyring (Dropbox Sign), or remove it
     Key {
         #[arg(value_parser = ["dropbox-sign"])]
         provider: String,
+        /// Remove the stored key instead of reading a new one
+        #[arg(long)]
+        remove: bool,
     },
     /// The contract templates
     Templates {
@@ -128,7 +131,15 @@ pub async fn run(app: &App, command: ContractCommand) -> anyhow::Result<()> {
             let account = status.docusign_account.unwrap_or_else(|| "your account".into());
             output::line(format!("signed in to DocuSign ({account}); tokens are in the OS keyring"))?;
         }
-        ContractCommand::Key { provider: _ } => {
+        ContractCommand::Key { provider: _, remove: true } => {
+            let status = esign.remove_dropbox_sign_key().await?;
+            output::line(if status.dropbox_sign_key_set {
+                "removed the Dropbox Sign API key from the OS keyring; DEALDESK_DROPBOX_SIGN_API_KEY still sets one"
+            } else {
+                "removed the Dropbox Sign API key from the OS keyring"
+            })?;
+        }
+        ContractCommand::Key { provider: _, remove: false } => {
             let mut key = String::new();
             std::io::stdin().read_to_string(&mut key).context("reading the key from standard input")?;
             esign.set_dropbox_sign_key(key.trim())?;

@@ -245,3 +245,33 @@ fn a_waiting_restore_is_cancelled_not_applied() {
     assert_eq!(companies.as_array().unwrap().len(), 2, "nothing was restored: {companies}");
     assert!(cli.json(&["backup", "list"])["restore_pending"].is_null());
 }
+
+/// `contract key dropbox-sign` stores the key in the OS keyring and `--remove` takes it out again.
+#[test]
+#[ignore = "needs an unlocked OS keyring: run through `cargo xtask test`"]
+fn a_dropbox_sign_key_is_stored_and_removed() {
+    use std::io::Write;
+    let cli = Cli::new();
+    let key_set = |cli: &Cli| cli.json(&["contract", "settings"])["dropbox_sign_key_set"].as_bool().unwrap();
+    assert!(!key_set(&cli));
+    let mut store = Command::new(env!("CARGO_BIN_EXE_dealdesk-cli"))
+        .arg("--data-dir")
+        .arg(cli.dir.path())
+        .args(["contract", "key", "dropbox-sign"])
+        .env_remove("DEALDESK_DATA_DIR")
+        .env_remove("DEALDESK_DROPBOX_SIGN_API_KEY")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    store.stdin.take().unwrap().write_all(b"dbs_test_key_0123456789\n").unwrap();
+    let stored = store.wait_with_output().unwrap();
+    assert!(stored.status.success(), "{}", String::from_utf8_lossy(&stored.stderr));
+    assert!(key_set(&cli), "the key is in the keyring");
+    let removed = cli.ok(&["contract", "key", "dropbox-sign", "--remove"]);
+    assert_eq!(removed.trim(), "removed the Dropbox Sign API key from the OS keyring");
+    assert!(!key_set(&cli), "the key is gone");
+    // Removing again is not an error: there is simply nothing to remove.
+    cli.ok(&["contract", "key", "dropbox-sign", "--remove"]);
+}

@@ -270,6 +270,22 @@ impl App {
         tokio::spawn(self.workspace.clone().run(Duration::from_secs(every)))
     }
 
+    /// Empties what has been in the trash longer than the user's setting, soon after start and
+    /// then twice a day (the desktop app).
+    pub fn spawn_trash_retention(&self) -> tokio::task::JoinHandle<()> {
+        let crm = self.crm.clone();
+        tokio::spawn(async move {
+            // Not during start-up: the first paint and the first sync come first.
+            tokio::time::sleep(Duration::from_secs(90)).await;
+            loop {
+                if let Err(error) = crm.empty_expired_trash().await {
+                    tracing::warn!(%error, "cannot empty the expired trash");
+                }
+                tokio::time::sleep(Duration::from_secs(12 * 60 * 60)).await;
+            }
+        })
+    }
+
     /// Starts the workflow engine on the current tokio runtime (the desktop app).
     pub fn spawn_automation(&self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(self.automation.clone().run_engine())

@@ -165,6 +165,14 @@ commands! {
     /// Moves any record to the trash; `RestoreRecord` brings it back (undo).
     TrashRecord = "trash_record": RecordRef => ();
     RestoreRecord = "restore_record": RecordRef => ();
+    /// The Trash screen: what is in the trash, newest deletion first.
+    TrashList = "trash_list": crate::trash::TrashQuery => crate::trash::TrashList;
+    /// Deletes one record in the trash for good (a live record is refused).
+    TrashDeleteForGood = "trash_delete_for_good": RecordRef => ();
+    /// Deletes everything in the trash for good; answers how many records went.
+    TrashEmpty = "trash_empty": () => u64;
+    /// Sets how many days the trash keeps records (0: until deleted by hand).
+    TrashSetRetention = "trash_set_retention": u32 => crate::trash::TrashList;
     Bulk = "bulk": BulkRequest => BulkResult;
     Search = "search": SearchQuery => Vec<SearchHit>;
     Timeline = "timeline": RecordRef => Vec<TimelineEvent>;
@@ -265,6 +273,8 @@ commands! {
     /// Starts Connect DocuSign (PKCE); completes when `dealdesk://oauth/docusign/callback` comes back.
     EsignConnectDocuSign = "esign_connect_docusign": () => WhopLoginStarted;
     EsignDisconnectDocuSign = "esign_disconnect_docusign": () => ();
+    /// Forgets the Dropbox Sign API key stored in the keyring.
+    EsignRemoveDropboxSignKey = "esign_remove_dropbox_sign_key": () => EsignStatus;
     ContractTemplatesList = "contract_templates": () => Vec<ContractTemplate>;
     ContractTemplateSave = "contract_template_save": SaveContractTemplate => ContractTemplate;
     ContractTemplateDelete = "contract_template_delete": Uuid => ();

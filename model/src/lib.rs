@@ -18,6 +18,7 @@ pub mod support;
 pub mod team;
 pub mod text;
 pub mod timeline;
+pub mod trash;
 pub mod views;
 pub mod whop;
 pub mod whop_contract;

@@ -181,6 +181,9 @@ pub struct WhopMembershipView {
     pub deal_id: Option<uuid::Uuid>,
     /// Deleted on Whop (a tombstone: kept so nothing the user wrote about it is lost).
     pub deleted_remotely: bool,
+    /// Its metadata (a JSON object), a waiting edit applied: the metadata dialog starts from it.
+    #[serde(default)]
+    pub metadata: Option<serde_json::Value>,
     /// Changes made here that Whop has not confirmed yet; the fields above already show them.
     pub pending: Vec<crate::outbox::PendingOperation>,
 }

@@ -93,6 +93,10 @@ commands! {
     untag_record: ipc::UntagRecord => |app, request| app.crm().untag_record(request.record, &request.tag, SOURCE).await;
     trash_record: ipc::TrashRecord => |app, record| app.crm().trash(record, SOURCE).await;
     restore_record: ipc::RestoreRecord => |app, record| app.crm().restore(record, SOURCE).await;
+    trash_list: ipc::TrashList => |app, query| app.crm().trash_list(&query).await;
+    trash_delete_for_good: ipc::TrashDeleteForGood => |app, record| app.crm().delete_for_good(record, SOURCE).await;
+    trash_empty: ipc::TrashEmpty => |app, _unit| app.crm().empty_trash(SOURCE).await;
+    trash_set_retention: ipc::TrashSetRetention => |app, days| app.crm().set_trash_retention(days).await;
     bulk: ipc::Bulk => |app, request| app.crm().bulk(request, SOURCE).await;
     search: ipc::Search => |app, query| app.crm().search(&query.text, query.limit).await;
     timeline: ipc::Timeline => |app, record| app.timeline(record).await;
@@ -162,6 +166,7 @@ commands! {
         dealdesk_core::browser::open_in_browser(&started.authorize_url);
     });
     esign_disconnect_docusign: ipc::EsignDisconnectDocuSign => |app, _unit| app.esign().docusign_logout().await;
+    esign_remove_dropbox_sign_key: ipc::EsignRemoveDropboxSignKey => |app, _unit| app.esign().remove_dropbox_sign_key().await;
     contract_templates: ipc::ContractTemplatesList => |app, _unit| app.esign().templates().await;
     contract_template_save: ipc::ContractTemplateSave => |app, save| app.esign().save_template(&save).await;
     contract_template_delete: ipc::ContractTemplateDelete => |app, id| app.esign().delete_template(id).await;

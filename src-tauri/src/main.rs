@@ -182,6 +182,7 @@ fn start_background_work(handle: &tauri::AppHandle, app: &App) {
     app.spawn_esign_poller();
     app.spawn_team_sync();
     app.spawn_daily_backups();
+    app.spawn_trash_retention();
     let handle = handle.clone();
     tauri::async_runtime::spawn(async move {
         loop {
@@ -194,7 +195,7 @@ fn start_background_work(handle: &tauri::AppHandle, app: &App) {
                         tauri::async_runtime::spawn(async move {
                             tokio::time::sleep(RESTART_DELAY).await;
                             tracing::info!("restarting to apply a restore");
-                            handle.request_restart();
+                            request_restart(&handle);
                         });
                     }
                     if let Err(error) = handle.emit(CORE_EVENT, &event) {
@@ -208,6 +209,24 @@ fn start_background_work(handle: &tauri::AppHandle, app: &App) {
             }
         }
     });
+}
+
+/// Set when the app starts again once it has exited (a restore waits to be applied).
+#[derive(Default)]
+struct RestartOnExit(std::sync::atomic::AtomicBool);
+
+/// Exits, then starts again with [`restart_args`] (not Tauri's restart, which repeats the command
+/// line as it was).
+fn request_restart(handle: &tauri::AppHandle) {
+    handle.state::<RestartOnExit>().0.store(true, std::sync::atomic::Ordering::Release);
+    handle.exit(0);
+}
+
+/// The arguments a restart starts with: the same, less any `dealdesk://` link. The OS passes the
+/// link that started the app (the OAuth redirect) on its command line, and it was handled once:
+/// handed over again, its one-use code would be refused and the window would show an error.
+fn restart_args(args: Vec<OsString>) -> Vec<OsString> {
+    args.into_iter().filter(|arg| !arg.to_string_lossy().starts_with("dealdesk:")).collect()
 }
 
 /// The name a running window answers a second start to. By default the app's identifier: every
@@ -274,6 +293,7 @@ fn main() -> anyhow::Result<ExitCode> {
             // the page loads and paints meanwhile (an upgrade backs a large database up first).
             // Commands and links that arrive before it is open wait for it (`Opening`).
             tauri_app.manage(Opening::default());
+            tauri_app.manage(RestartOnExit::default());
             open_window(tauri_app, None)?;
             deep_links(tauri_app);
             let handle = tauri_app.handle().clone();
@@ -294,11 +314,20 @@ fn main() -> anyhow::Result<ExitCode> {
         })
         .build(context)?
         .run(|handle, event| {
-            if let tauri::RunEvent::Exit = event
-                && let Some(opening) = handle.try_state::<Opening>()
-                && let Some(app) = opening.now()
-            {
-                tauri::async_runtime::block_on(app.close());
+            if let tauri::RunEvent::Exit = event {
+                if let Some(opening) = handle.try_state::<Opening>()
+                    && let Some(app) = opening.now()
+                {
+                    tauri::async_runtime::block_on(app.close());
+                }
+                // After the plugins saw the exit (the single-instance name is released), so the
+                // new process does not hand itself over to this one.
+                if handle.try_state::<RestartOnExit>().is_some_and(|r| r.0.load(std::sync::atomic::Ordering::Acquire)) {
+                    handle.cleanup_before_exit();
+                    let mut env = handle.env();
+                    env.args_os = restart_args(env.args_os);
+                    tauri::process::restart(&env);
+                }
             }
         });
     Ok(ExitCode::SUCCESS)
@@ -306,8 +335,24 @@ fn main() -> anyhow::Result<ExitCode> {
 
 #[cfg(test)]
 mod tests {
-    use super::data_dir_arg;
+    use super::{data_dir_arg, restart_args};
+    use std::ffi::OsString;
     use std::path::PathBuf;
+
+    #[test]
+    fn a_restart_keeps_the_arguments_but_not_the_link_that_started_the_app() {
+        let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            restart_args(args(&[
+                "/usr/bin/dealdesk",
+                "--data-dir",
+                "/x",
+                "dealdesk://oauth/whop/callback?code=c&state=s"
+            ])),
+            args(&["/usr/bin/dealdesk", "--data-dir", "/x"])
+        );
+        assert_eq!(restart_args(args(&["dealdesk", "--own-window"])), args(&["dealdesk", "--own-window"]));
+    }
 
     #[test]
     fn data_dir_is_read_from_either_form() {

@@ -122,7 +122,6 @@ fn shell() -> Html {
                 overlay.set(if *overlay == Overlay::Help { Overlay::None } else { Overlay::Help })
             }
             ShellAction::Close => overlay.set(Overlay::None),
-            ShellAction::FocusSearch => overlay.set(Overlay::Palette),
             ShellAction::Go(screen) => {
                 if let Some(nav) = &navigator {
                     nav.push(&Route::of(screen));

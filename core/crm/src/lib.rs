@@ -28,6 +28,7 @@ mod tasks;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 mod timeline;
+mod trash;
 pub mod validate;
 
 pub use board::weighted;

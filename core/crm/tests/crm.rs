@@ -376,3 +376,100 @@ async fn writes_emit_core_events_tagged_with_their_source() {
         }
     );
 }
+
+/// The Trash screen's core: what is in the trash (newest first), Restore, Delete for good (a
+/// live record refused; the row, its search entry, its tags and links and its history gone, the
+/// records that pointed at it kept), and emptying after the retention setting's days.
+#[tokio::test]
+async fn the_trash_lists_restores_deletes_for_good_and_empties_after_its_days() {
+    use dealdesk_model::trash::{DEFAULT_RETENTION_DAYS, TrashQuery};
+    let (_dir, app) = open().await;
+    let crm = app.crm();
+    let acme = crm
+        .create_company(NewCompany { name: "Acme".into(), domain: Some("acme.com".into()), ..Default::default() }, UI)
+        .await
+        .unwrap();
+    let mut new = person("Ada", "Lovelace", Some("ada@acme.com"));
+    new.company_id = Some(acme.id);
+    let ada = crm.create_person(new, UI).await.unwrap();
+    let grace = crm.create_person(person("Grace", "Hopper", Some("grace@navy.mil")), UI).await.unwrap();
+    let mut big = deal("Big deal", "1000", None);
+    big.contact_id = Some(ada.id);
+    let big = crm.create_deal(big, UI).await.unwrap();
+    let ada_ref = RecordRef { kind: RecordKind::Person, id: ada.id };
+    crm.tag_record(ada_ref, "vip", UI).await.unwrap();
+    let note = crm
+        .add_note(NewNote { body: "Called Ada\nShe wants a demo".into(), targets: vec![ada_ref] }, UI)
+        .await
+        .unwrap();
+    let task = crm
+        .add_task(NewTask { title: "Send the demo".into(), targets: vec![ada_ref], ..Default::default() }, UI)
+        .await
+        .unwrap();
+
+    // Nothing in the trash yet; a live record cannot be deleted for good.
+    let empty = crm.trash_list(&TrashQuery::default()).await.unwrap();
+    assert_eq!((empty.total, empty.retention_days), (0, DEFAULT_RETENTION_DAYS));
+    let refused = crm.delete_for_good(ada_ref, UI).await.unwrap_err();
+    assert!(refused.to_string().contains("not in the trash"), "{refused}");
+
+    for record in [
+        RecordRef { kind: RecordKind::Note, id: note.id },
+        ada_ref,
+        RecordRef { kind: RecordKind::Company, id: acme.id },
+        RecordRef { kind: RecordKind::Person, id: grace.id },
+    ] {
+        crm.trash(record, UI).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let listed = crm.trash_list(&TrashQuery::default()).await.unwrap();
+    let titles: Vec<&str> = listed.items.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(titles, vec!["Grace Hopper", "Acme", "Ada Lovelace", "Called Ada"], "newest deletion first");
+    assert_eq!(listed.total, 4);
+    assert_eq!(listed.items[2].detail.as_deref(), Some("ada@acme.com"));
+    let people = crm.trash_list(&TrashQuery { kind: Some(RecordKind::Person), limit: None }).await.unwrap();
+    assert_eq!(people.total, 2);
+
+    // Restore brings Grace back to the lists.
+    crm.restore(RecordRef { kind: RecordKind::Person, id: grace.id }, UI).await.unwrap();
+    assert_eq!(crm.trash_list(&TrashQuery::default()).await.unwrap().total, 3);
+
+    // Delete for good: Ada's row, tags, links and history go; the deal and the task stay.
+    crm.delete_for_good(ada_ref, UI).await.unwrap();
+    let pool = app.store().pool();
+    let count = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(sql).bind(ada.id.to_string()).fetch_one(pool).await.unwrap()
+    };
+    assert_eq!(count("SELECT count(*) FROM person WHERE id = ?").await, 0);
+    assert_eq!(count("SELECT count(*) FROM change_log WHERE record_id = ?").await, 0, "no history left");
+    assert_eq!(count("SELECT count(*) FROM record_tag WHERE record_id = ?").await, 0);
+    assert_eq!(count("SELECT count(*) FROM task_target WHERE record_id = ?").await, 0);
+    assert_eq!(count("SELECT count(*) FROM note_target WHERE record_id = ?").await, 0);
+    assert!(crm.search("Lovelace", None).await.unwrap().is_empty(), "nor in search");
+    let kept = crm.get_deal(big.id).await.unwrap();
+    assert_eq!(kept.contact_id, None, "the deal stays, without its contact");
+    let task_left: i64 = sqlx::query_scalar("SELECT count(*) FROM task WHERE id = ? AND deleted_at IS NULL")
+        .bind(task.id.to_string())
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(task_left, 1, "the task stays");
+    // Every other record's history is still append-only.
+    let other =
+        sqlx::query("DELETE FROM change_log WHERE record_id = ?").bind(grace.id.to_string()).execute(pool).await;
+    assert!(other.unwrap_err().to_string().contains("append-only"));
+
+    // Retention: 0 keeps everything; otherwise what was trashed longer ago than that goes.
+    assert!(crm.set_trash_retention(100_000).await.is_err(), "at most ten years");
+    crm.set_trash_retention(0).await.unwrap();
+    sqlx::query("UPDATE company SET deleted_at = '2020-01-01T00:00:00.000000Z'").execute(pool).await.unwrap();
+    assert_eq!(crm.empty_expired_trash().await.unwrap(), 0);
+    assert_eq!(crm.set_trash_retention(30).await.unwrap().retention_days, 30);
+    assert_eq!(crm.empty_expired_trash().await.unwrap(), 1, "the company trashed in 2020 goes");
+    let left = crm.trash_list(&TrashQuery::default()).await.unwrap();
+    assert_eq!(left.items.iter().map(|i| i.title.as_str()).collect::<Vec<_>>(), vec!["Called Ada"]);
+    assert_eq!(crm.empty_trash(UI).await.unwrap(), 1);
+    assert_eq!(crm.trash_list(&TrashQuery::default()).await.unwrap().total, 0);
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(pool).await.unwrap();
+    assert_eq!(integrity, "ok");
+}

@@ -250,6 +250,17 @@ impl Esign {
         Ok(())
     }
 
+    /// Forgets the Dropbox Sign API key (`contract key dropbox-sign --remove`, Settings). A key
+    /// given by `DEALDESK_DROPBOX_SIGN_API_KEY` is not stored, so it still applies: the status
+    /// says whether a key is set after the removal.
+    pub async fn remove_dropbox_sign_key(&self) -> Result<EsignStatus, EsignError> {
+        self.secrets.delete(&self.dropbox_key_entry())?;
+        // The cached client holds the old key: the next send must not use it.
+        *self.dropbox_sign.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        self.events.emit(CoreEvent::ContractsChanged { deal: None });
+        self.status().await
+    }
+
     pub async fn status(&self) -> Result<EsignStatus, EsignError> {
         let settings = self.settings().await?;
         // Without a usable keyring the settings still show (and save); the connections read as

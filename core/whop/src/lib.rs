@@ -129,6 +129,7 @@ async fn membership_views(
             created_at: m.created_at,
             deal_id: m.deal_id.and_then(|d| Uuid::parse_str(&d).ok()),
             deleted_remotely: m.remote_deleted_at.is_some(),
+            metadata: shown.get("metadata").filter(|v| v.is_object()).cloned(),
             pending,
             id: m.id,
         });

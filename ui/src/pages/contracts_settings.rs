@@ -15,7 +15,8 @@ use crate::state::contracts::{
 };
 use dealdesk_model::contract::SignatureProviderKind;
 use dealdesk_model::ipc::{
-    CoreEvent, EsignConnectDocuSign, EsignDisconnectDocuSign, EsignGetStatus, EsignSaveSettings,
+    CoreEvent, EsignConnectDocuSign, EsignDisconnectDocuSign, EsignGetStatus, EsignRemoveDropboxSignKey,
+    EsignSaveSettings,
 };
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -67,6 +68,7 @@ pub fn esign_settings_card() -> Html {
     let view = use_reducer(EsignSettingsView::default);
     let notifier = use_notifier();
     let confirm_disconnect = use_state(|| false);
+    let confirm_remove_key = use_state(|| false);
     {
         let dispatch = view.dispatcher();
         use_effect_with((), move |_| load_status(dispatch));
@@ -151,6 +153,21 @@ pub fn esign_settings_card() -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let result = invoke::<EsignDisconnectDocuSign>(&()).await;
                 notify(&notifier, result.map(|_| "Disconnected from DocuSign".to_string()).map_err(|e| e.message));
+                load_status(dispatch);
+            });
+        })
+    };
+    let remove_key = {
+        let (dispatch, notifier, confirm) = (view.dispatcher(), notifier.clone(), confirm_remove_key.clone());
+        Callback::from(move |_: ()| {
+            confirm.set(false);
+            let (dispatch, notifier) = (dispatch.clone(), notifier.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = invoke::<EsignRemoveDropboxSignKey>(&()).await;
+                notify(
+                    &notifier,
+                    result.map(|_| "Removed the Dropbox Sign API key".to_string()).map_err(|e| e.message),
+                );
                 load_status(dispatch);
             });
         })
@@ -261,6 +278,11 @@ pub fn esign_settings_card() -> Html {
                             <span class="esign-provider-status" id="dropbox-sign-status" data-has-key={status.dropbox_sign_key_set.to_string()}>
                                 { dropbox_sign_text(&status, &form) }
                             </span>
+                            <span class="spacer" />
+                            if status.dropbox_sign_key_set {
+                                <Button small=true tone={Tone::Danger} id="dropbox-sign-remove-key"
+                                    onclick={{ let c = confirm_remove_key.clone(); Callback::from(move |_| c.set(true)) }}>{ "Remove key" }</Button>
+                            }
                         </div>
                         <Input id="dropbox-sign-key" kind="password" label={AttrValue::from("API key")} value={form.dropbox_sign_key.clone()}
                             placeholder={if status.dropbox_sign_key_set { "•••••••• stored: type to replace, or leave empty to keep it" } else { "Paste the API key" }}
@@ -292,6 +314,13 @@ pub fn esign_settings_card() -> Html {
                     confirm_label="Disconnect" danger=true on_confirm={disconnect}
                     on_close={{ let c = confirm_disconnect.clone(); Callback::from(move |_| c.set(false)) }}>
                     <p class="dialog-lead">{ "Dealdesk forgets the DocuSign sign-in. Contracts out for signature with DocuSign stop updating until you connect again." }</p>
+                </ConfirmDialog>
+            }
+            if *confirm_remove_key {
+                <ConfirmDialog title="Remove the Dropbox Sign key?" id="dropbox-sign-remove-dialog" confirm_id="dropbox-sign-remove-confirm"
+                    confirm_label="Remove key" danger=true on_confirm={remove_key}
+                    on_close={{ let c = confirm_remove_key.clone(); Callback::from(move |_| c.set(false)) }}>
+                    <p class="dialog-lead">{ "Dealdesk deletes the API key from the OS keyring. Contracts out for signature with Dropbox Sign stop updating until you paste a key again." }</p>
                 </ConfirmDialog>
             }
         </Card>

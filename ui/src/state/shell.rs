@@ -90,7 +90,6 @@ pub enum ShellAction {
     OpenPalette,
     ToggleHelp,
     Close,
-    FocusSearch,
     Go(Screen),
     /// Create a record of the kind the current screen shows.
     NewHere,
@@ -119,7 +118,8 @@ pub fn on_key(state: KeyState, key: &KeyInput) -> (KeyState, Option<ShellAction>
     }
     match key.key.as_str() {
         "?" => (idle, Some(ShellAction::ToggleHelp)),
-        "/" => (idle, Some(ShellAction::FocusSearch)),
+        // Search is the palette (records and commands in one list), as `/` is in Linear and GitHub.
+        "/" => (idle, Some(ShellAction::OpenPalette)),
         "g" => (KeyState { pending_go: true }, None),
         "n" => (idle, Some(ShellAction::NewHere)),
         _ => (idle, None),
@@ -129,7 +129,7 @@ pub fn on_key(state: KeyState, key: &KeyInput) -> (KeyState, Option<ShellAction>
 /// The shortcuts the help overlay lists.
 pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Ctrl/⌘ K", "Command palette: search records, jump, run commands"),
-    ("/", "Search: opens the palette, ready to type"),
+    ("/", "Search: opens the command palette, ready to type"),
     ("n", "New record on this screen"),
     ("g h", "Go to the dashboard"),
     ("g p", "Go to people"),
@@ -158,6 +158,15 @@ mod tests {
         assert_eq!(on_key(KeyState::default(), &input).1, Some(ShellAction::OpenPalette));
         let mac = KeyInput { meta: true, ..key("K") };
         assert_eq!(on_key(KeyState::default(), &mac).1, Some(ShellAction::OpenPalette));
+    }
+
+    #[test]
+    fn slash_does_what_the_shortcut_list_says() {
+        let listed = SHORTCUTS.iter().find(|(keys, _)| *keys == "/").map(|(_, what)| *what);
+        assert!(listed.is_some_and(|what| what.contains("command palette")), "{listed:?}");
+        assert_eq!(on_key(KeyState::default(), &key("/")).1, Some(ShellAction::OpenPalette));
+        let typing = KeyInput { typing: true, ..key("/") };
+        assert_eq!(on_key(KeyState::default(), &typing).1, None, "a slash typed in a field stays in it");
     }
 
     #[test]

@@ -554,6 +554,7 @@ mod tests {
             created_at: None,
             deal_id: None,
             deleted_remotely: false,
+            metadata: None,
             pending: vec![],
         };
         assert_eq!(membership_term(&m("active", Some("2026-12-01T00:00:00Z"), false)), "renews 2026-12-01");

@@ -17,6 +17,7 @@ fn membership(status: &str, paused: bool, cancel_at_period_end: bool) -> WhopMem
         created_at: None,
         deal_id: None,
         deleted_remotely: false,
+        metadata: None,
         pending: vec![],
     }
 }
@@ -64,6 +65,16 @@ fn free_days_are_whole_numbers_up_to_a_year() {
     assert!(parse_free_days("1096").is_err());
     assert!(parse_free_days("1.5").unwrap_err().contains("whole number"));
     assert!(parse_free_days("").unwrap_err().contains("1 to 1095"));
+}
+
+#[test]
+fn the_metadata_dialog_starts_from_the_current_metadata() {
+    let empty = ActionDraft::membership(ActionKind::EditMetadata, &membership("active", false, false));
+    assert_eq!(empty.metadata, "{}");
+    let current = object(&[("plan", Value::from("gold")), ("seats", Value::from(3))]);
+    let with = WhopMembershipView { metadata: Some(current.clone()), ..membership("active", false, false) };
+    let draft = ActionDraft::membership(ActionKind::EditMetadata, &with);
+    assert_eq!(parse_metadata(&draft.metadata), Ok(current), "saving untouched keeps every key: {}", draft.metadata);
 }
 
 #[test]
