@@ -202,6 +202,147 @@ async fn pkce_login_then_full_and_incremental_sync() {
     assert_eq!(refused.status(), 400, "a revoked refresh token is refused");
 }
 
+/// The memberships marked deleted on Whop, by id.
+async fn marked_memberships(app: &App) -> Vec<String> {
+    sqlx::query_scalar("SELECT id FROM whop_membership WHERE remote_deleted_at IS NOT NULL ORDER BY id")
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_rescan_marks_a_membership_whop_no_longer_lists_as_deleted_and_keeps_it() {
+    let sandbox = Sandbox::start(SandboxConfig::with_members(20)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let secrets: Arc<MemoryStore> = Arc::new(MemoryStore::new());
+    let app = open(dir.path(), config_for(&sandbox), secrets.clone()).await;
+    login(&app, &sandbox).await;
+    assert_eq!(app.whop().sync(&no_progress).await.unwrap().status, "done");
+    assert!(marked_memberships(&app).await.is_empty());
+
+    // An active membership, with its deal and its person.
+    let (gone, deal_id, person_id): (String, String, String) = sqlx::query_as(
+        "SELECT m.id, w.deal_id, wp.person_id FROM whop_membership m JOIN whop_deal w ON w.membership_id = m.id
+         JOIN whop_person wp ON wp.user_id = m.user_id WHERE m.status = 'active' ORDER BY m.created_at LIMIT 1",
+    )
+    .fetch_one(app.store().pool())
+    .await
+    .unwrap();
+    let removed = sandbox.mutate(Mutation { delete_membership_ids: vec![gone.clone()], ..Default::default() });
+    assert_eq!(removed.deleted_membership_ids, [gone.clone()]);
+
+    // An incremental pass lists only newer objects: it cannot tell, and marks nothing.
+    assert_eq!(app.whop().sync(&no_progress).await.unwrap().status, "done");
+    assert!(marked_memberships(&app).await.is_empty());
+
+    // The re-scan (forced: interval zero) lists everything and finds it gone.
+    app.close().await;
+    let mut rescanning = config_for(&sandbox);
+    rescanning.rescan_interval = Duration::ZERO;
+    let app = open(dir.path(), rescanning, secrets.clone()).await;
+    assert_eq!(app.whop().sync(&no_progress).await.unwrap().status, "done");
+    assert_eq!(marked_memberships(&app).await, [gone.clone()]);
+
+    // Kept, not live: the row stays, the counts leave it out, the deal and the person panel show it
+    // deleted on Whop, and no action is offered on it.
+    let live = sandbox.counts()["memberships"];
+    assert_eq!(count(&app, "SELECT count(*) FROM whop_membership").await as usize, live + 1);
+    let status = app.whop().status().await.unwrap();
+    assert_eq!(status.totals.memberships as usize, live);
+    let state = status.resources.iter().find(|r| r.resource == "memberships").unwrap();
+    assert_eq!(state.rows as usize, live);
+    assert_eq!(status.businesses[0].memberships as usize, live);
+    let deal_id = deal_id.parse().unwrap();
+    let view = app.whop().deal_membership(deal_id).await.unwrap().unwrap();
+    assert!(view.deleted_remotely, "{view:?}");
+    let query = dealdesk_model::whop::WhopPersonQuery { person_id: person_id.parse().unwrap(), business_id: None };
+    let summary = app.whop().person_summary(query).await.unwrap();
+    let shown = summary.memberships.iter().find(|m| m.id == gone).expect("still on the person's Whop card");
+    assert!(shown.deleted_remotely);
+    assert!(summary.memberships.iter().filter(|m| m.id != gone).all(|m| !m.deleted_remotely));
+    let cancel = dealdesk_model::outbox::WhopAction::CancelMembership {
+        membership_id: gone.clone(),
+        mode: dealdesk_model::outbox::CancelMode::AtPeriodEnd,
+    };
+    let refused = app.whop().run_action(&cancel, dealdesk_model::UpdateSource::Ui).await;
+    assert!(matches!(&refused, Err(WhopError::InvalidAction(m)) if m.contains("deleted on Whop")), "{refused:?}");
+    let deal = app.crm().get_deal(deal_id).await.unwrap();
+    assert!(deal.meta.deleted_at.is_none(), "the deal stays");
+    assert!(app.crm().get_person(person_id.parse().unwrap()).await.unwrap().meta.deleted_at.is_none());
+
+    // The next re-scan keeps the mark; an object Whop lists again (here one marked by hand, as an
+    // earlier re-scan might have) is unmarked.
+    let back: String = sqlx::query_scalar("SELECT id FROM whop_membership WHERE id != ? ORDER BY created_at LIMIT 1")
+        .bind(&gone)
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE whop_membership SET remote_deleted_at = '2026-01-01T00:00:00.000000Z' WHERE id = ?")
+        .bind(&back)
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(app.whop().sync(&no_progress).await.unwrap().status, "done");
+    assert_eq!(marked_memberships(&app).await, [gone]);
+}
+
+#[tokio::test]
+async fn an_interrupted_rescan_marks_nothing_and_its_resumption_covers_the_whole_list() {
+    let sandbox = Sandbox::start(SandboxConfig::with_members(20)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Every sync a re-scan; memberships come ten to a page; a failed page fails at once.
+    let config = WhopConfig { page_size: 10, max_retries: 0, rescan_interval: Duration::ZERO, ..config_for(&sandbox) };
+    let app = open(dir.path(), config, Arc::new(MemoryStore::new())).await;
+    login(&app, &sandbox).await;
+    assert_eq!(app.whop().sync(&no_progress).await.unwrap().status, "done");
+    assert!(sandbox.counts()["memberships"] > 20, "several pages of memberships");
+
+    // The first membership (on the first page) and the last (on the last page) go.
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM whop_membership ORDER BY created_at, id")
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap();
+    let (first, last) = (ids[0].clone(), ids[ids.len() - 1].clone());
+    let removed =
+        sandbox.mutate(Mutation { delete_membership_ids: vec![first.clone(), last.clone()], ..Default::default() });
+    assert_eq!(removed.deleted_membership_ids.len(), 2);
+
+    // The re-scan of memberships fails after its first page: nothing is marked, and the pass waits
+    // at its cursor.
+    let injected = std::sync::atomic::AtomicBool::new(false);
+    let fail_after_first_page = |p: &dealdesk_model::whop::SyncProgress| {
+        if p.resource == "memberships"
+            && p.fetched > 0
+            && !p.done
+            && !injected.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            sandbox.inject(Fault {
+                kind: FaultKind::ServerError,
+                path_prefix: Some("/api/v1/memberships".into()),
+                count: 100,
+                retry_after_secs: None,
+                delay_ms: None,
+            });
+        }
+    };
+    match app.whop().sync(&fail_after_first_page).await {
+        Err(WhopError::Api { status: 500, .. }) => {}
+        other => panic!("expected the re-scan to fail on a 500, got {other:?}"),
+    }
+    assert!(injected.load(std::sync::atomic::Ordering::SeqCst));
+    assert!(marked_memberships(&app).await.is_empty(), "a re-scan that failed partway marks nothing");
+    let status = app.whop().status().await.unwrap();
+    assert!(status.resources.iter().any(|r| r.resource == "memberships" && r.resuming));
+
+    // Resumed from its cursor, the re-scan completes: what its first page listed before the failure
+    // counts, so exactly the two memberships Whop no longer has are marked.
+    sandbox.clear_faults();
+    assert_eq!(app.whop().sync(&no_progress).await.unwrap().status, "done");
+    let mut expected = vec![first, last];
+    expected.sort();
+    assert_eq!(marked_memberships(&app).await, expected);
+}
+
 /// (access, refresh) from the one token entry in a memory store.
 fn secrets_tokens(secrets: &MemoryStore) -> (String, String) {
     let keys = secrets.keys();

@@ -89,17 +89,18 @@ pub async fn views(store: &Store, chosen: &[String]) -> Result<Vec<WhopBusiness>
     for (account, error) in errors {
         last_error.entry(account).or_insert(error);
     }
-    let counts = |table: &'static str| async move {
+    let counts = |table: &'static str, filter: &'static str| async move {
         let rows: Vec<(Option<String>, i64)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT account_id, count(*) FROM {table} GROUP BY 1")))
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT account_id, count(*) FROM {table}{filter} GROUP BY 1")))
                 .fetch_all(store.pool())
                 .await?;
         Ok::<HashMap<String, u64>, WhopError>(
             rows.into_iter().filter_map(|(a, n)| Some((a?, n.max(0) as u64))).collect(),
         )
     };
-    let memberships = counts("whop_membership").await?;
-    let payments = counts("whop_payment").await?;
+    // Memberships deleted on Whop stay in the mirror but are no longer the business's.
+    let memberships = counts("whop_membership", " WHERE remote_deleted_at IS NULL").await?;
+    let payments = counts("whop_payment", "").await?;
     Ok(known(store)
         .await?
         .into_iter()

@@ -89,11 +89,13 @@ impl Whop {
                 checks
                     .push(check(&format!("{} · {}", business.title, resource.name()), self.first_page(&target).await));
             }
-            let product: Option<String> =
-                sqlx::query_scalar("SELECT id FROM whop_product WHERE account_id = ? ORDER BY created_at, id LIMIT 1")
-                    .bind(&business.id)
-                    .fetch_optional(self.store.pool())
-                    .await?;
+            let product: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM whop_product WHERE account_id = ? AND remote_deleted_at IS NULL
+                 ORDER BY created_at, id LIMIT 1",
+            )
+            .bind(&business.id)
+            .fetch_optional(self.store.pool())
+            .await?;
             let reviews = match product {
                 Some(product) => self.first_page(&Target::reviews(&business.id, &product)).await,
                 None => Ok("no product synced yet to list reviews of".into()),

@@ -544,8 +544,10 @@ impl Whop {
         let scopes = serde_json::to_string(&chosen).unwrap_or_else(|_| "[]".into());
         let mut resources = Vec::with_capacity(Resource::ALL.len());
         for resource in Resource::ALL {
+            // What Whop still has: rows marked deleted on Whop are kept but not counted.
+            let live = if resource.marks_remote_deletes() { " WHERE remote_deleted_at IS NULL" } else { "" };
             let rows: i64 =
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {}", resource.table())))
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {}{live}", resource.table())))
                     .fetch_one(self.store.pool())
                     .await?;
             // One cursor per business (per product for reviews): summed up.
@@ -687,11 +689,14 @@ impl Whop {
             if !reachable {
                 continue;
             }
-            let products: Vec<String> =
-                sqlx::query_scalar("SELECT id FROM whop_product WHERE account_id = ? ORDER BY created_at, id")
-                    .bind(&business.id)
-                    .fetch_all(self.store.pool())
-                    .await?;
+            // A product deleted on Whop has no reviews list to ask for any more.
+            let products: Vec<String> = sqlx::query_scalar(
+                "SELECT id FROM whop_product WHERE account_id = ? AND remote_deleted_at IS NULL
+                 ORDER BY created_at, id",
+            )
+            .bind(&business.id)
+            .fetch_all(self.store.pool())
+            .await?;
             // One step for the reviews of all the business's products: the progress row finishes
             // with the last product (at once when there is none).
             let mut at = Step::one(Some(&business.title), step, steps);

@@ -97,6 +97,16 @@ impl Resource {
         }
     }
 
+    /// Whether a complete re-scan marks the objects it no longer lists as deleted on Whop
+    /// (`remote_deleted_at`). Only the kinds Whop removes from its lists: products and plans (it
+    /// deletes them) and memberships (a deleted one answers 404 and leaves the lists). Payments,
+    /// refunds, members, leads, reviews and promo codes have no delete on Whop; they end in a
+    /// status (void, refunded, left, removed, archived) and stay listed, so one missing from a
+    /// list is not evidence it is gone, and revenue must not drop on it.
+    pub fn marks_remote_deletes(self) -> bool {
+        matches!(self, Resource::Products | Resource::Plans | Resource::Memberships)
+    }
+
     /// The outbox's name for records of this resource, when Dealdesk can change them.
     pub fn outbox_kind(self) -> Option<&'static str> {
         match self {

@@ -10,6 +10,12 @@
 //! everything and keeps rows whose `updated_at` changed; the others are *incremental*, listing only
 //! objects created after the high-water mark (Whop's lists filter by creation time only). A list
 //! without `created_after` (products) is rescanned every time.
+//!
+//! A rescan is also the only pass that can tell an object is gone: when one of a kind Whop deletes
+//! ([`Resource::marks_remote_deletes`]) completes, the business's rows it did not list are marked
+//! deleted on Whop (`remote_deleted_at`), and a marked object Whop lists again is unmarked. The ids
+//! a rescan lists are kept (`whop_rescan_seen`) with each page and its cursor, so a rescan resumed
+//! after a crash still covers the whole list; one that fails partway marks nothing.
 
 use super::client::ApiClient;
 use super::contract;
@@ -178,6 +184,9 @@ pub async fn sync_resource(
         query.push(("created_after", created_after.clone()));
     }
     loop {
+        // Taken before asking: an object the mirror got after this (a confirmed write's answer)
+        // may be missing from a page that was already on its way, and must not be marked gone.
+        let asked_at = time::format(time::now());
         let page = api.list(endpoint, after.clone(), query.clone()).await;
         counts.requests += 1;
         let page = match page {
@@ -189,7 +198,7 @@ pub async fn sync_resource(
             }
         };
         let next = if page.has_next_page { page.end_cursor.clone() } else { None };
-        let outcome = write_page(store, target, seller, &page.items, &plan, next.as_deref()).await?;
+        let outcome = write_page(store, target, seller, &page.items, &plan, next.as_deref(), &asked_at).await?;
         counts.fetched += page.items.len() as u64;
         counts.inserted += outcome.inserted;
         counts.updated += outcome.updated;
@@ -224,7 +233,9 @@ async fn record_error(store: &Store, target: &Target, error: String) {
 /// the benchmark measures ingest throughput with it. Returns (inserted, updated).
 pub async fn ingest_page(store: &Store, target: &Target, items: &[Value], more: bool) -> Result<(u64, u64), WhopError> {
     let plan = PassPlan { pass: Pass::Rescan, created_after: None, after: None };
-    let outcome = write_page(store, target, &Seller::default(), items, &plan, more.then_some("bench")).await?;
+    let asked_at = time::format(time::now());
+    let outcome =
+        write_page(store, target, &Seller::default(), items, &plan, more.then_some("bench"), &asked_at).await?;
     Ok((outcome.inserted, outcome.updated))
 }
 
@@ -236,7 +247,9 @@ struct PageOutcome {
     deals_created: u64,
 }
 
-/// Writes one page, its CRM mapping and the target's new cursor in one transaction.
+/// Writes one page, its CRM mapping and the target's new cursor in one transaction; the last page
+/// of a rescan also marks what it did not list (see [`mark_unlisted`]). `asked_at` is when the
+/// page was asked for.
 async fn write_page(
     store: &Store,
     target: &Target,
@@ -244,6 +257,7 @@ async fn write_page(
     items: &[Value],
     plan: &PassPlan,
     next_cursor: Option<&str>,
+    asked_at: &str,
 ) -> Result<PageOutcome, WhopError> {
     let mut tx = store.begin_write().await?;
     let ctx = WriteCtx::new(store.clock(), UpdateSource::Sync);
@@ -261,6 +275,36 @@ async fn write_page(
             !foreign
         })
         .collect();
+    // A page with no pass in progress starts one (the stored cursor is what the next page resumes
+    // from, so it, not the request, says where the pass stands).
+    let stored: Option<(bool, Option<String>)> = sqlx::query_as(
+        "SELECT after_cursor IS NOT NULL, pass_started_at FROM whop_sync_cursor WHERE resource = ? AND scope = ?",
+    )
+    .bind(target.resource.name())
+    .bind(&target.scope)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (starts_pass, pass_started_at) = match stored {
+        Some((true, started)) => (false, started),
+        _ => (true, Some(asked_at.to_string())),
+    };
+    let keeps_seen = plan.pass == Pass::Rescan && target.resource.marks_remote_deletes();
+    if keeps_seen {
+        if starts_pass {
+            // Ids left by a rescan this cursor no longer continues are not this one's.
+            forget_seen(&mut tx, target).await?;
+        }
+        let ids: Vec<&str> = items.iter().filter_map(|i| i.get("id").and_then(Value::as_str)).collect();
+        sqlx::query(
+            "INSERT OR IGNORE INTO whop_rescan_seen (resource, scope, id) SELECT ?1, ?2, value FROM json_each(?3)",
+        )
+        .bind(target.resource.name())
+        .bind(&target.scope)
+        .bind(Value::from(ids).to_string())
+        .execute(&mut *tx)
+        .await?;
+    }
+
     let (outcome, page_high_water) = if items.is_empty() {
         (PageOutcome::default(), None)
     } else {
@@ -268,15 +312,25 @@ async fn write_page(
     };
 
     let finished = next_cursor.is_none();
+    if finished && keeps_seen {
+        match &pass_started_at {
+            Some(started) => mark_unlisted(&mut tx, target, started, &ctx.now).await?,
+            // Resumed from a cursor written before passes recorded their start: its earlier pages'
+            // ids were never kept, so it cannot tell what is missing. The next rescan can.
+            None => tracing::info!(resource = target.resource.name(), business = %target.account_id,
+                "whop: a rescan resumed from an older version's cursor marks nothing deleted"),
+        }
+        forget_seen(&mut tx, target).await?;
+    }
     sqlx::query(
         "INSERT INTO whop_sync_cursor (resource, scope, account_id, after_cursor, pass, pass_created_after, high_water,
-                                       last_full_scan_at, fetched, last_error, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?8 THEN ?9 END, ?10, NULL, ?9)
+                                       last_full_scan_at, fetched, last_error, updated_at, pass_started_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?8 THEN ?9 END, ?10, NULL, ?9, ?11)
          ON CONFLICT (resource, scope) DO UPDATE SET
             after_cursor = ?4, pass = ?5, pass_created_after = ?6,
             high_water = CASE WHEN high_water IS NULL OR ?7 > high_water THEN ?7 ELSE high_water END,
             last_full_scan_at = CASE WHEN ?8 THEN ?9 ELSE last_full_scan_at END,
-            fetched = fetched + ?10, last_error = NULL, updated_at = ?9",
+            fetched = fetched + ?10, last_error = NULL, updated_at = ?9, pass_started_at = ?11",
     )
     .bind(target.resource.name())
     .bind(&target.scope)
@@ -288,10 +342,52 @@ async fn write_page(
     .bind(finished && plan.pass == Pass::Rescan)
     .bind(ctx.now.clone())
     .bind(items.len() as i64)
+    .bind(if finished { None } else { pass_started_at })
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// Empties the ids a target's rescan has listed.
+async fn forget_seen(conn: &mut SqliteConnection, target: &Target) -> Result<(), WhopError> {
+    sqlx::query("DELETE FROM whop_rescan_seen WHERE resource = ? AND scope = ?")
+        .bind(target.resource.name())
+        .bind(&target.scope)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// At the end of a complete rescan: marks deleted on Whop the business's rows the rescan did not
+/// list. Rows are kept (and their deals and people); the mark clears when Whop lists them again.
+/// A row written since the rescan asked for its first page is left alone: a confirmed write's
+/// answer may name an object created after the list was read.
+async fn mark_unlisted(
+    conn: &mut SqliteConnection,
+    target: &Target,
+    pass_started_at: &str,
+    now: &str,
+) -> Result<(), WhopError> {
+    let table = target.resource.table();
+    let marked = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE {table} SET remote_deleted_at = ?1
+         WHERE account_id = ?2 AND remote_deleted_at IS NULL AND synced_at < ?3
+           AND id NOT IN (SELECT id FROM whop_rescan_seen WHERE resource = ?4 AND scope = ?5)"
+    )))
+    .bind(now)
+    .bind(&target.account_id)
+    .bind(pass_started_at)
+    .bind(target.resource.name())
+    .bind(&target.scope)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if marked > 0 {
+        tracing::info!(resource = target.resource.name(), business = %target.account_id, marked,
+            "whop: a complete rescan no longer lists these objects; marked deleted on Whop");
+    }
+    Ok(())
 }
 
 /// Upserts the page's objects (new ones, and ones whose `updated_at` or business moved) and maps
@@ -320,6 +416,17 @@ async fn upsert_items(
     let rows: Vec<(String, Option<String>, Option<String>)> = qb.build_query_as().fetch_all(&mut *conn).await?;
     known.extend(rows.into_iter().map(|(id, updated, account)| (id, (updated, account))));
     let account = (has_account && !target.account_id.is_empty()).then(|| target.account_id.clone());
+    if resource.marks_remote_deletes() {
+        // Whop lists it (or answered with it): it is not deleted, whatever an earlier rescan or a
+        // 404 concluded. Only marked rows are written, so an unchanged page stays a read.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET remote_deleted_at = NULL
+             WHERE remote_deleted_at IS NOT NULL AND id IN (SELECT value FROM json_each(?))"
+        )))
+        .bind(Value::from(ids.clone()).to_string())
+        .execute(&mut *conn)
+        .await?;
+    }
 
     let mut outcome = PageOutcome::default();
     let mut high_water: Option<String> = None;
@@ -862,7 +969,8 @@ pub async fn archive_promo_code(conn: &mut SqliteConnection, id: &str) -> Result
     Ok(())
 }
 
-/// Marks a membership deleted on Whop (a tombstone: the row and its deal stay).
+/// Marks a membership deleted on Whop after an action got a 404 (a tombstone: the row and its deal
+/// stay). A rescan marks the ones that left Whop's lists ([`mark_unlisted`]).
 pub async fn tombstone(conn: &mut SqliteConnection, record_kind: &str, id: &str) -> Result<(), WhopError> {
     if record_kind == "whop_membership" {
         sqlx::query("UPDATE whop_membership SET remote_deleted_at = ? WHERE id = ? AND remote_deleted_at IS NULL")
@@ -915,6 +1023,72 @@ mod tests {
         assert_eq!(stage_for(Some("canceled")), ("Ended", DealStatus::Lost));
         assert_eq!(stage_for(Some("something_new")), ("Trialing", DealStatus::Open));
         assert_eq!(stage_for(None), ("Trialing", DealStatus::Open));
+    }
+
+    fn product(id: &str) -> Value {
+        serde_json::json!({"id": id, "title": id, "created_at": "2026-01-01T00:00:00Z",
+                           "updated_at": "2026-01-01T00:00:00Z"})
+    }
+
+    async fn marked(store: &Store) -> Vec<String> {
+        sqlx::query_scalar("SELECT id FROM whop_product WHERE remote_deleted_at IS NOT NULL ORDER BY id")
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+    }
+
+    /// One page of biz_1's products list (of a rescan, as every products pass is); `more`: not
+    /// the last page.
+    async fn page(store: &Store, ids: &[&str], more: bool) {
+        let target = Target::of_business(Resource::Products, "biz_1");
+        let items: Vec<Value> = ids.iter().map(|id| product(id)).collect();
+        ingest_page(store, &target, &items, more).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_complete_rescan_marks_what_it_did_not_list_and_a_listing_unmarks_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let other = Target::of_business(Resource::Products, "biz_2");
+        ingest_page(&store, &other, &[product("x")], false).await.unwrap();
+        page(&store, &["a", "b", "c"], false).await;
+        assert!(marked(&store).await.is_empty());
+
+        // Over two pages: "a" was listed by the first, so only "b" is missing. The other business's
+        // row is not this list's to judge.
+        page(&store, &["a"], true).await;
+        assert!(marked(&store).await.is_empty(), "nothing is marked while the rescan is under way");
+        page(&store, &["c"], false).await;
+        assert_eq!(marked(&store).await, ["b"]);
+        let seen: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM whop_rescan_seen").fetch_one(store.pool()).await.unwrap();
+        assert_eq!(seen, 0, "a completed rescan forgets what it listed");
+
+        // Listed again, unchanged: unmarked, and the row kept its data all along.
+        page(&store, &["a", "b", "c"], false).await;
+        assert!(marked(&store).await.is_empty());
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM whop_product").fetch_one(store.pool()).await.unwrap();
+        assert_eq!(rows, 4);
+
+        // A rescan resumed from a cursor that did not record its start (an older version's) cannot
+        // know what its earlier pages held: it marks nothing, and the next complete one does.
+        page(&store, &["a"], true).await;
+        sqlx::query("UPDATE whop_sync_cursor SET pass_started_at = NULL").execute(store.pool()).await.unwrap();
+        page(&store, &["c"], false).await;
+        assert!(marked(&store).await.is_empty());
+        page(&store, &["a", "c"], false).await;
+        assert_eq!(marked(&store).await, ["b"]);
+
+        // A row written after the rescan asked for its first page (a confirmed write's answer) may
+        // be newer than the list: it is not marked.
+        page(&store, &["a", "b", "c"], false).await;
+        page(&store, &["a"], true).await;
+        sqlx::query("UPDATE whop_product SET synced_at = '9999-01-01T00:00:00.000000Z' WHERE id = 'c'")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        page(&store, &["b"], false).await;
+        assert!(marked(&store).await.is_empty());
     }
 
     #[test]
