@@ -34,6 +34,22 @@ const EVENT_INTERVAL: Duration = Duration::from_millis(250);
 const LIST_LIMIT: i64 = 500;
 /// The longest a drain sleeps for one backoff before looking again.
 const MAX_SLEEP: Duration = Duration::from_secs(30);
+/// How long a claim holds an operation unless its holder renews it. A send renews it every
+/// quarter of this ([`Outbox::hold_lease`]) for as long as it runs, rather than the lease being
+/// longer than any send: how long a send takes is the target's business and has no bound the
+/// outbox could know (an AI call waits up to the user's timeout, which may be an hour, three
+/// times over with retry waits of up to 60 s between, core/ai/src/client.rs; a Whop operation may
+/// make several requests, a key check, a DM channel, the message, each under a 30 s timeout), and
+/// a fixed lease that long would hold a crashed process's operation for hours. 60 s: a renewal
+/// can wait out SQLite's 10 s busy timeout on the write lock and fail, and the next one (15 s
+/// later) still lands before the lease ends; and an operation a killed process held goes out
+/// again within a minute. Leases compare one machine's wall clock (the database is a local file):
+/// a clock jump or a suspend longer than the lease can end a live one early, and then the send
+/// may go out twice, as every resend did before leases (a replay under its key at Whop).
+pub const LEASE: Duration = Duration::from_secs(60);
+/// How often a drain looks again while another process sends the only operations left: they are
+/// open until it settles them (or its lease runs out), and that process cannot wake this one.
+const HELD_POLL: Duration = Duration::from_millis(500);
 
 /// What a drain did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -83,12 +99,37 @@ pub struct Outbox {
     events: EventBus,
     handle: OutboxHandle,
     targets: Vec<Arc<dyn OutboxTarget>>,
+    /// Names this outbox's claims (`claimed_by`): another process draining the same file has
+    /// its own, so neither settles nor renews the other's operations.
+    claimer: String,
+    /// How long a claim lasts without renewal ([`LEASE`]).
+    lease: Duration,
 }
 
 impl Outbox {
     /// The outbox of `handle`'s store, sending to `targets` (one per `target` name).
     pub fn new(handle: OutboxHandle, targets: Vec<Arc<dyn OutboxTarget>>) -> Outbox {
-        Outbox { store: handle.store().clone(), events: handle.events().clone(), handle, targets }
+        Outbox {
+            store: handle.store().clone(),
+            events: handle.events().clone(),
+            handle,
+            targets,
+            claimer: uuid::Uuid::now_v7().to_string(),
+            lease: LEASE,
+        }
+    }
+
+    /// The same outbox with claims that last `lease` without renewal instead of [`LEASE`] (renewed
+    /// every quarter of it while a send runs): tests shorten it to watch leases run out.
+    pub fn with_lease(mut self, lease: Duration) -> Outbox {
+        self.lease = lease;
+        self
+    }
+
+    /// When a claim taken or renewed now runs out.
+    fn lease_end(&self) -> String {
+        let lease = chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(60));
+        time::format(time::now() + lease)
     }
 
     /// Wakes the worker and recounts (after queuing, retrying or resolving an operation).
@@ -301,13 +342,18 @@ impl Outbox {
     }
 
     /// Operations a dead process left in flight go back to pending: they are resent with the same
-    /// idempotency key, so Whop applies each once. Run once when a process starts draining (it
-    /// would also take back another live process's operation, which the key makes a replay).
+    /// idempotency key, so Whop applies each once. Only those whose lease ran out: another live
+    /// process renews the lease of what it is sending, and settles it itself. Run once when a
+    /// process starts draining (a drain also takes such operations by itself, see `claim_next`).
     pub async fn recover(&self) -> Result<u64, OutboxError> {
-        let done = sqlx::query("UPDATE outbox SET status = 'pending', updated_at = ? WHERE status = 'in_flight'")
-            .bind(time::format(time::now()))
-            .execute(self.store.pool())
-            .await?;
+        let now = time::format(time::now());
+        let done = sqlx::query(
+            "UPDATE outbox SET status = 'pending', updated_at = ?1, claimed_by = NULL, lease_until = NULL
+             WHERE status = 'in_flight' AND (lease_until IS NULL OR lease_until <= ?1)",
+        )
+        .bind(&now)
+        .execute(self.store.pool())
+        .await?;
         if done.rows_affected() > 0 {
             tracing::info!(
                 operations = done.rows_affected(),
@@ -318,35 +364,82 @@ impl Outbox {
     }
 
     /// Takes the oldest operation that is due and whose record has nothing open before it. AI runs
-    /// have no order between them: a refused one does not hold the record's later runs back.
+    /// have no order between them: a refused one does not hold the record's later runs back. An
+    /// operation in flight whose lease ran out (its process died) comes first: it was already
+    /// going out, and it holds its record's later operations back. One in flight under a live
+    /// lease is never taken. The claim is this outbox's, until `lease_end`.
     async fn claim_next(&self) -> Result<Option<OutboxRow>, OutboxError> {
         let now = time::format(time::now());
         let row: Option<OutboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "UPDATE outbox SET status = 'in_flight', attempts = attempts + 1, updated_at = ?1
-             WHERE id = (
-                SELECT o.id FROM outbox o
-                WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
-                  AND (o.target = 'ai' OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.record_kind = o.record_kind
-                                  AND p.record_id = o.record_id AND p.id < o.id AND p.status IN {}))
-                ORDER BY o.id LIMIT 1)
+            "UPDATE outbox SET status = 'in_flight', attempts = attempts + 1, updated_at = ?1,
+                               claimed_by = ?2, lease_until = ?3
+             WHERE id = coalesce(
+                (SELECT o.id FROM outbox o
+                 WHERE o.status = 'in_flight' AND (o.lease_until IS NULL OR o.lease_until <= ?1)
+                 ORDER BY o.id LIMIT 1),
+                (SELECT o.id FROM outbox o
+                 WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
+                   AND (o.target = 'ai' OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.record_kind = o.record_kind
+                                   AND p.record_id = o.record_id AND p.id < o.id AND p.status IN {}))
+                 ORDER BY o.id LIMIT 1))
              RETURNING {}",
             queue::OPEN,
             queue::COLUMNS
         )))
         .bind(&now)
+        .bind(&self.claimer)
+        .bind(self.lease_end())
         .fetch_optional(self.store.pool())
         .await?;
         Ok(row)
     }
 
-    /// When the next waiting operation (first on its record) is due.
+    /// Pushes back the lease of an operation this outbox is sending. False when it no longer
+    /// holds it (its lease ran out and another drain took it).
+    async fn renew(&self, id: i64) -> Result<bool, OutboxError> {
+        let done = sqlx::query(
+            "UPDATE outbox SET lease_until = ?1 WHERE id = ?2 AND status = 'in_flight' AND claimed_by = ?3",
+        )
+        .bind(self.lease_end())
+        .bind(id)
+        .bind(&self.claimer)
+        .execute(self.store.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Renews the lease of operation `id` every quarter of the lease, for as long as it is polled:
+    /// beside a send, which ends it. A failed renewal is tried again at the next turn (the lease
+    /// leaves room for one); a lost claim stops renewing, and the send's answer is dropped.
+    async fn hold_lease(&self, id: i64) -> std::convert::Infallible {
+        loop {
+            tokio::time::sleep(self.lease / 4).await;
+            match self.renew(id).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(id, "outbox: the lease of an operation being sent ran out and it was taken back");
+                    return std::future::pending().await;
+                }
+                Err(error) => tracing::warn!(%error, id, "outbox: cannot renew the lease of an operation being sent"),
+            }
+        }
+    }
+
+    /// When to look for work again: when the next waiting operation (first on its record) is due,
+    /// or, while another process sends one, when its lease runs out (its process died) or in
+    /// `HELD_POLL` (it may have settled it, and then the record's next operation is due). `None`:
+    /// nothing is waiting or in flight that could come to this drain.
     async fn next_due(&self) -> Result<Option<String>, OutboxError> {
         let at: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT min(o.next_attempt_at) FROM outbox o WHERE o.status = 'pending'
-               AND (o.target = 'ai' OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.record_kind = o.record_kind
-                               AND p.record_id = o.record_id AND p.id < o.id AND p.status IN {}))",
+            "SELECT min(at) FROM (
+               SELECT min(o.next_attempt_at) AS at FROM outbox o WHERE o.status = 'pending'
+                 AND (o.target = 'ai' OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.record_kind = o.record_kind
+                                 AND p.record_id = o.record_id AND p.id < o.id AND p.status IN {}))
+               UNION ALL
+               SELECT min(min(coalesce(lease_until, ''), ?1)) FROM outbox WHERE status = 'in_flight')",
             queue::OPEN
         )))
+        .bind(time::format(time::now() + chrono::Duration::milliseconds(HELD_POLL.as_millis() as i64)))
         .fetch_one(self.store.pool())
         .await?;
         Ok(at)
@@ -376,7 +469,12 @@ impl Outbox {
             .bind(op.id)
             .execute(self.store.pool())
             .await?;
-        let delivery = target.deliver(&op, &payload, attempts).await?;
+        // The lease is renewed for as long as the send runs, however long the target takes.
+        let delivery = tokio::select! {
+            biased;
+            delivery = target.deliver(&op, &payload, attempts) => delivery?,
+            never = self.hold_lease(op.id) => match never {},
+        };
         self.settle(&op, Some(&target), delivery).await
     }
 
@@ -391,14 +489,26 @@ impl Outbox {
         let attempts = op.attempts.max(0) as u32;
         let now = time::format(time::now());
         let mut tx = self.store.begin_write().await?;
-        // Another process may have taken the operation back meanwhile (a drain starting recovers
-        // in-flight operations): then that process settles it, and this answer is dropped.
-        let status: Option<String> =
-            sqlx::query_scalar("SELECT status FROM outbox WHERE id = ?").bind(op.id).fetch_optional(&mut *tx).await?;
-        if status.as_deref() != Some(OutboxStatus::InFlight.as_str()) {
-            tracing::info!(id = op.id, ?status, "outbox: the operation was taken back while sending; not settling it");
+        // Another process may have taken the operation back meanwhile (its lease ran out while
+        // this one stalled, and a drain took it, or a conflict discarded it): then that process
+        // settles it, and this answer is dropped.
+        let claim: Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT status, claimed_by FROM outbox WHERE id = ?")
+                .bind(op.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let held = claim.as_ref().is_some_and(|(status, claimer)| {
+            status == OutboxStatus::InFlight.as_str() && claimer.as_deref() == Some(self.claimer.as_str())
+        });
+        if !held {
+            tracing::info!(id = op.id, ?claim, "outbox: the operation was taken back while sending; not settling it");
             return Ok(Settled::Later);
         }
+        // Settled, it is nobody's: a later `in_flight` by hand (or a restore) has no live lease.
+        sqlx::query("UPDATE outbox SET claimed_by = NULL, lease_until = NULL WHERE id = ?")
+            .bind(op.id)
+            .execute(&mut *tx)
+            .await?;
         let mut announced = Vec::new();
         let settled = match delivery {
             Delivery::Confirmed(answer) => {
@@ -495,8 +605,10 @@ impl Outbox {
     }
 
     /// Sends due operations until none is left or the network fails. Waits through backoffs
-    /// (Retry-After, server errors); with `stop_when_offline`, a network failure ends the drain.
-    /// Call [`Outbox::recover`] once before the first drain of a process.
+    /// (Retry-After, server errors), and for operations another process is sending (until it
+    /// settles them, or their lease runs out and this drain sends them); with `stop_when_offline`,
+    /// a network failure ends the drain. Call [`Outbox::recover`] once before the first drain of
+    /// a process.
     pub async fn drain(&self, stop_when_offline: bool) -> Result<DrainReport, OutboxError> {
         let mut report = DrainReport::default();
         // Counts and Whop views are announced at most every EVENT_INTERVAL while a long drain
