@@ -44,6 +44,7 @@ fn switch(route: Route) -> Html {
         Route::Churn => html! { <pages::churn::ChurnPage /> },
         Route::ChurnSegment { segment } => html! { <pages::churn::ChurnPage segment={AttrValue::from(segment)} /> },
         Route::Outbox => html! { <pages::outbox::OutboxPage /> },
+        Route::Trash => html! { <pages::trash::TrashPage /> },
         Route::Settings => html! { <pages::settings::SettingsPage /> },
         Route::SettingsTab { tab } => html! { <pages::settings::SettingsPage tab={AttrValue::from(tab)} /> },
         Route::Welcome => html! { <pages::welcome::WelcomePage /> },
@@ -225,6 +226,7 @@ fn shell() -> Html {
                 PaletteAction::Design => go(Route::Design),
                 PaletteAction::Welcome => go(Route::Welcome),
                 PaletteAction::Diagnostics => go(Route::Diagnostics),
+                PaletteAction::Trash => go(Route::Trash),
                 PaletteAction::Churn(segment) => go(Route::churn(segment)),
             }
         })

@@ -59,6 +59,9 @@ pub enum Route {
     /// Changes waiting for the network, refused ones, and conflicts.
     #[at("/outbox")]
     Outbox,
+    /// Deleted records: Restore, Delete for good, Empty trash.
+    #[at("/trash")]
+    Trash,
     #[at("/settings")]
     Settings,
     /// Settings opened on one tab (`/settings/ai`).

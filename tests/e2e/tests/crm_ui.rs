@@ -475,3 +475,61 @@ async fn a_stage_renamed_in_settings_shows_on_the_board() -> Result<()> {
     })
     .await
 }
+
+/// The Trash screen: what was deleted is listed; Restore brings a person back to the People
+/// table; Delete for good (after a confirmation) removes one for ever; the retention setting saves.
+#[tokio::test]
+#[ignore = "desktop e2e: needs Xvfb, D-Bus and tauri-driver; run with `cargo xtask test`"]
+async fn the_trash_restores_and_deletes_for_good() -> Result<()> {
+    let dir = seeded(async |app| {
+        let crm = app.crm();
+        crm.create_person(person("Grace", "Hopper", "grace@navy.mil"), UpdateSource::Cli).await?;
+        for (first, last, email) in [("Alan", "Turing", "alan@bletchley.uk"), ("Ada", "Lovelace", "ada@engine.org")] {
+            let p = crm.create_person(person(first, last, email), UpdateSource::Cli).await?;
+            crm.trash(dealdesk_model::RecordRef { kind: RecordKind::Person, id: p.id }, UpdateSource::Cli).await?;
+        }
+        let acme =
+            crm.create_company(NewCompany { name: "Acme".into(), ..Default::default() }, UpdateSource::Cli).await?;
+        crm.trash(dealdesk_model::RecordRef { kind: RecordKind::Company, id: acme.id }, UpdateSource::Cli).await?;
+        Ok(())
+    })
+    .await?;
+    with_session(dir, "trash", async |s| {
+        s.wait_for_text("#people-table .td[data-col=name]", "Grace Hopper").await?;
+        s.go("Trash").await?;
+        s.wait_for_text("#trash-table", "Ada Lovelace").await?;
+        s.wait_for_text("#trash-count", "3 records").await?;
+        s.wait_for_text("#trash-retention-text", "after 30 days").await?;
+        s.screenshot(&screenshot_path("trash.png")).await?;
+
+        // Restore: Alan leaves the trash and is back among people.
+        let alan = s.wait_for_text(".trash-row", "Alan Turing").await?;
+        alan.find(By::Css(".trash-restore")).await?.click().await?;
+        s.wait_for_text(".toast", "Restored “Alan Turing”").await?;
+        s.wait_for_no_text("#trash-table", "Alan Turing").await?;
+
+        // Delete for good asks first; cancelling keeps the record.
+        let ada = s.wait_for_text(".trash-row", "Ada Lovelace").await?;
+        ada.find(By::Css(".trash-delete")).await?.click().await?;
+        s.wait_for_text("#trash-confirm-dialog", "cannot be undone").await?;
+        s.find("body").await?.send_keys(Key::Escape).await?;
+        s.wait_for_text("#trash-table", "Ada Lovelace").await?;
+        let ada = s.wait_for_text(".trash-row", "Ada Lovelace").await?;
+        ada.find(By::Css(".trash-delete")).await?.click().await?;
+        s.find("#trash-confirm").await?.click().await?;
+        s.wait_for_no_text("#trash-table", "Ada Lovelace").await?;
+        s.wait_for_text("#trash-count", "1 record").await?;
+
+        // The retention setting.
+        s.type_into("#trash-retention-days", "7").await?;
+        s.find("#trash-retention-save").await?.click().await?;
+        s.wait_for_text("#trash-retention-text", "after 7 days").await?;
+
+        s.go("People").await?;
+        s.wait_for_text("#people-table .td[data-col=name]", "Alan Turing").await?;
+        s.wait_for_text("#record-count", "2").await?;
+        Ok(())
+    })
+    .await?;
+    Ok(())
+}

@@ -54,6 +54,16 @@ impl Notifier {
     }
 }
 
+/// Says how an action went: a success toast, or an error toast with the core's message.
+pub fn notify(notifier: &Option<Notifier>, result: Result<String, String>) {
+    if let Some(n) = notifier {
+        match result {
+            Ok(text) => n.success(text),
+            Err(text) => n.error(text),
+        }
+    }
+}
+
 #[hook]
 pub fn use_notifier() -> Option<Notifier> {
     use_context::<Notifier>()

@@ -6,7 +6,7 @@ use crate::components::controls::{Button, Checkbox, Input, Select, Tone};
 use crate::components::display::{Card, Skeleton};
 use crate::components::hooks::use_core_events;
 use crate::components::overlay::ConfirmDialog;
-use crate::components::toasts::{Notifier, use_notifier};
+use crate::components::toasts::{notify, use_notifier};
 use crate::ipc::invoke;
 use crate::pages::whop::copy_to_clipboard;
 use crate::route::Route;
@@ -20,15 +20,6 @@ use dealdesk_model::ipc::{
 };
 use yew::prelude::*;
 use yew_router::prelude::*;
-
-fn notify(notifier: &Option<Notifier>, result: Result<String, String>) {
-    if let Some(n) = notifier {
-        match result {
-            Ok(text) => n.success(text),
-            Err(text) => n.error(text),
-        }
-    }
-}
 
 fn load_status(dispatch: UseReducerDispatcher<EsignSettingsView>) {
     wasm_bindgen_futures::spawn_local(async move {

@@ -24,6 +24,7 @@ pub mod revenue;
 pub mod settings;
 pub mod tasks;
 pub mod team;
+pub mod trash;
 pub mod welcome;
 pub mod whop;
 pub mod whop_actions;

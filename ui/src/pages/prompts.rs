@@ -4,7 +4,7 @@
 
 use crate::components::controls::{Button, Input, Select, Tone};
 use crate::components::display::{Card, EmptyState, Skeleton};
-use crate::components::toasts::{Notifier, use_notifier};
+use crate::components::toasts::{notify, use_notifier};
 use crate::ipc::invoke;
 use crate::shell::picker::Picker;
 use crate::state::ai::{
@@ -28,15 +28,6 @@ use yew::prelude::*;
 
 /// How long the preview waits after the last keystroke.
 const PREVIEW_DEBOUNCE_MS: u32 = 300;
-
-fn notify(notifier: &Option<Notifier>, result: Result<String, String>) {
-    if let Some(n) = notifier {
-        match result {
-            Ok(text) => n.success(text),
-            Err(text) => n.error(text),
-        }
-    }
-}
 
 #[derive(Properties, PartialEq)]
 pub struct MergeTextAreaProps {

@@ -112,6 +112,7 @@ pub fn sidebar() -> Html {
         _ => false,
     };
     let help_active = current == Some(Route::Diagnostics);
+    let trash_active = current == Some(Route::Trash);
     html! {
         <aside class="sidebar">
             { brand() }
@@ -130,6 +131,10 @@ pub fn sidebar() -> Html {
                     </div>
                 }) }
                 <div class="nav-group nav-help">
+                    <Link<Route> to={Route::Trash} classes={classes!("nav-item", trash_active.then_some("active"))}>
+                        <span class="nav-icon" aria-hidden="true">{ "⌫" }</span>
+                        <span id="nav-trash" title="Deleted records: restore them or delete them for good">{ "Trash" }</span>
+                    </Link<Route>>
                     <Link<Route> to={Route::Diagnostics} classes={classes!("nav-item", help_active.then_some("active"))}>
                         <span class="nav-icon" aria-hidden="true">{ "?" }</span>
                         <span id="nav-help" title="Help: versions, paths, logs and timings for troubleshooting">{ "Help" }</span>

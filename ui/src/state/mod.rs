@@ -18,5 +18,6 @@ pub mod support;
 pub mod table;
 pub mod team;
 pub mod toasts;
+pub mod trash;
 pub mod whop;
 pub mod whop_actions;

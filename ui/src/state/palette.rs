@@ -16,6 +16,8 @@ pub enum PaletteAction {
     Welcome,
     /// Help → Diagnostics.
     Diagnostics,
+    /// Deleted records.
+    Trash,
     /// Churn, opened on one segment.
     Churn(ChurnSegment),
 }
@@ -57,6 +59,7 @@ fn commands() -> Vec<PaletteItem> {
     items.push(PaletteItem { label: "Import CSV…".into(), hint: "command".into(), action: PaletteAction::Import });
     items.push(PaletteItem { label: "Welcome".into(), hint: "screen".into(), action: PaletteAction::Welcome });
     items.push(PaletteItem { label: "Diagnostics".into(), hint: "help".into(), action: PaletteAction::Diagnostics });
+    items.push(PaletteItem { label: "Trash".into(), hint: "screen".into(), action: PaletteAction::Trash });
     items.push(PaletteItem {
         label: "Open the design system".into(),
         hint: "screen".into(),

@@ -6,7 +6,7 @@ use crate::components::controls::{Button, Input, Tone};
 use crate::components::display::{EmptyState, Skeleton};
 use crate::components::hooks::use_esign_config_changes;
 use crate::components::overlay::ConfirmDialog;
-use crate::components::toasts::{Notifier, use_notifier};
+use crate::components::toasts::{notify, use_notifier};
 use crate::ipc::invoke;
 use crate::pages::contracts::missing_panel;
 use crate::route::Route;
@@ -42,15 +42,6 @@ const LINE_PX: f64 = 20.0;
 /// The completion list's width and height at most (styles.css).
 const LIST_WIDTH_PX: f64 = 380.0;
 const LIST_HEIGHT_PX: f64 = 260.0;
-
-fn notify(notifier: &Option<Notifier>, result: Result<String, String>) {
-    if let Some(n) = notifier {
-        match result {
-            Ok(text) => n.success(text),
-            Err(text) => n.error(text),
-        }
-    }
-}
 
 /// The template editor screen.
 #[function_component(ContractTemplatesPage)]
