@@ -268,6 +268,121 @@ async fn first_run_shows_the_welcome_until_sample_data_or_a_dismissal() {
     app.close().await;
 }
 
+/// What a sample load leaves in the database: companies, people, deals, notes, tasks and the
+/// deals' names (sorted), counted over every row, the trash included.
+async fn sample_rows(app: &App) -> ((i64, i64, i64, i64, i64), Vec<String>) {
+    let pool = app.store().pool();
+    let counts = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM company), (SELECT count(*) FROM person), (SELECT count(*) FROM deal),
+                (SELECT count(*) FROM note), (SELECT count(*) FROM task)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let deals = sqlx::query_scalar("SELECT name FROM deal ORDER BY name").fetch_all(pool).await.unwrap();
+    (counts, deals)
+}
+
+async fn deal_ids(app: &App) -> Vec<String> {
+    sqlx::query_scalar("SELECT id FROM deal").fetch_all(app.store().pool()).await.unwrap()
+}
+
+/// Makes every insert into `table` fail once it holds `rows` rows, the way a full disk or a crash
+/// would stop the load there; returns the trigger's name for dropping it.
+async fn fail_inserts(app: &App, table: &str, rows: u32) -> String {
+    let name = format!("fail_{table}_after_{rows}");
+    // The names come from the test itself, never from input.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE TRIGGER {name} BEFORE INSERT ON {table} WHEN (SELECT count(*) FROM {table}) >= {rows}
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+    )))
+    .execute(app.store().pool())
+    .await
+    .unwrap();
+    name
+}
+
+async fn drop_trigger(app: &App, name: &str) {
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER {name}"))).execute(app.store().pool()).await.unwrap();
+}
+
+/// Issue 21: a sample load that fails partway is run again and finishes, repeating nothing: first
+/// while the deals are written (companies and people are in), then at the second note (the deals
+/// are in); the third run leaves exactly what one uninterrupted load leaves.
+#[tokio::test]
+async fn a_sample_load_that_failed_partway_finishes_when_run_again_without_repeats() {
+    let whole = tempfile::tempdir().unwrap();
+    let app = open(whole.path()).await.unwrap();
+    app.load_sample_workspace(UI).await.unwrap();
+    let (once, deal_names) = sample_rows(&app).await;
+    let whole_ids = deal_ids(&app).await;
+    app.close().await;
+    assert_eq!(once, (14, 40, 22, 3, 3));
+
+    let dir = tempfile::tempdir().unwrap();
+    let app = open(dir.path()).await.unwrap();
+    let trigger = fail_inserts(&app, "deal", 9).await;
+    let error = app.load_sample_workspace(UI).await.err().unwrap();
+    assert!(error.to_string().contains("injected failure"), "{error}");
+    assert_eq!(sample_rows(&app).await.0, (14, 40, 0, 0, 0), "the deals file is written whole or not at all");
+    drop_trigger(&app, &trigger).await;
+
+    let trigger = fail_inserts(&app, "note", 1).await;
+    let error = app.load_sample_workspace(UI).await.err().unwrap();
+    assert!(error.to_string().contains("injected failure"), "the second run went on: {error}");
+    assert_eq!(sample_rows(&app).await.0, (14, 40, 22, 1, 0));
+    drop_trigger(&app, &trigger).await;
+
+    let loaded = app.load_sample_workspace(UI).await.unwrap();
+    let created: Vec<u64> = loaded.reports.iter().map(|r| r.created).collect();
+    assert_eq!(created, vec![0, 0, 0], "{:?}", loaded.reports);
+    assert!(loaded.reports.iter().all(|r| r.rejected.is_empty() && r.updated == 0), "{:?}", loaded.reports);
+    assert_eq!((loaded.notes, loaded.tasks), (2, 3));
+    assert_eq!(sample_rows(&app).await, (once, deal_names), "the same records as one whole load");
+    // The deals' ids, stable across the runs here, are UUIDv7 like every id and this database's own.
+    let ids = deal_ids(&app).await;
+    assert!(ids.iter().all(|id| uuid::Uuid::parse_str(id).unwrap().get_version_num() == 7), "{ids:?}");
+    assert!(ids.iter().all(|id| !whole_ids.contains(id)), "another database's sample has other ids");
+    assert!(!app.welcome().await.unwrap().show);
+
+    // Finished: asking again is refused as after an uninterrupted load, and adds nothing.
+    let again = app.load_sample_workspace(UI).await.err().unwrap();
+    assert!(matches!(again, SupportError::NotEmpty), "{again}");
+    assert_eq!(sample_rows(&app).await.0, once);
+    app.close().await;
+}
+
+/// Two loads at once (a double click, the CLI beside the window) load the sample once; a load
+/// killed with its process leaves a claim that keeps others out only until it lapses.
+#[tokio::test]
+async fn a_sample_load_runs_once_at_a_time_and_a_dead_loads_claim_lapses() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = open(dir.path()).await.unwrap();
+    // What a load killed a moment ago leaves: its claim, and no record.
+    let claim = "INSERT INTO setting (key, value, updated_at) VALUES ('sample.loading', json_quote(?1), ?1)";
+    let just_now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    sqlx::query(claim).bind(&just_now).execute(app.store().pool()).await.unwrap();
+    let refused = app.load_sample_workspace(UI).await.err().unwrap();
+    assert!(matches!(refused, SupportError::SampleAlreadyLoaded), "{refused}");
+    assert_eq!(sample_rows(&app).await.0, (0, 0, 0, 0, 0));
+    let an_hour_ago =
+        (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    sqlx::query("UPDATE setting SET updated_at = ? WHERE key = 'sample.loading'")
+        .bind(an_hour_ago)
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+
+    let (first, second) = tokio::join!(app.load_sample_workspace(UI), app.load_sample_workspace(UI));
+    let refused = match (first, second) {
+        (Ok(_), Err(refused)) | (Err(refused), Ok(_)) => refused,
+        (first, second) => panic!("one load, one refusal: {first:?} {second:?}"),
+    };
+    assert!(matches!(refused, SupportError::SampleAlreadyLoaded | SupportError::NotEmpty), "{refused}");
+    assert_eq!(sample_rows(&app).await.0, (14, 40, 22, 3, 3));
+    app.close().await;
+}
+
 #[tokio::test]
 async fn a_csv_picked_in_the_window_is_checked_then_imported() {
     let dir = tempfile::tempdir().unwrap();

@@ -19,6 +19,8 @@ pub enum SupportError {
     SampleAlreadyLoaded,
     #[error("the sample workspace goes into an empty database; this one has records")]
     NotEmpty,
+    #[error("the seed of the sample deals' ids is unreadable: {0:?}")]
+    SampleSeed(String),
 }
 
 impl From<&SupportError> for ApiError {
@@ -31,7 +33,10 @@ impl From<&SupportError> for ApiError {
             SupportError::Store(StoreError::BackupUnreadable { .. } | StoreError::NewerDatabase { .. }) => {
                 ErrorCode::Validation
             }
-            SupportError::Store(_) | SupportError::Database(_) | SupportError::LogDir { .. } => ErrorCode::Internal,
+            SupportError::Store(_)
+            | SupportError::Database(_)
+            | SupportError::LogDir { .. }
+            | SupportError::SampleSeed(_) => ErrorCode::Internal,
         };
         ApiError::new(code, error.to_string())
     }

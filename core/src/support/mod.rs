@@ -3,6 +3,7 @@
 
 mod diagnostics;
 pub mod error;
+mod sample;
 
 pub use error::SupportError;
 
@@ -12,8 +13,8 @@ use crate::store::EventBus;
 use crate::store::Store;
 use crate::store::backup;
 use dealdesk_model::ipc::CoreEvent;
-use dealdesk_model::support::{BackupInfo, BackupReason, Backups, ImportCsvRequest, SampleLoaded, Welcome};
-use dealdesk_model::{CsvObject, ImportReport, NewNote, NewTask, RecordKind, RecordRef, UpdateSource};
+use dealdesk_model::support::{BackupInfo, BackupReason, Backups, ImportCsvRequest, Welcome};
+use dealdesk_model::{ImportReport, UpdateSource};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -35,13 +36,6 @@ pub fn default_log_dir() -> Option<PathBuf> {
     }
 }
 
-/// The sample workspace: CSV files imported exactly as a user's would be.
-const SAMPLE_FILES: [(CsvObject, &str, &[u8]); 3] = [
-    (CsvObject::Companies, "companies.csv", include_bytes!("../../sample/companies.csv")),
-    (CsvObject::People, "people.csv", include_bytes!("../../sample/people.csv")),
-    (CsvObject::Deals, "deals.csv", include_bytes!("../../sample/deals.csv")),
-];
-const SAMPLE_LOADED_KEY: &str = "sample.loaded_at";
 /// Set once the welcome was dismissed (or the sample loaded); the e2e harness sets it for tests that
 /// do not look at the first run.
 pub const WELCOME_DISMISSED_KEY: &str = "welcome.dismissed";
@@ -92,38 +86,7 @@ impl App {
             .map_err(|source| SupportError::Import { file: request.file_name.clone(), source })
     }
 
-    /// Loads the sample workspace through the CSV import (companies, then people, then deals,
-    /// which link to them by name and email), plus a few notes and tasks. Once per database.
-    pub async fn load_sample_workspace(&self, source: UpdateSource) -> Result<SampleLoaded, SupportError> {
-        if !self.is_empty().await? {
-            return Err(SupportError::NotEmpty);
-        }
-        // Claimed first, so a double click or the CLI at the same time loads it once.
-        let claimed = sqlx::query(
-            "INSERT INTO setting (key, value, updated_at) VALUES (?1, ?2, ?2) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(SAMPLE_LOADED_KEY)
-        .bind(serde_json::Value::String(crate::store::time::format(crate::store::time::now())).to_string())
-        .execute(self.store().pool())
-        .await?
-        .rows_affected();
-        if claimed == 0 {
-            return Err(SupportError::SampleAlreadyLoaded);
-        }
-        let loaded = self.load_sample_files(source).await;
-        if loaded.is_err() {
-            // Companies and people are matched on a retry (by domain and email); release the claim.
-            sqlx::query("DELETE FROM setting WHERE key = ?")
-                .bind(SAMPLE_LOADED_KEY)
-                .execute(self.store().pool())
-                .await?;
-        }
-        let loaded = loaded?;
-        self.dismiss_welcome().await?;
-        tracing::info!(notes = loaded.notes, tasks = loaded.tasks, "sample workspace loaded");
-        Ok(loaded)
-    }
-
+    /// No person, company or deal, not even in the trash.
     async fn is_empty(&self) -> Result<bool, SupportError> {
         Ok(sqlx::query_scalar(
             "SELECT NOT EXISTS (SELECT 1 FROM person) AND NOT EXISTS (SELECT 1 FROM company)
@@ -131,70 +94,6 @@ impl App {
         )
         .fetch_one(self.store().pool())
         .await?)
-    }
-
-    async fn load_sample_files(&self, source: UpdateSource) -> Result<SampleLoaded, SupportError> {
-        let mut reports = Vec::new();
-        for (object, file_name, bytes) in SAMPLE_FILES {
-            let request = ImportCsvRequest {
-                object,
-                file_name: file_name.to_string(),
-                bytes: bytes.to_vec(),
-                dry_run: false,
-                keep_good_rows: true,
-                encoding: None,
-            };
-            reports.push(self.import_csv_file(&request, source).await?);
-        }
-        let (notes, tasks) = self.sample_notes_and_tasks(source).await?;
-        Ok(SampleLoaded { reports, notes, tasks })
-    }
-
-    async fn sample_notes_and_tasks(&self, source: UpdateSource) -> Result<(u64, u64), SupportError> {
-        const NOTES: &[(&str, &str)] = &[
-            (
-                "ava.bennett@northwindacademy.com",
-                "Call with Ava: 400 members on the monthly plan, churn is the worry. Interested in an annual plan with a \
-                 founder discount. Send pricing by Friday.",
-            ),
-            (
-                "sofia.lindqvist@atlasfit.club",
-                "Sofia wants a private coaching bundle for the spring cohort. Budget approved; needs the contract \
-                 reviewed by their lawyer.",
-            ),
-            (
-                "zara.khan@quantumleaplabs.io",
-                "Enterprise seats: 120 employees, SSO is a must. Follow up with the security questionnaire.",
-            ),
-        ];
-        const TASKS: &[(&str, &str, i64)] = &[
-            ("ava.bennett@northwindacademy.com", "Send annual plan pricing to Ava", 2),
-            ("sofia.lindqvist@atlasfit.club", "Draft the coaching bundle contract", 4),
-            ("zara.khan@quantumleaplabs.io", "Answer the security questionnaire", 7),
-        ];
-        let mut notes = 0;
-        for (email, body) in NOTES {
-            if let Some(person) = self.crm().find_person_by_email(email).await? {
-                let targets = vec![RecordRef { kind: RecordKind::Person, id: person.id }];
-                self.crm().add_note(NewNote { body: body.to_string(), targets }, source).await?;
-                notes += 1;
-            }
-        }
-        let mut tasks = 0;
-        for (email, title, days) in TASKS {
-            if let Some(person) = self.crm().find_person_by_email(email).await? {
-                let task = NewTask {
-                    title: title.to_string(),
-                    body: None,
-                    due_at: Some(chrono::Utc::now() + chrono::Duration::days(*days)),
-                    reminder_at: None,
-                    targets: vec![RecordRef { kind: RecordKind::Person, id: person.id }],
-                };
-                self.crm().add_task(task, source).await?;
-                tasks += 1;
-            }
-        }
-        Ok((notes, tasks))
     }
 
     /// The backups folder, newest first, and a restore waiting for the next start.
