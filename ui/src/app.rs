@@ -167,7 +167,14 @@ fn shell() -> Html {
                         return;
                     }
                     event.prevent_default();
-                    run.emit(action);
+                    if action == ShellAction::OpenPalette && input.key == "/" {
+                        // After this key's events: opened now, the palette's field would have the
+                        // focus when WebKit inserts the character, and the search would start "/".
+                        let run = run.clone();
+                        gloo_timers::callback::Timeout::new(0, move || run.emit(action)).forget();
+                    } else {
+                        run.emit(action);
+                    }
                 })
             });
             move || drop(listener)
@@ -294,9 +301,10 @@ fn database_unavailable(props: &DatabaseUnavailableProps) -> Html {
             <p>{ "Nothing in the file was changed or deleted. Dealdesk tries it again at its next start." }</p>
             <ul class="unavailable-steps">
                 <li>{ "Another program may be holding the file, or the disk may be full: close Dealdesk, free some space, and start it again." }</li>
-                <li>{ "If the file is damaged, put a backup in its place: close Dealdesk, move the database file named above out of its folder, and copy the newest file from the " }<code>{ "backups" }</code>{ " folder beside it in, under the database file's name." }</li>
+                <li>{ "If the file is damaged, put a backup in its place below. The damaged file is kept beside it, and Dealdesk restarts on the backup." }</li>
                 <li>{ "To start on an empty database and keep this one as it is, start Dealdesk with " }<code>{ "--data-dir" }</code>{ " and another folder." }</li>
             </ul>
+            <crate::unavailable::UnavailableBackups />
             <p class="unavailable-more">{ "Troubleshooting, in the user documentation: \"Restoring a backup\"." }</p>
         </div>
     }

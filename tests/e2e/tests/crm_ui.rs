@@ -512,7 +512,9 @@ async fn the_trash_restores_and_deletes_for_good() -> Result<()> {
         let ada = s.wait_for_text(".trash-row", "Ada Lovelace").await?;
         ada.find(By::Css(".trash-delete")).await?.click().await?;
         s.wait_for_text("#trash-confirm-dialog", "cannot be undone").await?;
-        s.find("body").await?.send_keys(Key::Escape).await?;
+        // Escape from the focused confirm button, as a user would press it.
+        s.find("#trash-confirm").await?.send_keys(Key::Escape).await?;
+        s.wait_for_no_text("body", "cannot be undone").await?;
         s.wait_for_text("#trash-table", "Ada Lovelace").await?;
         let ada = s.wait_for_text(".trash-row", "Ada Lovelace").await?;
         ada.find(By::Css(".trash-delete")).await?.click().await?;
