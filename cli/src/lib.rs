@@ -344,7 +344,16 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         command => command,
     };
-    let app = App::open(&data_dir).await?;
+    let app = match App::open(&data_dir).await {
+        Ok(app) => app,
+        // A database that does not open can still have its backups listed and one put in place.
+        Err(error) => {
+            return match command {
+                Command::Backup(backup) => support::run_backup_unopened(&data_dir, backup, error).await,
+                _ => Err(error.into()),
+            };
+        }
+    };
     let result = dispatch(&app, command).await;
     app.close().await;
     result

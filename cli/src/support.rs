@@ -2,11 +2,13 @@
 
 use crate::JsonFlag;
 use crate::output;
+use anyhow::Context;
 use clap::Subcommand;
-use dealdesk_core::App;
-use dealdesk_core::store::Store;
+use dealdesk_core::store::backup;
+use dealdesk_core::store::{Store, StoreError};
+use dealdesk_core::{App, AppError};
 use dealdesk_model::UpdateSource;
-use dealdesk_model::support::BackupReason;
+use dealdesk_model::support::{BackupReason, Backups};
 use std::path::Path;
 
 #[derive(Subcommand)]
@@ -22,7 +24,7 @@ pub enum BackupCommand {
         json: JsonFlag,
     },
     /// Restore a backup by its file name (close the app first). The current database is backed up
-    /// first.
+    /// first; one that cannot be opened is kept aside as dealdesk.sqlite3.damaged-<time>.
     Restore {
         name: String,
         #[command(flatten)]
@@ -54,19 +56,7 @@ pub async fn run_backup(app: &App, command: BackupCommand) -> anyhow::Result<()>
                 output::line(format!("backed up to {} ({} bytes)", info.path, info.bytes))?;
             }
         }
-        BackupCommand::List { json } => {
-            let backups = app.backups().await?;
-            if json.json {
-                output::json(&backups)?;
-            } else {
-                let rows: Vec<Vec<String>> = backups
-                    .backups
-                    .iter()
-                    .map(|b| vec![b.name.clone(), b.created_at.clone(), b.reason.to_string(), b.bytes.to_string()])
-                    .collect();
-                output::table(&["NAME", "CREATED", "REASON", "BYTES"], &rows)?;
-            }
-        }
+        BackupCommand::List { json } => list_backups(&app.backups().await?, json.json)?,
         BackupCommand::Restore { name, json } => {
             let backups = app.schedule_restore(&name).await?;
             if json.json {
@@ -87,6 +77,50 @@ pub async fn run_backup(app: &App, command: BackupCommand) -> anyhow::Result<()>
             }
         }
         BackupCommand::CancelRestore { json } => cancel_restore(app.data_dir(), json.json).await?,
+    }
+    Ok(())
+}
+
+/// `backup list` and `backup restore` when the database cannot be opened (`error` says why):
+/// listing reads only the backups folder, and the restore puts the backup in place at once, the
+/// damaged file kept aside, since a restore scheduled in the database needs it to open. A
+/// database from a newer version is refused as before: it is intact, and that version opens it.
+pub async fn run_backup_unopened(data_dir: &Path, command: BackupCommand, error: AppError) -> anyhow::Result<()> {
+    let AppError::Store(store_error) = &error else { return Err(error.into()) };
+    if matches!(store_error, StoreError::NewerDatabase { .. } | StoreError::CreateDataDir { .. }) {
+        return Err(error.into());
+    }
+    match command {
+        BackupCommand::List { json } => list_backups(&backup::folder(data_dir)?, json.json)?,
+        BackupCommand::Restore { name, json } => {
+            let restored = backup::restore_in_place(data_dir, &name)
+                .await
+                .with_context(|| format!("the database cannot be opened ({error})"))?;
+            if json.json {
+                output::json(&restored)?;
+            } else {
+                output::line(format!("the database could not be opened: {error}"))?;
+                output::line(format!("restored {} in its place ({})", restored.backup.name, restored.database))?;
+                for kept in &restored.kept_aside {
+                    output::line(format!("kept the damaged file as {kept}"))?;
+                }
+            }
+        }
+        _ => return Err(error.into()),
+    }
+    Ok(())
+}
+
+fn list_backups(backups: &Backups, json: bool) -> anyhow::Result<()> {
+    if json {
+        output::json(backups)?;
+    } else {
+        let rows: Vec<Vec<String>> = backups
+            .backups
+            .iter()
+            .map(|b| vec![b.name.clone(), b.created_at.clone(), b.reason.to_string(), b.bytes.to_string()])
+            .collect();
+        output::table(&["NAME", "CREATED", "REASON", "BYTES"], &rows)?;
     }
     Ok(())
 }

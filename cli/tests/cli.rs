@@ -246,6 +246,59 @@ fn a_waiting_restore_is_cancelled_not_applied() {
     assert!(cli.json(&["backup", "list"])["restore_pending"].is_null());
 }
 
+/// A database that cannot be opened (overwritten with garbage, or cut short) still lists its
+/// backups, and `backup restore` puts one in place at once, keeping the damaged file aside.
+#[test]
+fn a_backup_is_restored_over_a_database_that_cannot_be_opened() {
+    let cli = Cli::new();
+    cli.ok(&["people", "add", "--first-name", "Ada", "--last-name", "Lovelace"]);
+    let name = cli.json(&["backup", "create"])["name"].as_str().unwrap().to_string();
+    let database = cli.dir.path().join("dealdesk.sqlite3");
+    for damage in ["garbage", "truncated"] {
+        let damaged: Vec<u8> = match damage {
+            "garbage" => (0..8192u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect(),
+            _ => std::fs::read(&database).unwrap()[..3000].to_vec(),
+        };
+        std::fs::write(&database, &damaged).unwrap();
+        let refused = cli.fails(&["people", "list"]);
+        assert!(refused.contains("dealdesk.sqlite3"), "{damage}: {refused}");
+
+        let listed = cli.json(&["backup", "list"]);
+        assert_eq!(listed["backups"][0]["name"], name.as_str(), "{damage}: {listed}");
+        assert!(cli.ok(&["backup", "list"]).contains(&name));
+
+        let said = cli.ok(&["backup", "restore", &name]);
+        assert!(said.contains(&format!("restored {name}")), "{damage}: {said}");
+        let kept = said.lines().find_map(|l| l.strip_prefix("kept the damaged file as ")).unwrap();
+        assert!(Path::new(kept).file_name().unwrap().to_string_lossy().starts_with("dealdesk.sqlite3.damaged-"));
+        assert_eq!(std::fs::read(kept).unwrap(), damaged, "{damage}: the damaged file is kept as it was");
+        std::fs::remove_file(kept).unwrap();
+
+        let people = cli.json(&["people", "list"]);
+        assert_eq!(people[0]["first_name"], "Ada", "{damage}: {people}");
+    }
+    // Not a backup: refused, and the damaged database stays where it was.
+    std::fs::write(&database, b"not a database").unwrap();
+    #[cfg(target_os = "linux")]
+    {
+        // Nor while another process has the file open (an app still running on it, say).
+        let mut holder = Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec 3<'{}'; exec sleep 60", database.display()))
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let refused = cli.fails(&["backup", "restore", &name]);
+        holder.kill().unwrap();
+        holder.wait().unwrap();
+        assert!(refused.contains("open in another process"), "{refused}");
+        assert_eq!(std::fs::read(&database).unwrap(), b"not a database");
+    }
+    let refused = cli.fails(&["backup", "restore", "dealdesk-20260101-000000-manual.sqlite3"]);
+    assert!(refused.contains("no backup named"), "{refused}");
+    assert_eq!(std::fs::read(&database).unwrap(), b"not a database");
+}
+
 /// `contract key dropbox-sign` stores the key in the OS keyring and `--remove` takes it out again.
 #[test]
 #[ignore = "needs an unlocked OS keyring: run through `cargo xtask test`"]

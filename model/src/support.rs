@@ -96,6 +96,18 @@ pub struct BackupInfo {
     pub reason: BackupReason,
 }
 
+/// A backup put in place of a database that could not be opened (decision 0015): the damaged
+/// file and its write-ahead log are kept aside in the data folder, never deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoredInPlace {
+    pub backup: BackupInfo,
+    /// The database file now in place.
+    pub database: String,
+    /// Where the damaged database went (`dealdesk.sqlite3.damaged-<time>`), then its `-wal` and
+    /// `-shm` if it had them.
+    pub kept_aside: Vec<String>,
+}
+
 /// The backups folder and its files, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Backups {

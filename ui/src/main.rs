@@ -4,7 +4,8 @@
 //! Layout: `app` (router and shell composition), `shell` (sidebar, top bar, palette, dialogs),
 //! `pages` (one per screen), `table` (the record table), `components` (the design system),
 //! `state` (pure, unit-tested view state with no browser dependency), `ipc` (the one `invoke`),
-//! `perf` (timestamps for the benchmark).
+//! `perf` (timestamps for the benchmark), `unavailable` (the backups on the screen shown when the
+//! database cannot be opened).
 
 mod app;
 mod components;
@@ -15,6 +16,7 @@ mod route;
 mod shell;
 mod state;
 mod table;
+mod unavailable;
 
 fn main() {
     perf::mark_once("wasm-start");

@@ -3,7 +3,7 @@
 //! from Settings → Data or the CLI, and restores applied at the next start (decision 0015).
 
 use super::StoreError;
-use dealdesk_model::support::{BackupInfo, BackupReason};
+use dealdesk_model::support::{BackupInfo, BackupReason, Backups, RestoredInPlace};
 use sqlx::SqlitePool;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
@@ -112,6 +112,14 @@ pub fn list(dir: &Path) -> Result<Vec<BackupInfo>, StoreError> {
     Ok(backups)
 }
 
+/// The backups folder of `data_dir` as Settings → Data shows it, read without opening the
+/// database: the window's "cannot open" screen and `dealdesk-cli backup list` on a database that
+/// does not open. A waiting restore is recorded in the database, so none is reported here.
+pub fn folder(data_dir: &Path) -> Result<Backups, StoreError> {
+    let dir = backups_dir(data_dir);
+    Ok(Backups { backups: list(&dir)?, dir: dir.display().to_string(), keep: keep(), restore_pending: None })
+}
+
 /// Deletes automatic backups beyond the newest `keep`. Manual backups are the user's to delete;
 /// the newest taken before an upgrade (the only copy at the old schema) and `spare` (a backup
 /// waiting to be restored) are kept too.
@@ -145,6 +153,16 @@ pub fn find(dir: &Path, name: &str) -> Result<BackupInfo, StoreError> {
 
 /// Opens a backup read-only and checks it is an intact Dealdesk database this version can open.
 pub async fn check(backup: &BackupInfo) -> Result<(), StoreError> {
+    inspect(backup, "PRAGMA quick_check").await
+}
+
+/// [`check`] with `PRAGMA integrity_check`, which also compares every index with its table:
+/// slower, for a backup that replaces a database at once, with no `before-restore` copy to undo.
+pub async fn check_thoroughly(backup: &BackupInfo) -> Result<(), StoreError> {
+    inspect(backup, "PRAGMA integrity_check").await
+}
+
+async fn inspect(backup: &BackupInfo, pragma: &'static str) -> Result<(), StoreError> {
     let unreadable = |reason: String| StoreError::BackupUnreadable { name: backup.name.clone(), reason };
     let mut conn = SqliteConnectOptions::new()
         .filename(&backup.path)
@@ -153,10 +171,8 @@ pub async fn check(backup: &BackupInfo) -> Result<(), StoreError> {
         .await
         .map_err(|e| unreadable(e.to_string()))?;
     let result = async {
-        let check: String = sqlx::query_scalar("PRAGMA quick_check")
-            .fetch_one(&mut conn)
-            .await
-            .map_err(|e| unreadable(e.to_string()))?;
+        let check: String =
+            sqlx::query_scalar(pragma).fetch_one(&mut conn).await.map_err(|e| unreadable(e.to_string()))?;
         if check != "ok" {
             return Err(unreadable(format!("the file is damaged ({check})")));
         }
@@ -232,6 +248,160 @@ pub(crate) fn replace_database(data_dir: &Path, database: &Path, name: &str) -> 
     Ok(())
 }
 
+/// Puts the backup `name` in place of a database that cannot be opened, without opening it
+/// (`dealdesk-cli backup restore` and the window's "cannot open" screen, decision 0015). A restore
+/// scheduled in the database needs the database to open; a damaged one never does.
+///
+/// The backup is checked in full first. The damaged file, with its `-wal` and `-shm`, is kept
+/// aside as `dealdesk.sqlite3.damaged-<time>` (never deleted: it may hold what the backup lacks).
+/// The copy is written beside the database, synced and renamed over it, so the database file is
+/// never half written. Refused while another process has the database open, and for a database
+/// from a newer version, which is intact: that version opens it.
+pub async fn restore_in_place(data_dir: &Path, name: &str) -> Result<RestoredInPlace, StoreError> {
+    let database = data_dir.join(super::DATABASE_FILE);
+    let backup = find(&backups_dir(data_dir), name)?;
+    check_thoroughly(&backup).await?;
+    let holders = other_holders(&database);
+    if !holders.is_empty() {
+        return Err(StoreError::DatabaseHeld { pids: holders });
+    }
+    if let Some(version) = newer_schema(&database).await {
+        return Err(StoreError::NewerDatabase { path: database, version });
+    }
+    let incoming = database.with_extension("sqlite3.restoring");
+    if let Err(error) = prepare_incoming(&backup, &incoming).await {
+        let _ = std::fs::remove_file(&incoming);
+        return Err(error);
+    }
+    let aside = match Aside::make(&database) {
+        Ok(aside) => aside,
+        Err(error) => {
+            let _ = std::fs::remove_file(&incoming);
+            return Err(error);
+        }
+    };
+    if let Err(source) = std::fs::rename(&incoming, &database) {
+        aside.undo(&database);
+        let _ = std::fs::remove_file(&incoming);
+        return Err(StoreError::PutInPlace { path: database, source });
+    }
+    sync_folder(data_dir);
+    let kept_aside: Vec<String> = aside.kept().map(|p| p.display().to_string()).collect();
+    tracing::info!(backup = %backup.path, ?kept_aside, "a database that could not be opened was replaced by a backup");
+    Ok(RestoredInPlace { backup, database: database.display().to_string(), kept_aside })
+}
+
+/// The schema version, if the database at `path` opens and comes from a newer Dealdesk. A file
+/// that does not open, or has no migrations table, is no newer database. Read as immutable: a
+/// plain read-only connection leaves a `-wal` and `-shm` beside a WAL database, and nothing is
+/// written beside a database that stays. (An upgrade still only in the log is not seen; the
+/// database is then kept aside, not lost.)
+async fn newer_schema(path: &Path) -> Option<i64> {
+    if !path.is_file() {
+        return None;
+    }
+    let mut conn = SqliteConnectOptions::new().filename(path).read_only(true).immutable(true).connect().await.ok()?;
+    let versions: Result<Vec<i64>, _> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1").fetch_all(&mut conn).await;
+    let _ = conn.close().await;
+    super::unknown_version(&versions.ok()?)
+}
+
+/// Copies the backup to `incoming` (beside the database, so the rename is atomic) and makes it
+/// what a restore at the start makes: no restore waiting in it (a backup taken while one waited
+/// would apply it at the next start), and its waiting operations held for review.
+async fn prepare_incoming(backup: &BackupInfo, incoming: &Path) -> Result<(), StoreError> {
+    let put = |source| StoreError::PutInPlace { path: incoming.to_path_buf(), source };
+    std::fs::copy(&backup.path, incoming).map_err(put)?;
+    let options = SqliteConnectOptions::new().filename(incoming).create_if_missing(false);
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(|source| StoreError::Open { path: incoming.to_path_buf(), source })?;
+    let fixed = async {
+        super::clear_pending_restore(&pool).await?;
+        hold_restored_operations(&pool).await
+    }
+    .await;
+    pool.close().await;
+    fixed?;
+    std::fs::File::open(incoming).and_then(|f| f.sync_all()).map_err(put)
+}
+
+/// The damaged database kept aside as `dealdesk.sqlite3.damaged-<time>`, with its `-wal` and
+/// `-shm` after that name (so SQLite still pairs them if someone opens the copy).
+struct Aside {
+    /// The database, hard-linked (it stays in place until the backup is renamed over it, so a
+    /// crash meanwhile never leaves the folder without one) or, where links fail, moved.
+    database: Option<(PathBuf, bool)>,
+    /// The log files moved: from, to. They go before the backup arrives: left beside it, the old
+    /// log would be replayed into it.
+    sides: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Aside {
+    fn make(database: &Path) -> Result<Aside, StoreError> {
+        let base = format!("{}.damaged-{}", database.display(), chrono::Utc::now().format(STAMP));
+        let target = (1..)
+            .map(|n| if n == 1 { PathBuf::from(&base) } else { PathBuf::from(format!("{base}-{n}")) })
+            .find(|p| !p.exists())
+            .unwrap_or_else(|| PathBuf::from(&base));
+        let mut aside = Aside { database: None, sides: Vec::new() };
+        if database.exists() {
+            let linked = std::fs::hard_link(database, &target).is_ok();
+            if !linked && let Err(source) = std::fs::rename(database, &target) {
+                return Err(StoreError::PutInPlace { path: database.to_path_buf(), source });
+            }
+            aside.database = Some((target.clone(), linked));
+        }
+        for side in ["-wal", "-shm"] {
+            let from = PathBuf::from(format!("{}{side}", database.display()));
+            let to = PathBuf::from(format!("{}{side}", target.display()));
+            match std::fs::rename(&from, &to) {
+                Ok(()) => aside.sides.push((from, to)),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    aside.undo(database);
+                    return Err(StoreError::PutInPlace { path: from, source });
+                }
+            }
+        }
+        Ok(aside)
+    }
+
+    /// Where the files went, the database first.
+    fn kept(&self) -> impl Iterator<Item = &PathBuf> {
+        self.database.iter().map(|(path, _)| path).chain(self.sides.iter().map(|(_, to)| to))
+    }
+
+    /// Puts everything back as it was (the backup could not be put in place).
+    fn undo(&self, database: &Path) {
+        for (from, to) in &self.sides {
+            let _ = std::fs::rename(to, from);
+        }
+        match &self.database {
+            Some((link, true)) => {
+                let _ = std::fs::remove_file(link);
+            }
+            Some((moved, false)) => {
+                let _ = std::fs::rename(moved, database);
+            }
+            None => {}
+        }
+    }
+}
+
+/// Makes the renames durable where the platform allows syncing a folder (not Windows).
+fn sync_folder(dir: &Path) {
+    #[cfg(unix)]
+    if let Err(error) = std::fs::File::open(dir).and_then(|f| f.sync_all()) {
+        tracing::warn!(dir = %dir.display(), %error, "cannot sync the data folder after a restore");
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
 /// After a restore, operations the backup still had waiting may have been delivered since: none
 /// goes out again by itself. They are held as failed, for the user to retry or discard on the
 /// Outbox page.
@@ -273,6 +443,83 @@ mod tests {
         assert!(parse_name("dealdesk-20261127-104512-weekly.sqlite3").is_none());
         assert!(parse_name("notes.sqlite3").is_none());
         assert!(parse_name(".dealdesk-20261127-104512-daily.sqlite3.part").is_none());
+    }
+
+    /// A data folder with a Dealdesk database (a setting to know it by) and one backup of it.
+    async fn folder_with_a_backup() -> (tempfile::TempDir, BackupInfo) {
+        let data = tempfile::tempdir().unwrap();
+        let store = crate::Store::open(data.path()).await.unwrap();
+        store.set_setting("restore.test", &"kept").await.unwrap();
+        let backup = create(store.pool(), &backups_dir(data.path()), BackupReason::Manual).await.unwrap();
+        store.close().await;
+        (data, backup)
+    }
+
+    fn damage(data: &Path) -> Vec<u8> {
+        let garbage: Vec<u8> = (0..8192u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        std::fs::write(data.join(crate::DATABASE_FILE), &garbage).unwrap();
+        std::fs::write(data.join("dealdesk.sqlite3-wal"), b"old log").unwrap();
+        garbage
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    }
+
+    #[tokio::test]
+    async fn a_backup_that_is_not_sqlite_is_refused_and_the_damaged_database_stays() {
+        let (data, _) = folder_with_a_backup().await;
+        let garbage = damage(data.path());
+        let bad = "dealdesk-20260101-000000-manual.sqlite3";
+        std::fs::write(backups_dir(data.path()).join(bad), b"this is not a database, just some text").unwrap();
+        let before = names(data.path());
+
+        let refused = restore_in_place(data.path(), bad).await.unwrap_err();
+        assert!(matches!(refused, StoreError::BackupUnreadable { .. }), "{refused}");
+        assert!(refused.to_string().contains(bad), "{refused}");
+        assert_eq!(std::fs::read(data.path().join(crate::DATABASE_FILE)).unwrap(), garbage);
+        assert_eq!(std::fs::read(data.path().join("dealdesk.sqlite3-wal")).unwrap(), b"old log");
+        assert_eq!(names(data.path()), before, "nothing set aside or left behind");
+    }
+
+    #[tokio::test]
+    async fn a_damaged_database_is_replaced_and_kept_aside_with_its_log() {
+        let (data, backup) = folder_with_a_backup().await;
+        let garbage = damage(data.path());
+
+        let restored = restore_in_place(data.path(), &backup.name).await.unwrap();
+        assert_eq!(restored.kept_aside.len(), 2, "{restored:?}");
+        let aside = PathBuf::from(&restored.kept_aside[0]);
+        assert!(aside.file_name().unwrap().to_string_lossy().starts_with("dealdesk.sqlite3.damaged-"), "{aside:?}");
+        assert_eq!(std::fs::read(&aside).unwrap(), garbage);
+        assert_eq!(std::fs::read(format!("{}-wal", aside.display())).unwrap(), b"old log");
+        assert!(!data.path().join("dealdesk.sqlite3.restoring").exists());
+
+        let store = crate::Store::open(data.path()).await.unwrap();
+        assert_eq!(store.setting::<String>("restore.test").await.unwrap().as_deref(), Some("kept"));
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_database_from_a_newer_version_is_not_replaced() {
+        let (data, backup) = folder_with_a_backup().await;
+        let store = crate::Store::open(data.path()).await.unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+             VALUES (99991231000000, 'from the future', 1, x'00', 0)",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        store.close().await;
+        let before = names(data.path());
+
+        let refused = restore_in_place(data.path(), &backup.name).await.unwrap_err();
+        assert!(matches!(refused, StoreError::NewerDatabase { version: 99991231000000, .. }), "{refused}");
+        assert_eq!(names(data.path()), before);
     }
 
     #[test]

@@ -22,6 +22,12 @@ pub enum StoreError {
         "the database is open in another process ({pids:?}); close Dealdesk and the restore is applied at its next start"
     )]
     DatabaseInUse { pids: Vec<u32> },
+    #[error(
+        "the database is open in another process ({pids:?}); close Dealdesk and any dealdesk-cli using this data folder, then restore again"
+    )]
+    DatabaseHeld { pids: Vec<u32> },
+    #[error("cannot put the backup in place of {path}: {source}")]
+    PutInPlace { path: PathBuf, source: std::io::Error },
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
 }

@@ -213,6 +213,12 @@ impl Session {
         self.data_dir.path()
     }
 
+    /// The running processes of this session's app binary: the one under test and, after the app
+    /// restarts itself, the one it started (which WebDriver does not drive).
+    pub fn app_pids(&self) -> Vec<u32> {
+        app_instances(&self.app)
+    }
+
     /// Waits (up to 10 s) for an element matching the CSS selector.
     pub async fn find(&self, css: &str) -> Result<WebElement> {
         self.driver

@@ -1,7 +1,8 @@
 //! A new user's first minutes in the window: the welcome screen (where the data lives), "Try with
 //! sample data" through the CSV import, a CSV file picked in the Import dialog (checked, then
 //! imported), a windows-1252 file read once its encoding is chosen, Help → Diagnostics, and a
-//! backup from Settings → Data, whose restore (asked for by the CLI) waits and is cancelled.
+//! backup from Settings → Data, whose restore (asked for by the CLI) waits and is cancelled; a
+//! database that cannot be opened, explained, and a backup put in its place from that screen.
 
 use anyhow::Result;
 use dealdesk_e2e::{Session, screenshot_path, text_of};
@@ -120,7 +121,9 @@ async fn a_database_that_cannot_be_opened_is_explained_and_left_as_it_was() -> R
         s.wait_for_text("#database-unavailable", "Nothing in the file was changed").await?;
         let shell = s.driver.find_all(By::Css(".sidebar")).await?;
         anyhow::ensure!(shell.is_empty(), "the shell is still shown beside the unavailable screen");
-        s.screenshot(&screenshot_path("database-unavailable.png")).await?;
+        // No backups yet: the screen says where it looked (and the screenshot, with one, is
+        // `a_backup_is_put_in_place_of_a_database_that_cannot_be_opened`'s).
+        s.wait_for_text("#unavailable-backups-empty", "backups").await?;
         Ok(())
     }
     .await;
@@ -138,4 +141,84 @@ async fn a_database_that_cannot_be_opened_is_explained_and_left_as_it_was() -> R
         .collect();
     anyhow::ensure!(beside.is_empty(), "files written beside the database: {beside:?}");
     Ok(())
+}
+
+#[tokio::test]
+#[ignore = "desktop e2e: needs Xvfb, D-Bus and tauri-driver; run with `cargo xtask test`"]
+async fn a_backup_is_put_in_place_of_a_database_that_cannot_be_opened() -> Result<()> {
+    // A database with one person and a backup of it, then damaged.
+    let data = tempfile::tempdir()?;
+    let store = dealdesk_core::store::Store::open(data.path()).await?;
+    store.set_setting(dealdesk_core::support::WELCOME_DISMISSED_KEY, &true).await?;
+    store.close().await;
+    dealdesk_e2e::run_cli(data.path(), &["people", "add", "--first-name", "Grace", "--last-name", "Hopper"])?;
+    let backup: serde_json::Value =
+        serde_json::from_str(&dealdesk_e2e::run_cli(data.path(), &["backup", "create", "--json"])?)?;
+    let name = backup["name"].as_str().unwrap_or_default().to_string();
+    let file = data.path().join("dealdesk.sqlite3");
+    let garbage: Vec<u8> = (0..8192u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    std::fs::write(&file, &garbage)?;
+
+    let mut s = Session::start_app(&Session::app_binary()?, data, &[]).await?;
+    let result = async {
+        s.wait_for_text("#database-unavailable h1", "cannot open its database").await?;
+        let row = format!("#unavailable-backups-list .backup[data-name='{name}']");
+        s.wait_for_text(&format!("{row} .backup-reason"), "Backed up by you").await?;
+        s.screenshot(&screenshot_path("database-unavailable.png")).await?;
+
+        let before = s.app_pids();
+        s.find(&format!("{row} .unavailable-restore")).await?.click().await?;
+        s.wait_for_text("#unavailable-restore-dialog", "in place of the database that cannot be opened").await?;
+        s.find("#unavailable-restore-confirm").await?.click().await?;
+        s.wait_for_text("#unavailable-restored", "The damaged file is kept as").await?;
+
+        // The app restarts: the window under test goes, and a new process (which WebDriver does
+        // not drive) opens the restored database and keeps it open.
+        let database = s.data_path().join("dealdesk.sqlite3");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let now = s.app_pids();
+            let restarted = before.iter().all(|pid| !now.contains(pid));
+            let holds = |pid: &u32| {
+                std::fs::read_dir(format!("/proc/{pid}/fd"))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|link| link == database))
+            };
+            if restarted && now.iter().any(holds) {
+                break;
+            }
+            anyhow::ensure!(
+                std::time::Instant::now() < deadline,
+                "no restart on the restored database (app processes {before:?}, then {now:?})"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        let log: String = std::fs::read_dir(s.data_path().join("logs"))?
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+            .collect();
+        anyhow::ensure!(log.matches("starting Dealdesk").count() == 2, "the log: {log}");
+        Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = s.screenshot(&std::env::temp_dir().join("dealdesk-e2e-unavailable-restore.png")).await;
+    }
+    // The session's window is gone with the process it drove: closing it may fail.
+    let data = std::mem::replace(&mut s.data_dir, tempfile::tempdir()?);
+    let _ = s.quit().await;
+    result?;
+
+    // The damaged file is kept aside as it was; the restored database opens in a new window.
+    let kept: Vec<std::path::PathBuf> = std::fs::read_dir(data.path())?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("dealdesk.sqlite3.damaged-")))
+        .collect();
+    anyhow::ensure!(kept.len() == 1 && std::fs::read(&kept[0])? == garbage, "kept aside: {kept:?}");
+    let s = Session::start_app(&Session::app_binary()?, data, &[]).await?;
+    let result = s.wait_for_text("#people-table .td[data-col=name]", "Grace Hopper").await.map(|_| ());
+    s.quit().await?;
+    result
 }

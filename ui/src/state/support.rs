@@ -2,7 +2,7 @@
 //! and the restore question.
 
 use crate::state::format::short_time;
-use dealdesk_model::support::{BackupInfo, Backups};
+use dealdesk_model::support::{BackupInfo, Backups, RestoredInPlace};
 
 /// A duration for people: `850 ms`, `1.2 s`, `14 s`, `2 min 5 s`, `1 h 3 min`.
 pub fn duration_text(ms: u64) -> String {
@@ -76,6 +76,24 @@ pub fn pending_text(name: &str) -> String {
     )
 }
 
+/// The question before a backup replaces a database that cannot be opened.
+pub fn restore_in_place_question(backup: &BackupInfo) -> String {
+    format!(
+        "Put the backup from {} in place of the database that cannot be opened? The damaged file is kept beside it (dealdesk.sqlite3.damaged-…), nothing is deleted, and Dealdesk restarts.",
+        short_time(&backup.created_at)
+    )
+}
+
+/// What a restore over a database that could not be opened did, while Dealdesk restarts.
+pub fn restored_in_place_text(restored: &RestoredInPlace) -> String {
+    let mut text = format!("Restored the backup from {}.", short_time(&restored.backup.created_at));
+    if let Some(kept) = restored.kept_aside.first() {
+        text.push_str(&format!(" The damaged file is kept as {kept}."));
+    }
+    text.push_str(" Dealdesk restarts now…");
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +146,18 @@ mod tests {
         let backups = Backups { dir: "/data/backups".into(), keep: 7, backups: vec![backup], restore_pending: None };
         assert_eq!(kept_text(&backups), "Automatic backups kept: 7");
         assert!(pending_text("x.sqlite").contains("x.sqlite"));
+        assert!(
+            restore_in_place_question(&backups.backups[0])
+                .starts_with("Put the backup from 2026-01-02 03:04 UTC in place")
+        );
+        let restored = RestoredInPlace {
+            backup: backups.backups[0].clone(),
+            database: "/data/dealdesk.sqlite3".into(),
+            kept_aside: vec!["/data/dealdesk.sqlite3.damaged-20260103-090000".into()],
+        };
+        assert_eq!(
+            restored_in_place_text(&restored),
+            "Restored the backup from 2026-01-02 03:04 UTC. The damaged file is kept as /data/dealdesk.sqlite3.damaged-20260103-090000. Dealdesk restarts now…"
+        );
     }
 }
