@@ -306,6 +306,12 @@ commands! {
     BackupRestore = "backup_restore": String => Backups;
     /// Forgets a restore still waiting for the next start.
     BackupRestoreCancel = "backup_restore_cancel": () => Backups;
+    /// The backups, read without the database: for the "cannot open its database" screen, so it
+    /// answers while every other command answers `Unavailable`.
+    UnavailableBackupsList = "unavailable_backups_list": () => Backups;
+    /// Puts a backup in place of the database that could not be opened (the damaged file kept
+    /// aside), then restarts the app on it. Refused once the database is open.
+    UnavailableRestore = "unavailable_restore": String => crate::support::RestoredInPlace;
     /// Help → Diagnostics.
     DiagnosticsGet = "diagnostics": () => Diagnostics;
     /// Opens the logs folder in the file manager.

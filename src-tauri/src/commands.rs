@@ -46,12 +46,19 @@ macro_rules! commands {
             }
         )*
 
-        /// The names registered with Tauri, checked against the model by a test.
+        /// The names registered with Tauri, checked against the model by a test. The last ones
+        /// answer without waiting for the database (`opening::unavailable`).
         #[cfg(test)]
-        pub const REGISTERED: &[&str] = &[$(stringify!($name)),*];
+        pub const REGISTERED: &[&str] =
+            &[$(stringify!($name),)* "unavailable_backups_list", "unavailable_restore"];
 
-        pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
-            tauri::generate_handler![$($name),*]
+        // The app's own runtime: the restore from the "cannot open" screen restarts the app.
+        pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![
+                $($name,)*
+                crate::opening::unavailable::unavailable_backups_list,
+                crate::opening::unavailable::unavailable_restore
+            ]
         }
     };
 }
