@@ -4,7 +4,9 @@
 //! - `cargo xtask setup`  system packages, the wasm32 target, wasm-bindgen-cli, tauri-driver
 //! - `cargo xtask run`    build the UI and the app, open the window on the local database
 //!   (`--demo`: with the local Whop sandbox standing in for Whop)
-//! - `cargo xtask test`   fmt, clippy, unit + integration + CLI tests, the desktop e2e suite
+//! - `cargo xtask test`   fmt, clippy, the Windows check, unit + integration + CLI tests, the
+//!   desktop e2e suite
+//! - `cargo xtask check-windows`  type-check and lint the workspace for x86_64-pc-windows-gnu
 //! - `cargo xtask bench`  the benchmarks; prints the tables for docs/performance.md
 //! - `cargo xtask bundle` the installable packages (`.deb`, AppImage) under target/release/bundle
 //! - `cargo xtask icons`  every icon size from icons/dealdesk.svg
@@ -27,7 +29,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Install what building, running and testing need (idempotent)
+    /// Install what building, running and testing need (idempotent), the Windows check's
+    /// cross-compiler too
     Setup,
     /// Build the UI into ui/dist
     Ui,
@@ -51,7 +54,8 @@ enum Command {
         #[arg(long, conflicts_with_all = ["demo", "data_dir"])]
         team_demo: bool,
     },
-    /// Run every check CI runs: fmt, clippy, all tests, the desktop end-to-end suite
+    /// Run every check CI runs: fmt, clippy, the Windows check, all tests, the desktop end-to-end
+    /// suite
     Test {
         /// Skip the desktop end-to-end suite (and the install test)
         #[arg(long)]
@@ -60,6 +64,9 @@ enum Command {
         #[arg(long)]
         no_install: bool,
     },
+    /// Type-check and lint (clippy, warnings denied) the workspace's shipped code for
+    /// x86_64-pc-windows-gnu, as `test` does; installs the target and MinGW-w64's C compiler
+    CheckWindows,
     /// Build the installable packages: .deb (and AppImage) on Linux, .app/.dmg on macOS, .msi on
     /// Windows, under target/release/bundle/ (target/debug/bundle/ with --debug)
     Bundle {
@@ -94,13 +101,14 @@ fn main() -> Result<()> {
     let root = tasks::workspace_root()?;
     std::env::set_current_dir(&root)?;
     match cli.command {
-        Command::Setup => setup::all(&root),
+        Command::Setup => setup::all(&root).and_then(|()| setup::windows_cross()),
         Command::Ui => tasks::build_ui(&root),
         Command::Run { team_demo: true, release, screenshot, .. } => tasks::team_demo(&root, release, screenshot),
         Command::Run { data_dir, release, screenshot, demo, .. } => {
             tasks::run(&root, data_dir, release, screenshot, demo)
         }
         Command::Test { no_e2e, no_install } => tasks::test(&root, !no_e2e, !no_e2e && !no_install),
+        Command::CheckWindows => tasks::check_windows(),
         Command::Bundle { debug, no_appimage } => bundle::bundle(&root, debug, !no_appimage).map(|_| ()),
         Command::Icons => bundle::icons(&root),
         Command::Bench { core_only, ui_only, install_only, args } => {
