@@ -115,7 +115,7 @@ fn backup_row(b: &BackupInfo, done: bool, ask: &Callback<BackupInfo>) -> Html {
             <td class="num backup-size">{ size_text(b.bytes) }</td>
             <td class="row-buttons">
                 <Button small=true tone={Tone::Primary} class="unavailable-restore" disabled={done}
-                    aria_label={AttrValue::from(format!("Restore the backup from {}", short_time(&b.created_at)))}
+                    aria_label={AttrValue::from(format!("Restore this backup from {}", short_time(&b.created_at)))}
                     onclick={Callback::from(move |_| ask.emit(backup.clone()))}>{ "Restore this backup" }</Button>
             </td>
         </tr>

@@ -55,6 +55,7 @@ pub fn all(root: &Path) -> Result<()> {
     wasm_bindgen_cli(root)?;
     tauri_driver()?;
     whop_sdk(root)?;
+    axe(root)?;
     Ok(())
 }
 
@@ -71,13 +72,27 @@ pub fn node() -> Result<()> {
 /// against the sandbox (tests/sandbox/tests/official_sdk.rs). About 3 s from the npm registry;
 /// skipped while the installed lock matches.
 pub fn whop_sdk(root: &Path) -> Result<()> {
-    let source = root.join("tests/whop-sdk");
-    let tools = root.join("target/tools/whop-sdk");
-    let lock = std::fs::read(source.join("package-lock.json")).context("reading tests/whop-sdk/package-lock.json")?;
+    npm_tool(root, "whop-sdk", "Whop's SDK")
+}
+
+/// axe-core, as pinned by tests/axe/package-lock.json, in target/tools/axe: the accessibility
+/// audit the end-to-end suite injects into the real window (tests/e2e/tests/a11y_ui.rs). One
+/// package, about 1 s; skipped while the installed lock matches.
+pub fn axe(root: &Path) -> Result<()> {
+    npm_tool(root, "axe", "axe-core")
+}
+
+/// Installs the npm packages pinned in tests/NAME into target/tools/NAME (`npm ci`), unless the
+/// installed lock already matches.
+fn npm_tool(root: &Path, name: &str, what: &str) -> Result<()> {
+    let source = root.join("tests").join(name);
+    let tools = root.join("target/tools").join(name);
+    let lock = std::fs::read(source.join("package-lock.json"))
+        .with_context(|| format!("reading tests/{name}/package-lock.json"))?;
     let installed = std::fs::read(tools.join("node_modules/.package-lock.json")).ok();
     let current = std::fs::read(tools.join("package-lock.json")).ok();
     if installed.is_some() && current.as_deref() == Some(lock.as_slice()) {
-        eprintln!("setup: Whop's SDK present");
+        eprintln!("setup: {what} present");
         return Ok(());
     }
     node()?;
@@ -85,7 +100,7 @@ pub fn whop_sdk(root: &Path) -> Result<()> {
     for file in ["package.json", "package-lock.json"] {
         std::fs::copy(source.join(file), tools.join(file)).with_context(|| format!("copying {file}"))?;
     }
-    eprintln!("setup: installing Whop's SDK into {}", tools.display());
+    eprintln!("setup: installing {what} into {}", tools.display());
     run_cmd(Command::new("npm").args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]).current_dir(&tools))
 }
 

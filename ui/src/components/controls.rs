@@ -112,6 +112,9 @@ pub struct InputProps {
     /// Called with the value on Enter.
     #[prop_or_default]
     pub on_enter: Option<Callback<String>>,
+    /// The screen-reader name when no visible label fits (a cell in a table with headers).
+    #[prop_or_default]
+    pub aria_label: Option<AttrValue>,
 }
 
 /// A labelled input that shows its validation error in place.
@@ -154,6 +157,7 @@ pub fn input(props: &InputProps) -> Html {
                 placeholder={props.placeholder.clone()}
                 aria-invalid={props.error.is_some().to_string()}
                 aria-describedby={error_id.clone()}
+                aria-label={props.aria_label.clone()}
                 oninput={on_input}
                 onkeydown={on_keydown}
             />
@@ -212,6 +216,9 @@ pub struct SelectProps {
     #[prop_or_default]
     pub disabled: bool,
     pub on_change: Callback<String>,
+    /// The screen-reader name when no visible label fits (a toolbar's filter).
+    #[prop_or_default]
+    pub aria_label: Option<AttrValue>,
 }
 
 #[function_component(Select)]
@@ -225,7 +232,7 @@ pub fn select(props: &SelectProps) -> Html {
             if let Some(label) = &props.label {
                 <span class="field-label">{ label.clone() }</span>
             }
-            <select id={props.id.clone()} disabled={props.disabled} onchange={on_change}>
+            <select id={props.id.clone()} disabled={props.disabled} onchange={on_change} aria-label={props.aria_label.clone()}>
                 { for props.options.iter().map(|(value, label)| html! {
                     <option value={value.clone()} selected={*value == props.value}>{ label.clone() }</option>
                 }) }
@@ -247,6 +254,9 @@ pub struct CheckboxProps {
     #[prop_or_default]
     pub disabled: bool,
     pub on_change: Callback<(bool, bool)>,
+    /// The screen-reader name of a checkbox without a visible label (a table's row selection).
+    #[prop_or_default]
+    pub aria_label: Option<AttrValue>,
 }
 
 /// Emits `(checked, shift_key)` so tables can select ranges.
@@ -261,7 +271,8 @@ pub fn checkbox(props: &CheckboxProps) -> Html {
     };
     html! {
         <label class="checkbox">
-            <input id={props.id.clone()} type="checkbox" checked={props.checked} disabled={props.disabled} {onclick} />
+            <input id={props.id.clone()} type="checkbox" checked={props.checked} disabled={props.disabled} {onclick}
+                aria-label={props.aria_label.clone()} />
             if let Some(label) = &props.label { <span>{ label.clone() }</span> }
         </label>
     }

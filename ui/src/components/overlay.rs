@@ -1,6 +1,8 @@
 //! Modal and Drawer: layered panels that close on Escape and on a click outside; ConfirmDialog,
 //! a Modal that asks before an action and focuses its confirm button.
 
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -16,11 +18,95 @@ pub struct OverlayProps {
     pub children: Html,
 }
 
-fn escape_closes(on_close: Callback<()>) -> Callback<KeyboardEvent> {
+/// What Tab can reach inside a dialog.
+const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), \
+    textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+
+fn focusables(dialog: &Element) -> Vec<HtmlElement> {
+    let Ok(list) = dialog.query_selector_all(FOCUSABLE) else { return Vec::new() };
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<HtmlElement>().ok())
+        // Hidden ones (display: none) have no offset parent and cannot take the focus.
+        .filter(|el| el.offset_parent().is_some())
+        .collect()
+}
+
+fn active_element() -> Option<Element> {
+    web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element())
+}
+
+/// Keeps the keyboard inside an open dialog, and gives the focus back to what had it when the
+/// dialog closes (WCAG 2.4.3). Returns the dialog's keydown handler: Tab and Shift+Tab wrap
+/// around, Escape closes.
+#[hook]
+fn use_dialog_keys(dialog: NodeRef, on_close: Callback<()>) -> Callback<KeyboardEvent> {
+    // Read while the dialog first renders, before any effect moves the focus into it.
+    let opener = use_mut_ref(active_element);
+    {
+        let (dialog, opener) = (dialog.clone(), opener.clone());
+        use_effect_with((), move |_| {
+            if let Some(el) = dialog.cast::<Element>()
+                && !active_element().is_some_and(|a| el.contains(Some(&a)))
+                && let Some(first) = focusables(&el).first()
+            {
+                let _ = first.focus();
+            }
+            // Whatever moves the focus out (a Tab the keydown handler did not see as one, a
+            // click on the page behind): it comes back, to the end it left from.
+            let returns = web_sys::window().and_then(|w| w.document()).map(|document| {
+                let dialog = dialog.clone();
+                gloo_events::EventListener::new(&document, "focusin", move |event| {
+                    let (Some(el), Some(target)) =
+                        (dialog.cast::<Element>(), event.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok()))
+                    else {
+                        return;
+                    };
+                    if el.contains(Some(&target)) {
+                        return;
+                    }
+                    let items = focusables(&el);
+                    let before =
+                        el.compare_document_position(&target) & web_sys::Node::DOCUMENT_POSITION_PRECEDING != 0;
+                    if let Some(item) = if before { items.last() } else { items.first() } {
+                        let _ = item.focus();
+                    }
+                })
+            });
+            move || {
+                drop(returns);
+                if let Some(opener) = opener.borrow_mut().take().and_then(|e| e.dyn_into::<HtmlElement>().ok())
+                    && opener.is_connected()
+                {
+                    let _ = opener.focus();
+                }
+            }
+        });
+    }
     Callback::from(move |e: KeyboardEvent| {
         if e.key() == "Escape" {
             e.stop_propagation();
             on_close.emit(());
+            return;
+        }
+        if e.key() != "Tab" {
+            return;
+        }
+        let Some(el) = dialog.cast::<Element>() else { return };
+        let items = focusables(&el);
+        let (Some(first), Some(last)) = (items.first(), items.last()) else {
+            e.prevent_default();
+            return;
+        };
+        let active = active_element();
+        let is = |item: &HtmlElement| active.as_ref().is_some_and(|a| a == item.unchecked_ref::<Element>());
+        let inside = active.as_ref().is_some_and(|a| el.contains(Some(a)));
+        let wrap_to =
+            if e.shift_key() { (is(first) || !inside).then_some(last) } else { (is(last) || !inside).then_some(first) };
+        if let Some(target) = wrap_to {
+            e.prevent_default();
+            // Handled here: a dialog this one sits in must not wrap the same Tab again.
+            e.stop_propagation();
+            let _ = target.focus();
         }
     })
 }
@@ -35,9 +121,11 @@ pub fn modal(props: &OverlayProps) -> Html {
         let on_close = props.on_close.clone();
         Callback::from(move |_: MouseEvent| on_close.emit(()))
     };
+    let node = use_node_ref();
+    let keys = use_dialog_keys(node.clone(), props.on_close.clone());
     html! {
-        <div class="backdrop" onclick={backdrop} onkeydown={escape_closes(props.on_close.clone())}>
-            <div id={props.id.clone()} class={classes!("modal", props.wide.then_some("wide"))} role="dialog" aria-modal="true"
+        <div class="backdrop" onclick={backdrop} onkeydown={keys}>
+            <div ref={node} id={props.id.clone()} class={classes!("modal", props.wide.then_some("wide"))} role="dialog" aria-modal="true"
                 aria-label={props.title.clone()} onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
                 <header class="modal-header">
                     <h2>{ props.title.clone() }</h2>
@@ -58,9 +146,11 @@ pub fn drawer(props: &OverlayProps) -> Html {
         let on_close = props.on_close.clone();
         Callback::from(move |_: MouseEvent| on_close.emit(()))
     };
+    let node = use_node_ref();
+    let keys = use_dialog_keys(node.clone(), props.on_close.clone());
     html! {
-        <div class="backdrop drawer-backdrop" onclick={backdrop} onkeydown={escape_closes(props.on_close.clone())}>
-            <aside id={props.id.clone()} class="drawer" role="dialog" aria-label={props.title.clone()}
+        <div class="backdrop drawer-backdrop" onclick={backdrop} onkeydown={keys}>
+            <aside ref={node} id={props.id.clone()} class="drawer" role="dialog" aria-modal="true" aria-label={props.title.clone()}
                 onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
                 <header class="modal-header"><h2>{ props.title.clone() }</h2></header>
                 <div class="drawer-body">{ props.children.clone() }</div>

@@ -228,7 +228,7 @@ pub fn board_page() -> Html {
         <section class="page board-page">
             <header class="page-header">
                 <h1>{ "Deal board" }</h1>
-                <Select id="pipeline-switch" value={current.pipeline.id.to_string()} {options} on_change={switch} />
+                <Select id="pipeline-switch" value={current.pipeline.id.to_string()} {options} on_change={switch} aria_label={AttrValue::from("Pipeline")} />
                 <div class="spacer" />
                 if let Some(onclick) = new_deal {
                     <Button tone={Tone::Primary} id="new-deal" {onclick}>{ "New deal" }</Button>

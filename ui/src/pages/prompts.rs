@@ -142,7 +142,7 @@ pub fn merge_text_area(props: &MergeTextAreaProps) -> Html {
             <span class="field-label">{ props.label.clone() }</span>
             <textarea ref={node} id={props.id.clone()} rows={props.rows.to_string()} value={props.value.clone()}
                 placeholder={props.placeholder.clone()} spellcheck="false" aria-autocomplete="list"
-                aria-expanded={open.to_string()} aria-controls={list_id.clone()}
+                aria-controls={open.then(|| list_id.clone())}
                 {oninput} {onkeydown} {onkeyup} {onclick} {onblur} />
             if open {
                 <ul class="picker-options merge-menu" role="listbox" id={list_id}>

@@ -187,7 +187,7 @@ fn trash_row(item: &TrashItem, restore: &Callback<TrashItem>, confirm: &UseState
                 <Button small=true class="trash-restore" aria_label={AttrValue::from(format!("Restore “{}”", item.title))}
                     onclick={Callback::from(move |_| restore.emit(to_restore.clone()))}>{ "Restore" }</Button>
                 <Button small=true tone={Tone::Danger} class="trash-delete"
-                    aria_label={AttrValue::from(format!("Delete “{}” for good", item.title))}
+                    aria_label={AttrValue::from(format!("Delete for good: “{}”", item.title))}
                     onclick={Callback::from(move |_| confirm.set(Some(Confirm::DeleteOne(to_delete.clone()))))}>
                     { "Delete for good" }
                 </Button>

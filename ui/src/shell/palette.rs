@@ -119,7 +119,7 @@ pub fn palette(props: &PaletteProps) -> Html {
                 onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
                 <input ref={input} id="palette-input" class="palette-input" placeholder="Search people, companies, deals, notes — or type a command"
                     value={(*query).clone()} {oninput} {onkeydown} autocomplete="off" />
-                <ul class="palette-results" id="palette-results" role="listbox">
+                <ul class="palette-results" id="palette-results" role="listbox" aria-label="Results">
                     { for items.iter().enumerate().map(|(i, item)| {
                         let on_action = props.on_action.clone();
                         let action = item.action.clone();

@@ -128,14 +128,12 @@ pub fn top_bar() -> Html {
     let outbox_text = summary.as_ref().and_then(status_button_text);
     let attention = summary.as_ref().is_some_and(|s| attention_count(s) > 0);
     let open = shell.map(|s| s.open_palette.clone()).unwrap_or_default();
-    let onclick = {
-        let open = open.clone();
-        Callback::from(move |_: MouseEvent| open.emit(()))
-    };
-    let onfocus = Callback::from(move |_: FocusEvent| open.emit(()));
+    // Opens on a click or Enter, not on focus: Tab passing through must not open a dialog
+    // (WCAG 3.2.1).
+    let onclick = Callback::from(move |_: MouseEvent| open.emit(()));
     html! {
         <header class="topbar">
-            <button type="button" id="global-search" class="search-box" {onclick} {onfocus}>
+            <button type="button" id="global-search" class="search-box" {onclick}>
                 <span aria-hidden="true">{ "⌕" }</span>
                 <span class="search-placeholder">{ "Search or jump to…" }</span>
                 <kbd>{ "Ctrl K" }</kbd>

@@ -99,7 +99,7 @@ impl<O: TableObject> RecordTable<O> {
         html! {
             <div class="thead tr" role="row" style={grid_style(columns)}>
                 <div class="td check" role="columnheader">
-                    <Checkbox checked={all_checked} on_change={link.callback(|(checked, _)| Msg::SelectAll(checked))} />
+                    <Checkbox checked={all_checked} aria_label={AttrValue::from("Select every row")} on_change={link.callback(|(checked, _)| Msg::SelectAll(checked))} />
                 </div>
                 { for columns.iter().map(|c| {
                     let sorted = self.view.sort.as_deref() == Some(c.key);
@@ -139,6 +139,7 @@ impl<O: TableObject> RecordTable<O> {
                         .collect();
                     html! {
                         <Select id={format!("filter-{key}")} value={view.select(key).unwrap_or("").to_string()} {options}
+                            aria_label={AttrValue::from(format!("Filter by {}", f.label.to_lowercase()))}
                             on_change={link.callback(move |value: String| {
                                 let mut next = view.clone();
                                 next.set_select(key, &value);
@@ -193,7 +194,7 @@ impl<O: TableObject> RecordTable<O> {
         }));
         html! {
             <div class="toolbar">
-                <Select id="saved-view" value={self.active_view.clone()} options={views} on_change={link.callback(Msg::ApplyView)} />
+                <Select id="saved-view" value={self.active_view.clone()} options={views} aria_label={AttrValue::from("Saved view")} on_change={link.callback(Msg::ApplyView)} />
                 <Button small=true id="save-view" onclick={link.callback(|_| Msg::AskViewName(true))}>{ "Save view" }</Button>
                 if !self.active_view.is_empty() {
                     <Button small=true tone={Tone::Ghost} onclick={link.callback(|_| Msg::DeleteView)}>{ "Delete view" }</Button>

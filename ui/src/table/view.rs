@@ -444,8 +444,8 @@ impl<O: TableObject> Component for RecordTable<O> {
                 } else {
                     <div class="table" role="grid" aria-rowcount={total.to_string()} id={format!("{}-table", O::TITLE.to_lowercase())}>
                         { self.header(ctx, &columns) }
-                        <div class="tbody" ref={self.body.clone()} onscroll={link.callback(|_| Msg::Scrolled)} tabindex="0">
-                            <div class="tspacer" style={format!("height: {}px", total as f64 * ROW_HEIGHT)}>
+                        <div class="tbody" role="rowgroup" ref={self.body.clone()} onscroll={link.callback(|_| Msg::Scrolled)} tabindex="0">
+                            <div class="tspacer" role="presentation" style={format!("height: {}px", total as f64 * ROW_HEIGHT)}>
                                 { for rows.clone().map(|index| {
                                     let top = f64::from(index) * ROW_HEIGHT;
                                     match self.row(index) {
@@ -458,7 +458,8 @@ impl<O: TableObject> Component for RecordTable<O> {
                                                     data-id={id.to_string()} data-index={index.to_string()}
                                                     style={format!("{style} top: {top}px;")}>
                                                     <div class="td check" role="gridcell">
-                                                        <Checkbox checked={checked} on_change={link.callback(move |(_, shift)| Msg::Select { id, index: i, shift })} />
+                                                        <Checkbox checked={checked} aria_label={AttrValue::from("Select this row")}
+                                                            on_change={link.callback(move |(_, shift)| Msg::Select { id, index: i, shift })} />
                                                     </div>
                                                     { for columns.iter().enumerate().map(|(c, column)| self.cell(ctx, record, i, c, column)) }
                                                 </div>

@@ -292,6 +292,7 @@ fn workflow_row(
             data-enabled={w.enabled.to_string()}>
             <td class="workflow-enabled">
                 <Checkbox id={AttrValue::from(format!("workflow-enabled-{}", w.id))} checked={w.enabled}
+                    aria_label={AttrValue::from(format!("Enabled: {}", w.name))}
                     on_change={Callback::from(move |(on, _): (bool, bool)| toggle.emit((for_toggle.clone(), on)))} />
             </td>
             <td>
@@ -311,7 +312,7 @@ fn workflow_row(
                 }
             </td>
             <td class="row-buttons">
-                <Button small=true class="workflow-run-now" aria_label={AttrValue::from(format!("Run “{}” now", w.name))}
+                <Button small=true class="workflow-run-now" aria_label={AttrValue::from(format!("Run now: “{}”", w.name))}
                     onclick={Callback::from(move |_| run.emit(for_run.clone()))}>{ "Run now" }</Button>
                 <Button small=true tone={Tone::Ghost} class="workflow-edit" aria_label={AttrValue::from(format!("Edit “{}”", w.name))}
                     onclick={{ let d = view.dispatcher(); let w = w.clone(); Callback::from(move |_| d.dispatch(AutomationsAction::Open(Box::new(w.clone())))) }}>{ "Edit" }</Button>

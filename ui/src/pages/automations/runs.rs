@@ -78,6 +78,8 @@ pub(super) fn run_item(run: &WorkflowRun, open: bool, dispatch: &UseReducerDispa
         Callback::from(move |_: MouseEvent| dispatch.dispatch(AutomationsAction::ToggleRun(id)))
     };
     let record = run.record.and_then(|r| crate::shell::record_route(r).map(|route| (r, route)));
+    // The screen-reader name starts with the button's text (WCAG 2.5.3).
+    let toggle_text = if open { "Hide steps".to_string() } else { format!("Steps ({})", run.steps.len()) };
     html! {
         <li class={classes!("workflow-run", open.then_some("open"))} key={run.id.to_string()} data-run={run.id.to_string()}
             data-status={run.status.as_str()} data-workflow={run.workflow_id.to_string()}>
@@ -89,9 +91,9 @@ pub(super) fn run_item(run: &WorkflowRun, open: bool, dispatch: &UseReducerDispa
                     <Link<Route> to={route} classes="workflow-run-record">{ record_text(&r) }</Link<Route>>
                 }
                 <span class="muted workflow-run-times">{ run_times(run) }</span>
-                <Button small=true tone={Tone::Ghost} class="workflow-run-toggle" aria_label={AttrValue::from(format!("Steps of run {id}"))}
+                <Button small=true tone={Tone::Ghost} class="workflow-run-toggle" aria_label={AttrValue::from(format!("{toggle_text} of run {id}"))}
                     onclick={toggle}>
-                    { if open { "Hide steps".to_string() } else { format!("Steps ({})", run.steps.len()) } }
+                    { toggle_text.clone() }
                 </Button>
             </div>
             if let Some(error) = &run.error {

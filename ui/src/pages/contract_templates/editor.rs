@@ -196,7 +196,7 @@ pub fn contract_body_editor(props: &BodyEditorProps) -> Html {
             <div class="contract-body-wrap">
                 <textarea ref={node} id="contract-template-body" class="contract-template-body" value={props.value.clone()}
                     spellcheck="false" autocomplete="off" aria-autocomplete="list"
-                    aria-expanded={open.to_string()} aria-controls="contract-field-list"
+                    aria-controls={open.then_some("contract-field-list")}
                     {oninput} {onkeydown} {onkeyup} {onclick} {onscroll} {onblur} />
                 if open {
                     <ul ref={list} id="contract-field-list" class={classes!("contract-field-list", anchor.above.then_some("above"))}

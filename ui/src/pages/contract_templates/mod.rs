@@ -450,7 +450,7 @@ pub fn contract_templates_page() -> Html {
                         <Picker key={picker_key.to_string()} id="contract-preview-deal" label="Preview on deal" kind={dealdesk_model::RecordKind::Deal}
                             value={(*deal).clone()} on_change={set_deal} />
                         <div class="contract-preview-status">
-                            if *rendering { <span class="spinner" aria-label="Rendering" /> }
+                            if *rendering { <span class="spinner" role="status" aria-label="Rendering" /> }
                             { meta }
                         </div>
                     </div>

@@ -281,15 +281,15 @@ pub(super) fn contract_view(
             </div>
             <div class="contract-buttons">
                 <Button small=true class="contract-refresh" disabled={busy || !enabled || c.remote_id.is_none()} onclick={on_refresh}
-                    aria_label={AttrValue::from(format!("Refresh the status of {title}"))}
+                    aria_label={AttrValue::from(format!("Refresh now: the status of {title}"))}
                     title={AttrValue::from(if c.remote_id.is_some() { "Ask the provider for the status now" } else { "Not sent yet: there is no status to ask for" })}>
                     if busy { <span class="spinner" aria-hidden="true" />{ " " } }
                     { "Refresh now" }
                 </Button>
                 <Button small=true class="contract-open-pdf" onclick={on_pdf}
-                    aria_label={AttrValue::from(format!("Open the PDF of {title}"))}>{ pdf_label(c) }</Button>
+                    aria_label={AttrValue::from(format!("{}: {title}", pdf_label(c)))}>{ pdf_label(c) }</Button>
                 <Button small=true class="contract-export" disabled={busy} onclick={on_export}
-                    aria_label={AttrValue::from(format!("Export the PDF of {title}"))}
+                    aria_label={AttrValue::from(format!("Export PDF: {title}"))}
                     title={AttrValue::from("Save the PDF to your downloads folder")}>{ "Export PDF" }</Button>
                 <span class="spacer" />
                 if let Some(at) = &c.last_checked_at {

@@ -69,7 +69,7 @@ pub fn company_page(props: &RecordProps) -> Html {
                         <FieldRow id="arr" label="ARR" value={c.arr.as_ref().map(Money::display).unwrap_or_default()} />
                         <div class="field-row">
                             <div class="field-row-label">{ "Ideal customer" }</div>
-                            <Checkbox checked={c.icp} on_change={Callback::from(move |(checked, _): (bool, bool)| {
+                            <Checkbox checked={c.icp} aria_label={AttrValue::from("Ideal customer")} on_change={Callback::from(move |(checked, _): (bool, bool)| {
                                 let patch = CompanyPatch { icp: Some(checked), ..Default::default() };
                                 wasm_bindgen_futures::spawn_local(async move { let _ = invoke::<UpdateCompany>(&(id, patch)).await; });
                             })} />

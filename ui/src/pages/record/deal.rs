@@ -121,7 +121,7 @@ pub fn deal_page(props: &RecordProps) -> Html {
                             if from_whop {
                                 <div class="field-row-value whop-stage" id="deal-stage-whop">{ d.stage_name.clone() }{ " " }{ whop_badge() }</div>
                             } else {
-                                <Select id="deal-stage" value={d.stage_name.clone()} options={stages} on_change={move_stage} />
+                                <Select id="deal-stage" value={d.stage_name.clone()} options={stages} on_change={move_stage} aria_label={AttrValue::from("Stage")} />
                             }
                         </div>
                         if from_whop {

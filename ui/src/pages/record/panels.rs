@@ -141,7 +141,7 @@ pub(super) fn tasks_panel(props: &PanelProps) -> Html {
                     let reload = reload.clone();
                     html! {
                         <li class={classes!("task", done.then_some("done"))} key={task.id.to_string()}>
-                            <Checkbox checked={done} on_change={Callback::from(move |(checked, _): (bool, bool)| {
+                            <Checkbox checked={done} aria_label={AttrValue::from(format!("Done: {}", task.title))} on_change={Callback::from(move |(checked, _): (bool, bool)| {
                                 let status = if checked { TaskStatus::Done } else { TaskStatus::Todo };
                                 let reload = reload.clone();
                                 wasm_bindgen_futures::spawn_local(async move {

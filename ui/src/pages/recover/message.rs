@@ -119,7 +119,7 @@ pub fn message_dialog(props: &MessageDialogProps) -> Html {
                 }
                 if let Some(onclick) = email_instead {
                     <Button small=true tone={Tone::Ghost} id="recover-message-email" {onclick} disabled={draft.sending}
-                        aria_label={AttrValue::from(format!("Send this as an email to {} from your mail app", draft.email.clone().unwrap_or_default()))}>
+                        aria_label={AttrValue::from(format!("Email instead: send it to {} from your mail app", draft.email.clone().unwrap_or_default()))}>
                         { "Email instead" }
                     </Button>
                 }

@@ -34,6 +34,11 @@ pub fn recover_row(props: &RecoverRowProps) -> Html {
     let notifier = use_notifier();
     // Add task: `Some(false)` while it is on its way, `Some(true)` once added.
     let task = use_state(|| None::<bool>);
+    let task_label = match *task {
+        Some(true) => "Task added",
+        Some(false) => "Adding…",
+        None => "Add task",
+    };
     let item = &props.item;
     let add_task = item.person_id.map(|person| {
         let (task, notifier, title, body) = (task.clone(), notifier.clone(), task_title(item), task_body(item));
@@ -73,7 +78,7 @@ pub fn recover_row(props: &RecoverRowProps) -> Html {
         let open = props.on_message.clone();
         html! {
             <Button small=true tone={Tone::Secondary} class={classes!("recover-message")}
-                aria_label={AttrValue::from(format!("Message {} on Whop", item.customer))}
+                aria_label={AttrValue::from(format!("Message on Whop: {}", item.customer))}
                 onclick={Callback::from(move |_| open.emit(draft.clone()))}>
                 { "Message on Whop" }
             </Button>
@@ -103,8 +108,8 @@ pub fn recover_row(props: &RecoverRowProps) -> Html {
                 { message.unwrap_or_default() }
                 if let Some(add) = add_task {
                     <Button small=true tone={Tone::Ghost} class={classes!("recover-add-task")} onclick={add}
-                        disabled={task.is_some()} aria_label={AttrValue::from(format!("Add a follow-up task for {}", item.customer))}>
-                        { match *task { Some(true) => "Task added", Some(false) => "Adding…", None => "Add task" } }
+                        disabled={task.is_some()} aria_label={AttrValue::from(format!("{task_label}: a follow-up for {}", item.customer))}>
+                        { task_label }
                     </Button>
                 }
             </td>

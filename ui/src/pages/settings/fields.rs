@@ -165,7 +165,8 @@ pub(super) fn pipelines_editor() -> Html {
     html! {
         <Card title={AttrValue::from("Pipelines and stages")} id="pipelines-editor">
             <div class="inline-form">
-                <Select id="pipeline-choice" value={current.id.map(|i| i.to_string()).unwrap_or_else(|| "new".into())} {options} on_change={choose} />
+                <Select id="pipeline-choice" value={current.id.map(|i| i.to_string()).unwrap_or_else(|| "new".into())} {options} on_change={choose}
+                    aria_label={AttrValue::from("Pipeline to edit")} />
                 <Input id="pipeline-name" value={current.name.clone()} placeholder="Pipeline name"
                     on_change={{ let draft = draft.clone(); Callback::from(move |v: String| if let Some(mut n) = (*draft).clone() { n.name = v; draft.set(Some(n)); }) }} />
                 <Checkbox checked={current.is_default} label={AttrValue::from("Default pipeline")}
@@ -176,8 +177,10 @@ pub(super) fn pipelines_editor() -> Html {
                 <tbody>
                     { for current.stages.iter().enumerate().map(|(i, stage)| html! {
                         <tr key={format!("{i}-{}", stage.id.map(|x| x.to_string()).unwrap_or_default())}>
-                            <td><Input id={format!("stage-name-{i}")} value={stage.name.clone()} on_change={set_stage(i, |s, v| s.name = v)} /></td>
-                            <td><Input id={format!("stage-probability-{i}")} value={stage.probability.clone()} on_change={set_stage(i, |s, v| s.probability = v)} /></td>
+                            <td><Input id={format!("stage-name-{i}")} value={stage.name.clone()} on_change={set_stage(i, |s, v| s.name = v)}
+                                aria_label={AttrValue::from(format!("Stage {} name", i + 1))} /></td>
+                            <td><Input id={format!("stage-probability-{i}")} value={stage.probability.clone()} on_change={set_stage(i, |s, v| s.probability = v)}
+                                aria_label={AttrValue::from(format!("Stage {} probability", i + 1))} /></td>
                             <td><Input id={format!("stage-rotting-{i}")} value={stage.rotting.clone()} placeholder="never" on_change={set_stage(i, |s, v| s.rotting = v)} /></td>
                             <td class="row-buttons">
                                 <Button small=true tone={Tone::Ghost} disabled={i == 0} title={AttrValue::from("Move up")}
@@ -287,7 +290,7 @@ pub(super) fn custom_fields_editor() -> Html {
     ];
     html! {
         <Card title={AttrValue::from("Custom fields")} id="custom-fields-editor">
-            <Select id="custom-object" value={object.as_str().to_string()} options={objects}
+            <Select id="custom-object" value={object.as_str().to_string()} options={objects} aria_label={AttrValue::from("Fields of")}
                 on_change={{ let object = object.clone(); Callback::from(move |v: String| object.set(RecordKind::parse(&v).unwrap_or(RecordKind::Person))) }} />
             <table class="stage-editor">
                 <thead><tr><th>{ "Label" }</th><th>{ "Key" }</th><th>{ "Type" }</th><th /></tr></thead>
@@ -326,7 +329,7 @@ pub(super) fn custom_fields_editor() -> Html {
             <div class="inline-form">
                 <Input id="new-field-label" value={(*label).clone()} placeholder="Label, e.g. Renewal date"
                     on_change={{ let label = label.clone(); Callback::from(move |v| label.set(v)) }} />
-                <Select id="new-field-type" value={(*kind).clone()} options={types} on_change={{ let kind = kind.clone(); Callback::from(move |v| kind.set(v)) }} />
+                <Select id="new-field-type" value={(*kind).clone()} options={types} aria_label={AttrValue::from("New field's type")} on_change={{ let kind = kind.clone(); Callback::from(move |v| kind.set(v)) }} />
                 if *kind == "select" {
                     <Input id="new-field-options" value={(*options).clone()} placeholder="Options, comma separated"
                         on_change={{ let options = options.clone(); Callback::from(move |v| options.set(v)) }} />
