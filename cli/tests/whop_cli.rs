@@ -24,6 +24,8 @@ fn cli(sandbox: &Sandbox, dir: &Path) -> Command {
         .env("DEALDESK_WHOP_CLIENT_ID", dealdesk_sandbox::DEFAULT_CLIENT_ID)
         .env("DEALDESK_WHOP_LOOPBACK_PORT", "0")
         .env("DEALDESK_WHOP_MAX_RPS", "0")
+        // A killed drain's operations go out again once its claim's lease runs out: 4 s, not 60.
+        .env("DEALDESK_OUTBOX_LEASE_SECS", "4")
         .env_remove("DEALDESK_WHOP");
     command
 }

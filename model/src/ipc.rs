@@ -169,8 +169,8 @@ commands! {
     TrashList = "trash_list": crate::trash::TrashQuery => crate::trash::TrashList;
     /// Deletes one record in the trash for good (a live record is refused).
     TrashDeleteForGood = "trash_delete_for_good": RecordRef => ();
-    /// Deletes everything in the trash for good; answers how many records went.
-    TrashEmpty = "trash_empty": () => u64;
+    /// Deletes everything in the trash (of one kind, or all) for good; answers how many went.
+    TrashEmpty = "trash_empty": Option<crate::RecordKind> => u64;
     /// Sets how many days the trash keeps records (0: until deleted by hand).
     TrashSetRetention = "trash_set_retention": u32 => crate::trash::TrashList;
     Bulk = "bulk": BulkRequest => BulkResult;

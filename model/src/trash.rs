@@ -18,6 +18,10 @@ pub struct TrashItem {
     /// A second line: an email, a domain, a note's length.
     pub detail: Option<String>,
     pub deleted_at: String,
+    /// Why it stays in the trash rather than being deleted for good (a Whop customer the next
+    /// sync would bring back, a deal with contracts); `None` when it can go.
+    #[serde(default)]
+    pub kept: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

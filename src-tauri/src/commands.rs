@@ -102,7 +102,7 @@ commands! {
     restore_record: ipc::RestoreRecord => |app, record| app.crm().restore(record, SOURCE).await;
     trash_list: ipc::TrashList => |app, query| app.crm().trash_list(&query).await;
     trash_delete_for_good: ipc::TrashDeleteForGood => |app, record| app.crm().delete_for_good(record, SOURCE).await;
-    trash_empty: ipc::TrashEmpty => |app, _unit| app.crm().empty_trash(SOURCE).await;
+    trash_empty: ipc::TrashEmpty => |app, kind| app.crm().empty_trash(kind, SOURCE).await;
     trash_set_retention: ipc::TrashSetRetention => |app, days| app.crm().set_trash_retention(days).await;
     bulk: ipc::Bulk => |app, request| app.crm().bulk(request, SOURCE).await;
     search: ipc::Search => |app, query| app.crm().search(&query.text, query.limit).await;

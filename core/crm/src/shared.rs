@@ -251,6 +251,16 @@ async fn exists(conn: &mut SqliteConnection, kind: RecordKind, id: &str) -> Resu
     Ok(sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?.is_some())
 }
 
+/// Whether the record was deleted for good on this desktop (the Trash screen's tombstone).
+async fn purged(conn: &mut SqliteConnection, kind: RecordKind, id: &str) -> Result<bool, CrmError> {
+    Ok(sqlx::query("SELECT 1 FROM purged_record WHERE record_kind = ? AND record_id = ?")
+        .bind(kind.as_str())
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some())
+}
+
 /// Most changes one multi-row statement takes (the record columns are at most 15 parameters a row,
 /// SQLite allows 32,766 per statement).
 const FRESH_RUN: usize = 500;
@@ -294,7 +304,8 @@ async fn fresh_creates(conn: &mut SqliteConnection, queue: &[TeamChange]) -> Res
         let sql = format!(
             "SELECT value FROM json_each(?1) WHERE value IN (SELECT id FROM {table}) \
              OR value IN (SELECT record_id FROM change_log WHERE record_kind = ?2 AND record_id IN \
-             (SELECT value FROM json_each(?1)))",
+             (SELECT value FROM json_each(?1))) \
+             OR value IN (SELECT record_id FROM purged_record WHERE record_kind = ?2)",
             table = kind.as_str()
         );
         let found: Vec<String> =
@@ -396,6 +407,10 @@ async fn apply_one(
 ) -> Result<Outcome, CrmError> {
     let change = &team.change;
     let id = change.record_id.as_str();
+    // Deleted for good here: whatever another desktop says about it is dropped, not held.
+    if purged(conn, kind, id).await? {
+        return Ok(Outcome::Done);
+    }
     let present = exists(conn, kind, id).await?;
     if !present && change.op != "create" {
         return Ok(Outcome::Held(format!("{} {id} has not arrived yet", kind.as_str())));

@@ -12,8 +12,30 @@ use uuid::Uuid;
 
 /// The setting that holds how many days the trash keeps records.
 pub const RETENTION_SETTING: &str = "trash.retention_days";
+/// When this database started counting days in the trash: a record trashed before (when nothing
+/// was ever erased) counts from then, not from its deletion, so an upgrade deletes nothing at once.
+const RETENTION_SINCE_SETTING: &str = "trash.retention_since";
 /// Most records one page of the Trash screen lists.
 const MAX_LISTED: u32 = 500;
+
+/// Why a record of this kind stays in the trash rather than being deleted for good (SQL on the
+/// kind's row, NULL when it can go). A Whop customer or membership would come back with the next
+/// sync, and a deal's contracts (signed PDFs among them) are reached through the deal.
+fn kept_reason(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Person => {
+            "CASE WHEN EXISTS (SELECT 1 FROM whop_person w WHERE w.person_id = person.id) \
+             THEN 'A Whop customer: the next Whop sync would bring them back' END"
+        }
+        RecordKind::Deal => {
+            "CASE WHEN EXISTS (SELECT 1 FROM contract c WHERE c.deal_id = deal.id) \
+             THEN 'It has contracts, kept with it' \
+             WHEN EXISTS (SELECT 1 FROM whop_deal w WHERE w.deal_id = deal.id) \
+             THEN 'A Whop membership: the next Whop sync would bring it back' END"
+        }
+        RecordKind::Company | RecordKind::Note | RecordKind::Task => "NULL",
+    }
+}
 
 /// Each kind's title and second line, as the Trash screen shows them.
 fn describe(kind: RecordKind) -> (&'static str, &'static str) {
@@ -37,6 +59,7 @@ struct TrashRow {
     title: Option<String>,
     detail: Option<String>,
     deleted_at: String,
+    kept: Option<String>,
 }
 
 impl Crm {
@@ -69,12 +92,14 @@ impl Crm {
         };
         let limit = query.limit.unwrap_or(MAX_LISTED).min(MAX_LISTED);
         let sql = format!(
-            "SELECT kind, id, title, detail, deleted_at FROM ({}) ORDER BY deleted_at DESC, id LIMIT {limit}",
+            "SELECT kind, id, title, detail, deleted_at, kept FROM ({}) ORDER BY deleted_at DESC, id LIMIT {limit}",
             union(&|kind| {
                 let (title, detail) = describe(kind);
                 format!(
-                    "SELECT '{}' AS kind, id, {title} AS title, {detail} AS detail, deleted_at FROM {} WHERE deleted_at IS NOT NULL",
+                    "SELECT '{}' AS kind, id, {title} AS title, {detail} AS detail, deleted_at, {} AS kept \
+                     FROM {} WHERE deleted_at IS NOT NULL",
                     kind.as_str(),
+                    kept_reason(kind),
                     table_of(kind)
                 )
             })
@@ -102,6 +127,7 @@ impl Crm {
                     title,
                     detail: row.detail.filter(|d| !d.trim().is_empty()),
                     deleted_at: row.deleted_at,
+                    kept: row.kept,
                 })
             })
             .collect();
@@ -127,6 +153,20 @@ impl Crm {
             }
             Some(Some(_)) => {}
         }
+        let why: Option<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT {} FROM {} WHERE id = ?",
+            kept_reason(record.kind),
+            table_of(record.kind)
+        )))
+        .bind(record.id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        if let Some(why) = why {
+            return Err(CrmError::invalid(
+                "record",
+                format!("this {} stays in the trash: {why}", record.kind.as_str()),
+            ));
+        }
         purge(&mut tx, record).await?;
         tx.commit().await?;
         tracing::info!(kind = record.kind.as_str(), id = %record.id, "deleted for good");
@@ -134,9 +174,10 @@ impl Crm {
         Ok(())
     }
 
-    /// Deletes everything in the trash for good; returns how many records went.
-    pub async fn empty_trash(&self, source: UpdateSource) -> Result<u64, CrmError> {
-        self.purge_deleted_before(None, source).await
+    /// Deletes everything in the trash (of one kind, or every kind) for good, but what stays for a
+    /// reason (see the list); returns how many records went.
+    pub async fn empty_trash(&self, kind: Option<RecordKind>, source: UpdateSource) -> Result<u64, CrmError> {
+        self.purge_deleted_before(kind, None, source).await
     }
 
     /// Deletes for good what has been in the trash longer than the retention setting (nothing
@@ -146,17 +187,36 @@ impl Crm {
         if days == 0 {
             return Ok(0);
         }
-        let before = time::format(time::now() - chrono::Duration::days(i64::from(days)));
-        self.purge_deleted_before(Some(before), UpdateSource::Ui).await
+        let now = time::now();
+        let since = match self.store.setting::<String>(RETENTION_SINCE_SETTING).await? {
+            Some(since) => since,
+            None => {
+                let since = time::format(now);
+                self.store.set_setting(RETENTION_SINCE_SETTING, &since).await?;
+                since
+            }
+        };
+        let before = time::format(now - chrono::Duration::days(i64::from(days)));
+        if since >= before {
+            return Ok(0);
+        }
+        self.purge_deleted_before(None, Some(before), UpdateSource::Ui).await
     }
 
-    async fn purge_deleted_before(&self, before: Option<String>, source: UpdateSource) -> Result<u64, CrmError> {
+    async fn purge_deleted_before(
+        &self,
+        only: Option<RecordKind>,
+        before: Option<String>,
+        source: UpdateSource,
+    ) -> Result<u64, CrmError> {
         let mut purged = 0u64;
-        for kind in RecordKind::ALL {
+        for kind in RecordKind::ALL.into_iter().filter(|kind| only.is_none_or(|only| only == *kind)) {
             let mut tx = self.store.begin_write().await?;
             let ids: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
-                "SELECT id FROM {} WHERE deleted_at IS NOT NULL AND (?1 IS NULL OR deleted_at < ?1)",
-                table_of(kind)
+                "SELECT id FROM {table} WHERE deleted_at IS NOT NULL AND (?1 IS NULL OR deleted_at < ?1) \
+                 AND {kept} IS NULL",
+                table = table_of(kind),
+                kept = kept_reason(kind)
             )))
             .bind(&before)
             .fetch_all(&mut *tx)
@@ -195,17 +255,14 @@ async fn purge(conn: &mut SqliteConnection, record: RecordRef) -> Result<(), sql
         .bind(&id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("INSERT OR IGNORE INTO change_log_purge (record_kind, record_id) VALUES (?, ?)")
+    // The tombstone lets the log's rows go, and drops what other desktops later send about it.
+    sqlx::query("INSERT OR IGNORE INTO purged_record (record_kind, record_id, purged_at) VALUES (?, ?, ?)")
         .bind(kind)
         .bind(&id)
+        .bind(time::format(time::now()))
         .execute(&mut *conn)
         .await?;
     sqlx::query("DELETE FROM change_log WHERE record_kind = ? AND record_id = ?")
-        .bind(kind)
-        .bind(&id)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("DELETE FROM change_log_purge WHERE record_kind = ? AND record_id = ?")
         .bind(kind)
         .bind(&id)
         .execute(&mut *conn)

@@ -465,11 +465,83 @@ async fn the_trash_lists_restores_deletes_for_good_and_empties_after_its_days() 
     sqlx::query("UPDATE company SET deleted_at = '2020-01-01T00:00:00.000000Z'").execute(pool).await.unwrap();
     assert_eq!(crm.empty_expired_trash().await.unwrap(), 0);
     assert_eq!(crm.set_trash_retention(30).await.unwrap().retention_days, 30);
+    // The first check after the upgrade starts the count: what was in the trash before (when
+    // nothing was ever erased) gets its 30 days from now.
+    assert_eq!(crm.empty_expired_trash().await.unwrap(), 0, "nothing goes at once after an upgrade");
+    sqlx::query("UPDATE setting SET value = '\"2020-06-01T00:00:00.000000Z\"' WHERE key = 'trash.retention_since'")
+        .execute(pool)
+        .await
+        .unwrap();
     assert_eq!(crm.empty_expired_trash().await.unwrap(), 1, "the company trashed in 2020 goes");
     let left = crm.trash_list(&TrashQuery::default()).await.unwrap();
     assert_eq!(left.items.iter().map(|i| i.title.as_str()).collect::<Vec<_>>(), vec!["Called Ada"]);
-    assert_eq!(crm.empty_trash(UI).await.unwrap(), 1);
+    // Emptying one kind leaves the others.
+    let done = crm.add_task(NewTask { title: "Old task".into(), ..Default::default() }, UI).await.unwrap();
+    crm.trash(RecordRef { kind: RecordKind::Task, id: done.id }, UI).await.unwrap();
+    assert_eq!(crm.empty_trash(Some(RecordKind::Task), UI).await.unwrap(), 1);
+    assert_eq!(crm.trash_list(&TrashQuery::default()).await.unwrap().total, 1, "the note is still there");
+    assert_eq!(crm.empty_trash(None, UI).await.unwrap(), 1);
     assert_eq!(crm.trash_list(&TrashQuery::default()).await.unwrap().total, 0);
+
+    // A Whop customer stays in the trash (the next sync would bring them back): refused by hand,
+    // left by Empty trash, and the list says why.
+    let customer = crm.create_person(person("Whop", "Buyer", Some("buyer@whop.test")), UI).await.unwrap();
+    sqlx::query("INSERT INTO whop_person (user_id, person_id) VALUES ('user_1', ?)")
+        .bind(customer.id.to_string())
+        .execute(pool)
+        .await
+        .unwrap();
+    let customer_ref = RecordRef { kind: RecordKind::Person, id: customer.id };
+    crm.trash(customer_ref, UI).await.unwrap();
+    let kept = crm.trash_list(&TrashQuery::default()).await.unwrap();
+    assert!(kept.items[0].kept.as_deref().is_some_and(|why| why.contains("Whop")), "{:?}", kept.items[0]);
+    let refused = crm.delete_for_good(customer_ref, UI).await.unwrap_err();
+    assert!(refused.to_string().contains("stays in the trash"), "{refused}");
+    assert_eq!(crm.empty_trash(None, UI).await.unwrap(), 0);
+    assert_eq!(crm.trash_list(&TrashQuery::default()).await.unwrap().total, 1);
     let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(pool).await.unwrap();
     assert_eq!(integrity, "ok");
+}
+
+/// A record deleted for good here stays gone when a team workspace sends changes about it: they
+/// are dropped, not held forever waiting for the record (nor is it made again from its create).
+#[tokio::test]
+async fn changes_pulled_for_a_record_deleted_for_good_are_dropped_not_held() {
+    use dealdesk_crm::shared::TeamChange;
+    let (_a_dir, a) = open().await;
+    let (_b_dir, b) = open().await;
+    let ada = a.crm().create_person(person("Ada", "Lovelace", Some("ada@acme.com")), UI).await.unwrap();
+    let to_team = |changes: Vec<dealdesk_crm::shared::OwnChange>, node: &str| -> Vec<TeamChange> {
+        changes
+            .into_iter()
+            .map(|own| TeamChange { hub_seq: own.seq, node: node.into(), author: node.into(), change: own.change })
+            .collect()
+    };
+    // B pulls Ada, then renames her.
+    let from_a = to_team(a.crm().own_changes(0, 1000).await.unwrap(), "a");
+    b.crm().merge_team_changes("b", &from_a).await.unwrap();
+    let mut patch = PersonPatch::default();
+    patch.first_name = Some("Augusta".into());
+    b.crm().update_person(ada.id, patch, UI).await.unwrap();
+    // A deletes her for good meanwhile, then pulls B's changes (her create among them).
+    let ada_ref = RecordRef { kind: RecordKind::Person, id: ada.id };
+    a.crm().trash(ada_ref, UI).await.unwrap();
+    a.crm().delete_for_good(ada_ref, UI).await.unwrap();
+    let from_b: Vec<TeamChange> = to_team(b.crm().own_changes(0, 1000).await.unwrap(), "b")
+        .into_iter()
+        .chain(from_a.clone())
+        .enumerate()
+        .map(|(i, mut team)| {
+            team.hub_seq = 100 + i as i64;
+            team
+        })
+        .collect();
+    a.crm().merge_team_changes("a", &from_b).await.unwrap();
+    assert_eq!(a.crm().team_changes_held().await.unwrap(), 0, "nothing waits for a record deleted for good");
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM person WHERE id = ?")
+        .bind(ada.id.to_string())
+        .fetch_one(a.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "not made again from a create pulled later");
 }

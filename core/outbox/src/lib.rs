@@ -106,6 +106,16 @@ pub struct Outbox {
     lease: Duration,
 }
 
+/// `DEALDESK_OUTBOX_LEASE_SECS` (1 to 3600) shortens or lengthens [`LEASE`]: a test that kills
+/// processes mid-send waits that long before their operations go out again.
+fn lease_from_env() -> Duration {
+    std::env::var("DEALDESK_OUTBOX_LEASE_SECS")
+        .ok()
+        .and_then(|secs| secs.trim().parse::<u64>().ok())
+        .filter(|secs| (1..=3600).contains(secs))
+        .map_or(LEASE, Duration::from_secs)
+}
+
 impl Outbox {
     /// The outbox of `handle`'s store, sending to `targets` (one per `target` name).
     pub fn new(handle: OutboxHandle, targets: Vec<Arc<dyn OutboxTarget>>) -> Outbox {
@@ -115,7 +125,7 @@ impl Outbox {
             handle,
             targets,
             claimer: uuid::Uuid::now_v7().to_string(),
-            lease: LEASE,
+            lease: lease_from_env(),
         }
     }
 

@@ -33,6 +33,9 @@ impl From<&SupportError> for ApiError {
             SupportError::Store(StoreError::BackupUnreadable { .. } | StoreError::NewerDatabase { .. }) => {
                 ErrorCode::Validation
             }
+            SupportError::Store(
+                StoreError::DatabaseHeld { .. } | StoreError::DatabaseInUse { .. } | StoreError::NotDamaged { .. },
+            ) => ErrorCode::Conflict,
             SupportError::Store(_)
             | SupportError::Database(_)
             | SupportError::LogDir { .. }

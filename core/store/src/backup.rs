@@ -268,6 +268,9 @@ pub async fn restore_in_place(data_dir: &Path, name: &str) -> Result<RestoredInP
     if let Some(version) = newer_schema(&database).await {
         return Err(StoreError::NewerDatabase { path: database, version });
     }
+    // Only a damaged file is replaced. One that failed to open for another reason (busy in a
+    // process the check above cannot see on macOS and Windows, a failed upgrade) stays.
+    intact_or_damaged(&database).await?;
     let incoming = database.with_extension("sqlite3.restoring");
     if let Err(error) = prepare_incoming(&backup, &incoming).await {
         let _ = std::fs::remove_file(&incoming);
@@ -289,6 +292,49 @@ pub async fn restore_in_place(data_dir: &Path, name: &str) -> Result<RestoredInP
     let kept_aside: Vec<String> = aside.kept().map(|p| p.display().to_string()).collect();
     tracing::info!(backup = %backup.path, ?kept_aside, "a database that could not be opened was replaced by a backup");
     Ok(RestoredInPlace { backup, database: database.display().to_string(), kept_aside })
+}
+
+/// Refuses a database that opens and passes `PRAGMA quick_check` (not damaged), and one another
+/// process holds locked; a missing or damaged file may be replaced. A plain read-only connection:
+/// it waits on another process's lock, where an immutable one would read a file mid-write.
+async fn intact_or_damaged(path: &Path) -> Result<(), StoreError> {
+    if !path.is_file() {
+        return Ok(());
+    }
+    let options =
+        SqliteConnectOptions::new().filename(path).read_only(true).busy_timeout(std::time::Duration::from_secs(2));
+    let busy = |error: &sqlx::Error| {
+        // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+        error
+            .as_database_error()
+            .and_then(|e| e.code())
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| matches!(code & 0xff, 5 | 6))
+    };
+    // A read-only connection makes a `-wal` and `-shm` beside a WAL database that has none: the
+    // ones it made go again, so the check leaves the folder as it found it.
+    let logs: Vec<PathBuf> = ["-wal", "-shm"]
+        .iter()
+        .map(|suffix| PathBuf::from(format!("{}{suffix}", path.display())))
+        .filter(|log| !log.exists())
+        .collect();
+    let checked = match options.connect().await {
+        Ok(mut conn) => {
+            let checked: Result<Vec<String>, sqlx::Error> =
+                sqlx::query_scalar("PRAGMA quick_check").fetch_all(&mut conn).await;
+            let _ = conn.close().await;
+            checked
+        }
+        Err(error) => Err(error),
+    };
+    for log in logs {
+        let _ = std::fs::remove_file(log);
+    }
+    match checked {
+        Ok(lines) if lines == ["ok"] => Err(StoreError::NotDamaged { path: path.to_path_buf() }),
+        Err(error) if busy(&error) => Err(StoreError::DatabaseHeld { pids: Vec::new() }),
+        _ => Ok(()),
+    }
 }
 
 /// The schema version, if the database at `path` opens and comes from a newer Dealdesk. A file
@@ -519,6 +565,19 @@ mod tests {
 
         let refused = restore_in_place(data.path(), &backup.name).await.unwrap_err();
         assert!(matches!(refused, StoreError::NewerDatabase { version: 99991231000000, .. }), "{refused}");
+        assert_eq!(names(data.path()), before);
+    }
+
+    /// A database that opens and checks out is not damaged: whatever kept it from opening (a
+    /// process holding it busy that /proc cannot show on macOS or Windows), it is not replaced.
+    #[tokio::test]
+    async fn an_intact_database_is_not_replaced() {
+        let (data, backup) = folder_with_a_backup().await;
+        let store = crate::Store::open(data.path()).await.unwrap();
+        store.close().await;
+        let before = names(data.path());
+        let refused = restore_in_place(data.path(), &backup.name).await.unwrap_err();
+        assert!(matches!(refused, StoreError::NotDamaged { .. }), "{refused}");
         assert_eq!(names(data.path()), before);
     }
 

@@ -26,6 +26,10 @@ pub enum StoreError {
         "the database is open in another process ({pids:?}); close Dealdesk and any dealdesk-cli using this data folder, then restore again"
     )]
     DatabaseHeld { pids: Vec<u32> },
+    #[error(
+        "{path} is not damaged (it opens and passes SQLite's check), so it is not replaced: restore a backup from Settings → Data or with `dealdesk-cli backup restore` once it opens"
+    )]
+    NotDamaged { path: PathBuf },
     #[error("cannot put the backup in place of {path}: {source}")]
     PutInPlace { path: PathBuf, source: std::io::Error },
     #[error("database error: {0}")]

@@ -31,6 +31,17 @@ fn focusables(dialog: &Element) -> Vec<HtmlElement> {
         .collect()
 }
 
+thread_local! {
+    /// The open dialogs, the last opened last: only that one keeps the focus, so two open at once
+    /// (a page's dialog and the shell's create dialog) never pull it back and forth.
+    static OPEN_DIALOGS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+    static NEXT_DIALOG: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+fn is_topmost(dialog: u64) -> bool {
+    OPEN_DIALOGS.with(|open| open.borrow().last() == Some(&dialog))
+}
+
 fn active_element() -> Option<Element> {
     web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element())
 }
@@ -42,9 +53,11 @@ fn active_element() -> Option<Element> {
 fn use_dialog_keys(dialog: NodeRef, on_close: Callback<()>) -> Callback<KeyboardEvent> {
     // Read while the dialog first renders, before any effect moves the focus into it.
     let opener = use_mut_ref(active_element);
+    let me = *use_state(|| NEXT_DIALOG.with(|next| next.replace(next.get() + 1)));
     {
         let (dialog, opener) = (dialog.clone(), opener.clone());
         use_effect_with((), move |_| {
+            OPEN_DIALOGS.with(|open| open.borrow_mut().push(me));
             if let Some(el) = dialog.cast::<Element>()
                 && !active_element().is_some_and(|a| el.contains(Some(&a)))
                 && let Some(first) = focusables(&el).first()
@@ -61,7 +74,12 @@ fn use_dialog_keys(dialog: NodeRef, on_close: Callback<()>) -> Callback<Keyboard
                     else {
                         return;
                     };
-                    if el.contains(Some(&target)) {
+                    // Inside it, or in another dialog opened over it (the command palette).
+                    let elsewhere = target
+                        .dyn_ref::<Element>()
+                        .and_then(|t| t.closest("[role=dialog]").ok().flatten())
+                        .is_some_and(|other| other != el);
+                    if el.contains(Some(&target)) || elsewhere || !is_topmost(me) {
                         return;
                     }
                     let items = focusables(&el);
@@ -74,6 +92,7 @@ fn use_dialog_keys(dialog: NodeRef, on_close: Callback<()>) -> Callback<Keyboard
             });
             move || {
                 drop(returns);
+                OPEN_DIALOGS.with(|open| open.borrow_mut().retain(|id| *id != me));
                 if let Some(opener) = opener.borrow_mut().take().and_then(|e| e.dyn_into::<HtmlElement>().ok())
                     && opener.is_connected()
                 {
@@ -88,7 +107,7 @@ fn use_dialog_keys(dialog: NodeRef, on_close: Callback<()>) -> Callback<Keyboard
             on_close.emit(());
             return;
         }
-        if e.key() != "Tab" {
+        if e.key() != "Tab" || !is_topmost(me) {
             return;
         }
         let Some(el) = dialog.cast::<Element>() else { return };

@@ -21,7 +21,8 @@ use yew::prelude::*;
 #[derive(Clone, PartialEq)]
 enum Confirm {
     DeleteOne(TrashItem),
-    Empty(u64),
+    /// How many records, and of which kind (every kind when `None`): what the screen shows.
+    Empty(u64, Option<RecordKind>),
 }
 
 fn load(kind: Option<RecordKind>, list: UseStateHandle<Option<Result<Listed, String>>>) {
@@ -71,7 +72,7 @@ pub fn trash_page() -> Html {
                     Confirm::DeleteOne(item) => invoke::<TrashDeleteForGood>(&item.record)
                         .await
                         .map(|_| format!("Deleted “{}” for good", item.title)),
-                    Confirm::Empty(_) => invoke::<TrashEmpty>(&()).await.map(|n| match n {
+                    Confirm::Empty(_, kind) => invoke::<TrashEmpty>(&kind).await.map(|n| match n {
                         1 => "Deleted 1 record for good".to_string(),
                         n => format!("Deleted {n} records for good"),
                     }),
@@ -81,8 +82,8 @@ pub fn trash_page() -> Html {
         })
     };
     let save_retention = {
-        let (retention, retention_error, list, notifier) =
-            (retention.clone(), retention_error.clone(), list.clone(), notifier.clone());
+        let (retention, retention_error, list, notifier, kind) =
+            (retention.clone(), retention_error.clone(), list.clone(), notifier.clone(), *kind);
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Some(text) = (*retention).clone() else { return };
@@ -97,9 +98,10 @@ pub fn trash_page() -> Html {
             let (retention, list, notifier) = (retention.clone(), list.clone(), notifier.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match invoke::<TrashSetRetention>(&days).await {
-                    Ok(listed) => {
+                    Ok(_) => {
                         retention.set(None);
-                        list.set(Some(Ok(listed)));
+                        // Again with the kind the screen shows (the answer lists every kind).
+                        load(kind, list);
                         notify(&notifier, Ok(retention_text(days)));
                     }
                     Err(e) => notify(&notifier, Err(e.message)),
@@ -108,9 +110,11 @@ pub fn trash_page() -> Html {
         })
     };
 
-    let (total, days) = match &*list {
-        Some(Ok(listed)) => (listed.total, Some(listed.retention_days)),
-        _ => (0, None),
+    let (total, days, deletable) = match &*list {
+        Some(Ok(listed)) => {
+            (listed.total, Some(listed.retention_days), listed.items.iter().any(|item| item.kept.is_none()))
+        }
+        _ => (0, None, false),
     };
     let body = match &*list {
         None => html! { <Skeleton rows={4} /> },
@@ -142,8 +146,8 @@ pub fn trash_page() -> Html {
                 <Select id="trash-kind" label={AttrValue::from("Show")} value={kind.map(|k| k.as_str()).unwrap_or("")}
                     options={kind_options().into_iter().map(|(v, l)| (AttrValue::from(v), AttrValue::from(l))).collect::<Vec<_>>()}
                     on_change={{ let kind = kind.clone(); Callback::from(move |v: String| kind.set(kind_of(&v))) }} />
-                <Button tone={Tone::Danger} id="trash-empty" disabled={total == 0}
-                    onclick={{ let c = confirm.clone(); Callback::from(move |_| c.set(Some(Confirm::Empty(total)))) }}>
+                <Button tone={Tone::Danger} id="trash-empty" disabled={!deletable}
+                    onclick={{ let (c, kind) = (confirm.clone(), *kind); Callback::from(move |_| c.set(Some(Confirm::Empty(total, kind)))) }}>
                     { "Empty trash" }
                 </Button>
             </header>
@@ -159,12 +163,12 @@ pub fn trash_page() -> Html {
             { body }
             if let Some(asked) = &*confirm {
                 <ConfirmDialog
-                    title={match asked { Confirm::DeleteOne(_) => "Delete for good?", Confirm::Empty(_) => "Empty the trash?" }}
+                    title={match asked { Confirm::DeleteOne(_) => "Delete for good?", Confirm::Empty(..) => "Empty the trash?" }}
                     id="trash-confirm-dialog" confirm_id="trash-confirm"
-                    confirm_label={match asked { Confirm::DeleteOne(_) => "Delete for good", Confirm::Empty(_) => "Empty trash" }}
+                    confirm_label={match asked { Confirm::DeleteOne(_) => "Delete for good", Confirm::Empty(..) => "Empty trash" }}
                     danger=true on_confirm={confirmed}
                     on_close={{ let c = confirm.clone(); Callback::from(move |_| c.set(None)) }}>
-                    <p class="dialog-lead">{ match asked { Confirm::DeleteOne(item) => delete_text(item), Confirm::Empty(n) => empty_text(*n) } }</p>
+                    <p class="dialog-lead">{ match asked { Confirm::DeleteOne(item) => delete_text(item), Confirm::Empty(n, kind) => empty_text(*n, *kind) } }</p>
                 </ConfirmDialog>
             }
         </section>
@@ -180,13 +184,15 @@ fn trash_row(item: &TrashItem, restore: &Callback<TrashItem>, confirm: &UseState
             <td class="trash-title">
                 { item.title.clone() }
                 if let Some(detail) = &item.detail { <div class="muted">{ detail.clone() }</div> }
+                if let Some(kept) = &item.kept { <div class="muted trash-kept">{ format!("Stays in the trash. {kept}.") }</div> }
             </td>
             <td>{ singular(kind) }</td>
             <td class="trash-deleted">{ short_time(&item.deleted_at) }</td>
             <td class="row-buttons">
                 <Button small=true class="trash-restore" aria_label={AttrValue::from(format!("Restore “{}”", item.title))}
                     onclick={Callback::from(move |_| restore.emit(to_restore.clone()))}>{ "Restore" }</Button>
-                <Button small=true tone={Tone::Danger} class="trash-delete"
+                <Button small=true tone={Tone::Danger} class="trash-delete" disabled={item.kept.is_some()}
+                    title={item.kept.clone().map(AttrValue::from)}
                     aria_label={AttrValue::from(format!("Delete for good: “{}”", item.title))}
                     onclick={Callback::from(move |_| confirm.set(Some(Confirm::DeleteOne(to_delete.clone()))))}>
                     { "Delete for good" }

@@ -5,7 +5,7 @@
 use crate::components::controls::Button;
 use crate::components::display::Skeleton;
 use crate::components::hooks::use_core_events;
-use crate::components::toasts::{Notifier, use_notifier};
+use crate::components::toasts::{notify, use_notifier};
 use crate::ipc::invoke;
 use crate::pages::whop::{begin_login, copy_to_clipboard, select_text_of};
 use crate::route::Route;
@@ -33,15 +33,6 @@ fn dismiss() {
     wasm_bindgen_futures::spawn_local(async {
         let _ = invoke::<WelcomeDismiss>(&()).await;
     });
-}
-
-fn toast(notifier: &Option<Notifier>, result: Result<String, String>) {
-    if let Some(n) = notifier {
-        match result {
-            Ok(text) => n.success(text),
-            Err(text) => n.error(text),
-        }
-    }
 }
 
 #[function_component(WelcomePage)]
@@ -123,7 +114,7 @@ pub fn welcome_page() -> Html {
                 loading.set(false);
                 match result {
                     Ok(loaded) => {
-                        toast(&notifier, Ok(sample_text(&loaded)));
+                        notify(&notifier, Ok(sample_text(&loaded)));
                         go(Route::People);
                     }
                     Err(e) => error.set(Some(format!("Cannot load the sample data: {}", e.message))),
@@ -148,10 +139,10 @@ pub fn welcome_page() -> Html {
             let notifier = notifier.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 if copy_to_clipboard(&url).await {
-                    toast(&notifier, Ok("Copied the Whop sign-in link".into()));
+                    notify(&notifier, Ok("Copied the Whop sign-in link".into()));
                 } else {
                     select_text_of("welcome-whop-url");
-                    toast(
+                    notify(
                         &notifier,
                         Err("Cannot reach the clipboard: the link is selected, press Ctrl+C to copy it".into()),
                     );

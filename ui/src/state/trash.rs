@@ -58,12 +58,17 @@ pub fn delete_text(item: &TrashItem) -> String {
     format!("“{}” and its history are deleted for good. This cannot be undone. Records linked to it stay.", item.title)
 }
 
-/// The confirmation for emptying the trash.
-pub fn empty_text(total: u64) -> String {
-    match total {
-        1 => "The 1 record in the trash and its history are deleted for good. This cannot be undone.".to_string(),
-        n => format!("All {n} records in the trash and their history are deleted for good. This cannot be undone."),
-    }
+/// The confirmation for emptying the trash, or the part of it the screen shows.
+pub fn empty_text(total: u64, kind: Option<RecordKind>) -> String {
+    let what = match (total, kind) {
+        (1, None) => "The 1 record in the trash".to_string(),
+        (n, None) => format!("All {n} records in the trash"),
+        (n, Some(kind)) => format!("The {} in the trash ({n})", plural(kind).to_lowercase()),
+    };
+    format!(
+        "{what} and their history are deleted for good, except Whop customers and memberships and deals \
+         with contracts, which stay. This cannot be undone."
+    )
 }
 
 /// The count under the title: "3 records", or "showing 500 of 812".
@@ -110,9 +115,11 @@ mod tests {
             title: "Ada Lovelace".into(),
             detail: None,
             deleted_at: "2026-12-07T10:00:00.000000Z".into(),
+            kept: None,
         };
         assert!(delete_text(&item).contains("“Ada Lovelace”"));
-        assert!(empty_text(3).starts_with("All 3 records"));
+        assert!(empty_text(3, None).starts_with("All 3 records"));
+        assert!(empty_text(2, Some(RecordKind::Note)).starts_with("The notes in the trash (2)"));
         assert_eq!(count_text(2, 2), "2 records");
         assert_eq!(count_text(500, 812), "showing the 500 most recently deleted of 812");
     }

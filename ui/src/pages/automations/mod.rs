@@ -39,14 +39,7 @@ use runs::*;
 /// How many runs the history shows.
 const RUNS_LIMIT: u32 = 50;
 
-fn notify(notifier: &Option<Notifier>, result: Result<String, String>) {
-    if let Some(n) = notifier {
-        match result {
-            Ok(text) => n.success(text),
-            Err(text) => n.error(text),
-        }
-    }
-}
+use crate::components::toasts::notify;
 
 fn load_workflows(dispatch: UseReducerDispatcher<AutomationsView>) {
     wasm_bindgen_futures::spawn_local(async move {
