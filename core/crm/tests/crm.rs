@@ -520,8 +520,7 @@ async fn changes_pulled_for_a_record_deleted_for_good_are_dropped_not_held() {
     // B pulls Ada, then renames her.
     let from_a = to_team(a.crm().own_changes(0, 1000).await.unwrap(), "a");
     b.crm().merge_team_changes("b", &from_a).await.unwrap();
-    let mut patch = PersonPatch::default();
-    patch.first_name = Some("Augusta".into());
+    let patch = PersonPatch { first_name: Some("Augusta".into()), ..Default::default() };
     b.crm().update_person(ada.id, patch, UI).await.unwrap();
     // A deletes her for good meanwhile, then pulls B's changes (her create among them).
     let ada_ref = RecordRef { kind: RecordKind::Person, id: ada.id };
