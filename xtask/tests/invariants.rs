@@ -223,6 +223,8 @@ fn core_library_keeps_no_state_files_beside_the_database() {
             continue;
         }
         let text = std::fs::read_to_string(&file).unwrap();
+        // A module's own tests (after `#[cfg(test)]`) may write files: damaged databases, say.
+        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
         for write in ["File::create", "fs::write", "OpenOptions::new"] {
             assert!(
                 !text.contains(write),

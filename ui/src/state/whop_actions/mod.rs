@@ -272,7 +272,7 @@ impl ActionDraft {
         // Whop replaces the whole object: editing starts from what is there, so a key is only
         // removed when the user takes it out.
         if let Some(metadata) = m.metadata.as_ref().filter(|v| v.as_object().is_some_and(|o| !o.is_empty())) {
-            draft.metadata = serde_json::to_string_pretty(metadata).unwrap_or_else(|_| "{}".to_string());
+            draft.metadata = format!("{metadata:#}");
         }
         draft
     }
